@@ -1,0 +1,85 @@
+"""Argument checks shared by the ops: dims, shapes, sizes. Each raises an ember
+error that names the op, the argument and the shapes involved."""
+import os
+
+from ember.errors import AllocationError, ArgumentError, DimError, ShapeError
+
+
+def normalize_dim(dim, ndim, op, name="dim"):
+    """A dim in [-ndim, ndim) as a non-negative int (a 0-d tensor takes dims -1 and 0)."""
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        try:
+            dim = dim.__index__()
+        except (AttributeError, TypeError):
+            raise ArgumentError(f"{op}: {name} must be an int, got {type(dim).__name__} {dim!r}") from None
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise DimError(f"{op}: {name}={dim} is out of range for a tensor of rank {ndim} "
+                       f"(expected {name} in [{-n}, {n - 1}])")
+    return dim + n if dim < 0 else dim
+
+
+def normalize_dims(dims, ndim, op, name="dim"):
+    """None (all dims), an int, or a sequence of ints, as a sorted tuple without repeats."""
+    if dims is None:
+        return tuple(range(ndim))
+    if isinstance(dims, (list, tuple)):
+        out = tuple(normalize_dim(d, ndim, op, name) for d in dims)
+        if len(set(out)) != len(out):
+            raise ArgumentError(f"{op}: {name}={tuple(dims)} repeats a dimension")
+        return tuple(sorted(out))
+    return (normalize_dim(dims, ndim, op, name),)
+
+
+def broadcast_shapes(op, *shapes):
+    """NumPy's broadcast of shapes, or a ShapeError naming the op and the shapes."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for s in shapes:
+        for i, d in enumerate(s, ndim - len(s)):
+            if d != out[i]:
+                if out[i] == 1:
+                    out[i] = d
+                elif d != 1:
+                    names = " and ".join(str(tuple(x)) for x in shapes)
+                    raise ShapeError(f"{op}: shapes {names} cannot be broadcast together")
+    return tuple(out)
+
+
+def _memory_limit():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 40
+
+
+MEMORY_LIMIT = _memory_limit()
+
+
+def check_size(op, shape, itemsize, name="size"):
+    """Validate a requested shape before allocating: ints, non-negative, fits in memory."""
+    n = 1
+    for d in shape:
+        if not isinstance(d, int) or isinstance(d, bool):
+            try:
+                d = d.__index__()
+            except (AttributeError, TypeError):
+                raise ArgumentError(f"{op}: {name} must be a sequence of ints, got {tuple(shape)!r}") from None
+        if d < 0:
+            raise ArgumentError(f"{op}: {name} {tuple(shape)} has a negative dimension")
+        n *= d
+    if n * itemsize > MEMORY_LIMIT:
+        raise AllocationError(f"{op}: {name} {tuple(shape)} needs {n * itemsize / 2**30:.1f} GiB, "
+                              f"more than this machine's {MEMORY_LIMIT / 2**30:.1f} GiB of memory")
+    return n
+
+
+def as_shape(op, size, name="size"):
+    """`f(2, 3)`, `f((2, 3))` and `f([2, 3])` all mean shape (2, 3)."""
+    if len(size) == 1 and isinstance(size[0], (list, tuple)) or (len(size) == 1 and hasattr(size[0], "__len__")):
+        size = tuple(size[0])
+    try:
+        shape = tuple(int(s.__index__()) for s in size)
+    except (AttributeError, TypeError):
+        raise ArgumentError(f"{op}: {name} must be ints, got {size!r}") from None
+    return shape

@@ -1,0 +1,284 @@
+"""The backward engine: iterative, so a chain of 100,000 ops needs no recursion.
+
+It counts, for every node reachable from the roots, how many edges lead into
+it, then runs nodes whose gradients are complete (Kahn's order), accumulating
+into leaves' `.grad` or capturing the gradients `ember.autograd.grad` asks for.
+"""
+from ember.errors import ArgumentError, AutogradError, ShapeError
+from ember.autograd import grad_mode
+from ember.autograd import tensor as _tensor
+from ember.autograd.anomaly import anomaly_backward, describe
+
+_FREED = ("Trying to backward through the graph a second time (or to use saved values after "
+          "backward freed them): pass retain_graph=True to the first backward")
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Compute the sum of gradients of `tensors` and accumulate them into the leaves' `.grad`.
+
+    `inputs`, when given, limits accumulation to those tensors.
+    """
+    tensors = _as_list(tensors, "backward", "tensors")
+    roots = _roots(tensors, grad_tensors, "backward")
+    only = None
+    if inputs is not None:
+        only = _as_list(inputs, "backward", "inputs")
+    retain = create_graph if retain_graph is None else retain_graph
+    _run(roots, retain, create_graph, capture=only, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False, materialize_grads=False):
+    """The gradients of `outputs` with respect to `inputs`, returned rather than accumulated.
+
+        >>> import ember
+        >>> x = ember.tensor(3.0, requires_grad=True)
+        >>> (g,) = ember.autograd.grad(x ** 3, x, create_graph=True)
+        >>> g, ember.autograd.grad(g, x)[0]
+        (tensor(27., grad_fn=<MulBackward>), tensor(18.))
+    """
+    outputs = _as_list(outputs, "grad", "outputs")
+    single = isinstance(inputs, _tensor.Tensor)
+    inputs = _as_list(inputs, "grad", "inputs")
+    for i, t in enumerate(inputs):
+        if not t._rg:
+            raise AutogradError(f"grad: inputs[{i}] does not require grad")
+    roots = _roots(outputs, grad_outputs, "grad")
+    retain = create_graph if retain_graph is None else retain_graph
+    found = _run(roots, retain, create_graph, capture=inputs, accumulate=False)
+    result = []
+    for i, t in enumerate(inputs):
+        g = found.get(i)
+        if g is None:
+            if materialize_grads:
+                g = t.new_zeros(t.shape) if hasattr(t, "new_zeros") else None
+            elif not allow_unused:
+                raise AutogradError(f"grad: inputs[{i}] (shape {tuple(t.shape)}) was not used to compute "
+                                    f"the outputs; pass allow_unused=True if that is expected")
+        result.append(g)
+    return tuple(result)
+
+
+def _as_list(x, op, name):
+    if isinstance(x, _tensor.Tensor):
+        return [x]
+    if isinstance(x, (list, tuple)) and all(isinstance(t, _tensor.Tensor) for t in x):
+        return list(x)
+    raise ArgumentError(f"{op}: {name} must be a tensor or a sequence of tensors, got {type(x).__name__}")
+
+
+def _roots(tensors, grads, op):
+    if grads is None:
+        grads = [None] * len(tensors)
+    elif isinstance(grads, _tensor.Tensor):
+        grads = [grads]
+    if len(grads) != len(tensors):
+        raise ArgumentError(f"{op}: got {len(tensors)} tensors but {len(grads)} gradients")
+    roots = []
+    for i, (t, g) in enumerate(zip(tensors, grads)):
+        if not t._rg:
+            raise AutogradError(f"{op}: element {i} of tensors does not require grad and does not have "
+                                f"a grad_fn (was it computed under no_grad, or from tensors without "
+                                f"requires_grad=True?)")
+        if g is None:
+            if t._data.size != 1:
+                raise AutogradError(f"{op}: grad can be implicitly created only for scalar outputs; "
+                                    f"this output has shape {tuple(t.shape)}: pass gradient=")
+            g = _tensor._wrap(t._device.xp.ones_like(t._data), t._device)
+        else:
+            if not isinstance(g, _tensor.Tensor):
+                g = _tensor.Tensor(g, dtype=t.dtype, device=t._device)
+            if tuple(g.shape) != tuple(t.shape):
+                raise ShapeError(f"{op}: gradient of shape {tuple(g.shape)} does not match the output "
+                                 f"of shape {tuple(t.shape)}")
+        roots.append((t, g))
+    return roots
+
+
+def _run(roots, retain, create_graph, capture, accumulate):
+    keys = _capture_keys(capture)
+    found = {}
+    owned = set()  # ids of arrays already stored in some leaf's .grad (they must not alias)
+    for _, g in roots:
+        owned.add(id(g._data))
+    buffers = {}
+    ready_leaves = []
+    for t, g in roots:
+        if t.grad_fn is None:
+            ready_leaves.append((t, g))
+        else:
+            _add_to_buffer(buffers, t.grad_fn, t._oi, g)
+    deps = _dependencies([t.grad_fn for t, _ in roots if t.grad_fn is not None])
+    ready = [n for n in {id(t.grad_fn): t.grad_fn for t, _ in roots if t.grad_fn is not None}.values()
+             if deps.get(n, 0) == 0]
+    prev = grad_mode._enabled[0]
+    grad_mode._enabled[0] = create_graph
+    try:
+        for t, g in ready_leaves:
+            _deliver_leaf(t, g, keys, found, accumulate, create_graph, owned)
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None)
+            grads_in = _prepare(node, grads, keys, found)
+            results = _call_backward(node, grads_in) if grads_in is not None else None
+            _route(node, results, buffers, deps, ready, keys, found, accumulate, create_graph, owned)
+            if not retain:
+                _free(node)
+    finally:
+        grad_mode._enabled[0] = prev
+    return found
+
+
+def _capture_keys(capture):
+    """Where to capture gradients: a leaf by id, a non-leaf by (node id, output index)."""
+    if capture is None:
+        return None
+    keys = {}
+    for i, t in enumerate(capture):
+        keys[id(t) if t.grad_fn is None else (id(t.grad_fn), t._oi)] = i
+    return keys
+
+
+def _dependencies(start):
+    deps = {}
+    seen = set()
+    stack = list(start)
+    for n in start:
+        seen.add(n)
+    while stack:
+        node = stack.pop()
+        if node._freed:
+            raise AutogradError(_FREED)
+        for a in node.inputs:
+            f = getattr(a, "grad_fn", None)
+            if f is not None and a._rg:
+                deps[f] = deps.get(f, 0) + 1
+                if f not in seen:
+                    seen.add(f)
+                    stack.append(f)
+    return deps
+
+
+def _add_to_buffer(buffers, node, index, g):
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * node.n_out
+    buf[index] = g if buf[index] is None else buf[index] + g
+
+
+def _prepare(node, grads, keys, found):
+    """Run output hooks and captures; materialize missing output gradients as zeros."""
+    if grads is None or all(g is None for g in grads):
+        return None
+    if node._hooks:
+        for i, hooks in node._hooks.items():
+            for h in list(hooks):
+                if grads[i] is not None:
+                    r = h(grads[i])
+                    if r is not None:
+                        grads[i] = r
+    if keys is not None:
+        for i, g in enumerate(grads):
+            k = keys.get((id(node), i))
+            if k is not None and g is not None:
+                found[k] = g if k not in found else found[k] + g
+    if node.n_out > 1 and getattr(node, "materialize_grads", True):
+        xp = node.xp
+        for i, meta in enumerate(node.out_meta):
+            if grads[i] is None and meta is not None:
+                grads[i] = _tensor._wrap(xp.zeros(meta[0], meta[1]), _device_of_grads(grads))
+    return grads
+
+
+def _device_of_grads(grads):
+    return next(g._device for g in grads if g is not None)
+
+
+def _call_backward(node, grads):
+    if node._freed:
+        raise AutogradError(_FREED)
+    versions = getattr(node, "versions", None)
+    if versions is not None and type(node).save_inputs:
+        for i, (a, v) in enumerate(zip(node.inputs, versions)):
+            if isinstance(a, _tensor.Tensor) and (a._vc[0] if a._vc else 0) != v:
+                raise AutogradError(
+                    f"{describe(node)}: input {i} (shape {tuple(a.shape)}, {a.dtype}) is needed for "
+                    f"the gradient but was modified by an in-place operation (version {v}, now "
+                    f"{a._vc[0]}); compute the in-place op on a clone() instead")
+    results = type(node).backward(node, *grads)
+    if not isinstance(results, tuple):
+        results = (results,)
+    if grad_mode._anomaly[0]:
+        anomaly_backward(node, results)
+    return results
+
+
+def _route(node, results, buffers, deps, ready, keys, found, accumulate, create_graph, owned):
+    inputs = node.inputs
+    for i, a in enumerate(inputs):
+        if not isinstance(a, _tensor.Tensor) or not a._rg:
+            continue
+        g = results[i] if results is not None and i < len(results) else None
+        if g is not None:
+            g = _fit(g, a, node, i)
+        f = a.grad_fn
+        if f is None:
+            if g is not None:
+                _deliver_leaf(a, g, keys, found, accumulate, create_graph, owned)
+            continue
+        if g is not None:
+            _add_to_buffer(buffers, f, a._oi, g)
+        deps[f] -= 1
+        if deps[f] == 0:
+            ready.append(f)
+
+
+def _fit(g, a, node, i):
+    """Reduce a broadcast gradient to the input's shape and cast it to the input's dtype."""
+    if not isinstance(g, _tensor.Tensor):
+        raise AutogradError(f"{describe(node)}: backward returned {type(g).__name__} for input {i}, "
+                            f"expected a tensor or None")
+    if g._data.shape != a._data.shape:
+        try:
+            g = g.sum_to_size(a._data.shape)
+        except ShapeError:
+            raise AutogradError(f"{describe(node)}: backward returned a gradient of shape "
+                                f"{tuple(g.shape)} for input {i} of shape {tuple(a.shape)}") from None
+    if g._data.dtype != a._data.dtype:
+        g = g.to(a.dtype)
+    return g
+
+
+def _deliver_leaf(t, g, keys, found, accumulate, create_graph, owned):
+    if t._hooks:
+        for h in list(t._hooks):
+            r = h(g)
+            if r is not None:
+                g = r
+    if keys is not None:
+        k = keys.get(id(t))
+        if k is None:
+            return
+        if not accumulate:
+            found[k] = g if k not in found else found[k] + g
+            return
+    if t.grad is None:
+        if not create_graph:
+            data = g._data
+            if id(data) in owned or getattr(data, "base", None) is not None:
+                data = data.copy()  # never alias another leaf's grad or the caller's tensor
+            owned.add(id(data))
+            g = _tensor._wrap(data, t._device)
+        t.grad = g
+    elif create_graph or t.grad._rg:
+        t.grad = t.grad + g
+    else:
+        try:
+            t.grad._data += g._data
+        except ValueError:  # a read-only or broadcast .grad set by the user
+            t.grad = _tensor._wrap(t.grad._data + g._data, t._device)
+
+
+def _free(node):
+    node.__dict__.clear()
+    node._freed = True

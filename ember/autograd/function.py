@@ -1,0 +1,254 @@
+"""`Function`: a primitive op, and the node it leaves in the autograd graph.
+
+A primitive's `forward` runs on raw arrays (NumPy or CuPy, reached through
+`self.xp`); its `backward` is written with ember ops, so gradients of
+gradients work and the tracer sees the backward pass like any other code:
+
+    class Tanh(Function):
+        def forward(self, x):
+            self.y = self.xp.tanh(x)
+            return self.y
+
+        def backward(self, g):
+            return g * (1 - self.output(self.y) ** 2)
+
+`Tanh.apply(t)` runs it. Positional arguments that are tensors are the
+differentiable inputs; other positional arguments (Python scalars, shapes)
+and keyword arguments (attributes such as `dim`) pass through to `forward`.
+`backward` returns one gradient (or None) per positional argument.
+
+A forward that returns a tuple has several outputs; those of floating dtype
+are differentiable, and `backward` then receives one gradient per output.
+
+User functions in PyTorch's form subclass the same class with static methods
+(`forward(ctx, ...)` on tensors, `backward(ctx, ...)`); see `_CtxFunction`.
+"""
+from ember.backend.device import CPU
+from ember import errors
+from ember.errors import AutogradError, DeviceError, EmberError
+from ember.autograd import grad_mode
+from ember.autograd.anomaly import anomaly_forward as _anomaly_forward
+from ember.autograd.tensor import Tensor, _new, _wrap
+
+_enabled = grad_mode._enabled
+_anomaly = grad_mode._anomaly
+
+
+class Function:
+    """Base class of primitive ops; an instance is one node of the graph."""
+
+    save_inputs = True     # backward reads input values: changing them in place is an error
+    is_view = False        # the output shares memory with the first input
+    differentiable = True  # False: outputs never require grad (comparisons, argmax, floor...)
+    n_out = 1
+    _hooks = None
+    _freed = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("forward"), staticmethod):
+            cls.apply = classmethod(_CtxFunction.apply_ctx)
+
+    # --- for primitives -------------------------------------------------
+    @classmethod
+    def apply(cls, *args, **attrs):
+        node = _new(cls)
+        dev = None
+        rg = False
+        arrays = []
+        for a in args:
+            if isinstance(a, Tensor):
+                if dev is None:
+                    dev = a._device
+                elif a._device is not dev:
+                    raise DeviceError(f"{cls.op_name()}: expected all tensors on one device, "
+                                      f"got {dev} and {a._device}")
+                if a._rg:
+                    rg = True
+                arrays.append(a._data)
+            else:
+                arrays.append(a)
+        if dev is None:
+            dev = CPU
+        node.xp = dev.xp
+        try:
+            out = node.forward(*arrays, **attrs)
+        except EmberError:
+            raise
+        except (ValueError, IndexError, TypeError, ZeroDivisionError, OverflowError, MemoryError) as e:
+            raise _translate(cls, args, attrs, e) from None
+        record = rg and _enabled[0] and cls.differentiable
+        if type(out) is tuple:
+            return _wrap_outputs(node, out, dev, record, args, attrs)
+        if type(out) is not dev.xp.ndarray:
+            out = dev.xp.asarray(out)
+        t = _new(Tensor)
+        t._data = out
+        t._device = dev
+        if node.is_view:
+            base = args[0]
+            t._vc = base._version_counter()
+            t._base = base if base._base is None else base._base
+        if record:
+            node.inputs = args
+            node.attrs = attrs
+            if cls.save_inputs:
+                node.versions = [a._vc[0] if isinstance(a, Tensor) and a._vc else 0 for a in args]
+            t.grad_fn = node
+            t._rg = True
+            if _anomaly[0]:
+                _anomaly_forward(node, (out,), arrays, attrs)
+        return t
+
+    def forward(self, *arrays, **attrs):
+        raise NotImplementedError
+
+    def backward(self, *grads):
+        raise NotImplementedError
+
+    def output(self, array, index=0):
+        """`array` (an output of this op's forward) as a tensor that autograd
+        knows came from this node: use it in `backward` instead of
+        recomputing, and double backward still flows through this op."""
+        t = _wrap(array, _device_of(self))
+        if _enabled[0]:
+            t.grad_fn = self
+            t._oi = index
+            t._rg = True
+        return t
+
+    @classmethod
+    def op_name(cls):
+        return getattr(cls, "name", None) or cls.__name__.lower()
+
+    def _output_hooks(self, index):
+        if self._hooks is None:
+            self._hooks = {}
+        return self._hooks.setdefault(index, [])
+
+    # --- ctx methods of user functions in PyTorch's form --------------------
+    def save_for_backward(self, *tensors):
+        self._saved = tensors
+        self._saved_versions = [t._vc[0] if isinstance(t, Tensor) and t._vc else 0 for t in tensors]
+
+    @property
+    def saved_tensors(self):
+        for t, v in zip(self._saved, self._saved_versions):
+            if isinstance(t, Tensor) and (t._vc[0] if t._vc else 0) != v:
+                raise AutogradError(f"{self.op_name()}: a tensor saved for backward was modified by an "
+                                    f"in-place operation (version {v} -> {t._vc[0]})")
+        return self._saved
+
+    def mark_non_differentiable(self, *tensors):
+        self._nondiff.update(id(t) for t in tensors)
+
+    def set_materialize_grads(self, value):
+        self.materialize_grads = bool(value)
+
+    def mark_dirty(self, *tensors):
+        for t in tensors:
+            t._version_counter()[0] += 1
+
+    def __repr__(self):
+        return f"<{type(self).__name__}Backward>"
+
+
+def _device_of(node):
+    for a in node.inputs:
+        if isinstance(a, Tensor):
+            return a._device
+    return CPU
+
+
+def _wrap_outputs(node, outs, dev, record, args, attrs):
+    xp = dev.xp
+    result = []
+    metas = []
+    for i, o in enumerate(outs):
+        if type(o) is not xp.ndarray:
+            o = xp.asarray(o)
+        t = _new(Tensor)
+        t._data = o
+        t._device = dev
+        if record and o.dtype.kind == "f" or (record and o.dtype.name == "bfloat16"):
+            t.grad_fn = node
+            t._oi = i
+            t._rg = True
+            metas.append((o.shape, o.dtype))
+        else:
+            metas.append(None)
+        result.append(t)
+    if record:
+        node.inputs = args
+        node.attrs = attrs
+        node.n_out = len(outs)
+        node.out_meta = metas
+        if type(node).save_inputs:
+            node.versions = [a._vc[0] if isinstance(a, Tensor) and a._vc else 0 for a in args]
+        if _anomaly[0]:
+            _anomaly_forward(node, outs, [a._data if isinstance(a, Tensor) else a for a in args], attrs)
+    return tuple(result)
+
+
+def _translate(cls, args, attrs, e):
+    """A NumPy/Python exception from inside a primitive, as an ember error naming the op and inputs."""
+    desc = ", ".join(f"{tuple(a.shape)} {a.dtype}" if isinstance(a, Tensor) else repr(a)[:40] for a in args)
+    if attrs:
+        desc += ", " + ", ".join(f"{k}={v!r}"[:60] for k, v in attrs.items())
+    kind = {IndexError: errors.IndexOutOfRangeError, TypeError: errors.DTypeError,
+            MemoryError: errors.AllocationError}.get(type(e), errors.ArgumentError)
+    if "broadcast" in str(e) or "shape" in str(e) or "mismatch" in str(e):
+        kind = errors.ShapeError
+    return kind(f"{cls.op_name()}({desc}): {e}")
+
+
+# --- user functions in PyTorch's form -----------------------------------------
+
+class _CtxFunction:
+    """`class MyFn(ember.autograd.Function)` with static `forward(ctx, ...)`/`backward(ctx, ...)`.
+
+        class Square(ember.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, g):
+                x, = ctx.saved_tensors
+                return 2 * x * g
+
+    The node itself is `ctx`, as in PyTorch.
+    """
+
+    @staticmethod
+    def apply_ctx(cls, *args, **kwargs):
+        ctx = _new(cls)
+        ctx.xp = CPU.xp
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
+        ctx._saved = ()
+        ctx._nondiff = set()
+        ctx.materialize_grads = True
+        with grad_mode.no_grad():
+            out = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        record = _enabled[0] and any(ctx.needs_input_grad)
+        result = []
+        for i, o in enumerate(outs):
+            if not isinstance(o, Tensor):
+                result.append(o)
+                continue
+            if any(o is a for a in args):  # returned an input: a new tensor for the new node
+                o = _wrap(o._data, o._device)
+            if record and id(o) not in ctx._nondiff and o.is_floating_point():
+                o.grad_fn, o._oi, o._rg = ctx, i, True
+            result.append(o)
+        if record:
+            ctx.inputs = args
+            ctx.attrs = kwargs
+            ctx.n_out = len(outs)
+            ctx.out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outs]
+            ctx.versions = [a._vc[0] if isinstance(a, Tensor) and a._vc else 0 for a in args]
+            ctx.save_inputs = False
+        return result[0] if single else tuple(result)

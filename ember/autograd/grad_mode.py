@@ -1,0 +1,109 @@
+"""Grad modes: `no_grad`, `enable_grad`, `set_grad_enabled`, usable as context
+managers and as decorators.
+
+    >>> import ember
+    >>> x = ember.ones(2, requires_grad=True)
+    >>> with ember.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+"""
+import functools
+
+# One-element lists: the hot path reads `_enabled[0]` without a function call.
+_enabled = [True]
+_anomaly = [False]
+
+
+def is_grad_enabled():
+    return _enabled[0]
+
+
+class _GradMode:
+    mode = None
+
+    def __enter__(self):
+        self._prev = _enabled[0]
+        _enabled[0] = self.mode
+
+    def __exit__(self, *exc):
+        _enabled[0] = self._prev
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            prev = _enabled[0]
+            _enabled[0] = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _enabled[0] = prev
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Ops inside record no graph; results do not require grad."""
+    mode = False
+
+
+class enable_grad(_GradMode):
+    """Record the graph again inside a `no_grad` block."""
+    mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """`set_grad_enabled(False)` is `no_grad()`; also works as a plain call."""
+
+    def __init__(self, mode):
+        self._prev = _enabled[0]
+        self.mode = bool(mode)
+        _enabled[0] = self.mode  # like PyTorch, calling it (without `with`) sets the mode
+
+    def __call__(self, fn):
+        _enabled[0] = self._prev  # used as a decorator: the mode applies inside fn only
+        return super().__call__(fn)
+
+
+class inference_mode(no_grad):
+    """Same as `no_grad` in ember (no separate inference tensors)."""
+
+    def __init__(self, mode=True):
+        self.mode = not mode
+
+
+def is_anomaly_enabled():
+    return _anomaly[0]
+
+
+class detect_anomaly:
+    """Check every op's forward output and backward gradients for NaN/Inf.
+
+    Raises `AnomalyError` naming the op and the line of user code that
+    created it where a NaN or Inf first appears. Slow: for debugging.
+    """
+
+    def __init__(self, check_nan=True):
+        self.check = bool(check_nan)
+
+    def __enter__(self):
+        self._prev = _anomaly[0]
+        _anomaly[0] = self.check
+
+    def __exit__(self, *exc):
+        _anomaly[0] = self._prev
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self.check):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class set_detect_anomaly(detect_anomaly):
+    def __init__(self, mode):
+        super().__init__(mode)
+        self._prev = _anomaly[0]
+        _anomaly[0] = self.check

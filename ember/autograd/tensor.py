@@ -1,0 +1,391 @@
+"""`Tensor`: an array on a device, with the autograd record of how it was made.
+
+Operators and most methods (`x + y`, `x.sum()`, `x[0]`) are ops from
+`ember.ops`; `ember/ops/tensor_methods.py` binds them to this class in one
+place, so this module does not import the ops (DESIGN.md, level 1).
+
+    >>> import ember
+    >>> x = ember.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+"""
+import weakref
+
+import numpy as np
+
+from ember.backend import dtypes
+from ember.backend.device import CPU, array_device, device as as_device
+from ember.errors import ArgumentError, AutogradError, DTypeError
+from ember.autograd import engine, grad_mode
+from ember.autograd.checks import normalize_dim
+
+_new = object.__new__
+
+
+class Tensor:
+    """A multi-dimensional array with autograd, PyTorch's names and semantics.
+
+    `Tensor(data)` is `ember.tensor(data)`, except that a NumPy array is
+    wrapped without a copy.
+    """
+
+    # Defaults live on the class so that making a tensor sets only what differs.
+    grad = None
+    grad_fn = None
+    _rg = False        # requires_grad
+    _oi = 0            # which output of grad_fn this tensor is
+    _vc = None         # version counter [n], shared with views; created on first use
+    _base = None       # the tensor this one is a view of
+    _hooks = None      # gradient hooks of a leaf
+    _retains_grad = False
+    __array_priority__ = 1000  # numpy_array + tensor defers to Tensor.__radd__
+
+    def __init__(self, data, dtype=None, device=None, requires_grad=False):
+        if isinstance(data, Tensor):
+            data = data._data
+        self._data = as_array(data, dtype, device)
+        self._device = array_device(self._data)
+        if requires_grad:
+            self.requires_grad = True
+
+    # --- attributes -----------------------------------------------------
+    @property
+    def dtype(self):
+        return dtypes._NP[self._data.dtype]
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def is_cuda(self):
+        return self._device.type == "cuda"
+
+    @property
+    def requires_grad(self):
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        value = bool(value)
+        if self.grad_fn is not None and not value:
+            raise AutogradError("requires_grad: you can only change requires_grad of leaf tensors; "
+                                "use detach() to get a tensor that does not require grad")
+        if value and self._data.dtype.kind not in "fc" and self.dtype not in dtypes.FLOATS:
+            raise DTypeError(f"requires_grad: only floating point tensors can require gradients, "
+                             f"got {self.dtype}")
+        self._rg = value
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def data(self):
+        """This tensor's values as a tensor outside the graph (shares memory)."""
+        return _wrap(self._data, self._device)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else as_array(value, None, self._device)
+
+    @property
+    def _version(self):
+        return self._vc[0] if self._vc else 0
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[normalize_dim(dim, self._data.ndim, "size")]
+
+    def dim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    def nelement(self):
+        return self._data.size
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    def is_contiguous(self):
+        return bool(self._data.flags.c_contiguous)
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0] if self._device is CPU else self._data.data.ptr
+
+    # --- conversion -----------------------------------------------------
+    def numpy(self, force=False):
+        """The NumPy array (shared memory on CPU). Refuses a tensor that requires grad, as PyTorch does."""
+        if self._rg and not force:
+            raise AutogradError("numpy(): can't call numpy() on a tensor that requires grad; "
+                                "use tensor.detach().numpy()")
+        if self._device is not CPU:
+            return self._device.xp.asnumpy(self._data)
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._data if self._device is CPU else self._device.xp.asnumpy(self._data)
+        return a if dtype is None else a.astype(dtype)
+
+    def item(self):
+        if self._data.size != 1:
+            raise ArgumentError(f"item(): a tensor with {self._data.size} elements cannot be "
+                                f"converted to a Python scalar; it must have exactly one")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return np.asarray(self.__array__()).tolist() if self._data.dtype != dtypes.bfloat16.np \
+            else self.__array__().astype(np.float32).tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.dtype.is_floating_point or self._data.size != 1:
+            raise DTypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise ArgumentError(f"bool(): the truth value of a tensor with {self._data.size} elements "
+                                f"is ambiguous; use .any() or .all()")
+        return bool(self.item())
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise DTypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise DTypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        return _format(self)
+
+    def __reduce__(self):
+        raise AutogradError("ember tensors are not pickled; use ember.save(tensor, path) "
+                            "(safetensors) to store them")
+
+    # --- autograd -------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see `ember.autograd.backward`)."""
+        engine.backward([self], None if gradient is None else [gradient],
+                               retain_graph, create_graph, inputs)
+
+    def detach(self):
+        """The same values (shared memory), outside the graph."""
+        t = _wrap(self._data, self._device)
+        t._vc = self._version_counter()
+        return t
+
+    def detach_(self):
+        if self._base is not None and self._base._rg:
+            raise AutogradError("detach_(): can't detach a view of a tensor that requires grad in place")
+        self.grad_fn = None
+        self._rg = False
+        return self
+
+    def register_hook(self, hook):
+        """Call `hook(grad)` when this tensor's gradient is computed; a return value replaces it.
+
+        Returns a handle with `remove()`.
+        """
+        if not self._rg:
+            raise AutogradError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            hooks = self.grad_fn._output_hooks(self._oi)
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def retain_grad(self):
+        """Keep `.grad` on this non-leaf tensor after backward."""
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        ref = weakref.ref(self)
+
+        def store(g):
+            t = ref()
+            if t is not None:
+                t.grad = g if t.grad is None else t.grad + g
+        self.grad_fn._output_hooks(self._oi).append(store)
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def _version_counter(self):
+        if self._vc is None:
+            self._vc = [0]
+        return self._vc
+
+    def _inplace(self, result, op):
+        """Make `result` (computed out of place from this tensor) this tensor's new value.
+
+        The array is written in place, so views see it; the version counter
+        moves, so a backward that needed the old values refuses to run.
+        """
+        if self._rg and self.grad_fn is None and grad_mode._enabled[0]:
+            raise AutogradError(f"{op}: a leaf tensor that requires grad is being used in an in-place "
+                                f"operation; wrap it in ember.no_grad() or use the out-of-place {op.rstrip('_')}")
+        if self._base is not None and result._rg and grad_mode._enabled[0]:
+            raise AutogradError(f"{op}: in-place changes to a view of a tensor are not recorded by autograd "
+                                f"in ember; apply the op to the base tensor, or clone() the view first")
+        src = result._data
+        if src.dtype != self._data.dtype:
+            if not _can_cast(src.dtype, self._data.dtype):
+                raise DTypeError(f"{op}: result type {dtypes.dtype_of(src)} can't be cast to the "
+                                 f"desired output type {self.dtype}")
+        if src.shape != self._data.shape:
+            raise ArgumentError(f"{op}: output with shape {tuple(self._data.shape)} doesn't match "
+                                f"the broadcast shape {tuple(src.shape)}")
+        self._device.xp.copyto(self._data, src, casting="unsafe")
+        self._version_counter()[0] += 1
+        if result._rg and grad_mode._enabled[0]:
+            self.grad_fn = result.grad_fn
+            self._oi = result._oi
+            self._rg = True
+        return self
+
+    def _snapshot(self, keep_values):
+        """This tensor as the input of an in-place op: the same graph position, and
+        (when the op's backward reads it) a copy of the values about to be overwritten."""
+        t = _wrap(self._data.copy() if keep_values else self._data, self._device)
+        t.grad_fn, t._oi, t._rg = self.grad_fn, self._oi, self._rg
+        t._vc = [0] if keep_values else self._version_counter()
+        return t
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple, with PyTorch's `numel()`."""
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __repr__(self):
+        return f"ember.Size({list(self)})"
+
+
+class _HookHandle:
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+def _wrap(array, device):
+    """A tensor over `array` with no autograd history (the fast constructor)."""
+    t = _new(Tensor)
+    t._data = array
+    t._device = device
+    return t
+
+
+def _can_cast(src, dst):
+    # PyTorch: in-place results may not go down a category (float into an int tensor)
+    order = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2}
+    return order.get(src.kind, 2) <= order.get(dst.kind, 2)
+
+
+def as_array(data, dtype=None, device=None):
+    """Convert nested lists, scalars, NumPy arrays or tensors to an array of ember's dtypes.
+
+    Python floats become the default float dtype, ints int64, bools bool,
+    as in `torch.tensor`.
+    """
+    dev = as_device(device) if device is not None else None
+    xp = (dev or CPU).xp
+    dt = None if dtype is None else dtypes.as_dtype(dtype).np
+    if isinstance(data, Tensor):
+        data = data._data
+    if isinstance(data, (list, tuple)) and data and any(isinstance(v, Tensor) for v in _flat(data)):
+        data = _unwrap_nested(data)
+    arr = data if hasattr(data, "__array_interface__") or hasattr(data, "__cuda_array_interface__") else None
+    if arr is None:
+        try:
+            arr = np.asarray(data)
+        except (ValueError, TypeError) as e:
+            raise ArgumentError(f"tensor(): could not convert {type(data).__name__} to a tensor: {e}") from None
+        if dt is None:
+            if arr.dtype.kind == "f":
+                dt = dtypes.get_default_dtype().np
+            elif arr.dtype.kind in "iu" and arr.dtype != np.uint8:
+                dt = np.dtype(np.int64)
+            elif arr.dtype.kind == "O" or arr.dtype.kind in "USc":
+                raise DTypeError(f"tensor(): can't convert data of type {arr.dtype} to a tensor; "
+                                 f"expected numbers, bools, or nested lists of them")
+    if not isinstance(arr, xp.ndarray):
+        arr = xp.asarray(arr)
+    if dt is not None and arr.dtype != dt:
+        arr = arr.astype(dt)
+    dtypes.dtype_of(arr)  # refuses unsupported dtypes (complex, strings, ...)
+    return arr
+
+
+def _flat(seq):
+    for v in seq:
+        if isinstance(v, (list, tuple)):
+            yield from _flat(v)
+        else:
+            yield v
+
+
+def _unwrap_nested(seq):
+    return [_unwrap_nested(v) if isinstance(v, (list, tuple)) else
+            (v.detach().__array__() if isinstance(v, Tensor) else v) for v in seq]
+
+
+def _format(t):
+    a = t.__array__()
+    if t.dtype is dtypes.bfloat16:
+        a = a.astype(np.float32)
+    body = np.array2string(a, separator=", ", prefix="tensor(", precision=4,
+                           threshold=1000, edgeitems=3, suppress_small=False)
+    extras = []
+    if t.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
+        extras.append(f"dtype={t.dtype}")
+    if t._device is not CPU:
+        extras.append(f"device='{t._device}'")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{type(t.grad_fn).__name__}Backward>")
+    elif t._rg:
+        extras.append("requires_grad=True")
+    if a.size == 0:
+        body = "[]" if a.ndim == 1 else f"[], size={tuple(a.shape)}"
+    return "tensor(" + ", ".join([body] + extras) + ")"

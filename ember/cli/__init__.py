@@ -1,0 +1,2 @@
+"""Level 7: the `ember` command."""
+from ember.cli.main import main

@@ -1,0 +1,52 @@
+"""Small helpers the op families share: dtype promotion on raw arrays, constants."""
+import numpy as np
+
+from ember.backend import dtypes
+from ember.autograd.tensor import Tensor, _wrap
+from ember.errors import DTypeError
+
+
+def promote(a, b):
+    """Two operands (arrays or Python scalars) cast to PyTorch's result dtype.
+
+    Python scalars stay scalars (NumPy keeps the array's dtype for them) unless
+    both operands are scalars.
+    """
+    ha = hasattr(a, "dtype")
+    hb = hasattr(b, "dtype")
+    if ha and hb and a.dtype == b.dtype:
+        return a, b
+    dt = dtypes.result_type(a, b).np
+    if ha:
+        if a.dtype != dt:
+            a = a.astype(dt)
+    if hb:
+        if b.dtype != dt:
+            b = b.astype(dt)
+    if not (ha or hb):
+        a = np.asarray(a, dt)
+    return a, b
+
+
+def floating(x):
+    """`x`, or `x` cast to the default float dtype when it is an integer or bool array."""
+    if x.dtype.kind in "biu":
+        return x.astype(dtypes.get_default_dtype().np)
+    return x
+
+
+def need_float(op, x):
+    if x.dtype.kind in "biu":
+        raise DTypeError(f"{op}: expected a floating point tensor, got {dtypes.dtype_of(x)}")
+
+
+def const(array, like):
+    """A constant tensor (outside the graph) on `like`'s device, for use in a backward."""
+    return _wrap(array, like._device)
+
+
+def as_tensor_arg(x, like):
+    """A Python scalar or array argument as a tensor on `like`'s device."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(x, device=like._device)

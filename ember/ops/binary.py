@@ -1,0 +1,387 @@
+"""Elementwise functions of two or three tensors (NumPy broadcasting, PyTorch's type
+promotion): arithmetic, pow, maximum/minimum, where, lerp, comparisons, logic.
+
+    >>> import ember
+    >>> ember.tensor([1, 2]) + 0.5      # int tensor with a Python float: default float
+    tensor([1.5000, 2.5000])
+"""
+import math
+
+import numpy as np
+
+from ember.autograd.checks import broadcast_shapes
+from ember.autograd.function import Function
+from ember.autograd.tensor import Tensor
+from ember.backend import dtypes
+from ember.errors import ArgumentError, DTypeError
+from ember.ops._util import const, floating, promote
+from ember.ops.registry import Sample, binary_samples, register
+
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
+           "floor_divide", "remainder", "pow", "maximum", "minimum", "where", "lerp", "eq", "ne",
+           "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
+           "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
+           "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite"]
+
+
+def _check(op, a, b):
+    """Fail with both shapes named before NumPy would say 'operands could not be broadcast'."""
+    sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
+    if sa != sb:
+        broadcast_shapes(op, sa, sb)
+
+
+class Add(Function):
+    save_inputs = False
+
+    def forward(self, a, b):
+        _check("add", a, b)
+        a, b = promote(a, b)
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Function):
+    save_inputs = False
+
+    def forward(self, a, b):
+        _check("sub", a, b)
+        a, b = promote(a, b)
+        if a.dtype == bool:
+            raise TypeError("subtraction of two bool tensors is not supported; use logical_xor()")
+        return a - b
+
+    def backward(self, g):
+        return g, -g
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        _check("mul", a, b)
+        a, b = promote(a, b)
+        return a * b
+
+    def backward(self, g):
+        a, b = self.inputs
+        return g * b, g * a
+
+
+class Div(Function):
+    def forward(self, a, b):
+        _check("div", a, b)
+        a, b = promote(a, b)
+        return floating(a) / b if hasattr(a, "dtype") else a / floating(b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        return g / b, (-g * a / (b * b) if isinstance(b, Tensor) else None)
+
+
+class Pow(Function):
+    def forward(self, a, b):
+        _check("pow", a, b)
+        a, b = promote(a, b)
+        if getattr(a, "dtype", None) is not None and a.dtype.kind in "iu" and getattr(b, "dtype", None) is None \
+                and b < 0:
+            raise ValueError("integers to negative integer powers are not allowed")
+        self.y = a ** b
+        return self.y
+
+    def backward(self, g):
+        a, b = self.inputs
+        ga = g * b * a ** (b - 1) if isinstance(a, Tensor) else None
+        gb = None
+        if isinstance(b, Tensor):
+            # d/db a**b = a**b * log(a), taken as 0 where a == 0 (as PyTorch does)
+            if isinstance(a, Tensor):
+                log_a = where(a == 0, 1.0, a).log()
+            else:
+                log_a = math.log(a) if a != 0 else 0.0
+            gb = g * self.output(self.y) * log_a
+        return ga, gb
+
+
+class Maximum(Function):
+    def forward(self, a, b):
+        _check("maximum", a, b)
+        a, b = promote(a, b)
+        return self.xp.maximum(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        # ties share the gradient equally, as in PyTorch
+        w = const(((a._data > b._data) + 0.5 * (a._data == b._data)).astype(g._data.dtype), g)
+        return g * w, g * (1 - w)
+
+
+class Minimum(Function):
+    def forward(self, a, b):
+        _check("minimum", a, b)
+        a, b = promote(a, b)
+        return self.xp.minimum(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        w = const(((a._data < b._data) + 0.5 * (a._data == b._data)).astype(g._data.dtype), g)
+        return g * w, g * (1 - w)
+
+
+class Where(Function):
+    save_inputs = False
+
+    def forward(self, cond, a, b):
+        _check("where", cond, a)
+        _check("where", cond, b)
+        if getattr(cond, "dtype", None) is not None and cond.dtype != bool:
+            raise TypeError(f"where: condition must be a bool tensor, got {dtypes.dtype_of(cond)}")
+        a, b = promote(a, b)
+        self.cond = cond
+        return self.xp.where(cond, a, b)
+
+    def backward(self, g):
+        c = const(self.cond, g)
+        zero = g * 0
+        return None, where(c, g, zero), where(c, zero, g)
+
+
+class FloorDivide(Function):
+    differentiable = False
+
+    def forward(self, a, b):
+        _check("floor_divide", a, b)
+        a, b = promote(a, b)
+        return self.xp.floor_divide(a, b)
+
+
+class Remainder(Function):
+    def forward(self, a, b):
+        _check("remainder", a, b)
+        a, b = promote(a, b)
+        return self.xp.remainder(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        gb = -g * (a / b).floor() if isinstance(b, Tensor) else None
+        return g, gb
+
+
+class Compare(Function):
+    """Comparisons and logic: bool results, no gradient."""
+    differentiable = False
+    fn = None
+
+    def forward(self, a, b):
+        _check(self.op_name(), a, b)
+        a, b = promote(a, b)
+        return getattr(self.xp, self.fn)(a, b)
+
+
+def _compare(name, ufunc, samples=None, bitwise=False):
+    cls = type(name.title().replace("_", ""), (Compare,), {"fn": ufunc, "name": name})
+
+    def op(input, other):
+        if bitwise:
+            _need_integral(name, input, other)
+        return cls.apply(input, other)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise `{name}` with broadcasting, as `torch.{name}`; no gradient."
+    return register(name, samples or _compare_samples, cls, grad=False)(op)
+
+
+def _need_integral(name, *xs):
+    for x in xs:
+        d = getattr(x, "dtype", None)
+        if d is not None and d.is_floating_point or isinstance(x, float):
+            raise DTypeError(f"{name}: expected integer or bool tensors, got {d or type(x).__name__}")
+
+
+def _compare_samples(make):
+    a = make.ints(3, 4, low=-3, high=3).astype(make.dtype)
+    return [Sample((a, make.ints(3, 4, low=-3, high=3).astype(make.dtype)), name="same"),
+            Sample((a, a[:1].copy()), name="broadcast"), Sample((a, 0.0), name="scalar"),
+            Sample((make(0, 3), make(1, 3)), name="empty")]
+
+
+def _bitwise_samples(make):
+    return [Sample((make.ints(3, 4, high=16), make.ints(3, 4, high=16)), name="ints"),
+            Sample((make.bools(3, 4), make.bools(1, 4)), name="bools")]
+
+
+eq = _compare("eq", "equal")
+ne = _compare("ne", "not_equal")
+lt = _compare("lt", "less")
+le = _compare("le", "less_equal")
+gt = _compare("gt", "greater")
+ge = _compare("ge", "greater_equal")
+logical_and = _compare("logical_and", "logical_and")
+logical_or = _compare("logical_or", "logical_or")
+logical_xor = _compare("logical_xor", "logical_xor")
+bitwise_and = _compare("bitwise_and", "bitwise_and", _bitwise_samples, bitwise=True)
+bitwise_or = _compare("bitwise_or", "bitwise_or", _bitwise_samples, bitwise=True)
+bitwise_xor = _compare("bitwise_xor", "bitwise_xor", _bitwise_samples, bitwise=True)
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+@register("add", lambda make: binary_samples(make) + [Sample((make(3, 4), make(3, 4)), {"alpha": 2.0}, "alpha")], Add)
+def add(input, other, alpha=1):
+    """`input + alpha * other`, broadcasting."""
+    return Add.apply(input, other if alpha == 1 else other * alpha)
+
+
+@register("sub", lambda make: binary_samples(make) + [Sample((make(3, 4), make(3, 4)), {"alpha": 2.0}, "alpha")], Sub)
+def sub(input, other, alpha=1):
+    """`input - alpha * other`, broadcasting."""
+    return Sub.apply(input, other if alpha == 1 else other * alpha)
+
+
+subtract = sub
+
+
+@register("mul", binary_samples, Mul)
+def mul(input, other):
+    """`input * other`, broadcasting."""
+    return Mul.apply(input, other)
+
+
+multiply = mul
+
+
+def _div_samples(make):
+    return [Sample((make(3, 4), make.away(3, 4)), name="same"), Sample((make(3, 1), make.away(1, 4)), name="broadcast"),
+            Sample((make(4, 3, noncontig=True), make.away(4, 3)), name="noncontig"),
+            Sample((make(0, 3), make.away(1, 3)), name="empty"), Sample((make(3, 4), 1.5), name="scalar"),
+            Sample((make(3, 4), make.away(3, 4)), {"rounding_mode": "floor"}, "floor")]
+
+
+@register("div", _div_samples, Div)
+def div(input, other, rounding_mode=None):
+    """True division (`rounding_mode=None`), or `"trunc"`/`"floor"` rounding, as `torch.div`."""
+    if rounding_mode is None:
+        return Div.apply(input, other)
+    if rounding_mode == "floor":
+        q = floor_divide(input, other)
+    elif rounding_mode == "trunc":
+        q = Div.apply(input, other).trunc()
+        dt = dtypes.result_type(*(getattr(x, "_data", x) for x in (input, other)))
+        q = q.to(dt)
+    else:
+        raise ArgumentError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    return q
+
+
+divide = true_divide = div
+
+
+@register("floor_divide", lambda make: [Sample((make(3, 4), make.away(3, 4)), name="same"),
+                                        Sample((make(3, 4), 0.7), name="scalar")], FloorDivide, grad=False)
+def floor_divide(input, other):
+    """Division rounded toward negative infinity (Python's `//`)."""
+    return FloorDivide.apply(input, other)
+
+
+@register("remainder", lambda make: [Sample((make(3, 4), make.away(3, 4)), name="same"),
+                                     Sample((make(3, 4), 0.7), name="scalar")], Remainder)
+def remainder(input, other):
+    """Python's `%`: the result has the sign of the divisor."""
+    return Remainder.apply(input, other)
+
+
+def _pow_samples(make):
+    return [Sample((make(3, 4, low=0.5, high=2), make(3, 4)), name="same"),
+            Sample((make(3, 1, low=0.5, high=2), make(1, 4)), name="broadcast"),
+            Sample((make(3, 4), 2.0), name="square"), Sample((make(3, 4, low=0.5, high=2), -1.5), name="negative"),
+            Sample((make(4, 3, low=0.5, high=2, noncontig=True), 3.0), name="noncontig"),
+            Sample((make(0, 3), 2.0), name="empty")]
+
+
+@register("pow", _pow_samples, Pow)
+def pow(input, exponent):
+    """`input ** exponent`; either may be a number."""
+    return Pow.apply(input, exponent)
+
+
+@register("maximum", lambda make: binary_samples(make), Maximum)
+def maximum(input, other):
+    """Elementwise maximum (ties share the gradient)."""
+    return Maximum.apply(input, other)
+
+
+@register("minimum", lambda make: binary_samples(make), Minimum)
+def minimum(input, other):
+    """Elementwise minimum (ties share the gradient)."""
+    return Minimum.apply(input, other)
+
+
+def _where_samples(make):
+    return [Sample((make.bools(3, 4), make(3, 4), make(3, 4)), name="same"),
+            Sample((make.bools(3, 1), make(1, 4), make(3, 4)), name="broadcast"),
+            Sample((make.bools(3, 4), make(3, 4), 0.0), name="scalar")]
+
+
+@register("where", _where_samples, Where)
+def where(condition, input=None, other=None):
+    """`input` where `condition` holds, else `other`. With one argument, `nonzero(as_tuple=True)`."""
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    return Where.apply(condition, input, other)
+
+
+def _lerp_samples(make):
+    return [Sample((make(3, 4), make(3, 4), 0.3), name="scalar-weight"),
+            Sample((make(3, 4), make(3, 4), make(3, 4)), name="tensor-weight"),
+            Sample((make(3, 1), make(1, 4), 0.5), name="broadcast")]
+
+
+@register("lerp", _lerp_samples)
+def lerp(input, end, weight):
+    """`input + weight * (end - input)`."""
+    return input + weight * (end - input)
+
+
+def _isx(name):
+    cls = type(name.title(), (Function,), {"differentiable": False, "name": name,
+                                           "forward": lambda self, x: getattr(self.xp, name)(x)})
+
+    def op(input):
+        return cls.apply(input)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise `{name}`: a bool tensor."
+
+    def samples(make):
+        return [Sample((np.array([0.0, np.nan, np.inf, -np.inf, 1.5], dtype=make.dtype),), name="special")]
+    return register(name, samples, cls, grad=False)(op)
+
+
+isnan = _isx("isnan")
+isinf = _isx("isinf")
+isfinite = _isx("isfinite")
+
+
+class Not(Function):
+    differentiable = False
+    fn = None
+
+    def forward(self, x):
+        return getattr(self.xp, self.fn)(x)
+
+
+class LogicalNot(Not):
+    fn = "logical_not"
+
+
+class BitwiseNot(Not):
+    fn = "invert"
+
+
+@register("logical_not", lambda make: [Sample((make(3, 4),)), Sample((make.bools(3, 4),))], LogicalNot, grad=False)
+def logical_not(input):
+    return LogicalNot.apply(input)
+
+
+@register("bitwise_not", lambda make: [Sample((make.ints(3, 4, high=16),)), Sample((make.bools(3, 4),))],
+          BitwiseNot, grad=False)
+def bitwise_not(input):
+    _need_integral("bitwise_not", input)
+    return BitwiseNot.apply(input)

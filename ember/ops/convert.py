@@ -1,0 +1,113 @@
+"""Dtype and device conversion, copies.
+
+    >>> import ember
+    >>> x = ember.tensor([1.5, 2.5])
+    >>> x.to(ember.int64), x.long().dtype, x.double().dtype
+    (tensor([1, 2]), ember.int64, ember.float64)
+"""
+from ember.autograd.function import Function
+from ember.autograd.tensor import Tensor
+from ember.backend import dtypes
+from ember.backend.device import Device, device as as_device
+from ember.ops.registry import Sample, register, unary_samples
+
+__all__ = ["to", "clone", "contiguous", "type_as"]
+
+
+class Cast(Function):
+    save_inputs = False
+
+    def forward(self, x, dtype):
+        return x.astype(dtype)
+
+    def backward(self, g):
+        return g  # the engine casts a gradient to its input's dtype
+
+
+class Clone(Function):
+    save_inputs = False
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g):
+        return g
+
+
+class ToDevice(Function):
+    save_inputs = False
+
+    def forward(self, x, device):
+        self.source = self.xp
+        if device.type == "cpu":
+            return x if self.xp.__name__ == "numpy" else self.xp.asnumpy(x)
+        with device.xp.cuda.Device(device.index):
+            return device.xp.asarray(x)
+
+    def backward(self, g):
+        return g.to(_device_of_module(self.source))
+
+
+def _device_of_module(xp):
+    return as_device("cpu") if xp.__name__ == "numpy" else as_device("cuda")
+
+
+@register("to", lambda make: [Sample((make(3, 4), "float64"), name="f64"), Sample((make(3, 4), "float32"), name="f32")],
+          Cast, ref="Tensor.to")
+def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False):
+    """`t.to(dtype)`, `t.to(device)`, `t.to(device, dtype)` or `t.to(other_tensor)`."""
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, Device) or (isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda")):
+            device = a
+        elif a is not None:
+            dtype = a
+    out = input
+    if device is not None:
+        dev = as_device(device)
+        if dev != input._device:
+            out = ToDevice.apply(out, dev)
+    if dtype is not None:
+        dt = dtypes.as_dtype(dtype)
+        if dt.np != out._data.dtype:
+            if out._rg and not dt.is_floating_point:
+                out = out.detach()
+            out = Cast.apply(out, dt.np)
+    if copy and out is input:
+        out = Clone.apply(input)
+    return out
+
+
+@register("clone", unary_samples, Clone)
+def clone(input, memory_format=None):
+    """A copy with its own memory; gradients flow back to `input`."""
+    return Clone.apply(input)
+
+
+@register("contiguous", lambda make: [Sample((make(4, 3, noncontig=True),), name="noncontig")], ref="Tensor.contiguous")
+def contiguous(input, memory_format=None):
+    """`input` if its memory is C-contiguous, else a contiguous copy."""
+    return input if input._data.flags.c_contiguous else Clone.apply(input)
+
+
+def type_as(input, other):
+    return to(input, other.dtype)
+
+
+# Tensor methods that cast: `t.float()`, `t.long()`, ... (bound in tensor_methods.py)
+CASTS = {"float": dtypes.float32, "double": dtypes.float64, "half": dtypes.float16,
+         "bfloat16": dtypes.bfloat16, "long": dtypes.int64, "int": dtypes.int32, "short": dtypes.int16,
+         "char": dtypes.int8, "byte": dtypes.uint8, "bool": dtypes.bool_}
+
+
+def cpu(input):
+    return to(input, "cpu")
+
+
+def cuda(input, device=None):
+    if device is None:
+        device = "cuda"
+    elif not isinstance(device, (str, Device)):
+        device = f"cuda:{device}"
+    return to(input, device)

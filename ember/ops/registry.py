@@ -1,0 +1,110 @@
+"""The op registry: one entry per public op, read by the tests, the tracer and the exporters.
+
+An entry names the op, its ember callable, the primitive `Function` it runs
+(None for a composite), sample inputs, and the PyTorch reference the tests
+compare against (a dotted attribute of `torch`; ember never imports it).
+
+    >>> import ember
+    >>> info = ember.ops.registry.REGISTRY["exp"]
+    >>> info.primitive.__name__, len(info.samples(SampleMaker("float64"))) > 3
+    ('Exp', True)
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+REGISTRY = {}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One call: `args` hold NumPy arrays where the op takes tensors (floating arrays are
+    differentiable), other values as they are passed."""
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    name: str = ""
+
+
+@dataclass
+class OpInfo:
+    name: str
+    fn: object
+    samples: object                 # samples(make: SampleMaker) -> list[Sample]
+    primitive: object = None        # the Function class; None for composites
+    ref: str = None                 # torch attribute path of the reference; defaults to `name`
+    grad: bool = True               # gradients checked (False: integer-valued or piecewise-constant ops)
+    gradgrad: bool = True           # second derivatives checked
+    atol: float = 1e-5              # float32 tolerances against the reference (float64 uses 1e-10)
+    rtol: float = 1e-4
+    shape: object = None            # shape rule for symbolic tracing (the graph issue)
+    onnx: object = None             # ONNX mapping (the ONNX issue)
+    notes: str = ""
+
+
+def register(name, samples, primitive=None, **info):
+    """Decorator that adds the public op function to the registry under `name`."""
+    def deco(fn):
+        if name in REGISTRY:
+            raise ValueError(f"op {name!r} registered twice")
+        REGISTRY[name] = OpInfo(name=name, fn=fn, samples=samples, primitive=primitive,
+                                ref=info.pop("ref", name), **info)
+        return fn
+    return deco
+
+
+class SampleMaker:
+    """Makes sample arrays of one floating dtype, reproducibly.
+
+    `make(3, 4)` a float array in [-2, 2); `make(3, 4, noncontig=True)` the same
+    shape as a transposed (non-contiguous) view; `make.ints(...)`, `make.bools(...)`.
+    """
+
+    def __init__(self, dtype, seed=0):
+        self.dtype = np.dtype(dtype)
+        self.rng = np.random.default_rng(seed)
+
+    def __call__(self, *shape, low=-2.0, high=2.0, noncontig=False):
+        if noncontig and len(shape) >= 2:
+            a = self.rng.uniform(low, high, shape[::-1]).astype(self.dtype)
+            return a.T
+        return self.rng.uniform(low, high, shape).astype(self.dtype)
+
+    def away(self, *shape, low=0.5, high=2.0, **kw):
+        """Values with |x| in [low, high) and random sign: away from kinks and poles."""
+        return self(*shape, low=low, high=high, **kw) * self.rng.choice([-1, 1], shape).astype(self.dtype)
+
+    def distinct(self, *shape):
+        """Values far enough apart that max/sort/median have a unique, stable answer."""
+        n = int(np.prod(shape))
+        return (self.rng.permutation(n).astype(self.dtype) * 0.37 - n * 0.15).reshape(shape)
+
+    def ints(self, *shape, low=0, high=5):
+        return self.rng.integers(low, high, shape).astype(np.int64)
+
+    def bools(self, *shape):
+        return self.rng.random(shape) < 0.5
+
+
+def unary_samples(make, low=-2.0, high=2.0):
+    """The standard samples of an elementwise unary op, including the cases of STYLE.md 3."""
+    return [
+        Sample((make(3, 4, low=low, high=high),), name="2d"),
+        Sample((make(4, 3, low=low, high=high, noncontig=True),), name="noncontig"),
+        Sample((make(0, 3, low=low, high=high),), name="empty"),
+        Sample((make(low=low, high=high),), name="0d"),
+        Sample((make(2, 3, 2, low=low, high=high),), name="3d"),
+    ]
+
+
+def binary_samples(make, low=-2.0, high=2.0, scalar=1.5):
+    """The standard samples of a broadcasting binary op."""
+    a = lambda *s, **k: make(*s, low=low, high=high, **k)  # noqa: E731
+    return [
+        Sample((a(3, 4), a(3, 4)), name="same"),
+        Sample((a(3, 1), a(1, 4)), name="broadcast"),
+        Sample((a(2, 3, 4), a(4)), name="broadcast-rank"),
+        Sample((a(4, 3, noncontig=True), a(4, 3)), name="noncontig"),
+        Sample((a(0, 3), a(1, 3)), name="empty"),
+        Sample((a(3, 4), scalar), name="scalar"),
+        Sample((a(), a(2, 2)), name="0d"),
+    ]

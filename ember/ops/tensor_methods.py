@@ -1,0 +1,103 @@
+"""Binds the ops to `Tensor` as operators and methods: the one place where level 1's
+natural cycle (ops are built on Tensor; Tensor's methods are ops) is closed
+(DESIGN.md, "Layers of the package"). Imported once, by `ember/ops/__init__.py`.
+"""
+from ember.autograd.tensor import Tensor
+from ember.ops import binary, convert, creation, index, reduce, shape, unary
+from ember.ops.convert import CASTS
+
+
+def _swap(fn):
+    def reflected(self, other):
+        return fn(other, self)
+    return reflected
+
+
+def _inplace(fn, name):
+    """`t.add_(x)` from `add`: compute out of place, then write into `t` (see Tensor._inplace)."""
+    def method(self, *args, **kwargs):
+        record = self._rg or any(getattr(a, "_rg", False) for a in args)
+        keep = record and getattr(fn, "saves_self", True)
+        return self._inplace(fn(self._snapshot(keep) if record else self, *args, **kwargs), name)
+    method.__name__ = name
+    method.__doc__ = f"In-place `{name[:-1]}`."
+    return method
+
+
+OPERATORS = {
+    "__add__": binary.add, "__radd__": _swap(binary.add),
+    "__sub__": binary.sub, "__rsub__": _swap(binary.sub),
+    "__mul__": binary.mul, "__rmul__": _swap(binary.mul),
+    "__truediv__": binary.div, "__rtruediv__": _swap(binary.div),
+    "__floordiv__": binary.floor_divide, "__rfloordiv__": _swap(binary.floor_divide),
+    "__mod__": binary.remainder, "__rmod__": _swap(binary.remainder),
+    "__pow__": binary.pow, "__rpow__": _swap(binary.pow),
+    "__eq__": binary.eq, "__ne__": binary.ne, "__lt__": binary.lt, "__le__": binary.le,
+    "__gt__": binary.gt, "__ge__": binary.ge,
+    "__and__": binary.bitwise_and, "__rand__": _swap(binary.bitwise_and),
+    "__or__": binary.bitwise_or, "__ror__": _swap(binary.bitwise_or),
+    "__xor__": binary.bitwise_xor, "__rxor__": _swap(binary.bitwise_xor),
+    "__invert__": binary.bitwise_not,
+    "__neg__": unary.neg, "__pos__": lambda self: self, "__abs__": unary.abs,
+    "__getitem__": index.getitem, "__setitem__": index.setitem,
+}
+
+INPLACE_OPERATORS = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_",
+                     "__ifloordiv__": "floor_divide_", "__imod__": "remainder_", "__ipow__": "pow_",
+                     "__iand__": "bitwise_and_", "__ior__": "bitwise_or_", "__ixor__": "bitwise_xor_"}
+
+# Every public op of these modules that PyTorch also has as a Tensor method.
+METHODS = {
+    unary: "exp exp2 expm1 log log2 log1p sqrt rsqrt sin cos tan tanh sigmoid relu abs neg negative "
+           "reciprocal erf sign floor ceil trunc fix round clamp clip square",
+    binary: "add sub subtract mul multiply div divide true_divide floor_divide remainder pow maximum "
+            "minimum where lerp eq ne lt le gt ge greater greater_equal less less_equal not_equal "
+            "logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not "
+            "isnan isinf isfinite",
+    reduce: "sum mean sum_to_size",
+    shape: "reshape expand permute transpose swapaxes swapdims",
+    convert: "to clone contiguous type_as cpu cuda",
+    creation: "",
+}
+
+# In-place forms: `name_` for each name here.
+INPLACE = ("add sub mul div pow clamp clip floor_divide remainder exp log sqrt sigmoid tanh relu neg abs "
+           "sin cos floor ceil round trunc reciprocal sign lerp bitwise_and bitwise_or bitwise_xor "
+           "logical_and logical_or logical_not").split()
+
+
+def bind(modules=METHODS):
+    for name, fn in OPERATORS.items():
+        setattr(Tensor, name, fn)
+    for module, names in modules.items():
+        for name in names.split():
+            setattr(Tensor, name, getattr(module, name))
+    for name in INPLACE:
+        setattr(Tensor, name + "_", _inplace(getattr(Tensor, name), name + "_"))
+    for dunder, name in INPLACE_OPERATORS.items():
+        setattr(Tensor, dunder, getattr(Tensor, name))
+    for name, dt in CASTS.items():
+        setattr(Tensor, name, _caster(dt))
+    Tensor.T = property(_T)
+    Tensor.mT = property(lambda self: shape.transpose(self, -2, -1))
+    Tensor.new_zeros = lambda self, *size, dtype=None, device=None, requires_grad=False: creation.zeros(
+        *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    Tensor.new_ones = lambda self, *size, dtype=None, device=None, requires_grad=False: creation.ones(
+        *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    Tensor.new_full = lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: creation.full(
+        size, fill_value, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    Tensor.new_empty = lambda self, *size, dtype=None, device=None, requires_grad=False: creation.empty(
+        *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    Tensor.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False: creation.tensor(
+        data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+def _caster(dt):
+    def method(self, memory_format=None):
+        return convert.to(self, dt)
+    method.__name__ = dt.name
+    return method
+
+
+def _T(self):
+    return shape.permute(self, tuple(range(self.ndim - 1, -1, -1)))
