@@ -20,6 +20,7 @@ from ember.ops.binary import *  # noqa: F401,F403  (each family lists its public
 from ember.ops.convert import *  # noqa: F401,F403
 from ember.ops.creation import *  # noqa: F401,F403
 from ember.ops.index import *  # noqa: F401,F403
+from ember.ops.linalg import *  # noqa: F401,F403
 from ember.ops.reduce import *  # noqa: F401,F403
 from ember.ops.shape import *  # noqa: F401,F403
 from ember.ops.unary import *  # noqa: F401,F403

@@ -29,17 +29,15 @@ def _numerical(fn, inputs, diff, eps):
         jac = {}
         for i in diff:
             x = inputs[i]._data
-            flat = x.reshape(-1) if x.flags.c_contiguous else None
-            if flat is None:
-                raise AutogradError("gradcheck: inputs must be contiguous")
             cols = []
             for j in range(x.size):
-                orig = flat[j].copy()
-                flat[j] = orig + eps
+                at = np.unravel_index(j, x.shape)  # works for non-contiguous inputs too
+                orig = x[at].copy()
+                x[at] = orig + eps
                 plus = [o._data.astype(np.float64).reshape(-1) for o in _outputs(fn, inputs)]
-                flat[j] = orig - eps
+                x[at] = orig - eps
                 minus = [o._data.astype(np.float64).reshape(-1) for o in _outputs(fn, inputs)]
-                flat[j] = orig
+                x[at] = orig
                 cols.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
             for k, o in enumerate(base):
                 jac[k, i] = np.stack([c[k] for c in cols], axis=1) if cols else np.zeros((o._data.size, 0))

@@ -2,7 +2,7 @@
 
 Importing this package binds the ops to `Tensor` (see `tensor_methods`).
 """
-from ember.ops import binary, convert, creation, index, reduce, registry, shape, unary
+from ember.ops import binary, convert, creation, index, linalg, reduce, registry, shape, unary
 from ember.ops import tensor_methods
 from ember.ops.registry import REGISTRY
 

@@ -40,6 +40,11 @@ def need_float(op, x):
         raise DTypeError(f"{op}: expected a floating point tensor, got {dtypes.dtype_of(x)}")
 
 
+def data(x):
+    """The array of a tensor; anything else as it is."""
+    return x._data if isinstance(x, Tensor) else x
+
+
 def const(array, like):
     """A constant tensor (outside the graph) on `like`'s device, for use in a backward."""
     return _wrap(array, like._device)

@@ -13,6 +13,10 @@ from ember.ops.registry import Sample, register, unary_samples
 
 __all__ = ["to", "clone", "contiguous", "type_as"]
 
+# Tensor methods (bound in tensor_methods.py) and the ones with an in-place `name_` form.
+METHODS = "to clone contiguous type_as cpu cuda"
+INPLACE = ""
+
 
 class Cast(Function):
     save_inputs = False
@@ -36,6 +40,7 @@ class Clone(Function):
 
 class ToDevice(Function):
     save_inputs = False
+    internal = True  # not in the registry: its samples need a second device (tested in tests/test_cuda.py)
 
     def forward(self, x, device):
         self.source = self.xp
@@ -52,7 +57,7 @@ def _device_of_module(xp):
     return as_device("cpu") if xp.__name__ == "numpy" else as_device("cuda")
 
 
-@register("to", lambda make: [Sample((make(3, 4), "float64"), name="f64"), Sample((make(3, 4), "float32"), name="f32")],
+@register("to", lambda make: [Sample((make(3, 4), dtypes.float64), name="f64"), Sample((make(3, 4), dtypes.float32), name="f32")],
           Cast, ref="Tensor.to")
 def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False):
     """`t.to(dtype)`, `t.to(device)`, `t.to(device, dtype)` or `t.to(other_tensor)`."""

@@ -22,6 +22,10 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full"
            "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal",
            "bernoulli", "multinomial"]
 
+# Tensor methods (bound in tensor_methods.py) and the ones with an in-place `name_` form.
+METHODS = ""
+INPLACE = ""
+
 
 def _finish(array, dev, requires_grad):
     t = _wrap(array, dev)

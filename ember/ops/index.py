@@ -12,9 +12,14 @@ from ember.autograd import grad_mode
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, IndexOutOfRangeError
+from ember.ops._util import const
 from ember.ops.registry import Sample, register
 
-__all__ = ["getitem", "setitem"]
+__all__ = ["getitem", "setitem", "index_put"]
+
+# Tensor methods (bound in tensor_methods.py) and the ones with an in-place `name_` form.
+METHODS = "index_put"
+INPLACE = "index_put"
 
 
 def _index(op, key, shape, xp):
@@ -93,38 +98,29 @@ class GetItem(Function):
         return x[self.idx]
 
     def backward(self, g):
-        return IndexAddInto.apply(g, shape=self.in_shape, idx=self.idx)
-
-
-class IndexAddInto(Function):
-    """zeros(shape) with `g` added at `idx` (repeated indices accumulate): getitem's gradient."""
-    save_inputs = False
-
-    def forward(self, g, shape, idx):
-        self.idx = idx
-        out = self.xp.zeros(shape, dtype=g.dtype)
-        if _is_basic(idx):
-            out[idx] = g
-        else:
-            self.xp.add.at(out, idx, g)
-        return out
-
-    def backward(self, gg):
-        return GetItem.apply(gg, self.idx)
+        zeros = const(self.xp.zeros(self.in_shape, g._data.dtype), g)
+        return IndexPut.apply(zeros, g, idx=self.idx, accumulate=True)
 
 
 class IndexPut(Function):
-    """`x` with `v` written at `idx`: the functional form of `x[idx] = v`."""
+    """`x` with `v` written (or, with `accumulate`, added) at `idx`: the functional form
+    of `x[idx] = v`, and getitem's gradient."""
     save_inputs = False
 
-    def forward(self, x, v, idx):
+    def forward(self, x, v, idx, accumulate=False):
         self.idx = idx
+        self.accumulate = accumulate
         out = x.copy()
-        out[idx] = v
+        if not accumulate:
+            out[idx] = v
+        elif _is_basic(idx):
+            out[idx] += v
+        else:
+            self.xp.add.at(out, idx, v)  # repeated indices add up
         return out
 
     def backward(self, g):
-        gx = IndexPut.apply(g, 0.0, idx=self.idx)
+        gx = g if self.accumulate else IndexPut.apply(g, 0.0, idx=self.idx)
         gv = GetItem.apply(g, self.idx) if isinstance(self.inputs[1], Tensor) else None
         return gx, gv
 
@@ -142,6 +138,19 @@ def _getitem_samples(make):
 def getitem(input, key):
     """`input[key]`."""
     return GetItem.apply(input, key)
+
+
+def _index_put_samples(make):
+    return [Sample((make(4, 3), (np.array([0, 2, 0]),), make(3, 3)), {"accumulate": True}, "accumulate-repeat"),
+            Sample((make(4, 3), (np.array([1, 3]), np.array([0, 2])), make(2)), name="pairs"),
+            Sample((make(4, 3), (np.array([1, 3]),), make(1, 3)), name="broadcast")]
+
+
+@register("index_put", _index_put_samples, IndexPut)
+def index_put(input, indices, values, accumulate=False):
+    """`input` with `values` written at `indices` (a tuple of index tensors); `accumulate` adds."""
+    idx = _index("index_put", tuple(indices), input._data.shape, input._device.xp)
+    return IndexPut.apply(input, values, idx=idx, accumulate=accumulate)
 
 
 def setitem(input, key, value):

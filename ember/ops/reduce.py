@@ -13,6 +13,10 @@ from ember.ops.registry import Sample, register
 
 __all__ = ["sum", "mean", "sum_to_size"]
 
+# Tensor methods (bound in tensor_methods.py) and the ones with an in-place `name_` form.
+METHODS = "sum mean sum_to_size"
+INPLACE = ""
+
 
 def _restore(g, shape, axes, keepdim):
     """A reduced gradient reshaped so that it broadcasts against the input again."""

@@ -16,6 +16,10 @@ from ember.ops.registry import Sample, register
 
 __all__ = ["reshape", "expand", "permute", "transpose", "swapaxes", "swapdims"]
 
+# Tensor methods (bound in tensor_methods.py) and the ones with an in-place `name_` form.
+METHODS = "reshape expand permute transpose swapaxes swapdims"
+INPLACE = ""
+
 
 def _infer_shape(op, numel, shape):
     """Resolve one -1 in `shape`; check that the element count matches."""
@@ -107,7 +111,7 @@ def reshape(input, *shape):
 
 @register("expand", lambda make: [Sample((make(3, 1), (3, 4)), name="2d"), Sample((make(4), (2, 3, 4)), name="lead"),
                                   Sample((make(3, 1), (-1, 5)), name="minus-one"),
-                                  Sample((make(1, 3), (0, 3)), name="empty")], Expand)
+                                  Sample((make(1, 3), (0, 3)), name="empty")], Expand, ref="Tensor.expand")
 def expand(input, *sizes):
     """A broadcast view with `sizes` (-1 keeps a dim)."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):

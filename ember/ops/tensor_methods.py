@@ -3,7 +3,7 @@ natural cycle (ops are built on Tensor; Tensor's methods are ops) is closed
 (DESIGN.md, "Layers of the package"). Imported once, by `ember/ops/__init__.py`.
 """
 from ember.autograd.tensor import Tensor
-from ember.ops import binary, convert, creation, index, reduce, shape, unary
+from ember.ops import binary, convert, creation, index, linalg, reduce, shape, unary
 from ember.ops.convert import CASTS
 
 
@@ -46,34 +46,19 @@ INPLACE_OPERATORS = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_",
                      "__ifloordiv__": "floor_divide_", "__imod__": "remainder_", "__ipow__": "pow_",
                      "__iand__": "bitwise_and_", "__ior__": "bitwise_or_", "__ixor__": "bitwise_xor_"}
 
-# Every public op of these modules that PyTorch also has as a Tensor method.
-METHODS = {
-    unary: "exp exp2 expm1 log log2 log1p sqrt rsqrt sin cos tan tanh sigmoid relu abs neg negative "
-           "reciprocal erf sign floor ceil trunc fix round clamp clip square",
-    binary: "add sub subtract mul multiply div divide true_divide floor_divide remainder pow maximum "
-            "minimum where lerp eq ne lt le gt ge greater greater_equal less less_equal not_equal "
-            "logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not "
-            "isnan isinf isfinite",
-    reduce: "sum mean sum_to_size",
-    shape: "reshape expand permute transpose swapaxes swapdims",
-    convert: "to clone contiguous type_as cpu cuda",
-    creation: "",
-}
-
-# In-place forms: `name_` for each name here.
-INPLACE = ("add sub mul div pow clamp clip floor_divide remainder exp log sqrt sigmoid tanh relu neg abs "
-           "sin cos floor ceil round trunc reciprocal sign lerp bitwise_and bitwise_or bitwise_xor "
-           "logical_and logical_or logical_not").split()
+FAMILIES = (unary, binary, reduce, shape, index, convert, creation, linalg)
 
 
-def bind(modules=METHODS):
+def bind():
+    """Each family module lists its Tensor methods in METHODS and their in-place forms in INPLACE."""
     for name, fn in OPERATORS.items():
         setattr(Tensor, name, fn)
-    for module, names in modules.items():
-        for name in names.split():
+    for module in FAMILIES:
+        for name in module.METHODS.split():
             setattr(Tensor, name, getattr(module, name))
-    for name in INPLACE:
-        setattr(Tensor, name + "_", _inplace(getattr(Tensor, name), name + "_"))
+    for module in FAMILIES:
+        for name in getattr(module, "INPLACE", "").split():
+            setattr(Tensor, name + "_", _inplace(getattr(Tensor, name), name + "_"))
     for dunder, name in INPLACE_OPERATORS.items():
         setattr(Tensor, dunder, getattr(Tensor, name))
     for name, dt in CASTS.items():
