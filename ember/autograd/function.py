@@ -27,7 +27,7 @@ from ember.backend.device import CPU
 from ember import errors
 from ember.errors import AutogradError, DeviceError, EmberError
 from ember.autograd import grad_mode
-from ember.autograd.anomaly import anomaly_forward as _anomaly_forward
+from ember.autograd.anomaly import anomaly_forward as _anomaly_forward, describe
 from ember.autograd.tensor import Tensor, _new, _wrap
 
 _enabled = grad_mode._enabled
@@ -75,8 +75,8 @@ class Function:
             out = node.forward(*arrays, **attrs)
         except EmberError:
             raise
-        except (ValueError, IndexError, TypeError, ZeroDivisionError, OverflowError, MemoryError) as e:
-            raise _translate(cls, args, attrs, e) from None
+        except FOREIGN as e:
+            raise translate_error(cls.op_name(), args, attrs, e) from None
         record = rg and _enabled[0] and cls.differentiable
         if type(out) is tuple:
             return _wrap_outputs(node, out, dev, record, args, attrs)
@@ -94,6 +94,9 @@ class Function:
             node.attrs = attrs
             if cls.save_inputs:
                 node.versions = [a._vc[0] if isinstance(a, Tensor) and a._vc else 0 for a in args]
+            if t._vc is None:
+                t._vc = [0]
+            node.out_vcs = (t._vc,)  # `output()` refuses an output changed in place since
             t.grad_fn = node
             t._rg = True
             if _anomaly[0]:
@@ -110,6 +113,10 @@ class Function:
         """`array` (an output of this op's forward) as a tensor that autograd
         knows came from this node: use it in `backward` instead of
         recomputing, and double backward still flows through this op."""
+        vc = self.out_vcs[index]
+        if vc[0]:
+            raise AutogradError(f"{describe(self)}: its output {index} is needed for the gradient but was "
+                                f"modified by an in-place operation; apply the in-place op to a clone()")
         t = _wrap(array, _device_of(self))
         if _enabled[0]:
             t.grad_fn = self
@@ -170,6 +177,7 @@ def _wrap_outputs(node, outs, dev, record, args, attrs):
         t = _new(Tensor)
         t._data = o
         t._device = dev
+        t._vc = [0]
         if record and o.dtype.kind == "f" or (record and o.dtype.name == "bfloat16"):
             t.grad_fn = node
             t._oi = i
@@ -183,6 +191,7 @@ def _wrap_outputs(node, outs, dev, record, args, attrs):
         node.attrs = attrs
         node.n_out = len(outs)
         node.out_meta = metas
+        node.out_vcs = tuple(t._vc for t in result)
         if type(node).save_inputs:
             node.versions = [a._vc[0] if isinstance(a, Tensor) and a._vc else 0 for a in args]
         if _anomaly[0]:
@@ -190,16 +199,25 @@ def _wrap_outputs(node, outs, dev, record, args, attrs):
     return tuple(result)
 
 
-def _translate(cls, args, attrs, e):
-    """A NumPy/Python exception from inside a primitive, as an ember error naming the op and inputs."""
-    desc = ", ".join(f"{tuple(a.shape)} {a.dtype}" if isinstance(a, Tensor) else repr(a)[:40] for a in args)
+# Exceptions NumPy or Python raise inside an op on bad input; they become ember errors.
+FOREIGN = (ValueError, IndexError, TypeError, AttributeError, KeyError, ZeroDivisionError, OverflowError,
+           MemoryError)
+
+
+def translate_error(op, args, attrs, e):
+    """A NumPy/Python exception from inside an op, as an ember error naming the op and its inputs."""
+    desc = ", ".join(f"{tuple(a.shape)} {a.dtype}" if isinstance(a, Tensor) else
+                     f"{type(a).__name__} {repr(a)[:40]}" for a in args)
     if attrs:
         desc += ", " + ", ".join(f"{k}={v!r}"[:60] for k, v in attrs.items())
     kind = {IndexError: errors.IndexOutOfRangeError, TypeError: errors.DTypeError,
-            MemoryError: errors.AllocationError}.get(type(e), errors.ArgumentError)
-    if "broadcast" in str(e) or "shape" in str(e) or "mismatch" in str(e):
+            AttributeError: errors.DTypeError, MemoryError: errors.AllocationError}.get(type(e), errors.ArgumentError)
+    text = str(e)
+    if "broadcast" in text or "shape" in text or "mismatch" in text:
         kind = errors.ShapeError
-    return kind(f"{cls.op_name()}({desc}): {e}")
+    if isinstance(e, AttributeError):
+        text = f"expected tensors, got {desc}"
+    return kind(f"{op}({desc}): {text}")
 
 
 # --- user functions in PyTorch's form -----------------------------------------

@@ -61,6 +61,9 @@ class set_grad_enabled(_GradMode):
         self.mode = bool(mode)
         _enabled[0] = self.mode  # like PyTorch, calling it (without `with`) sets the mode
 
+    def __enter__(self):
+        pass  # __init__ already set the mode and remembered the previous one
+
     def __call__(self, fn):
         _enabled[0] = self._prev  # used as a decorator: the mode applies inside fn only
         return super().__call__(fn)

@@ -3,7 +3,23 @@ import numpy as np
 
 from ember.backend import dtypes
 from ember.autograd.tensor import Tensor, _wrap
+from ember.autograd.checks import broadcast_shapes
 from ember.errors import DTypeError
+
+
+def operands(op, a, b):
+    """The two operands of a broadcasting binary op, checked and promoted (see `promote`)."""
+    try:  # the common case first: two arrays of one dtype
+        if a.dtype == b.dtype:
+            if a.shape != b.shape:
+                broadcast_shapes(op, a.shape, b.shape)
+            return a, b
+    except AttributeError:
+        pass
+    sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
+    if sa != sb:
+        broadcast_shapes(op, sa, sb)
+    return promote(a, b)
 
 
 def promote(a, b):
@@ -12,10 +28,14 @@ def promote(a, b):
     Python scalars stay scalars (NumPy keeps the array's dtype for them) unless
     both operands are scalars.
     """
-    ha = hasattr(a, "dtype")
-    hb = hasattr(b, "dtype")
+    ha = hasattr(a, "dtype") and hasattr(a, "shape")
+    hb = hasattr(b, "dtype") and hasattr(b, "shape")
     if ha and hb and a.dtype == b.dtype:
         return a, b
+    if isinstance(a, np.generic):
+        a, ha = a.item(), False  # NumPy scalars promote like Python scalars, as in PyTorch
+    if isinstance(b, np.generic):
+        b, hb = b.item(), False
     dt = dtypes.result_type(a, b).np
     if ha:
         if a.dtype != dt:

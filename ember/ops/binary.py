@@ -14,7 +14,7 @@ from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError
-from ember.ops._util import const, data, floating, promote
+from ember.ops._util import const, data, floating, operands, promote
 from ember.ops.registry import Sample, binary_samples, register
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
@@ -39,8 +39,7 @@ class Add(Function):
     save_inputs = False
 
     def forward(self, a, b):
-        _check("add", a, b)
-        a, b = promote(a, b)
+        a, b = operands("add", a, b)
         return a + b
 
     def backward(self, g):
@@ -51,8 +50,7 @@ class Sub(Function):
     save_inputs = False
 
     def forward(self, a, b):
-        _check("sub", a, b)
-        a, b = promote(a, b)
+        a, b = operands("sub", a, b)
         return a - b  # NumPy refuses bool - bool, as PyTorch does
 
     def backward(self, g):
@@ -61,8 +59,7 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(self, a, b):
-        _check("mul", a, b)
-        a, b = promote(a, b)
+        a, b = operands("mul", a, b)
         return a * b
 
     def backward(self, g):
@@ -72,8 +69,7 @@ class Mul(Function):
 
 class Div(Function):
     def forward(self, a, b):
-        _check("div", a, b)
-        a, b = promote(a, b)
+        a, b = operands("div", a, b)
         return floating(a) / b if hasattr(a, "dtype") else a / floating(b)
 
     def backward(self, g):
@@ -83,8 +79,7 @@ class Div(Function):
 
 class Pow(Function):
     def forward(self, a, b):
-        _check("pow", a, b)
-        a, b = promote(a, b)
+        a, b = operands("pow", a, b)
         if getattr(a, "dtype", None) is not None and a.dtype.kind in "iu" and getattr(b, "dtype", None) is None \
                 and b < 0:
             raise ValueError("integers to negative integer powers are not allowed")
@@ -107,8 +102,7 @@ class Pow(Function):
 
 class Maximum(Function):
     def forward(self, a, b):
-        _check("maximum", a, b)
-        a, b = promote(a, b)
+        a, b = operands("maximum", a, b)
         return self.xp.maximum(a, b)
 
     def backward(self, g):
@@ -121,8 +115,7 @@ class Maximum(Function):
 
 class Minimum(Function):
     def forward(self, a, b):
-        _check("minimum", a, b)
-        a, b = promote(a, b)
+        a, b = operands("minimum", a, b)
         return self.xp.minimum(a, b)
 
     def backward(self, g):
@@ -154,8 +147,7 @@ class FloorDivide(Function):
     save_inputs = False
 
     def forward(self, a, b):
-        _check("floor_divide", a, b)
-        a, b = promote(a, b)
+        a, b = operands("floor_divide", a, b)
         return self.xp.floor_divide(a, b)
 
     def backward(self, g):
@@ -164,8 +156,7 @@ class FloorDivide(Function):
 
 class Remainder(Function):
     def forward(self, a, b):
-        _check("remainder", a, b)
-        a, b = promote(a, b)
+        a, b = operands("remainder", a, b)
         return self.xp.remainder(a, b)
 
     def backward(self, g):
@@ -180,8 +171,7 @@ class Compare(Function):
     fn = None
 
     def forward(self, a, b):
-        _check(self.op_name(), a, b)
-        a, b = promote(a, b)
+        a, b = operands(self.op_name(), a, b)
         return getattr(self.xp, self.fn)(a, b)
 
 

@@ -9,9 +9,13 @@ compare against (a dotted attribute of `torch`; ember never imports it).
     >>> info.primitive.__name__, len(info.samples(SampleMaker("float64"))) > 3
     ('Exp', True)
 """
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from ember.autograd.function import FOREIGN, translate_error
+from ember.errors import EmberError
 
 REGISTRY = {}
 
@@ -42,13 +46,28 @@ class OpInfo:
 
 
 def register(name, samples, primitive=None, **info):
-    """Decorator that adds the public op function to the registry under `name`."""
+    """Decorator that adds the public op function to the registry under `name`.
+
+    It returns the function guarded: an exception from bad arguments (a string
+    where a tensor goes, ...) comes out as an ember error naming the op. Tensor
+    methods bind the unguarded function (`__wrapped__`), whose first argument is
+    a tensor by construction.
+    """
     def deco(fn):
         if name in REGISTRY:
             raise ValueError(f"op {name!r} registered twice")
-        REGISTRY[name] = OpInfo(name=name, fn=fn, samples=samples, primitive=primitive,
+
+        @functools.wraps(fn)
+        def op(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except EmberError:
+                raise
+            except FOREIGN as e:
+                raise translate_error(name, args, kwargs, e) from None
+        REGISTRY[name] = OpInfo(name=name, fn=op, samples=samples, primitive=primitive,
                                 ref=info.pop("ref", name), **info)
-        return fn
+        return op
     return deco
 
 

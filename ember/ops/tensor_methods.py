@@ -52,10 +52,11 @@ FAMILIES = (unary, binary, reduce, shape, index, convert, creation, linalg)
 def bind():
     """Each family module lists its Tensor methods in METHODS and their in-place forms in INPLACE."""
     for name, fn in OPERATORS.items():
-        setattr(Tensor, name, fn)
+        setattr(Tensor, name, getattr(fn, "__wrapped__", fn))
     for module in FAMILIES:
         for name in module.METHODS.split():
-            setattr(Tensor, name, getattr(module, name))
+            fn = getattr(module, name)
+            setattr(Tensor, name, getattr(fn, "__wrapped__", fn))
     for module in FAMILIES:
         for name in getattr(module, "INPLACE", "").split():
             setattr(Tensor, name + "_", _inplace(getattr(Tensor, name), name + "_"))
