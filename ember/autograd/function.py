@@ -117,7 +117,8 @@ class Function:
         if vc[0]:
             raise AutogradError(f"{describe(self)}: its output {index} is needed for the gradient but was "
                                 f"modified by an in-place operation; apply the in-place op to a clone()")
-        t = _wrap(array, _device_of(self))
+        dev = _device_of(self)
+        t = _wrap(array if type(array) is dev.xp.ndarray else dev.xp.asarray(array), dev)
         if _enabled[0]:
             t.grad_fn = self
             t._oi = index

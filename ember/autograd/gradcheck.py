@@ -103,14 +103,16 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     n = len(inputs)
 
     def vjp(*args):
-        xs, vs = args[:n], args[n:]
-        os_ = _outputs(fn, xs)
-        used = [(o, v) for o, v in zip(os_, vs) if o._rg]
-        if not used:
-            return ()
-        gs = engine.grad([o for o, _ in used], [xs[i] for i in diff], [v for _, v in used],
-                         create_graph=True, allow_unused=True)
-        return tuple(g for g in gs if g is not None)
+        # gradcheck's finite differences run under no_grad; the vjp itself needs the graph
+        with grad_mode.enable_grad():
+            xs, vs = args[:n], args[n:]
+            outs = _outputs(fn, xs)
+            used = [(o, v) for o, v in zip(outs, vs) if o._rg]
+            if not used:
+                return ()
+            gs = engine.grad([o for o, _ in used], [xs[i] for i in diff], [v for _, v in used],
+                             create_graph=True, allow_unused=True)
+            return tuple(g for g in gs if g is not None)
 
     return gradcheck(vjp, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)

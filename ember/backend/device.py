@@ -32,7 +32,10 @@ class Device:
 
     def __eq__(self, other):
         if isinstance(other, str):
-            other = device(other)
+            try:  # parsed, not looked up: `x.device == "cuda"` is False, not an error, without CUDA
+                return (self.type, self.index or 0) == _parse(other, None)
+            except DeviceError:
+                return False
         return isinstance(other, Device) and (self.type, self.index or 0) == (other.type, other.index or 0)
 
     def __hash__(self):
@@ -63,25 +66,49 @@ def cuda_device_count():
     return 0 if cp is None else cp.cuda.runtime.getDeviceCount()
 
 
+def _parse(spec, index):
+    """`"cuda:1"` -> ("cuda", 1); `"cpu"` -> ("cpu", 0). Checks the spelling, not availability."""
+    kind, colon, idx = spec.partition(":")
+    if kind not in ("cpu", "cuda"):
+        raise DeviceError(f"device: unknown device type {kind!r} in {spec!r}; ember knows 'cpu' and 'cuda'")
+    if colon:
+        if not idx.isdigit():
+            raise DeviceError(f"device: invalid device index {idx!r} in {spec!r}; expected e.g. 'cuda:0'")
+        if index is not None and index != int(idx):
+            raise DeviceError(f"device: {spec!r} already names an index, got index={index} as well")
+        index = int(idx)
+    if index is None:
+        index = 0
+    elif not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        raise DeviceError(f"device: index must be a non-negative int, got {index!r}")
+    return kind, index
+
+
 def device(spec=None, index=None):
-    """Parse `"cpu"`, `"cuda"`, `"cuda:1"` or a Device into a Device."""
+    """Parse `"cpu"`, `"cuda"`, `"cuda:1"`, `("cuda", 1)` or a Device into a Device.
+
+        >>> ember.device("cpu")
+        device(type='cpu')
+    """
     if spec is None:
         return CPU
     if isinstance(spec, Device):
         return spec
+    if isinstance(spec, int) and not isinstance(spec, bool):  # PyTorch: device(1) is cuda:1
+        spec, index = "cuda", spec
     if not isinstance(spec, str):
         raise DeviceError(f"device: expected a string like 'cpu' or 'cuda:0', got {spec!r}")
-    kind, _, idx = spec.partition(":")
+    kind, i = _parse(spec, index)
     if kind == "cpu":
         return CPU
-    if kind != "cuda":
-        raise DeviceError(f"device: unknown device type {kind!r}; ember knows 'cpu' and 'cuda'")
-    i = int(idx) if idx else (index or 0)
     if i not in _cuda:
         cp = _cupy()
         if cp is None:
-            raise DeviceError("device 'cuda' is not available: install ember[cuda] (CuPy) on a "
+            raise DeviceError(f"device {spec!r} is not available: install ember[cuda] (CuPy) on a "
                               "machine with an NVIDIA GPU; ember.cuda.is_available() tells")
+        if i >= cp.cuda.runtime.getDeviceCount():
+            raise DeviceError(f"device {spec!r}: index {i} is out of range; this machine has "
+                              f"{cp.cuda.runtime.getDeviceCount()} CUDA device(s)")
         _cuda[i] = Device("cuda", i, cp)
     return _cuda[i]
 

@@ -82,8 +82,8 @@ def dtype_of(array):
                          f"supported: {', '.join(d.name for d in ALL)}") from None
 
 
-def as_dtype(d):
-    """Accept an ember dtype, a NumPy dtype, a Python type or a name."""
+def as_dtype(d, op=None):
+    """Accept an ember dtype, a NumPy dtype, a Python type or a name; `op` names the caller in errors."""
     if isinstance(d, DType):
         return d
     if d is float:
@@ -100,7 +100,8 @@ def as_dtype(d):
             return _NP[np.dtype(d)]
         except (TypeError, KeyError):
             pass
-    raise DTypeError(f"unknown dtype {d!r}; expected one of {', '.join(d.name for d in ALL)}")
+    where = f"{op}: " if op else ""
+    raise DTypeError(f"{where}unknown dtype={d!r}; expected one of {', '.join(d.name for d in ALL)}")
 
 
 def _pair(a, b):
@@ -140,6 +141,8 @@ def scalar_kind(x):
 def result_type(*operands):
     """PyTorch's result type of tensors (given as arrays) and Python scalars.
 
+    NumPy scalars (`np.float64(1.5)`) count as Python scalars, as in PyTorch.
+
     Tensors of one or more dimensions win over zero-dim tensors, which win over
     Python scalars, unless a lower group has a higher category (bool < int <
     float): then that category's default applies (int64, the default float).
@@ -147,7 +150,7 @@ def result_type(*operands):
     dims = zeros = None
     scalar = None
     for x in operands:
-        if hasattr(x, "dtype") and hasattr(x, "ndim"):
+        if hasattr(x, "dtype") and hasattr(x, "ndim") and not isinstance(x, np.generic):
             d = dtype_of(x)
             if x.ndim:
                 dims = d if dims is None else _pair(dims, d)

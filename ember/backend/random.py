@@ -12,6 +12,8 @@ and every platform (NumPy's PCG64 bit generator).
 """
 import numpy as np
 
+from ember.errors import ArgumentError
+
 _DEFAULT_SEED = 67280421310721
 
 
@@ -23,7 +25,12 @@ class Generator:
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed):
-        self._seed = int(seed)
+        """Restart the stream from `seed` (an int); returns the generator."""
+        try:
+            seed = int(seed.__index__())
+        except (AttributeError, TypeError):
+            raise ArgumentError(f"manual_seed: seed must be an int, got {type(seed).__name__} {seed!r}") from None
+        self._seed = seed
         self.np = np.random.Generator(np.random.PCG64(self._seed & 0xFFFF_FFFF_FFFF_FFFF))
         return self
 

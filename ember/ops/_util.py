@@ -45,6 +45,8 @@ def promote(a, b):
             b = b.astype(dt)
     if not (ha or hb):
         a = np.asarray(a, dt)
+    elif dt == dtypes.bfloat16.np:  # NumPy would lift bfloat16 with a Python float to float32
+        a, b = (a if ha else np.asarray(a, dt)), (b if hb else np.asarray(b, dt))
     return a, b
 
 
@@ -67,7 +69,8 @@ def data(x):
 
 def const(array, like):
     """A constant tensor (outside the graph) on `like`'s device, for use in a backward."""
-    return _wrap(array, like._device)
+    xp = like._device.xp
+    return _wrap(array if type(array) is xp.ndarray else xp.asarray(array), like._device)
 
 
 def as_tensor_arg(x, like):

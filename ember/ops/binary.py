@@ -50,8 +50,10 @@ class Sub(Function):
     save_inputs = False
 
     def forward(self, a, b):
+        if getattr(a, "dtype", None) == bool or getattr(b, "dtype", None) == bool:
+            raise TypeError("subtraction with a bool tensor is not supported; use logical_xor() or ~")
         a, b = operands("sub", a, b)
-        return a - b  # NumPy refuses bool - bool, as PyTorch does
+        return a - b
 
     def backward(self, g):
         return g, -g
@@ -70,7 +72,9 @@ class Mul(Function):
 class Div(Function):
     def forward(self, a, b):
         a, b = operands("div", a, b)
-        return floating(a) / b if hasattr(a, "dtype") else a / floating(b)
+        fa = floating(a) if hasattr(a, "dtype") else a
+        fb = floating(b) if hasattr(b, "dtype") else b
+        return fa / fb
 
     def backward(self, g):
         a, b = self.inputs

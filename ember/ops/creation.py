@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ember.autograd.checks import as_shape, check_size
+from ember.autograd.checks import as_shape, broadcast_shapes, check_size
 from ember.autograd.tensor import Tensor, _wrap, as_array
 from ember.backend import dtypes
 from ember.backend.device import CPU, array_device, device as as_device
@@ -23,19 +23,26 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full"
            "bernoulli", "multinomial"]
 
 # Tensor methods (bound in tensor_methods.py) and the ones with an in-place `name_` form.
-METHODS = ""
+METHODS = "bernoulli multinomial"
 INPLACE = ""
 
 
 def _finish(array, dev, requires_grad):
     t = _wrap(array, dev)
     if requires_grad:
-        t.requires_grad = True
+        t._rg = True  # the dtype was checked by `_grad_ok` before allocating
     return t
 
 
-def _dt(dtype, default=None):
-    return (default or dtypes.get_default_dtype()) if dtype is None else dtypes.as_dtype(dtype)
+def _dt(dtype, default=None, op=None):
+    return (default or dtypes.get_default_dtype()) if dtype is None else dtypes.as_dtype(dtype, op)
+
+
+def _grad_ok(op, dt, requires_grad):
+    """Refuse requires_grad=True for a non-float dtype before anything is allocated."""
+    if requires_grad and not dt.is_floating_point:
+        raise DTypeError(f"{op}: requires_grad=True needs a floating point dtype, got {dt}; "
+                         f"only floating point tensors can require gradients")
 
 
 def _dev(device):
@@ -43,8 +50,17 @@ def _dev(device):
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
-    """A new tensor holding a copy of `data` (nested lists, numbers, arrays, tensors)."""
+    """A new tensor holding a copy of `data` (nested lists, numbers, arrays, tensors).
+
+        >>> ember.tensor([[1, 2], [3, 4]]).dtype, ember.tensor([1.5]).dtype
+        (ember.int64, ember.float32)
+    """
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype, "tensor")
+        _grad_ok("tensor", dtype, requires_grad)
     arr = as_array(data, dtype, device)
+    if requires_grad and dtype is None:
+        _grad_ok("tensor", dtypes.dtype_of(arr), requires_grad)
     if arr is data or (isinstance(data, Tensor) and arr is data._data) or getattr(arr, "base", None) is not None:
         arr = arr.copy()
     return _finish(arr, _dev(device) if device is not None else array_device(arr), requires_grad)
@@ -54,6 +70,8 @@ def as_tensor(data, dtype=None, device=None):
     """`data` as a tensor, sharing memory with a NumPy array or tensor when dtype and device allow."""
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype, "as_tensor")
     arr = as_array(data, dtype, device)
     return _finish(arr, array_device(arr), False)
 
@@ -62,13 +80,16 @@ def from_numpy(ndarray):
     """A tensor sharing memory with `ndarray` (keeps its dtype)."""
     if not isinstance(ndarray, np.ndarray):
         raise DTypeError(f"from_numpy: expected a numpy.ndarray, got {type(ndarray).__name__}")
-    dtypes.dtype_of(ndarray)
+    if ndarray.dtype not in dtypes._NP:
+        raise DTypeError(f"from_numpy: arrays of dtype {ndarray.dtype} are not supported; "
+                         f"supported: {', '.join(d.name for d in dtypes.ALL)}")
     return _wrap(ndarray, CPU)
 
 
 def _filled(op, fill, size, dtype, device, requires_grad):
     shape = as_shape(op, size)
-    dt = _dt(dtype)
+    dt = _dt(dtype, op=op)
+    _grad_ok(op, dt, requires_grad)
     check_size(op, shape, dt.itemsize)
     dev = _dev(device)
     return _finish(fill(dev.xp, shape, dt.np), dev, requires_grad)
@@ -91,9 +112,17 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor filled with `fill_value` (its dtype inferred from the value, as in PyTorch)."""
+    if isinstance(fill_value, Tensor):
+        fill_value = _number("full", "fill_value", fill_value)
     if dtype is None:
+        if dtypes.scalar_kind(fill_value) is None:
+            raise DTypeError(f"full: fill_value must be a number or bool, got {type(fill_value).__name__}")
         dtype = dtypes.result_type(fill_value)
-    return _filled("full", lambda xp, s, d: xp.full(s, fill_value, d), (size,), dtype, device, requires_grad)
+    try:
+        return _filled("full", lambda xp, s, d: xp.full(s, fill_value, d), (size,), dtype, device, requires_grad)
+    except OverflowError:
+        raise ArgumentError(f"full: fill_value={fill_value!r} is out of range for dtype "
+                            f"{dtypes.as_dtype(dtype)}") from None
 
 
 def _like(fn):
@@ -115,52 +144,80 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, m
                 device=input.device if device is None else device, requires_grad=requires_grad)
 
 
+def _number(op, name, x):
+    """A Python number from an argument that may be a 0-d tensor; refuses anything else."""
+    if isinstance(x, Tensor):
+        if x.numel() != 1:
+            raise ArgumentError(f"{op}: {name} must be a number or a one-element tensor, got shape {tuple(x.shape)}")
+        x = float(x) if x.is_floating_point() else x.item()
+    if dtypes.scalar_kind(x) is None:
+        raise ArgumentError(f"{op}: {name} must be a number, got {type(x).__name__} {x!r}")
+    return x
+
+
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
-    """Values from `start` to `end` (exclusive) by `step`; int64 for integer arguments."""
+    """Values from `start` to `end` (exclusive) by `step`; int64 for integer arguments.
+
+        >>> ember.arange(5).dtype, ember.arange(0, 1, 0.1).shape
+        (ember.int64, ember.Size([10]))
+    """
     if end is None:
         start, end = 0, start
-    args = [float(a) if isinstance(a, Tensor) and a.is_floating_point() else a for a in (start, end, step)]
-    start, end, step = (a.item() if isinstance(a, Tensor) else a for a in args)
+    start, end, step = (_number("arange", n, a) for n, a in (("start", start), ("end", end), ("step", step)))
+    dt = _dt(dtype, dtypes.result_type(start, end, step), "arange")
+    _grad_ok("arange", dt, requires_grad)
+    if not all(math.isfinite(a) for a in (start, end, step)):
+        raise ArgumentError(f"arange: start, end and step must be finite, got {start}, {end}, {step}")
+    if not dt.is_floating_point:  # as PyTorch: an integer arange runs on the truncated bounds
+        start, end, step = int(start), int(end), int(step)
     if step == 0:
         raise ArgumentError("arange: step must be nonzero")
-    if any(isinstance(a, float) and not math.isfinite(a) for a in (start, end, step)):
-        raise ArgumentError(f"arange: start, end and step must be finite, got {start}, {end}, {step}")
     if (end - start) / step < 0:
         raise ArgumentError(f"arange: upper bound and larger bound inconsistent with step sign "
                             f"(start={start}, end={end}, step={step})")
-    if dtype is None:
-        dtype = dtypes.result_type(start, end, step)
-    dt = dtypes.as_dtype(dtype)
-    n = max(0, math.ceil((end - start) / step))
+    n = math.ceil((end - start) / step)
     check_size("arange", (n,), dt.itemsize)
     dev = _dev(device)
-    if dt.is_floating_point:
-        arr = (start + step * dev.xp.arange(n, dtype=np.float64)).astype(dt.np)
-    else:
-        arr = dev.xp.arange(start, end, step).astype(dt.np)[:n]
+    acc = np.float64 if dt.is_floating_point else np.int64  # values computed as start + i * step
+    arr = (dev.xp.arange(n, dtype=acc) * step + start).astype(dt.np, copy=False)
     return _finish(arr, dev, requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
-    """`steps` values evenly spaced from `start` to `end` inclusive."""
-    if not isinstance(steps, int) or steps < 0:
+    """`steps` values evenly spaced from `start` to `end` inclusive.
+
+        >>> ember.linspace(0, 1, 5)
+        tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    """
+    start, end = _number("linspace", "start", start), _number("linspace", "end", end)
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
         raise ArgumentError(f"linspace: steps must be a non-negative int, got {steps!r}")
-    dt = _dt(dtype)
-    check_size("linspace", (steps,), dt.itemsize)
+    dt = _dt(dtype, op="linspace")
+    _grad_ok("linspace", dt, requires_grad)
+    check_size("linspace", (steps,), dt.itemsize, name="steps")
     dev = _dev(device)
-    return _finish(dev.xp.linspace(start, end, steps).astype(dt.np), dev, requires_grad)
+    return _finish(dev.xp.linspace(start, end, steps).astype(dt.np, copy=False), dev, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    """`steps` values from `base ** start` to `base ** end`, evenly spaced in the exponent."""
+    dt = _dt(dtype, op="logspace")
+    _grad_ok("logspace", dt, requires_grad)
     t = linspace(start, end, steps, dtype=dtypes.float64, device=device)
-    return _finish((base ** t._data).astype(_dt(dtype).np), t.device, requires_grad)
+    return _finish((base ** t._data).astype(dt.np), t.device, requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
-    """The identity matrix (n x m)."""
+    """The identity matrix (n x m).
+
+        >>> ember.eye(2, 3, dtype=ember.int64)
+        tensor([[1, 0, 0],
+                [0, 1, 0]])
+    """
     m = n if m is None else m
-    dt = _dt(dtype)
-    check_size("eye", (n, m), dt.itemsize)
+    dt = _dt(dtype, op="eye")
+    _grad_ok("eye", dt, requires_grad)
+    check_size("eye", (n, m), dt.itemsize, name="(n, m)")
     dev = _dev(device)
     return _finish(dev.xp.eye(n, m, dtype=dt.np), dev, requires_grad)
 
@@ -171,56 +228,88 @@ def _rng(generator):
     return (generator or default_generator).np
 
 
-def _random(op, sample, size, dtype, device, requires_grad, generator, default=None):
-    shape = as_shape(op, size)
-    dt = _dt(dtype, default)
+def _random(op, sample, shape, dt, device, requires_grad, generator):
+    """Check, then draw `sample(rng, shape)` on the CPU generator and move it to `device`."""
+    _grad_ok(op, dt, requires_grad)
     check_size(op, shape, dt.itemsize)
     dev = _dev(device)
-    arr = sample(_rng(generator), shape, dt)
-    if dev is not CPU:
-        arr = dev.xp.asarray(arr)
-    return _finish(np.asarray(arr).astype(dt.np, copy=False) if dev is CPU else arr, dev, requires_grad)
+    arr = np.asarray(sample(_rng(generator), shape)).astype(dt.np, copy=False)
+    return _finish(arr if dev is CPU else dev.xp.asarray(arr), dev, requires_grad)
 
 
-def _need_float(op, dt):
+def _float_dt(op, dtype):
+    dt = _dt(dtype, op=op)
     if not dt.is_floating_point:
-        raise DTypeError(f"{op}: expected a floating dtype, got {dt}")
+        raise DTypeError(f"{op}: dtype must be a floating point dtype, got {dt}")
+    return dt
+
+
+# Bits of precision of the half types: uniform samples are drawn on this grid, so that
+# rounding to the dtype can never produce 1.0 (as PyTorch does).
+_HALF_BITS = {"float16": 11, "bfloat16": 8}
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    """Uniform samples in [0, 1)."""
-    def sample(rng, shape, dt):
-        _need_float("rand", dt)
-        return rng.random(shape, dtype=np.float64 if dt.itemsize != 4 else np.float32)
-    return _random("rand", sample, size, dtype, device, requires_grad, generator)
+    """Uniform samples in [0, 1).
+
+        >>> ember.rand(2, 3).shape
+        ember.Size([2, 3])
+    """
+    dt = _float_dt("rand", dtype)
+
+    def sample(rng, shape):
+        if dt.name in _HALF_BITS:
+            bits = _HALF_BITS[dt.name]
+            return rng.integers(0, 1 << bits, shape) * (1.0 / (1 << bits))
+        return rng.random(shape, dtype=np.float32 if dt is dtypes.float32 else np.float64)
+    return _random("rand", sample, as_shape("rand", size), dt, device, requires_grad, generator)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples."""
-    def sample(rng, shape, dt):
-        _need_float("randn", dt)
-        return rng.standard_normal(shape, dtype=np.float64 if dt.itemsize != 4 else np.float32)
-    return _random("randn", sample, size, dtype, device, requires_grad, generator)
+    dt = _float_dt("randn", dtype)
+
+    def sample(rng, shape):
+        return rng.standard_normal(shape, dtype=np.float32 if dt is dtypes.float32 else np.float64)
+    return _random("randn", sample, as_shape("randn", size), dt, device, requires_grad, generator)
 
 
-def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
-    """Integers in [low, high); `randint(high, size)` or `randint(low, high, size)` as in PyTorch."""
+def _int_arg(op, name, x):
+    try:
+        return int(x.__index__())
+    except (AttributeError, TypeError):
+        raise ArgumentError(f"{op}: {name} must be an int, got {type(x).__name__} {x!r}") from None
+
+
+def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    """Integers in [low, high); `randint(high, size)` or `randint(low, high, size)` as in PyTorch.
+
+        >>> ember.randint(0, 10, (2, 3)).dtype
+        ember.int64
+    """
     if size is None:
         if not isinstance(high, (tuple, list)):
             raise ArgumentError("randint: size must be given as a tuple, e.g. randint(0, 10, (3,))")
         low, high, size = 0, low, high
+    low, high = _int_arg("randint", "low", low), _int_arg("randint", "high", high)
     if high <= low:
         raise ArgumentError(f"randint: low ({low}) must be smaller than high ({high})")
-    return _random("randint", lambda rng, s, dt: rng.integers(low, high, s), (tuple(size),), dtype,
-                   device, requires_grad, generator, dtypes.int64)
+    dt = _dt(dtype, dtypes.int64, "randint")
+    if dt.kind == "i":
+        info = np.iinfo(dt.np)
+        if low < info.min or high - 1 > info.max:
+            raise ArgumentError(f"randint: [low, high) = [{low}, {high}) is out of range for dtype {dt}")
+    shape = as_shape("randint", size if isinstance(size, (tuple, list)) else (size,))
+    return _random("randint", lambda rng, s: rng.integers(low, high, s), shape, dt, device, requires_grad,
+                   generator)
 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0..n-1."""
-    if not isinstance(n, int) or n < 0:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ArgumentError(f"randperm: n must be a non-negative int, got {n!r}")
-    return _random("randperm", lambda rng, s, dt: rng.permutation(n), ((n,),), dtype, device,
-                   requires_grad, generator, dtypes.int64)
+    dt = _dt(dtype, dtypes.int64, "randperm")
+    return _random("randperm", lambda rng, s: rng.permutation(n), (n,), dt, device, requires_grad, generator)
 
 
 def rand_like(input, generator=None, dtype=None, device=None, requires_grad=False):
@@ -241,30 +330,59 @@ def randint_like(input, low, high=None, generator=None, dtype=None, device=None)
 
 
 def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None, requires_grad=False):
-    """Normal samples: `normal(mean, std, size)`, or elementwise with tensor `mean`/`std`."""
+    """Normal samples: `normal(mean, std, size)`, or elementwise with tensor `mean`/`std`.
+
+        >>> ember.normal(2.0, 3.0, size=(4,)).shape
+        ember.Size([4])
+    """
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        like = mean if isinstance(mean, Tensor) else std
-        shape = np.broadcast_shapes(tuple(getattr(mean, "shape", ())), tuple(getattr(std, "shape", ())))
-        z = randn(shape, generator=generator, dtype=like.dtype, device=like.device)
-        return z * std + mean
+        return _normal_tensors(mean, std, generator)
+    mean, std = _number("normal", "mean", mean), _number("normal", "std", std)
     if size is None:
-        raise ArgumentError("normal: give size=, or tensors for mean/std")
-    if std < 0:
+        raise ArgumentError("normal: give size= when mean and std are numbers, e.g. normal(0.0, 1.0, size=(3,))")
+    if not std >= 0:
         raise ArgumentError(f"normal: std must be >= 0, got {std}")
-    z = randn(size if isinstance(size, (tuple, list)) else (size,), generator=generator, dtype=dtype, device=device)
-    z._data *= std
+    _float_dt("normal", dtype)
+    z = randn(size if isinstance(size, (tuple, list)) else (size,), generator=generator, dtype=dtype,
+              device=device, requires_grad=requires_grad)
+    z._data *= std  # a fresh leaf: scaling its array in place is safe
     z._data += mean
-    return z.requires_grad_(requires_grad) if requires_grad else z
+    return z
+
+
+def _normal_tensors(mean, std, generator):
+    like = mean if isinstance(mean, Tensor) else std
+    if not like.is_floating_point():
+        raise DTypeError(f"normal: mean and std tensors must be floating point, got {like.dtype}")
+    if isinstance(std, Tensor):
+        if std.numel() and not bool((std._data >= 0).all()):
+            raise ArgumentError("normal: all elements of std must be >= 0")
+    elif not std >= 0:
+        raise ArgumentError(f"normal: std must be >= 0, got {std}")
+    shape = broadcast_shapes("normal", tuple(getattr(mean, "shape", ())), tuple(getattr(std, "shape", ())))
+    z = randn(shape, generator=generator, dtype=like.dtype, device=like.device)
+    return z * std + mean
 
 
 def bernoulli(input, p=None, generator=None):
-    """1 with probability `input` (or `p`), else 0, with `input`'s shape and dtype."""
-    probs = input._data if p is None else np.full(input._data.shape, p)
-    if probs.size and (probs.min() < 0 or probs.max() > 1):
-        raise ArgumentError("bernoulli: probabilities must be in [0, 1]")
+    """1 with probability `input` (or `p`), else 0, with `input`'s shape and dtype; no gradient.
+
+        >>> ember.bernoulli(ember.tensor([0.0, 1.0]))
+        tensor([0., 1.])
+    """
+    if not input.is_floating_point():
+        raise DTypeError(f"bernoulli: input must be a floating point tensor, got {input.dtype}")
+    if p is None:
+        probs = np.asarray(input.__array__())  # the draw is made on the CPU generator
+    else:
+        p = _number("bernoulli", "p", p)
+        probs = np.full(input._data.shape, p)
+    if probs.size and not bool(((probs >= 0) & (probs <= 1)).all()):
+        raise ArgumentError("bernoulli: probabilities must be in [0, 1]" +
+                            ("" if p is None else f", got p={p}"))
     u = _rng(generator).random(probs.shape)
     out = (u < probs).astype(input._data.dtype)
-    return _wrap(input._device.xp.asarray(out), input._device)
+    return _wrap(out if input._device is CPU else input._device.xp.asarray(out), input._device)
 
 
 def multinomial(input, num_samples, replacement=False, generator=None):

@@ -1,9 +1,648 @@
-"""Linear algebra: matmul with batching and broadcasting, mm, bmm, einsum, outer, dot, tensordot."""
+"""Linear algebra: matmul with batching and broadcasting, mm, bmm, mv, dot, outer,
+tensordot, the add-multiply family, einsum, and diagonals.
+
+    >>> import ember
+    >>> a, b = ember.ones(2, 3), ember.ones(3, 4)
+    >>> ember.matmul(a, b).shape, ember.einsum("ij,jk->ik", a, b).shape, ember.trace(ember.eye(3))
+    (ember.Size([2, 4]), ember.Size([2, 4]), tensor(3.))
+"""
+import math
+import string
+
+import numpy as np
+
+from ember.autograd.checks import broadcast_shapes, check_size, normalize_dim
 from ember.autograd.function import Function
+from ember.autograd.tensor import Tensor
+from ember.backend import dtypes
+from ember.errors import ArgumentError, DTypeError, ShapeError
+from ember.ops._util import const
 from ember.ops.registry import Sample, register
 
-__all__ = []
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "inner", "tensordot", "addmm", "addmv",
+           "baddbmm", "einsum", "diagonal", "diagonal_scatter", "diag_embed", "trace"]
 
 # Tensor methods (bound in tensor_methods.py) and the ones with an in-place `name_` form.
-METHODS = ""
-INPLACE = ""
+METHODS = "matmul mm bmm mv dot vdot outer inner addmm addmv baddbmm diagonal diagonal_scatter diag_embed trace"
+INPLACE = "addmm addmv baddbmm"
+
+
+# --- matmul ---------------------------------------------------------------------
+
+def _check_matmul(op, a, b):
+    """Ranks, dtypes and inner dims of two operand arrays, with both shapes in the message."""
+    sa, sb = tuple(a.shape), tuple(b.shape)
+    if not sa or not sb:
+        raise ShapeError(f"{op}: both arguments need at least 1 dimension, got shapes {sa} and {sb}")
+    if a.dtype != b.dtype:
+        raise DTypeError(f"{op}: expected both operands to have the same dtype, got {dtypes.dtype_of(a).name} "
+                         f"and {dtypes.dtype_of(b).name}; convert one with .to()")
+    if a.dtype == bool:
+        raise DTypeError(f"{op}: not implemented for bool tensors (as in PyTorch); use .long() or .float()")
+    kb = 0 if len(sb) == 1 else len(sb) - 2
+    if sa[-1] != sb[kb]:
+        raise ShapeError(f"{op}: shapes {sa} and {sb} are not aligned: {sa[-1]} (dim {len(sa) - 1} of the first) "
+                         f"!= {sb[kb]} (dim {kb} of the second)")
+    batch = ()
+    if len(sa) > 2 or len(sb) > 2:
+        try:
+            batch = broadcast_shapes(op, sa[:-2], sb[:-2])
+        except ShapeError:
+            raise ShapeError(f"{op}: the batch dims of shapes {sa} and {sb} cannot be broadcast together: "
+                             f"{sa[:-2]} and {sb[:-2]}") from None
+    out = batch + sa[-2:-1] + sb[-1:] if len(sb) > 1 else batch + sa[-2:-1]
+    check_size(op, out, a.itemsize, "output shape")
+
+
+class Matmul(Function):
+    def forward(self, a, b):
+        _check_matmul("matmul", a, b)
+        if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:
+            # one large GEMM instead of a loop of small ones (a free reshape; PyTorch folds the same way)
+            y = self.xp.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[-1:])
+        else:
+            y = self.xp.matmul(a, b)
+        return y if y.dtype == a.dtype else y.astype(a.dtype)  # ml_dtypes' bfloat16 matmul gives float32
+
+    def backward(self, g):
+        a, b = self.inputs
+        return (_matmul_grad_a(g, a, b) if a.requires_grad else None,
+                _matmul_grad_b(g, a, b) if b.requires_grad else None)
+
+
+# A 1-D operand acts as a row (first) or a column (second) that matmul then drops from
+# the result, so `g` lacks that dim; the gradients put it back and come out 1-D again.
+# Broadcast batch dims are summed away by the engine.
+
+def _matmul_grad_a(g, a, b):
+    if b.ndim == 1:
+        if a.ndim == 1:
+            return g * b                               # dot: g is 0-d
+        return g.reshape(tuple(g.shape) + (1,)) * b    # (..., m, 1) * (k,): an outer product per row
+    if a.ndim == 1:
+        if b.ndim == 2:
+            return matmul(b, g)
+        gcol = g.reshape(tuple(g.shape) + (1,))
+        return matmul(b, gcol).reshape(tuple(g.shape[:-1]) + (b.shape[-2],))
+    return matmul(g, b.mT)
+
+
+def _matmul_grad_b(g, a, b):
+    if a.ndim == 1:
+        if b.ndim == 1:
+            return g * a
+        grow = g.reshape(tuple(g.shape[:-1]) + (1, g.shape[-1]))
+        return a.reshape(a.shape[0], 1) * grow
+    k = a.shape[-1]
+    if b.ndim == 1:                                    # sum over batch and rows in one product
+        rows = math.prod(a.shape[:-1])
+        return matmul(g.reshape(rows), a.reshape(rows, k))
+    if a.ndim > 2 and b.ndim == 2:                     # fold the batch instead of summing (B, k, n) products
+        rows = math.prod(a.shape[:-1])
+        return matmul(a.reshape(rows, k).mT, g.reshape(rows, g.shape[-1]))
+    return matmul(a.mT, g)
+
+
+def _need_tensors(op, *pairs):
+    for name, t in pairs:
+        if not isinstance(t, Tensor):
+            raise DTypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+
+
+def _need_ranks(op, what, *pairs):
+    """`pairs` of (tensor, allowed ranks): a ShapeError naming every shape when one does not fit."""
+    if any(t.ndim not in ranks for t, ranks in pairs):
+        shapes = " and ".join(str(tuple(t.shape)) for t, _ in pairs)
+        raise ShapeError(f"{op}: expected {what}, got shapes {shapes}")
+
+
+@register("matmul", lambda make: _matmul_samples(make), Matmul)
+def matmul(input, other):
+    """Matrix product with NumPy/PyTorch rules: 1-D operands are vectors, dims before the
+    last two are batch dims and broadcast. Also the `@` operator.
+
+        >>> ember.matmul(ember.ones(5, 2, 3), ember.ones(3, 4)).shape
+        ember.Size([5, 2, 4])
+    """
+    _need_tensors("matmul", ("input", input), ("other", other))
+    return Matmul.apply(input, other)
+
+
+def _mat_product(op, what, input, other, ranks_a, ranks_b):
+    _need_tensors(op, ("input", input), ("second operand", other))
+    _need_ranks(op, what, (input, ranks_a), (other, ranks_b))
+    _check_matmul(op, input._data, other._data)
+    return Matmul.apply(input, other)
+
+
+@register("mm", lambda make: _mm_samples(make))
+def mm(input, mat2):
+    """Product of two matrices (2-D only; see `matmul` for batches and broadcasting)."""
+    return _mat_product("mm", "two 2-D tensors", input, mat2, (2,), (2,))
+
+
+@register("bmm", lambda make: _bmm_samples(make))
+def bmm(input, mat2):
+    """Batched product of (b, n, m) and (b, m, p): equal batch sizes, no broadcasting."""
+    _need_tensors("bmm", ("input", input), ("mat2", mat2))
+    _need_ranks("bmm", "two 3-D tensors", (input, (3,)), (mat2, (3,)))
+    if input.shape[0] != mat2.shape[0]:
+        raise ShapeError(f"bmm: batch sizes differ: shapes {tuple(input.shape)} and {tuple(mat2.shape)} "
+                         f"(bmm does not broadcast; use matmul)")
+    return _mat_product("bmm", "two 3-D tensors", input, mat2, (3,), (3,))
+
+
+@register("mv", lambda make: _mv_samples(make))
+def mv(input, vec):
+    """Matrix times vector: (n, m) and (m,) give (n,)."""
+    return _mat_product("mv", "a 2-D and a 1-D tensor", input, vec, (2,), (1,))
+
+
+@register("dot", lambda make: _dot_samples(make))
+def dot(input, tensor):
+    """Inner product of two 1-D tensors of the same size: a 0-d tensor.
+
+        >>> ember.dot(ember.tensor([1.0, 2.0]), ember.tensor([3.0, 4.0]))
+        tensor(11.)
+    """
+    _need_tensors("dot", ("input", input), ("tensor", tensor))
+    _need_ranks("dot", "two 1-D tensors", (input, (1,)), (tensor, (1,)))
+    if input.shape != tensor.shape:
+        raise ShapeError(f"dot: expected 1-D tensors of the same size, got shapes {tuple(input.shape)} "
+                         f"and {tuple(tensor.shape)}")
+    return _mat_product("dot", "two 1-D tensors", input, tensor, (1,), (1,))
+
+
+@register("vdot", lambda make: _dot_samples(make))
+def vdot(input, other):
+    """`dot` with the first operand conjugated; for real tensors the same as `dot`."""
+    return dot(input, other)
+
+
+@register("outer", lambda make: [Sample((make(3), make(4)), name="1d"), Sample((make(0), make(4)), name="empty")])
+def outer(input, vec2):
+    """Outer product of two 1-D tensors: (n,) and (m,) give (n, m)."""
+    _need_tensors("outer", ("input", input), ("vec2", vec2))
+    _need_ranks("outer", "two 1-D tensors", (input, (1,)), (vec2, (1,)))
+    return input.reshape(input.shape[0], 1) * vec2
+
+
+@register("inner", lambda make: _inner_samples(make))
+def inner(input, other):
+    """Sum of products over the last dims; a 0-d operand multiplies. Shape
+    `input.shape[:-1] + other.shape[:-1]`."""
+    _need_tensors("inner", ("input", input), ("other", other))
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise ShapeError(f"inner: the last dims of shapes {tuple(input.shape)} and {tuple(other.shape)} "
+                         f"differ: {input.shape[-1]} != {other.shape[-1]}")
+    return tensordot(input, other, dims=([input.ndim - 1], [other.ndim - 1]))
+
+
+# --- tensordot ----------------------------------------------------------------------
+
+def _tensordot_dims(a, b, dims):
+    """`dims` as two equally long lists of distinct non-negative dims of `a` and `b`."""
+    if isinstance(dims, int) and not isinstance(dims, bool):
+        if dims < 0 or dims > min(a.ndim, b.ndim):
+            raise ArgumentError(f"tensordot: dims={dims} must be in [0, {min(a.ndim, b.ndim)}] for shapes "
+                                f"{tuple(a.shape)} and {tuple(b.shape)}")
+        return list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    if not isinstance(dims, (list, tuple)) or len(dims) != 2:
+        raise ArgumentError(f"tensordot: dims must be an int or two lists of dims, got {dims!r}")
+    da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+    if len(da) != len(db):
+        raise ArgumentError(f"tensordot: dims {dims!r} name {len(da)} dims of the first tensor but "
+                            f"{len(db)} of the second")
+    da = [normalize_dim(d, a.ndim, "tensordot", "dims[0]") for d in da]
+    db = [normalize_dim(d, b.ndim, "tensordot", "dims[1]") for d in db]
+    if len(set(da)) != len(da) or len(set(db)) != len(db):
+        raise ArgumentError(f"tensordot: dims {dims!r} repeat a dimension")
+    return da, db
+
+
+def _permuted(t, dims):
+    return t if list(dims) == list(range(t.ndim)) else t.permute(dims)
+
+
+@register("tensordot", lambda make: _tensordot_samples(make))
+def tensordot(a, b, dims=2, out=None):
+    """Contract `a`'s dims `dims[0]` with `b`'s dims `dims[1]` (an int n: the last n of `a`
+    with the first n of `b`), as one matrix product.
+
+        >>> ember.tensordot(ember.ones(2, 3, 4), ember.ones(3, 4, 5)).shape
+        ember.Size([2, 5])
+    """
+    _need_tensors("tensordot", ("a", a), ("b", b))
+    if out is not None:
+        raise ArgumentError("tensordot: out= is not supported; assign the result instead")
+    da, db = _tensordot_dims(a, b, dims)
+    for x, y in zip(da, db):
+        if a.shape[x] != b.shape[y]:
+            raise ShapeError(f"tensordot: dim {x} of the first (size {a.shape[x]}) does not match dim {y} of "
+                             f"the second (size {b.shape[y]}); shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    free_a = [i for i in range(a.ndim) if i not in da]
+    free_b = [i for i in range(b.ndim) if i not in db]
+    m, k = math.prod(a.shape[i] for i in free_a), math.prod(a.shape[i] for i in da)
+    n = math.prod(b.shape[i] for i in free_b)
+    a2 = _permuted(a, free_a + da).reshape(m, k)
+    b2 = _permuted(b, db + free_b).reshape(k, n)
+    return matmul(a2, b2).reshape([a.shape[i] for i in free_a] + [b.shape[i] for i in free_b])
+
+
+# --- beta * input + alpha * product ---------------------------------------------
+
+def _add_scaled(op, input, product, beta, alpha):
+    _need_tensors(op, ("input", input))
+    shape = tuple(product.shape)
+    if broadcast_shapes(op, tuple(input.shape), shape) != shape:
+        raise ShapeError(f"{op}: input of shape {tuple(input.shape)} does not broadcast to the product's "
+                         f"shape {shape}")
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        return product  # PyTorch ignores input then: a NaN in it does not propagate
+    return product + (input if beta == 1 else input * beta)
+
+
+@register("addmm", lambda make: _addmm_samples(make))
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """`beta * input + alpha * (mat1 @ mat2)` for matrices; `input` broadcasts."""
+    return _add_scaled("addmm", input, _mat_product("addmm", "two 2-D matrices", mat1, mat2, (2,), (2,)),
+                       beta, alpha)
+
+
+@register("addmv", lambda make: [Sample((make(3), make(3, 4), make(4)), name="1d"),
+                                 Sample((make(1), make(3, 4), make(4)), {"beta": 0.5, "alpha": 2.0}, "scaled")])
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """`beta * input + alpha * (mat @ vec)`."""
+    return _add_scaled("addmv", input, _mat_product("addmv", "a matrix and a vector", mat, vec, (2,), (1,)),
+                       beta, alpha)
+
+
+@register("baddbmm", lambda make: [Sample((make(2, 3, 5), make(2, 3, 4), make(2, 4, 5)), name="3d"),
+                                   Sample((make(5), make(2, 3, 4), make(2, 4, 5)), {"beta": 0.5, "alpha": -1.5},
+                                          "broadcast-scaled")])
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """`beta * input + alpha * bmm(batch1, batch2)`."""
+    return _add_scaled("baddbmm", input, bmm(batch1, batch2), beta, alpha)
+
+
+# --- einsum -------------------------------------------------------------------------
+
+_LETTERS = string.ascii_letters
+
+
+class Einsum(Function):
+    """`xp.einsum` on canonical subscripts (letters only, one size per letter); the
+    gradient of each operand is another einsum, so gradients of gradients work."""
+
+    def forward(self, *arrays, subscripts, output):
+        dt = arrays[0].dtype
+        for i, a in enumerate(arrays):
+            if a.dtype != dt:
+                raise DTypeError(f"einsum: expected all operands to have the same dtype, got {dtypes.dtype_of(a).name} "
+                                 f"for operand {i} and {dtypes.dtype_of(arrays[0]).name} for operand 0")
+        if dt == bool:
+            raise DTypeError("einsum: bool operands are not supported; use .long() or .float()")
+        self.subscripts, self.out_sub = subscripts, output
+        work = [a.astype(np.float32) for a in arrays] if dt.name == "bfloat16" else arrays
+        y = self.xp.einsum(",".join(subscripts) + "->" + output, *work, optimize=len(arrays) > 1)
+        if len(arrays) == 1 and self.xp.may_share_memory(y, arrays[0]):
+            y = y.copy()  # transposes and diagonals come back as views of the input
+        return y if y.dtype == dt else y.astype(dt)
+
+    def backward(self, g):
+        return tuple(_einsum_grad(self, g, k) if x.requires_grad else None for k, x in enumerate(self.inputs))
+
+
+def _einsum_grad(node, g, k):
+    """The gradient of operand k: `g` contracted with the other operands onto k's subscripts.
+
+    A letter repeated in operand k (a diagonal, as in "ii->i") gets fresh letters tied
+    by a constant delta tensor, so the result is zero off the diagonal; a letter that only
+    operand k has was summed out, so the gradient is constant along it (an expand).
+    """
+    subs, out, x = node.subscripts, node.out_sub, node.inputs[k]
+    own = subs[k]
+    others = [i for i in range(len(subs)) if i != k]
+    elsewhere = set(out).union(*(subs[i] for i in others))
+    spare = iter(c for c in _LETTERS if c not in set(out).union(*subs))
+    target, groups = [], {}
+    for c in own:
+        if c in groups:
+            c2 = next(spare, None)
+            if c2 is None:
+                raise ArgumentError(f"einsum: the gradient of {','.join(subs)}->{out} needs more than the 52 letters")
+            groups[c].append(c2)
+            target.append(c2)
+        else:
+            groups[c] = [c]
+            target.append(c)
+    operands = [g] + [node.inputs[i] for i in others]
+    terms = [out] + [subs[i] for i in others]
+    for c, group in groups.items():
+        if len(group) > 1:
+            operands.append(const(_delta(node.xp, x.shape[own.index(c)], len(group), g._data.dtype), g))
+            terms.append("".join(group))
+    lonely = {c for c, group in groups.items() if len(group) == 1 and c not in elsewhere}
+    gk = Einsum.apply(*operands, subscripts=tuple(terms), output="".join(c for c in target if c not in lonely))
+    if lonely:
+        kept = [1 if c in lonely else x.shape[j] for j, c in enumerate(target)]
+        gk = gk.reshape(kept).expand(tuple(x.shape))
+    return gk
+
+
+def _delta(xp, n, rank, dtype):
+    """The tensor of `rank` dims of size n that is 1 where all indices are equal."""
+    d = xp.zeros((n,) * rank, dtype)
+    i = xp.arange(n)
+    d[(i,) * rank] = 1
+    return d
+
+
+def _split_terms(equation, count):
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    bad = sorted(set(eq.replace("->", "").replace("...", "")) - set(_LETTERS) - {","})
+    if bad or "->" in rhs:
+        raise ArgumentError(f"einsum: invalid equation {equation!r}: use letters, ',', one '->' and '...'"
+                            + (f" (got {''.join(bad)!r})" if bad else ""))
+    terms = lhs.split(",")
+    if len(terms) != count:
+        raise ArgumentError(f"einsum: the equation {equation!r} has {len(terms)} operands but {count} tensors "
+                            f"were given")
+    for t in terms + [rhs]:
+        if t.count("...") > 1:
+            raise ArgumentError(f"einsum: {t!r} in {equation!r} has more than one '...'")
+    return terms, (rhs if arrow else None)
+
+
+def _parse_einsum(equation, shapes):
+    """Subscripts with '...' replaced by spare letters, the output subscripts, and each letter's size."""
+    terms, rhs = _split_terms(equation, len(shapes))
+    ranks = []
+    for i, (t, s) in enumerate(zip(terms, shapes)):
+        n = len(t.replace("...", ""))
+        if n > len(s) or ("..." not in t and n != len(s)):
+            raise ShapeError(f"einsum: operand {i} has shape {s} (rank {len(s)}) but its subscripts {t!r} in "
+                             f"{equation!r} name {n} dims" + ("" if "..." in t else " and there is no '...'"))
+        ranks.append(len(s) - n)
+    spare = [c for c in _LETTERS if c not in equation]
+    if max(ranks) > len(spare):
+        raise ArgumentError(f"einsum: too many dims for the 52 subscript letters in {equation!r}")
+    fill = "".join(spare[:max(ranks)])
+    terms = [t.replace("...", fill[len(fill) - r:] if r else "") for t, r in zip(terms, ranks)]
+    if rhs is None:  # implicit output: '...' dims, then the letters used once, sorted
+        counts = "".join(terms)
+        out = fill + "".join(sorted(c for c in set(counts) if counts.count(c) == 1 and c not in fill))
+    else:
+        out = rhs.replace("...", fill)
+    for c in out:
+        if out.count(c) > 1 or c not in "".join(terms):
+            raise ArgumentError(f"einsum: output subscript {c!r} of {equation!r} "
+                                + ("appears more than once" if out.count(c) > 1 else "appears in no operand"))
+    return terms, out, _letter_sizes(equation, terms, shapes, fill)
+
+
+def _letter_sizes(equation, terms, shapes, fill):
+    sizes = {}
+    for i, (t, s) in enumerate(zip(terms, shapes)):
+        own = {}
+        for c, d in zip(t, s):
+            name = "a '...' dim" if c in fill else f"subscript {c!r}"
+            if own.setdefault(c, d) != d:
+                raise ShapeError(f"einsum: {name} is repeated in operand {i} (shape {s}) with sizes {own[c]} "
+                                 f"and {d}; a diagonal needs equal sizes")
+            prev = sizes.get(c, 1)
+            if d != 1 and prev != 1 and d != prev:
+                raise ShapeError(f"einsum: {name} has size {d} in operand {i} (shape {s}) but {prev} in an "
+                                 f"earlier operand of {equation!r}; sizes must match or be 1")
+            if prev == 1:
+                sizes[c] = d
+    return sizes
+
+
+def _drop_broadcast_dims(operands, terms, sizes):
+    """Size-1 dims whose letter is larger elsewhere are broadcast: reshape them away, so that
+    every letter has one size in the primitive (and in its gradient einsums)."""
+    operands, terms = list(operands), list(terms)
+    for i, (t, sub) in enumerate(zip(operands, terms)):
+        keep = [j for j, c in enumerate(sub) if t.shape[j] != 1 or sizes[c] == 1]
+        if len(keep) != len(sub):
+            operands[i] = t.reshape([t.shape[j] for j in keep])
+            terms[i] = "".join(sub[j] for j in keep)
+    return operands, terms
+
+
+@register("einsum", lambda make: _einsum_samples(make), Einsum)
+def einsum(equation, *operands):
+    """Einstein summation, as `torch.einsum`: letters name dims, '...' stands for the
+    broadcast dims, and without '->' the output is the letters used once, sorted.
+    Operands may also come as one list.
+
+        >>> a, b = ember.ones(2, 3), ember.ones(3, 4)
+        >>> ember.einsum("ij,jk->ik", a, b).shape, ember.einsum("ii", ember.eye(3))
+        (ember.Size([2, 4]), tensor(3.))
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise ArgumentError("einsum: the first argument must be the equation, e.g. einsum('ij,jk->ik', a, b); "
+                            "the sublist format is not supported")
+    if not operands:
+        raise ArgumentError(f"einsum: {equation!r} needs at least one operand")
+    _need_tensors("einsum", *((f"operand {i}", t) for i, t in enumerate(operands)))
+    terms, out, sizes = _parse_einsum(equation, [tuple(t.shape) for t in operands])
+    check_size("einsum", [sizes[c] for c in out], operands[0]._data.itemsize, "output shape")
+    operands, terms = _drop_broadcast_dims(operands, terms, sizes)
+    return Einsum.apply(*operands, subscripts=tuple(terms), output=out)
+
+
+# --- diagonals ------------------------------------------------------------------------
+
+def _diag_dims(op, ndim, dim1, dim2):
+    d1, d2 = normalize_dim(dim1, ndim, op, "dim1"), normalize_dim(dim2, ndim, op, "dim2")
+    if ndim < 2 or d1 == d2:
+        raise ArgumentError(f"{op}: needs two different dims of a tensor of rank >= 2, got dim1={dim1}, "
+                            f"dim2={dim2} for rank {ndim}")
+    return d1, d2
+
+
+def _diag_view(xp, x, offset, d1, d2):
+    """The writable strided view of a diagonal of `x`: the other dims in order, then the diagonal."""
+    start1, start2 = max(-offset, 0), max(offset, 0)
+    length = max(min(x.shape[d1] - start1, x.shape[d2] - start2), 0)
+    rest = [i for i in range(x.ndim) if i not in (d1, d2)]
+    shape = tuple(x.shape[i] for i in rest) + (length,)
+    strides = tuple(x.strides[i] for i in rest) + (x.strides[d1] + x.strides[d2],)
+    if length:
+        index = [slice(None)] * x.ndim
+        index[d1], index[d2] = slice(start1, None), slice(start2, None)
+        x = x[tuple(index)]
+    return xp.lib.stride_tricks.as_strided(x, shape, strides)
+
+
+class Diagonal(Function):
+    save_inputs = False
+    is_view = True
+
+    def forward(self, x, offset=0, dim1=0, dim2=1):
+        d1, d2 = _diag_dims("diagonal", x.ndim, dim1, dim2)
+        self.in_shape, self.where = x.shape, dict(offset=offset, dim1=d1, dim2=d2)
+        return _diag_view(self.xp, x, offset, d1, d2)
+
+    def backward(self, g):
+        zeros = const(self.xp.zeros(self.in_shape, g._data.dtype), g)
+        return DiagonalScatter.apply(zeros, g, **self.where)
+
+
+class DiagonalScatter(Function):
+    save_inputs = False
+
+    def forward(self, x, src, offset=0, dim1=0, dim2=1):
+        d1, d2 = _diag_dims("diagonal_scatter", x.ndim, dim1, dim2)
+        y = x.copy()
+        view = _diag_view(self.xp, y, offset, d1, d2)
+        if view.shape != src.shape:
+            raise ShapeError(f"diagonal_scatter: src of shape {tuple(src.shape)} does not match the shape "
+                             f"{tuple(view.shape)} of the diagonal (input {tuple(x.shape)}, offset={offset}, "
+                             f"dim1={dim1}, dim2={dim2})")
+        view[...] = src
+        self.src_shape, self.where = src.shape, dict(offset=offset, dim1=d1, dim2=d2)
+        return y
+
+    def backward(self, g):
+        x, src = self.inputs
+        gx = None
+        if x.requires_grad:
+            gx = DiagonalScatter.apply(g, const(self.xp.zeros(self.src_shape, g._data.dtype), g), **self.where)
+        return gx, (Diagonal.apply(g, **self.where) if src.requires_grad else None)
+
+
+@register("diagonal", lambda make: _diagonal_samples(make), Diagonal)
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal over `dim1` and `dim2` (above it for `offset` > 0) as a view, moved to the last dim.
+
+        >>> ember.arange(9.0).reshape(3, 3).diagonal()
+        tensor([0., 4., 8.])
+    """
+    _need_tensors("diagonal", ("input", input))
+    return Diagonal.apply(input, offset=offset, dim1=dim1, dim2=dim2)
+
+
+@register("diagonal_scatter", lambda make: [Sample((make(3, 4), make(3)), name="2d"),
+                                            Sample((make(3, 4), make(3)), {"offset": 1}, "offset"),
+                                            Sample((make(2, 3, 4), make(3, 2)), {"dim1": 0, "dim2": 2}, "3d")],
+          DiagonalScatter)
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """A copy of `input` with `src` written on the diagonal that `diagonal(input, offset, dim1, dim2)` reads."""
+    _need_tensors("diagonal_scatter", ("input", input), ("src", src))
+    return DiagonalScatter.apply(input, src, offset=offset, dim1=dim1, dim2=dim2)
+
+
+@register("diag_embed", lambda make: [Sample((make(2, 3),), name="2d"), Sample((make(4),), {"offset": -1}, "offset"),
+                                      Sample((make(2, 3),), {"offset": 1, "dim1": 0, "dim2": 2}, "dims")])
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """Zeros with the last dim of `input` on the diagonal over the new dims `dim1` and `dim2`."""
+    _need_tensors("diag_embed", ("input", input))
+    if input.ndim == 0:
+        raise ShapeError("diag_embed: expected a tensor with at least 1 dimension, got a 0-d tensor")
+    d1, d2 = _diag_dims("diag_embed", input.ndim + 1, dim1, dim2)
+    size = input.shape[-1] + abs(offset)
+    shape = list(input.shape[:-1])
+    for d in sorted((d1, d2)):
+        shape.insert(d, size)
+    check_size("diag_embed", shape, input._data.itemsize, "output shape")
+    zeros = const(input._device.xp.zeros(shape, input._data.dtype), input)
+    return DiagonalScatter.apply(zeros, input, offset=offset, dim1=d1, dim2=d2)
+
+
+@register("trace", lambda make: [Sample((make(3, 3),), name="square"), Sample((make(3, 5),), name="wide"),
+                                 Sample((make(4, 3, noncontig=True),), name="noncontig")])
+def trace(input):
+    """Sum of the main diagonal of a matrix."""
+    _need_tensors("trace", ("input", input))
+    _need_ranks("trace", "a 2-D tensor", (input, (2,)))
+    return Diagonal.apply(input).sum()
+
+
+# --- samples ----------------------------------------------------------------------------
+
+def _matmul_samples(make):
+    return [Sample((make(4), make(4)), name="1d-1d"), Sample((make(3), make(3, 4)), name="1d-2d"),
+            Sample((make(3, 4), make(4)), name="2d-1d"), Sample((make(3, 4), make(4, 5)), name="2d"),
+            Sample((make(3), make(2, 3, 4)), name="1d-3d"), Sample((make(2, 3, 4), make(4)), name="3d-1d"),
+            Sample((make(2, 3, 4), make(4, 5)), name="3d-2d"), Sample((make(3, 4), make(2, 4, 5)), name="2d-3d"),
+            Sample((make(2, 1, 3, 4), make(3, 4, 5)), name="broadcast-4d"),
+            Sample((make(4, 3, noncontig=True), make(3, 5)), name="noncontig"),
+            Sample((make(2, 3, 4, noncontig=True), make(4, 2)), name="noncontig-3d"),
+            Sample((make(0, 3), make(3, 4)), name="empty"), Sample((make(2, 0), make(0, 4)), name="empty-inner"),
+            Sample((make(2, 0, 3), make(3)), name="empty-batch-1d")]
+
+
+def _mm_samples(make):
+    return [Sample((make(3, 4), make(4, 5)), name="2d"),
+            Sample((make(4, 3, noncontig=True), make(3, 2)), name="noncontig"),
+            Sample((make(0, 3), make(3, 4)), name="empty")]
+
+
+def _bmm_samples(make):
+    return [Sample((make(2, 3, 4), make(2, 4, 5)), name="3d"),
+            Sample((make(2, 3, 4, noncontig=True), make(2, 4, 2)), name="noncontig"),
+            Sample((make(0, 3, 4), make(0, 4, 5)), name="empty")]
+
+
+def _mv_samples(make):
+    return [Sample((make(3, 4), make(4)), name="2d"), Sample((make(4, 3, noncontig=True), make(3)), name="noncontig"),
+            Sample((make(0, 3), make(3)), name="empty")]
+
+
+def _dot_samples(make):
+    return [Sample((make(5), make(5)), name="1d"), Sample((make(0), make(0)), name="empty")]
+
+
+def _inner_samples(make):
+    return [Sample((make(3, 4), make(5, 4)), name="2d"), Sample((make(4), make(4)), name="1d"),
+            Sample((make(2, 3, 4), make(4)), name="3d-1d"), Sample((make(), make(3, 4)), name="0d")]
+
+
+def _tensordot_samples(make):
+    return [Sample((make(2, 3, 4), make(3, 4, 5)), name="dims2"),
+            Sample((make(2, 3), make(3, 4)), {"dims": 1}, "dims1"),
+            Sample((make(2, 3), make(4)), {"dims": 0}, "outer"),
+            Sample((make(3, 4, 5), make(4, 3, 2)), {"dims": ([1, 0], [0, 1])}, "lists"),
+            Sample((make(4, 3, noncontig=True), make(2, 4)), {"dims": ([0], [1])}, "noncontig")]
+
+
+def _addmm_samples(make):
+    return [Sample((make(3, 5), make(3, 4), make(4, 5)), name="2d"),
+            Sample((make(5), make(3, 4), make(4, 5)), name="broadcast"),
+            Sample((make(3, 5), make(3, 4), make(4, 5)), {"beta": 0.5, "alpha": 2.0}, "scaled"),
+            Sample((make(3, 1), make(3, 4), make(4, 5)), {"beta": 0.0}, "beta0")]
+
+
+def _einsum_samples(make):
+    return [Sample(("ij,jk->ik", make(3, 4), make(4, 5)), name="matmul"),
+            Sample(("bij,bjk->bik", make(2, 3, 4), make(2, 4, 5)), name="bmm"),
+            Sample(("i,j->ij", make(3), make(4)), name="outer"),
+            Sample(("ij->ji", make(3, 4)), name="transpose"),
+            Sample(("ii->", make(3, 3)), name="trace"),
+            Sample(("ii->i", make(3, 3)), name="diagonal"),
+            Sample(("ij->i", make(3, 4)), name="sum"),
+            Sample(("ij,ij->", make(3, 4), make(3, 4)), name="frobenius"),
+            Sample(("...ij,...jk->...ik", make(2, 1, 3, 4), make(5, 4, 2)), name="ellipsis-broadcast"),
+            Sample(("ij,jk,kl->il", make(2, 3), make(3, 4), make(4, 2)), name="three"),
+            Sample(("ij,jk", make(3, 4), make(4, 2)), name="implicit"),
+            Sample(("bij,j->bi", make(2, 3, 4), make(1)), name="broadcast-letter"),
+            Sample(("iij,j->ij", make(3, 3, 2), make(2)), name="diagonal-product"),
+            Sample(("ij,jk->ik", [make(4, 3, noncontig=True), make(3, 2)]), name="list-noncontig"),
+            Sample(("ij,jk->ik", make(0, 3), make(3, 2)), name="empty")]
+
+
+def _diagonal_samples(make):
+    return [Sample((make(3, 4),), name="2d"), Sample((make(3, 4), 1), name="offset"),
+            Sample((make(2, 3, 4), -1, 0, 2), name="3d-negative"),
+            Sample((make(4, 3, noncontig=True),), {"dim1": 1, "dim2": 0}, "noncontig-swapped"),
+            Sample((make(3, 4), 5), name="empty")]

@@ -27,6 +27,7 @@ class Sample:
     args: tuple
     kwargs: dict = field(default_factory=dict)
     name: str = ""
+    gradgrad: bool = True           # False at a kink, where the first derivative is a convention
 
 
 @dataclass

@@ -39,6 +39,7 @@ OPERATORS = {
     "__xor__": binary.bitwise_xor, "__rxor__": _swap(binary.bitwise_xor),
     "__invert__": binary.bitwise_not,
     "__neg__": unary.neg, "__pos__": lambda self: self, "__abs__": unary.abs,
+    "__matmul__": linalg.matmul, "__rmatmul__": _swap(linalg.matmul),
     "__getitem__": index.getitem, "__setitem__": index.setitem,
 }
 

@@ -172,6 +172,8 @@ class Relu(Function):
 
 class Abs(Function):
     def forward(self, x):
+        if x.dtype == bool:
+            raise TypeError("abs is not defined for bool tensors")
         return self.xp.abs(x)
 
     def backward(self, g):

@@ -27,7 +27,7 @@ def mutations(rng, value):
                np.zeros(value.shape + (2,), value.dtype), value.astype(np.int64), value.astype(bool),
                np.zeros(tuple(d + 1 for d in value.shape), value.dtype), "a string", None]
         if value.dtype.kind in "iu":
-            out += [value + 10**6, value - 10**6, value.astype(np.float32)]
+            out += [value.astype(np.int64) + 10**6, value.astype(np.int64) - 10**6, value.astype(np.float32)]
         return out
     if isinstance(value, bool):
         return ["yes", 3.5]
