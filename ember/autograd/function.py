@@ -172,13 +172,21 @@ def _wrap_outputs(node, outs, dev, record, args, attrs):
     xp = dev.xp
     result = []
     metas = []
+    if node.is_view:  # every output is a view of the first input (split, unbind): one version counter
+        base = args[0]
+        root = base if base._base is None else base._base
+        vc = base._version_counter()
     for i, o in enumerate(outs):
         if type(o) is not xp.ndarray:
             o = xp.asarray(o)
         t = _new(Tensor)
         t._data = o
         t._device = dev
-        t._vc = [0]
+        if node.is_view:
+            t._vc = vc
+            t._base = root
+        else:
+            t._vc = [0]
         if record and o.dtype.kind == "f" or (record and o.dtype.name == "bfloat16"):
             t.grad_fn = node
             t._oi = i

@@ -57,7 +57,11 @@ def _check_matmul(op, a, b):
 class Matmul(Function):
     def forward(self, a, b):
         _check_matmul("matmul", a, b)
-        if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:
+        if a.ndim == 2 and b.ndim == 2:
+            # NumPy's matmul skips BLAS for an outer-product shape ((m, 1) @ (1, n), the weight
+            # gradient at batch 1) and runs 5x slower there; dot always calls GEMM for 2-D
+            y = self.xp.dot(a, b)
+        elif a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:
             # one large GEMM instead of a loop of small ones (a free reshape; PyTorch folds the same way)
             y = self.xp.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[-1:])
         else:

@@ -613,18 +613,6 @@ def dstack(tensors):
     return Cat.apply(*(_at_least(t, 3) for t in _tensor_list("dstack", tensors)), dim=2)
 
 
-def _views(base, outs):
-    """Mark the outputs of a multi-output view op (split, unbind) as views of `base`: they share its
-    version counter, and in-place changes to them are refused when autograd records, as for
-    single-output views (Function.apply does that bookkeeping only for single outputs)."""
-    vc = base._version_counter()
-    root = base if base._base is None else base._base
-    for t in outs:
-        t._vc = vc
-        t._base = root
-    return outs
-
-
 def _split_dim(op, tensor, dim):
     if tensor.ndim == 0:
         raise DimError(f"{op}: expected a tensor with at least one dimension, got a 0-d tensor")
@@ -654,7 +642,7 @@ def split(tensor, split_size_or_sections, dim=0):
         if size < 0 or (size == 0 and n):
             raise ArgumentError(f"split: split_size={size} must be positive (0 only for a dim of size 0)")
         sizes = (0,) if n == 0 else (size,) * (n // size) + ((n % size,) if n % size else ())
-    return _views(tensor, Split.apply(tensor, sizes=sizes, dim=d))
+    return Split.apply(tensor, sizes=sizes, dim=d)
 
 
 @register("chunk", lambda make: [Sample((make(5, 3), 2), name="uneven"), Sample((make(6, 3), 4), name="fewer"),
@@ -669,9 +657,9 @@ def chunk(input, chunks, dim=0):
         raise ArgumentError(f"chunk: chunks must be greater than 0, got {chunks}")
     if n == 0:  # PyTorch gives `chunks` empty pieces; each costs a few hundred bytes
         check_size("chunk", (chunks,), 512, name="number of chunks")
-        return _views(input, Split.apply(input, sizes=(0,) * chunks, dim=d))
+        return Split.apply(input, sizes=(0,) * chunks, dim=d)
     size = -(-n // chunks)
-    return _views(input, Split.apply(input, sizes=(size,) * (n // size) + ((n % size,) if n % size else ()), dim=d))
+    return Split.apply(input, sizes=(size,) * (n // size) + ((n % size,) if n % size else ()), dim=d)
 
 
 @register("unbind", lambda make: [Sample((make(3, 4),), name="dim0"), Sample((make(3, 4), 1), name="dim1"),
@@ -681,7 +669,7 @@ def chunk(input, chunks, dim=0):
 def unbind(input, dim=0):
     """The slices along `dim` as a tuple of views (what `for row in x` iterates over)."""
     d, _ = _split_dim("unbind", input, dim)
-    return _views(input, Unbind.apply(input, dim=d))
+    return Unbind.apply(input, dim=d)
 
 
 @register("narrow", lambda make: [Sample((make(5, 3), 0, 1, 3), name="dim0"), Sample((make(3, 5), -1, -3, 2), name="neg"),
