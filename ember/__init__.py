@@ -16,14 +16,9 @@ from ember.backend.random import (Generator, default_generator, get_rng_state, i
                                   set_rng_state)
 from ember.errors import (AllocationError, ArgumentError, AutogradError, DeviceError, DimError, DTypeError,
                           EmberError, IndexOutOfRangeError, ShapeError)
-from ember.ops.binary import *  # noqa: F401,F403  (each family lists its public ops in __all__)
-from ember.ops.convert import *  # noqa: F401,F403
-from ember.ops.creation import *  # noqa: F401,F403
-from ember.ops.index import *  # noqa: F401,F403
-from ember.ops.linalg import *  # noqa: F401,F403
-from ember.ops.reduce import *  # noqa: F401,F403
-from ember.ops.shape import *  # noqa: F401,F403
-from ember.ops.unary import *  # noqa: F401,F403
+for _family in ops.FAMILIES:  # each family lists its public ops in __all__
+    globals().update({_name: getattr(_family, _name) for _name in _family.__all__})
+del _family
 from ember import cuda
 
 __version__ = "0.1.0"

@@ -1,9 +1,16 @@
 """Level 1: the primitive ops, one module per family, composites, and the op registry.
 
+Each family module lists its public ops in `__all__` (exported as `ember.<op>`, as
+PyTorch exports `torch.<op>`), its Tensor methods in `METHODS` and those with an
+in-place `name_` form in `INPLACE`. Adding a family is one entry in FAMILIES.
 Importing this package binds the ops to `Tensor` (see `tensor_methods`).
 """
-from ember.ops import binary, convert, creation, index, linalg, reduce, registry, shape, unary
+from ember.ops import (activation, attention, binary, conv, convert, creation, dense, dropout, index, linalg, loss,
+                       norm, pool, reduce, registry, shape, unary)
 from ember.ops import tensor_methods
 from ember.ops.registry import REGISTRY
 
-tensor_methods.bind()
+FAMILIES = (unary, binary, reduce, shape, index, convert, creation, linalg,
+            activation, dense, dropout, conv, pool, norm, attention, loss)
+
+tensor_methods.bind(FAMILIES)

@@ -3,7 +3,7 @@ natural cycle (ops are built on Tensor; Tensor's methods are ops) is closed
 (DESIGN.md, "Layers of the package"). Imported once, by `ember/ops/__init__.py`.
 """
 from ember.autograd.tensor import Tensor
-from ember.ops import binary, convert, creation, index, linalg, reduce, shape, unary
+from ember.ops import binary, convert, creation, index, linalg, shape, unary
 from ember.ops.convert import CASTS
 
 
@@ -47,18 +47,15 @@ INPLACE_OPERATORS = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_",
                      "__ifloordiv__": "floor_divide_", "__imod__": "remainder_", "__ipow__": "pow_",
                      "__iand__": "bitwise_and_", "__ior__": "bitwise_or_", "__ixor__": "bitwise_xor_"}
 
-FAMILIES = (unary, binary, reduce, shape, index, convert, creation, linalg)
-
-
-def bind():
+def bind(families):
     """Each family module lists its Tensor methods in METHODS and their in-place forms in INPLACE."""
     for name, fn in OPERATORS.items():
         setattr(Tensor, name, getattr(fn, "__wrapped__", fn))
-    for module in FAMILIES:
+    for module in families:
         for name in module.METHODS.split():
             fn = getattr(module, name)
             setattr(Tensor, name, getattr(fn, "__wrapped__", fn))
-    for module in FAMILIES:
+    for module in families:
         for name in getattr(module, "INPLACE", "").split():
             setattr(Tensor, name + "_", _inplace(getattr(Tensor, name), name + "_"))
     for dunder, name in INPLACE_OPERATORS.items():
