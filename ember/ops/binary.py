@@ -18,14 +18,14 @@ from ember.ops._util import const, data, floating, operands, promote
 from ember.ops.registry import Sample, binary_samples, register
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
-           "floor_divide", "remainder", "pow", "maximum", "minimum", "where", "lerp", "eq", "ne",
+           "floor_divide", "remainder", "pow", "maximum", "minimum", "where", "lerp", "addcmul", "addcdiv", "eq", "ne",
            "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
            "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
            "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite"]
 
 # Tensor methods (bound in tensor_methods.py) and the ones with an in-place `name_` form.
-METHODS = "add sub subtract mul multiply div divide true_divide floor_divide remainder pow maximum minimum where lerp eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not isnan isinf isfinite"
-INPLACE = "add sub mul div pow floor_divide remainder lerp bitwise_and bitwise_or bitwise_xor logical_and logical_or logical_not"
+METHODS = "add sub subtract mul multiply div divide true_divide floor_divide remainder pow maximum minimum where lerp eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not isnan isinf isfinite addcmul addcdiv"
+INPLACE = "add sub mul div pow floor_divide remainder lerp bitwise_and bitwise_or bitwise_xor logical_and logical_or logical_not addcmul addcdiv"
 
 
 def _check(op, a, b):
@@ -386,3 +386,13 @@ def logical_not(input):
 def bitwise_not(input):
     _need_integral("bitwise_not", input)
     return BitwiseNot.apply(input)
+
+
+def addcmul(input, tensor1, tensor2, value=1):
+    """`input + value * tensor1 * tensor2` (an optimizer's update step)."""
+    return add(input, mul(tensor1, tensor2) if value == 1 else mul(tensor1, tensor2) * value)
+
+
+def addcdiv(input, tensor1, tensor2, value=1):
+    """`input + value * tensor1 / tensor2` (an optimizer's update step)."""
+    return add(input, div(tensor1, tensor2) if value == 1 else div(tensor1, tensor2) * value)
