@@ -52,3 +52,10 @@ class AnomalyError(AutogradError):
 
 class DeviceError(EmberError, RuntimeError):
     """A device that is unknown, unavailable or mixed with another in one op."""
+
+
+class StateDictError(EmberError, KeyError):
+    """A state dict that does not fit a module: every missing, unexpected and mis-shaped key, listed."""
+
+    def __str__(self):  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""

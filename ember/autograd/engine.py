@@ -149,9 +149,9 @@ def _dependencies(start):
         node = stack.pop()
         if node._freed:
             raise AutogradError(_FREED)
-        for a in node.inputs:
-            f = getattr(a, "grad_fn", None)
-            if f is not None and a._rg:
+        for e in node.edges:
+            f = e[0] if e is not None else None
+            if f is not None:
                 deps[f] = deps.get(f, 0) + 1
                 if f not in seen:
                     seen.add(f)
@@ -215,19 +215,20 @@ def _call_backward(node, grads):
 
 def _route(node, results, buffers, deps, ready, keys, found, accumulate, create_graph, owned):
     inputs = node.inputs
-    for i, a in enumerate(inputs):
-        if not isinstance(a, _tensor.Tensor) or not a._rg:
+    for i, e in enumerate(node.edges):
+        if e is None:
             continue
+        a = inputs[i]
         g = results[i] if results is not None and i < len(results) else None
         if g is not None:
             g = _fit(g, a, node, i)
-        f = a.grad_fn
+        f = e[0]
         if f is None:
             if g is not None:
                 _deliver_leaf(a, g, keys, found, accumulate, create_graph, owned)
             continue
         if g is not None:
-            _add_to_buffer(buffers, f, a._oi, g)
+            _add_to_buffer(buffers, f, e[1], g)
         deps[f] -= 1
         if deps[f] == 0:
             ready.append(f)

@@ -91,6 +91,7 @@ class Function:
             t._base = base if base._base is None else base._base
         if record:
             node.inputs = args
+            node.edges = _edges(args)
             node.attrs = attrs
             if cls.save_inputs:
                 node.versions = [a._vc[0] if isinstance(a, Tensor) and a._vc else 0 for a in args]
@@ -161,6 +162,13 @@ class Function:
         return f"<{type(self).__name__}Backward>"
 
 
+def _edges(args):
+    """Where each input's gradient goes, fixed when the node is made: (grad_fn, output index) of an
+    input that requires grad (grad_fn None for a leaf), else None. An in-place op later gives the
+    tensor a new grad_fn; this node must still send its gradient to the old one."""
+    return [(a.grad_fn, a._oi) if isinstance(a, Tensor) and a._rg else None for a in args]
+
+
 def _device_of(node):
     for a in node.inputs:
         if isinstance(a, Tensor):
@@ -197,6 +205,7 @@ def _wrap_outputs(node, outs, dev, record, args, attrs):
         result.append(t)
     if record:
         node.inputs = args
+        node.edges = _edges(args)
         node.attrs = attrs
         node.n_out = len(outs)
         node.out_meta = metas
@@ -273,6 +282,7 @@ class _CtxFunction:
             result.append(o)
         if record:
             ctx.inputs = args
+            ctx.edges = _edges(args)
             ctx.attrs = kwargs
             ctx.n_out = len(outs)
             ctx.out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outs]

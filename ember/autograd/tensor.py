@@ -189,6 +189,22 @@ class Tensor:
     def __repr__(self):
         return _format(self)
 
+    def __deepcopy__(self, memo):
+        """A leaf's copy with its own memory, class (Parameter stays Parameter), requires_grad and grad,
+        as `copy.deepcopy(module)` needs."""
+        if self.grad_fn is not None:
+            raise AutogradError("deepcopy: only tensors created by the user (graph leaves) can be deep-copied; "
+                                "use detach().clone()")
+        if id(self) in memo:
+            return memo[id(self)]
+        new = _new(type(self))
+        memo[id(self)] = new
+        new.__dict__.update({k: v for k, v in self.__dict__.items() if k not in ("_vc", "_base", "_hooks", "grad")})
+        new._data = self._data.copy()
+        if self.grad is not None:
+            new.grad = self.grad.__deepcopy__(memo)
+        return new
+
     def __reduce__(self):
         raise AutogradError("ember tensors are not pickled; use ember.save(tensor, path) "
                             "(safetensors) to store them")

@@ -5,12 +5,13 @@ PyTorch exports `torch.<op>`), its Tensor methods in `METHODS` and those with an
 in-place `name_` form in `INPLACE`. Adding a family is one entry in FAMILIES.
 Importing this package binds the ops to `Tensor` (see `tensor_methods`).
 """
-from ember.ops import (activation, attention, binary, conv, convert, creation, dense, dropout, fill, index,
-                       linalg, loss, norm, pool, reduce, registry, shape, unary)
+from ember.ops import (activation, arrange, attention, binary, conv, convert, creation, dense, diag, dropout,
+                       einsum, extreme, fill, gather, index, join, linalg, loss, mask, norm, pool, reduce,
+                       registry, scan, shape, sort, unary)
 from ember.ops import tensor_methods
 from ember.ops.registry import REGISTRY
 
-FAMILIES = (unary, binary, reduce, shape, index, convert, creation, fill, linalg,
-            activation, dense, dropout, conv, pool, norm, attention, loss)
+FAMILIES = (unary, binary, reduce, scan, extreme, shape, join, arrange, index, gather, mask, sort, convert,
+            creation, fill, linalg, einsum, diag, activation, dense, dropout, conv, pool, norm, attention, loss)
 
 tensor_methods.bind(FAMILIES)

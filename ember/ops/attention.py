@@ -1,4 +1,140 @@
-"""(being written)"""
+"""Scaled dot-product attention, PyTorch's `scaled_dot_product_attention`, as a composite of
+`matmul`, masking and `softmax`.
+
+Boolean masks mark the positions that may be attended (True); floating masks are
+added to the scores. A query row whose every key is masked gets zeros (and zero
+gradients), as PyTorch 2.13's math path on the CPU does, not NaN.
+
+    >>> import ember
+    >>> import ember.nn.functional as F
+    >>> q = k = v = ember.ones(1, 2, 3, 4)
+    >>> F.scaled_dot_product_attention(q, k, v, is_causal=True).shape
+    ember.Size([1, 2, 3, 4])
+"""
+import math
+
+import numpy as np
+
+from ember.autograd.checks import broadcast_shapes
+from ember.autograd.tensor import Tensor
+from ember.errors import ArgumentError, DTypeError, ShapeError
+from ember.ops import activation, binary, creation, linalg
+from ember.ops._util import const
+from ember.ops.registry import Sample, register
+
 __all__ = []
 METHODS = ""
 INPLACE = ""
+FUNCTIONAL = "scaled_dot_product_attention"
+
+
+def _check(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa):
+    op = "scaled_dot_product_attention"
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        if not isinstance(t, Tensor) or not t.dtype.is_floating_point:
+            raise DTypeError(f"{op}: {name} must be a floating point Tensor, got "
+                             f"{getattr(t, 'dtype', type(t).__name__)}")
+        if t.ndim < 2:
+            raise ShapeError(f"{op}: {name} must have shape (..., L, E), got {tuple(t.shape)}")
+    if query.dtype != key.dtype or query.dtype != value.dtype:
+        raise DTypeError(f"{op}: query, key and value must have one dtype, got {query.dtype}, {key.dtype} "
+                         f"and {value.dtype}")
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise ShapeError(f"{op}: expected query (..., L, E), key (..., S, E) and value (..., S, Ev), got "
+                         f"{tuple(query.shape)}, {tuple(key.shape)} and {tuple(value.shape)}")
+    if not isinstance(dropout_p, (int, float)) or not 0.0 <= dropout_p <= 1.0:
+        raise ArgumentError(f"{op}: dropout_p must be in [0, 1], got {dropout_p!r}")
+    if is_causal and attn_mask is not None:
+        raise ArgumentError(f"{op}: pass either attn_mask or is_causal=True, not both")
+    if attn_mask is not None:
+        if not isinstance(attn_mask, Tensor) or not (attn_mask.dtype.name == "bool" or attn_mask.dtype == query.dtype):
+            raise DTypeError(f"{op}: attn_mask must be a bool Tensor or a Tensor of the query's dtype "
+                             f"{query.dtype}, got {getattr(attn_mask, 'dtype', type(attn_mask).__name__)}")
+        scores = tuple(query.shape[:-1]) + (key.shape[-2],)
+        try:
+            fits = broadcast_shapes(op, scores, tuple(attn_mask.shape)) == scores
+        except ShapeError:
+            fits = False
+        if not fits:
+            raise ShapeError(f"{op}: attn_mask of shape {tuple(attn_mask.shape)} must broadcast to the scores' "
+                             f"shape {scores}")
+
+
+def _repeat_heads(t, groups):
+    """Each head of `t` (dim -3) repeated `groups` times in a row (PyTorch's repeat_interleave)."""
+    shape = tuple(t.shape)
+    return t.unsqueeze(-3).expand(shape[:-2] + (groups,) + shape[-2:]).reshape(
+        shape[:-3] + (shape[-3] * groups,) + shape[-2:])
+
+
+def _gqa(query, key, value):
+    if query.ndim < 3 or key.ndim < 3 or value.ndim < 3:
+        raise ShapeError("scaled_dot_product_attention: enable_gqa needs query, key and value with a head dim "
+                         f"(..., H, L, E), got {tuple(query.shape)}, {tuple(key.shape)} and {tuple(value.shape)}")
+    hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
+    if hk == 0 or hv == 0 or hq % hk or hq % hv:
+        raise ShapeError(f"scaled_dot_product_attention: with enable_gqa the query's {hq} heads must be a "
+                         f"multiple of the key's {hk} and the value's {hv}")
+    return _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hv)
+
+
+def _sdpa_samples(make):
+    causal_q = make(2, 5, 4)
+    return [Sample((make(2, 3, 4), make(2, 5, 4), make(2, 5, 3)), name="3d"),
+            Sample((make(1, 2, 3, 4), make(1, 2, 3, 4), make(1, 2, 3, 4)), {"is_causal": True}, "causal"),
+            Sample((causal_q, make(2, 3, 4), make(2, 3, 4)), {"is_causal": True}, "causal-longer-query"),
+            Sample((make(2, 3, 4), make(2, 5, 4), make(2, 5, 2)), {"attn_mask": make.bools(3, 5) | np.eye(3, 5, dtype=bool)},
+                   "bool-mask"),
+            Sample((make(2, 2, 3, 4), make(2, 2, 5, 4), make(2, 2, 5, 4)), {"attn_mask": make(2, 1, 3, 5)},
+                   "float-mask-broadcast"),
+            Sample((make(2, 3, 4), make(2, 5, 4), make(2, 5, 4)),
+                   {"attn_mask": np.array([[True] * 5, [False] * 5, [True, False] * 2 + [True]])}, "masked-row"),
+            Sample((make(4, 3, noncontig=True), make(5, 3), make(5, 2)), {"scale": 0.3}, "noncontig-scale"),
+            Sample((make(1, 4, 3, 2), make(1, 2, 5, 2), make(1, 2, 5, 3)), {"enable_gqa": True}, "gqa"),
+            Sample((make(2, 0, 4), make(2, 5, 4), make(2, 5, 3)), name="empty")]
+
+
+@register("scaled_dot_product_attention", _sdpa_samples, ref="nn.functional.scaled_dot_product_attention")
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                                 enable_gqa=False):
+    """`softmax(query @ key^T * scale + mask) @ value`, with `scale = 1 / sqrt(E)` by default.
+
+    `attn_mask`: bool (True: attend) or additive float, broadcast to (..., L, S).
+    `is_causal`: query i attends keys 0..i (top-left aligned). `dropout_p`: dropout on the
+    attention weights, drawn from ember's default generator. `enable_gqa`: key and value
+    may have fewer heads (dim -3) than the query, each shared by a group of query heads.
+
+        >>> q = ember.tensor([[[1.0, 0.0]]])
+        >>> F.scaled_dot_product_attention(q, q, ember.tensor([[[2.0, 3.0]]]))
+        tensor([[[2., 3.]]])
+    """
+    _check(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa)
+    if enable_gqa:
+        key, value = _gqa(query, key, value)
+    L, S = query.shape[-2], key.shape[-2]
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scores = linalg.matmul(query, key.transpose(-2, -1)) * scale
+    xp, allowed = query._device.xp, None
+    if is_causal:
+        allowed = xp.tril(xp.ones((L, S), dtype=bool))
+    elif attn_mask is not None and attn_mask.dtype.name == "bool":
+        allowed = attn_mask._data
+    elif attn_mask is not None:
+        scores = scores + attn_mask
+    if allowed is not None:
+        scores = binary.where(const(allowed, scores), scores, -math.inf)
+    weights = _softmax_rows(scores)
+    if dropout_p:
+        keep = creation.rand(*weights.shape, dtype=weights.dtype, device=weights.device) >= dropout_p
+        weights = weights * 0 if dropout_p == 1 else binary.where(keep, weights / (1 - dropout_p), 0.0)
+    return linalg.matmul(weights, value)
+
+
+def _softmax_rows(scores):
+    """softmax over the last dim; a row with every score -inf gives zeros instead of NaN."""
+    data = scores._data
+    dead = (data == -math.inf).all(axis=-1, keepdims=True) if data.size else None
+    if dead is None or not dead.any():
+        return activation.softmax(scores, -1)
+    dead = const(dead, scores)
+    return binary.where(dead, 0.0, activation.softmax(binary.where(dead, 0.0, scores), -1))

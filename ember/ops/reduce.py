@@ -1,58 +1,41 @@
-"""Reductions over one, several or all dims, with `keepdim`, and the scans `cumsum`/`cumprod`.
+"""Reductions over one, several or all dims, with `keepdim`: sum, mean, var, std,
+logsumexp, norm, all, any, count_nonzero. Products and running sums/products are in
+`scan`, max/min and their indices in `extreme`.
 
 `dim` is an int, a tuple of ints, or None (every dim); integer and bool
-inputs follow PyTorch (sums, products and scans in int64, `mean` needs a
-float input or `dtype=`, `max` keeps the input's dtype).
+inputs follow PyTorch (sums in int64, `mean` needs a float input or `dtype=`).
 
     >>> import ember
     >>> x = ember.tensor([[1.0, 5.0], [3.0, 4.0]])
     >>> x.sum(), x.mean(dim=0), x.sum((0, 1), keepdim=True).shape
     (tensor(13.), tensor([2. , 4.5]), ember.Size([1, 1]))
-    >>> x.max(dim=1).indices, x.std(0, keepdim=True), x.argmax()
-    (tensor([1, 1]), tensor([[1.4142, 0.7071]]), tensor(1))
+    >>> x.std(0, keepdim=True), x.norm()
+    (tensor([[1.4142, 0.7071]]), tensor(7.1414))
 """
 import builtins
 import contextlib
 import math
 import warnings
-from collections import namedtuple
 
 import numpy as np
 
-from ember.autograd import grad_mode
-from ember.autograd.checks import normalize_dim, normalize_dims
 from ember.autograd.function import Function
-from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary
+from ember.ops._dims import _axes, _int_acc, _need_nonempty, _np_dtype, _restore
 from ember.ops._util import const
 from ember.ops.registry import Sample, register
 
-__all__ = ["sum", "mean", "sum_to_size", "var", "std", "var_mean", "std_mean", "prod", "max", "min",
-           "amax", "amin", "aminmax", "argmax", "argmin", "logsumexp", "norm", "all", "any",
-           "count_nonzero", "cumsum", "cumprod"]
+__all__ = ["sum", "mean", "sum_to_size", "var", "std", "var_mean", "std_mean", "logsumexp", "norm", "all", "any",
+           "count_nonzero"]
 
 # Tensor methods (bound in tensor_methods.py) and the ones with an in-place `name_` form.
-METHODS = ("sum mean sum_to_size var std prod max min amax amin aminmax argmax argmin logsumexp norm all any "
-           "count_nonzero cumsum cumprod")
-INPLACE = "cumsum cumprod"
-
-# PyTorch's `torch.return_types`: tuples whose fields also have names.
-MaxResult = namedtuple("max", ["values", "indices"])
-MinResult = namedtuple("min", ["values", "indices"])
-AminmaxResult = namedtuple("aminmax", ["min", "max"])
+METHODS = "sum mean sum_to_size var std logsumexp norm all any count_nonzero"
+INPLACE = ""
 
 
 # --- helpers ---------------------------------------------------------------
-
-def _axes(dim, ndim, op):
-    """The reduced axes: None, () and [] mean every dim (as in PyTorch); a 0-d tensor has none."""
-    if dim is None or isinstance(dim, (tuple, list)) and not dim:
-        return tuple(range(ndim))
-    axes = normalize_dims(dim, ndim, op)
-    return axes if ndim else ()
-
 
 def _count(shape, axes):
     n = 1
@@ -61,49 +44,14 @@ def _count(shape, axes):
     return n
 
 
-def _need_nonempty(op, shape, axes):
-    """max, min, argmax... have no identity: reducing over a size-0 dim is an error, as in PyTorch."""
-    for a in axes:
-        if shape[a] == 0:
-            if len(axes) == len(shape) and len(shape) > 1:
-                raise ShapeError(f"{op}: the input of shape {tuple(shape)} has no elements and {op} has no "
-                                 f"identity; pass dim= to reduce over non-empty dims only")
-            raise ShapeError(f"{op}: cannot reduce over dim {a} of size 0 (input shape {tuple(shape)}): "
-                             f"{op} has no identity")
-
-
 def _need_float(op, x):
     if x.dtype.kind in "biu":
         raise DTypeError(f"{op}: expected a floating point input, got {dtypes.dtype_of(x)}; use .float()")
 
 
-def _int_acc(x, dtype):
-    """PyTorch sums and multiplies integers and bools in int64 unless told otherwise."""
-    if dtype is None and x.dtype.kind in "biu":
-        return dtypes.int64.np
-    return dtype
-
-
-def _np_dtype(dtype):
-    return None if dtype is None else dtypes.as_dtype(dtype).np
-
-
 def _quiet(on):
     """NumPy warns where PyTorch quietly gives NaN or inf (an empty mean, a var without degrees of freedom)."""
     return warnings.catch_warnings(action="ignore", category=RuntimeWarning) if on else contextlib.nullcontext()
-
-
-def _restore(g, shape, axes, keepdim):
-    """A reduced gradient reshaped so that it broadcasts against the input again."""
-    if keepdim or not axes:
-        return g
-    kept = [1 if i in axes else s for i, s in enumerate(shape)]
-    return g.reshape(kept)
-
-
-def _along(n, d, ndim, xp):
-    """0..n-1 laid along dim `d` of an `ndim`-d array, to compare with positions."""
-    return xp.arange(n).reshape([n if i == d else 1 for i in range(ndim)])
 
 
 # --- sum, mean, var, std ----------------------------------------------------
@@ -257,362 +205,6 @@ def sum_to_size(input, *size):
     axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and have[lead + i] != 1)
     out = Sum.apply(input, dim=axes, keepdim=True) if axes else input
     return out.reshape(shape)
-
-
-# --- prod, cumsum, cumprod ----------------------------------------------------
-
-class Prod(Function):
-    def forward(self, x, dim=None, keepdim=False, dtype=None):
-        self.dim = None if dim is None else normalize_dim(dim, x.ndim, "prod")
-        self.shape = x.shape
-        self.keepdim = keepdim
-        axis = self.dim if x.ndim else None
-        self.y = x.prod(axis=axis, keepdims=keepdim, dtype=_int_acc(x, dtype))
-        return self.y
-
-    def backward(self, g):
-        x = self.inputs[0]
-        if x.ndim == 0:
-            return g
-        axes = tuple(range(x.ndim)) if self.dim is None else (self.dim,)
-        g = _restore(g, self.shape, axes, self.keepdim)
-        if not (x._data == 0).any():
-            return g * _restore(self.output(self.y), self.shape, axes, self.keepdim) / x
-        if self.dim is None:  # as a product along one dim of the flattened input
-            return g * _others_product(x.reshape(-1), 0).reshape(self.shape)
-        return g * _others_product(x, self.dim)
-
-
-def _others_product(x, d):
-    """For each position along dim `d`, the product of the other entries there. It multiplies
-    prefix and suffix products instead of dividing the total by `x`, so zeros are fine."""
-    flip = (slice(None),) * d + (slice(None, None, -1),)
-    return _exclusive_cumprod(x, d) * _exclusive_cumprod(x[flip], d)[flip]
-
-
-def _exclusive_cumprod(x, d):
-    """`[1, x0, x0*x1, ...]` along dim `d`: the cumprod of `x` shifted by one."""
-    n = x.shape[d]
-    previous = x[(slice(None),) * d + (np.maximum(np.arange(n) - 1, 0),)]
-    first = const(_along(n, d, x.ndim, x._device.xp) == 0, x)
-    return Cumprod.apply(binary.where(first, 1.0, previous), dim=d)
-
-
-class Cumsum(Function):
-    save_inputs = False
-
-    def forward(self, x, dim, dtype=None, reverse=False):
-        """`reverse=True` sums from the end (the gradient of a cumsum)."""
-        self.dim = normalize_dim(dim, x.ndim, "cumsum")
-        self.reverse = reverse
-        x = _cast(x, _int_acc(x, dtype))
-        if x.ndim == 0:
-            return x.copy()
-        if not reverse:
-            return self.xp.cumsum(x, axis=self.dim)
-        flip = (slice(None),) * self.dim + (slice(None, None, -1),)
-        return self.xp.cumsum(x[flip], axis=self.dim)[flip]
-
-    def backward(self, g):
-        return Cumsum.apply(g, dim=self.dim, reverse=not self.reverse)
-
-
-class Cumprod(Function):
-    def forward(self, x, dim, dtype=None):
-        self.dim = normalize_dim(dim, x.ndim, "cumprod")
-        x = _cast(x, _int_acc(x, dtype))
-        self.y = x.copy() if x.ndim == 0 else self.xp.cumprod(x, axis=self.dim)
-        return self.y
-
-    def backward(self, g):
-        x, d = self.inputs[0], self.dim
-        if x.ndim == 0 or x.shape[d] <= 1:
-            return g
-        if not (x._data == 0).any():
-            return Cumsum.apply(g * self.output(self.y), dim=d, reverse=True) / x
-        if grad_mode._enabled[0]:  # create_graph: the form whose own derivative is right too
-            return _cumprod_grad_quadratic(x, g, d)
-        return _cumprod_grad_first_zero(x, g, self.output(self.y), d)
-
-
-def _cast(x, dtype):
-    return x if dtype is None else x.astype(dtype, copy=False)
-
-
-def _cumprod_grad_first_zero(x, g, y, d):
-    """O(n) gradient of cumprod for inputs with zeros. With z the first zero of a slice,
-    dy_k/dx_i vanishes for i > z; for i < z only the terms k < z remain, and there
-    x_i != 0 may divide; for i == z it is the cumprod with x_z set to 1."""
-    xp = x._device.xp
-    n = x.shape[d]
-    zero = x._data == 0
-    z = xp.where(zero.any(axis=d, keepdims=True), zero.argmax(axis=d, keepdims=True), n)
-    pos = _along(n, d, x.ndim, xp)
-    before, at, after = const(pos < z, x), const(pos == z, x), const(pos >= z, x)
-    head = Cumsum.apply(binary.where(before, g * y, 0.0), dim=d, reverse=True) / binary.where(before, x, 1.0)
-    y_at = Cumprod.apply(binary.where(at, 1.0, x), dim=d)
-    at_z = binary.where(after, g * y_at, 0.0).sum(d, keepdim=True)
-    return binary.where(before, head, 0.0) + binary.where(at, at_z, 0.0)
-
-
-def _cumprod_grad_quadratic(x, g, d):
-    """dL/dx_i = sum_{k >= i} g_k prod_{j <= k, j != i} x_j, built from differentiable ops
-    on an (n, n) matrix per slice (row i: x with x_i set to 1), as PyTorch does for
-    double backward."""
-    xp = x._device.xp
-    n = x.shape[d]
-    xt, gt = x.transpose(d, -1), g.transpose(d, -1)
-    rows = binary.where(const(xp.eye(n, dtype=bool), x), 1.0, xt.reshape(*xt.shape[:-1], 1, n))
-    upper = const(xp.triu(xp.ones((n, n), dtype=x._data.dtype)), x)  # k >= i
-    grad = (Cumprod.apply(rows, dim=-1) * gt.reshape(*gt.shape[:-1], 1, n) * upper).sum(-1)
-    return grad.transpose(d, -1)
-
-
-def _prod_samples(make):
-    zeros = make(3, 4)
-    zeros[0, 1] = zeros[2, 0] = zeros[2, 3] = 0  # rows with one zero, none, two zeros
-    return [Sample((make(3, 4),), name="all"), Sample((make(3, 4), 1), name="dim"),
-            Sample((make(2, 3, 4), 0, True), name="dim-keepdim"),
-            Sample((make(4, 3, noncontig=True), -1), name="noncontig"),
-            Sample((zeros, 1), name="zeros-dim"), Sample((zeros[:2].copy(),), name="one-zero-all"),
-            Sample((zeros,), name="zeros-all"), Sample((make(0, 3), 0), name="empty"),
-            Sample((make(),), name="0d"), Sample((make.ints(3, 4),), {"dim": 0}, "ints"),
-            Sample((make(3, 4), 1), {"dtype": dtypes.float64}, "dtype")]
-
-
-@register("prod", _prod_samples, Prod)
-def prod(input, dim=None, keepdim=False, *, dtype=None):
-    """Product over one `dim` (or all); integers and bools multiply in int64. The gradient is
-    right with zeros in the input.
-
-        >>> ember.tensor([[1.0, 2.0], [3.0, 0.0]]).prod(1)
-        tensor([2., 0.])
-    """
-    if isinstance(dim, (tuple, list)):
-        raise ArgumentError(f"prod: dim must be a single int, got {dim!r}; reduce one dim at a time")
-    return Prod.apply(input, dim=dim, keepdim=keepdim, dtype=_np_dtype(dtype))
-
-
-def _scan_samples(make, zeros=False):
-    z = make(3, 4)
-    z[0, 1] = z[2, 0] = z[2, 3] = 0
-    out = [Sample((make(3, 4), 1), name="dim"), Sample((make(2, 3, 4), 0), name="dim0"),
-           Sample((make(4, 3, noncontig=True), -1), name="noncontig"), Sample((make(0, 3), 1), name="empty"),
-           Sample((make(), 0), name="0d"), Sample((make(3, 4), 1), {"dtype": dtypes.float64}, "dtype"),
-           Sample((make.ints(3, 4), 0), name="ints")]
-    if zeros:
-        out += [Sample((z, 1), name="zeros"), Sample((z.T.copy(), 0), name="zeros-dim0")]
-    return out
-
-
-@register("cumsum", _scan_samples, Cumsum)
-def cumsum(input, dim, *, dtype=None):
-    """Running sum along `dim`; integers and bools sum in int64.
-
-        >>> ember.tensor([1, 2, 3]).cumsum(0)
-        tensor([1, 3, 6])
-    """
-    return Cumsum.apply(input, dim=dim, dtype=_np_dtype(dtype))
-
-
-@register("cumprod", lambda make: _scan_samples(make, zeros=True), Cumprod)
-def cumprod(input, dim, *, dtype=None):
-    """Running product along `dim`; integers and bools multiply in int64. The gradient is right
-    with zeros in the input.
-
-        >>> ember.tensor([2.0, 0.0, 3.0]).cumprod(0)
-        tensor([2., 0., 0.])
-    """
-    return Cumprod.apply(input, dim=dim, dtype=_np_dtype(dtype))
-
-
-# --- max, min, amax, amin, argmax, argmin -----------------------------------------
-
-class _Extreme(Function):
-    """amax/amin (and max/min without dim): ties share the gradient evenly, as in PyTorch."""
-    fn = None  # the ndarray method: "max" or "min"
-
-    def forward(self, x, dim=None, keepdim=False, op=None):
-        op = op or self.op_name()
-        self.axes = _axes(dim, x.ndim, op)
-        _need_nonempty(op, x.shape, self.axes)
-        self.shape = x.shape
-        self.keepdim = keepdim
-        self.y = getattr(x, self.fn)(axis=self.axes, keepdims=keepdim)
-        return self.y
-
-    def backward(self, g):
-        x = self.inputs[0]._data
-        y = self.y if self.keepdim else self.y.reshape([1 if i in self.axes else s for i, s in enumerate(self.shape)])
-        ties = (x == y).astype(g._data.dtype)
-        share = ties / ties.sum(axis=self.axes, keepdims=True)
-        return _restore(g, self.shape, self.axes, self.keepdim) * const(share, g)
-
-
-class Amax(_Extreme):
-    fn = "max"
-
-
-class Amin(_Extreme):
-    fn = "min"
-
-
-class _ExtremeDim(Function):
-    """max/min along one dim: `(values, indices)`; the gradient goes to the index returned."""
-    save_inputs = False
-    fn = None  # "argmax" or "argmin"
-
-    def forward(self, x, dim, keepdim=False):
-        op = self.op_name()
-        d = normalize_dim(dim, x.ndim, op)
-        self.shape = x.shape
-        self.keepdim = keepdim
-        if x.ndim == 0:
-            self.dim = None
-            return x.copy(), self.xp.zeros((), dtypes.int64.np)
-        _need_nonempty(op, x.shape, (d,))
-        self.dim = d
-        self.index = getattr(self.xp, self.fn)(x, axis=d, keepdims=True)
-        values = self.xp.take_along_axis(x, self.index, axis=d)
-        index = self.index.astype(dtypes.int64.np, copy=False)
-        return (values, index) if keepdim else (values.squeeze(d), index.squeeze(d))
-
-    def backward(self, g, g_index=None):
-        if self.dim is None:
-            return g
-        d = self.dim
-        picked = _along(self.shape[d], d, len(self.shape), self.xp) == self.index
-        return _restore(g, self.shape, (d,), self.keepdim) * const(picked.astype(g._data.dtype), g)
-
-
-class MaxDim(_ExtremeDim):
-    name = "max"
-    fn = "argmax"
-
-
-class MinDim(_ExtremeDim):
-    name = "min"
-    fn = "argmin"
-
-
-class _ArgExtreme(Function):
-    differentiable = False
-    save_inputs = False
-    fn = None  # "argmax" or "argmin"
-
-    def forward(self, x, dim=None, keepdim=False):
-        op = self.op_name()
-        if x.dtype == bool:
-            raise DTypeError(f"{op}: bool inputs are not supported (as in PyTorch); use .int()")
-        if dim is None:  # the index into the flattened input
-            _need_nonempty(op, x.shape, tuple(range(x.ndim)))
-            i = self.xp.asarray(getattr(self.xp, self.fn)(x), dtypes.int64.np)
-            return i.reshape((1,) * x.ndim) if keepdim else i
-        d = normalize_dim(dim, x.ndim, op)
-        if x.ndim == 0:
-            return self.xp.zeros((), dtypes.int64.np)
-        _need_nonempty(op, x.shape, (d,))
-        return getattr(self.xp, self.fn)(x, axis=d, keepdims=keepdim).astype(dtypes.int64.np, copy=False)
-
-
-class Argmax(_ArgExtreme):
-    fn = "argmax"
-
-
-class Argmin(_ArgExtreme):
-    fn = "argmin"
-
-
-def _max_samples(make):
-    return [Sample((make.distinct(3, 4),), name="all"), Sample((make.distinct(3, 4), 1), name="dim"),
-            Sample((make.distinct(2, 3, 4), 0, True), name="dim-keepdim"),
-            Sample((make.distinct(3, 4).T,), {"dim": -1}, "noncontig"),
-            Sample((make(0, 3), 1), name="empty"), Sample((make(), 0), name="0d"),
-            Sample((make(3, 1), make(1, 4)), name="other-broadcast"),
-            Sample((make.ints(3, 4, high=9), 1), name="ints")]
-
-
-def _extreme(op, x, dim, keepdim, other):
-    """PyTorch's three forms of max/min: over everything, along one dim, elementwise with `other`."""
-    whole, along, elementwise, result = _EXTREMES[op]
-    if isinstance(dim, Tensor) or other is not None:
-        return elementwise(x, dim if other is None else other)
-    if dim is None:
-        return whole.apply(x, op=op)
-    if isinstance(dim, (tuple, list)):
-        raise ArgumentError(f"{op}: dim must be a single int, got {dim!r}; use a{op}() for several dims")
-    return result(*along.apply(x, dim=dim, keepdim=keepdim))
-
-
-_EXTREMES = {"max": (Amax, MaxDim, binary.maximum, MaxResult), "min": (Amin, MinDim, binary.minimum, MinResult)}
-
-
-@register("max", _max_samples, MaxDim)
-def max(input, dim=None, keepdim=False, *, other=None):
-    """`max(x)`: the largest element (ties share the gradient). `max(x, dim, keepdim=False)`:
-    `(values, indices)` along `dim`. `max(x, other)`: elementwise `maximum`.
-
-        >>> x = ember.tensor([[1.0, 5.0], [4.0, 2.0]])
-        >>> x.max(), x.max(dim=1).indices, ember.max(x, ember.tensor(3.0))
-        (tensor(5.), tensor([1, 0]), tensor([[3., 5.],
-                [4., 3.]]))
-    """
-    return _extreme("max", input, dim, keepdim, other)
-
-
-@register("min", _max_samples, MinDim)
-def min(input, dim=None, keepdim=False, *, other=None):
-    """`min(x)`, `min(x, dim, keepdim=False)` -> `(values, indices)`, or `min(x, other)`: see `max`."""
-    return _extreme("min", input, dim, keepdim, other)
-
-
-def _amax_samples(make):
-    return [Sample((make.distinct(3, 4),), name="all"), Sample((make.distinct(3, 4), 1), name="dim"),
-            Sample((make.distinct(2, 3, 4), (0, 2), True), name="dims-keepdim"),
-            Sample((make.distinct(3, 4).T, -1), name="noncontig"),
-            Sample((make(0, 3), 1), name="empty"), Sample((make(),), name="0d"),
-            Sample((make.ints(3, 4, high=9), 0), name="ints")]
-
-
-@register("amax", _amax_samples, Amax)
-def amax(input, dim=(), keepdim=False):
-    """Largest values over `dim` (an int or a tuple; `()` means all). Ties share the gradient."""
-    return Amax.apply(input, dim=dim, keepdim=keepdim)
-
-
-@register("amin", _amax_samples, Amin)
-def amin(input, dim=(), keepdim=False):
-    """Smallest values over `dim` (an int or a tuple; `()` means all). Ties share the gradient."""
-    return Amin.apply(input, dim=dim, keepdim=keepdim)
-
-
-@register("aminmax", lambda make: [Sample((make.distinct(3, 4),), name="all"),
-                                   Sample((make.distinct(3, 4),), {"dim": 1, "keepdim": True}, "dim")])
-def aminmax(input, *, dim=None, keepdim=False):
-    """`(min, max)` over `dim` (None: all) as a named tuple."""
-    dims = () if dim is None else dim
-    return AminmaxResult(amin(input, dims, keepdim), amax(input, dims, keepdim))
-
-
-def _argmax_samples(make):
-    return [Sample((make.distinct(3, 4),), name="all"), Sample((make.distinct(3, 4), 1), name="dim"),
-            Sample((make.distinct(2, 3, 4), 0, True), name="dim-keepdim"),
-            Sample((make.distinct(3, 4), None, True), name="flat-keepdim"),
-            Sample((make.distinct(3, 4).T,), {"dim": -1}, "noncontig"),
-            Sample((make(0, 3), 1), name="empty"), Sample((make(),), name="0d"),
-            Sample((make.ints(3, 4, high=3), 1), name="ints-ties")]
-
-
-@register("argmax", _argmax_samples, Argmax, grad=False)
-def argmax(input, dim=None, keepdim=False):
-    """Index of the largest value along `dim` (the first one on ties); `dim=None`: into the flattened input."""
-    return Argmax.apply(input, dim=dim, keepdim=keepdim)
-
-
-@register("argmin", _argmax_samples, Argmin, grad=False)
-def argmin(input, dim=None, keepdim=False):
-    """Index of the smallest value along `dim` (the first one on ties); `dim=None`: into the flattened input."""
-    return Argmin.apply(input, dim=dim, keepdim=keepdim)
 
 
 # --- logsumexp, norm ------------------------------------------------------------------

@@ -100,3 +100,18 @@ def test_int_tensor_cannot_take_a_float_result_in_place():
     x = ember.ones(3, dtype=ember.int64)
     with pytest.raises(ember.DTypeError, match="can't be cast"):
         x += 1.5
+
+
+def test_earlier_consumers_keep_the_old_history():
+    """A node made before an in-place op sends its gradient where the input came from then."""
+    x = ember.ones(3, requires_grad=True)
+    y = x * 1.0
+    z = y + 1
+    y.mul_(3.0)
+    (z.sum() + y.sum()).backward()
+    tx = torch.ones(3, requires_grad=True)
+    ty = tx * 1.0
+    tz = ty + 1
+    ty.mul_(3.0)
+    (tz.sum() + ty.sum()).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())

@@ -1,0 +1,192 @@
+"""Training-step benchmark: ember eager against PyTorch eager, same code, same weights, same data.
+
+Four workloads (float32, Adam, synthetic data):
+  mlp          784-512-512-10 ReLU, cross-entropy, batch 128
+  cnn          1x28x28: conv3x3 32 + ReLU + maxpool2, conv3x3 64 + ReLU + maxpool2, dense 128, dense 10; batch 64
+  lstm         char LM: vocab 96, embedding 64, LSTM 256, sequence 64, batch 32, cross-entropy at every position
+  transformer  2 encoder layers, d_model 128, 4 heads, FFN 512, seq 64, batch 32, vocab 96,
+               learned positions, causal mask, LM head
+plus inference latency at batch 1 (mlp, cnn; eval mode, no_grad) and the peak memory a training
+step adds. Each (library, workload) runs in its own child process, so peak memory is measured
+per process and the two libraries do not share allocator state; the table prints ember / torch
+ratios (below 1: ember is faster or smaller).
+
+    python benchmarks/nn.py                 # all workloads
+    python benchmarks/nn.py mlp cnn --steps 10
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+WORKLOADS = ("mlp", "cnn", "lstm", "transformer")
+VOCAB, SEQ = 96, 64
+
+
+def _import(name):
+    if name == "torch":
+        import torch
+        return torch
+    import ember
+    return ember
+
+
+def build(lib, workload):
+    """(model, make_batch(batch_size) -> (x, y), loss_fn(output, y))."""
+    nn, F = lib.nn, lib.nn.functional
+    rng = np.random.default_rng(0)
+    if workload == "mlp":
+        model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+        def batch(n):
+            return (lib.tensor(rng.standard_normal((n, 784)).astype(np.float32)),
+                    lib.tensor(rng.integers(0, 10, n)))
+        return model, batch, F.cross_entropy
+    if workload == "cnn":
+        model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+        def batch(n):
+            return (lib.tensor(rng.standard_normal((n, 1, 28, 28)).astype(np.float32)),
+                    lib.tensor(rng.integers(0, 10, n)))
+        return model, batch, F.cross_entropy
+    if workload == "lstm":
+        model = CharLSTM(lib)
+    else:
+        model = TinyTransformer(lib)
+
+    def batch(n):
+        tokens = rng.integers(0, VOCAB, (n, SEQ + 1))
+        return lib.tensor(tokens[:, :-1]), lib.tensor(tokens[:, 1:])
+
+    def lm_loss(logits, y):
+        return F.cross_entropy(logits.reshape(-1, VOCAB), y.reshape(-1))
+    return model, batch, lm_loss
+
+
+def CharLSTM(lib):
+    nn = lib.nn
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(VOCAB, 64)
+            self.lstm = nn.LSTM(64, 256, batch_first=True)
+            self.head = nn.Linear(256, VOCAB)
+
+        def forward(self, x):
+            return self.head(self.lstm(self.embed(x))[0])
+    return Model()
+
+
+def TinyTransformer(lib):
+    nn = lib.nn
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(VOCAB, 128)
+            self.pos = nn.Embedding(SEQ, 128)
+            layer = nn.TransformerEncoderLayer(128, 4, 512, dropout=0.0, batch_first=True)
+            self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False) if lib.__name__ == "torch" \
+                else nn.TransformerEncoder(layer, 2)
+            self.head = nn.Linear(128, VOCAB)
+            self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(SEQ), persistent=False)
+
+        def forward(self, x):
+            h = self.embed(x) + self.pos(lib.arange(x.shape[1]))
+            return self.head(self.encoder(h, mask=self.mask, is_causal=True))
+    return Model()
+
+
+def _copy_from_torch(model, workload):
+    """Start ember from PyTorch's initial weights (the same model built with the same seed)."""
+    import torch
+    torch.manual_seed(0)
+    ref, _, _ = build(torch, workload)
+    model.load_state_dict({k: v.detach().numpy() for k, v in ref.state_dict().items()})
+
+
+def worker(lib_name, workload, steps, threads):
+    lib = _import(lib_name)
+    if lib_name == "torch":
+        lib.set_num_threads(threads)
+        lib.manual_seed(0)
+    model, batch, loss_fn = build(lib, workload)
+    if lib_name == "ember":
+        _copy_from_torch(model, workload)
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    bs = {"mlp": 128, "cnn": 64, "lstm": 32, "transformer": 32}[workload]
+    data = [batch(bs) for _ in range(4)]
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    losses = [step(*data[0])]  # warm-up
+    times = []
+    for i in range(steps):
+        t0 = time.perf_counter()
+        losses.append(step(*data[i % len(data)]))
+        times.append(time.perf_counter() - t0)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base_rss
+    result = {"step": float(np.median(times)), "loss0": losses[0], "loss": losses[-1], "peak_kb": peak}
+    if workload in ("mlp", "cnn"):
+        model.eval()
+        x1 = batch(1)[0]
+        with lib.no_grad():
+            model(x1)
+            lat = []
+            for _ in range(200):
+                t0 = time.perf_counter()
+                model(x1)
+                lat.append(time.perf_counter() - t0)
+        result["latency"] = float(np.median(lat))
+    print(json.dumps(result))
+
+
+def run_child(lib_name, workload, steps, threads):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads))
+    out = subprocess.run([sys.executable, __file__, "--worker", lib_name, workload, "--steps", str(steps),
+                          "--threads", str(threads)], capture_output=True, text=True, env=env)
+    if out.returncode:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workloads", nargs="*", default=list(WORKLOADS), help=" ".join(WORKLOADS))
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--worker", nargs=2, metavar=("LIB", "WORKLOAD"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker(*args.worker, args.steps, args.threads)
+    unknown = set(args.workloads) - set(WORKLOADS)
+    if unknown:
+        parser.error(f"unknown workloads {sorted(unknown)}; choose from {', '.join(WORKLOADS)}")
+    print(f"training step, median of {args.steps}; {args.threads} threads; ratio = ember / torch")
+    print(f"{'workload':12s} {'ember':>10s} {'torch':>10s} {'ratio':>6s}   {'latency b1 ratio':>16s}   "
+          f"{'peak MB e/t':>12s}   loss after (e / t)")
+    for w in args.workloads:
+        e, t = run_child("ember", w, args.steps, args.threads), run_child("torch", w, args.steps, args.threads)
+        if "error" in e or "error" in t:
+            print(f"{w:12s} failed: {e.get('error') or t.get('error')}")
+            continue
+        lat = f"{e['latency'] / t['latency']:16.2f}" if "latency" in e else f"{'-':>16s}"
+        print(f"{w:12s} {e['step'] * 1e3:8.1f}ms {t['step'] * 1e3:8.1f}ms {e['step'] / t['step']:6.2f}   {lat}   "
+              f"{e['peak_kb'] / 1024:5.0f}/{t['peak_kb'] / 1024:<5.0f}    {e['loss']:.4f} / {t['loss']:.4f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""`ember.nn.functional`: the stateless math behind the layers, with PyTorch's names and
+signatures. The kernels live in ember.ops (level 1); each kernel family lists what it
+contributes here in FUNCTIONAL.
+
+    >>> import ember.nn.functional as F
+    >>> F.relu(ember.tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+"""
+from ember.ops import activation, attention, conv, dense, dropout, loss, norm, pool
+from ember.ops.arrange import pad
+from ember.ops.mask import one_hot
+from ember.ops.unary import relu, sigmoid, tanh
+
+_KERNELS = (activation, dense, dropout, conv, pool, norm, attention, loss)
+for _family in _KERNELS:
+    globals().update({_name: getattr(_family, _name) for _name in _family.FUNCTIONAL.split()})
+del _family
