@@ -205,7 +205,8 @@ def _call_backward(node, grads):
                     f"{describe(node)}: input {i} (shape {tuple(a.shape)}, {a.dtype}) is needed for "
                     f"the gradient but was modified by an in-place operation (version {v}, now "
                     f"{a._vc[0]}); compute the in-place op on a clone() instead")
-    results = type(node).backward(node, *grads)
+    tracer = grad_mode._tracer[0]
+    results = type(node).backward(node, *grads) if tracer is None else tracer.backward(node, grads)
     if not isinstance(results, tuple):
         results = (results,)
     if grad_mode._anomaly[0]:
@@ -268,10 +269,12 @@ def _deliver_leaf(t, g, keys, found, accumulate, create_graph, owned):
             data = g._data
             if id(data) in owned or getattr(data, "base", None) is not None:
                 data = data.copy()  # never alias another leaf's grad or the caller's tensor
+                if grad_mode._tracer[0] is not None:
+                    grad_mode._tracer[0].alias(data, g._data)
             owned.add(id(data))
             g = _tensor._wrap(data, t._device)
         t.grad = g
-    elif create_graph or t.grad._rg:
+    elif create_graph or t.grad._rg or grad_mode._tracer[0] is not None:
         t.grad = t.grad + g
     else:
         try:

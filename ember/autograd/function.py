@@ -32,6 +32,15 @@ from ember.autograd.tensor import Tensor, _new, _wrap
 
 _enabled = grad_mode._enabled
 _anomaly = grad_mode._anomaly
+_tracer = grad_mode._tracer
+
+# Every primitive by its qualified name ("ember.ops.linalg.Matmul"): how a graph names the
+# primitive a call node runs, and how a graph read from a file finds it again (no code in files).
+PRIMITIVES = {}
+
+
+def primitive_name(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 class Function:
@@ -48,10 +57,14 @@ class Function:
         super().__init_subclass__(**kwargs)
         if isinstance(cls.__dict__.get("forward"), staticmethod):
             cls.apply = classmethod(_CtxFunction.apply_ctx)
+        else:
+            PRIMITIVES[primitive_name(cls)] = cls
 
     # --- for primitives -------------------------------------------------
     @classmethod
     def apply(cls, *args, **attrs):
+        if _tracer[0] is not None:
+            return _tracer[0].call(cls, args, attrs)
         node = _new(cls)
         dev = None
         rg = False

@@ -13,6 +13,9 @@ import functools
 # One-element lists: the hot path reads `_enabled[0]` without a function call.
 _enabled = [True]
 _anomaly = [False]
+# The graph tracer (ember.graph, level 3) installs itself here while it records; level 1 calls it
+# through this slot and never imports it. It sees every primitive call and every read of tensor values.
+_tracer = [None]
 
 
 def is_grad_enabled():

@@ -135,6 +135,8 @@ class Tensor:
     # --- conversion -----------------------------------------------------
     def numpy(self, force=False):
         """The NumPy array (shared memory on CPU). Refuses a tensor that requires grad, as PyTorch does."""
+        if grad_mode._tracer[0] is not None:
+            grad_mode._tracer[0].read(self, "numpy()")
         if self._rg and not force:
             raise AutogradError("numpy(): can't call numpy() on a tensor that requires grad; "
                                 "use tensor.detach().numpy()")
@@ -147,12 +149,16 @@ class Tensor:
         return a if dtype is None else a.astype(dtype)
 
     def item(self):
+        if grad_mode._tracer[0] is not None:
+            grad_mode._tracer[0].read(self, "item()")
         if self._data.size != 1:
             raise ArgumentError(f"item(): a tensor with {self._data.size} elements cannot be "
                                 f"converted to a Python scalar; it must have exactly one")
         return self._data.reshape(()).item()
 
     def tolist(self):
+        if grad_mode._tracer[0] is not None:
+            grad_mode._tracer[0].read(self, "tolist()")
         return np.asarray(self.__array__()).tolist() if self._data.dtype != dtypes.bfloat16.np \
             else self.__array__().astype(np.float32).tolist()
 
@@ -168,6 +174,8 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
+        if grad_mode._tracer[0] is not None:
+            grad_mode._tracer[0].read(self, "bool()")
         if self._data.size != 1:
             raise ArgumentError(f"bool(): the truth value of a tensor with {self._data.size} elements "
                                 f"is ambiguous; use .any() or .all()")
@@ -286,6 +294,8 @@ class Tensor:
         if src.shape != self._data.shape:
             raise ArgumentError(f"{op}: output with shape {tuple(self._data.shape)} doesn't match "
                                 f"the broadcast shape {tuple(src.shape)}")
+        if grad_mode._tracer[0] is not None:
+            grad_mode._tracer[0].assign(self._data, src)
         self._device.xp.copyto(self._data, src, casting="unsafe")
         self._version_counter()[0] += 1
         if result._rg and grad_mode._enabled[0]:

@@ -114,7 +114,22 @@ def _batch_norm_samples(make):
             Sample((make(2, 3, 5), None, None, make(3), make(3)), {"training": True}, "3d-affine"),
             Sample((make(2, 3, 2, 2), None, None, make(3), make(3)), {"training": True, "eps": 0.1}, "4d-eps"),
             Sample((make(5, 3, noncontig=True), None, None, make(3)), {"training": True}, "noncontig-weight"),
-            Sample((make(4, 2) * 1e4 + 3e4, None, None), {"training": True}, "extreme")]
+            Sample((make(4, 2) * 1e4 + 3e4, None, None), {"training": True}, "extreme"),
+            *_running_stats_samples(make)]
+
+
+def _running_stats_samples(make):
+    """With running statistics (constants that training updates in place), in training and eval mode."""
+    stats = lambda c: (make(c), make(c, low=0.5, high=2.0))  # noqa: E731
+    return [Sample((make(4, 3), *stats(3)), {"training": True}, "running-train", nograd=(1, 2)),
+            Sample((make(2, 3, 4), *stats(3), make(3), make(3)), {"training": True, "momentum": 0.3},
+                   "running-train-affine-momentum", nograd=(1, 2)),
+            Sample((make(4, 2), *stats(2)), name="running-eval", nograd=(1, 2)),
+            Sample((make(2, 3, 2, 2), *stats(3), make(3), make(3)), {"eps": 0.1}, "running-eval-affine-eps",
+                   nograd=(1, 2)),
+            Sample((make(5, 3, noncontig=True),), dict(zip(("running_mean", "running_var"), stats(3)), bias=make(3)),
+                   "running-eval-keywords-noncontig", nograd=("running_mean", "running_var")),
+            Sample((make(0, 3), *stats(3)), name="running-eval-empty", nograd=(1, 2))]
 
 
 @register("batch_norm", _batch_norm_samples, Normalize, ref="nn.functional.batch_norm")

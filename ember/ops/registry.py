@@ -23,11 +23,13 @@ REGISTRY = {}
 @dataclass(frozen=True)
 class Sample:
     """One call: `args` hold NumPy arrays where the op takes tensors (floating arrays are
-    differentiable), other values as they are passed."""
+    differentiable, except those named in `nograd`), other values as they are passed."""
     args: tuple
     kwargs: dict = field(default_factory=dict)
     name: str = ""
     gradgrad: bool = True           # False at a kink, where the first derivative is a convention
+    nograd: tuple = ()              # positions and keyword names of arrays passed without requires_grad
+                                    # (a loss's weight, batch_norm's running statistics)
 
 
 @dataclass

@@ -14,8 +14,11 @@ under `no_grad`, in place, and move each parameter's version counter.
     >>> [round(v, 4) for v in w.tolist()]
     [0.2, 0.2, 0.2]
 """
+import weakref
 from collections import defaultdict
 
+from ember.autograd import grad_mode
+from ember.autograd.function import Function
 from ember.autograd.grad_mode import enable_grad, no_grad
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
@@ -88,6 +91,10 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        if grad_mode._tracer[0] is not None:
+            self._recorded_step()
+            self._step_count += 1
+            return loss
         with no_grad():
             for group in self.param_groups:
                 for param in group["params"]:
@@ -104,6 +111,25 @@ class Optimizer:
                     param._version_counter()[0] += 1
         self._step_count += 1
         return loss
+
+    def _recorded_step(self):
+        """The step while a graph is being traced: each parameter's update is one `Update` call
+        (new values out) whose results are written back, so the graph records it functionally."""
+        _LIVE[id(self)] = self
+        with no_grad():
+            for index, group in enumerate(self.param_groups):
+                for param in group["params"]:
+                    if param.grad is None:
+                        continue
+                    state = self.state[param]
+                    if not state:
+                        state.update(self._init_state(param._data, group))
+                    keys = tuple(state)
+                    new = Update.apply(param.detach(), param.grad, *(state[k] for k in keys),
+                                       optimizer=id(self), group=index, keys=keys)
+                    param.copy_(new[0])
+                    for k, value in zip(keys, new[1:]):
+                        state[k].copy_(value)
 
     def zero_grad(self, set_to_none=True):
         """Set every parameter's `.grad` to None (default), or to zeros with `set_to_none=False`."""
@@ -269,6 +295,26 @@ def _cast_state(param, key, value):
         dtype = param.dtype if value.dtype.is_floating_point else None
         return value.detach().to(device=param.device, dtype=dtype, copy=True)
     return _copy(value)
+
+
+# Optimizers that a traced step used, by id: an Update node finds its optimizer's live
+# hyperparameters here (a scheduler may change the learning rate between compiled steps).
+_LIVE = weakref.WeakValueDictionary()
+
+
+class Update(Function):
+    """One parameter's optimizer update as a primitive for graphs: the optimizer's own `_update`
+    on copies of the parameter and its state; returns their new values. Eager steps update in place
+    and do not use it."""
+    differentiable = False
+    save_inputs = False
+
+    def forward(self, p, g, *state, optimizer, group, keys):
+        opt = _LIVE[optimizer]
+        p = p.copy()
+        values = {k: Tensor(a.copy()) for k, a in zip(keys, state)}
+        opt._update(p, g, values, opt.param_groups[group])
+        return (p,) + tuple(values[k]._data for k in keys)
 
 
 # --- helpers for the updates of the optimizers --------------------------

@@ -1,5 +1,5 @@
-"""Losses against PyTorch where the registry cannot reach (weights, which PyTorch refuses to
-differentiate), gradients with weights, double backward, and the errors."""
+"""Losses beyond the registry's samples: weights under every reduction and label smoothing,
+gradcheck and double backward with weights, the legacy reduction arguments, and the errors."""
 import numpy as np
 import pytest
 

@@ -1,6 +1,8 @@
 """One test over the op registry: every op's forward and input gradients against
 PyTorch 2.13 (float32 and float64), `gradcheck` in float64, and `gradgradcheck`
-for ops whose gradients are differentiable."""
+for ops whose gradients are differentiable. Arrays a sample names in `nograd`
+(a loss's weight, running statistics) are constants; whatever the op writes
+into them in place is compared with PyTorch too."""
 import importlib
 import inspect
 import pkgutil
@@ -55,6 +57,16 @@ def to_torch(x, grad=True):
     return x
 
 
+def convert(s, to):
+    """A sample's args and kwargs as tensors: floating arrays require grad unless `s.nograd` names them."""
+    args = tuple(to(a, i not in s.nograd) for i, a in enumerate(s.args))
+    return args, convert_kwargs(s, to)
+
+
+def convert_kwargs(s, to):
+    return {k: to(v, k not in s.nograd) for k, v in s.kwargs.items()}
+
+
 def reference(info):
     obj = torch
     for part in info.ref.split("."):
@@ -104,9 +116,7 @@ def assert_close(a, b, rtol, atol, what):
 def test_forward_and_gradients_match_torch(name, dtype, i):
     info = REGISTRY[name]
     s = _sample(name, dtype, i)
-    e_args, t_args = to_ember(s.args), to_torch(s.args)
-    e_kw = {k: to_ember(v) for k, v in s.kwargs.items()}
-    t_kw = {k: to_torch(v) for k, v in s.kwargs.items()}
+    (e_args, e_kw), (t_args, t_kw) = convert(s, to_ember), convert(s, to_torch)
     e_out, t_out = info.fn(*e_args, **e_kw), reference(info)(*t_args, **t_kw)
     e_flat, t_flat = flat_outputs(e_out), flat_outputs(t_out)
     assert len(e_flat) == len(t_flat), f"{name}: {len(e_flat)} outputs vs {len(t_flat)}"
@@ -116,6 +126,9 @@ def test_forward_and_gradients_match_torch(name, dtype, i):
             assert isinstance(e, ember.Tensor), f"{name}: output {k} is {type(e)}"
             assert e.dtype.name == str(t.dtype).replace("torch.", ""), f"{name}: dtype {e.dtype} vs {t.dtype}"
         assert_close(e, t, rtol, atol, f"{name} output {k}")
+    for key in s.nograd:  # what the op updates in place (batch_norm's running statistics) matches too
+        e, t = (e_args[key], t_args[key]) if isinstance(key, int) else (e_kw[key], t_kw[key])
+        assert_close(e, t, rtol, atol, f"{name} argument {key!r} after the call")
 
     e_in, t_in = leaves(e_args, ember.Tensor), leaves(t_args, torch.Tensor)
     pairs = [(e, t) for e, t in zip(e_flat, t_flat)
@@ -137,27 +150,18 @@ def _grad_cases():
         if not info.grad:
             continue
         for i, s in enumerate(info.samples(SampleMaker("float64"))):
-            if s.name != "extreme" and _has_float(s.args):
+            if s.name != "extreme" and any(t.numel() for t in leaves(convert(s, to_ember)[0], ember.Tensor)):
                 yield pytest.param(name, i, id=f"{name}-{s.name or i}")
-
-
-def _has_float(args):
-    for a in args:
-        if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size:
-            return True
-        if isinstance(a, (list, tuple)) and _has_float(a):
-            return True
-    return False
 
 
 @pytest.mark.parametrize("name,i", list(_grad_cases()))
 def test_gradcheck(name, i):
     info = REGISTRY[name]
     s = _sample(name, "float64", i)
-    args = to_ember(s.args)
+    args = convert(s, to_ember)[0]
     flat = leaves(args, ember.Tensor)
     rebuild = _rebuilder(args, flat)
-    fn = lambda *xs: info.fn(*rebuild(xs), **{k: to_ember(v) for k, v in s.kwargs.items()})  # noqa: E731
+    fn = lambda *xs: info.fn(*rebuild(xs), **convert_kwargs(s, to_ember))  # noqa: E731
     if any(o.dtype.is_floating_point and o.dtype != ember.float64 for o in flat_outputs(fn(*flat))
            if isinstance(o, ember.Tensor)):
         pytest.skip("finite differences need float64 outputs")

@@ -1,0 +1,95 @@
+"""Generate the Python source that replays a graph on arrays: one line per node, each call a
+direct call of the primitive's array code, no tensors and no autograd bookkeeping (a `backward`
+node calls the primitive's own backward on the instance its forward call made).
+
+The source is readable on purpose (`compiled.source()`):
+
+    def replay(inputs, state, constants):
+        v0, v1 = inputs
+        v2 = state['0.weight']
+        f3 = new(Linear); f3.xp = xp
+        v3 = f3.forward(v0, v2, v4)
+        ...
+        return [v9], [v12, v13]
+"""
+from ember.autograd.function import PRIMITIVES
+from ember.autograd.tensor import _new
+from ember.graph.interpret import run_backward
+from ember.graph.ir import BACKWARD, Ref, forward_of
+
+
+class Sym:
+    """An int literal that is an expression of the batch size B in the generated code."""
+
+    def __init__(self, k, c):
+        term = "B" if k == 1 else f"{k} * B"
+        self.text = term if c == 0 else f"({term} {'+' if c > 0 else '-'} {abs(c)})"
+
+    def __repr__(self):
+        return self.text
+
+
+def _literal(x, consts):
+    """Source text for an argument: a value name, a literal, or a name bound in the globals."""
+    if isinstance(x, (Ref, Sym)):
+        return repr(x).replace("%", "v")
+    if x is None or isinstance(x, (bool, int, str)) or (isinstance(x, float) and x == x and abs(x) != float("inf")):
+        return repr(x)
+    if isinstance(x, tuple):
+        return "(" + "".join(_literal(e, consts) + ", " for e in x) + ")"
+    if isinstance(x, list):
+        return "[" + ", ".join(_literal(e, consts) for e in x) + "]"
+    if isinstance(x, dict):
+        return "{" + ", ".join(f"{k!r}: {_literal(v, consts)}" for k, v in x.items()) + "}"
+    name = f"k{len(consts)}"
+    consts[name] = x
+    return name
+
+
+def generate(graph, xp, batch=False):
+    """(source, globals) of a function `replay(inputs, state, constants) -> (outputs, updates)`.
+    With `batch`, literals may hold expressions (Sym) of B, the first input's batch size."""
+    consts = {}
+    glob = {"new": _new, "xp": xp, "run_backward": run_backward}
+    lines = ["def replay(inputs, state, constants):"]
+    inputs = [f"v{n.outputs[0].id}" for n in graph.nodes if n.op == "input"]
+    if inputs:
+        lines.append(f"    {', '.join(inputs)}, = inputs")
+    if batch:
+        lines.append("    B = inputs[0].shape[0]")
+    forwards = forward_of(graph)
+    backward_of = {n.args[0].id for n in graph.nodes if n.op == "call" and n.name == BACKWARD}
+
+    def lit(x):
+        return _literal(x, consts)
+
+    for n in graph.nodes:
+        outs = ", ".join(f"v{v.id}" for v in n.outputs)
+        if n.op == "parameter":
+            lines.append(f"    {outs} = state[{n.name!r}]")
+        elif n.op == "constant":
+            lines.append(f"    {outs} = constants[{n.name!r}]")
+        elif n.op == "call" and n.name == BACKWARD:
+            fwd = forwards[n.args[0].id]
+            f = f"f{fwd.outputs[0].id}"
+            args = "[" + ", ".join(lit(a) for a in fwd.args) + "]"
+            grads = "[" + ", ".join(lit(a) for a in n.args[1:]) + "]"
+            refs = lit(fwd.args)
+            lines.append(f"    {outs}, = run_backward({f}, {args}, {lit(n.attrs['inputs'])}, {refs}, {grads})")
+        elif n.op == "call":
+            cls = PRIMITIVES[n.name]
+            cname = f"P_{cls.__name__}"
+            glob[cname] = cls
+            args = [lit(a) for a in n.args] + [f"{k}={lit(v)}" for k, v in n.attrs.items()]
+            f = f"f{n.outputs[0].id}"
+            lines.append(f"    {f} = new({cname}); {f}.xp = xp")
+            target = outs + ("," if len(n.outputs) > 1 else "")
+            lines.append(f"    {target} = {f}.forward({', '.join(args)})")
+            if n.outputs[0].id not in backward_of:
+                lines.append(f"    del {f}")
+        elif n.op == "output":
+            k = n.attrs.get("n_outputs", len(n.args))
+            lines.append(f"    return [{', '.join(lit(a) for a in n.args[:k])}], "
+                         f"[{', '.join(lit(a) for a in n.args[k:])}]")
+    glob.update(consts)
+    return "\n".join(lines) + "\n", glob

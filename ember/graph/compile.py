@@ -1,0 +1,230 @@
+"""`ember.compile(fn_or_module)`: trace on the first call, then replay generated source.
+
+The compiled callable keeps a cache keyed by the input signature (dtype, device, rank and every
+dim but the batch dim of each tensor argument). A call whose signature is not in the cache
+retraces and logs which guard failed; after `max_retraces` retraces it raises with the reason.
+There is no silent fallback to eager.
+
+The batch dim is dynamic: the first trace of a signature is repeated at batch size + 1 on a
+probe copy of the inputs (its effects on state and the random generator undone), and every
+literal that differs between the two traces becomes an expression of the batch size B in the
+generated code. A graph whose structure depends on the batch size keys on it instead, and the
+log says so.
+
+    >>> model = ember.nn.Linear(4, 2).eval()
+    >>> fast = ember.compile(model)
+    >>> fast(ember.randn(8, 4)).shape
+    ember.Size([8, 2])
+    >>> print(fast.source())                           # doctest: +SKIP
+"""
+import builtins
+import logging
+
+from ember.autograd.grad_mode import no_grad
+from ember.autograd.tensor import Tensor, _wrap
+from ember.backend import random as ember_random
+from ember.errors import EmberError
+from ember.graph.codegen import Sym, generate
+from ember.backend.device import CPU
+from ember.graph.ir import Graph, Node, Ref, short_name
+from ember.graph.trace import TraceError, record, unflatten
+from ember.ops.join import cat
+
+log = logging.getLogger("ember.compile")
+
+
+class RecompileError(EmberError, RuntimeError):
+    """More retraces than `max_retraces`: the inputs keep changing in ways the graph can't cover."""
+
+
+class _Entry:
+    def __init__(self, graph, source, glob, state, updates, batch_dynamic):
+        self.graph, self.source, self.state = graph, source, state
+        self.updates, self.batch_dynamic = updates, batch_dynamic
+        namespace = dict(glob)
+        exec(builtins.compile(source, "<ember.compile>", "exec"), namespace)
+        self.replay = namespace["replay"]
+
+
+class Compiled:
+    """The callable `ember.compile` returns (see the module docstring)."""
+
+    def __init__(self, fn, state=None, max_retraces=8, dynamic_batch=True):
+        self.fn = fn
+        self.extra_state = dict(state or {})
+        self.max_retraces = max_retraces
+        self.dynamic_batch = dynamic_batch
+        self.cache = {}
+        self.retraces = 0
+        self.last = None
+
+    def _signature(self, args, with_batch):
+        sig = []
+        for a in args:
+            if not isinstance(a, Tensor):
+                raise TraceError(f"compile: arguments must be tensors, got {type(a).__name__}; "
+                                 f"put other values in the function's closure")
+            shape = tuple(a.shape) if with_batch or not a.ndim else ("B",) + tuple(a.shape[1:])
+            sig.append((a.dtype.name, str(a.device), shape))
+        return tuple(sig)
+
+    def __call__(self, *args):
+        key = self._signature(args, with_batch=False)
+        entry = self.cache.get(key)
+        if entry is None or not entry.batch_dynamic:
+            full = self._signature(args, with_batch=True)
+            entry = self.cache.get(full, entry if entry is not None and entry.batch_dynamic else None)
+            if entry is None:
+                entry = self._trace(args, key)
+                self.cache[key if entry.batch_dynamic else full] = entry
+                return self._outputs(entry, self._last_out)
+        self.last = entry
+        return self._run(entry, args)
+
+    def _state(self):
+        named = dict(self.extra_state)
+        if hasattr(self.fn, "state_dict"):
+            named.update(self.fn.state_dict(keep_vars=True))
+        return named
+
+    def _trace(self, args, key):
+        if self.cache:
+            self.retraces += 1
+            old = next(iter(self.cache))
+            why = _explain(old, key)
+            if self.retraces > self.max_retraces:
+                raise RecompileError(f"compile: {self.retraces} retraces (max_retraces={self.max_retraces}); "
+                                     f"the last because {why}")
+            log.warning("ember.compile: retracing %s because %s", _name(self.fn), why)
+        state = self._state()
+        graph, out, _ = record(self.fn, args, state, self.dynamic_batch)
+        self._last_out = out
+        batch_dynamic = False
+        if self.dynamic_batch and args and args[0].ndim:
+            graph, batch_dynamic, why = _batch_symbols(self.fn, graph, args, state)
+            if not batch_dynamic:
+                log.warning("ember.compile: %s keys on the batch size: %s", _name(self.fn), why)
+        source, glob = generate(graph, args[0].device.xp if args else CPU.xp, batch_dynamic)
+        entry = _Entry(graph, source, glob, state, graph.output.attrs.get("updates", []), batch_dynamic)
+        self.last = entry
+        return entry
+
+    def _run(self, entry, args):
+        state = {}
+        for n in entry.graph.nodes:
+            if n.op == "parameter":
+                state[n.name] = _array(entry.state, n.name)
+        with no_grad():
+            outputs, updates = entry.replay([a._data for a in args], state, entry.graph.constants)
+        for name, value in zip(entry.updates, updates):
+            _write(entry.state, entry.graph.constants, name, value)
+        dev = args[0].device if args else CPU
+        return self._outputs(entry, [_wrap(o if type(o) is dev.xp.ndarray else dev.xp.asarray(o), dev)
+                                     for o in outputs])
+
+    def _outputs(self, entry, flat):
+        if not isinstance(flat, list):
+            return flat  # the first call returns eager's result as it is
+        return unflatten(flat, entry.graph.output.attrs["structure"])
+
+    def source(self):
+        """The generated source of the most recently used graph."""
+        if self.last is None:
+            raise TraceError("compile: nothing compiled yet; call the compiled function first")
+        return self.last.source
+
+    @property
+    def graph(self):
+        return None if self.last is None else self.last.graph
+
+
+def compile(fn, state=None, max_retraces=8, dynamic_batch=True):
+    """Compile a function or module (see the module docstring). `state` names further tensors the
+    function reads and updates in place (optimizers are found through their parameters)."""
+    return Compiled(fn, state, max_retraces, dynamic_batch)
+
+
+def _batch_symbols(fn, graph, args, state):
+    """Trace again at batch size + 1 (undoing its effects on state and the random generator) and
+    return (graph with every literal that changed replaced by an expression of B, dynamic, reason)."""
+    b = args[0].shape[0]
+    probe = [cat([a, a[:1]]) if a.ndim and a.shape[0] == b else a for a in args]
+    saved_rng = ember_random.get_rng_state()
+    grads = {n: t.grad for n, t in state.items()}
+    tracer = None
+    try:
+        other, _, tracer = record(fn, probe, state, True)
+    except EmberError as e:
+        return graph, False, f"the trace at batch size {b + 1} failed ({e})"
+    finally:
+        for array, before in (tracer.undo.values() if tracer is not None else ()):
+            array[...] = before
+        for n, t in state.items():
+            t.grad = grads[n]
+        ember_random.set_rng_state(saved_rng)
+    if len(other.nodes) != len(graph.nodes):
+        return graph, False, "the graph's structure depends on it"
+    nodes = []
+    for n1, n2 in zip(graph.nodes, other.nodes):
+        if (n1.op, n1.name) != (n2.op, n2.name):
+            return graph, False, f"node {n1.name} becomes {n2.name}"
+        if n1.op == "constant" and graph.constants[n1.name].shape != other.constants[n2.name].shape:
+            return graph, False, f"a captured array ({n1.name}) has a shape that depends on it"
+        try:
+            args, attrs = _symbolize(n1.args, n2.args, b), _symbolize(n1.attrs, n2.attrs, b)
+        except ValueError:
+            return graph, False, f"an argument of {short_name(n1.name)} changes with it in a way B can't express"
+        nodes.append(Node(n1.op, n1.name, args, attrs, n1.outputs))
+    return Graph(nodes, graph.constants), True, ""
+
+
+def _symbolize(x, y, b):
+    """`x` (a literal at batch b) with the ints that differ in `y` (at b + 1) replaced by Sym;
+    ValueError where the two cannot be matched."""
+    if isinstance(x, bool) or not isinstance(x, (int, tuple, list, dict)):
+        if not isinstance(x, Ref) and not hasattr(x, "shape") and type(x) is type(y) and x != y:
+            raise ValueError
+        return x
+    if isinstance(x, int):
+        if not isinstance(y, int):
+            raise ValueError
+        return x if x == y else Sym(y - x, x - (y - x) * b)
+    if isinstance(x, dict):
+        if not isinstance(y, dict) or x.keys() != y.keys():
+            raise ValueError
+        return {k: _symbolize(x[k], y[k], b) for k in x}
+    if not isinstance(y, (tuple, list)) or len(x) != len(y):
+        raise ValueError
+    items = [_symbolize(a, c, b) for a, c in zip(x, y)]
+    return tuple(items) if isinstance(x, tuple) else items
+
+
+def _array(state, name):
+    if name.endswith(".grad") and name not in state:
+        return state[name[:-5]].grad._data
+    return state[name]._data
+
+
+def _write(state, constants, name, value):
+    if name.endswith(".grad") and name not in state:
+        t = state[name[:-5]]
+        t.grad = _wrap(value.copy() if not value.flags.owndata else value, t._device)
+    elif name in state:
+        state[name]._data[...] = value
+        state[name]._version_counter()[0] += 1
+    else:
+        constants[name][...] = value
+
+
+def _explain(old, new):
+    if len(old) != len(new):
+        return f"the number of arguments changed from {len(old)} to {len(new)}"
+    for i, (a, b) in enumerate(zip(old, new)):
+        for what, x, y in zip(("dtype", "device", "shape"), a, b):
+            if x != y:
+                return f"argument {i} {what} changed from {x} to {y}"
+    return "the signature changed"
+
+
+def _name(fn):
+    return getattr(fn, "__qualname__", type(fn).__name__)

@@ -1,0 +1,248 @@
+"""Tracing: run eager code once and record every primitive it calls as a graph.
+
+The tracer sits in level 1's tracer slot (`grad_mode._tracer`) while the code runs, so it sees
+each `Function.apply` (forward ops, the ops that `loss.backward()` runs, and an optimizer's
+update primitive), each in-place write (recorded functionally: the written tensor's value
+becomes the new value, and module state that changed becomes an update of the output node),
+and each read of tensor values from user code (`bool()`, `item()`, ...), which it refuses with
+the user's line: data-dependent Python control flow cannot be recorded.
+
+Arrays the code uses that no recorded op made are module state (parameter nodes, named by
+`state_dict` name) or, otherwise, captured arrays (constant nodes holding the array itself, so a
+compiled function reads their current contents). The backward of each primitive is one
+`backward` node that runs that primitive's backward code, on the instance its forward call made.
+
+    >>> model = ember.nn.Linear(3, 2)
+    >>> g = ember.graph.trace(model, ember.randn(4, 3))
+    >>> [n.op for n in g.nodes][:3]
+    ['input', 'parameter', ...]
+"""
+import linecache
+import os
+import sys
+
+import numpy as np
+
+from ember.autograd import grad_mode
+from ember.autograd.function import primitive_name
+from ember.autograd.tensor import Tensor
+from ember.backend import dtypes
+from ember.errors import EmberError
+from ember.graph.ir import BACKWARD, Graph, Node, Ref, Value
+
+
+class TraceError(EmberError, RuntimeError):
+    """Code that cannot be recorded as a graph (data-dependent control flow, ...)."""
+
+
+class Tracer:
+    def __init__(self, state=None):
+        self.graph = Graph()
+        self.env = {}          # id(array) -> value id
+        self.keep = []         # every array seen stays alive, so ids stay unique during the trace
+        self.calls = {}        # id(Function instance) -> its call node, for the backward nodes
+        self.state = {id(t._data): name for name, t in (state or {}).items()}
+        self.updates = {}      # state or constant name -> value id of its new contents
+        self.names = {}        # value id of a parameter/constant node -> its name
+        self.undo = {}         # id(array) -> (array, its contents before the trace wrote to it)
+        self.next_id = 0
+
+    # --- values -------------------------------------------------------------
+    def value(self, array, attr=None, shape=None):
+        v = Value(self.next_id, dtypes.dtype_of(array).name, shape or tuple(array.shape), attr)
+        self.next_id += 1
+        self.env[id(array)] = v.id
+        self.keep.append(array)
+        return v
+
+    def ref(self, array):
+        vid = self.env.get(id(array))
+        if vid is not None:
+            return Ref(vid)
+        name = self.state.get(id(array))
+        if name is not None:
+            op = "parameter"
+        else:
+            op, name = "constant", f"c{len(self.graph.constants)}"
+            self.graph.constants[name] = array
+        v = self.value(array)
+        self.graph.nodes.append(Node(op, name, outputs=[v]))
+        self.names[v.id] = name
+        return Ref(v.id)
+
+    def arg(self, a):
+        if isinstance(a, Tensor):
+            return self.ref(a._data)
+        if isinstance(a, np.ndarray) or (hasattr(a, "__cuda_array_interface__") and hasattr(a, "shape")):
+            return self.ref(a)
+        if isinstance(a, tuple):
+            return tuple(self.arg(x) for x in a)
+        if isinstance(a, list):
+            return [self.arg(x) for x in a]
+        if isinstance(a, dict):
+            return {k: self.arg(v) for k, v in a.items()}
+        return a
+
+    # --- hooks called by level 1 --------------------------------------------
+    def call(self, cls, args, attrs):
+        node = Node("call", primitive_name(cls), [self.arg(a) for a in args],
+                    {k: self.arg(v) for k, v in attrs.items()})
+        grad_mode._tracer[0] = None
+        try:
+            out = cls.apply(*args, **attrs)
+        finally:
+            grad_mode._tracer[0] = self
+        outs = out if isinstance(out, tuple) else (out,)
+        node.outputs = [self.value(o._data) for o in outs]
+        self.graph.nodes.append(node)
+        fn = next((o.grad_fn for o in outs if o.grad_fn is not None), None)
+        if fn is not None:
+            self.calls[id(fn)] = node
+            self.keep.append(fn)
+        return out
+
+    def backward(self, fn, grads):
+        """The engine runs `fn`'s backward: recorded as one `backward` node that runs the primitive's
+        own backward code on the replayed forward's instance (a primitive's backward may compute
+        with arrays its forward kept; replaying that code keeps it right for new data)."""
+        forward = self.calls.get(id(fn))
+        if forward is None:  # a user Function in PyTorch's form: its backward is ember ops, recorded
+            return type(fn).backward(fn, *grads)
+        grad_mode._tracer[0] = None
+        try:
+            results = type(fn).backward(fn, *grads)
+        finally:
+            grad_mode._tracer[0] = self
+        results = results if isinstance(results, tuple) else (results,)
+        args = [Ref(forward.outputs[0].id)] + [None if g is None else self.ref(g._data) for g in grads]
+        node = Node("call", BACKWARD, args, {"inputs": [i for i, r in enumerate(results) if r is not None]})
+        node.outputs = [self.value(r._data) for r in results if r is not None]
+        self.graph.nodes.append(node)
+        return results
+
+    def alias(self, new, old):
+        """`new` is a copy of `old` (the engine copying a gradient): the same value."""
+        if id(old) in self.env:
+            self.env[id(new)] = self.env[id(old)]
+            self.keep.append(new)
+
+    def assign(self, target, src):
+        """`target`'s contents are about to be overwritten with `src` (an in-place op). The old
+        contents go to the undo log (a probe trace is undone with it)."""
+        if id(target) not in self.undo:
+            self.undo[id(target)] = (target, target.copy())
+        before = self.env.get(id(target))
+        if before is None:  # state read for the first time by this write: it needs its node
+            before = self.ref(target).id
+        vid = self.ref(src).id
+        self.env[id(target)] = vid
+        name = self.names.get(before) or self._updated_name(before)
+        if name is not None:
+            self.updates[name] = vid
+
+    def _updated_name(self, vid):
+        for name, v in self.updates.items():
+            if v == vid:
+                return name
+        return None
+
+    def read(self, tensor, what):
+        caller = sys._getframe(2)  # the code that called the Tensor method (item, bool, ...)
+        if _inside_ember(caller.f_code.co_filename):
+            return  # ember's own checks (argument validation) are not the user's control flow
+        line = linecache.getline(caller.f_code.co_filename, caller.f_lineno).strip()
+        raise TraceError(f"{what} of a traced tensor (shape {tuple(tensor.shape)}) at {caller.f_code.co_filename}:"
+                         f"{caller.f_lineno} ({line}): the value depends on the input data, so Python control "
+                         f"flow on it cannot be recorded in a graph; use ember.where(...) for a data-dependent "
+                         f"choice, or move this out of the traced function")
+
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _inside_ember(filename):
+    return os.path.abspath(filename).startswith(_ROOT + os.sep)
+
+
+def trace(fn, *example_inputs, state=None, dynamic_batch=True):
+    """Record `fn(*example_inputs)` as a Graph (see the module docstring).
+
+    `fn` may be a function or an `nn.Module` (its `state_dict` names its parameters and buffers).
+    `state` names further tensors the function reads and updates (e.g. `{"opt.state.0.exp_avg": t}`).
+    Returns the validated graph; its output node lists the returned values, then the new values of
+    the state it updated (names in `output.attrs["updates"]`).
+    """
+    return record(fn, example_inputs, state, dynamic_batch)[0]
+
+
+def record(fn, example_inputs, state=None, dynamic_batch=True):
+    """`trace`, returning (graph, fn's return value, the Tracer: its undo log has what the run wrote)."""
+    named = dict(state or {})
+    if hasattr(fn, "state_dict") and hasattr(fn, "named_parameters"):
+        named.update(fn.state_dict(keep_vars=True))
+    named.update({f"{n}.grad": t.grad for n, t in list(named.items()) if t.grad is not None})
+    tracer = Tracer(named)
+    for i, x in enumerate(example_inputs):
+        if not isinstance(x, Tensor):
+            raise TraceError(f"trace: example input {i} is a {type(x).__name__}; pass tensors (other values "
+                             f"belong in the function's closure)")
+        shape = ("B",) + tuple(x.shape[1:]) if dynamic_batch and x.ndim else tuple(x.shape)
+        tracer.graph.nodes.append(Node("input", f"input{i}", outputs=[tracer.value(x._data, shape=shape)]))
+    if grad_mode._tracer[0] is not None:
+        raise TraceError("trace: already tracing; nested traces are not supported")
+    grad_mode._tracer[0] = tracer
+    try:
+        out = fn(*example_inputs)
+    finally:
+        grad_mode._tracer[0] = None
+    for name, t in named.items():  # gradients that backward left on state tensors
+        if t.grad is not None and id(t.grad._data) in tracer.env and tracer.env[id(t.grad._data)] != \
+                tracer.env.get(id(named.get(f"{name}.grad", t)._data)):
+            tracer.updates[f"{name}.grad"] = tracer.env[id(t.grad._data)]
+    flat, structure = _flatten(out)
+    refs = [tracer.ref(t._data) for t in flat]
+    names = list(tracer.updates)
+    tracer.graph.nodes.append(Node("output", "output", refs + [Ref(tracer.updates[n]) for n in names],
+                                   {"n_outputs": len(refs), "updates": names, "structure": structure}))
+    return tracer.graph.validate(), out, tracer
+
+
+def _flatten(out):
+    """Tensors in a nested return value, and a JSON-able description to rebuild it."""
+    if isinstance(out, Tensor):
+        return [out], "tensor"
+    if out is None:
+        return [], "none"
+    if isinstance(out, (tuple, list)):
+        flat, parts = [], []
+        for o in out:
+            f, s = _flatten(o)
+            flat += f
+            parts.append(s)
+        return flat, {"tuple" if isinstance(out, tuple) else "list": parts}
+    if isinstance(out, dict):
+        flat, parts = [], []
+        for k, o in out.items():
+            f, s = _flatten(o)
+            flat += f
+            parts.append([k, s])
+        return flat, {"dict": parts}
+    raise TraceError(f"trace: the traced function returned a {type(out).__name__}; return tensors, or "
+                     f"tuples, lists and dicts of them")
+
+
+def unflatten(values, structure):
+    """Rebuild a return value from its flat tensors (the inverse of `_flatten`)."""
+    it = iter(values)
+
+    def build(s):
+        if s == "tensor":
+            return next(it)
+        if s == "none":
+            return None
+        (kind, parts), = s.items()
+        if kind == "dict":
+            return {k: build(p) for k, p in parts}
+        items = [build(p) for p in parts]
+        return tuple(items) if kind == "tuple" else items
+    return build(structure)

@@ -1,0 +1,542 @@
+"""Recurrent networks: whole sequences (`lstm`, `gru`, `rnn_tanh`, `rnn_relu`, with PyTorch's
+`torch.lstm` signature) and single steps (`lstm_cell`, `gru_cell`, `rnn_tanh_cell`, `rnn_relu_cell`).
+
+Each layer and direction projects every time step's input in one GEMM (`linear`), then one
+primitive runs the recurrence over the whole sequence on raw arrays: a (batch, hidden) x
+(hidden, gates) product and a few in-place array ops per step, the gate activations kept for
+backward. Its backward runs backpropagation through time on arrays too and returns the gradient
+of all the gates as one array, so the input and weight gradients are single large GEMMs.
+Under `create_graph=True` the backward instead rebuilds the sequence from ember ops and
+differentiates that, so gradients of gradients stay exact (they cost a second forward).
+
+    >>> x = ember.randn(5, 3, 4)                      # (seq, batch, features)
+    >>> w = [ember.randn(24, 4), ember.randn(24, 6)]  # weight_ih, weight_hh of one layer
+    >>> out, h_n, c_n = ember.lstm(x, (ember.zeros(1, 3, 6), ember.zeros(1, 3, 6)), w, False, 1, 0.0,
+    ...                            False, False, False)
+    >>> out.shape, h_n.shape
+    (ember.Size([5, 3, 6]), ember.Size([1, 3, 6]))
+"""
+import numbers
+
+from ember.autograd import grad_mode
+from ember.autograd.engine import grad as _autograd_grad
+from ember.autograd.function import Function
+from ember.autograd.tensor import Tensor, _wrap
+from ember.errors import ArgumentError, DTypeError, ShapeError
+from ember.ops import dense, dropout as _dropout, join, linalg, unary
+from ember.ops.registry import Sample, register
+
+__all__ = ["lstm", "gru", "rnn_tanh", "rnn_relu", "lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell"]
+
+METHODS = ""
+INPLACE = ""
+FUNCTIONAL = ""
+
+
+# --- the recurrences on arrays ----------------------------------------------------------
+# `gx` is every step's input projection (with the biases that add to it), laid out (seq, batch, .)
+# or, with batch_first, (batch, seq, .); outputs and gradients use the same layout. `tm` gives the
+# time-major view of such an array, so the loops index time first either way.
+
+def _tm(a, batch_first):
+    return a.swapaxes(0, 1) if batch_first else a
+
+
+def _order(n, reverse):
+    return range(n - 1, -1, -1) if reverse else range(n)
+
+
+def _previous(xp, out, h0, batch_first, reverse):
+    """The state each step started from, in `out`'s layout (h0 for the first step)."""
+    prev = xp.empty_like(out)
+    p, o = _tm(prev, batch_first), _tm(out, batch_first)
+    if reverse:
+        p[-1], p[:-1] = h0, o[1:]
+    else:
+        p[0], p[1:] = h0, o[:-1]
+    return prev
+
+
+def _recompute_grad(node, grads, composite):
+    """Gradients through a rebuilt graph of ember ops, for create_graph=True (double backward)."""
+    wanted = [a for a in node.inputs if isinstance(a, Tensor) and a.requires_grad]
+    outs = composite(*node.inputs, **node.attrs)
+    found = iter(_autograd_grad(list(outs), wanted, list(grads), create_graph=True, allow_unused=True))
+    return tuple(next(found) if isinstance(a, Tensor) and a.requires_grad else None for a in node.inputs)
+
+
+class LSTMRecurrence(Function):
+    """(out, h_n, c_n) of one LSTM layer and direction, from gx = x W_ih^T + b_ih + b_hh."""
+
+    def forward(self, gx, h0, c0, w_hh, w_hr=None, batch_first=False, reverse=False):
+        xp, H = self.xp, c0.shape[-1]
+        seq = gx.shape[1] if batch_first else gx.shape[0]
+        lead = gx.shape[:2]
+        # tanh(s * z) * s + s is sigmoid(z) for s = 1/2 (gates i, f, o) and tanh(z) for g (s = 1, 0)
+        scale = xp.full(4 * H, 0.5, gx.dtype)
+        scale[2 * H:3 * H] = 1
+        shift = scale.copy()
+        shift[2 * H:3 * H] = 0
+        act = xp.empty((seq, h0.shape[0], 4 * H), gx.dtype)  # gate activations, time-major
+        c_all = xp.empty(lead + (H,), gx.dtype)
+        tc_all, out = xp.empty_like(c_all), xp.empty(lead + (h0.shape[-1],), gx.dtype)
+        hpre = xp.empty_like(c_all) if w_hr is not None else out
+        gxt, ct, tct, outt, hpt = (_tm(a, batch_first) for a in (gx, c_all, tc_all, out, hpre))
+        w_t, ig = w_hh.T, xp.empty(c0.shape, gx.dtype)
+        h, c = h0, c0
+        for t in _order(seq, reverse):
+            a = act[t]
+            xp.dot(h, w_t, out=a)
+            a += gxt[t]
+            a *= scale
+            xp.tanh(a, out=a)
+            a *= scale
+            a += shift
+            xp.multiply(a[:, H:2 * H], c, out=ct[t])
+            xp.multiply(a[:, :H], a[:, 2 * H:3 * H], out=ig)
+            ct[t] += ig
+            c = ct[t]
+            xp.tanh(c, out=tct[t])
+            xp.multiply(a[:, 3 * H:], tct[t], out=hpt[t])
+            if w_hr is not None:
+                outt[t] = xp.dot(hpt[t], w_hr.T)
+            h = outt[t]
+        self.act, self.c_all, self.tc_all, self.out, self.hpre = act, c_all, tc_all, out, hpre
+        return out, h.copy(), c.copy()
+
+    def backward(self, g_out, g_h, g_c):
+        if grad_mode._enabled[0]:
+            return _recompute_grad(self, (g_out, g_h, g_c), _lstm_composite)
+        gx, h0, c0, w_hh = self.inputs[:4]
+        w_hr = self.inputs[4] if len(self.inputs) > 4 else None
+        bf, rev = self.attrs.get("batch_first", False), self.attrs.get("reverse", False)
+        xp, act, H = self.xp, self.act, c0.shape[-1]
+        c_prev = _tm(_previous(xp, self.c_all, c0._data, bf, rev), bf)
+        # what does not depend on the recurrence, for all steps at once: d(gates)/d(c) and d(.)/d(h)
+        m = act * (1 - act)
+        m[..., 2 * H:3 * H] = 1 - act[..., 2 * H:3 * H] ** 2
+        m[..., :H] *= act[..., 2 * H:3 * H]
+        m[..., H:2 * H] *= c_prev
+        m[..., 2 * H:3 * H] *= act[..., :H]
+        tct = _tm(self.tc_all, bf)
+        m[..., 3 * H:] *= tct
+        k = act[..., 3 * H:] * (1 - tct ** 2)
+        d_gates = xp.empty(gx._data.shape, gx._data.dtype)
+        dg4, m4 = _tm(d_gates.reshape(gx._data.shape[:2] + (4, H)), bf), m.reshape(m.shape[:2] + (4, H))
+        dpre = xp.empty_like(self.hpre) if w_hr is not None else None
+        dgt, goutt = _tm(d_gates, bf), _tm(g_out._data, bf)
+        dh, dc = g_h._data.copy(), g_c._data.copy()
+        tmp = xp.empty_like(dc)
+        for t in _order(len(act), not rev):
+            dh += goutt[t]
+            if w_hr is not None:
+                dpt = _tm(dpre, bf)[t]
+                xp.dot(dh, w_hr._data, out=tmp)
+                dpt[...] = tmp
+                dh = dpt
+            xp.multiply(dh, k[t], out=tmp)
+            dc += tmp
+            xp.multiply(dc[:, None, :], m4[t, :, :3], out=dg4[t][:, :3])
+            xp.multiply(dh, m4[t, :, 3], out=dg4[t][:, 3])
+            dc *= act[t, :, H:2 * H]
+            dh = xp.dot(dgt[t], w_hh._data)
+        rows = lambda a: a.reshape(-1, a.shape[-1])  # noqa: E731
+        g_w = None
+        if w_hh.requires_grad:
+            g_w = rows(d_gates).T @ rows(_previous(xp, self.out, h0._data, bf, rev))
+        grads = [d_gates, dh, dc, g_w]
+        if w_hr is not None:
+            grads.append(rows(dpre).T @ rows(self.hpre) if w_hr.requires_grad else None)
+        return tuple(None if g is None else _wrap(g, gx._device) for g in grads)
+
+
+def _sigmoid_(xp, a):
+    """sigmoid in place, as tanh(a / 2) / 2 + 1/2: one transcendental, finite for every a."""
+    a *= 0.5
+    xp.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+
+
+def _rows(a):
+    return a.reshape(-1, a.shape[-1])
+
+
+class GRURecurrence(Function):
+    """(out, h_n) of one GRU layer and direction, from gx = x W_ih^T + b_ih (gates r, z, n)."""
+
+    def forward(self, gx, h0, w_hh, b_hh=None, batch_first=False, reverse=False):
+        xp, (B, H) = self.xp, h0.shape
+        seq = gx.shape[1] if batch_first else gx.shape[0]
+        rz, n_all, ghn = (xp.empty((seq, B, k * H), gx.dtype) for k in (2, 1, 1))  # time-major
+        out = xp.empty(gx.shape[:2] + (H,), gx.dtype)
+        gxt, outt, gh, w_t, h = _tm(gx, batch_first), _tm(out, batch_first), xp.empty((B, 3 * H), gx.dtype), w_hh.T, h0
+        for t in _order(seq, reverse):
+            xp.dot(h, w_t, out=gh)
+            if b_hh is not None:
+                gh += b_hh
+            r, n, o = rz[t], n_all[t], outt[t]
+            xp.add(gxt[t][:, :2 * H], gh[:, :2 * H], out=r)
+            _sigmoid_(xp, r)
+            ghn[t] = gh[:, 2 * H:]
+            xp.multiply(r[:, :H], gh[:, 2 * H:], out=n)
+            n += gxt[t][:, 2 * H:]
+            xp.tanh(n, out=n)
+            xp.subtract(h, n, out=o)  # h' = n + z (h - n)
+            o *= r[:, H:]
+            o += n
+            h = o
+        self.rz, self.n_all, self.ghn, self.out = rz, n_all, ghn, out
+        return out, h.copy()
+
+    def backward(self, g_out, g_h):
+        if grad_mode._enabled[0]:
+            return _recompute_grad(self, (g_out, g_h), _gru_composite)
+        gx, h0, w_hh = self.inputs[:3]
+        b_hh = self.inputs[3] if len(self.inputs) > 3 else None
+        bf, rev = self.attrs.get("batch_first", False), self.attrs.get("reverse", False)
+        xp, H = self.xp, h0.shape[-1]
+        r, z, n = self.rz[..., :H], self.rz[..., H:], self.n_all
+        h_prev = _previous(xp, self.out, h0._data, bf, rev)
+        dn_f = (1 - z) * (1 - n * n)                 # d(pre-activation of n) / dh'
+        dz_f = (_tm(h_prev, bf) - n) * z * (1 - z)   # d(pre-activation of z) / dh'
+        dr_f = self.ghn * r * (1 - r)                # d(pre-activation of r) / d(pre-activation of n)
+        d_gx, d_gh = xp.empty(gx._data.shape, gx._data.dtype), xp.empty(gx._data.shape, gx._data.dtype)
+        dxt, dht, goutt = _tm(d_gx, bf), _tm(d_gh, bf), _tm(g_out._data, bf)
+        dh, tmp = g_h._data.copy(), xp.empty(h0._data.shape, gx._data.dtype)
+        for t in _order(len(n), not rev):
+            dh += goutt[t]
+            pn, ph = dxt[t][:, 2 * H:], dht[t]
+            xp.multiply(dh, dn_f[t], out=pn)
+            xp.multiply(dh, dz_f[t], out=ph[:, H:2 * H])
+            xp.multiply(pn, dr_f[t], out=ph[:, :H])
+            xp.multiply(pn, r[t], out=ph[:, 2 * H:])
+            xp.multiply(dh, z[t], out=tmp)
+            dh = xp.dot(ph, w_hh._data)
+            dh += tmp
+        d_gx[..., :2 * H] = d_gh[..., :2 * H]
+        g_w = _rows(d_gh).T @ _rows(h_prev) if w_hh.requires_grad else None
+        g_b = _rows(d_gh).sum(0) if isinstance(b_hh, Tensor) and b_hh.requires_grad else None
+        return tuple(None if g is None else _wrap(g, gx._device) for g in (d_gx, dh, g_w, g_b))
+
+
+class RNNRecurrence(Function):
+    """(out, h_n) of one Elman RNN layer and direction, from gx = x W_ih^T + b_ih + b_hh."""
+
+    def forward(self, gx, h0, w_hh, batch_first=False, reverse=False, relu=False):
+        xp = self.xp
+        out = xp.empty(gx.shape[:2] + h0.shape[-1:], gx.dtype)
+        gxt, outt, pre, w_t, h = _tm(gx, batch_first), _tm(out, batch_first), xp.empty_like(h0), w_hh.T, h0
+        for t in _order(len(gxt), reverse):
+            xp.dot(h, w_t, out=pre)
+            pre += gxt[t]
+            h = xp.maximum(pre, 0, out=outt[t]) if relu else xp.tanh(pre, out=outt[t])
+        self.out = out
+        return out, h.copy()
+
+    def backward(self, g_out, g_h):
+        if grad_mode._enabled[0]:
+            return _recompute_grad(self, (g_out, g_h), _rnn_composite)
+        gx, h0, w_hh = self.inputs
+        bf, rev = self.attrs.get("batch_first", False), self.attrs.get("reverse", False)
+        xp, out = self.xp, self.out
+        deriv = _tm((out > 0).astype(out.dtype) if self.attrs.get("relu") else 1 - out * out, bf)
+        d_gx = xp.empty(gx._data.shape, gx._data.dtype)
+        dgt, goutt, dh = _tm(d_gx, bf), _tm(g_out._data, bf), g_h._data.copy()
+        for t in _order(len(dgt), not rev):
+            dh += goutt[t]
+            xp.multiply(dh, deriv[t], out=dgt[t])
+            dh = xp.dot(dgt[t], w_hh._data)
+        g_w = _rows(d_gx).T @ _rows(_previous(xp, out, h0._data, bf, rev)) if w_hh.requires_grad else None
+        return tuple(None if g is None else _wrap(g, gx._device) for g in (d_gx, dh, g_w))
+
+
+# --- the same recurrences as ember ops (differentiable twice; used under create_graph) ----
+
+def _steps(gx, batch_first):
+    return gx.unbind(1 if batch_first else 0)
+
+
+def _lstm_composite(gx, h0, c0, w_hh, w_hr=None, batch_first=False, reverse=False):
+    steps, h, c = _steps(gx, batch_first), h0, c0
+    outs = [None] * len(steps)
+    for t in _order(len(steps), reverse):
+        i, f, g, o = linalg.addmm(steps[t], h, w_hh.mT).chunk(4, 1)
+        c = unary.sigmoid(f) * c + unary.sigmoid(i) * unary.tanh(g)
+        h = outs[t] = unary.sigmoid(o) * unary.tanh(c)
+        if w_hr is not None:
+            h = outs[t] = linalg.matmul(h, w_hr.mT)
+    return join.stack(outs, 1 if batch_first else 0), h, c
+
+
+def _gru_composite(gx, h0, w_hh, b_hh=None, batch_first=False, reverse=False):
+    steps, h, H = _steps(gx, batch_first), h0, h0.shape[-1]
+    outs = [None] * len(steps)
+    for t in _order(len(steps), reverse):
+        gh = linalg.matmul(h, w_hh.mT) if b_hh is None else linalg.addmm(b_hh, h, w_hh.mT)
+        gx_rz, gx_n = steps[t].split([2 * H, H], 1)
+        gh_rz, gh_n = gh.split([2 * H, H], 1)
+        r, z = unary.sigmoid(gx_rz + gh_rz).chunk(2, 1)
+        n = unary.tanh(gx_n + r * gh_n)
+        h = outs[t] = n + z * (h - n)
+    return join.stack(outs, 1 if batch_first else 0), h
+
+
+def _rnn_composite(gx, h0, w_hh, batch_first=False, reverse=False, relu=False):
+    steps, h = _steps(gx, batch_first), h0
+    outs = [None] * len(steps)
+    for t in _order(len(steps), reverse):
+        pre = linalg.addmm(steps[t], h, w_hh.mT)
+        h = outs[t] = unary.relu(pre) if relu else unary.tanh(pre)
+    return join.stack(outs, 1 if batch_first else 0), h
+
+
+# --- checks -------------------------------------------------------------------------------
+
+_GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1, "lstm_cell": 4, "gru_cell": 3, "rnn_tanh_cell": 1,
+          "rnn_relu_cell": 1}
+
+
+def _tensor(op, name, t, dtype=None):
+    if not isinstance(t, Tensor):
+        raise DTypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+    if dtype is None and not t.dtype.is_floating_point:
+        raise DTypeError(f"{op}: {name} must be floating point, got {t.dtype}")
+    if dtype is not None and t.dtype != dtype:
+        raise DTypeError(f"{op}: {name} has dtype {t.dtype} but the input has {dtype}; convert with .to()")
+
+
+def _shape(op, name, t, expected, meaning):
+    if tuple(t.shape) != tuple(expected):
+        raise ShapeError(f"{op}: {name} of shape {tuple(t.shape)}: expected {tuple(expected)} {meaning}")
+
+
+def _flag(op, name, v):
+    if not isinstance(v, (bool, int)) or v not in (0, 1):
+        raise ArgumentError(f"{op}: {name} must be a bool, got {v!r}")
+    return bool(v)
+
+
+def _states(op, input, hx):
+    """The initial state tensors: (h_0, c_0) for lstm, (h_0,) otherwise."""
+    if op == "lstm":
+        if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            raise ArgumentError(f"{op}: hx must be a pair (h_0, c_0), got {type(hx).__name__}")
+        states = tuple(hx)
+    else:
+        states = (hx,)
+    for name, s in zip(("h_0", "c_0"), states):
+        _tensor(op, name, s, input.dtype)
+        if s.ndim != 3 or s.shape[1] != input.shape[1]:
+            raise ShapeError(f"{op}: {name} of shape {tuple(s.shape)}: expected (num_layers * num_directions, "
+                             f"batch={input.shape[1]}, hidden) for input of shape {tuple(input.shape)} (seq, batch, ·)")
+    return states
+
+
+def _check_params(op, params, n_in, H, P, has_biases, num_layers, dirs):
+    gates = _GATES[op] * H
+    per = 2 + 2 * has_biases + (P != H)
+    if not isinstance(params, (tuple, list)) or len(params) != per * num_layers * dirs:
+        got = len(params) if isinstance(params, (tuple, list)) else type(params).__name__
+        raise ArgumentError(f"{op}: params must be a list of {per * num_layers * dirs} tensors (weight_ih, weight_hh"
+                            f"{', bias_ih, bias_hh' if has_biases else ''}{', weight_hr' if P != H else ''} per "
+                            f"layer and direction), got {got}")
+    for k in range(num_layers * dirs):
+        layer_in = n_in if k < dirs else P * dirs
+        shapes = [(gates, layer_in), (gates, P)] + [(gates,)] * (2 * has_biases) + [(P, H)] * (P != H)
+        for j, shape in enumerate(shapes):
+            _tensor(op, f"params[{k * per + j}]", params[k * per + j], None)
+            _shape(op, f"params[{k * per + j}]", params[k * per + j], shape,
+                   f"(layer {k // dirs}, direction {k % dirs}, hidden_size={H})")
+
+
+def _check(op, input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """Checked arguments: (input as (seq, batch, .) shape facts, states, flags)."""
+    _tensor(op, "input", input)
+    if input.ndim != 3 or 0 in input.shape[:2]:
+        raise ShapeError(f"{op}: input of shape {tuple(input.shape)}: expected a 3-d input (seq_len, batch, "
+                         f"features) (or (batch, seq_len, features) with batch_first) with seq_len > 0")
+    flags = [_flag(op, n, v) for n, v in (("has_biases", has_biases), ("train", train),
+                                          ("bidirectional", bidirectional), ("batch_first", batch_first))]
+    if not isinstance(num_layers, int) or isinstance(num_layers, bool) or num_layers <= 0:
+        raise ArgumentError(f"{op}: num_layers must be a positive int, got {num_layers!r}")
+    if not isinstance(dropout, numbers.Real) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
+        raise ArgumentError(f"{op}: dropout must be a number in [0, 1], got {dropout!r}")
+    tm = input.transpose(0, 1) if flags[3] else input
+    states = _states(op, tm, hx)
+    dirs = 2 if flags[2] else 1
+    H, P = states[-1].shape[-1], states[0].shape[-1]
+    if op != "lstm" and P != H or P > H or any(s.shape[0] != num_layers * dirs for s in states):
+        raise ShapeError(f"{op}: states of shapes {[tuple(s.shape) for s in states]} do not fit num_layers="
+                         f"{num_layers}, bidirectional={flags[2]}: the first dim must be {num_layers * dirs}"
+                         + (" and h_0's last dim (proj_size) at most c_0's (hidden_size)" if op == "lstm" else ""))
+    _check_params(op, params, input.shape[-1], H, P, flags[0], num_layers, dirs)
+    return states, flags
+
+
+# --- layers and directions ----------------------------------------------------------------
+
+def _direction(op, x, state, w, has_biases, batch_first, reverse):
+    """One layer in one direction: the input projection in one GEMM, then the recurrence."""
+    kw = {"batch_first": batch_first, "reverse": reverse}
+    if op == "gru":
+        gx = dense.linear(x, w[0], w[2] if has_biases else None)
+        return GRURecurrence.apply(gx, state[0], w[1], *w[3:4], **kw)
+    gx = dense.linear(x, w[0], w[2] + w[3] if has_biases else None)
+    if op == "lstm":
+        return LSTMRecurrence.apply(gx, state[0], state[1], w[1], *w[4:], **kw)
+    return RNNRecurrence.apply(gx, state[0], w[1], relu=op == "rnn_relu", **kw)
+
+
+def _run(op, input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """(output, final states stacked per layer and direction) of a multi-layer recurrent network."""
+    states, (has_biases, train, bidirectional, batch_first) = _check(
+        op, input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+    dirs = 2 if bidirectional else 1
+    per = len(params) // (num_layers * dirs)
+    states = [s.unbind(0) for s in states]
+    x, finals = input, []
+    for layer in range(num_layers):
+        outs = []
+        for d in range(dirs):
+            k = layer * dirs + d
+            out, *final = _direction(op, x, [s[k] for s in states], params[k * per:(k + 1) * per], has_biases,
+                                     batch_first, d == 1)
+            outs.append(out)
+            finals.append(final)
+        x = outs[0] if dirs == 1 else join.cat(outs, 2)
+        if dropout and train and layer < num_layers - 1:
+            x = _dropout.dropout(x, dropout, training=True)
+    return (x,) + tuple(join.stack([f[i] for f in finals], 0) for i in range(len(finals[0])))
+
+
+# --- public ops -----------------------------------------------------------------------------
+
+def _seq_samples(op):
+    def samples(make):
+        gates = _GATES[op]
+
+        def params(n_in, H, layers=1, dirs=1, bias=True, P=None):
+            out = []
+            for k in range(layers * dirs):
+                out += [make(gates * H, n_in if k < dirs else (P or H) * dirs), make(gates * H, P or H)]
+                out += [make(gates * H), make(gates * H)] if bias else []
+                out += [make(P, H)] if P else []
+            return out
+
+        def hx(n, B, H, P=None):
+            return (make(n, B, P or H), make(n, B, H)) if op == "lstm" else make(n, B, H)
+        s = [Sample((make(3, 2, 2), hx(1, 2, 3), params(2, 3), True, 1, 0.0, False, False, False), name="1-layer"),
+             Sample((make(2, 3, 2, noncontig=True), hx(4, 2, 2), params(2, 2, 2, 2), True, 2, 0.0, True, True, True),
+                    name="2-layers-bidirectional-batch-first-noncontig"),
+             Sample((make(2, 1, 3), hx(1, 1, 2), params(3, 2, bias=False), False, 1, 0.5, False, False, False),
+                    name="no-bias"),
+             Sample((make(3, 2, 2) * 40, hx(1, 2, 3), params(2, 3), True, 1, 0.0, False, False, False),
+                    name="extreme")]
+        if op == "lstm":
+            s.append(Sample((make(2, 2, 2), hx(2, 2, 3, P=2), params(2, 3, 1, 2, P=2), True, 1, 0.0, False, True,
+                             False), name="proj-bidirectional"))
+        return s
+    return samples
+
+
+@register("lstm", _seq_samples("lstm"), LSTMRecurrence)
+def lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """A multi-layer LSTM over a whole sequence, with `torch.lstm`'s arguments: `hx` = (h_0, c_0),
+    `params` = [weight_ih, weight_hh, (bias_ih, bias_hh,) (weight_hr,)] per layer and direction
+    (`weight_hr` when h_0's size, proj_size, is below c_0's). Returns (output, h_n, c_n).
+    `dropout` applies between layers when `train`. `nn.LSTM` calls this."""
+    return _run("lstm", input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+
+
+@register("gru", _seq_samples("gru"), GRURecurrence)
+def gru(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """A multi-layer GRU over a whole sequence, with `torch.gru`'s arguments (gates r, z, n; `params`
+    as in `lstm`, without weight_hr). Returns (output, h_n)."""
+    return _run("gru", input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+
+
+@register("rnn_tanh", _seq_samples("rnn_tanh"), RNNRecurrence)
+def rnn_tanh(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """A multi-layer Elman RNN with tanh, with `torch.rnn_tanh`'s arguments. Returns (output, h_n)."""
+    return _run("rnn_tanh", input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+
+
+@register("rnn_relu", _seq_samples("rnn_relu"))
+def rnn_relu(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """A multi-layer Elman RNN with relu, with `torch.rnn_relu`'s arguments. Returns (output, h_n)."""
+    return _run("rnn_relu", input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+
+
+def _check_cell(op, input, states, w_ih, w_hh, b_ih, b_hh):
+    _tensor(op, "input", input)
+    if input.ndim != 2:
+        raise ShapeError(f"{op}: input of shape {tuple(input.shape)}: expected (batch, input_size)")
+    H = states[-1].shape[-1] if isinstance(states[-1], Tensor) and states[-1].ndim else 0
+    for name, s in zip(("h", "c") if len(states) == 2 else ("hx",), states):
+        _tensor(op, name, s, input.dtype)
+        _shape(op, name, s, (input.shape[0], H), "(batch, hidden_size)")
+    gates = _GATES[op] * H
+    for name, w, shape in (("w_ih", w_ih, (gates, input.shape[1])), ("w_hh", w_hh, (gates, H)),
+                           ("b_ih", b_ih, (gates,)), ("b_hh", b_hh, (gates,))):
+        if w is not None or name.startswith("w"):
+            _tensor(op, name, w, input.dtype)
+            _shape(op, name, w, shape, f"for hidden_size={H}")
+
+
+def _cell_bias(b_ih, b_hh):
+    return b_hh if b_ih is None else b_ih if b_hh is None else b_ih + b_hh
+
+
+def _cell_samples(op):
+    def samples(make):
+        gates = _GATES[op]
+        hx = (make(3, 4), make(3, 4)) if op == "lstm_cell" else make(3, 4)
+        weights = (make(gates * 4, 2), make(gates * 4, 4))
+        return [Sample((make(3, 2), hx) + weights + (make(gates * 4), make(gates * 4)), name="2d"),
+                Sample((make(2, 3, noncontig=True), hx) + weights, name="noncontig-no-bias"),
+                Sample((make(0, 2), (make(0, 4), make(0, 4)) if op == "lstm_cell" else make(0, 4)) + weights,
+                       name="empty-batch"),
+                Sample((make(3, 2) * 40, hx) + weights + (make(gates * 4), None), name="extreme")]
+    return samples
+
+
+@register("lstm_cell", _cell_samples("lstm_cell"))
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One LSTM step, as `torch.lstm_cell`: `hx` = (h, c) of shape (batch, hidden); returns (h', c').
+
+        >>> h, c = ember.lstm_cell(ember.randn(2, 3), (ember.zeros(2, 4), ember.zeros(2, 4)),
+        ...                        ember.randn(16, 3), ember.randn(16, 4))
+    """
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise ArgumentError(f"lstm_cell: hx must be a pair (h, c), got {type(hx).__name__}")
+    _check_cell("lstm", input, tuple(hx), w_ih, w_hh, b_ih, b_hh)
+    gx = dense.linear(input, w_ih, _cell_bias(b_ih, b_hh)).unsqueeze(0)
+    _, h, c = LSTMRecurrence.apply(gx, hx[0], hx[1], w_hh)
+    return h, c
+
+
+@register("gru_cell", _cell_samples("gru_cell"))
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One GRU step, as `torch.gru_cell` (gates r, z, n); returns h'."""
+    _check_cell("gru", input, (hx,), w_ih, w_hh, b_ih, b_hh)
+    gx = dense.linear(input, w_ih, b_ih).unsqueeze(0)
+    return GRURecurrence.apply(gx, hx, w_hh, b_hh)[1]
+
+
+def _rnn_cell(op, input, hx, w_ih, w_hh, b_ih, b_hh):
+    _check_cell("rnn_tanh", input, (hx,), w_ih, w_hh, b_ih, b_hh)
+    gx = dense.linear(input, w_ih, _cell_bias(b_ih, b_hh)).unsqueeze(0)
+    return RNNRecurrence.apply(gx, hx, w_hh, relu=op == "rnn_relu_cell")[1]
+
+
+@register("rnn_tanh_cell", _cell_samples("rnn_tanh_cell"))
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One Elman step h' = tanh(input W_ih^T + b_ih + h W_hh^T + b_hh), as `torch.rnn_tanh_cell`."""
+    return _rnn_cell("rnn_tanh_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+@register("rnn_relu_cell", _cell_samples("rnn_relu_cell"))
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One Elman step with relu, as `torch.rnn_relu_cell`."""
+    return _rnn_cell("rnn_relu_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
