@@ -97,8 +97,8 @@ class ProcessPool:
     def pids(self):
         return [p.pid for p in self.procs]
 
-    def shutdown(self):
-        """Ask workers to stop, drain their pipes (freeing shared memory), join; terminate stragglers."""
+    def shutdown(self, wait_seconds=JOIN_SECONDS):
+        """Ask workers to stop, drain their pipes, join for `wait_seconds`; terminate stragglers."""
         if self.closed:
             return
         self.closed = True
@@ -107,7 +107,7 @@ class ProcessPool:
                 conn.send(None)
             except OSError:
                 pass
-        deadline = time.monotonic() + JOIN_SECONDS
+        deadline = time.monotonic() + wait_seconds
         while any(p.is_alive() for p in self.procs) and time.monotonic() < deadline:
             self._drain()
             wait([p.sentinel for p in self.procs if p.is_alive()], 0.05)
@@ -168,12 +168,12 @@ class ThreadPool:
     def pids(self):
         return []
 
-    def shutdown(self):
+    def shutdown(self, wait_seconds=JOIN_SECONDS):
         if self.closed:
             return
         self.closed = True
         for q in self.tasks:
             q.put(None)
-        deadline = time.monotonic() + JOIN_SECONDS
+        deadline = time.monotonic() + wait_seconds
         for t in self.threads:
             t.join(max(0.0, deadline - time.monotonic()))

@@ -60,7 +60,7 @@ def default_collate(batch):
     """Merge a list of samples into a batch (PyTorch's `default_collate` structure, ember Tensors).
 
         >>> default_collate([(1.0, "a"), (2.0, "b")])
-        [tensor([1., 2.], dtype=ember.float64), ['a', 'b']]
+        [tensor([1., 2.], dtype=ember.float64), ('a', 'b')]
     """
     elem = batch[0]
     if isinstance(elem, Tensor):

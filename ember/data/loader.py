@@ -229,7 +229,7 @@ class _MultiWorkerIter:
                 self._dispatch()
                 continue
             if kind == "error":
-                self.close()
+                self._fail()
                 raise_report(payload, n)
             self._dispatch()
             return payload
@@ -241,19 +241,19 @@ class _MultiWorkerIter:
             waited = time.monotonic() - start
             if self._timeout and waited >= self._timeout:
                 wid = self._task_worker.get(self._delivered)
-                self.close()
+                self._fail()
                 raise DataLoaderError(f"DataLoader timed out after {self._timeout} s waiting for batch "
                                       f"{self._delivered} from worker {wid}", worker_id=wid)
             limit = _POLL_SECONDS if not self._timeout else min(_POLL_SECONDS, self._timeout - waited)
             try:
                 messages = self._pool.recv(limit)
             except DataLoaderError:
-                self.close()
+                self._fail()
                 raise
             for wid, msg in messages:
                 kind, epoch, n, payload = msg
                 if kind == "error" and n is None:  # worker_init_fn failed
-                    self.close()
+                    self._fail()
                     raise_report(payload, None)
                 if epoch != self._epoch:  # left over from an epoch that was abandoned
                     continue
@@ -263,4 +263,9 @@ class _MultiWorkerIter:
 
     def close(self):
         """Shut the workers down now (also done when the iterator is exhausted or collected)."""
+        self._finalizer()
+
+    def _fail(self):
+        """Shut down after a failure: workers may be stuck, so terminate them without a long wait."""
+        self._pool.shutdown(0.1)
         self._finalizer()

@@ -126,7 +126,9 @@ class Normalize:
     """
 
     def __init__(self, mean, std, inplace=False):
-        self.mean, self.std, self.inplace = tuple(np.atleast_1d(mean)), tuple(np.atleast_1d(std)), inplace
+        self.mean = tuple(float(m) for m in np.atleast_1d(np.asarray(mean, dtype=np.float64)))
+        self.std = tuple(float(s) for s in np.atleast_1d(np.asarray(std, dtype=np.float64)))
+        self.inplace = inplace
         if len(self.mean) != len(self.std) and 1 not in (len(self.mean), len(self.std)):
             raise ArgumentError(f"Normalize: mean has {len(self.mean)} values and std {len(self.std)}; "
                                 f"give one value per channel for both")

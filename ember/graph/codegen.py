@@ -35,6 +35,10 @@ def _literal(x, consts):
         return repr(x).replace("%", "v")
     if x is None or isinstance(x, (bool, int, str)) or (isinstance(x, float) and x == x and abs(x) != float("inf")):
         return repr(x)
+    if isinstance(x, tuple) and hasattr(x, "_fields"):  # a namedtuple attribute (conv geometry)
+        name = f"k{len(consts)}"
+        consts[name] = type(x)
+        return f"{name}(" + ", ".join(_literal(e, consts) for e in x) + ")"
     if isinstance(x, tuple):
         return "(" + "".join(_literal(e, consts) + ", " for e in x) + ")"
     if isinstance(x, list):
@@ -73,19 +77,22 @@ def generate(graph, xp, batch=False):
             fwd = forwards[n.args[0].id]
             f = f"f{fwd.outputs[0].id}"
             args = "[" + ", ".join(lit(a) for a in fwd.args) + "]"
+            attrs = "{" + ", ".join(f"{k!r}: {lit(v)}" for k, v in fwd.attrs.items()) + "}"
             grads = "[" + ", ".join(lit(a) for a in n.args[1:]) + "]"
-            refs = lit(fwd.args)
-            lines.append(f"    {outs}, = run_backward({f}, {args}, {lit(n.attrs['inputs'])}, {refs}, {grads})")
+            lines.append(f"    {outs}, = run_backward({f}, {args}, {attrs}, {lit(n.attrs['inputs'])}, {grads})")
         elif n.op == "call":
             cls = PRIMITIVES[n.name]
             cname = f"P_{cls.__name__}"
             glob[cname] = cls
             args = [lit(a) for a in n.args] + [f"{k}={lit(v)}" for k, v in n.attrs.items()]
-            f = f"f{n.outputs[0].id}"
+            f = f"f{n.outputs[0].id}" if n.outputs else "f_"
             lines.append(f"    {f} = new({cname}); {f}.xp = xp")
-            target = outs + ("," if len(n.outputs) > 1 else "")
+            target = (outs + "," if n.tuple_out and outs else outs) or "_"
             lines.append(f"    {target} = {f}.forward({', '.join(args)})")
-            if n.outputs[0].id not in backward_of:
+            for v in n.outputs:  # a 0-d result may come back as a NumPy scalar; ops expect arrays
+                if not v.shape:
+                    lines.append(f"    v{v.id} = xp.asarray(v{v.id})")
+            if not n.outputs or n.outputs[0].id not in backward_of:
                 lines.append(f"    del {f}")
         elif n.op == "output":
             k = n.attrs.get("n_outputs", len(n.args))

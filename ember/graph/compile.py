@@ -27,7 +27,7 @@ from ember.errors import EmberError
 from ember.graph.codegen import Sym, generate
 from ember.backend.device import CPU
 from ember.graph.ir import Graph, Node, Ref, short_name
-from ember.graph.trace import TraceError, record, unflatten
+from ember.graph.trace import TraceError, flatten_output, record, unflatten
 from ember.ops.join import cat
 
 log = logging.getLogger("ember.compile")
@@ -70,6 +70,8 @@ class Compiled:
 
     def __call__(self, *args):
         key = self._signature(args, with_batch=False)
+        if not self.cache:
+            self.seen = self._signature(args, with_batch=True)
         entry = self.cache.get(key)
         if entry is None or not entry.batch_dynamic:
             full = self._signature(args, with_batch=True)
@@ -90,8 +92,7 @@ class Compiled:
     def _trace(self, args, key):
         if self.cache:
             self.retraces += 1
-            old = next(iter(self.cache))
-            why = _explain(old, key)
+            why = _explain(self.seen, self._signature(args, with_batch=True))
             if self.retraces > self.max_retraces:
                 raise RecompileError(f"compile: {self.retraces} retraces (max_retraces={self.max_retraces}); "
                                      f"the last because {why}")
@@ -99,11 +100,10 @@ class Compiled:
         state = self._state()
         graph, out, _ = record(self.fn, args, state, self.dynamic_batch)
         self._last_out = out
-        batch_dynamic = False
-        if self.dynamic_batch and args and args[0].ndim:
-            graph, batch_dynamic, why = _batch_symbols(self.fn, graph, args, state)
-            if not batch_dynamic:
-                log.warning("ember.compile: %s keys on the batch size: %s", _name(self.fn), why)
+        batch = bool(self.dynamic_batch and args and args[0].ndim and args[0].shape[0])
+        graph, batch_dynamic, why = _probe(self.fn, graph, args, state, batch)
+        if batch and not batch_dynamic:
+            log.warning("ember.compile: %s keys on the batch size: %s", _name(self.fn), why)
         source, glob = generate(graph, args[0].device.xp if args else CPU.xp, batch_dynamic)
         entry = _Entry(graph, source, glob, state, graph.output.attrs.get("updates", []), batch_dynamic)
         self.last = entry
@@ -123,8 +123,8 @@ class Compiled:
                                      for o in outputs])
 
     def _outputs(self, entry, flat):
-        if not isinstance(flat, list):
-            return flat  # the first call returns eager's result as it is
+        if not isinstance(flat, list):  # the first call: the traced eager run's result, detached
+            flat = [t.detach() for t in flatten_output(flat)[0]]
         return unflatten(flat, entry.graph.output.attrs["structure"])
 
     def source(self):
@@ -144,17 +144,22 @@ def compile(fn, state=None, max_retraces=8, dynamic_batch=True):
     return Compiled(fn, state, max_retraces, dynamic_batch)
 
 
-def _batch_symbols(fn, graph, args, state):
-    """Trace again at batch size + 1 (undoing its effects on state and the random generator) and
-    return (graph with every literal that changed replaced by an expression of B, dynamic, reason)."""
-    b = args[0].shape[0]
-    probe = [cat([a, a[:1]]) if a.ndim and a.shape[0] == b else a for a in args]
+def _probe(fn, graph, args, state, batch):
+    """Trace again on other inputs (undoing the run's effects on state and the random generator)
+    and compare: at batch size + 1 (`batch`) or on perturbed values. A captured array that differs
+    between the two traces was computed from the inputs outside any recorded primitive: replaying
+    it would be wrong, so that is an error. With `batch`, every literal that changed becomes an
+    expression of B. Returns (graph, batch_dynamic, reason it is not)."""
+    b = args[0].shape[0] if batch else None
+    probe = [_probe_input(a, b) for a in args]
     saved_rng = ember_random.get_rng_state()
     grads = {n: t.grad for n, t in state.items()}
     tracer = None
     try:
-        other, _, tracer = record(fn, probe, state, True)
+        other, _, tracer = record(fn, probe, state, batch)
     except EmberError as e:
+        if not batch:
+            raise
         return graph, False, f"the trace at batch size {b + 1} failed ({e})"
     finally:
         for array, before in (tracer.undo.values() if tracer is not None else ()):
@@ -162,20 +167,40 @@ def _batch_symbols(fn, graph, args, state):
         for n, t in state.items():
             t.grad = grads[n]
         ember_random.set_rng_state(saved_rng)
-    if len(other.nodes) != len(graph.nodes):
+    if [(n.op, n.name) for n in graph.nodes] != [(n.op, n.name) for n in other.nodes]:
         return graph, False, "the graph's structure depends on it"
+    _check_constants(graph, other)
+    if not batch:
+        return graph, False, ""
     nodes = []
     for n1, n2 in zip(graph.nodes, other.nodes):
-        if (n1.op, n1.name) != (n2.op, n2.name):
-            return graph, False, f"node {n1.name} becomes {n2.name}"
-        if n1.op == "constant" and graph.constants[n1.name].shape != other.constants[n2.name].shape:
-            return graph, False, f"a captured array ({n1.name}) has a shape that depends on it"
         try:
             args, attrs = _symbolize(n1.args, n2.args, b), _symbolize(n1.attrs, n2.attrs, b)
         except ValueError:
             return graph, False, f"an argument of {short_name(n1.name)} changes with it in a way B can't express"
-        nodes.append(Node(n1.op, n1.name, args, attrs, n1.outputs))
+        nodes.append(Node(n1.op, n1.name, args, attrs, n1.outputs, n1.tuple_out))
     return Graph(nodes, graph.constants), True, ""
+
+
+def _probe_input(a, b):
+    if b is not None:  # one more sample; a tensor whose dim 0 is k * b (a flattened batch) grows by k rows
+        return cat([a, a[:a.shape[0] // b]]) if a.ndim and a.shape[0] and a.shape[0] % b == 0 else a
+    return a * 0.75 + 0.125 if a.is_floating_point() else a
+
+
+def _check_constants(graph, other):
+    users = graph.users()
+    for n1, n2 in zip(graph.nodes, other.nodes):
+        if n1.op != "constant":
+            continue
+        c1, c2 = graph.constants[n1.name], other.constants[n2.name]
+        if c1 is c2 or (c1.shape == c2.shape and c1.dtype == c2.dtype and bool((c1 == c2).all())):
+            continue
+        user = users.get(n1.outputs[0].id, [n1])[0]
+        raise TraceError(f"compile: {short_name(user.name)} reads an array ({c1.dtype}{list(c1.shape)}) that was "
+                         f"computed from the inputs (or drawn at random) outside any recorded primitive, so a "
+                         f"replay would reuse stale values; the op must compute it with ember ops or inside "
+                         f"its primitive's forward")
 
 
 def _symbolize(x, y, b):
@@ -196,6 +221,8 @@ def _symbolize(x, y, b):
     if not isinstance(y, (tuple, list)) or len(x) != len(y):
         raise ValueError
     items = [_symbolize(a, c, b) for a, c in zip(x, y)]
+    if hasattr(x, "_fields"):
+        return type(x)(*items)
     return tuple(items) if isinstance(x, tuple) else items
 
 

@@ -29,7 +29,7 @@ def run_call(node, env, xp, instances):
     if node.name == BACKWARD:
         forward = instances[node.args[0].id]
         grads = [None if a is None else env[a.id] for a in node.args[1:]]
-        results = run_backward(forward[0], forward[1], node.attrs["inputs"], resolve(forward[2], env), grads)
+        results = run_backward(forward[0], forward[1], forward[2], node.attrs["inputs"], grads)
         for v, r in zip(node.outputs, results):
             env[v.id] = r
         return
@@ -37,26 +37,27 @@ def run_call(node, env, xp, instances):
     fn.xp = xp
     args, attrs = resolve(node.args, env), resolve(node.attrs, env)
     out = fn.forward(*args, **attrs)
-    outs = out if isinstance(out, tuple) else (out,)
+    outs = out if node.tuple_out else (out,)
     if len(node.outputs) != len(outs):
         raise GraphError(f"graph call {node.name}: {len(outs)} outputs, the graph expects {len(node.outputs)}")
     for v, o in zip(node.outputs, outs):
         env[v.id] = o if hasattr(o, "shape") and hasattr(o, "dtype") else xp.asarray(o)
-    instances[node.outputs[0].id] = (fn, args, node.args, attrs)
+    if node.outputs:
+        instances[node.outputs[0].id] = (fn, args, attrs)
 
 
-def run_backward(fn, args, needs, arg_refs, grads):
-    """Run primitive instance `fn`'s backward on arrays: its forward had positional `args`; the inputs
-    listed in `needs` get gradients. Returns their gradient arrays, in that order."""
+def run_backward(fn, args, attrs, needs, grads):
+    """Run primitive instance `fn`'s backward on arrays: its forward had positional `args` and
+    keyword `attrs`; the inputs listed in `needs` get gradients. Returns their gradient arrays."""
     inputs = []
-    for i, (a, ref) in enumerate(zip(args, arg_refs)):
+    for i, a in enumerate(args):
         if hasattr(a, "shape") and hasattr(a, "dtype"):
             t = _wrap(a, array_device(a))
             t._rg = i in needs
             inputs.append(t)
         else:
             inputs.append(a)
-    fn.inputs = tuple(inputs)
+    fn.inputs, fn.attrs = tuple(inputs), attrs
     fn.out_vcs = tuple([0] for _ in grads)
     dev = next(t._device for t in inputs if isinstance(t, Tensor))
     g = [None if x is None else _wrap(x, dev) for x in grads]

@@ -27,6 +27,7 @@ from ember.autograd.function import PRIMITIVES
 from ember.backend import dtypes
 from ember.backend.device import Device, device
 from ember.errors import ArgumentError, EmberError
+from ember.ops._im2col import Geometry
 
 OPCODES = ("input", "parameter", "constant", "call", "output")
 # The name of a call node that runs the backward of an earlier call: args are (first output of
@@ -34,6 +35,9 @@ OPCODES = ("input", "parameter", "constant", "call", "output")
 # forward get a gradient (one output value each).
 BACKWARD = "backward"
 _DTYPE_NAMES = {d.name for d in dtypes.ALL}
+# The structured attribute types a graph file may hold, by name (a file names a type; it never
+# carries code).
+NAMEDTUPLES = {"Geometry": Geometry}
 FORMAT = 1
 
 
@@ -55,7 +59,6 @@ class Value:
     id: int
     dtype: str
     shape: tuple          # ints, or str names of symbolic dims
-    attr: str = None      # for a call's extra output: the forward-stashed attribute it reads
 
     def type_str(self):
         return f"{self.dtype}[{', '.join(str(d) for d in self.shape)}]"
@@ -68,6 +71,7 @@ class Node:
     args: list = field(default_factory=list)     # Refs and literals
     attrs: dict = field(default_factory=dict)
     outputs: list = field(default_factory=list)  # Values
+    tuple_out: bool = False                      # a call whose forward returns a tuple (even of one)
 
     def refs(self):
         return [a for a in _walk(self.args) if isinstance(a, Ref)] + \
@@ -155,7 +159,7 @@ class Graph:
                 lines.append(f"  return ({', '.join(_fmt(a) for a in n.args)})" +
                              (f"  updates {n.attrs['updates']}" if n.attrs.get("updates") else ""))
                 continue
-            outs = ", ".join(f"%{v.id}: {v.type_str()}" + (f" (.{v.attr})" if v.attr else "") for v in n.outputs)
+            outs = ", ".join(f"%{v.id}: {v.type_str()}" for v in n.outputs) or "()"
             if n.op in ("parameter", "constant"):
                 lines.append(f"  {outs} = {n.op} {n.name!r}")
                 continue
@@ -170,8 +174,8 @@ class Graph:
         """The graph as a JSON string: nodes, and constants as base64 bytes with dtype and shape."""
         doc = {"format": FORMAT,
                "nodes": [{"op": n.op, "name": n.name, "args": _enc(n.args), "attrs": _enc(n.attrs),
-                          "outputs": [{"id": v.id, "dtype": v.dtype, "shape": list(v.shape),
-                                       **({"attr": v.attr} if v.attr else {})} for v in n.outputs]}
+                          "outputs": [{"id": v.id, "dtype": v.dtype, "shape": list(v.shape)} for v in n.outputs],
+                          **({"tuple_out": True} if n.tuple_out else {})}
                          for n in self.nodes],
                "constants": {k: _enc_array(a) for k, a in self.constants.items()}}
         return json.dumps(doc)
@@ -183,7 +187,7 @@ class Graph:
             raise GraphError(f"graph: format {doc.get('format')} is newer than this ember reads ({FORMAT}); "
                              f"upgrade ember")
         nodes = [Node(d["op"], d["name"], _dec(d["args"]), _dec(d["attrs"]),
-                      [Value(o["id"], o["dtype"], tuple(o["shape"]), o.get("attr")) for o in d["outputs"]])
+                      [Value(o["id"], o["dtype"], tuple(o["shape"])) for o in d["outputs"]], d.get("tuple_out", False))
                  for d in doc["nodes"]]
         return cls(nodes, {k: _dec_array(v) for k, v in doc["constants"].items()}).validate()
 
@@ -195,7 +199,7 @@ def short_name(qualified):
 
 def forward_of(graph):
     """value id of a call's first output -> that call node (what a backward node's first arg names)."""
-    return {n.outputs[0].id: n for n in graph.nodes if n.op == "call" and n.outputs}
+    return {n.outputs[0].id: n for n in graph.nodes if n.op == "call" and n.outputs and n.name != BACKWARD}
 
 
 def _fmt(a):
@@ -217,6 +221,10 @@ def _fmt(a):
 def _enc(x):
     if isinstance(x, Ref):
         return {"$ref": x.id}
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        if NAMEDTUPLES.get(type(x).__name__) is not type(x):
+            raise ArgumentError(f"graph: attribute type {type(x).__name__} is not in ir.NAMEDTUPLES")
+        return {"$named": [type(x).__name__, [_enc(v) for v in x]]}
     if isinstance(x, tuple):
         return {"$tuple": [_enc(v) for v in x]}
     if isinstance(x, list):
@@ -248,6 +256,10 @@ def _dec(x):
     (tag, v), = x.items() if len(x) == 1 else (("", None),)
     if tag == "$ref":
         return Ref(v)
+    if tag == "$named":
+        if v[0] not in NAMEDTUPLES:
+            raise GraphError(f"graph: unknown attribute type {v[0]!r}; known: {sorted(NAMEDTUPLES)}")
+        return NAMEDTUPLES[v[0]](*(_dec(e) for e in v[1]))
     if tag == "$tuple":
         return tuple(_dec(e) for e in v)
     if tag == "$dict":

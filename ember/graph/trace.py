@@ -48,8 +48,8 @@ class Tracer:
         self.next_id = 0
 
     # --- values -------------------------------------------------------------
-    def value(self, array, attr=None, shape=None):
-        v = Value(self.next_id, dtypes.dtype_of(array).name, shape or tuple(array.shape), attr)
+    def value(self, array, shape=None):
+        v = Value(self.next_id, dtypes.dtype_of(array).name, shape or tuple(array.shape))
         self.next_id += 1
         self.env[id(array)] = v.id
         self.keep.append(array)
@@ -76,7 +76,8 @@ class Tracer:
         if isinstance(a, np.ndarray) or (hasattr(a, "__cuda_array_interface__") and hasattr(a, "shape")):
             return self.ref(a)
         if isinstance(a, tuple):
-            return tuple(self.arg(x) for x in a)
+            items = [self.arg(x) for x in a]
+            return type(a)(*items) if hasattr(a, "_fields") else tuple(items)
         if isinstance(a, list):
             return [self.arg(x) for x in a]
         if isinstance(a, dict):
@@ -94,6 +95,7 @@ class Tracer:
             grad_mode._tracer[0] = self
         outs = out if isinstance(out, tuple) else (out,)
         node.outputs = [self.value(o._data) for o in outs]
+        node.tuple_out = isinstance(out, tuple)
         self.graph.nodes.append(node)
         fn = next((o.grad_fn for o in outs if o.grad_fn is not None), None)
         if fn is not None:
@@ -114,6 +116,8 @@ class Tracer:
         finally:
             grad_mode._tracer[0] = self
         results = results if isinstance(results, tuple) else (results,)
+        if all(r is None for r in results) or not forward.outputs:
+            return results
         args = [Ref(forward.outputs[0].id)] + [None if g is None else self.ref(g._data) for g in grads]
         node = Node("call", BACKWARD, args, {"inputs": [i for i, r in enumerate(results) if r is not None]})
         node.outputs = [self.value(r._data) for r in results if r is not None]
@@ -199,7 +203,7 @@ def record(fn, example_inputs, state=None, dynamic_batch=True):
         if t.grad is not None and id(t.grad._data) in tracer.env and tracer.env[id(t.grad._data)] != \
                 tracer.env.get(id(named.get(f"{name}.grad", t)._data)):
             tracer.updates[f"{name}.grad"] = tracer.env[id(t.grad._data)]
-    flat, structure = _flatten(out)
+    flat, structure = flatten_output(out)
     refs = [tracer.ref(t._data) for t in flat]
     names = list(tracer.updates)
     tracer.graph.nodes.append(Node("output", "output", refs + [Ref(tracer.updates[n]) for n in names],
@@ -207,7 +211,7 @@ def record(fn, example_inputs, state=None, dynamic_batch=True):
     return tracer.graph.validate(), out, tracer
 
 
-def _flatten(out):
+def flatten_output(out):
     """Tensors in a nested return value, and a JSON-able description to rebuild it."""
     if isinstance(out, Tensor):
         return [out], "tensor"
@@ -216,14 +220,14 @@ def _flatten(out):
     if isinstance(out, (tuple, list)):
         flat, parts = [], []
         for o in out:
-            f, s = _flatten(o)
+            f, s = flatten_output(o)
             flat += f
             parts.append(s)
         return flat, {"tuple" if isinstance(out, tuple) else "list": parts}
     if isinstance(out, dict):
         flat, parts = [], []
         for k, o in out.items():
-            f, s = _flatten(o)
+            f, s = flatten_output(o)
             flat += f
             parts.append([k, s])
         return flat, {"dict": parts}
@@ -232,7 +236,7 @@ def _flatten(out):
 
 
 def unflatten(values, structure):
-    """Rebuild a return value from its flat tensors (the inverse of `_flatten`)."""
+    """Rebuild a return value from its flat tensors (the inverse of `flatten_output`)."""
     it = iter(values)
 
     def build(s):

@@ -10,7 +10,9 @@ import math
 
 import numpy as np
 
+from ember.autograd import grad_mode
 from ember.autograd.checks import as_shape, broadcast_shapes, check_size
+from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor, _wrap, as_array
 from ember.backend import dtypes
 from ember.backend.device import CPU, array_device, device as as_device
@@ -86,12 +88,25 @@ def from_numpy(ndarray):
     return _wrap(ndarray, CPU)
 
 
-def _filled(op, fill, size, dtype, device, requires_grad):
+class Full(Function):
+    """A filled array as a primitive, so that a graph records a fill whose shape follows the
+    batch size (an RNN's zero initial state) instead of capturing one array."""
+    internal = True  # tested through zeros/ones/full
+    differentiable = False
+    save_inputs = False
+
+    def forward(self, shape=(), value=0, dtype=None):
+        return self.xp.full(shape, value, dtype)
+
+
+def _filled(op, fill, size, dtype, device, requires_grad, value=0):
     shape = as_shape(op, size)
     dt = _dt(dtype, op=op)
     _grad_ok(op, dt, requires_grad)
     check_size(op, shape, dt.itemsize)
     dev = _dev(device)
+    if dev is CPU and grad_mode._tracer[0] is not None:
+        return _finish(Full.apply(shape=shape, value=value, dtype=dt.np)._data, dev, requires_grad)
     return _finish(fill(dev.xp, shape, dt.np), dev, requires_grad)
 
 
@@ -102,7 +117,7 @@ def zeros(*size, dtype=None, device=None, requires_grad=False):
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
     """A tensor of ones."""
-    return _filled("ones", lambda xp, s, d: xp.ones(s, d), size, dtype, device, requires_grad)
+    return _filled("ones", lambda xp, s, d: xp.ones(s, d), size, dtype, device, requires_grad, 1)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
@@ -119,7 +134,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
             raise DTypeError(f"full: fill_value must be a number or bool, got {type(fill_value).__name__}")
         dtype = dtypes.result_type(fill_value)
     try:
-        return _filled("full", lambda xp, s, d: xp.full(s, fill_value, d), (size,), dtype, device, requires_grad)
+        return _filled("full", lambda xp, s, d: xp.full(s, fill_value, d), (size,), dtype, device, requires_grad,
+                       fill_value)
     except OverflowError:
         raise ArgumentError(f"full: fill_value={fill_value!r} is out of range for dtype "
                             f"{dtypes.as_dtype(dtype)}") from None

@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 
+from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend.device import CPU
 from ember.backend.random import default_generator
@@ -46,22 +47,33 @@ def _check(op, input, p):
     return float(p)
 
 
+class KeepMask(Function):
+    """The 0/1 keep mask of dropout as a primitive (a graph records the draw, so a compiled step
+    draws a fresh mask each call): `shape` broadcastable to `x`, 1 with probability 1-p, drawn on
+    the CPU generator (reproducible on every device) and moved to `x`'s device."""
+    internal = True  # tested through dropout and alpha_dropout
+    differentiable = False
+    save_inputs = False
+
+    def forward(self, x, shape=(), p=0.5, generator=None):
+        u = (generator or default_generator).np.random(shape, dtype=np.float32)
+        keep = (u >= p).astype(x.dtype)
+        return keep if self.xp is np else self.xp.asarray(keep)
+
+
 def _keep_mask(input, p, shape, generator):
-    """A 0/1 array of `shape` (broadcastable to the input), 1 with probability 1-p, drawn on the CPU
-    generator (for reproducibility on every device) and moved to the input's device."""
     if generator is not None and not hasattr(generator, "np"):
         raise DTypeError(f"dropout: generator must be an ember.Generator, got {type(generator).__name__}")
-    u = (generator or default_generator).np.random(shape, dtype=np.float32)
-    keep = (u >= p).astype(input._data.dtype)
-    return keep if input._device is CPU else input._device.xp.asarray(keep)
+    return KeepMask.apply(input.detach(), shape=shape, p=p, generator=generator)
 
 
 def _apply(op, input, factor, offset, inplace):
-    """`input * factor (+ offset)` with constant arrays; with `inplace`, written back into `input`."""
+    """`input * factor (+ offset)`, factor and offset tensors or constant arrays; with `inplace`,
+    written back into `input`."""
     src = input._snapshot(True) if inplace and input.requires_grad else input
-    out = src * const(factor, input)
+    out = src * (factor if isinstance(factor, Tensor) else const(factor, input))
     if offset is not None:
-        out = out + const(offset, input)
+        out = out + offset
     return input._inplace(out, op + "_") if inplace else out
 
 
@@ -72,8 +84,7 @@ def _dropout(op, input, p, training, inplace, generator, mask_shape):
     if p == 1.0:
         return _apply(op, input, input._device.xp.zeros((), input._data.dtype), None, inplace)
     keep = _keep_mask(input, p, mask_shape, generator)
-    keep *= 1.0 / (1.0 - p)
-    return _apply(op, input, keep, None, inplace)
+    return _apply(op, input, keep * (1.0 / (1.0 - p)), None, inplace)
 
 
 def _eval_samples(make):
@@ -153,7 +164,7 @@ def _alpha(op, input, p, training, inplace, generator, mask_shape):
     keep = _keep_mask(input, p, mask_shape, generator)
     a = 1.0 / math.sqrt((ALPHA_PRIME ** 2 * p + 1) * (1 - p))
     offset = (keep - 1) * (ALPHA_PRIME * a) + ALPHA_PRIME * a * p
-    return _apply(op, input, keep * a, offset.astype(keep.dtype, copy=False), inplace)
+    return _apply(op, input, keep * a, offset, inplace)
 
 
 @register("alpha_dropout", _eval_samples, ref="nn.functional.alpha_dropout")

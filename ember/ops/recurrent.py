@@ -34,120 +34,31 @@ FUNCTIONAL = ""
 
 
 # --- the recurrences on arrays ----------------------------------------------------------
-# `gx` is every step's input projection (with the biases that add to it), laid out (seq, batch, .)
-# or, with batch_first, (batch, seq, .); outputs and gradients use the same layout. `tm` gives the
-# time-major view of such an array, so the loops index time first either way.
-
-def _tm(a, batch_first):
-    return a.swapaxes(0, 1) if batch_first else a
-
+# Time-major throughout: `gx` (seq, batch, gates) is every step's input projection with the biases
+# that add to it; outputs and gradients are (seq, batch, .) too, so every step's slice is contiguous.
 
 def _order(n, reverse):
     return range(n - 1, -1, -1) if reverse else range(n)
 
 
-def _previous(xp, out, h0, batch_first, reverse):
-    """The state each step started from, in `out`'s layout (h0 for the first step)."""
-    prev = xp.empty_like(out)
-    p, o = _tm(prev, batch_first), _tm(out, batch_first)
+def _steps_and_previous(out, h0, reverse):
+    """(first step, the other steps, the states those started from): `out` shifted by one step."""
     if reverse:
-        p[-1], p[:-1] = h0, o[1:]
-    else:
-        p[0], p[1:] = h0, o[:-1]
-    return prev
+        return -1, slice(None, -1), out[1:]
+    return 0, slice(1, None), out[:-1]
 
 
-def _recompute_grad(node, grads, composite):
-    """Gradients through a rebuilt graph of ember ops, for create_graph=True (double backward)."""
-    wanted = [a for a in node.inputs if isinstance(a, Tensor) and a.requires_grad]
-    outs = composite(*node.inputs, **node.attrs)
-    found = iter(_autograd_grad(list(outs), wanted, list(grads), create_graph=True, allow_unused=True))
-    return tuple(next(found) if isinstance(a, Tensor) and a.requires_grad else None for a in node.inputs)
+def _rows(a):
+    return a.reshape(-1, a.shape[-1])
 
 
-class LSTMRecurrence(Function):
-    """(out, h_n, c_n) of one LSTM layer and direction, from gx = x W_ih^T + b_ih + b_hh."""
-
-    def forward(self, gx, h0, c0, w_hh, w_hr=None, batch_first=False, reverse=False):
-        xp, H = self.xp, c0.shape[-1]
-        seq = gx.shape[1] if batch_first else gx.shape[0]
-        lead = gx.shape[:2]
-        # tanh(s * z) * s + s is sigmoid(z) for s = 1/2 (gates i, f, o) and tanh(z) for g (s = 1, 0)
-        scale = xp.full(4 * H, 0.5, gx.dtype)
-        scale[2 * H:3 * H] = 1
-        shift = scale.copy()
-        shift[2 * H:3 * H] = 0
-        act = xp.empty((seq, h0.shape[0], 4 * H), gx.dtype)  # gate activations, time-major
-        c_all = xp.empty(lead + (H,), gx.dtype)
-        tc_all, out = xp.empty_like(c_all), xp.empty(lead + (h0.shape[-1],), gx.dtype)
-        hpre = xp.empty_like(c_all) if w_hr is not None else out
-        gxt, ct, tct, outt, hpt = (_tm(a, batch_first) for a in (gx, c_all, tc_all, out, hpre))
-        w_t, ig = w_hh.T, xp.empty(c0.shape, gx.dtype)
-        h, c = h0, c0
-        for t in _order(seq, reverse):
-            a = act[t]
-            xp.dot(h, w_t, out=a)
-            a += gxt[t]
-            a *= scale
-            xp.tanh(a, out=a)
-            a *= scale
-            a += shift
-            xp.multiply(a[:, H:2 * H], c, out=ct[t])
-            xp.multiply(a[:, :H], a[:, 2 * H:3 * H], out=ig)
-            ct[t] += ig
-            c = ct[t]
-            xp.tanh(c, out=tct[t])
-            xp.multiply(a[:, 3 * H:], tct[t], out=hpt[t])
-            if w_hr is not None:
-                outt[t] = xp.dot(hpt[t], w_hr.T)
-            h = outt[t]
-        self.act, self.c_all, self.tc_all, self.out, self.hpre = act, c_all, tc_all, out, hpre
-        return out, h.copy(), c.copy()
-
-    def backward(self, g_out, g_h, g_c):
-        if grad_mode._enabled[0]:
-            return _recompute_grad(self, (g_out, g_h, g_c), _lstm_composite)
-        gx, h0, c0, w_hh = self.inputs[:4]
-        w_hr = self.inputs[4] if len(self.inputs) > 4 else None
-        bf, rev = self.attrs.get("batch_first", False), self.attrs.get("reverse", False)
-        xp, act, H = self.xp, self.act, c0.shape[-1]
-        c_prev = _tm(_previous(xp, self.c_all, c0._data, bf, rev), bf)
-        # what does not depend on the recurrence, for all steps at once: d(gates)/d(c) and d(.)/d(h)
-        m = act * (1 - act)
-        m[..., 2 * H:3 * H] = 1 - act[..., 2 * H:3 * H] ** 2
-        m[..., :H] *= act[..., 2 * H:3 * H]
-        m[..., H:2 * H] *= c_prev
-        m[..., 2 * H:3 * H] *= act[..., :H]
-        tct = _tm(self.tc_all, bf)
-        m[..., 3 * H:] *= tct
-        k = act[..., 3 * H:] * (1 - tct ** 2)
-        d_gates = xp.empty(gx._data.shape, gx._data.dtype)
-        dg4, m4 = _tm(d_gates.reshape(gx._data.shape[:2] + (4, H)), bf), m.reshape(m.shape[:2] + (4, H))
-        dpre = xp.empty_like(self.hpre) if w_hr is not None else None
-        dgt, goutt = _tm(d_gates, bf), _tm(g_out._data, bf)
-        dh, dc = g_h._data.copy(), g_c._data.copy()
-        tmp = xp.empty_like(dc)
-        for t in _order(len(act), not rev):
-            dh += goutt[t]
-            if w_hr is not None:
-                dpt = _tm(dpre, bf)[t]
-                xp.dot(dh, w_hr._data, out=tmp)
-                dpt[...] = tmp
-                dh = dpt
-            xp.multiply(dh, k[t], out=tmp)
-            dc += tmp
-            xp.multiply(dc[:, None, :], m4[t, :, :3], out=dg4[t][:, :3])
-            xp.multiply(dh, m4[t, :, 3], out=dg4[t][:, 3])
-            dc *= act[t, :, H:2 * H]
-            dh = xp.dot(dgt[t], w_hh._data)
-        rows = lambda a: a.reshape(-1, a.shape[-1])  # noqa: E731
-        g_w = None
-        if w_hh.requires_grad:
-            g_w = rows(d_gates).T @ rows(_previous(xp, self.out, h0._data, bf, rev))
-        grads = [d_gates, dh, dc, g_w]
-        if w_hr is not None:
-            grads.append(rows(dpre).T @ rows(self.hpre) if w_hr.requires_grad else None)
-        return tuple(None if g is None else _wrap(g, gx._device) for g in grads)
+def _weight_grad(d, out, h0, reverse):
+    """sum over t of d[t]^T h_{t-1}, the recurrent weight's gradient, in two GEMMs (no copy)."""
+    first, rest, prev = _steps_and_previous(out, h0, reverse)
+    g = d[first].T @ h0
+    if len(d) > 1:
+        g += _rows(d[rest]).T @ _rows(prev)
+    return g
 
 
 def _sigmoid_(xp, a):
@@ -158,29 +69,113 @@ def _sigmoid_(xp, a):
     a += 0.5
 
 
-def _rows(a):
-    return a.reshape(-1, a.shape[-1])
+def _recompute_grad(node, grads, composite):
+    """Gradients through a rebuilt graph of ember ops, for create_graph=True (double backward)."""
+    wanted = [a for a in node.inputs if isinstance(a, Tensor) and a.requires_grad]
+    outs = composite(*node.inputs, **node.attrs)
+    found = iter(_autograd_grad(list(outs), wanted, list(grads), create_graph=True, allow_unused=True))
+    return tuple(next(found) if isinstance(a, Tensor) and a.requires_grad else None for a in node.inputs)
+
+
+def _wrap_all(grads, like):
+    return tuple(None if g is None else _wrap(g, like._device) for g in grads)
+
+
+class LSTMRecurrence(Function):
+    """(out, h_n, c_n) of one LSTM layer and direction, from gx = x W_ih^T + b_ih + b_hh."""
+
+    def forward(self, gx, h0, c0, w_hh, w_hr=None, reverse=False):
+        xp, (T, B, G), H = self.xp, gx.shape, c0.shape[-1]
+        # tanh(s * z) * s + s is sigmoid(z) for s = 1/2 (gates i, f, o) and tanh(z) for g (s = 1, 0)
+        scale = xp.full(G, 0.5, gx.dtype)
+        scale[2 * H:3 * H] = 1
+        shift = scale.copy()
+        shift[2 * H:3 * H] = 0
+        act, c_all, tc_all = xp.empty(gx.shape, gx.dtype), xp.empty((T, B, H), gx.dtype), xp.empty((T, B, H), gx.dtype)
+        out = xp.empty((T, B, h0.shape[-1]), gx.dtype)
+        hpre = xp.empty_like(c_all) if w_hr is not None else out  # h before the projection
+        w_t, ig, h, c = xp.ascontiguousarray(w_hh.T), xp.empty((B, H), gx.dtype), h0, c0  # BLAS: ~10% faster
+        for t in _order(T, reverse):
+            a = act[t]
+            xp.dot(h, w_t, out=a)
+            a += gx[t]
+            a *= scale
+            xp.tanh(a, out=a)
+            a *= scale
+            a += shift
+            xp.multiply(a[:, H:2 * H], c, out=c_all[t])
+            xp.multiply(a[:, :H], a[:, 2 * H:3 * H], out=ig)
+            c = c_all[t]
+            c += ig
+            xp.tanh(c, out=tc_all[t])
+            xp.multiply(a[:, 3 * H:], tc_all[t], out=hpre[t])
+            if w_hr is not None:
+                xp.dot(hpre[t], w_hr.T, out=out[t])
+            h = out[t]
+        self.act, self.c_all, self.tc_all, self.out, self.hpre = act, c_all, tc_all, out, hpre
+        return out, h.copy(), c.copy()
+
+    def backward(self, g_out, g_h, g_c):
+        if grad_mode._enabled[0]:
+            return _recompute_grad(self, (g_out, g_h, g_c), _lstm_composite)
+        gx, h0, c0, w_hh = self.inputs[:4]
+        w_hr = self.inputs[4] if len(self.inputs) > 4 else None
+        rev, xp, act, tc = self.attrs.get("reverse", False), self.xp, self.act, self.tc_all
+        T, B, G = act.shape
+        H = G // 4
+        # what does not depend on the recurrence, for all steps at once: d(gates)/d(c) and d(h)/d(c)
+        m = 1 - act
+        m *= act                                          # sigmoid' (i, f, o)
+        mg = m[..., 2 * H:3 * H]
+        xp.multiply(act[..., 2 * H:3 * H], act[..., 2 * H:3 * H], out=mg)
+        xp.subtract(1, mg, out=mg)                        # tanh' (g)
+        m[..., :H] *= act[..., 2 * H:3 * H]
+        mg *= act[..., :H]
+        first, rest, prev = _steps_and_previous(self.c_all, c0._data, rev)
+        m[rest, :, H:2 * H] *= prev
+        m[first, :, H:2 * H] *= c0._data
+        m[..., 3 * H:] *= tc
+        k = tc * tc
+        xp.subtract(1, k, out=k)
+        k *= act[..., 3 * H:]
+        d_gates = xp.empty_like(act)
+        dg4, m4 = d_gates.reshape(T, B, 4, H), m.reshape(T, B, 4, H)
+        d_out = xp.empty_like(self.out) if w_hr is not None else None  # gradient of each projected h
+        dh, dc, tmp, gout = g_h._data.copy(), g_c._data.copy(), xp.empty((B, H), act.dtype), g_out._data
+        for t in _order(T, not rev):
+            dh += gout[t]
+            if w_hr is not None:
+                d_out[t] = dh
+                dh = xp.dot(dh, w_hr._data)
+            xp.multiply(dh, k[t], out=tmp)
+            dc += tmp
+            xp.multiply(dc[:, None, :], m4[t, :, :3], out=dg4[t, :, :3])
+            xp.multiply(dh, m4[t, :, 3], out=dg4[t, :, 3])
+            dc *= act[t, :, H:2 * H]
+            dh = xp.dot(d_gates[t], w_hh._data)
+        grads = [d_gates, dh, dc, _weight_grad(d_gates, self.out, h0._data, rev) if w_hh.requires_grad else None]
+        if w_hr is not None:
+            grads.append(_rows(d_out).T @ _rows(self.hpre) if w_hr.requires_grad else None)
+        return _wrap_all(grads, gx)
 
 
 class GRURecurrence(Function):
     """(out, h_n) of one GRU layer and direction, from gx = x W_ih^T + b_ih (gates r, z, n)."""
 
-    def forward(self, gx, h0, w_hh, b_hh=None, batch_first=False, reverse=False):
-        xp, (B, H) = self.xp, h0.shape
-        seq = gx.shape[1] if batch_first else gx.shape[0]
-        rz, n_all, ghn = (xp.empty((seq, B, k * H), gx.dtype) for k in (2, 1, 1))  # time-major
-        out = xp.empty(gx.shape[:2] + (H,), gx.dtype)
-        gxt, outt, gh, w_t, h = _tm(gx, batch_first), _tm(out, batch_first), xp.empty((B, 3 * H), gx.dtype), w_hh.T, h0
-        for t in _order(seq, reverse):
+    def forward(self, gx, h0, w_hh, b_hh=None, reverse=False):
+        xp, (T, B, G), H = self.xp, gx.shape, h0.shape[-1]
+        rz, n_all, ghn = xp.empty((T, B, 2 * H), gx.dtype), xp.empty((T, B, H), gx.dtype), xp.empty((T, B, H), gx.dtype)
+        out, gh, w_t, h = xp.empty((T, B, H), gx.dtype), xp.empty((B, G), gx.dtype), xp.ascontiguousarray(w_hh.T), h0
+        for t in _order(T, reverse):
             xp.dot(h, w_t, out=gh)
             if b_hh is not None:
                 gh += b_hh
-            r, n, o = rz[t], n_all[t], outt[t]
-            xp.add(gxt[t][:, :2 * H], gh[:, :2 * H], out=r)
+            r, n, o = rz[t], n_all[t], out[t]
+            xp.add(gx[t, :, :2 * H], gh[:, :2 * H], out=r)
             _sigmoid_(xp, r)
             ghn[t] = gh[:, 2 * H:]
             xp.multiply(r[:, :H], gh[:, 2 * H:], out=n)
-            n += gxt[t][:, 2 * H:]
+            n += gx[t, :, 2 * H:]
             xp.tanh(n, out=n)
             xp.subtract(h, n, out=o)  # h' = n + z (h - n)
             o *= r[:, H:]
@@ -194,19 +189,20 @@ class GRURecurrence(Function):
             return _recompute_grad(self, (g_out, g_h), _gru_composite)
         gx, h0, w_hh = self.inputs[:3]
         b_hh = self.inputs[3] if len(self.inputs) > 3 else None
-        bf, rev = self.attrs.get("batch_first", False), self.attrs.get("reverse", False)
-        xp, H = self.xp, h0.shape[-1]
-        r, z, n = self.rz[..., :H], self.rz[..., H:], self.n_all
-        h_prev = _previous(xp, self.out, h0._data, bf, rev)
+        rev, xp, n, H = self.attrs.get("reverse", False), self.xp, self.n_all, h0.shape[-1]
+        r, z = self.rz[..., :H], self.rz[..., H:]
         dn_f = (1 - z) * (1 - n * n)                 # d(pre-activation of n) / dh'
-        dz_f = (_tm(h_prev, bf) - n) * z * (1 - z)   # d(pre-activation of z) / dh'
+        dz_f = -n                                    # d(pre-activation of z) / dh' = (h - n) z (1 - z)
+        first, rest, prev = _steps_and_previous(self.out, h0._data, rev)
+        dz_f[rest] += prev
+        dz_f[first] += h0._data
+        dz_f *= z * (1 - z)
         dr_f = self.ghn * r * (1 - r)                # d(pre-activation of r) / d(pre-activation of n)
-        d_gx, d_gh = xp.empty(gx._data.shape, gx._data.dtype), xp.empty(gx._data.shape, gx._data.dtype)
-        dxt, dht, goutt = _tm(d_gx, bf), _tm(d_gh, bf), _tm(g_out._data, bf)
-        dh, tmp = g_h._data.copy(), xp.empty(h0._data.shape, gx._data.dtype)
+        d_gx, d_gh = xp.empty(gx._data.shape, n.dtype), xp.empty(gx._data.shape, n.dtype)
+        dh, tmp, gout = g_h._data.copy(), xp.empty(h0._data.shape, n.dtype), g_out._data
         for t in _order(len(n), not rev):
-            dh += goutt[t]
-            pn, ph = dxt[t][:, 2 * H:], dht[t]
+            dh += gout[t]
+            pn, ph = d_gx[t, :, 2 * H:], d_gh[t]
             xp.multiply(dh, dn_f[t], out=pn)
             xp.multiply(dh, dz_f[t], out=ph[:, H:2 * H])
             xp.multiply(pn, dr_f[t], out=ph[:, :H])
@@ -215,22 +211,22 @@ class GRURecurrence(Function):
             dh = xp.dot(ph, w_hh._data)
             dh += tmp
         d_gx[..., :2 * H] = d_gh[..., :2 * H]
-        g_w = _rows(d_gh).T @ _rows(h_prev) if w_hh.requires_grad else None
+        g_w = _weight_grad(d_gh, self.out, h0._data, rev) if w_hh.requires_grad else None
         g_b = _rows(d_gh).sum(0) if isinstance(b_hh, Tensor) and b_hh.requires_grad else None
-        return tuple(None if g is None else _wrap(g, gx._device) for g in (d_gx, dh, g_w, g_b))
+        return _wrap_all((d_gx, dh, g_w, g_b), gx)
 
 
 class RNNRecurrence(Function):
     """(out, h_n) of one Elman RNN layer and direction, from gx = x W_ih^T + b_ih + b_hh."""
 
-    def forward(self, gx, h0, w_hh, batch_first=False, reverse=False, relu=False):
+    def forward(self, gx, h0, w_hh, reverse=False, relu=False):
         xp = self.xp
         out = xp.empty(gx.shape[:2] + h0.shape[-1:], gx.dtype)
-        gxt, outt, pre, w_t, h = _tm(gx, batch_first), _tm(out, batch_first), xp.empty_like(h0), w_hh.T, h0
-        for t in _order(len(gxt), reverse):
+        pre, w_t, h = xp.empty_like(h0), xp.ascontiguousarray(w_hh.T), h0
+        for t in _order(len(gx), reverse):
             xp.dot(h, w_t, out=pre)
-            pre += gxt[t]
-            h = xp.maximum(pre, 0, out=outt[t]) if relu else xp.tanh(pre, out=outt[t])
+            pre += gx[t]
+            h = xp.maximum(pre, 0, out=out[t]) if relu else xp.tanh(pre, out=out[t])
         self.out = out
         return out, h.copy()
 
@@ -238,27 +234,21 @@ class RNNRecurrence(Function):
         if grad_mode._enabled[0]:
             return _recompute_grad(self, (g_out, g_h), _rnn_composite)
         gx, h0, w_hh = self.inputs
-        bf, rev = self.attrs.get("batch_first", False), self.attrs.get("reverse", False)
-        xp, out = self.xp, self.out
-        deriv = _tm((out > 0).astype(out.dtype) if self.attrs.get("relu") else 1 - out * out, bf)
-        d_gx = xp.empty(gx._data.shape, gx._data.dtype)
-        dgt, goutt, dh = _tm(d_gx, bf), _tm(g_out._data, bf), g_h._data.copy()
-        for t in _order(len(dgt), not rev):
-            dh += goutt[t]
-            xp.multiply(dh, deriv[t], out=dgt[t])
-            dh = xp.dot(dgt[t], w_hh._data)
-        g_w = _rows(d_gx).T @ _rows(_previous(xp, out, h0._data, bf, rev)) if w_hh.requires_grad else None
-        return tuple(None if g is None else _wrap(g, gx._device) for g in (d_gx, dh, g_w))
+        rev, xp, out = self.attrs.get("reverse", False), self.xp, self.out
+        deriv = (out > 0).astype(out.dtype) if self.attrs.get("relu") else 1 - out * out
+        d_gx, gout, dh = xp.empty_like(deriv), g_out._data, g_h._data.copy()
+        for t in _order(len(d_gx), not rev):
+            dh += gout[t]
+            xp.multiply(dh, deriv[t], out=d_gx[t])
+            dh = xp.dot(d_gx[t], w_hh._data)
+        g_w = _weight_grad(d_gx, out, h0._data, rev) if w_hh.requires_grad else None
+        return _wrap_all((d_gx, dh, g_w), gx)
 
 
 # --- the same recurrences as ember ops (differentiable twice; used under create_graph) ----
 
-def _steps(gx, batch_first):
-    return gx.unbind(1 if batch_first else 0)
-
-
-def _lstm_composite(gx, h0, c0, w_hh, w_hr=None, batch_first=False, reverse=False):
-    steps, h, c = _steps(gx, batch_first), h0, c0
+def _lstm_composite(gx, h0, c0, w_hh, w_hr=None, reverse=False):
+    steps, h, c = gx.unbind(0), h0, c0
     outs = [None] * len(steps)
     for t in _order(len(steps), reverse):
         i, f, g, o = linalg.addmm(steps[t], h, w_hh.mT).chunk(4, 1)
@@ -266,11 +256,11 @@ def _lstm_composite(gx, h0, c0, w_hh, w_hr=None, batch_first=False, reverse=Fals
         h = outs[t] = unary.sigmoid(o) * unary.tanh(c)
         if w_hr is not None:
             h = outs[t] = linalg.matmul(h, w_hr.mT)
-    return join.stack(outs, 1 if batch_first else 0), h, c
+    return join.stack(outs, 0), h, c
 
 
-def _gru_composite(gx, h0, w_hh, b_hh=None, batch_first=False, reverse=False):
-    steps, h, H = _steps(gx, batch_first), h0, h0.shape[-1]
+def _gru_composite(gx, h0, w_hh, b_hh=None, reverse=False):
+    steps, h, H = gx.unbind(0), h0, h0.shape[-1]
     outs = [None] * len(steps)
     for t in _order(len(steps), reverse):
         gh = linalg.matmul(h, w_hh.mT) if b_hh is None else linalg.addmm(b_hh, h, w_hh.mT)
@@ -279,16 +269,16 @@ def _gru_composite(gx, h0, w_hh, b_hh=None, batch_first=False, reverse=False):
         r, z = unary.sigmoid(gx_rz + gh_rz).chunk(2, 1)
         n = unary.tanh(gx_n + r * gh_n)
         h = outs[t] = n + z * (h - n)
-    return join.stack(outs, 1 if batch_first else 0), h
+    return join.stack(outs, 0), h
 
 
-def _rnn_composite(gx, h0, w_hh, batch_first=False, reverse=False, relu=False):
-    steps, h = _steps(gx, batch_first), h0
+def _rnn_composite(gx, h0, w_hh, reverse=False, relu=False):
+    steps, h = gx.unbind(0), h0
     outs = [None] * len(steps)
     for t in _order(len(steps), reverse):
         pre = linalg.addmm(steps[t], h, w_hh.mT)
         h = outs[t] = unary.relu(pre) if relu else unary.tanh(pre)
-    return join.stack(outs, 1 if batch_first else 0), h
+    return join.stack(outs, 0), h
 
 
 # --- checks -------------------------------------------------------------------------------
@@ -353,7 +343,7 @@ def _check_params(op, params, n_in, H, P, has_biases, num_layers, dirs):
 def _check(op, input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
     """Checked arguments: (input as (seq, batch, .) shape facts, states, flags)."""
     _tensor(op, "input", input)
-    if input.ndim != 3 or 0 in input.shape[:2]:
+    if input.ndim != 3 or input.shape[1 if batch_first is True else 0] == 0:
         raise ShapeError(f"{op}: input of shape {tuple(input.shape)}: expected a 3-d input (seq_len, batch, "
                          f"features) (or (batch, seq_len, features) with batch_first) with seq_len > 0")
     flags = [_flag(op, n, v) for n, v in (("has_biases", has_biases), ("train", train),
@@ -376,9 +366,10 @@ def _check(op, input, hx, params, has_biases, num_layers, dropout, train, bidire
 
 # --- layers and directions ----------------------------------------------------------------
 
-def _direction(op, x, state, w, has_biases, batch_first, reverse):
-    """One layer in one direction: the input projection in one GEMM, then the recurrence."""
-    kw = {"batch_first": batch_first, "reverse": reverse}
+def _direction(op, x, state, w, has_biases, reverse):
+    """One layer in one direction over a time-major `x`: the input projection in one GEMM, then
+    the recurrence."""
+    kw = {"reverse": reverse}
     if op == "gru":
         gx = dense.linear(x, w[0], w[2] if has_biases else None)
         return GRURecurrence.apply(gx, state[0], w[1], *w[3:4], **kw)
@@ -395,18 +386,19 @@ def _run(op, input, hx, params, has_biases, num_layers, dropout, train, bidirect
     dirs = 2 if bidirectional else 1
     per = len(params) // (num_layers * dirs)
     states = [s.unbind(0) for s in states]
-    x, finals = input, []
+    x, finals = input.transpose(0, 1) if batch_first else input, []
     for layer in range(num_layers):
         outs = []
         for d in range(dirs):
             k = layer * dirs + d
             out, *final = _direction(op, x, [s[k] for s in states], params[k * per:(k + 1) * per], has_biases,
-                                     batch_first, d == 1)
+                                     d == 1)
             outs.append(out)
             finals.append(final)
         x = outs[0] if dirs == 1 else join.cat(outs, 2)
         if dropout and train and layer < num_layers - 1:
             x = _dropout.dropout(x, dropout, training=True)
+    x = x.transpose(0, 1) if batch_first else x
     return (x,) + tuple(join.stack([f[i] for f in finals], 0) for i in range(len(finals[0])))
 
 
@@ -494,7 +486,7 @@ def _cell_samples(op):
         hx = (make(3, 4), make(3, 4)) if op == "lstm_cell" else make(3, 4)
         weights = (make(gates * 4, 2), make(gates * 4, 4))
         return [Sample((make(3, 2), hx) + weights + (make(gates * 4), make(gates * 4)), name="2d"),
-                Sample((make(2, 3, noncontig=True), hx) + weights, name="noncontig-no-bias"),
+                Sample((make(3, 2, noncontig=True), hx) + weights, name="noncontig-no-bias"),
                 Sample((make(0, 2), (make(0, 4), make(0, 4)) if op == "lstm_cell" else make(0, 4)) + weights,
                        name="empty-batch"),
                 Sample((make(3, 2) * 40, hx) + weights + (make(gates * 4), None), name="extreme")]
@@ -512,8 +504,8 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
         raise ArgumentError(f"lstm_cell: hx must be a pair (h, c), got {type(hx).__name__}")
     _check_cell("lstm", input, tuple(hx), w_ih, w_hh, b_ih, b_hh)
     gx = dense.linear(input, w_ih, _cell_bias(b_ih, b_hh)).unsqueeze(0)
-    _, h, c = LSTMRecurrence.apply(gx, hx[0], hx[1], w_hh)
-    return h, c
+    out, _, c = LSTMRecurrence.apply(gx, hx[0], hx[1], w_hh)
+    return out[0], c  # h' from `out`: a second view node, so that h' and c' are not both outputs of one node
 
 
 @register("gru_cell", _cell_samples("gru_cell"))

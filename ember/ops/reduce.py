@@ -229,12 +229,10 @@ def logsumexp(input, dim, keepdim=False):
     axes = _axes(dim, x.ndim, "logsumexp")
     if _count(x.shape, axes) == 0:  # an empty sum: log(0) = -inf, as PyTorch
         return x.sum(axes, keepdim=keepdim) - math.inf
-    xp = x._device.xp
-    m = x._data.max(axis=axes, keepdims=True)
-    m = xp.where(xp.isinf(m), 0, m)  # an all -inf (or +inf) slice: nothing to subtract
-    shift = const(m, x)
+    m = x.detach().amax(axes, keepdim=True)
+    shift = m.masked_fill(m.isinf(), 0.0)  # an all -inf (or +inf) slice: nothing to subtract
     out = (x - shift).exp().sum(axes, keepdim=keepdim).log()
-    return out + (shift if keepdim else const(m.reshape(out.shape), x))
+    return out + (shift if keepdim else shift.reshape(out.shape))
 
 
 class Norm(Function):

@@ -171,7 +171,7 @@ def test_csv_without_header_integer_targets_and_delimiter(tmp_path):
 def test_csv_errors(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b,y\n1,2,0\n3,x,1\n")
-    with pytest.raises(DataFileError, match=r"line 3, column 1: 'x' is not a number"):
+    with pytest.raises(DataFileError, match=r"line 3, column 1 \('b'\): 'x' is not a number"):
         CSVDataset(bad)
     ragged = tmp_path / "ragged.csv"
     ragged.write_text("1,2,0\n3,1\n")

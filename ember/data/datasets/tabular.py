@@ -65,7 +65,7 @@ def _numbers(path, rows, col, first_line, names):
             except ValueError:
                 column = f"column {c}" + (f" ({names[c]!r})" if names else "")
                 raise DataFileError(f"CSVDataset: {path}: line {first_line + i}, {column}: {r[c]!r} is not a "
-                                    f"number; pick the target column with target=") from None
+                                    f"number; every column but the target must hold numbers") from None
     return out
 
 

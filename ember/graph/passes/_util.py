@@ -3,11 +3,13 @@ call nodes that decide what a pass may touch (backward users, randomness)."""
 from dataclasses import replace
 
 from ember.autograd.function import PRIMITIVES
-from ember.graph.ir import BACKWARD, Graph, Node, Ref
+from ember.graph.ir import BACKWARD, Graph, Ref
 
 # Primitives whose forward draws random numbers, by qualified name, for primitives that do not
 # say so themselves with a class attribute `random = True` (see `is_random`).
 RANDOM = set()
+# Metadata that describes one node list exactly: not carried over to a pass's result.
+ANALYSES = {"memory_plan"}
 
 
 def meta(graph):
@@ -20,17 +22,17 @@ def meta(graph):
 def copy_graph(graph, nodes=None):
     """A new Graph with copies of `nodes` (default: the graph's): fresh Node and Value objects and
     argument containers, the same constant arrays (captured arrays stay shared: a compiled
-    graph reads their current contents), and a copy of the metadata."""
+    graph reads their current contents), and a copy of the metadata less the analyses of the old
+    node list (ANALYSES: the memory plan), which a pass that changes nodes makes stale."""
     out = Graph([copy_node(n) for n in (graph.nodes if nodes is None else nodes)], graph.constants)
-    out.meta = {k: (type(v)(v) if isinstance(v, (dict, list, set)) else v) for k, v in meta(graph).items()}
+    out.meta = {k: (type(v)(v) if isinstance(v, (dict, list, set)) else v) for k, v in
+                (getattr(graph, "meta", None) or {}).items() if k not in ANALYSES}
     return out
 
 
-def copy_node(node, **changes):
-    fields = dict(op=node.op, name=node.name, args=_map(node.args, None), attrs=_map(node.attrs, None),
-                  outputs=[replace(v) for v in node.outputs])
-    fields.update(changes)
-    return Node(**fields)
+def copy_node(node):
+    return replace(node, args=_map(node.args, None), attrs=_map(node.attrs, None),
+                   outputs=[replace(v) for v in node.outputs])
 
 
 def _map(x, mapping):

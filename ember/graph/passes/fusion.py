@@ -13,6 +13,8 @@ backward runs on their own instance), nor are values the graph returns or uses t
     >>> [n.name for n in g2.nodes if n.op == "call"]
     ['ember.graph.passes.fusion.Fused']
 """
+import numpy as np
+
 from ember.autograd.function import PRIMITIVES, Function, primitive_name
 from ember.errors import AutogradError
 from ember.graph.ir import Node, Ref
@@ -28,7 +30,7 @@ UFUNCS = {_B + "Add": ("add", ()), _B + "Sub": ("subtract", ()), _B + "Mul": ("m
           _U + "Sqrt": ("sqrt", ()), _U + "Tanh": ("tanh", ()), _U + "Sin": ("sin", ()),
           _U + "Cos": ("cos", ()), _U + "Abs": ("absolute", ()), _U + "Relu": ("maximum", (0,)),
           _U + "Expm1": ("expm1", ()), _U + "Log1p": ("log1p", ())}
-FLOATS = ("float16", "float32", "float64")
+_DTYPES = {name: np.dtype(name) for name in ("float16", "float32", "float64")}
 
 
 class Fused(Function):
@@ -40,20 +42,16 @@ class Fused(Function):
         results, owned = [], []
         for name, spec, attrs, dtype in steps:
             ops = [inputs[v] if kind == "input" else results[v] if kind == "step" else v for kind, v in spec]
-            arrays = [o for o in ops if hasattr(o, "dtype") and hasattr(o, "shape")]
-            fast = UFUNCS.get(name)
-            if fast and not attrs and dtype in FLOATS and arrays and all(a.dtype.name == dtype for a in arrays) \
-                    and all(type(o) in (int, float) for o in ops if not hasattr(o, "dtype")):
-                buf = next((results[v] for kind, v in spec if kind == "step" and owned[v] and
-                            all(_fits(a.shape, results[v].shape) for a in arrays)), None)
+            fast = None if attrs else UFUNCS.get(name)
+            buf = _buffer(ops, spec, results, owned, _DTYPES.get(dtype)) if fast else False
+            if buf is not False:
                 y = getattr(xp, fast[0])(*ops, *fast[1], out=buf)
-                owned.append(True)
             else:
                 fn = object.__new__(PRIMITIVES[name])
                 fn.xp = xp
                 y = fn.forward(*ops, **attrs)
                 y = y if hasattr(y, "dtype") and hasattr(y, "shape") else xp.asarray(y)
-                owned.append(False)
+            owned.append(buf is not False)
             results.append(y)
         return results[-1]
 
@@ -63,6 +61,21 @@ class Fused(Function):
 
 
 FUSED = primitive_name(Fused)
+
+
+def _buffer(ops, spec, results, owned, dt):
+    """For a ufunc step: False when its operands are not all float arrays of the result dtype `dt`
+    (and Python numbers); else the intermediate it may write into (one the group made, with the
+    result's shape), or None (a new array)."""
+    arrays = [o for o in ops if type(o) not in (int, float)]
+    if dt is None or not arrays or any(getattr(a, "dtype", None) != dt for a in arrays):
+        return False
+    for kind, v in spec:
+        if kind == "step" and owned[v]:
+            buf = results[v]
+            if all(a.shape == buf.shape or _fits(a.shape, buf.shape) for a in arrays):
+                return buf
+    return None
 
 
 def _fits(shape, into):

@@ -11,7 +11,9 @@ read the input directly.
 * a reshape to the input's own shape (a `-1` counts when every other size matches);
 * a cast to the input's own dtype.
 
-A call that a `backward` node replays is never removed.
+A call that a `backward` node replays is never removed, nor one whose result the graph returns
+when its input is an input, parameter or constant array (the caller would get that very array
+back, where eager code gives a new one).
 
     >>> g2 = algebraic_simplification(ember.graph.trace(lambda x: (x * 1).t().t(), x))
 """
@@ -35,12 +37,15 @@ def algebraic_simplification(graph):
     consts = {n.outputs[0].id: out.constants[n.name] for n in out.nodes
               if n.op == "constant" and n.name in meta(out).get("folded_constants", [])}
     producer = {v.id: n for n in out.nodes for v in n.outputs}
+    returned = {r.id for r in graph.output.refs()}
     mapping, nodes = {}, []
     for n in out.nodes:
         substitute([n], mapping)
         same = None
         if n.op == "call" and n.name != BACKWARD and len(n.outputs) == 1 and n.outputs[0].id not in replay:
             same = _identity_of(n, values, consts, producer)
+        if same is not None and n.outputs[0].id in returned and producer[same].op != "call":
+            same = None  # the caller would get its own input or state array back, not a new one
         if same is None:
             nodes.append(n)
         else:

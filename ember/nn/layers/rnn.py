@@ -2,8 +2,9 @@
 with PyTorch's arguments, parameter names (`weight_ih_l0`, `bias_hh_l1_reverse`, ...), shapes,
 default initialization and return values.
 
-Each layer and direction projects the input of every time step with one GEMM, then loops over
-time with one (batch, hidden) x (hidden, gates) product per step.
+The math is in ember.ops.recurrent (`lstm`, `gru`, `rnn_tanh`, `rnn_relu`, as `torch.lstm`...): per
+layer and direction one GEMM projects every time step's input, then one primitive runs the
+recurrence and, in backward, backpropagation through time on arrays.
 
     >>> lstm = ember.nn.LSTM(10, 20, num_layers=2, batch_first=True)
     >>> out, (h_n, c_n) = lstm(ember.randn(3, 5, 10))
@@ -17,14 +18,12 @@ import warnings
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, ShapeError
-from ember.nn import functional as F
 from ember.nn import init
-from ember.nn.layers.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase, gru_step, lstm_step, rnn_step
+from ember.nn.layers.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from ember.nn.module import Module
 from ember.nn.parameter import Parameter
+from ember.ops import recurrent
 from ember.ops.creation import empty, zeros
-from ember.ops.linalg import matmul
-from ember.ops.join import cat, stack
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -122,96 +121,47 @@ class RNNBase(Module):
         return f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size})"
 
     def _check_input(self, input):
-        """`input` as (seq, batch, features); whether it came unbatched."""
+        """`input` with a batch dim (added at dim 0 with batch_first, else 1, when it came unbatched),
+        whether it came unbatched, and the batch size."""
         if not isinstance(input, Tensor):
             raise DTypeError(f"{self._name()}: input must be a Tensor, got {type(input).__name__}"
                              + ("; PackedSequence is not supported" if hasattr(input, "batch_sizes") else ""))
         layout = "(batch, seq_len, " if self.batch_first else "(seq_len, batch, "
-        if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
+        seq_dim = 1 if self.batch_first and input.ndim == 3 else 0
+        if input.ndim not in (2, 3) or input.shape[-1] != self.input_size or input.shape[seq_dim] == 0:
             raise ShapeError(f"{self._name()}: input of shape {tuple(input.shape)}: expected {layout}"
-                             f"{self.input_size}) or unbatched (seq_len, {self.input_size})")
+                             f"{self.input_size}) or unbatched (seq_len, {self.input_size}) with seq_len > 0")
         if not dtypes.dtype_of(input._data).is_floating_point:
             raise DTypeError(f"{self._name()}: input must be floating point, got {input.dtype}")
+        bdim = 0 if self.batch_first else 1
         if input.ndim == 2:
-            return input.unsqueeze(1), True
-        return (input.transpose(0, 1) if self.batch_first else input), False
+            return input.unsqueeze(bdim), True, 1
+        return input, False, input.shape[bdim]
 
-    def _check_state(self, hx, x, unbatched, size, what):
-        """A state (num_layers * directions, batch, size), zeros when None, as a list per layer-direction."""
+    def _check_state(self, hx, x, unbatched, batch, size, what):
+        """A state (num_layers * directions, batch, size), zeros when None."""
         n = self.num_layers * (2 if self.bidirectional else 1)
         if hx is None:
-            return [zeros(x.shape[1], size, dtype=x.dtype, device=x.device)] * n
+            return zeros(n, batch, size, dtype=x.dtype, device=x.device)
         if not isinstance(hx, Tensor):
             raise DTypeError(f"{self._name()}: {what} must be a Tensor, got {type(hx).__name__}")
-        expected = (n, size) if unbatched else (n, x.shape[1], size)
+        expected = (n, size) if unbatched else (n, batch, size)
         if tuple(hx.shape) != expected:
             raise ShapeError(f"{self._name()}: {what} of shape {tuple(hx.shape)}: expected {expected} "
                              f"(num_layers * num_directions, {'' if unbatched else 'batch, '}{size})")
         if hx.dtype != x.dtype:
             raise DTypeError(f"{self._name()}: {what} has dtype {hx.dtype} but the input has {x.dtype}")
-        return (hx.unsqueeze(1) if unbatched else hx).unbind(0)
+        return hx.unsqueeze(1) if unbatched else hx
 
-    def _finish(self, out, unbatched):
+    def _call(self, op, x, hx):
+        """The whole network in one call of the functional op (ember.ops.recurrent)."""
+        return op(x, hx, self._flat_weights, self.bias, self.num_layers, self.dropout, self.training,
+                  self.bidirectional, self.batch_first)
+
+    def _finish(self, out, states, unbatched):
         if unbatched:
-            return out.squeeze(1)
-        return out.transpose(0, 1) if self.batch_first else out
-
-    # --- the loop over layers and directions ----------------------------------------
-    def _run(self, x, states):
-        """Run every layer and direction; `states` is a list per layer-direction of state tuples.
-        Returns the last layer's output (seq, batch, directions * size) and the final states."""
-        dirs = 2 if self.bidirectional else 1
-        finals = []
-        for layer in range(self.num_layers):
-            outs = []
-            for d in range(dirs):
-                k = layer * dirs + d
-                weights = self._flat_weights[k * self._per_dir():(k + 1) * self._per_dir()]
-                out, final = self._direction(x, states[k], weights, reverse=d == 1)
-                outs.append(out)
-                finals.append(final)
-            x = outs[0] if dirs == 1 else cat(outs, 2)
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                x = F.dropout(x, self.dropout, training=True)
-        return x, finals
-
-    def _per_dir(self):
-        return len(self._flat_weights_names) // (self.num_layers * (2 if self.bidirectional else 1))
-
-    def _direction(self, x, state, weights, reverse):
-        """One layer in one direction over the whole sequence: (outputs, final state)."""
-        w_ih, w_hh = weights[0], weights[1]
-        b_ih, b_hh = (weights[2], weights[3]) if self.bias else (None, None)
-        gx = matmul(x, w_ih.mT)  # every time step's input projection in one GEMM
-        steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
-        outs = [None] * x.shape[0]
-        w_hh_t = w_hh.mT
-        if self.mode == "GRU":
-            h, = state
-            if b_ih is not None:
-                gx = gx + b_ih
-            gx_rz, gx_n = gx.split([2 * self.hidden_size, self.hidden_size], 2)
-            gx_rz, gx_n = gx_rz.unbind(0), gx_n.unbind(0)
-            for t in steps:
-                h = outs[t] = gru_step(gx_rz[t], gx_n[t], h, w_hh_t, b_hh)
-            return stack(outs, 0), (h,)
-        if b_ih is not None:
-            gx = gx + (b_ih + b_hh)
-        gx = gx.unbind(0)
-        if self.mode == "LSTM":
-            h, c = state
-            w_hr_t = weights[-1].mT if self.proj_size else None
-            for t in steps:
-                h, c = lstm_step(gx[t], h, c, w_hh_t)
-                if w_hr_t is not None:
-                    h = matmul(h, w_hr_t)
-                outs[t] = h
-            return stack(outs, 0), (h, c)
-        h, = state
-        nonlinearity = "tanh" if self.mode == "RNN_TANH" else "relu"
-        for t in steps:
-            h = outs[t] = rnn_step(gx[t], h, w_hh_t, nonlinearity)
-        return stack(outs, 0), (h,)
+            return out.squeeze(0 if self.batch_first else 1), tuple(s.squeeze(1) for s in states)
+        return out, states
 
 
 class RNN(RNNBase):
@@ -232,11 +182,12 @@ class RNN(RNNBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx=None):
-        x, unbatched = self._check_input(input)
-        h0 = self._check_state(hx, x, unbatched, self.hidden_size, "hx")
-        out, finals = self._run(x, [(h,) for h in h0])
-        h_n = stack([f[0] for f in finals], 0)
-        return self._finish(out, unbatched), (h_n.squeeze(1) if unbatched else h_n)
+        x, unbatched, batch = self._check_input(input)
+        h0 = self._check_state(hx, x, unbatched, batch, self.hidden_size, "hx")
+        op = {"RNN_TANH": recurrent.rnn_tanh, "RNN_RELU": recurrent.rnn_relu, "GRU": recurrent.gru}[self.mode]
+        out, h_n = self._call(op, x, h0)
+        out, (h_n,) = self._finish(out, (h_n,), unbatched)
+        return out, h_n
 
 
 class GRU(RNNBase):
@@ -271,15 +222,12 @@ class LSTM(RNNBase):
                          bidirectional, proj_size, device, dtype)
 
     def forward(self, input, hx=None):
-        x, unbatched = self._check_input(input)
+        x, unbatched, batch = self._check_input(input)
         if hx is None:
             hx = (None, None)
         elif not isinstance(hx, (tuple, list)) or len(hx) != 2:
             raise ArgumentError(f"{self._name()}: hx must be a pair (h_0, c_0), got {type(hx).__name__}")
-        h0 = self._check_state(hx[0], x, unbatched, self.proj_size or self.hidden_size, "h_0")
-        c0 = self._check_state(hx[1], x, unbatched, self.hidden_size, "c_0")
-        out, finals = self._run(x, list(zip(h0, c0)))
-        h_n, c_n = stack([f[0] for f in finals], 0), stack([f[1] for f in finals], 0)
-        if unbatched:
-            h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
-        return self._finish(out, unbatched), (h_n, c_n)
+        h0 = self._check_state(hx[0], x, unbatched, batch, self.proj_size or self.hidden_size, "h_0")
+        c0 = self._check_state(hx[1], x, unbatched, batch, self.hidden_size, "c_0")
+        out, *states = self._call(recurrent.lstm, x, (h0, c0))
+        return self._finish(out, states, unbatched)

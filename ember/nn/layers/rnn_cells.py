@@ -1,6 +1,6 @@
 """Recurrent cells (`RNNCell`, `LSTMCell`, `GRUCell`): one time step, with PyTorch's parameter
-names, shapes and default initialization, and the step math that `RNN`, `LSTM` and `GRU`
-repeat over a sequence.
+names, shapes and default initialization; the math is `ember.ops.recurrent`'s `lstm_cell`,
+`gru_cell`, `rnn_tanh_cell` and `rnn_relu_cell` (as in PyTorch: `torch.lstm_cell`...).
 
     >>> cell = ember.nn.LSTMCell(10, 20)
     >>> h, c = cell(ember.randn(3, 10))
@@ -15,40 +15,10 @@ from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.nn import init
 from ember.nn.module import Module
 from ember.nn.parameter import Parameter
+from ember.ops import recurrent
 from ember.ops.creation import empty, zeros
-from ember.ops.linalg import addmm, matmul
-from ember.ops.unary import relu, sigmoid, tanh
 
 __all__ = ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
-
-
-# --- the step math (shared with the sequence layers in rnn.py) -------------------------
-# `gx` is the input's projection x @ W_ih^T + b_ih (computed for all steps at once by the
-# sequence layers), `w_hh_t` is W_hh^T (a view, made once per sequence).
-
-def rnn_step(gx, h, w_hh_t, nonlinearity):
-    """h' = act(gx + h W_hh^T); `gx` already holds both biases."""
-    pre = addmm(gx, h, w_hh_t)
-    return tanh(pre) if nonlinearity == "tanh" else relu(pre)
-
-
-def lstm_step(gx, h, c, w_hh_t):
-    """(h', c') of an LSTM step; `gx` already holds both biases. Gates in PyTorch's order i, f, g, o."""
-    gates = addmm(gx, h, w_hh_t)
-    i, f, g, o = gates.chunk(4, 1)
-    c = sigmoid(f) * c + sigmoid(i) * tanh(g)
-    return sigmoid(o) * tanh(c), c
-
-
-def gru_step(gx_rz, gx_n, h, w_hh_t, b_hh):
-    """h' of a GRU step: r, z = sigmoid(gx + gh), n = tanh(gx_n + r * gh_n), h' = n + z * (h - n)."""
-    gh = matmul(h, w_hh_t)
-    if b_hh is not None:
-        gh = gh + b_hh
-    gh_rz, gh_n = gh.split([gx_rz.shape[-1], gx_n.shape[-1]], 1)
-    r, z = sigmoid(gx_rz + gh_rz).chunk(2, 1)
-    n = tanh(gx_n + r * gh_n)
-    return n + z * (h - n)
 
 
 # --- cells ---------------------------------------------------------------------------
@@ -115,9 +85,8 @@ class RNNCellBase(Module):
                              f"{tuple(input.shape[1:] if unbatched else input.shape)}: expected {expected}")
         return hx.unsqueeze(0) if unbatched else hx
 
-    def _input_projection(self, input):
-        gx = matmul(input, self.weight_ih.mT)
-        return gx if self.bias_ih is None else gx + self.bias_ih
+    def _weights(self):
+        return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
 
 
 class RNNCell(RNNCellBase):
@@ -136,10 +105,8 @@ class RNNCell(RNNCellBase):
     def forward(self, input, hx=None):
         x, unbatched = self._check_input(input)
         h = self._check_state(hx, x, unbatched)
-        gx = self._input_projection(x)
-        if self.bias_hh is not None:
-            gx = gx + self.bias_hh
-        h = rnn_step(gx, h, self.weight_hh.mT, self.nonlinearity)
+        cell = recurrent.rnn_tanh_cell if self.nonlinearity == "tanh" else recurrent.rnn_relu_cell
+        h = cell(x, h, *self._weights())
         return h.squeeze(0) if unbatched else h
 
 
@@ -160,10 +127,7 @@ class LSTMCell(RNNCellBase):
             raise ArgumentError(f"{self._name()}: hx must be a pair (h_0, c_0), got {type(hx).__name__}")
         h = self._check_state(hx[0], x, unbatched, "h_0")
         c = self._check_state(hx[1], x, unbatched, "c_0")
-        gx = self._input_projection(x)
-        if self.bias_hh is not None:
-            gx = gx + self.bias_hh
-        h, c = lstm_step(gx, h, c, self.weight_hh.mT)
+        h, c = recurrent.lstm_cell(x, (h, c), *self._weights())
         return (h.squeeze(0), c.squeeze(0)) if unbatched else (h, c)
 
 
@@ -180,6 +144,5 @@ class GRUCell(RNNCellBase):
     def forward(self, input, hx=None):
         x, unbatched = self._check_input(input)
         h = self._check_state(hx, x, unbatched)
-        gx_rz, gx_n = self._input_projection(x).split([2 * self.hidden_size, self.hidden_size], 1)
-        h = gru_step(gx_rz, gx_n, h, self.weight_hh.mT, self.bias_hh)
+        h = recurrent.gru_cell(x, h, *self._weights())
         return h.squeeze(0) if unbatched else h

@@ -1,0 +1,216 @@
+"""ember.compile against eager: every registry op (outputs and gradients), training steps step for
+step with a changing batch size, guards, retrace logging and limits, printable source."""
+import logging
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn.functional as F
+from ember.graph import RecompileError, TraceError
+from ember.ops.registry import REGISTRY, SampleMaker
+
+
+def _cases():
+    for name, info in sorted(REGISTRY.items()):
+        for i, s in enumerate(info.samples(SampleMaker("float64"))):
+            yield pytest.param(name, i, id=f"{name}-{s.name or i}")
+
+
+def _tensors(x, found):
+    """Sample args with arrays as tensors; the floating ones (in order) are collected in `found`."""
+    if isinstance(x, np.ndarray):
+        t = ember.from_numpy(np.copy(x, order="K"))
+        if x.dtype.kind == "f":
+            t.requires_grad_()
+            found.append(t)
+        return t
+    if isinstance(x, (list, tuple)):
+        return type(x)(_tensors(v, found) for v in x)
+    return x
+
+
+def _float_outputs(out):
+    if isinstance(out, (list, tuple)):
+        return [o for x in out for o in _float_outputs(x)]
+    return [out] if isinstance(out, ember.Tensor) and out.is_floating_point() else []
+
+
+@pytest.mark.parametrize("name,i", list(_cases()))
+def test_registry_op_compiled_matches_eager(name, i):
+    info = REGISTRY[name]
+    sample = info.samples(SampleMaker("float64"))[i]
+    leaves = []
+    args = _tensors(sample.args, leaves)
+    kwargs = {k: _tensors(v, leaves) for k, v in sample.kwargs.items()}
+    if not leaves:
+        pytest.skip("no floating tensor argument to trace through")
+
+    def rebuild(xs):
+        it = iter(xs)
+        swap = {id(t): next(it) for t in leaves}
+
+        def put(x):
+            if isinstance(x, ember.Tensor):
+                return swap.get(id(x), x)
+            if isinstance(x, (list, tuple)):
+                return type(x)(put(v) for v in x)
+            return x
+        return put(args), {k: put(v) for k, v in kwargs.items()}
+
+    def forward_and_grads(*xs):
+        a, kw = rebuild(xs)
+        outs = _float_outputs(info.fn(*a, **kw))
+        if not info.grad or not outs or not any(o.requires_grad for o in outs):
+            return tuple(o.detach() for o in outs)
+        total = sum((o * (k + 1.0)).sum() for k, o in enumerate(outs) if o.requires_grad)
+        grads = ember.autograd.grad(total, list(xs), allow_unused=True)
+        return tuple(o.detach() for o in outs) + tuple(g for g in grads if g is not None)
+
+    fresh = [ember.from_numpy(np.array(t.detach().numpy() * 0.9 + 0.05)).requires_grad_() for t in leaves]
+    expected = forward_and_grads(*fresh)
+    compiled = ember.compile(forward_and_grads, dynamic_batch=False)
+    compiled(*leaves)            # traces (an eager run)
+    got = compiled(*fresh)       # replays the generated code on new values
+    assert len(got) == len(expected)
+    for e, g in zip(expected, got):
+        np.testing.assert_allclose(np.asarray(g.numpy()), np.asarray(e.numpy()), rtol=1e-7, atol=1e-12)
+
+
+def _models():
+    V, T = 11, 6
+
+    def mlp():
+        return ember.nn.Sequential(ember.nn.Linear(8, 16), ember.nn.ReLU(), ember.nn.Linear(16, 4)), \
+            lambda n, rng: (rng.standard_normal((n, 8)), rng.integers(0, 4, n))
+
+    def cnn():
+        nn = ember.nn
+        return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                             nn.Linear(4 * 4 * 4, 4)), \
+            lambda n, rng: (rng.standard_normal((n, 1, 8, 8)), rng.integers(0, 4, n))
+
+    class LM(ember.nn.Module):
+        def __init__(self, kind):
+            super().__init__()
+            nn = ember.nn
+            self.embed = nn.Embedding(V, 8)
+            self.kind = kind
+            if kind == "lstm":
+                self.body = nn.LSTM(8, 12, batch_first=True)
+                width = 12
+            else:
+                self.pos = nn.Embedding(T, 8)
+                self.body = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0,
+                                                                             batch_first=True), 2)
+                self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(T))
+                width = 8
+            self.head = nn.Linear(width, V)
+
+        def forward(self, x):
+            if self.kind == "lstm":
+                return self.head(self.body(self.embed(x))[0]).reshape(-1, V)
+            h = self.embed(x) + self.pos(ember.arange(T))
+            return self.head(self.body(h, mask=self.mask, is_causal=True)).reshape(-1, V)
+
+    def tokens(n, rng):
+        return rng.integers(0, V, (n, T)), rng.integers(0, V, n * T)
+
+    return {"mlp": mlp, "cnn": cnn, "lstm": lambda: (LM("lstm"), tokens),
+            "transformer": lambda: (LM("transformer"), tokens)}
+
+
+@pytest.mark.parametrize("workload", ["mlp", "cnn", "lstm", "transformer"])
+def test_training_step_matches_eager_step_for_step(workload):
+    def make():
+        ember.manual_seed(0)
+        model, data = _models()[workload]()
+        return model, ember.optim.Adam(model.parameters(), lr=0.01), data
+
+    def step_of(model, opt):
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+
+    m1, o1, data = make()
+    m2, o2, _ = make()
+    eager, compiled = step_of(m1, o1), ember.compile(step_of(m2, o2))
+    rng = np.random.default_rng(1)
+    for i in range(20):
+        x, y = data(6 if i < 10 else 3, rng)  # the batch size changes half way: no retrace
+        x = ember.tensor(x.astype(np.float32) if x.dtype.kind == "f" else x)
+        y = ember.tensor(y)
+        assert compiled(x, y).item() == pytest.approx(eager(x, y).item(), rel=1e-5, abs=1e-6)
+        for (name, a), b in zip(m1.named_parameters(), m2.parameters()):
+            np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-4, atol=1e-5,
+                                       err_msg=f"{name} after step {i}")
+    assert compiled.retraces == 0
+    assert "def replay" in compiled.source() and "Update" in compiled.source()
+
+
+def test_batch_size_change_does_not_retrace_but_dtype_and_features_do(caplog):
+    model = ember.nn.Sequential(ember.nn.Linear(4, 3), ember.nn.Tanh()).eval()
+    fast = ember.compile(model)
+    for n in (5, 2, 9):
+        x = ember.randn(n, 4)
+        np.testing.assert_allclose(fast(x).numpy(), model(x).detach().numpy(), rtol=1e-6)
+    assert fast.retraces == 0 and "B = inputs[0].shape[0]" in fast.source()
+    with caplog.at_level(logging.WARNING, logger="ember.compile"):
+        fast(ember.randn(3, 4, dtype=ember.float64).float().double().float())  # same signature
+        assert fast.retraces == 0
+        model.double()
+        fast(ember.randn(3, 4, dtype=ember.float64))
+    assert fast.retraces == 1
+    assert "argument 0 dtype changed from float32 to float64" in caplog.text
+
+
+def test_retrace_limit_raises_with_the_reason():
+    fast = ember.compile(lambda x: x.sum(1), max_retraces=2)
+    for k in (2, 3, 4):
+        fast(ember.randn(2, k))
+    with pytest.raises(RecompileError, match="shape changed"):
+        fast(ember.randn(2, 5))
+
+
+def test_data_dependent_control_flow_is_reported_with_the_line():
+    def f(x):
+        if x.sum() > 0:  # the line the error names
+            return x
+        return -x
+    with pytest.raises(TraceError, match=r"test_compile.py:\d+ \(if x.sum\(\) > 0:"):
+        ember.compile(f)(ember.randn(3))
+    with pytest.raises(TraceError, match="item"):
+        ember.compile(lambda x: x * x.max().item())(ember.randn(3))
+
+
+def test_graph_listing_json_and_validation():
+    model = ember.nn.Sequential(ember.nn.Linear(4, 3), ember.nn.ReLU())
+    g = ember.graph.trace(model, ember.randn(2, 4))
+    text = str(g)
+    assert text.startswith("graph(%0: float32[B, 4]):") and "dense.Linear" in text and "parameter '0.weight'" in text
+    again = ember.graph.Graph.from_json(g.to_json())
+    assert str(again) == text
+    x = ember.randn(5, 4)
+    params = {k: v.detach().numpy() for k, v in model.state_dict().items()}
+    out, _ = ember.graph.interpret(again, [x.numpy()], params)
+    np.testing.assert_allclose(out[0], model(x).detach().numpy(), rtol=1e-6)
+    broken = ember.graph.Graph.from_json(g.to_json())
+    broken.nodes[3].args = [ember.graph.Ref(99)]
+    with pytest.raises(ember.graph.GraphError, match=r"graph node 3 .*uses %99 before it is defined"):
+        broken.validate()
+    broken.nodes[3].name = "not.a.Primitive"
+    with pytest.raises(ember.graph.GraphError, match="not a registered primitive"):
+        broken.validate()
+
+
+def test_compiled_module_inference_latency_path():
+    model = ember.nn.Sequential(ember.nn.Linear(8, 8), ember.nn.ReLU(), ember.nn.Linear(8, 2)).eval()
+    fast = ember.compile(model)
+    x = ember.randn(1, 8)
+    expected = model(x).detach().numpy()
+    assert not fast(x).requires_grad
+    np.testing.assert_allclose(fast(x).numpy(), expected, rtol=1e-6)
