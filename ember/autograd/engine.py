@@ -186,7 +186,10 @@ def _prepare(node, grads, keys, found):
         xp = node.xp
         for i, meta in enumerate(node.out_meta):
             if grads[i] is None and meta is not None:
-                grads[i] = _tensor._wrap(xp.zeros(meta[0], meta[1]), _device_of_grads(grads))
+                if grad_mode._tracer[0] is not None:  # a graph records the fill (its shape may follow the batch)
+                    grads[i] = grad_mode._tracer[0].zeros(meta[0], meta[1])
+                else:
+                    grads[i] = _tensor._wrap(xp.zeros(meta[0], meta[1]), _device_of_grads(grads))
     return grads
 
 

@@ -2,4 +2,5 @@
 from ember.graph.ir import Graph, GraphError, Node, Ref, Value
 from ember.graph.trace import TraceError, trace
 from ember.graph.interpret import interpret
+from ember.graph import passes
 from ember.graph.compile import Compiled, RecompileError, compile

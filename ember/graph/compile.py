@@ -24,6 +24,7 @@ from ember.autograd.grad_mode import no_grad
 from ember.autograd.tensor import Tensor, _wrap
 from ember.backend import random as ember_random
 from ember.errors import EmberError
+from ember.graph import passes
 from ember.graph.codegen import Sym, generate
 from ember.backend.device import CPU
 from ember.graph.ir import Graph, Node, Ref, short_name
@@ -49,8 +50,9 @@ class _Entry:
 class Compiled:
     """The callable `ember.compile` returns (see the module docstring)."""
 
-    def __init__(self, fn, state=None, max_retraces=8, dynamic_batch=True):
+    def __init__(self, fn, state=None, max_retraces=8, dynamic_batch=True, optimize=True):
         self.fn = fn
+        self.optimize = optimize
         self.extra_state = dict(state or {})
         self.max_retraces = max_retraces
         self.dynamic_batch = dynamic_batch
@@ -104,6 +106,8 @@ class Compiled:
         graph, batch_dynamic, why = _probe(self.fn, graph, args, state, batch)
         if batch and not batch_dynamic:
             log.warning("ember.compile: %s keys on the batch size: %s", _name(self.fn), why)
+        if self.optimize:
+            graph = passes.default_pipeline(graph)
         source, glob = generate(graph, args[0].device.xp if args else CPU.xp, batch_dynamic)
         entry = _Entry(graph, source, glob, state, graph.output.attrs.get("updates", []), batch_dynamic)
         self.last = entry
@@ -138,10 +142,11 @@ class Compiled:
         return None if self.last is None else self.last.graph
 
 
-def compile(fn, state=None, max_retraces=8, dynamic_batch=True):
+def compile(fn, state=None, max_retraces=8, dynamic_batch=True, optimize=True):
     """Compile a function or module (see the module docstring). `state` names further tensors the
-    function reads and updates in place (optimizers are found through their parameters)."""
-    return Compiled(fn, state, max_retraces, dynamic_batch)
+    function reads and updates in place (optimizers are found through their parameters);
+    `optimize=False` skips the graph passes (ember.graph.passes.default_pipeline)."""
+    return Compiled(fn, state, max_retraces, dynamic_batch, optimize)
 
 
 def _probe(fn, graph, args, state, batch):

@@ -91,9 +91,10 @@ def _walk(items):
 class Graph:
     """Nodes in topological order, and the arrays of its constants by name."""
 
-    def __init__(self, nodes=None, constants=None):
+    def __init__(self, nodes=None, constants=None, meta=None):
         self.nodes = list(nodes or [])
         self.constants = dict(constants or {})
+        self.meta = dict(meta or {})  # what passes learn about the graph (memory plan, folded constants)
 
     # --- reading ------------------------------------------------------------
     def values(self):

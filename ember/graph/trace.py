@@ -28,6 +28,7 @@ from ember.autograd.function import primitive_name
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import EmberError
+from ember.ops import creation
 from ember.graph.ir import BACKWARD, Graph, Node, Ref, Value
 
 
@@ -123,6 +124,10 @@ class Tracer:
         node.outputs = [self.value(r._data) for r in results if r is not None]
         self.graph.nodes.append(node)
         return results
+
+    def zeros(self, shape, dtype):
+        """A recorded zero fill (the engine's gradient for an unused output)."""
+        return creation.zeros(tuple(shape), dtype=dtypes.as_dtype(dtype))
 
     def alias(self, new, old):
         """`new` is a copy of `old` (the engine copying a gradient): the same value."""

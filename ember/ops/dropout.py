@@ -52,6 +52,7 @@ class KeepMask(Function):
     draws a fresh mask each call): `shape` broadcastable to `x`, 1 with probability 1-p, drawn on
     the CPU generator (reproducible on every device) and moved to `x`'s device."""
     internal = True  # tested through dropout and alpha_dropout
+    random = True    # graph passes never merge or fold it
     differentiable = False
     save_inputs = False
 

@@ -123,36 +123,36 @@ class LSTMRecurrence(Function):
         rev, xp, act, tc = self.attrs.get("reverse", False), self.xp, self.act, self.tc_all
         T, B, G = act.shape
         H = G // 4
-        # what does not depend on the recurrence, for all steps at once: d(gates)/d(c) and d(h)/d(c)
-        m = 1 - act
-        m *= act                                          # sigmoid' (i, f, o)
-        mg = m[..., 2 * H:3 * H]
-        xp.multiply(act[..., 2 * H:3 * H], act[..., 2 * H:3 * H], out=mg)
-        xp.subtract(1, mg, out=mg)                        # tanh' (g)
-        m[..., :H] *= act[..., 2 * H:3 * H]
-        mg *= act[..., :H]
-        first, rest, prev = _steps_and_previous(self.c_all, c0._data, rev)
-        m[rest, :, H:2 * H] *= prev
-        m[first, :, H:2 * H] *= c0._data
-        m[..., 3 * H:] *= tc
-        k = tc * tc
-        xp.subtract(1, k, out=k)
-        k *= act[..., 3 * H:]
-        d_gates = xp.empty_like(act)
-        dg4, m4 = d_gates.reshape(T, B, 4, H), m.reshape(T, B, 4, H)
+        start, back = (T - 1, 1) if rev else (0, -1)  # the first step, and where a step's state came from
+        d_gates, tmp = xp.empty_like(act), xp.empty((B, H), act.dtype)
         d_out = xp.empty_like(self.out) if w_hr is not None else None  # gradient of each projected h
-        dh, dc, tmp, gout = g_h._data.copy(), g_c._data.copy(), xp.empty((B, H), act.dtype), g_out._data
-        for t in _order(T, not rev):
+        dh, dc, gout = g_h._data.copy(), g_c._data.copy(), g_out._data
+        for t in _order(T, not rev):  # per step, on arrays that are still in cache
+            a, d, c_prev = act[t], d_gates[t], c0._data if t == start else self.c_all[t + back]
+            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
             dh += gout[t]
             if w_hr is not None:
                 d_out[t] = dh
                 dh = xp.dot(dh, w_hr._data)
-            xp.multiply(dh, k[t], out=tmp)
+            xp.multiply(tc[t], tc[t], out=tmp)            # dc += dh o (1 - tanh(c)^2)
+            xp.subtract(1, tmp, out=tmp)
+            tmp *= o
+            tmp *= dh
             dc += tmp
-            xp.multiply(dc[:, None, :], m4[t, :, :3], out=dg4[t, :, :3])
-            xp.multiply(dh, m4[t, :, 3], out=dg4[t, :, 3])
-            dc *= act[t, :, H:2 * H]
-            dh = xp.dot(d_gates[t], w_hh._data)
+            xp.subtract(1, a, out=d)                      # sigmoid' of i, f, o
+            d *= a
+            dg = d[:, 2 * H:3 * H]
+            xp.multiply(g, g, out=dg)                     # tanh' of g
+            xp.subtract(1, dg, out=dg)
+            d[:, :H] *= g                                 # d(c)/d(gate) for i, f, g
+            d[:, H:2 * H] *= c_prev
+            dg *= i
+            d3 = d[:, :3 * H].reshape(B, 3, H)
+            d3 *= dc[:, None, :]
+            d[:, 3 * H:] *= tc[t]                         # d(h)/d(o)
+            d[:, 3 * H:] *= dh
+            dc *= f
+            dh = xp.dot(d, w_hh._data)
         grads = [d_gates, dh, dc, _weight_grad(d_gates, self.out, h0._data, rev) if w_hh.requires_grad else None]
         if w_hr is not None:
             grads.append(_rows(d_out).T @ _rows(self.hpre) if w_hr.requires_grad else None)

@@ -39,7 +39,8 @@ def _map(x, mapping):
     if isinstance(x, Ref):
         return Ref(mapping.get(x.id, x.id)) if mapping else x
     if isinstance(x, tuple):
-        return tuple(_map(a, mapping) for a in x)
+        items = [_map(a, mapping) for a in x]
+        return type(x)(*items) if hasattr(x, "_fields") else tuple(items)
     if isinstance(x, list):
         return [_map(a, mapping) for a in x]
     if isinstance(x, dict):
