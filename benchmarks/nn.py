@@ -112,6 +112,9 @@ def _copy_from_torch(model, workload):
 
 
 def worker(lib_name, workload, steps, threads):
+    """One (library, workload) run. lib_name: ember, ember-compiled, torch or torch-compiled."""
+    compiled = lib_name.endswith("-compiled")
+    lib_name = lib_name.removesuffix("-compiled")
     lib = _import(lib_name)
     if lib_name == "torch":
         lib.set_num_threads(threads)
@@ -124,30 +127,40 @@ def worker(lib_name, workload, steps, threads):
     data = [batch(bs) for _ in range(4)]
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-    def step(x, y):
+    def train_step(x, y):
         opt.zero_grad()
         loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
-        return loss.item()
+        return loss
 
-    losses = [step(*data[0])]  # warm-up
+    run = lib.compile(train_step) if compiled else train_step
+
+    def step(x, y):
+        return run(x, y).item()
+
+    t0 = time.perf_counter()
+    losses = [step(*data[0])]  # warm-up (the compile, for the compiled modes)
+    compile_time = time.perf_counter() - t0
     times = []
     for i in range(steps):
         t0 = time.perf_counter()
         losses.append(step(*data[i % len(data)]))
         times.append(time.perf_counter() - t0)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base_rss
-    result = {"step": float(np.median(times)), "loss0": losses[0], "loss": losses[-1], "peak_kb": peak}
+    result = {"step": float(np.median(times)), "loss0": losses[0], "loss": losses[-1], "peak_kb": peak,
+              "compile": compile_time}
     if workload in ("mlp", "cnn"):
         model.eval()
         x1 = batch(1)[0]
+        infer = lib.compile(model) if compiled else model
         with lib.no_grad():
-            model(x1)
+            infer(x1)
+            infer(x1)
             lat = []
             for _ in range(200):
                 t0 = time.perf_counter()
-                model(x1)
+                infer(x1)
                 lat.append(time.perf_counter() - t0)
         result["latency"] = float(np.median(lat))
     print(json.dumps(result))
@@ -168,6 +181,8 @@ def main():
     parser.add_argument("workloads", nargs="*", default=list(WORKLOADS), help=" ".join(WORKLOADS))
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--torch-compile", action="store_true",
+                        help="also run torch.compile (10-20 s of compile per workload)")
     parser.add_argument("--worker", nargs=2, metavar=("LIB", "WORKLOAD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -175,17 +190,26 @@ def main():
     unknown = set(args.workloads) - set(WORKLOADS)
     if unknown:
         parser.error(f"unknown workloads {sorted(unknown)}; choose from {', '.join(WORKLOADS)}")
-    print(f"training step, median of {args.steps}; {args.threads} threads; ratio = ember / torch")
-    print(f"{'workload':12s} {'ember':>10s} {'torch':>10s} {'ratio':>6s}   {'latency b1 ratio':>16s}   "
-          f"{'peak MB e/t':>12s}   loss after (e / t)")
+    print(f"training step, median of {args.steps}; {args.threads} threads; ratios to PyTorch eager "
+          f"(below 1: faster than PyTorch eager)")
+    modes = ["ember", "ember-compiled", "torch", "torch-compiled"] if args.torch_compile else \
+        ["ember", "ember-compiled", "torch"]
+    print(f"{'workload':12s} " + " ".join(f"{m:>15s}" for m in modes) + "   first call (s)  peak MB  losses")
     for w in args.workloads:
-        e, t = run_child("ember", w, args.steps, args.threads), run_child("torch", w, args.steps, args.threads)
-        if "error" in e or "error" in t:
-            print(f"{w:12s} failed: {e.get('error') or t.get('error')}")
+        res = {m: run_child(m, w, args.steps, args.threads) for m in modes}
+        bad = [f"{m}: {r['error']}" for m, r in res.items() if "error" in r]
+        if bad:
+            print(f"{w:12s} failed: {'; '.join(bad)}")
             continue
-        lat = f"{e['latency'] / t['latency']:16.2f}" if "latency" in e else f"{'-':>16s}"
-        print(f"{w:12s} {e['step'] * 1e3:8.1f}ms {t['step'] * 1e3:8.1f}ms {e['step'] / t['step']:6.2f}   {lat}   "
-              f"{e['peak_kb'] / 1024:5.0f}/{t['peak_kb'] / 1024:<5.0f}    {e['loss']:.4f} / {t['loss']:.4f}")
+        base = res["torch"]
+        cells = [f"{r['step'] * 1e3:7.1f}ms {r['step'] / base['step']:5.2f}" for r in res.values()]
+        first = "/".join(f"{r['compile']:.1f}" for r in res.values())
+        peak = "/".join(f"{r['peak_kb'] / 1024:.0f}" for r in res.values())
+        losses = "/".join(f"{r['loss']:.4f}" for r in res.values())
+        print(f"{w:12s} " + " ".join(f"{c:>15s}" for c in cells) + f"   {first}  {peak}  {losses}")
+        if "latency" in base:
+            lat = [f"{r['latency'] * 1e6:7.0f}us {r['latency'] / base['latency']:5.2f}" for r in res.values()]
+            print(f"{w + ' b1 inf':12s} " + " ".join(f"{c:>15s}" for c in lat))
 
 
 if __name__ == "__main__":

@@ -14,10 +14,13 @@ from ember.data.dataset import (ArrayDataset, ChainDataset, ConcatDataset, Datas
 from ember.data.loader import DataLoader
 from ember.data.sampler import (BatchSampler, DistributedSampler, RandomSampler, Sampler, SequentialSampler,
                                 SubsetRandomSampler, WeightedRandomSampler)
+from ember.data import datasets, transforms
+from ember.data.text import CharVocab, Vocab, WordVocab
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset", "Subset",
            "ArrayDataset", "random_split",
            "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
            "BatchSampler", "DistributedSampler",
            "default_collate", "default_convert",
-           "DataLoader", "DataLoaderError", "WorkerInfo", "get_worker_info"]
+           "DataLoader", "DataLoaderError", "WorkerInfo", "get_worker_info",
+           "datasets", "transforms", "Vocab", "CharVocab", "WordVocab"]

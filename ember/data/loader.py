@@ -4,22 +4,26 @@ PyTorch's arguments and behaviour. Batches come back in sampler order
 whatever the number of workers: each task is numbered, workers' answers go
 into a reordering buffer, and batch `n` is handed out only after `n - 1`.
 
-Workers are processes by default, chosen by measurement (`benchmarks/data.py`,
-2-CPU machine, batch 128):
+Workers are processes by default (`worker_type="thread"` picks threads).
+Measured with `benchmarks/data.py` on a shared 2-CPU machine (noisy; batches/s,
+ember processes / ember threads / torch processes):
 
-- per-item decode work (an image-folder of small `.npy` files): 2 processes
-  read ~1.7x the batches/s of 0 workers, 2 threads ~1.0x: the per-item Python
-  work holds the GIL, so threads cannot overlap it with training;
-- in-memory arrays (`ArrayDataset`, 60000x784 float32): a batch is one
-  vectorized row gather (`get_batch`); 0 workers is fastest, and processes
-  moving the batch through shared memory cost about as much as threads.
+- in-memory arrays (`ArrayDataset`, 60000x784 float32, batch 128): a batch is
+  one vectorized row gather (`get_batch`), so 0 workers is fastest (5-8x
+  torch); with 1-2 workers threads ran 2-6x faster than processes, which pay
+  for moving 400 KB per batch through shared memory, and processes still ran
+  1.5-3.9x torch's workers;
+- image folder (64 PNG decodes per batch): all three within noise of each other
+  at 1 worker; at 2 workers threads led (Pillow releases the GIL while
+  decoding), processes were 0.4-1.0x torch.
 
-Processes also give each worker its own seeded RNGs (ember, NumPy, `random`),
-which makes random augmentations reproducible; threads share the process's
-RNGs. `worker_type="thread"` is there for datasets that cannot be pickled
-for a non-fork start method or whose work releases the GIL; for the same seed
-both kinds give the same batches of a dataset whose items depend only on
-their index.
+Threads win on throughput when the per-item work releases the GIL, but they
+share the process's RNGs, so random augmentations are not reproducible; and
+per-item work in pure Python holds the GIL and does not scale with threads.
+Processes give each worker its own seeded ember, NumPy and `random` streams
+(same seed, same batches, any run) and scale pure-Python work, so they are the
+default; for the same seed both kinds give the same batches of a dataset whose
+items depend only on their index.
 
 Worker processes send batches through shared memory (`_shm`): ember tensors
 refuse pickling, so a worker converts them to arrays and the main process

@@ -28,6 +28,7 @@ from ember.backend import dtypes
 from ember.backend.device import Device, device
 from ember.errors import ArgumentError, EmberError
 from ember.ops._im2col import Geometry
+from ember.ops.pool import PoolGeometry
 
 OPCODES = ("input", "parameter", "constant", "call", "output")
 # The name of a call node that runs the backward of an earlier call: args are (first output of
@@ -37,7 +38,7 @@ BACKWARD = "backward"
 _DTYPE_NAMES = {d.name for d in dtypes.ALL}
 # The structured attribute types a graph file may hold, by name (a file names a type; it never
 # carries code).
-NAMEDTUPLES = {"Geometry": Geometry}
+NAMEDTUPLES = {"Geometry": Geometry, "PoolGeometry": PoolGeometry}
 FORMAT = 1
 
 

@@ -18,8 +18,8 @@ import numpy as np
 from ember.autograd.checks import broadcast_shapes
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, ShapeError
-from ember.ops import activation, binary, creation, linalg
-from ember.ops._util import const
+from ember.backend import dtypes
+from ember.ops import activation, binary, creation, dropout, linalg
 from ember.ops.registry import Sample, register
 
 __all__ = []
@@ -114,27 +114,24 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     L, S = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = linalg.matmul(query, key.transpose(-2, -1)) * scale
-    xp, allowed = query._device.xp, None
+    allowed = None
     if is_causal:
-        allowed = xp.tril(xp.ones((L, S), dtype=bool))
+        allowed = creation.ones(L, S, dtype=dtypes.bool_, device=query.device).tril()
     elif attn_mask is not None and attn_mask.dtype.name == "bool":
-        allowed = attn_mask._data
+        allowed = attn_mask
     elif attn_mask is not None:
         scores = scores + attn_mask
     if allowed is not None:
-        scores = binary.where(const(allowed, scores), scores, -math.inf)
-    weights = _softmax_rows(scores)
+        scores = binary.where(allowed, scores, -math.inf)
+    weights = _softmax_rows(scores, masked=attn_mask is not None or is_causal)
     if dropout_p:
-        keep = creation.rand(*weights.shape, dtype=weights.dtype, device=weights.device) >= dropout_p
-        weights = weights * 0 if dropout_p == 1 else binary.where(keep, weights / (1 - dropout_p), 0.0)
+        weights = dropout.dropout(weights, dropout_p)
     return linalg.matmul(weights, value)
 
 
-def _softmax_rows(scores):
-    """softmax over the last dim; a row with every score -inf gives zeros instead of NaN."""
-    data = scores._data
-    dead = (data == -math.inf).all(axis=-1, keepdims=True) if data.size else None
-    if dead is None or not dead.any():
+def _softmax_rows(scores, masked):
+    """softmax over the last dim; with a mask, a row with every score -inf gives zeros instead of NaN."""
+    if not masked or scores.numel() == 0:
         return activation.softmax(scores, -1)
-    dead = const(dead, scores)
+    dead = (scores == -math.inf).all(-1, keepdim=True)
     return binary.where(dead, 0.0, activation.softmax(binary.where(dead, 0.0, scores), -1))

@@ -22,7 +22,6 @@ import numpy as np
 
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
-from ember.backend.device import CPU
 from ember.backend.random import default_generator
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops._util import const

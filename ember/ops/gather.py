@@ -19,6 +19,7 @@ from ember.backend import dtypes
 from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
 from ember.ops._indexing import (ReadsIndex, _add_at, _add_rows, _check_bounds, _check_dtype, _check_watched,
                                  _flat_index, _index_arg, _zeros)
+from ember.ops import binary
 from ember.ops._util import const
 from ember.ops.index import IndexPut
 from ember.ops.registry import Sample, register
@@ -313,8 +314,8 @@ def take(input, index):
     _check_dtype("take", a)
     n = input.numel()
     _check_bounds("take", a, 0, n, negative=True)
-    if a.size and a.min() < 0:
-        index = const(input._device.xp.where(a < 0, a + n, a), index)
+    if a.size:  # negative indices count from the end (as ops, so a compiled replay does it too)
+        index = binary.where(index < 0, index + n, index)
     return index_select(input.reshape(-1), 0, index.reshape(-1)).reshape(tuple(index.shape))
 
 
@@ -348,8 +349,8 @@ def take_along_dim(input, indices, dim=None):
     _check_dtype("take_along_dim", a)
     size = input.shape[d] if input.ndim else 1
     _check_bounds("take_along_dim", a, d, size, negative=True)
-    if a.size and a.min() < 0:
-        indices = const(input._device.xp.where(a < 0, a + size, a), indices)
+    if a.size:
+        indices = binary.where(indices < 0, indices + size, indices)
     off = broadcast_shapes("take_along_dim", _with(input.shape, d, 1), _with(indices.shape, d, 1))
     if tuple(input.shape) != _with(off, d, size):
         input = input.expand(_with(off, d, size))

@@ -24,7 +24,6 @@ from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary, unary
-from ember.ops._util import const
 from ember.ops.loss_index import REDUCTIONS, _floating, _reduce, reduction_mode
 from ember.ops.loss_index import cross_entropy, nll_loss  # noqa: F401 - in this family's FUNCTIONAL
 from ember.ops.registry import Sample, register
@@ -278,7 +277,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        zero = const(target._data == 0, target)
+        zero = target == 0
         loss = binary.where(zero, 0.0, target * binary.where(zero, 1.0, target).log()) - target * input
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.ndim else loss.sum()
@@ -313,6 +312,6 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     dim = input1.ndim - 1
     dot = (input1 * input2).sum(dim)
     cos = dot / (((input1 * input1).sum(dim) + 1e-12) * ((input2 * input2).sum(dim) + 1e-12)).sqrt()
-    pos = binary.where(const(target._data == 1, cos), 1 - cos, 0.0)
-    neg = binary.where(const(target._data == -1, cos), (cos - margin).clamp(min=0), 0.0)
+    pos = binary.where(target == 1, 1 - cos, 0.0)
+    neg = binary.where(target == -1, (cos - margin).clamp(min=0), 0.0)
     return _reduce(pos + neg, reduction)

@@ -137,14 +137,20 @@ class MaxPool(Function):
         return WindowSpread.apply(g, geo=self.attrs["geo"], best=self.best)
 
 
-def _flat_indices(best, geo, width):
-    """Window offsets (N, C, OH, OW) as PyTorch's indices: flat positions in the unpadded H*W."""
-    xp = best._device.xp
-    best = best._data.astype(xp.int64)
-    (sh, sw), (dh, dw), (ph, pw), kw = geo.stride, geo.dilation, geo.pad, geo.kernel[1]
-    rows = xp.arange(geo.out[0])[:, None] * sh + (best // kw) * dh - ph
-    cols = xp.arange(geo.out[1]) * sw + (best % kw) * dw - pw
-    return rows * width + cols
+class FlatIndices(Function):
+    """Window offsets (N, C, OH, OW) as PyTorch's indices: flat positions in the unpadded H*W (a
+    primitive, so a compiled replay computes them from its own max_pool call)."""
+    internal = True  # tested through max_pool*d(return_indices=True)
+    differentiable = False
+    save_inputs = False
+
+    def forward(self, best, geo=None, width=None):
+        xp = self.xp
+        best = best.astype(xp.int64)
+        (sh, sw), (dh, dw), (ph, pw), kw = geo.stride, geo.dilation, geo.pad, geo.kernel[1]
+        rows = xp.arange(geo.out[0])[:, None] * sh + (best // kw) * dh - ph
+        cols = xp.arange(geo.out[1]) * sw + (best % kw) * dw - pw
+        return rows * width + cols
 
 
 # --- argument checks -------------------------------------------------------------------
@@ -180,7 +186,7 @@ def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, 
     y = _restore(y, nd, batched)
     if not return_indices:
         return y
-    return y, _restore(const(_flat_indices(best, geo, x.shape[-1]), y), nd, batched)
+    return y, _restore(FlatIndices.apply(best, geo=geo, width=x.shape[-1]), nd, batched)
 
 
 def _max_samples(nd):

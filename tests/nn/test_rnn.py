@@ -75,6 +75,8 @@ CONFIGS = [
     ("LSTM", {"proj_size": 3, "num_layers": 2, "bidirectional": True}),
     ("GRU", {"num_layers": 2, "bidirectional": True}),
     ("GRU", {"batch_first": True, "bias": False}),
+    ("LSTM", {"proj_size": 2, "num_layers": 2, "batch_first": True}),
+    ("RNN", {"nonlinearity": "relu", "num_layers": 2, "bias": False, "batch_first": True}),
 ]
 
 
@@ -151,6 +153,29 @@ def test_gradcheck_gru_float64():
     x = ember.randn(4, 2, 3, dtype=ember.float64, requires_grad=True)
     h0 = ember.randn(2, 2, 4, dtype=ember.float64, requires_grad=True)
     assert ember.autograd.gradcheck(lambda x, h: gru(x, h)[0], (x, h0))
+
+
+def _graph_size(t):
+    seen, stack = set(), [t.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is not None and id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(e[0] for e in node.edges if e is not None)
+    return len(seen)
+
+
+@pytest.mark.parametrize("cls", ["LSTM", "GRU", "RNN"])
+def test_autograd_graph_does_not_grow_with_sequence_length(cls):
+    """The recurrence is one primitive per layer and direction, whatever the sequence length."""
+    m = getattr(nn, cls)(4, 6, num_layers=2, batch_first=True)
+    short, long = (_graph_size(m(ember.randn(2, t, 4))[0].sum()) for t in (3, 40))
+    assert short == long < 30
+
+
+def test_lstm_long_sequence_matches_torch():
+    e, t = pair("LSTM", 3, 8, batch_first=True)
+    check_module(e, t, randn(2, 50, 3), dtype="float64")
 
 
 # --- parameters ------------------------------------------------------------------------

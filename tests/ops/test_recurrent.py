@@ -1,0 +1,111 @@
+"""The recurrent kernels (ember.ops.recurrent) beyond the registry walk: the fused array kernels
+against the same recurrences written with ember ops, double backward against PyTorch, empty
+batches, and argument errors."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+from ember.errors import ArgumentError, DTypeError, ShapeError
+from ember.ops import recurrent as R
+
+rng = np.random.default_rng(0)
+
+
+def leaf(*shape):
+    return ember.tensor(rng.standard_normal(shape), requires_grad=True)
+
+
+def kernel_case(kind, reverse, proj, T=4, B=3, H=5):
+    """(kernel, composite, inputs, attrs) for one layer and direction, float64."""
+    if kind == "lstm":
+        P = 2 if proj else H
+        args = [leaf(T, B, 4 * H), leaf(B, P), leaf(B, H), leaf(4 * H, P)] + ([leaf(P, H)] if proj else [])
+        return R.LSTMRecurrence, R._lstm_composite, args, {"reverse": reverse}
+    if kind == "gru":
+        return R.GRURecurrence, R._gru_composite, [leaf(T, B, 3 * H), leaf(B, H), leaf(3 * H, H), leaf(3 * H)], \
+            {"reverse": reverse}
+    return R.RNNRecurrence, R._rnn_composite, [leaf(T, B, H), leaf(B, H), leaf(H, H)], \
+        {"reverse": reverse, "relu": kind == "relu"}
+
+
+@pytest.mark.parametrize("kind,proj", [("lstm", False), ("lstm", True), ("gru", False), ("tanh", False),
+                                       ("relu", False)])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_kernel_matches_composite(kind, proj, reverse):
+    kernel, composite, args, attrs = kernel_case(kind, reverse, proj)
+    fused, ref = kernel.apply(*args, **attrs), composite(*args, **attrs)
+    cot = [ember.tensor(rng.standard_normal(tuple(o.shape))) for o in ref]
+    for a, b in zip(fused, ref):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-12)
+    g_fused = ember.autograd.grad(list(fused), args, cot)
+    g_ref = ember.autograd.grad(list(ref), args, cot)
+    for k, (a, b) in enumerate(zip(g_fused, g_ref)):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12, err_msg=f"input {k}")
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "tanh"])
+def test_kernel_gradgradcheck(kind):
+    kernel, _, args, attrs = kernel_case(kind, True, False, T=3, B=2, H=2)
+    assert ember.autograd.gradgradcheck(lambda *xs: kernel.apply(*xs, **attrs), args)
+
+
+@pytest.mark.parametrize("cls", ["LSTM", "GRU"])
+def test_double_backward_matches_torch(cls):
+    """A gradient penalty through a whole sequence layer, as in PyTorch (float64)."""
+    torch.manual_seed(0)
+    t = getattr(torch.nn, cls)(3, 4, bidirectional=True).double()
+    e = getattr(ember.nn, cls)(3, 4, bidirectional=True).to(ember.float64)
+    e.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
+    x = rng.standard_normal((5, 2, 3))
+    tx, ex = torch.tensor(x, requires_grad=True), ember.tensor(x, requires_grad=True)
+    (tg,) = torch.autograd.grad(t(tx)[0].pow(2).sum(), tx, create_graph=True)
+    (eg,) = ember.autograd.grad((e(ex)[0] ** 2).sum(), ex, create_graph=True)
+    np.testing.assert_allclose(eg.detach().numpy(), tg.detach().numpy(), rtol=1e-10, atol=1e-12)
+    tg.pow(2).sum().backward()
+    (eg ** 2).sum().backward()
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+    for name, p in t.named_parameters():
+        np.testing.assert_allclose(getattr(e, name).grad.numpy(), p.grad.numpy(), rtol=1e-9, atol=1e-12,
+                                   err_msg=name)
+
+
+def test_empty_batch():
+    x, h = ember.zeros(3, 0, 2), ember.zeros(1, 0, 4)
+    w = [ember.randn(16, 2), ember.randn(16, 4)]
+    out, h_n, c_n = ember.lstm(x, (h, h), w, False, 1, 0.0, False, False, False)
+    assert out.shape == (3, 0, 4) and h_n.shape == (1, 0, 4) and c_n.shape == (1, 0, 4)
+
+
+def test_dropout_between_layers_follows_the_seed():
+    x, h = ember.randn(4, 2, 3), ember.zeros(2, 2, 5)
+    w = [ember.randn(5, 3), ember.randn(5, 5), ember.randn(5, 5), ember.randn(5, 5)]
+    run = lambda train: ember.rnn_tanh(x, h, w, False, 2, 0.5, train, False, False)[0].numpy()  # noqa: E731
+    ember.manual_seed(3)
+    a = run(True)
+    ember.manual_seed(3)
+    np.testing.assert_array_equal(run(True), a)
+    assert not np.allclose(run(False), a)
+
+
+def test_errors_name_the_argument_and_shapes():
+    x, h = ember.randn(4, 2, 3), ember.zeros(1, 2, 5)
+    w = [ember.randn(20, 3), ember.randn(20, 5)]
+    with pytest.raises(ArgumentError, match="params must be a list of 2 tensors"):
+        ember.lstm(x, (h, h), w[:1], False, 1, 0.0, False, False, False)
+    with pytest.raises(ArgumentError, match="params must be a list of 4 tensors"):
+        ember.lstm(x, (ember.zeros(2, 2, 5),) * 2, w, False, 2, 0.0, False, False, False)
+    with pytest.raises(ShapeError, match=r"params\[0\] of shape \(20, 4\): expected \(20, 3\)"):
+        ember.lstm(x, (h, h), [ember.randn(20, 4), w[1]], False, 1, 0.0, False, False, False)
+    with pytest.raises(ShapeError, match="seq_len > 0"):
+        ember.lstm(ember.randn(0, 2, 3), (h, h), w, False, 1, 0.0, False, False, False)
+    with pytest.raises(ShapeError, match="h_0 of shape"):
+        ember.lstm(x, (ember.zeros(1, 3, 5), h), w, False, 1, 0.0, False, False, False)
+    with pytest.raises(ArgumentError, match="hx must be a pair"):
+        ember.lstm(x, h, w, False, 1, 0.0, False, False, False)
+    with pytest.raises(ArgumentError, match="batch_first must be a bool"):
+        ember.lstm(x, (h, h), w, False, 1, 0.0, False, False, "yes")
+    with pytest.raises(DTypeError, match="dtype"):
+        ember.lstm(x, (h.double(), h), w, False, 1, 0.0, False, False, False)
+    with pytest.raises(ShapeError, match=r"w_hh of shape \(20, 4\)"):
+        ember.lstm_cell(ember.randn(2, 3), (ember.zeros(2, 5), ember.zeros(2, 5)), w[0], ember.randn(20, 4))
