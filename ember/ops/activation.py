@@ -1,35 +1,31 @@
-"""Activation functions with PyTorch's names and arguments: softmax and log_softmax, GELU,
-SiLU, Mish, Softplus, the ELU family, the hard and shrinking functions, GLU and PReLU.
+"""Activation functions with PyTorch's names and arguments: GELU, SiLU, Mish, Softplus, the
+ELU family, the hard and shrinking functions, GLU and PReLU (softmax is in ember.ops.softmax).
 
 Each exp-based function is computed stably (exponentials of non-positive numbers
 only), so float32 inputs up to 1e4 in magnitude give finite values and gradients.
 `inplace=True` overwrites the input, as in PyTorch.
 
     >>> import ember
-    >>> x = ember.tensor([[1.0, 2.0, 3.0]])
-    >>> ember.softmax(x, dim=1)
-    tensor([[0.09  , 0.2447, 0.6652]])
     >>> ember.nn.functional.gelu(ember.tensor([-1.0, 0.0, 1.0]))
     tensor([-0.1587,  0.    ,  0.8413])
 """
 import math
-import warnings
 
 import numpy as np
 
 from ember.autograd.checks import normalize_dim
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
-from ember.backend import dtypes, special
+from ember.backend import special
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary
 from ember.ops._util import const
 from ember.ops.registry import Sample, register, unary_samples
 
-__all__ = ["softmax", "log_softmax", "selu", "celu", "prelu"]
-METHODS = "softmax log_softmax prelu"
+__all__ = ["selu", "celu", "prelu"]
+METHODS = "prelu"
 INPLACE = ""
-FUNCTIONAL = ("softmax log_softmax softmin gelu silu mish softplus leaky_relu leaky_relu_ elu elu_ selu selu_ "
+FUNCTIONAL = ("gelu silu mish softplus leaky_relu leaky_relu_ elu elu_ selu selu_ "
               "celu celu_ hardtanh hardtanh_ relu6 hardsigmoid hardswish logsigmoid softsign tanhshrink glu prelu")
 
 SQRT_2_PI = math.sqrt(2.0 / math.pi)
@@ -53,103 +49,6 @@ def _stable_softplus(xp, z):
     """log(1 + exp(z)) without overflow: max(z, 0) + log1p(exp(-|z|))."""
     return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
 
-
-# --- softmax and log_softmax -----------------------------------------------------
-
-class Softmax(Function):
-    save_inputs = False
-
-    def forward(self, x, dim):
-        self.dim = dim
-        axis = dim if x.ndim else None
-        if x.size == 0:
-            self.y = x.copy()
-            return self.y
-        e = self.xp.exp(x - x.max(axis=axis, keepdims=True))
-        e /= e.sum(axis=axis, keepdims=True)
-        self.y = e
-        return e
-
-    def backward(self, g):
-        y = self.output(self.y)
-        return y * (g - (g * y).sum(self.dim, keepdim=True))
-
-
-class LogSoftmax(Function):
-    save_inputs = False
-
-    def forward(self, x, dim):
-        self.dim = dim
-        axis = dim if x.ndim else None
-        if x.size == 0:
-            self.y = x.copy()
-            return self.y
-        s = x - x.max(axis=axis, keepdims=True)
-        s -= self.xp.log(self.xp.exp(s).sum(axis=axis, keepdims=True))
-        self.y = s
-        return s
-
-    def backward(self, g):
-        return g - self.output(self.y).exp() * g.sum(self.dim, keepdim=True)
-
-
-def _softmax_dim(op, input, dim, stacklevel, dtype):
-    """PyTorch's arguments: `dim` (None picks the legacy implicit dim, with a warning), and
-    `dtype` (also accepted in the third position, as `torch.softmax(x, dim, dtype)` passes it)."""
-    if isinstance(stacklevel, dtypes.DType):
-        dtype = stacklevel
-    if not isinstance(input, Tensor):
-        raise DTypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-    if dtype is not None:
-        input = input.to(dtypes.as_dtype(dtype, op))
-    need_float(op, input)
-    if dim is None:
-        dim = 0 if input.ndim in (0, 1, 3) else 1
-        warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call to include dim=X "
-                      f"as an argument.", stacklevel=3)
-    return input, normalize_dim(dim, input.ndim, op)
-
-
-def _softmax_samples(make, sign=1.0):
-    big = sign * np.array([[1e4, -1e4, 0.0, 1e4 - 1.0], [-np.inf, 2.0, -1e4, 3.0], [88.0, -88.0, 1e3, -1e3]],
-                          make.dtype)
-    return [Sample((make(3, 4), 1), name="dim1"), Sample((make(3, 4), 0), name="dim0"),
-            Sample((make(2, 3, 4), -1), name="3d"), Sample((make(4, 3, noncontig=True), 1), name="noncontig"),
-            Sample((make(0, 3), 1), name="empty"), Sample((make(3, 0), 1), name="empty-dim"),
-            Sample((make(), 0), name="0d"), Sample((make(3, 4), 1), {"dtype": dtypes.float64}, "dtype"),
-            Sample((big, 1), name="extreme")]
-
-
-@register("softmax", _softmax_samples, Softmax)
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """`exp(x) / sum(exp(x))` along `dim`, computed with the maximum taken out (stable).
-
-        >>> ember.softmax(ember.tensor([1e4, 1e4]), 0)
-        tensor([0.5, 0.5])
-    """
-    x, dim = _softmax_dim("softmax", input, dim, _stacklevel, dtype)
-    return Softmax.apply(x, dim=dim)
-
-
-@register("log_softmax", _softmax_samples, LogSoftmax)
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """`log(softmax(x))` along `dim`, computed directly (finite for inputs up to 1e4 and beyond).
-
-        >>> ember.log_softmax(ember.tensor([0.0, 1e4]), 0)
-        tensor([-10000.,      0.])
-    """
-    x, dim = _softmax_dim("log_softmax", input, dim, _stacklevel, dtype)
-    return LogSoftmax.apply(x, dim=dim)
-
-
-@register("softmin", lambda make: _softmax_samples(make, -1.0), ref="nn.functional.softmin")
-def softmin(input, dim=None, _stacklevel=3, dtype=None):
-    """`softmax(-input, dim)`."""
-    x, dim = _softmax_dim("softmin", input, dim, _stacklevel, dtype)
-    return Softmax.apply(-x, dim=dim)
-
-
-# --- smooth activations ----------------------------------------------------------
 
 class Gelu(Function):
     def forward(self, x, approximate="none"):

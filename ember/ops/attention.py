@@ -19,7 +19,7 @@ from ember.autograd.checks import broadcast_shapes
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.backend import dtypes
-from ember.ops import activation, binary, creation, dropout, linalg
+from ember.ops import binary, creation, dropout, linalg, softmax
 from ember.ops.registry import Sample, register
 
 __all__ = []
@@ -132,6 +132,6 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 def _softmax_rows(scores, masked):
     """softmax over the last dim; with a mask, a row with every score -inf gives zeros instead of NaN."""
     if not masked or scores.numel() == 0:
-        return activation.softmax(scores, -1)
+        return softmax.softmax(scores, -1)
     dead = (scores == -math.inf).all(-1, keepdim=True)
-    return binary.where(dead, 0.0, activation.softmax(binary.where(dead, 0.0, scores), -1))
+    return binary.where(dead, 0.0, softmax.softmax(binary.where(dead, 0.0, scores), -1))

@@ -20,7 +20,7 @@ from ember.autograd import grad_mode
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError
-from ember.ops import activation
+from ember.ops import softmax
 from ember.ops._util import const
 from ember.ops.registry import Sample, register
 
@@ -161,7 +161,7 @@ class CrossEntropy(Function):
             xp.put_along_axis(q, idx, picked, axis=1)
             if eps:
                 q += eps / c * self.wc * self.keep[:, None]
-            p = activation.softmax(self.inputs[0], 1)
+            p = softmax.softmax(self.inputs[0], 1)
             return (p * const(total[:, None], g) - const(q, g)) * _scale(g, self.denom, self.reduction), None, None
         grad = xp.exp(self.logp)  # softmax, from the forward
         grad *= total[:, None]
@@ -244,7 +244,7 @@ def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothi
     c = input.shape[dim]
     if label_smoothing:
         target = target * (1 - label_smoothing) + label_smoothing / c
-    terms = activation.log_softmax(input, dim) * target
+    terms = softmax.log_softmax(input, dim) * target
     if weight is not None:
         _floating("cross_entropy", "weight", weight)
         if tuple(weight.shape) != (c,):
