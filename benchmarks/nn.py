@@ -166,6 +166,32 @@ def worker(lib_name, workload, steps, threads):
     print(json.dumps(result))
 
 
+def train_flops(workload):
+    """Multiply-add FLOPs of one training step (forward GEMM/conv work times 3: forward, input
+    gradient, weight gradient); elementwise work is left out, so the floor is a lower bound."""
+    if workload == "mlp":
+        fwd = 2 * 128 * (784 * 512 + 512 * 512 + 512 * 10)
+    elif workload == "cnn":
+        fwd = 2 * 64 * (28 * 28 * 32 * 9 + 14 * 14 * 64 * 9 * 32 + 3136 * 128 + 128 * 10)
+    elif workload == "lstm":
+        fwd = 2 * 32 * SEQ * (4 * 256 * (64 + 256) + 256 * VOCAB)
+    else:
+        d, ff, t = 128, 512, SEQ
+        per_layer = 4 * d * d + 2 * d * ff + 2 * t * d  # projections, FFN, scores and weighted sum
+        fwd = 2 * 32 * t * (2 * per_layer + d * VOCAB)
+    return 3 * fwd
+
+
+def gemm_rate(threads):
+    """NumPy's measured float32 GEMM rate (FLOP/s) on 512x512 matrices."""
+    a = np.random.default_rng(0).standard_normal((512, 512)).astype(np.float32)
+    a @ a
+    t0 = time.perf_counter()
+    for _ in range(20):
+        a @ a
+    return 20 * 2 * 512 ** 3 / (time.perf_counter() - t0)
+
+
 def run_child(lib_name, workload, steps, threads):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
@@ -194,7 +220,10 @@ def main():
           f"(below 1: faster than PyTorch eager)")
     modes = ["ember", "ember-compiled", "torch", "torch-compiled"] if args.torch_compile else \
         ["ember", "ember-compiled", "torch"]
-    print(f"{'workload':12s} " + " ".join(f"{m:>15s}" for m in modes) + "   first call (s)  peak MB  losses")
+    rate = gemm_rate(args.threads)
+    print(f"NumPy float32 GEMM: {rate / 1e9:.1f} GFLOP/s; floor = a step's GEMM FLOPs at that rate")
+    print(f"{'workload':12s} " + " ".join(f"{m:>15s}" for m in modes) +
+          f" {'floor':>15s}   first call (s)  peak MB  losses")
     for w in args.workloads:
         res = {m: run_child(m, w, args.steps, args.threads) for m in modes}
         bad = [f"{m}: {r['error']}" for m, r in res.items() if "error" in r]
@@ -206,6 +235,8 @@ def main():
         first = "/".join(f"{r['compile']:.1f}" for r in res.values())
         peak = "/".join(f"{r['peak_kb'] / 1024:.0f}" for r in res.values())
         losses = "/".join(f"{r['loss']:.4f}" for r in res.values())
+        floor = train_flops(w) / rate
+        cells.append(f"{floor * 1e3:7.1f}ms {floor / base['step']:5.2f}")
         print(f"{w:12s} " + " ".join(f"{c:>15s}" for c in cells) + f"   {first}  {peak}  {losses}")
         if "latency" in base:
             lat = [f"{r['latency'] * 1e6:7.0f}us {r['latency'] / base['latency']:5.2f}" for r in res.values()]

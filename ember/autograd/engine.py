@@ -142,7 +142,7 @@ def _capture_keys(capture):
 def _dependencies(start):
     deps = {}
     seen = set()
-    stack = list(start)
+    stack = list({id(n): n for n in start}.values())  # two roots may share a node: walk it once
     for n in start:
         seen.add(n)
     while stack:

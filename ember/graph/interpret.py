@@ -15,7 +15,8 @@ def resolve(arg, env):
     if isinstance(arg, Ref):
         return env[arg.id]
     if isinstance(arg, tuple):
-        return tuple(resolve(a, env) for a in arg)
+        items = [resolve(a, env) for a in arg]
+        return type(arg)(*items) if hasattr(arg, "_fields") else tuple(items)
     if isinstance(arg, list):
         return [resolve(a, env) for a in arg]
     if isinstance(arg, dict):

@@ -64,13 +64,13 @@ def encode(obj, arrays, where="obj"):
     """`obj` as JSON-able data; its tensors and arrays are added to `arrays` (name -> ndarray)."""
     if isinstance(obj, Tensor):
         name = f"t{len(arrays)}"
-        arrays[name] = np.ascontiguousarray(np.asarray(obj))
+        arrays[name] = _contiguous(np.asarray(obj))
         return {"$tensor": name, "requires_grad": True} if obj.requires_grad else {"$tensor": name}
     if isinstance(obj, np.ndarray):
         if obj.dtype == object or obj.dtype.kind in "cUSVOMm":
             raise FileError(f"save: {where} is a NumPy array of dtype {obj.dtype}, which files cannot hold")
         name = f"t{len(arrays)}"
-        arrays[name] = np.ascontiguousarray(obj)
+        arrays[name] = _contiguous(obj)
         return {"$array": name}
     if isinstance(obj, np.generic):
         return encode(obj.item(), arrays, where)
@@ -91,6 +91,10 @@ def encode(obj, arrays, where="obj"):
                           for k, v in obj.items()]}
     raise FileError(f"save: {where} is a {type(obj).__name__}; files hold tensors, NumPy arrays, "
                     f"dicts, lists, tuples, ints, floats, strings, bools and None (no code, no pickle)")
+
+
+def _contiguous(a):
+    return a if a.flags.c_contiguous else a.copy(order="C")  # keeps 0-d arrays 0-d
 
 
 def decode(doc, arrays):
@@ -185,7 +189,7 @@ def read_raw(path, what="load"):
     try:
         head = json.loads(data[8:8 + n])
         flat = safetensors.deserialize(data)
-    except (ValueError, UnicodeDecodeError, safetensors.SafetensorError, OverflowError) as e:
+    except (ValueError, UnicodeDecodeError, safetensors.SafetensorError, OverflowError, RecursionError) as e:
         raise FileError(f"{what}: {os.fspath(path)!r} is corrupt or not a safetensors file: {e}") from None
     if not isinstance(head, dict):
         raise FileError(f"{what}: {os.fspath(path)!r}: the header is not a JSON object")
@@ -213,10 +217,13 @@ def read(path, what="load"):
                         f"metadata); read weights written elsewhere with ember.io.load_torch_safetensors")
     try:
         header = json.loads(meta["ember"])
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, RecursionError) as e:
         raise FileError(f"{what}: {os.fspath(path)!r}: the ember metadata is not valid JSON: {e}") from None
     header = migrate(header, path, what)
-    return header, decode(header.get("structure"), arrays)
+    try:
+        return header, decode(header.get("structure"), arrays)
+    except RecursionError:
+        raise FileError(f"{what}: {os.fspath(path)!r}: the structure is nested too deeply") from None
 
 
 def migrate(header, path, what):
