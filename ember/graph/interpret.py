@@ -100,3 +100,32 @@ def _xp(env):
         if hasattr(a, "shape") and hasattr(a, "dtype"):
             return array_device(a).xp
     return CPU.xp
+
+
+def run_eager(graph, inputs, parameters):
+    """Evaluate `graph` on tensors through each primitive's `apply`, so autograd records it: a graph
+    read from a file can be trained on. `inputs` are tensors in input-node order, `parameters` map
+    names to tensors. Returns (outputs, updates) as tensors. Graphs with backward nodes (traced
+    training steps) are run with `interpret` instead."""
+    env = {}
+    it = iter(inputs)
+    for node in graph.nodes:
+        if node.op == "input":
+            env[node.outputs[0].id] = next(it)
+        elif node.op == "parameter":
+            if node.name not in parameters:
+                raise GraphError(f"graph parameter {node.name!r}: no value given")
+            env[node.outputs[0].id] = parameters[node.name]
+        elif node.op == "constant":
+            env[node.outputs[0].id] = _wrap(graph.constants[node.name], array_device(graph.constants[node.name]))
+        elif node.op == "call":
+            if node.name == BACKWARD:
+                raise GraphError("run_eager: the graph has backward nodes (a traced training step); "
+                                 "use interpret, or trace the forward pass only")
+            out = PRIMITIVES[node.name].apply(*resolve(node.args, env), **resolve(node.attrs, env))
+            for v, o in zip(node.outputs, out if node.tuple_out else (out,)):
+                env[v.id] = o
+    out = graph.output
+    n = out.attrs.get("n_outputs", len(out.args))
+    values = resolve(out.args, env)
+    return values[:n], dict(zip(out.attrs.get("updates", []), values[n:]))

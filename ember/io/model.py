@@ -15,10 +15,10 @@ Two kinds of architecture:
 from collections import OrderedDict
 
 from ember.autograd.grad_mode import no_grad
-from ember.autograd.tensor import Tensor, _wrap
-from ember.backend.device import array_device
+from ember.autograd.tensor import Tensor
 from ember.backend.random import get_rng_state, set_rng_state
-from ember.graph import Graph, interpret, trace
+from ember.graph import Graph, trace
+from ember.graph.interpret import run_eager
 from ember.graph.trace import unflatten
 from ember import nn
 from ember.io import registry
@@ -33,8 +33,8 @@ class GraphModule(nn.Module):
 
     The graph was traced in one mode (train or eval) and keeps that behaviour; state the graph
     updates (e.g. BatchNorm running statistics traced in train mode) is written back. It runs on
-    arrays (`ember.graph.interpret`): outputs carry no autograd history, so it is for prediction;
-    to train on, save a registered module class instead.
+    tensors through each primitive (`ember.graph.interpret.run_eager`), so autograd records it and
+    the loaded model can be trained on without its Python class.
     """
 
     def __init__(self, graph, weights, trainable=()):
@@ -63,14 +63,12 @@ class GraphModule(nn.Module):
             if not isinstance(x, Tensor):
                 raise FileError(f"GraphModule: input {i} is a {type(x).__name__}; pass tensors")
         state = self.state_dict(keep_vars=True)
-        params = {n: state[n]._data for n in self._names}
-        outputs, updates = interpret(self.graph, [x._data for x in inputs], params)
+        outputs, updates = run_eager(self.graph, list(inputs), {n: state[n] for n in self._names})
         with no_grad():
-            for name, array in updates.items():
+            for name, value in updates.items():
                 if name in state:
-                    state[name].copy_(_wrap(array, array_device(array)))
-        tensors = [_wrap(a, array_device(a)) for a in outputs]
-        return unflatten(tensors, self.graph.output.attrs.get("structure", "tensor"))
+                    state[name].copy_(value)
+        return unflatten(list(outputs), self.graph.output.attrs.get("structure", "tensor"))
 
     def extra_repr(self):
         return f"{sum(n.op == 'call' for n in self.graph.nodes)} calls, {len(self._names)} tensors"

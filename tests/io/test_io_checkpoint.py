@@ -100,7 +100,7 @@ def _newest_step(ckpt_dir):
 
 @pytest.mark.slow
 def test_crash_test_sigkill_at_random_moments(tmp_path):
-    steps, kills = 100, 15
+    steps, kills = 100, 20
     ref = _run(tmp_path / "ref", steps, tmp_path / "ref.ember", slow_disk=False)
     out, err = ref.communicate(timeout=120)
     assert ref.returncode == 0, err

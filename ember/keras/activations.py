@@ -1,0 +1,99 @@
+"""Keras's activations by name: `Dense(10, activation="softmax")`.
+
+    >>> from ember import keras
+    >>> keras.activations.get("relu")(ember.tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+"""
+from ember.errors import ArgumentError
+from ember.nn import functional as F
+
+__all__ = ["get", "serialize", "relu", "softmax", "sigmoid", "tanh", "gelu", "linear", "elu", "selu",
+           "softplus", "swish", "silu", "leaky_relu", "log_softmax"]
+
+
+def relu(x):
+    """max(x, 0)."""
+    return F.relu(x)
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along `axis` (the last one by default, as in Keras)."""
+    return F.softmax(x, dim=axis)
+
+
+def log_softmax(x, axis=-1):
+    """log(softmax(x)) along `axis`."""
+    return F.log_softmax(x, dim=axis)
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x))."""
+    return F.sigmoid(x)
+
+
+def tanh(x):
+    """Hyperbolic tangent."""
+    return F.tanh(x)
+
+
+def gelu(x, approximate=False):
+    """Gaussian error linear unit (exact erf form unless `approximate`)."""
+    return F.gelu(x, approximate="tanh" if approximate else "none")
+
+
+def linear(x):
+    """The identity: what `activation=None` means."""
+    return x
+
+
+def elu(x, alpha=1.0):
+    """Exponential linear unit."""
+    return F.elu(x, alpha)
+
+
+def selu(x):
+    """Scaled exponential linear unit."""
+    return F.selu(x)
+
+
+def softplus(x):
+    """log(1 + exp(x))."""
+    return F.softplus(x)
+
+
+def silu(x):
+    """x * sigmoid(x) (Keras's `swish`)."""
+    return F.silu(x)
+
+
+swish = silu
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """Leaky ReLU with Keras's default slope 0.2."""
+    return F.leaky_relu(x, negative_slope)
+
+
+ACTIVATIONS = {"relu": relu, "softmax": softmax, "log_softmax": log_softmax, "sigmoid": sigmoid, "tanh": tanh,
+               "gelu": gelu, "linear": linear, "elu": elu, "selu": selu, "softplus": softplus, "swish": swish,
+               "silu": silu, "leaky_relu": leaky_relu}
+
+
+def get(identifier):
+    """The activation function for a name, a callable (returned as is) or None (`linear`)."""
+    if identifier is None:
+        return linear
+    if callable(identifier):
+        return identifier
+    if isinstance(identifier, str) and identifier in ACTIVATIONS:
+        return ACTIVATIONS[identifier]
+    raise ArgumentError(f"keras.activations.get: unknown activation {identifier!r}; "
+                        f"known names: {', '.join(sorted(ACTIVATIONS))} (or pass a callable)")
+
+
+def serialize(fn):
+    """The registered name of an activation function, else its `__name__`."""
+    for name, f in ACTIVATIONS.items():
+        if f is fn:
+            return name
+    return getattr(fn, "__name__", repr(fn))
