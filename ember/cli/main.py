@@ -1,20 +1,35 @@
-"""`ember`: the command line. `ember train` lands with the training issue (ember.keras)."""
+"""`ember`: the command line.
+
+    ember train                       # a small CNN on the digits dataset, weights to ember-digits.ember
+    ember train --model mlp --epochs 10 --output mlp.ember
+"""
 import argparse
 import sys
 
 import ember
+from ember.cli import train
+
+DESCRIPTION = "ember: eager tensors with autograd, Keras-style models and compiled graphs."
+EPILOG = "Run `ember <command> --help` for a command's options."
+
+
+def make_parser():
+    parser = argparse.ArgumentParser(prog="ember", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"ember {ember.__version__}")
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="<command>")
+    train_parser = sub.add_parser(
+        "train", help="train a small model on the digits dataset and save its weights",
+        description="Train a Keras-style model on scikit-learn's 8x8 digits (needs the `datasets` extra: "
+                    "pip install 'ember[datasets]'), print its test accuracy and write its weights.")
+    train.add_arguments(train_parser)
+    return parser
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="ember", description="ember deep learning framework")
-    parser.add_argument("--version", action="version", version=f"ember {ember.__version__}")
-    sub = parser.add_subparsers(dest="command")
-    sub.add_parser("train", help="train the default model on the embedded default dataset")
+    parser = make_parser()
     args = parser.parse_args(argv)
     if args.command == "train":
-        print("ember train: not yet available - the training loop (ember.keras, fit) is not built yet; "
-              "the core (tensors, autograd, ops) is.", file=sys.stderr)
-        return 2
+        return train.run(args)
     parser.print_help()
     return 0
 

@@ -32,7 +32,9 @@ def unique_name(prefix):
 
 
 def snake_case(name):
-    return re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z][a-z])", r"_\1\2", name).lower()
+    """Keras's names: `Dense` -> `dense`, `MaxPooling2D` -> `max_pooling2d`."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def shape_tuple(shape, where):

@@ -76,7 +76,6 @@ class Conv2D(Layer):
         self.padding = check_padding(padding, "Conv2D")
         self.activation = activations.get(activation)
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
-        self.bias = None
 
     def build(self, input_shape):
         if len(input_shape) != 4 or input_shape[-1] is None:
@@ -97,7 +96,7 @@ class Conv2D(Layer):
         if self.padding == "same":
             x = pad_same(x, self.kernel_size, self.strides, self.dilation_rate)
         weight = self.kernel.permute(3, 2, 0, 1)  # (kh, kw, in, out) -> (out, in, kh, kw)
-        out = F.conv2d(x, weight, self.bias, self.strides, 0, self.dilation_rate, self.groups)
+        out = F.conv2d(x, weight, self.bias if self.use_bias else None, self.strides, 0, self.dilation_rate, self.groups)
         return self.activation(out.permute(0, 2, 3, 1))
 
     def get_config(self):

@@ -27,7 +27,6 @@ class Dense(Layer):
         self.units, self.use_bias = units, bool(use_bias)
         self.activation = activations.get(activation)
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
-        self.bias = None
 
     def build(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
@@ -43,7 +42,7 @@ class Dense(Layer):
             raise ShapeError(f"Dense {self.name!r} (units={self.units}) was built for inputs with last "
                              f"dimension {self.input_dim}, got input of shape {tuple(inputs.shape)}")
         out = matmul(inputs, self.kernel)
-        if self.bias is not None:
+        if self.use_bias:
             out = out + self.bias
         return self.activation(out)
 

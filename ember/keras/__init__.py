@@ -1,0 +1,18 @@
+"""Level 5: `ember.keras`, Keras's API on ember: lazy layers, `Sequential`, `compile`/`fit`,
+callbacks, and losses, metrics and optimizers by Keras name. Keras code ports by changing
+`from tensorflow import keras` to `from ember import keras`.
+
+    >>> from ember import keras
+    >>> model = keras.Sequential([keras.Input(shape=(8, 8, 1)),
+    ...                           keras.layers.Conv2D(8, 3, activation="relu"),
+    ...                           keras.layers.Flatten(),
+    ...                           keras.layers.Dense(10, activation="softmax")])
+    >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+"""
+from ember.keras import activations, callbacks, initializers, layers, losses, metrics, optimizers, utils
+from ember.keras.layers import Input, InputLayer, Layer
+from ember.keras.models import Model, Sequential
+from ember.keras import models
+
+__all__ = ["activations", "callbacks", "initializers", "layers", "losses", "metrics", "models", "optimizers",
+           "utils", "Input", "InputLayer", "Layer", "Model", "Sequential"]
