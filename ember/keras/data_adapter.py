@@ -1,4 +1,17 @@
-"""Turning what `fit`/`evaluate`/`predict` receive into NumPy arrays and batches of tensors."""
+"""What `fit`, `evaluate` and `predict` accept, turned into batches for the one loop.
+
+Three sources, one interface (`steps`, `batches()`, `first_x()`):
+- arrays: NumPy arrays, ember tensors or nested lists, and lists/tuples/dicts of them for models
+  with several inputs or outputs; batched here, shuffled with ember's default generator;
+- re-iterable loaders: an `ember.data.DataLoader` or any iterable of batches, walked once per epoch;
+- Python generators (and other iterators): drawn from across epochs; `steps_per_epoch` says how
+  many batches make an epoch.
+A batch from a loader or generator is `x`, `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
+
+    >>> adapter = make(np.zeros((10, 3)), np.zeros(10), batch_size=4, op="fit")
+    >>> adapter.steps
+    3
+"""
 import math
 
 import numpy as np
@@ -6,6 +19,7 @@ import numpy as np
 from ember.autograd import Tensor
 from ember.errors import ArgumentError, ShapeError
 from ember.ops.creation import from_numpy, randperm
+from ember.keras.layers.base import flatten, map_structure
 
 
 def to_array(data, what, op):
@@ -14,10 +28,10 @@ def to_array(data, what, op):
         raise ArgumentError(f"{op}: {what} is None; pass a NumPy array or an ember tensor")
     if isinstance(data, Tensor):
         data = data.detach().numpy()
-    elif isinstance(data, (dict, tuple)) or callable(getattr(data, "__next__", None)):
-        raise ArgumentError(f"{op}: {what} of type {type(data).__name__} is not supported yet; pass a NumPy "
-                            "array or an ember tensor")
     array = np.asarray(data)
+    if array.dtype == object:
+        raise ArgumentError(f"{op}: {what} is not a rectangular array of numbers (got an object array of "
+                            f"shape {array.shape}); pad sequences to one length, e.g. keras.utils.pad_sequences")
     if array.dtype.kind == "f" and array.dtype != np.float32:
         array = array.astype(np.float32)
     if array.ndim == 0:
@@ -25,10 +39,15 @@ def to_array(data, what, op):
     return array
 
 
-def check_lengths(x, y, op):
-    if y is not None and x.shape[0] != y.shape[0]:
-        raise ShapeError(f"{op}: x and y have different lengths: x has {x.shape[0]} samples (shape {x.shape}), "
-                         f"y has {y.shape[0]} (shape {y.shape}); give one target per input sample")
+def to_arrays(data, what, op):
+    """`to_array` on every leaf of a list/tuple/dict structure (None stays None)."""
+    if data is None:
+        return None
+    if isinstance(data, (list, tuple)) and data and all(isinstance(d, (np.ndarray, Tensor)) for d in data):
+        return [to_array(d, f"{what}[{i}]", op) for i, d in enumerate(data)]
+    if isinstance(data, dict):
+        return {k: to_array(v, f"{what}[{k!r}]", op) for k, v in data.items()}
+    return to_array(data, what, op)
 
 
 def check_batch_size(batch_size, op):
@@ -36,22 +55,137 @@ def check_batch_size(batch_size, op):
         raise ArgumentError(f"{op}: batch_size must be a positive int, got {batch_size!r}")
 
 
-def split_validation(x, y, fraction):
-    """Keras's `validation_split`: the last `fraction` of the samples, taken before shuffling."""
-    if not 0 <= fraction < 1:
-        raise ArgumentError(f"fit: validation_split must be in [0, 1), got {fraction!r}")
-    cut = int(math.floor(x.shape[0] * (1 - fraction)))
-    if cut == 0 or cut == x.shape[0]:
-        raise ArgumentError(f"fit: validation_split={fraction} of {x.shape[0]} samples leaves an empty "
-                            "training or validation set")
-    return (x[:cut], y[:cut]), (x[cut:], y[cut:])
-
-
-def batch_indices(n, batch_size, shuffle):
-    """Index arrays of each batch; shuffled with ember's default generator (seeded by `ember.manual_seed`)."""
-    order = randperm(n).numpy() if shuffle else np.arange(n)
-    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
-
-
 def as_tensor(array):
+    if isinstance(array, Tensor):
+        return array
     return from_numpy(np.ascontiguousarray(array))
+
+
+def as_tensors(structure):
+    return map_structure(lambda a: None if a is None else as_tensor(a), structure)
+
+
+def is_iterator(data):
+    return callable(getattr(data, "__next__", None))
+
+
+def is_loader(data):
+    """A re-iterable source of batches (an ember DataLoader or any iterable that is not array-like)."""
+    return (hasattr(data, "__iter__") and not isinstance(data, (np.ndarray, Tensor, list, tuple, dict, str))
+            and not is_iterator(data))
+
+
+def unpack(batch):
+    """(x, y, sample_weight) from what a loader or generator yields."""
+    if isinstance(batch, tuple) and 1 <= len(batch) <= 3:
+        return tuple(batch) + (None,) * (3 - len(batch))
+    if isinstance(batch, list) and len(batch) in (2, 3) and not isinstance(batch[0], (int, float)):
+        return tuple(batch) + (None,) * (3 - len(batch))
+    return batch, None, None
+
+
+class ArrayAdapter:
+    """Batches of in-memory arrays, shuffled per epoch (`shuffle=True`) with ember's default generator."""
+
+    def __init__(self, x, y, sample_weight, batch_size, steps, shuffle, op):
+        self.x, self.y, self.sample_weight, self.op = x, y, sample_weight, op
+        lengths = {(what, a.shape[0]) for what, s in (("x", x), ("y", y), ("sample_weight", sample_weight))
+                   for a in flatten(s) if a is not None}
+        sizes = {n for _, n in lengths}
+        if len(sizes) > 1:
+            detail = ", ".join(f"{what} has {n}" for what, n in sorted(lengths))
+            raise ShapeError(f"{op}: x and y have different lengths ({detail} samples); give one target (and "
+                             f"weight) per input sample")
+        self.n = sizes.pop() if sizes else 0
+        self.batch_size, self.shuffle = batch_size, shuffle
+        full = -(-self.n // batch_size)
+        self.steps = full if steps is None else min(steps, full)
+
+    def take(self, index):
+        pick = lambda a: None if a is None else a[index]  # noqa: E731
+        return map_structure(pick, self.x), map_structure(pick, self.y), map_structure(pick, self.sample_weight)
+
+    def split(self, fraction):
+        """Keras's `validation_split`: (train, validation) adapters, the validation the last `fraction`
+        of the samples, taken before any shuffling."""
+        if not 0 < fraction < 1:
+            raise ArgumentError(f"{self.op}: validation_split must be in [0, 1), got {fraction!r}")
+        cut = int(math.floor(self.n * (1 - fraction)))
+        if cut == 0 or cut == self.n:
+            raise ArgumentError(f"{self.op}: validation_split={fraction} of {self.n} samples leaves an empty "
+                                "training or validation set")
+        head, tail = self.take(slice(0, cut)), self.take(slice(cut, None))
+        return (ArrayAdapter(*head, self.batch_size, None, self.shuffle, self.op),
+                ArrayAdapter(*tail, self.batch_size, None, False, self.op))
+
+    def first_x(self):
+        return self.take(slice(0, 1))[0]
+
+    def batches(self):
+        order = randperm(self.n).numpy() if self.shuffle else None
+        for step in range(self.steps):
+            lo = step * self.batch_size
+            index = slice(lo, lo + self.batch_size) if order is None else order[lo:lo + self.batch_size]
+            yield self.take(index)
+
+
+class LoaderAdapter:
+    """Batches from a re-iterable loader (walked afresh each epoch) or an iterator (drawn across epochs)."""
+
+    def __init__(self, source, steps, op):
+        self.source, self.op, self._first = source, op, None
+        self.iterator = source if is_iterator(source) else None
+        if steps is None and hasattr(source, "__len__"):
+            steps = len(source)
+        self.steps = steps
+        self.exhausted = False
+
+    def _convert(self, batch):
+        x, y, sw = unpack(batch)
+        return to_arrays(x, "x", self.op), to_arrays(y, "y", self.op), to_arrays(sw, "sample_weight", self.op)
+
+    def first_x(self):
+        if self._first is None:
+            it = self.iterator if self.iterator is not None else iter(self.source)
+            try:
+                self._first = self._convert(next(it))
+            except StopIteration:
+                raise ArgumentError(f"{self.op}: the data source yielded no batches") from None
+            if self.iterator is None:
+                self._first = None  # a re-iterable loader starts again each epoch
+                return self._convert(next(iter(self.source)))[0]
+        return self._first[0]
+
+    def batches(self):
+        it = self.iterator if self.iterator is not None else iter(self.source)
+        done = 0
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield first
+            done = 1
+        while self.steps is None or done < self.steps:
+            try:
+                batch = next(it)
+            except StopIteration:
+                self.exhausted = self.iterator is not None
+                return
+            yield self._convert(batch)
+            done += 1
+
+
+def make(x, y=None, sample_weight=None, batch_size=None, steps=None, shuffle=False, op="fit"):
+    """The adapter for what `op` was given."""
+    if x is None:
+        raise ArgumentError(f"{op}: x is None; pass NumPy arrays, ember tensors, a DataLoader or a generator")
+    if is_iterator(x) or is_loader(x):
+        if y is not None:
+            raise ArgumentError(f"{op}: y must be None when x is a {type(x).__name__}; the data source yields "
+                                "(x, y) batches itself")
+        if batch_size is not None and op.startswith("fit"):
+            raise ArgumentError(f"{op}: batch_size must be None when x is a {type(x).__name__}; the data "
+                                "source batches itself")
+        return LoaderAdapter(x, steps, op)
+    batch_size = 32 if batch_size is None else batch_size
+    check_batch_size(batch_size, op)
+    return ArrayAdapter(to_arrays(x, "x", op), to_arrays(y, "y", op), to_arrays(sample_weight, "sample_weight", op),
+                        batch_size, steps, shuffle, op)

@@ -10,16 +10,21 @@
 """
 import inspect
 import itertools
+import json
+import operator
 import re
 
-from ember.autograd import Tensor
+import numpy as np
+
+from ember.autograd import Tensor, no_grad
+from ember.backend import dtypes
 from ember.backend.dtypes import float32
 from ember.errors import ArgumentError
 from ember.nn import Module, Parameter
-from ember.ops.creation import empty, tensor
-from ember.keras import initializers
+from ember.ops.creation import empty, tensor, zeros
+from ember.keras import initializers, regularizers
 
-__all__ = ["Layer", "InputLayer", "Input", "KerasTensor"]
+__all__ = ["Layer", "InputLayer", "Input", "KerasTensor", "OpLayer", "Node"]
 
 _COUNTERS = {}
 
@@ -50,12 +55,61 @@ def shape_tuple(shape, where):
     return shape
 
 
+def spec_of(inputs):
+    """[shape, dtype] of a tensor (or a structure of them), batch None: what rebuilds a loaded layer."""
+    if isinstance(inputs, (list, tuple, dict)) and not (isinstance(inputs, tuple) and
+                                                         all(isinstance(d, (int, type(None))) for d in inputs)):
+        return map_structure(spec_of, inputs) if not isinstance(inputs, tuple) else [spec_of(x) for x in inputs]
+    if isinstance(inputs, (Tensor, KerasTensor)):
+        dtype = inputs.dtype if isinstance(inputs.dtype, str) else inputs.dtype.name
+        return [[None] + list(inputs.shape[1:]), dtype]
+    return [[None] + list(inputs)[1:], "float32"]
+
+
+def is_spec(spec):
+    return isinstance(spec, list) and len(spec) == 2 and isinstance(spec[1], str)
+
+
+def spec_inputs(spec, which=0):
+    """Example inputs (batch 2) with the structure of a build spec from `spec_of`."""
+    if is_spec(spec):
+        return example_value(tuple(spec[0]), spec[1], which)
+    if isinstance(spec, dict):
+        return {k: spec_inputs(v, which) for k, v in spec.items()}
+    return [spec_inputs(s, which) for s in spec]
+
+
+def batch_shape(inputs):
+    """The shape(s) `build` receives: batch dimension None, for a tensor, a shape or a list of them."""
+    if isinstance(inputs, (list, tuple)) and inputs and not isinstance(inputs[0], (int, type(None))):
+        return [batch_shape(x) for x in inputs]
+    if isinstance(inputs, dict):
+        return {k: batch_shape(v) for k, v in inputs.items()}
+    shape = tuple(inputs.shape) if hasattr(inputs, "shape") else tuple(inputs)
+    return (None,) + shape[1:]
+
+
 class Layer(Module):
     """Base class of Keras layers: override `build(input_shape)` (create weights with `add_weight`)
     and `call(inputs[, training])`. The first call builds the layer from its input's shape.
 
     `input_shape=` (Keras 2 style, shape without the batch) lets a `Sequential` build up front.
     """
+
+    def __new__(cls, *args, **kwargs):
+        layer = super().__new__(cls)
+        # Keras 3's automatic config: the constructor's arguments, when they are plain JSON values.
+        try:
+            bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+            arguments = dict(list(bound.arguments.items())[1:])
+            for name, param in inspect.signature(cls.__init__).parameters.items():
+                if param.kind is inspect.Parameter.VAR_KEYWORD and name in arguments:
+                    arguments.update(arguments.pop(name))
+            json.dumps(arguments, allow_nan=False)
+            object.__setattr__(layer, "_auto_config", arguments)
+        except (TypeError, ValueError):
+            object.__setattr__(layer, "_auto_config", None)
+        return layer
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, **kwargs):
         super().__init__()
@@ -68,37 +122,65 @@ class Layer(Module):
         self.batch_input_shape = None if input_shape is None else (None,) + shape_tuple(input_shape, self.name)
         self.output_shape_ = None
         self._call_takes_training = "training" in inspect.signature(self.call).parameters
+        self._regularizers, self._added_losses = [], []
+        self._inbound_nodes = []
+        self._build_spec = None
 
     # -- building -----------------------------------------------------------------------------
     def build(self, input_shape):
         """Create the weights for inputs of `input_shape` (with the batch dimension). Default: none."""
 
-    def add_weight(self, shape=None, initializer="glorot_uniform", trainable=True, name=None, dtype=None):
-        """A new `Parameter` of `shape`, filled by `initializer`, registered under `name`."""
+    def add_weight(self, shape=None, initializer="glorot_uniform", trainable=True, name=None, dtype=None,
+                   regularizer=None):
+        """A new `Parameter` of `shape`, filled by `initializer`, registered under `name`;
+        `regularizer` (a name or object) adds its penalty of the weight to `losses`."""
         shape = shape_tuple(() if shape is None else shape, f"{self.name}.add_weight")
         weight = Parameter(empty(*shape, dtype=float32), requires_grad=trainable and self._trainable)
         initializers.get(initializer)(weight)
         if name is None:
             name = f"weight_{len(self._parameters)}"
         self.register_parameter(name, weight)
+        regularizer = regularizers.get(regularizer)
+        if regularizer is not None:
+            self._regularizers.append((name, regularizer))
         return weight
+
+    def add_loss(self, loss):
+        """Add a scalar tensor to the loss `fit` minimizes (cleared at each call of the layer)."""
+        self._added_losses.append(loss)
+
+    @property
+    def losses(self):
+        """The penalties of this layer and the layers inside it: weight regularizers and `add_loss` terms."""
+        out = []
+        for m in self.modules():
+            if isinstance(m, Layer):
+                out.extend(reg(getattr(m, name)) for name, reg in m._regularizers)
+                out.extend(m._added_losses)
+        return out
 
     def _maybe_build(self, inputs):
         if not self.built:
-            shape = tuple(inputs.shape) if isinstance(inputs, Tensor) else inputs
-            self.build((None,) + tuple(shape[1:]))
+            self._build_spec = spec_of(inputs)
+            self.build(batch_shape(inputs))
             self.built = True
 
     # -- calling ------------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        if is_symbolic((args, kwargs)):
+            return symbolic_call(self, args, kwargs)
+        return super().__call__(*args, **kwargs)
+
     def call(self, inputs):
         """The computation; the default is the identity."""
         return inputs
 
-    def forward(self, inputs, training=None):
+    def forward(self, inputs, *args, training=None, **kwargs):
+        self._added_losses = []
         self._maybe_build(inputs)
-        if training is None:
-            training = self.training
-        out = self.call(inputs, training=training) if self._call_takes_training else self.call(inputs)
+        if self._call_takes_training:
+            kwargs["training"] = self.training if training is None else training
+        out = self.call(inputs, *args, **kwargs)
         if isinstance(out, Tensor):
             self.output_shape_ = (None,) + tuple(out.shape[1:])
         return out
@@ -147,25 +229,190 @@ class Layer(Module):
         self.load_state_dict({k: tensor(w) for k, w in zip(state, weights)})
 
     def get_config(self):
-        """The arguments that rebuild this layer."""
-        return {"name": self.name, "trainable": self._trainable}
+        """The arguments that rebuild this layer: for a subclass that does not define `get_config`,
+        its constructor's arguments when they are plain JSON values (as Keras 3 does)."""
+        config = {"name": self.name, "trainable": self._trainable}
+        if type(self).get_config is Layer.get_config and self._auto_config:
+            config = {**self._auto_config, **config}
+        return config
 
     @classmethod
     def from_config(cls, config):
-        return cls(**config)
+        """The layer `get_config` describes; `name`/`trainable` are set afterwards if `__init__` does not take them."""
+        config = dict(config)
+        params = inspect.signature(cls.__init__).parameters
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        later = {k: config.pop(k) for k in ("name", "trainable") if k in config and not takes_any and k not in params}
+        layer = cls(**config)
+        if "name" in later:
+            layer.name = later["name"]
+        if "trainable" in later:
+            layer.trainable = later["trainable"]
+        return layer
 
     def extra_repr(self):
         return f"name={self.name!r}"
 
 
 class KerasTensor:
-    """What `keras.Input(shape)` returns: the shape (batch first, as None) and dtype of a model input."""
+    """A symbolic tensor of the functional API: what `keras.Input(shape)` returns and what a layer
+    returns when called on symbolic tensors. It knows its shape (batch first, as None), its dtype
+    and the layer call that made it; it holds no data. Arithmetic and indexing on it add op layers.
+    """
 
-    def __init__(self, shape, dtype="float32", name=None):
-        self.shape, self.dtype, self.name = tuple(shape), dtype, name
+    def __init__(self, shape, dtype="float32", name=None, history=None, examples=None):
+        self.shape, self.dtype, self.name = tuple(shape), str(dtype), name
+        self._history = history      # (layer, node index, output index)
+        self._examples = examples    # two concrete tensors of different batch (and None) sizes
+
+    @property
+    def ndim(self):
+        return len(self.shape)
 
     def __repr__(self):
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __len__(self):
+        raise ArgumentError(f"len() of a symbolic KerasTensor of shape {self.shape} is unknown: its batch "
+                            "dimension is not fixed until the model runs")
+
+    def __bool__(self):
+        raise ArgumentError("a symbolic KerasTensor has no truth value: Python control flow on model inputs "
+                            "needs a subclassed keras.Model with call(), not the functional API")
+
+    def __array__(self, *args, **kwargs):
+        raise ArgumentError(f"a symbolic KerasTensor {self.shape} has no values to turn into an array: it "
+                            "only describes a model input or an intermediate output")
+
+
+def _op(name):
+    def method(self, *args):
+        return OpLayer(name)(self, *args)
+    method.__name__ = f"__{name}__"
+    return method
+
+
+# KerasTensor arithmetic and indexing: each becomes an `OpLayer` call, kept in the model's config.
+OPS = {"add": operator.add, "radd": lambda a, b: b + a, "sub": operator.sub, "rsub": lambda a, b: b - a,
+       "mul": operator.mul, "rmul": lambda a, b: b * a, "truediv": operator.truediv,
+       "rtruediv": lambda a, b: b / a, "matmul": operator.matmul, "rmatmul": lambda a, b: b @ a,
+       "pow": operator.pow, "neg": operator.neg, "abs": operator.abs, "getitem": operator.getitem}
+for _name in OPS:
+    setattr(KerasTensor, f"__{_name}__", _op(_name))
+
+
+def encode_index(index):
+    """A JSON form of an indexing key made of ints, slices, None and Ellipsis."""
+    if isinstance(index, tuple):
+        return {"tuple": [encode_index(i) for i in index]}
+    if isinstance(index, slice):
+        return {"slice": [index.start, index.stop, index.step]}
+    if index is Ellipsis:
+        return {"ellipsis": True}
+    if index is None or (isinstance(index, int) and not isinstance(index, bool)):
+        return index
+    raise ArgumentError(f"indexing a KerasTensor with {index!r}: only ints, slices, None and ... are supported "
+                        "in functional models")
+
+
+def decode_index(doc):
+    if isinstance(doc, dict):
+        if "tuple" in doc:
+            return tuple(decode_index(i) for i in doc["tuple"])
+        if "slice" in doc:
+            return slice(*doc["slice"])
+        return Ellipsis
+    return doc
+
+
+class OpLayer(Layer):
+    """One arithmetic or indexing op on symbolic tensors (`x + y`, `x * 2.0`, `x[:, 0]`)."""
+
+    def __init__(self, op, **kwargs):
+        if op not in OPS:
+            raise ArgumentError(f"OpLayer: unknown op {op!r}; known: {', '.join(sorted(OPS))}")
+        super().__init__(**kwargs)
+        self.op = op
+
+    def call(self, x, *args):
+        if self.op == "getitem":
+            return x[decode_index(args[0]) if isinstance(args[0], dict) else args[0]]
+        return OPS[self.op](x, *args)
+
+    def get_config(self):
+        return {**super().get_config(), "op": self.op}
+
+
+class Node:
+    """One call of a layer on symbolic tensors: the arguments (KerasTensors and constants) and outputs."""
+
+    def __init__(self, layer, args, kwargs, outputs):
+        self.layer, self.args, self.kwargs, self.outputs = layer, args, kwargs, outputs
+
+    def inputs(self):
+        return [t for t in flatten((self.args, self.kwargs)) if isinstance(t, KerasTensor)]
+
+
+def flatten(structure):
+    """The leaves of nested lists, tuples and dicts (dicts in key order)."""
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in flatten(item)]
+    if isinstance(structure, dict):
+        return [leaf for key in structure for leaf in flatten(structure[key])]
+    return [structure]
+
+
+def map_structure(fn, structure):
+    """`structure` with every leaf replaced by `fn(leaf)`."""
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(map_structure(fn, item) for item in structure)
+    if isinstance(structure, dict):
+        return {key: map_structure(fn, value) for key, value in structure.items()}
+    return fn(structure)
+
+
+def is_symbolic(structure):
+    return any(isinstance(leaf, KerasTensor) for leaf in flatten(structure))
+
+
+def example_value(shape, dtype, which):
+    """A concrete stand-in for a symbolic input: batch 2 (or 3), unknown dims 3 (or 4)."""
+    sizes = [which + 2 if i == 0 else (which + 3 if d is None else d) for i, d in enumerate(shape)]
+    if dtype.startswith(("int", "uint", "bool")):
+        return zeros(*sizes, dtype=getattr(dtypes, dtype))
+    rng = np.random.default_rng(which)
+    return tensor(rng.standard_normal(sizes).astype(np.float32)).to(getattr(dtypes, dtype))
+
+
+def symbolic_call(layer, args, kwargs):
+    """Call `layer` on KerasTensors: run it on both stand-ins (building it), record a `Node`, and return
+    KerasTensors with the output shapes (a dim that differs between the two runs is None)."""
+    runs = []
+    was_training = layer.training
+    layer.eval()
+    try:
+        with no_grad():
+            for which in (0, 1):
+                concrete = map_structure(lambda t: t._examples[which] if isinstance(t, KerasTensor) else t,
+                                         (args, kwargs))
+                runs.append(Module.__call__(layer, *concrete[0], **concrete[1]))
+    finally:
+        layer.train(was_training)
+    node_index = len(layer._inbound_nodes)
+    leaves_a, leaves_b = flatten(runs[0]), flatten(runs[1])
+    outputs = []
+    for i, (a, b) in enumerate(zip(leaves_a, leaves_b)):
+        if not isinstance(a, Tensor):
+            raise ArgumentError(f"{layer.name}: called on symbolic inputs, it returned {type(a).__name__}; a "
+                                "layer in a functional model must return tensors")
+        shape = (None,) + tuple(x if x == y else None for x, y in zip(a.shape[1:], b.shape[1:]))
+        outputs.append(KerasTensor(shape, a.dtype.name, f"{layer.name}/{i}", (layer, node_index, i), (a, b)))
+    it = iter(outputs)
+    structured = map_structure(lambda _: next(it), runs[0])
+    layer._inbound_nodes.append(Node(layer, args, kwargs, structured))
+    layer.output_shape_ = structured.shape if isinstance(structured, KerasTensor) else \
+        map_structure(lambda t: t.shape, structured)
+    return structured
 
 
 class InputLayer(Layer):
@@ -176,10 +423,22 @@ class InputLayer(Layer):
         if shape is None:
             raise ArgumentError("InputLayer: give the input's shape without the batch, e.g. shape=(784,)")
         super().__init__(name=name, dtype=dtype, input_shape=shape, **kwargs)
+        dtype = str(dtype or "float32").removeprefix("ember.")
+        if dtype not in {d.name for d in dtypes.ALL}:
+            raise ArgumentError(f"InputLayer {self.name!r}: unknown dtype {dtype!r}")
         self.batch_input_shape = (batch_size,) + self.batch_input_shape[1:]
-        self.output = KerasTensor(self.batch_input_shape, dtype or "float32", self.name)
+        self.input_dtype = dtype
+        examples = tuple(example_value(self.batch_input_shape, dtype, which) for which in (0, 1))
+        self.output = KerasTensor((None,) + self.batch_input_shape[1:], dtype, self.name, (self, 0, 0), examples)
+        self._inbound_nodes.append(Node(self, (), {}, self.output))
+        self.built = True
+
+    def get_config(self):
+        return {"name": self.name, "shape": list(self.batch_input_shape[1:]), "batch_size": self.batch_input_shape[0],
+                "dtype": self.input_dtype}
 
 
 def Input(shape=None, batch_size=None, dtype=None, name=None):
-    """A symbolic model input: `Sequential([keras.Input(shape=(784,)), Dense(10)])`."""
+    """A symbolic model input: `x = keras.Input(shape=(784,))`; call layers on it and give the inputs
+    and outputs to `keras.Model(inputs, outputs)`, or put it first in a `Sequential`."""
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name).output

@@ -1,0 +1,93 @@
+"""Keras's weight regularizers, by name or object: `Dense(8, kernel_regularizer="l2")`.
+
+A regularizer maps a weight to a scalar penalty; `fit` adds every layer's penalties (the
+model's `losses`) to the loss it minimizes.
+
+    >>> reg = keras.regularizers.L2(0.01)
+    >>> round(reg(ember.ones(2, 2)).item(), 4)
+    0.04
+"""
+from ember.errors import ArgumentError
+
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "get", "serialize"]
+
+
+class Regularizer:
+    """Base class: `regularizer(weight)` is a scalar tensor."""
+
+    def __call__(self, weight):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class L1L2(Regularizer):
+    """`l1 * sum(|w|) + l2 * sum(w ** 2)`."""
+
+    def __init__(self, l1=0.0, l2=0.0):
+        for what, v in (("l1", l1), ("l2", l2)):
+            if not isinstance(v, (int, float)) or v < 0:
+                raise ArgumentError(f"{type(self).__name__}: {what} must be a non-negative number, got {v!r}")
+        self.l1, self.l2 = float(l1), float(l2)
+
+    def __call__(self, weight):
+        penalty = 0.0
+        if self.l1:
+            penalty = penalty + self.l1 * weight.abs().sum()
+        if self.l2:
+            penalty = penalty + self.l2 * (weight * weight).sum()
+        return penalty
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+
+class L1(L1L2):
+    """`l1 * sum(|w|)` (Keras's default l1=0.01)."""
+
+    def __init__(self, l1=0.01):
+        super().__init__(l1=l1)
+
+    def get_config(self):
+        return {"l1": self.l1}
+
+
+class L2(L1L2):
+    """`l2 * sum(w ** 2)` (Keras's default l2=0.01)."""
+
+    def __init__(self, l2=0.01):
+        super().__init__(l2=l2)
+
+    def get_config(self):
+        return {"l2": self.l2}
+
+
+REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2}
+
+
+def get(identifier):
+    """None, a regularizer, a name ("l1", "l2", "l1_l2"), a config dict, or a callable (as is)."""
+    if identifier is None or isinstance(identifier, Regularizer):
+        return identifier
+    if isinstance(identifier, str) and identifier.lower() in REGULARIZERS:
+        return REGULARIZERS[identifier.lower()]()
+    if isinstance(identifier, dict) and identifier.get("class_name", "").lower() in REGULARIZERS:
+        return REGULARIZERS[identifier["class_name"].lower()](**identifier.get("config", {}))
+    if callable(identifier):
+        return identifier
+    raise ArgumentError(f"unknown regularizer {identifier!r}; known names: {', '.join(sorted(REGULARIZERS))} "
+                        "(or pass a keras.regularizers.Regularizer)")
+
+
+def serialize(regularizer):
+    """A JSON-ready description, read back by `get`."""
+    if regularizer is None:
+        return None
+    if isinstance(regularizer, Regularizer):
+        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    raise ArgumentError(f"cannot serialize regularizer {regularizer!r}: use a keras.regularizers.Regularizer")
