@@ -15,8 +15,9 @@ from ember.autograd import no_grad
 from ember.errors import ArgumentError
 from ember.nn import init
 
-__all__ = ["Initializer", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
-           "RandomUniform", "RandomNormal", "Zeros", "Ones", "Constant", "get"]
+__all__ = ["Initializer", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
+           "LecunNormal", "RandomUniform", "RandomNormal", "TruncatedNormal", "Orthogonal", "Identity", "Zeros", "Ones",
+           "Constant", "get", "serialize"]
 
 _TRUNC_STD = 0.87962566103423978  # std of a unit normal truncated to [-2, 2]: Keras rescales by it
 
@@ -46,9 +47,30 @@ class Initializer:
     def get_config(self):
         return {}
 
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
-class _VarianceScaling(Initializer):
-    scale, mode, distribution = 1.0, "fan_in", "uniform"
+
+class VarianceScaling(Initializer):
+    """Uniform or truncated normal with variance `scale / fan` (fan_in, fan_out or their mean, "fan_avg")."""
+    scale, mode, distribution = 1.0, "fan_in", "truncated_normal"
+
+    def __init__(self, scale=None, mode=None, distribution=None):
+        if scale is not None:
+            self.scale = float(scale)
+        if mode is not None:
+            self.mode = mode
+        if distribution is not None:
+            self.distribution = "truncated_normal" if distribution == "normal" else distribution
+        if self.mode not in ("fan_in", "fan_out", "fan_avg") or self.scale <= 0 \
+                or self.distribution not in ("uniform", "truncated_normal"):
+            raise ArgumentError(f"{type(self).__name__}: expected scale > 0, mode in fan_in/fan_out/fan_avg and "
+                                f"distribution 'uniform' or 'truncated_normal', got scale={self.scale!r}, "
+                                f"mode={self.mode!r}, distribution={self.distribution!r}")
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
 
     def fill(self, tensor):
         fan_in, fan_out = compute_fans(tensor.shape)
@@ -62,64 +84,124 @@ class _VarianceScaling(Initializer):
             init.trunc_normal_(tensor, 0.0, std, -2 * std, 2 * std)
 
 
-class GlorotUniform(_VarianceScaling):
+class _Preset(VarianceScaling):
+    """A named `VarianceScaling` whose scale, mode and distribution are fixed."""
+
+    def __init__(self):
+        super().__init__()
+
+    def get_config(self):
+        return {}
+
+
+class GlorotUniform(_Preset):
     """U(-limit, limit) with limit = sqrt(6 / (fan_in + fan_out)): Keras's default kernel initializer."""
     scale, mode, distribution = 1.0, "fan_avg", "uniform"
 
 
-class GlorotNormal(_VarianceScaling):
+class GlorotNormal(_Preset):
     """Truncated normal with std sqrt(2 / (fan_in + fan_out))."""
-    scale, mode, distribution = 1.0, "fan_avg", "normal"
+    scale, mode, distribution = 1.0, "fan_avg", "truncated_normal"
 
 
-class HeUniform(_VarianceScaling):
+class HeUniform(_Preset):
     """U(-limit, limit) with limit = sqrt(6 / fan_in)."""
     scale, mode, distribution = 2.0, "fan_in", "uniform"
 
 
-class HeNormal(_VarianceScaling):
+class HeNormal(_Preset):
     """Truncated normal with std sqrt(2 / fan_in)."""
-    scale, mode, distribution = 2.0, "fan_in", "normal"
+    scale, mode, distribution = 2.0, "fan_in", "truncated_normal"
 
 
-class LecunUniform(_VarianceScaling):
+class LecunUniform(_Preset):
     """U(-limit, limit) with limit = sqrt(3 / fan_in)."""
     scale, mode, distribution = 1.0, "fan_in", "uniform"
 
 
-class LecunNormal(_VarianceScaling):
+class LecunNormal(_Preset):
     """Truncated normal with std sqrt(1 / fan_in)."""
-    scale, mode, distribution = 1.0, "fan_in", "normal"
+    scale, mode, distribution = 1.0, "fan_in", "truncated_normal"
 
 
 class RandomUniform(Initializer):
     """U(minval, maxval)."""
 
     def __init__(self, minval=-0.05, maxval=0.05):
-        self.minval, self.maxval = minval, maxval
+        self.minval, self.maxval = float(minval), float(maxval)
 
     def fill(self, tensor):
         init.uniform_(tensor, self.minval, self.maxval)
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval}
 
 
 class RandomNormal(Initializer):
     """N(mean, stddev^2)."""
 
     def __init__(self, mean=0.0, stddev=0.05):
-        self.mean, self.stddev = mean, stddev
+        self.mean, self.stddev = float(mean), float(stddev)
 
     def fill(self, tensor):
         init.normal_(tensor, self.mean, self.stddev)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev}
+
+
+class TruncatedNormal(RandomNormal):
+    """N(mean, stddev^2) with values beyond two standard deviations redrawn."""
+
+    def fill(self, tensor):
+        init.trunc_normal_(tensor, self.mean, self.stddev, self.mean - 2 * self.stddev, self.mean + 2 * self.stddev)
+
+
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times `gain`, over the weight flattened to (prod(shape[:-1]), shape[-1]):
+    Keras's default `recurrent_initializer`."""
+
+    def __init__(self, gain=1.0):
+        self.gain = float(gain)
+
+    def fill(self, tensor):
+        # Keras makes the columns (the last dim) orthonormal; ember's orthogonal_ works on rows, so fill the transpose
+        if tensor.ndim < 2:
+            raise ArgumentError(f"Orthogonal: needs a weight with 2 or more dims, got shape {tuple(tensor.shape)}")
+        flat = tensor.reshape(-1, tensor.shape[-1])
+        tensor.copy_(init.orthogonal_(flat.T.clone(), self.gain).T.reshape(tuple(tensor.shape)))
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+class Identity(Initializer):
+    """`gain` times the identity matrix (2-d weights)."""
+
+    def __init__(self, gain=1.0):
+        self.gain = float(gain)
+
+    def fill(self, tensor):
+        if tensor.ndim != 2:
+            raise ArgumentError(f"Identity: needs a 2-d weight, got shape {tuple(tensor.shape)}")
+        init.eye_(tensor)
+        tensor.mul_(self.gain)
+
+    def get_config(self):
+        return {"gain": self.gain}
 
 
 class Constant(Initializer):
     """Every element equal to `value`."""
 
     def __init__(self, value=0.0):
-        self.value = value
+        self.value = float(value)
 
     def fill(self, tensor):
         init.constant_(tensor, self.value)
+
+    def get_config(self):
+        return {"value": self.value}
 
 
 class Zeros(Constant):
@@ -128,6 +210,9 @@ class Zeros(Constant):
     def __init__(self):
         super().__init__(0.0)
 
+    def get_config(self):
+        return {}
+
 
 class Ones(Constant):
     """All ones."""
@@ -135,24 +220,54 @@ class Ones(Constant):
     def __init__(self):
         super().__init__(1.0)
 
+    def get_config(self):
+        return {}
+
 
 INITIALIZERS = {"glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_uniform": HeUniform,
                 "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-                "random_uniform": RandomUniform, "random_normal": RandomNormal, "zeros": Zeros, "ones": Ones,
-                "constant": Constant}
+                "random_uniform": RandomUniform, "random_normal": RandomNormal, "uniform": RandomUniform,
+                "normal": RandomNormal, "truncated_normal": TruncatedNormal,
+                "orthogonal": Orthogonal, "identity": Identity, "variance_scaling": VarianceScaling, "zeros": Zeros,
+                "ones": Ones, "constant": Constant}
+
+
+def _class(name):
+    cls = INITIALIZERS.get(name) or INITIALIZERS.get(_snake(name))
+    if cls is None:
+        raise ArgumentError(f"keras.initializers.get: unknown initializer {name!r}; "
+                            f"known names: {', '.join(sorted(INITIALIZERS))}")
+    return cls
 
 
 def get(identifier):
-    """An initializer for a name (`"glorot_uniform"`), an `Initializer` or a callable filling a tensor."""
+    """An initializer for a name (`"glorot_uniform"`), a config dict (`{"class_name": "RandomUniform",
+    "config": {...}}`, as `serialize` writes), an `Initializer` or a callable filling a tensor."""
     if isinstance(identifier, str):
-        cls = INITIALIZERS.get(identifier) or INITIALIZERS.get(_snake(identifier))
-        if cls is None:
-            raise ArgumentError(f"keras.initializers.get: unknown initializer {identifier!r}; "
-                                f"known names: {', '.join(sorted(INITIALIZERS))}")
-        return cls()
+        return _class(identifier)()
+    if isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):
+        return _class(identifier["class_name"]).from_config(identifier.get("config") or {})
     if callable(identifier):
         return identifier
-    raise ArgumentError(f"keras.initializers.get: expected a name or a callable, got {type(identifier).__name__}")
+    raise ArgumentError(f"keras.initializers.get: expected a name, a config dict or a callable, "
+                        f"got {type(identifier).__name__}")
+
+
+def serialize(initializer):
+    """A JSON-ready description read back by `get`: a registered name as is, an `Initializer` as
+    {"class_name", "config"}.
+
+        >>> keras.initializers.serialize(keras.initializers.RandomUniform(-1, 1))
+        {'class_name': 'RandomUniform', 'config': {'minval': -1.0, 'maxval': 1.0}}
+    """
+    if initializer is None or isinstance(initializer, str):
+        return initializer
+    if isinstance(initializer, dict) and isinstance(initializer.get("class_name"), str):
+        return {"class_name": initializer["class_name"], "config": dict(initializer.get("config") or {})}
+    if isinstance(initializer, Initializer):
+        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    raise ArgumentError(f"keras.initializers.serialize: cannot serialize {initializer!r}; "
+                        "use a name or a keras.initializers.Initializer")
 
 
 def _snake(name):

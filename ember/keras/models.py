@@ -43,7 +43,7 @@ from ember.keras import data_adapter as data, losses as losses_module, metrics a
 from ember.keras.callbacks import CallbackList, History, ProgbarLogger
 from ember.keras import saving
 from ember.keras.layers.base import (InputLayer, KerasTensor, Layer, example_value, flatten, map_structure,
-                                     snake_case, spec_inputs, unique_name)
+                                     snake_case, spec_inputs, spec_of, unique_name)
 from ember.keras.summary import print_summary
 
 __all__ = ["Model", "Functional", "Sequential", "load_model"]
@@ -534,6 +534,11 @@ class Model(Layer):
 
     def _summary_rows(self):
         return [(name, m, getattr(m, "output_shape_", None)) for name, m in self.named_children()]
+
+    def _maybe_build(self, inputs):
+        if not self.built:  # the layers inside build themselves as the data flows through them
+            self._build_spec = spec_of(inputs)
+            self.built = True
 
     def build(self, input_shape):
         """Build the model's weights for inputs of `input_shape` (batch first) by a dry run."""

@@ -128,7 +128,11 @@ def deserialize_keras_object(doc, custom_objects=None, where="load_model"):
     if not isinstance(config, dict):
         raise FileError(f"{where}: the config of {name!r} must be an object")
     try:
+        if "custom_objects" in inspect.signature(cls.from_config).parameters:
+            return cls.from_config(config, custom_objects=custom_objects)
         return cls.from_config(config)
+    except FileError:
+        raise
     except (TypeError, ValueError) as e:
         raise FileError(f"{where}: cannot rebuild {name!r} from its config: {e}") from None
 
@@ -278,7 +282,22 @@ def load_weights(model, path):
             raise ArgumentError(f"{model.name}.load_weights: the model is not built yet; call it on a batch of "
                                 "data (or build(input_shape)) first, so its weights exist")
         build_from_spec(model, spec)
-    model.load_state_dict(weights)
+    model.load_state_dict(_match(model, weights, path))
+
+
+def _match(model, weights, path):
+    """`weights` keyed as the model's state dict. Layer names are numbered per process (`dense_3`), so a
+    file whose keys differ is matched in order when every shape agrees, as Keras matches by position."""
+    own = model.state_dict()
+    if set(own) == set(weights):
+        return weights
+    if len(own) == len(weights) and all(tuple(a.shape) == tuple(b.shape)
+                                        for a, b in zip(own.values(), weights.values())):
+        return dict(zip(own, weights.values()))
+    missing, unexpected = sorted(set(own) - set(weights)), sorted(set(weights) - set(own))
+    raise FileError(f"load_weights: {os.fspath(path)!r} does not fit {model.name!r}: it has {len(weights)} weights, "
+                    f"the model {len(own)}; the model's keys missing from the file: {missing[:5]}, keys in the file "
+                    f"the model lacks: {unexpected[:5]}")
 
 
 # --- configs of the built-in models ------------------------------------------------------------

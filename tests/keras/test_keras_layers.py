@@ -74,3 +74,19 @@ def test_layer_names_and_bad_arguments():
         L.Dense(2, activation="nope")
     with pytest.raises(ArgumentError, match="padding"):
         L.Conv2D(2, 3, padding="full")
+
+
+def test_conv2d_config_keeps_initializers_and_regularizers():
+    import json
+    layer = L.Conv2D(2, 3, kernel_initializer="he_uniform", bias_initializer=keras.initializers.Constant(0.5),
+                     kernel_regularizer=keras.regularizers.L2(0.1))
+    layer(ember.randn(1, 5, 5, 2))
+    config = json.loads(json.dumps(layer.get_config()))
+    assert config["kernel_initializer"] == "he_uniform"
+    assert config["bias_initializer"] == {"class_name": "Constant", "config": {"value": 0.5}}
+    assert config["kernel_regularizer"] == {"class_name": "L2", "config": {"l2": 0.1}}
+    clone = L.Conv2D.from_config(config)
+    clone(ember.randn(1, 5, 5, 2))
+    np.testing.assert_array_equal(clone.bias.detach().numpy(), [0.5, 0.5])
+    assert len(clone.losses) == 1
+    np.testing.assert_allclose(clone.losses[0].item(), 0.1 * (clone.kernel.detach().numpy() ** 2).sum(), rtol=1e-5)

@@ -6,7 +6,26 @@
 """
 from ember.keras.layers.base import Input, InputLayer, KerasTensor, Layer
 from ember.keras.layers.core import Activation, Dense, Dropout, Flatten
-from ember.keras.layers.conv import AveragePooling2D, Conv2D, MaxPooling2D
+from ember.keras.layers.conv import Conv1D, Conv2D, Conv2DTranspose
+from ember.keras.layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D,
+                                        GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D,
+                                        MaxPooling2D)
+from ember.keras.layers.normalization import BatchNormalization, LayerNormalization
+from ember.keras.layers.embedding import Embedding
+from ember.keras.layers.recurrent import GRU, LSTM, SimpleRNN
+from ember.keras.layers.wrappers import Bidirectional, TimeDistributed
+from ember.keras.layers.attention import Attention, MultiHeadAttention
+from ember.keras.layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+from ember.keras.layers.reshaping import (Cropping1D, Cropping2D, Permute, RepeatVector, Reshape, UpSampling1D,
+                                          UpSampling2D, ZeroPadding1D, ZeroPadding2D)
+from ember.keras.layers.activation import (ELU, LeakyReLU, ReLU, Rescaling, Softmax, SpatialDropout1D,
+                                           SpatialDropout2D)
 
-__all__ = ["Layer", "Input", "InputLayer", "KerasTensor", "Dense", "Activation", "Dropout", "Flatten", "Conv2D",
-           "MaxPooling2D", "AveragePooling2D"]
+__all__ = ["Layer", "Input", "InputLayer", "KerasTensor", "Dense", "Activation", "Dropout", "Flatten", "Conv1D",
+           "Conv2D", "Conv2DTranspose", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
+           "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+           "BatchNormalization", "LayerNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+           "TimeDistributed", "MultiHeadAttention", "Attention", "Add", "Subtract", "Multiply", "Average", "Maximum",
+           "Minimum", "Concatenate", "Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D",
+           "UpSampling1D", "UpSampling2D", "Cropping1D", "Cropping2D", "ReLU", "LeakyReLU", "ELU", "Softmax",
+           "Rescaling", "SpatialDropout1D", "SpatialDropout2D"]

@@ -13,6 +13,7 @@ import itertools
 import json
 import operator
 import re
+import threading
 
 import numpy as np
 
@@ -27,6 +28,8 @@ from ember.keras import initializers, regularizers
 __all__ = ["Layer", "InputLayer", "Input", "KerasTensor", "OpLayer", "Node"]
 
 _COUNTERS = {}
+_CONTEXT = threading.local()  # .training: the mode of the layer call in progress, passed on to inner layers
+_CONTEXT.training = None
 
 
 def unique_name(prefix):
@@ -178,9 +181,16 @@ class Layer(Module):
     def forward(self, inputs, *args, training=None, **kwargs):
         self._added_losses = []
         self._maybe_build(inputs)
+        outer = getattr(_CONTEXT, "training", None)
+        if training is None:  # as in Keras: the enclosing call's mode, else inference
+            training = bool(outer)
         if self._call_takes_training:
-            kwargs["training"] = self.training if training is None else training
-        out = self.call(inputs, *args, **kwargs)
+            kwargs["training"] = training
+        _CONTEXT.training = training
+        try:
+            out = self.call(inputs, *args, **kwargs)
+        finally:
+            _CONTEXT.training = outer
         if isinstance(out, Tensor):
             self.output_shape_ = (None,) + tuple(out.shape[1:])
         return out
@@ -287,6 +297,8 @@ class KerasTensor:
 
 def _op(name):
     def method(self, *args):
+        if name == "getitem":
+            args = (encode_index(args[0]),)
         return OpLayer(name)(self, *args)
     method.__name__ = f"__{name}__"
     return method
@@ -316,6 +328,8 @@ def encode_index(index):
 
 
 def decode_index(doc):
+    if isinstance(doc, list):
+        return tuple(decode_index(i) for i in doc)
     if isinstance(doc, dict):
         if "tuple" in doc:
             return tuple(decode_index(i) for i in doc["tuple"])
@@ -336,7 +350,7 @@ class OpLayer(Layer):
 
     def call(self, x, *args):
         if self.op == "getitem":
-            return x[decode_index(args[0]) if isinstance(args[0], dict) else args[0]]
+            return x[decode_index(args[0])]
         return OPS[self.op](x, *args)
 
     def get_config(self):

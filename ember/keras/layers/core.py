@@ -8,6 +8,7 @@ from ember.errors import ArgumentError, ShapeError
 from ember.nn import functional as F
 from ember.ops.linalg import matmul
 from ember.keras import activations
+from ember.keras.layers._util import weight_config
 from ember.keras.layers.base import Layer
 
 __all__ = ["Dense", "Activation", "Dropout", "Flatten"]
@@ -20,22 +21,25 @@ class Dense(Layer):
     """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ArgumentError(f"Dense: units must be a positive int, got {units!r}")
         self.units, self.use_bias = units, bool(use_bias)
         self.activation = activations.get(activation)
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
 
     def build(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
             raise ShapeError(f"Dense {self.name!r}: input of shape {input_shape} needs a known last dimension "
                              "(the features)")
         self.input_dim = input_shape[-1]
-        self.kernel = self.add_weight((self.input_dim, self.units), self.kernel_initializer, name="kernel")
+        self.kernel = self.add_weight((self.input_dim, self.units), self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer)
         if self.use_bias:
-            self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias")
+            self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
+                                        regularizer=self.bias_regularizer)
 
     def call(self, inputs):
         if inputs.shape[-1] != self.input_dim:
@@ -47,8 +51,9 @@ class Dense(Layer):
         return self.activation(out)
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
-                "use_bias": self.use_bias}
+        return {**super().get_config(), "units": self.units, "use_bias": self.use_bias,
+                **weight_config(self, "activation", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                                "bias_regularizer")}
 
     def extra_repr(self):
         return f"units={self.units}, activation={activations.serialize(self.activation)}"

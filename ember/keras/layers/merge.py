@@ -1,0 +1,141 @@
+"""Keras's merge layers: each takes a list of tensors. `Add`, `Subtract` (two), `Multiply`,
+`Average`, `Maximum`, `Minimum` combine elementwise (tensors of the same shape, or shapes that
+broadcast); `Concatenate(axis=-1)` joins along an axis.
+
+    >>> a, b = ember.ones(2, 3), ember.ones(2, 3)
+    >>> keras.layers.Add()([a, b]).shape, keras.layers.Concatenate()([a, b]).shape
+    (ember.Size([2, 3]), ember.Size([2, 6]))
+"""
+from ember.errors import ArgumentError, ShapeError
+from ember.ops.binary import maximum, minimum
+from ember.ops.join import cat
+from ember.keras.layers.base import Layer
+
+__all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
+
+
+def _broadcast(a, b):
+    """The broadcast of two shapes (None matches anything), or None where they do not broadcast."""
+    a, b = tuple(a), tuple(b)
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    out = []
+    for x, y in zip(a, b):
+        if x is None or y is None or x == y or 1 in (x, y):
+            out.append(y if x in (1, None) else x)
+        else:
+            return None
+    return tuple(out)
+
+
+class _Merge(Layer):
+    n_inputs = None  # an exact count, or None for two or more
+
+    def _check_list(self, shapes):
+        where = f"{type(self).__name__} {self.name!r}"
+        if not isinstance(shapes, (list, tuple)) or not shapes or not isinstance(shapes[0], (list, tuple)):
+            raise ArgumentError(f"{where}: expected a list of tensors")
+        if (self.n_inputs is not None and len(shapes) != self.n_inputs) or len(shapes) < 2:
+            want = f"exactly {self.n_inputs}" if self.n_inputs else "at least 2"
+            raise ArgumentError(f"{where}: expected {want} inputs, got {len(shapes)}")
+        return where
+
+    def build(self, input_shape):
+        self._check_shapes(input_shape)
+
+    def _check_shapes(self, shapes):
+        where = self._check_list(shapes)
+        out = shapes[0]
+        for s in shapes[1:]:
+            out = None if out is None else _broadcast(out, s)
+        if out is None:
+            raise ShapeError(f"{where}: inputs of shapes {[tuple(s) for s in shapes]} do not match (or broadcast)")
+
+    def call(self, inputs):
+        shapes = [tuple(x.shape) for x in inputs] if isinstance(inputs, (list, tuple)) else inputs
+        self._check_shapes(shapes)
+        return self._merge(list(inputs))
+
+
+class Add(_Merge):
+    """The sum of the inputs."""
+
+    def _merge(self, xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out + x
+        return out
+
+
+class Subtract(_Merge):
+    """The first input minus the second."""
+    n_inputs = 2
+
+    def _merge(self, xs):
+        return xs[0] - xs[1]
+
+
+class Multiply(_Merge):
+    """The elementwise product of the inputs."""
+
+    def _merge(self, xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out * x
+        return out
+
+
+class Average(Add):
+    """The elementwise mean of the inputs."""
+
+    def _merge(self, xs):
+        return super()._merge(xs) * (1.0 / len(xs))
+
+
+class Maximum(_Merge):
+    """The elementwise maximum of the inputs."""
+
+    def _merge(self, xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = maximum(out, x)
+        return out
+
+
+class Minimum(_Merge):
+    """The elementwise minimum of the inputs."""
+
+    def _merge(self, xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = minimum(out, x)
+        return out
+
+
+class Concatenate(_Merge):
+    """The inputs joined along `axis` (the last by default); the other dims must match."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axis, int) or isinstance(axis, bool):
+            raise ArgumentError(f"Concatenate: axis must be an int, got {axis!r}")
+        self.axis = axis
+
+    def _check_shapes(self, shapes):
+        where = self._check_list(shapes)
+        ranks = {len(s) for s in shapes}
+        ok = len(ranks) == 1 and -len(shapes[0]) <= self.axis < len(shapes[0]) and self.axis % len(shapes[0]) != 0
+        if ok:
+            axis = self.axis % len(shapes[0])
+            rest = [tuple(d for i, d in enumerate(s) if i != axis) for s in shapes]
+            ok = all(a is None or b is None or a == b for r in rest for a, b in zip(rest[0], r))
+        if not ok:
+            raise ShapeError(f"{where}: inputs of shapes {[tuple(s) for s in shapes]} cannot be joined along "
+                             f"axis={self.axis}: they need the same rank and equal dims except on that axis "
+                             "(which cannot be the batch)")
+
+    def _merge(self, xs):
+        return cat(xs, self.axis)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
