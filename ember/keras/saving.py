@@ -30,26 +30,26 @@ from ember.io import serialize
 from ember.io.serialize import FileError
 from ember.nn import Module
 from ember.keras import layers as layers_module, losses, metrics, optimizers
-from ember.keras.layers.base import InputLayer, KerasTensor, Layer, OpLayer, flatten, spec_inputs
+from ember.keras.layers.base import REGISTERED, InputLayer, KerasTensor, Layer, OpLayer, flatten, spec_inputs
 
 __all__ = ["register_keras_serializable", "get_registered_name", "get_registered_object", "serialize_keras_object",
            "deserialize_keras_object", "save_model", "load_model", "save_weights", "load_weights"]
 
 log = logging.getLogger("ember.keras")
 KIND = "keras_model"
-_CUSTOM = {}     # "package>Name" -> class
 _BUILTIN = {}    # class name -> built-in Keras class
 _NN_MODULE = "ember.nn.Module"  # the class name recorded for a plain ember.nn module inside a Keras model
 
 
 def register_keras_serializable(package="Custom", name=None):
-    """Class decorator: make a custom layer, model, loss or metric loadable by the name `package>Name`."""
+    """Decorator: make a custom layer, model, loss, metric (a class) or a function loadable by the name
+    `package>Name`."""
     if not isinstance(package, str) or ">" in package:
         raise ArgumentError(f"register_keras_serializable: package must be a string without '>', got {package!r}")
 
     def decorator(cls):
         key = f"{package}>{name or cls.__name__}"
-        _CUSTOM[key] = cls
+        REGISTERED[key] = cls
         cls._registered_name = key
         return cls
     return decorator
@@ -77,7 +77,7 @@ def get_registered_name(cls):
 
 def get_registered_object(name, custom_objects=None):
     """The class saved under `name`: from `custom_objects`, the registered classes, or Keras's built-ins."""
-    for table in (custom_objects or {}, _CUSTOM, _builtins()):
+    for table in (custom_objects or {}, REGISTERED, _builtins()):
         if name in table:
             return table[name]
     short = name.split(">")[-1]

@@ -308,3 +308,23 @@ def test_misuse_reads_well():
     two.compile(optimizer="adam", loss="mse")
     with pytest.raises(ArgumentError, match="2 inputs"):
         two.predict(np.ones((2, 4), np.float32), verbose=0)
+
+
+@keras.saving.register_keras_serializable(package="tests")
+def squash(x, factor=1.0):
+    return (x * factor).tanh()
+
+
+def test_lambda_and_module_wrapper_save_and_load(tmp_path):
+    x = keras.Input(shape=(5, 3))
+    h = L.ModuleWrapper(ember.nn.Linear(3, 4))(x)
+    h = L.Lambda(squash, arguments={"factor": 2.0})(h)
+    model = keras.Model(x, L.GlobalAveragePooling1D()(h))
+    data = np.random.default_rng(0).standard_normal((2, 5, 3)).astype(np.float32)
+    model.save(tmp_path / "m.ember")
+    loaded = keras.models.load_model(tmp_path / "m.ember")
+    np.testing.assert_allclose(loaded.predict(data, verbose=0), model.predict(data, verbose=0), rtol=1e-6)
+    unsaved = keras.Model(x, L.Lambda(lambda t: t * 2)(x))
+    with pytest.raises(ArgumentError, match="cannot be saved"):
+        unsaved.save(tmp_path / "n.ember")
+    assert not (tmp_path / "n.ember").exists()

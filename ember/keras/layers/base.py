@@ -28,6 +28,7 @@ from ember.keras import initializers, regularizers
 __all__ = ["Layer", "InputLayer", "Input", "KerasTensor", "OpLayer", "Node"]
 
 _COUNTERS = {}
+REGISTERED = {}  # "package>Name" -> a class or function registered with keras.saving.register_keras_serializable
 _CONTEXT = threading.local()  # .training: the mode of the layer call in progress, passed on to inner layers
 _CONTEXT.training = None
 

@@ -5,13 +5,15 @@
     (ember.Size([2, 3]), (5, 3))
 """
 from ember.errors import ArgumentError, ShapeError
+from ember.io import model as io_model
+from ember.nn import Module
 from ember.nn import functional as F
 from ember.ops.linalg import matmul
 from ember.keras import activations
 from ember.keras.layers._util import weight_config
-from ember.keras.layers.base import Layer
+from ember.keras.layers.base import REGISTERED, Layer
 
-__all__ = ["Dense", "Activation", "Dropout", "Flatten"]
+__all__ = ["Dense", "Activation", "Dropout", "Flatten", "Lambda", "ModuleWrapper"]
 
 
 class Dense(Layer):
@@ -103,3 +105,50 @@ class Flatten(Layer):
 
     def call(self, inputs):
         return inputs.reshape(inputs.shape[0], -1)
+
+
+class ModuleWrapper(Layer):
+    """Any `ember.nn.Module` as a Keras layer, so it can be called on `keras.Input`s in a functional
+    model (a `Sequential` takes modules directly): `ModuleWrapper(ember.nn.LSTM(8, 16, batch_first=True))`.
+    Saved by the module's registered ember spec."""
+
+    def __init__(self, module, **kwargs):
+        if isinstance(module, dict):
+            module = io_model.build(module)
+        if not isinstance(module, Module):
+            raise ArgumentError(f"ModuleWrapper: expected an ember.nn.Module, got {type(module).__name__}")
+        super().__init__(**kwargs)
+        self.module = module
+
+    def call(self, *inputs):
+        return self.module(*inputs)
+
+    def get_config(self):
+        return {**super().get_config(), "module": io_model.spec_of(self.module)}
+
+
+class Lambda(Layer):
+    """A function as a layer: `Lambda(lambda x: x ** 2)`. To be saved, the function must be registered
+    with `@keras.saving.register_keras_serializable()` (files never hold code)."""
+
+    def __init__(self, function, output_shape=None, arguments=None, **kwargs):
+        if isinstance(function, str):
+            name, function = function, REGISTERED.get(function)
+            if function is None:
+                raise ArgumentError(f"Lambda: no function is registered as {name!r}; register it with "
+                                    "@keras.saving.register_keras_serializable() before loading")
+        if not callable(function):
+            raise ArgumentError(f"Lambda: function must be callable, got {type(function).__name__}")
+        super().__init__(**kwargs)
+        self.function, self.arguments = function, dict(arguments or {})
+
+    def call(self, inputs):
+        return self.function(inputs, **self.arguments)
+
+    def get_config(self):
+        name = getattr(self.function, "_registered_name", None)
+        if name is None:
+            raise ArgumentError(f"Lambda {self.name!r}: its function {getattr(self.function, '__name__', '?')} "
+                                "cannot be saved: files hold no code. Register it with "
+                                "@keras.saving.register_keras_serializable(), or write a keras.layers.Layer subclass")
+        return {**super().get_config(), "function": name, "arguments": self.arguments}
