@@ -341,7 +341,8 @@ def decode_index(doc):
 
 
 class OpLayer(Layer):
-    """One arithmetic or indexing op on symbolic tensors (`x + y`, `x * 2.0`, `x[:, 0]`)."""
+    """One op on symbolic tensors: arithmetic and indexing (`x + y`, `x * 2.0`, `x[:, 0]`) or a
+    `keras.ops` function (`keras.ops.concatenate([a, b])`), named in `OPS` so configs can store it."""
 
     def __init__(self, op, **kwargs):
         if op not in OPS:
@@ -349,10 +350,10 @@ class OpLayer(Layer):
         super().__init__(**kwargs)
         self.op = op
 
-    def call(self, x, *args):
+    def call(self, x, *args, **kwargs):
         if self.op == "getitem":
             return x[decode_index(args[0])]
-        return OPS[self.op](x, *args)
+        return OPS[self.op](x, *args, **kwargs)
 
     def get_config(self):
         return {**super().get_config(), "op": self.op}
