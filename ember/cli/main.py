@@ -2,6 +2,8 @@
 
     ember train                       # a small CNN on the digits dataset, weights to ember-digits.ember
     ember train --model mlp --epochs 10 --output mlp.ember
+    ember train --model lstm          # a char-level language model on ember's corpus, then a text sample
+    ember train --config train.toml   # options from a JSON or TOML file
 """
 import argparse
 import sys
@@ -18,18 +20,16 @@ def make_parser():
     parser.add_argument("--version", action="version", version=f"ember {ember.__version__}")
     sub = parser.add_subparsers(dest="command", title="commands", metavar="<command>")
     train_parser = sub.add_parser(
-        "train", help="train a small model on the digits dataset and save its weights",
-        description="Train a Keras-style model on scikit-learn's 8x8 digits (needs the `datasets` extra: "
-                    "pip install 'ember[datasets]'), print its test accuracy and write its weights.")
+        "train", help="train a small model (digits CNN or MLP, char-level LSTM or transformer) and save it")
     train.add_arguments(train_parser)
-    return parser
+    return parser, train_parser
 
 
 def main(argv=None):
-    parser = make_parser()
+    parser, train_parser = make_parser()
     args = parser.parse_args(argv)
     if args.command == "train":
-        return train.run(args)
+        return train.run(args, train_parser)
     parser.print_help()
     return 0
 

@@ -1,61 +1,100 @@
-"""`ember train`: train a small Keras-style model on the digits dataset and write its weights."""
-import time
+"""`ember train`: train a small model with Keras's `fit`, report how well it does, write its weights.
 
-from ember import io, keras
-from ember.data.datasets import load_digits
+    ember train                                   # CNN on the digits: test accuracy, ember-digits.ember
+    ember train --model mlp --epochs 10
+    ember train --model lstm --prompt "The river"  # char-level LM on ember's corpus, then a text sample
+    ember train --config train.toml --seed 3       # options from a file; flags win over the file
+"""
+import argparse
 
-MODELS = ("cnn", "mlp")
+from ember.cli import charlm, digits
+from ember.cli.config import ConfigError, config_values
+
+MODELS = {
+    "cnn": "a small CNN on the 8x8 digits (the default)",
+    "mlp": "a one-hidden-layer MLP on the 8x8 digits",
+    "lstm": "a character-level LSTM language model on ember's text corpus",
+    "transformer": "a tiny causal transformer language model on ember's text corpus",
+}
+
+# Per model: epochs, batch size, weights file. With these the digits models reach >= 97% test accuracy
+# and the language models a held-out perplexity near 5 (lstm) and 7 (transformer), against 58 for a
+# uniform guess over the corpus's characters; each in well under a minute on 2 cores.
+DEFAULTS = {
+    "cnn": {"epochs": 20, "batch_size": 32, "output": "ember-digits.ember"},
+    "mlp": {"epochs": 20, "batch_size": 32, "output": "ember-digits-mlp.ember"},
+    "lstm": {"epochs": 10, "batch_size": 32, "output": "ember-char-lstm.ember"},
+    "transformer": {"epochs": 10, "batch_size": 32, "output": "ember-char-transformer.ember"},
+}
+COMMON_DEFAULTS = {"model": "cnn", "seed": 0, "verbose": 2, "prompt": charlm.DEFAULT_PROMPT}
+
+DESCRIPTION = ("Train a small model with Keras's fit(), report how well it does and write its weights.\n\nmodels:\n" +
+               "\n".join(f"  {name:12s} {text}" for name, text in MODELS.items()) +
+               "\n\nThe digits models need the `datasets` extra (pip install 'ember[datasets]'); the language "
+               "models\nuse the corpus that ships with ember and print a text sample generated from --prompt.")
+
+EPILOG = """config files:
+  --config reads a .json or .toml file whose keys are the option names, e.g. (TOML)
+      model = "lstm"
+      epochs = 4
+      batch-size = 64
+  Flags given on the command line override the file; an unknown key is an error.
+
+examples:
+  ember train
+  ember train --model transformer --epochs 3 --output lm.ember
+  ember train --config train.toml --seed 1"""
 
 
-def build_model(kind):
-    """The digits models: a small CNN on (8, 8, 1) images, or an MLP on 64 pixels."""
-    layers = keras.layers
-    if kind == "cnn":
-        body = [keras.Input(shape=(8, 8, 1)), layers.Conv2D(32, 3, padding="same", activation="relu"),
-                layers.Conv2D(32, 3, padding="same", activation="relu"), layers.MaxPooling2D(), layers.Flatten(),
-                layers.Dense(64, activation="relu"), layers.Dropout(0.25)]
-    else:
-        body = [keras.Input(shape=(64,)), layers.Dense(128, activation="relu"), layers.Dropout(0.3)]
-    head = [layers.Dense(10, activation="softmax")]
-    return keras.Sequential(body + head, name=f"digits_{kind}")
-
-
-def load_data(kind):
-    """Digits as channels-last images (cnn) or flat rows (mlp): ((x_train, y_train), (x_test, y_test))."""
-    parts = []
-    for train in (True, False):
-        ds = load_digits(train=train)
-        x = ds.data.transpose(0, 2, 3, 1) if kind == "cnn" else ds.data.reshape(len(ds), -1)
-        parts.append((x, ds.targets))
-    return parts
+def _per_model(key):
+    return ", ".join(f"{m} {d[key]}" for m, d in DEFAULTS.items())
 
 
 def add_arguments(parser):
-    parser.add_argument("--model", choices=MODELS, default="cnn", help="which model to train (default: cnn)")
-    parser.add_argument("--epochs", type=int, default=20, help="passes over the training set (default: 20)")
-    parser.add_argument("--batch-size", type=int, default=32, help="samples per step (default: 32)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed for weights and shuffling (default: 0)")
-    parser.add_argument("--output", default="ember-digits.ember",
-                        help="where to write the trained weights (default: ember-digits.ember)")
-    parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=2,
+    """The options of `ember train`. Defaults are None here and filled in by `resolve` (they depend
+    on --model and on --config)."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.description, parser.epilog = DESCRIPTION, EPILOG
+    parser.add_argument("--model", choices=list(MODELS), help="which model to train (default: cnn)")
+    parser.add_argument("--epochs", type=int, metavar="N",
+                        help=f"passes over the training set (default: {_per_model('epochs')})")
+    parser.add_argument("--batch-size", type=int, metavar="N",
+                        help=f"samples per step (default: {_per_model('batch_size')})")
+    parser.add_argument("--seed", type=int, metavar="N", help="random seed for weights, shuffling and sampling "
+                                                              "(default: 0)")
+    parser.add_argument("--output", metavar="PATH",
+                        help="where to write the trained weights (default: ember-digits.ember for cnn, "
+                             "ember-digits-mlp.ember, ember-char-lstm.ember, ember-char-transformer.ember)")
+    parser.add_argument("--verbose", type=int, choices=(0, 1, 2),
                         help="0 silent, 1 progress bar, 2 one line per epoch (default: 2)")
+    parser.add_argument("--prompt", metavar="TEXT",
+                        help=f"lstm, transformer: the text the sample starts from (default: {charlm.DEFAULT_PROMPT!r})")
+    parser.add_argument("--config", metavar="PATH",
+                        help="read options from a .json or .toml file (flags given here override it)")
 
 
-def run(args):
-    """Train, evaluate on the held-out split, save; returns the exit status."""
-    if args.epochs < 1 or args.batch_size < 1:
-        raise SystemExit("ember train: --epochs and --batch-size must be positive")
-    keras.utils.set_random_seed(args.seed)
-    start = time.perf_counter()
-    (x_train, y_train), (x_test, y_test) = load_data(args.model)
-    model = build_model(args.model)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=2e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    print(f"ember train: {args.model} on digits ({len(x_train)} training, {len(x_test)} test samples), "
-          f"{args.epochs} epochs, batch size {args.batch_size}, seed {args.seed}")
-    model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs, verbose=args.verbose)
-    loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
-    io.save(model.state_dict(), args.output)
-    print(f"test accuracy: {accuracy:.4f} (test loss {loss:.4f})")
-    print(f"weights written to {args.output} ({time.perf_counter() - start:.1f}s)")
-    return 0
+def resolve(parser, args):
+    """The options to run with: the command line over the config file over the defaults."""
+    given = {k: v for k, v in vars(args).items() if v is not None and k not in ("command", "config")}
+    try:
+        from_file = config_values(parser, args.config) if args.config else {}
+    except ConfigError as e:
+        parser.error(str(e))
+    options = {**COMMON_DEFAULTS, **from_file, **given}
+    options = {**DEFAULTS[options["model"]], **options}
+    if options["epochs"] < 1 or options["batch_size"] < 1:
+        parser.error(f"--epochs and --batch-size must be positive, got epochs={options['epochs']} "
+                     f"and batch-size={options['batch_size']}")
+    return argparse.Namespace(**options)
+
+
+def run(args, parser):
+    """Train the chosen model; returns the exit status."""
+    options = resolve(parser, args)
+    if options.model in ("lstm", "transformer"):
+        try:
+            charlm.check_prompt(options.prompt)
+        except ValueError as e:
+            parser.error(str(e))
+        return charlm.run(options)
+    return digits.run(options)
