@@ -89,6 +89,11 @@ class Mean(Metric):
         self.total, self.count = 0.0, 0.0
 
     def update_state(self, values, sample_weight=None):
+        if isinstance(values, (float, int)) and isinstance(sample_weight, (float, int, type(None))):
+            w = 1.0 if sample_weight is None else sample_weight  # the per-batch loss: no arrays needed
+            self.total += values * w
+            self.count += w
+            return
         values = _array(values).astype(np.float64)
         w = _weights(sample_weight, values)
         self.total += float((values * w).sum())

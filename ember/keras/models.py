@@ -49,7 +49,7 @@ from ember.keras.summary import print_summary
 __all__ = ["Model", "Functional", "Sequential", "load_model"]
 
 log = logging.getLogger("ember.keras")
-_AUTO_TRIALS = 3  # steps timed per mode when jit_compile="auto" picks
+_AUTO_TRIALS = 6  # steps timed per mode when jit_compile="auto" picks (the medians decide)
 
 
 class _Output:
@@ -99,6 +99,7 @@ class Model(Layer):
         self._compile_config = None
         self._compiled_steps, self._jit_choice = {}, None
         self._initial_epoch_override = None
+        self._penalty_layers = None
 
     # -- compile ------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
@@ -213,12 +214,25 @@ class Model(Layer):
             value = out.loss(target, pred) if sample_weight is None else \
                 out.loss(target, pred, sample_weight=sample_weight)
             terms.append(value)
-            total = value * out.weight if total is None else total + value * out.weight
-        for penalty in self.losses:
+            weighted = value if out.weight == 1.0 else value * out.weight
+            total = weighted if total is None else total + weighted
+        for penalty in self._penalties():
             total = penalty if total is None else total + penalty
         if total is None:
             raise ArgumentError(f"{self.name}: no output has a loss; give compile(loss=...)")
         return total, terms
+
+    def _penalties(self):
+        """`self.losses`, walking only the layers that can add any (found once per `fit`)."""
+        if self._penalty_layers is None:
+            self._penalty_layers = [m for m in self.modules() if isinstance(m, Layer)]
+        out = []
+        for m in self._penalty_layers:
+            if m._regularizers:
+                out.extend(reg(getattr(m, name)) for name, reg in m._regularizers)
+            if m._added_losses:
+                out.extend(m._added_losses)
+        return out
 
     def _update_metrics(self, y, preds, sample_weight, total, terms, batch):
         outputs = self._outputs_spec
@@ -281,7 +295,7 @@ class Model(Layer):
     def _compiled_step(self, args):
         """The training step compiled for the structure of `args` (x, y, sample_weight)."""
         leaves = flatten(args)
-        key = repr(map_structure(lambda a: a is None, args))
+        key = tuple(a is None for a in leaves) + (type(args[0]), type(args[1]))
         step = self._compiled_steps.get(key)
         if step is None:
             skeleton = args
@@ -328,7 +342,7 @@ class Model(Layer):
             out = self._train_fn(*args)
         trial["compiled" if compiled else "eager"].append(time.perf_counter() - start)
         if len(trial["eager"]) == _AUTO_TRIALS:
-            fast, slow = min(trial["compiled"][1:]), min(trial["eager"])  # [0] was the trace
+            fast, slow = np.median(trial["compiled"][1:]), np.median(trial["eager"])  # [0] was the trace
             self._jit_choice = fast < slow
             log.info("ember.keras: %s trains %s (compiled step %.2f ms, eager %.2f ms)", self.name,
                      "compiled" if self._jit_choice else "eagerly", fast * 1e3, slow * 1e3)
@@ -420,6 +434,7 @@ class Model(Layer):
         calls.on_train_begin()
         start = initial_epoch if self._initial_epoch_override is None else self._initial_epoch_override
         self._compiled_steps = {}  # state may have been replaced (restored weights or optimizer state)
+        self._penalty_layers = None
         for epoch in range(start, epochs):
             calls.on_epoch_begin(epoch)
             logs = self._train_epoch(train, class_weight, calls)
