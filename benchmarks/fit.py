@@ -28,7 +28,6 @@ median of the per-pair ratios is reported.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -36,6 +35,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)  # run from a checkout without installing (the children get it through PYTHONPATH)
+import _child  # noqa: E402  (beside this file)
 WORKLOADS = ("mlp", "cnn")
 MODES = ("torch", "raw", "raw-compiled", "fit-eager", "fit", "fit+acc")
 FITS = ("fit-eager", "fit", "fit+acc")
@@ -216,14 +216,7 @@ def profile(workload, epochs, top=30):
 
 
 def run_child(mode, workload, epochs, threads):
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads))
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
-    out = subprocess.run([sys.executable, __file__, "--worker", mode, workload, "--epochs", str(epochs),
-                          "--threads", str(threads)], capture_output=True, text=True, env=env)
-    if out.returncode:
-        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return _child.run_child(__file__, [mode, workload, "--epochs", epochs], threads)
 
 
 def main():

@@ -18,11 +18,12 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 
 import numpy as np
+
+import _child
 
 WORKLOADS = ("mlp", "cnn", "lstm", "transformer")
 VOCAB, SEQ = 96, 64
@@ -193,13 +194,7 @@ def gemm_rate(threads):
 
 
 def run_child(lib_name, workload, steps, threads):
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads))
-    out = subprocess.run([sys.executable, __file__, "--worker", lib_name, workload, "--steps", str(steps),
-                          "--threads", str(threads)], capture_output=True, text=True, env=env)
-    if out.returncode:
-        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return _child.run_child(__file__, [lib_name, workload, "--steps", steps], threads)
 
 
 def main():

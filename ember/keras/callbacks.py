@@ -186,6 +186,17 @@ def check_save_freq(save_freq, who):
                         f"got {save_freq!r}")
 
 
+def batch_due(callback):
+    """Count one batch for a callback with `save_freq` batches; True (and restart) when that many passed."""
+    if callback.save_freq == "epoch":
+        return False
+    callback._batches += 1
+    if callback._batches < callback.save_freq:
+        return False
+    callback._batches = 0
+    return True
+
+
 def set_iterations(optimizer, value):
     try:
         optimizer.iterations = value
@@ -273,11 +284,7 @@ class ModelCheckpoint(MonitorCallback):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq == "epoch":
-            return
-        self._batches += 1
-        if self._batches >= self.save_freq:
-            self._batches = 0
+        if batch_due(self):
             self._save(self._epoch, batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -367,11 +374,7 @@ class BackupAndRestore(Callback):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq == "epoch":
-            return
-        self._batches += 1
-        if self._batches >= self.save_freq:
-            self._batches = 0
+        if batch_due(self):
             self._backup(self._epoch)
 
     def on_epoch_end(self, epoch, logs=None):
