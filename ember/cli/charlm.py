@@ -9,7 +9,8 @@ import time
 import numpy as np
 
 import ember
-from ember import io, keras, nn
+from ember import keras, nn
+from ember.errors import ShapeError
 from ember.data.datasets import CharCorpus, load_corpus_text
 
 DEFAULT_PROMPT = "The valley "
@@ -18,6 +19,7 @@ SAMPLE_LENGTH = 200     # characters generated after the prompt
 TEMPERATURE = 0.8
 
 
+@keras.saving.register_keras_serializable(package="ember.cli")
 class CharLSTM(keras.Model):
     """Embedding -> LSTM -> Linear: logits for the next character at every position."""
 
@@ -45,6 +47,7 @@ class CharLSTM(keras.Model):
         return out
 
 
+@keras.saving.register_keras_serializable(package="ember.cli")
 class CharTransformer(keras.Model):
     """Token and position embeddings -> pre-norm causal encoder layers -> LayerNorm -> Linear."""
 
@@ -63,7 +66,7 @@ class CharTransformer(keras.Model):
     def call(self, inputs):
         length = inputs.shape[1]
         if length > self.context:
-            raise ValueError(f"{self.name}: inputs of {length} characters; the model sees at most {self.context}")
+            raise ShapeError(f"{self.name}: inputs of {length} characters; the model sees at most {self.context}")
         mask = nn.Transformer.generate_square_subsequent_mask(length)  # position i sees positions <= i
         h = self.embedding(inputs) + self.position(ember.arange(length))
         for block in self.blocks:
@@ -118,7 +121,7 @@ def run(options):
                         verbose=options.verbose)
     train_loss = history.history["loss"][-1]
     val_loss = model.evaluate(val.data, val.targets, batch_size=64, verbose=0)
-    io.save(model.state_dict(), options.output)
+    model.save(options.output)
     print(f"final training loss: {train_loss:.4f} (perplexity {math.exp(train_loss):.2f})")
     print(f"validation loss: {val_loss:.4f} (perplexity {math.exp(val_loss):.2f}; "
           f"a uniform guess has {len(train.vocab)})")
@@ -126,5 +129,6 @@ def run(options):
     with ember.no_grad():
         ids = model.generate(train.vocab.encode(options.prompt), SAMPLE_LENGTH, np.random.default_rng(options.seed))
     print(f"sample: {options.prompt + train.vocab.decode(ids)!r}")
-    print(f"weights written to {options.output} ({time.perf_counter() - start:.1f}s)")
+    print(f"model written to {options.output}; keras.models.load_model reads it after `import ember.cli.charlm` "
+          f"({time.perf_counter() - start:.1f}s)")
     return 0

@@ -1,7 +1,7 @@
 """`ember train --model cnn|mlp`: a Keras-style `Sequential` on scikit-learn's 8x8 digits."""
 import time
 
-from ember import io, keras
+from ember import keras
 from ember.data.datasets import load_digits
 
 
@@ -40,7 +40,7 @@ def run(options):
           f"{options.epochs} epochs, batch size {options.batch_size}, seed {options.seed}")
     model.fit(x_train, y_train, batch_size=options.batch_size, epochs=options.epochs, verbose=options.verbose)
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
-    io.save(model.state_dict(), options.output)
+    model.save(options.output)
     print(f"test accuracy: {accuracy:.4f} (test loss {loss:.4f})")
-    print(f"weights written to {options.output} ({time.perf_counter() - start:.1f}s)")
+    print(f"model written to {options.output}; keras.models.load_model reads it ({time.perf_counter() - start:.1f}s)")
     return 0

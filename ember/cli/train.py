@@ -1,4 +1,4 @@
-"""`ember train`: train a small model with Keras's `fit`, report how well it does, write its weights.
+"""`ember train`: train a small model with Keras's `fit`, report how well it does, write the model file.
 
     ember train                                   # CNN on the digits: test accuracy, ember-digits.ember
     ember train --model mlp --epochs 10
@@ -28,7 +28,7 @@ DEFAULTS = {
 }
 COMMON_DEFAULTS = {"model": "cnn", "seed": 0, "verbose": 2, "prompt": charlm.DEFAULT_PROMPT}
 
-DESCRIPTION = ("Train a small model with Keras's fit(), report how well it does and write its weights.\n\nmodels:\n" +
+DESCRIPTION = ("Train a small model with Keras's fit(), report how well it does and write the model file (keras.models.load_model reads it).\n\nmodels:\n" +
                "\n".join(f"  {name:12s} {text}" for name, text in MODELS.items()) +
                "\n\nThe digits models need the `datasets` extra (pip install 'ember[datasets]'); the language "
                "models\nuse the corpus that ships with ember and print a text sample generated from --prompt.")
@@ -63,7 +63,7 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=int, metavar="N", help="random seed for weights, shuffling and sampling "
                                                               "(default: 0)")
     parser.add_argument("--output", metavar="PATH",
-                        help="where to write the trained weights (default: ember-digits.ember for cnn, "
+                        help="where to write the trained model (default: ember-digits.ember for cnn, "
                              "ember-digits-mlp.ember, ember-char-lstm.ember, ember-char-transformer.ember)")
     parser.add_argument("--verbose", type=int, choices=(0, 1, 2),
                         help="0 silent, 1 progress bar, 2 one line per epoch (default: 2)")
