@@ -243,9 +243,11 @@ class Layer(Module):
         """The arguments that rebuild this layer: for a subclass that does not define `get_config`,
         its constructor's arguments when they are plain JSON values (as Keras 3 does)."""
         config = {"name": self.name, "trainable": self._trainable}
-        if type(self).get_config is Layer.get_config and self._auto_config:
+        if getattr(type(self).get_config, "base_config", False) and self._auto_config:
             config = {**self._auto_config, **config}
         return config
+
+    get_config.base_config = True  # a subclass that does not override get_config gets the automatic one
 
     @classmethod
     def from_config(cls, config):

@@ -1,0 +1,178 @@
+"""What `fit` minimizes and reports: each output's loss, loss weight and metrics, and the running
+averages behind the logs (`loss`, `<output>_loss`, `<output>_<metric>`).
+
+`compile` hands over its `loss`, `loss_weights` and `metrics` as given (one value, a list in output
+order, or a dict by output name); they are matched to the outputs the first time the model runs,
+when their number is known.
+
+    >>> objective = Objective("sparse_categorical_crossentropy", None, ["accuracy"], "model")
+    >>> outputs = objective.resolve(["output"])
+    >>> [m.name for m in outputs[0].metrics]
+    ['accuracy']
+"""
+import copy
+
+import numpy as np
+
+from ember.errors import ArgumentError, ShapeError
+from ember.keras import losses, metrics as metrics_module
+
+__all__ = ["Objective", "Output", "class_weights"]
+
+
+class Output:
+    """One model output's share of the objective: its name, loss, loss weight and metrics."""
+
+    def __init__(self, name, loss, weight, metrics):
+        self.name, self.loss, self.weight, self.metrics = name, loss, weight, metrics
+        self.tracker = metrics_module.Mean(f"{name}_loss")
+
+
+def per_output(spec, names, what, resolve):
+    """`spec` (one value, a list in output order, or a dict by output name) as one resolved value per output."""
+    if isinstance(spec, dict):
+        unknown = sorted(set(spec) - set(names))
+        if unknown:
+            raise ArgumentError(f"compile: {what} names outputs {unknown} the model does not have; its outputs "
+                                f"are {names}")
+        return [resolve(spec.get(n), n) for n in names]
+    listed = isinstance(spec, (list, tuple)) and (what != "metrics" or (spec and all(
+        isinstance(m, (list, tuple)) for m in spec)))
+    if listed:
+        if len(spec) != len(names):
+            raise ArgumentError(f"compile: {what} has {len(spec)} entries for a model with {len(names)} outputs "
+                                f"({names})")
+        return [resolve(s, n) for s, n in zip(spec, names)]
+    return [resolve(spec, n) for n in names]
+
+
+class Objective:
+    """The losses and metrics of a compiled model, and their averages over the current epoch."""
+
+    def __init__(self, loss, loss_weights, metrics, model_name):
+        for leaf in _leaves(loss):  # resolve names now, so a typo fails at compile
+            if leaf is not None:
+                losses.get(leaf)
+        for leaf in _leaves(metrics or []):
+            metrics_module.get(leaf)
+        self.loss, self.loss_weights, self.metrics = loss, loss_weights, metrics or []
+        self.model_name, self.names, self.outputs = model_name, None, None
+        self.tracker = metrics_module.Mean("loss")
+
+    def resolve(self, names):
+        """Match the losses, weights and metrics to the outputs `names` (once per number of outputs)."""
+        if self.outputs is not None and len(self.outputs) == len(names):
+            return self.outputs
+        several = len(names) > 1
+
+        def metric_list(spec, name):
+            out = []
+            for m in spec or []:
+                m = metrics_module.get(m) if isinstance(m, str) else copy.deepcopy(m) if several else m
+                m = metrics_module.get(m)
+                if several:
+                    m.name = f"{name}_{m.name}"
+                out.append(m)
+            return out
+        loss_of = per_output(self.loss, names, "loss", lambda s, n: None if s is None else losses.get(s))
+        weights = per_output(1.0 if self.loss_weights is None else self.loss_weights, names, "loss_weights",
+                             lambda s, n: 1.0 if s is None else float(s))
+        spec = self.metrics
+        nested = isinstance(spec, dict) or (spec and all(isinstance(m, (list, tuple)) for m in spec))
+        per_metrics = per_output(spec, names, "metrics", metric_list) if nested else \
+            [metric_list(spec, n) for n in names]
+        self.names = list(names)
+        self.outputs = [Output(n, l, w, m) for n, l, w, m in zip(names, loss_of, weights, per_metrics)]
+        return self.outputs
+
+    def targets(self, y, n):
+        """The targets as one entry per output (None where an output has no target)."""
+        names = self.names
+        if isinstance(y, dict):
+            unknown = sorted(set(y) - set(names))
+            if unknown:
+                raise ArgumentError(f"{self.model_name}: targets given for outputs {unknown} the model does not "
+                                    f"have; its outputs are {names}")
+            return [y.get(k) for k in names]
+        if isinstance(y, (list, tuple)):
+            if len(y) != n:
+                raise ShapeError(f"{self.model_name}: {len(y)} targets for a model with {n} outputs")
+            return list(y)
+        if n != 1 and y is not None:
+            raise ShapeError(f"{self.model_name}: the model has {n} outputs ({names}); give y as a list or a "
+                             "dict by output name")
+        return [y] * n if y is None else [y]
+
+    def compute(self, y, preds, sample_weight, penalties):
+        """(the weighted total plus `penalties`, the loss of each output that has one)."""
+        total, terms = None, []
+        for out, target, pred in zip(self.outputs, self.targets(y, len(preds)), preds):
+            if out.loss is None:
+                continue
+            if target is None:
+                raise ArgumentError(f"{self.model_name}: output {out.name!r} has a loss but no target (y)")
+            value = out.loss(target, pred) if sample_weight is None else \
+                out.loss(target, pred, sample_weight=sample_weight)
+            terms.append(value)
+            weighted = value if out.weight == 1.0 else value * out.weight
+            total = weighted if total is None else total + weighted
+        for penalty in penalties:
+            total = penalty if total is None else total + penalty
+        if total is None:
+            raise ArgumentError(f"{self.model_name}: no output has a loss; give compile(loss=...)")
+        return total, terms
+
+    def update(self, y, preds, sample_weight, total, terms, batch):
+        """Add one batch to the loss averages (weighted by its size) and to every metric."""
+        self.tracker.update_state(total.item(), sample_weight=batch)
+        if len(self.outputs) > 1:
+            for out, term in zip([o for o in self.outputs if o.loss is not None], terms):
+                out.tracker.update_state(term.item(), sample_weight=batch)
+        for out, target, pred in zip(self.outputs, self.targets(y, len(preds)), preds):
+            if out.metrics and target is not None:
+                p = pred.detach().numpy()
+                for m in out.metrics:
+                    if sample_weight is None:
+                        m.update_state(target, p)
+                    else:
+                        m.update_state(target, p, sample_weight=sample_weight)
+
+    def reset(self):
+        self.tracker.reset_state()
+        for out in self.outputs or []:
+            out.tracker.reset_state()
+            for m in out.metrics:
+                m.reset_state()
+
+    def logs(self):
+        logs = {"loss": self.tracker.result()}
+        outputs = self.outputs or []
+        if len(outputs) > 1:
+            logs.update({o.tracker.name: o.tracker.result() for o in outputs if o.loss is not None})
+        for out in outputs:
+            logs.update({m.name: m.result() for m in out.metrics})
+        return logs
+
+
+def _leaves(spec):
+    if isinstance(spec, (list, tuple)):
+        return [leaf for s in spec for leaf in _leaves(s)]
+    if isinstance(spec, dict):
+        return [leaf for s in spec.values() for leaf in _leaves(s)]
+    return [spec]
+
+
+def class_weights(class_weight, y, sample_weight, op):
+    """Per-sample weights from `class_weight` ({class: weight}) and the batch's labels, times any given."""
+    if not class_weight:
+        return sample_weight
+    if isinstance(y, (list, dict)):
+        raise ArgumentError(f"{op}: class_weight is for single-output models; for several outputs give "
+                            "sample_weight")
+    labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(y.shape[0], -1)[:, 0]
+    labels = np.rint(labels).astype(np.int64) if labels.dtype.kind == "f" else labels.astype(np.int64)
+    missing = sorted(set(np.unique(labels).tolist()) - set(class_weight))
+    if missing:
+        raise ArgumentError(f"{op}: class_weight has no weight for classes {missing} found in y")
+    weights = np.array([class_weight[c] for c in labels.tolist()], dtype=np.float32)
+    return weights if sample_weight is None else weights * sample_weight

@@ -1,0 +1,360 @@
+"""The one training loop: `compile`, `fit`, `evaluate`, `predict` and the `*_on_batch` methods,
+shared by every Keras model (`Model` inherits it; DESIGN.md "one fit loop").
+
+`fit` turns what it is given into batches (`data_adapter`), runs the training step for each —
+eagerly, or compiled with `ember.compile` (`jit_compile`) — and reports the loss and metrics of
+the `Objective` to the callbacks.
+
+`jit_compile="auto"` (the default) measures: it times a few compiled steps against a few eager
+ones at the start of the first `fit` and keeps the faster; a step that cannot be traced (Python
+control flow on tensor values in a custom layer) runs eagerly. Pass `jit_compile=True` or `False`
+to fix the choice (compiled and eager steps agree to float rounding, not bit for bit).
+"""
+import logging
+import time
+
+import numpy as np
+
+from ember import graph as ember_graph, optim
+from ember.autograd import no_grad
+from ember.errors import ArgumentError
+from ember.keras import data_adapter as data, losses as losses_module, optimizers
+from ember.keras.callbacks import CallbackList, History, ProgbarLogger
+from ember.keras.layers.base import Layer, flatten, map_structure
+from ember.keras.objective import Objective, class_weights
+
+__all__ = ["Trainer"]
+
+log = logging.getLogger("ember.keras")
+_AUTO_TRIALS = 6  # steps timed per mode when jit_compile="auto" picks (the medians decide)
+
+
+class Trainer:
+    """The training loop of Keras models; a `Trainer` is also a `Layer` (see `Model`)."""
+
+    def _init_trainer(self):
+        self.compiled, self.stop_training, self.history = False, False, None
+        self.optimizer, self.loss, self._objective = None, None, None
+        self._step_optimizer, self._compile_config = None, None
+        self._compiled_steps, self._jit_choice = {}, None
+        self._initial_epoch_override = None
+        self._penalty_layers = None
+
+    # -- compile ------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto"):
+        """Set the optimizer, loss(es) and metrics, by Keras name or as objects. For several outputs,
+        `loss`, `loss_weights` and `metrics` may be lists (output order) or dicts (by output name)."""
+        if loss is None:
+            raise ArgumentError(f"{self.name}.compile: give a loss, e.g. loss='sparse_categorical_crossentropy'; "
+                                f"known names: {', '.join(sorted(losses_module.LOSSES))}")
+        if jit_compile not in (True, False, "auto"):
+            raise ArgumentError(f"{self.name}.compile: jit_compile must be True, False or 'auto', "
+                                f"got {jit_compile!r}")
+        self.optimizer = optimizers.get(optimizer)
+        self._step_optimizer = self.optimizer if isinstance(self.optimizer, optim.Optimizer) else None
+        self._objective = Objective(loss, loss_weights, metrics, self.name)
+        self.loss = loss
+        self._jit = False if run_eagerly else jit_compile
+        self._jit_choice = None if self._jit == "auto" else self._jit
+        self._compiled_steps = {}
+        self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
+                                "metrics": metrics, "jit_compile": jit_compile}
+        self.compiled = True
+
+    def _require_compiled(self, op):
+        if not self.compiled:
+            raise ArgumentError(f"{self.name}.{op}: you must call compile() before {op}(), e.g. "
+                                "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
+                                "metrics=['accuracy'])")
+
+    def _prepare(self, x):
+        """Build the layers (from one batch of `x`) and the optimizer, once."""
+        if not self.built or self._step_optimizer is None:
+            was_training = self.training
+            self.eval()
+            with no_grad():
+                self(data.as_tensors(map_structure(lambda a: a[:1], x)))
+            self.train(was_training)
+        if self._step_optimizer is None:
+            params = [p for p in self.parameters() if p.requires_grad]
+            if not params:
+                raise ArgumentError(f"{self.name}.fit: the model has no trainable weights")
+            self._step_optimizer = self.optimizer.build(params)
+
+    def _penalties(self):
+        """`self.losses`, walking only the layers that can add any (found once per `fit`)."""
+        if self._penalty_layers is None:
+            self._penalty_layers = [m for m in self.modules() if isinstance(m, Layer)]
+        out = []
+        for m in self._penalty_layers:
+            if m._regularizers:
+                out.extend(reg(getattr(m, name)) for name, reg in m._regularizers)
+            if m._added_losses:
+                out.extend(m._added_losses)
+        return out
+
+    # -- one step -----------------------------------------------------------------------------
+    def _apply_optimizer(self):
+        if isinstance(self.optimizer, optim.Optimizer):
+            self.optimizer.step()
+        else:
+            self.optimizer.apply_gradients()
+
+    def _train_fn(self, x, y, sample_weight):
+        """The training step: forward, loss, backward, update. Returns (total, loss terms, outputs)."""
+        self._step_optimizer.zero_grad()
+        preds = self._run_outputs(x, training=True)
+        total, terms = self._objective.compute(y, preds, sample_weight, self._penalties())
+        total.backward()
+        self._apply_optimizer()
+        return total, terms, preds
+
+    def _compiled_step(self, args):
+        """The training step compiled for the structure of `args` (x, y, sample_weight)."""
+        leaves = flatten(args)
+        key = tuple(a is None for a in leaves) + (type(args[0]), type(args[1]))
+        step = self._compiled_steps.get(key)
+        if step is None:
+            skeleton = args
+
+            def run(*flat):
+                it = iter(flat)
+                x, y, sw = map_structure(lambda a: None if a is None else next(it), skeleton)
+                return self._train_fn(x, y, sw)
+            run.__name__ = f"{self.name}_train_step"
+            state = dict(self.state_dict(keep_vars=True))
+            step = self._compiled_steps[key] = ember_graph.compile(run, state=state)
+        return step(*[a for a in leaves if a is not None])
+
+    def _train_batch(self, x, y, sample_weight):
+        args = data.as_tensors((x, y, sample_weight))
+        if hasattr(self.optimizer, "before_step"):
+            self.optimizer.before_step()
+        choice = self._jit_choice
+        if choice is None:
+            total, terms, preds = self._auto_step(args)
+        elif choice:
+            total, terms, preds = self._compiled_step(args)
+        else:
+            total, terms, preds = self._train_fn(*args)
+        batch = flatten(x)[0].shape[0]
+        self._objective.update(args[1], preds, args[2], total, terms, batch)
+        return total
+
+    def _auto_step(self, args):
+        """jit_compile="auto": trace on the first step, time a few compiled and eager steps, keep the faster."""
+        trial = self.__dict__.setdefault("_auto_trial", {"compiled": [], "eager": []})
+        compiled = len(trial["compiled"]) <= _AUTO_TRIALS
+        if compiled:
+            try:
+                start = time.perf_counter()
+                out = self._compiled_step(args)
+            except ember_graph.TraceError as e:
+                log.info("ember.keras: %s runs eagerly; its training step cannot be traced: %s", self.name, e)
+                self._jit_choice = False
+                self._step_optimizer.zero_grad()
+                return self._train_fn(*args)
+        else:
+            start = time.perf_counter()
+            out = self._train_fn(*args)
+        trial["compiled" if compiled else "eager"].append(time.perf_counter() - start)
+        if len(trial["eager"]) == _AUTO_TRIALS:
+            fast, slow = np.median(trial["compiled"][1:]), np.median(trial["eager"])  # [0] was the trace
+            self._jit_choice = fast < slow
+            log.info("ember.keras: %s trains %s (compiled step %.2f ms, eager %.2f ms)", self.name,
+                     "compiled" if self._jit_choice else "eagerly", fast * 1e3, slow * 1e3)
+        return out
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One optimizer step on one batch. Returns the loss (and metrics, accumulated since the last
+        `reset_metrics()`): a float, a list, or a dict with `return_dict=True`."""
+        self._require_compiled("train_on_batch")
+        adapter = data.make(x, y, sample_weight, batch_size=1 << 62, op="train_on_batch")
+        x, y, sample_weight = next(adapter.batches())
+        sample_weight = class_weights(class_weight, y, sample_weight, "train_on_batch")
+        self._prepare(x)
+        self._objective_ready(x)
+        self.train()
+        self._train_batch(x, y, sample_weight)
+        return self._result(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """The loss (and metrics) of one batch, without training."""
+        self._require_compiled("test_on_batch")
+        adapter = data.make(x, y, sample_weight, batch_size=1 << 62, op="test_on_batch")
+        x, y, sample_weight = next(adapter.batches())
+        self._prepare(x)
+        self._objective_ready(x)
+        self.reset_metrics()
+        self.eval()
+        self._test_batch(x, y, sample_weight)
+        return self._result(return_dict)
+
+    def predict_on_batch(self, x):
+        """The model's outputs for one batch, as NumPy."""
+        self.eval()
+        with no_grad():
+            out = self(data.as_tensors(data.to_arrays(x, "x", "predict_on_batch")), training=False)
+        return map_structure(lambda t: t.numpy(), out)
+
+    def _result(self, return_dict):
+        logs = self._objective.logs()
+        if return_dict:
+            return logs
+        return logs["loss"] if len(logs) == 1 else list(logs.values())
+
+    def _objective_ready(self, x):
+        if self._objective.outputs is None:
+            self.eval()
+            with no_grad():
+                self._run_outputs(data.as_tensors(map_structure(lambda a: a[:1], x)), training=False)
+
+    def _test_batch(self, x, y, sample_weight):
+        args = data.as_tensors((x, y, sample_weight))
+        with no_grad():
+            preds = self._run_outputs(args[0], training=False)
+            total, terms = self._objective.compute(args[1], preds, args[2], self._penalties())
+        self._objective.update(args[1], preds, args[2], total, terms, flatten(x)[0].shape[0])
+
+    # -- the loop -----------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+        """Train for `epochs` passes over the data; returns a `History` whose `.history` maps the loss
+        and each metric (and their `val_` forms with validation data) to per-epoch values.
+
+        `x`/`y`: arrays or tensors (lists or dicts of them for several inputs/outputs), or `x` alone as an
+        `ember.data` loader or a generator of `(x, y)` / `(x, y, sample_weight)` batches."""
+        self._require_compiled("fit")
+        train = data.make(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, "fit")
+        validation = None
+        if validation_split:
+            if not isinstance(train, data.ArrayAdapter):
+                raise ArgumentError("fit: validation_split needs array data; with a loader or generator pass "
+                                    "validation_data")
+            train, validation = train.split(validation_split)
+        if validation_data is not None:
+            vx, vy, vsw = data.unpack(validation_data) if isinstance(validation_data, (tuple, list)) else \
+                (validation_data, None, None)
+            validation = data.make(vx, vy, vsw, validation_batch_size or batch_size, validation_steps, False,
+                                   "fit (validation_data)")
+        if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+            raise ArgumentError(f"fit: epochs must be a positive int, got {epochs!r}")
+        self._prepare(train.first_x())
+        verbose = 1 if verbose == "auto" else verbose
+        self.history = History()
+        progress = [ProgbarLogger(verbose)] if verbose else []
+        calls = CallbackList(list(callbacks or []) + [self.history] + progress, self,
+                             {"epochs": epochs, "steps": train.steps, "verbose": verbose})
+        self.stop_training, logs = False, {}
+        self._initial_epoch_override = None
+        calls.on_train_begin()
+        start = initial_epoch if self._initial_epoch_override is None else self._initial_epoch_override
+        self._compiled_steps = {}  # state may have been replaced (restored weights or optimizer state)
+        self._penalty_layers = None
+        for epoch in range(start, epochs):
+            calls.on_epoch_begin(epoch)
+            logs = self._train_epoch(train, class_weight, calls)
+            if validation is not None and (epoch + 1) % validation_freq == 0:
+                val = self._test_loop(validation, calls)
+                logs.update({"val_" + k: v for k, v in val.items()})
+            calls.on_epoch_end(epoch, logs)
+            if self.stop_training or getattr(train, "exhausted", False):
+                if getattr(train, "exhausted", False) and epoch + 1 < epochs:
+                    log.warning("ember.keras: fit: the generator ran out of data after %d epochs; give "
+                                "steps_per_epoch, or a generator that repeats", epoch + 1)
+                break
+        calls.on_train_end(logs)
+        return self.history
+
+    def _train_epoch(self, train, class_weight, calls):
+        self.reset_metrics()
+        self.train()
+        for step, (x, y, sw) in enumerate(train.batches()):
+            calls.on_train_batch_begin(step)
+            if self._objective.outputs is None:
+                self._objective_ready(x)
+                self.train()
+                self.reset_metrics()
+            sw = class_weights(class_weight, y, sw, "fit")
+            self._train_batch(x, y, sw)
+            calls.on_train_batch_end(step, self._objective.logs())
+            if self.stop_training:
+                break
+        return self._objective.logs()
+
+    def _test_loop(self, adapter, calls):
+        self.eval()
+        calls.on_test_begin()
+        started = False
+        for step, (x, y, sw) in enumerate(adapter.batches()):
+            if not started:
+                self._objective_ready(x)
+                self.reset_metrics()
+                started = True
+            calls.on_test_batch_begin(step)
+            self._test_batch(x, y, sw)
+            calls.on_test_batch_end(step, self._objective.logs())
+        logs = self._objective.logs() if started else {}
+        calls.on_test_end(logs)
+        self.train()
+        return logs
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """The loss (and metrics) over all of the data: a float, a list [loss, *metrics], or a dict."""
+        self._require_compiled("evaluate")
+        adapter = data.make(x, y, sample_weight, batch_size, steps, False, "evaluate")
+        self._prepare(adapter.first_x())
+        calls = CallbackList(list(callbacks or []), self, {"steps": adapter.steps, "verbose": verbose})
+        logs = self._test_loop(adapter, calls)
+        if verbose:
+            print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+        if return_dict:
+            return logs
+        return logs["loss"] if len(logs) == 1 else list(logs.values())
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for `x`, batch by batch, as NumPy (a list or dict of arrays for several outputs)."""
+        adapter = data.make(x, None, None, batch_size, steps, False, "predict")
+        calls = CallbackList(list(callbacks or []), self, {"steps": adapter.steps, "verbose": verbose})
+        self.eval()
+        calls.on_predict_begin()
+        parts = []
+        with no_grad():
+            for step, (bx, _, _) in enumerate(adapter.batches()):
+                calls.on_predict_batch_begin(step)
+                out = map_structure(lambda t: t.numpy(), self(data.as_tensors(bx), training=False))
+                parts.append(out)
+                calls.on_predict_batch_end(step, {"outputs": out})
+        calls.on_predict_end()
+        self.train()
+        if not parts:
+            return np.zeros((0,))
+        first = parts[0]
+        if isinstance(first, dict):
+            return {k: np.concatenate([p[k] for p in parts]) for k in first}
+        if isinstance(first, (list, tuple)):
+            return [np.concatenate([p[i] for p in parts]) for i in range(len(first))]
+        return np.concatenate(parts)
+
+    def _run_outputs(self, x, training):
+        """The model's outputs on `x` as a list in output order; the objective is matched to them."""
+        out = self(x, training=training)
+        names = self.output_names
+        preds = [out[k] for k in names] if isinstance(out, dict) else \
+            list(out) if isinstance(out, (list, tuple)) else [out]
+        if len(names) != len(preds):
+            names = [f"output_{i}" for i in range(len(preds))] if len(preds) > 1 else ["output"]
+        self._objective.resolve(names)
+        return preds
+
+    def reset_metrics(self):
+        """Start every metric (and the loss average) afresh."""
+        if self._objective is not None:
+            self._objective.reset()
+
+    @property
+    def metrics_names(self):
+        return list(self._objective.logs()) if self._objective is not None and self._objective.outputs else ["loss"]
