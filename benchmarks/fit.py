@@ -35,7 +35,8 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)  # run from a checkout without installing (the children get it through PYTHONPATH)
-import _child  # noqa: E402  (beside this file)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _child.py, beside this file
+import _child  # noqa: E402
 WORKLOADS = ("mlp", "cnn")
 MODES = ("torch", "raw", "raw-compiled", "fit-eager", "fit", "fit+acc")
 FITS = ("fit-eager", "fit", "fit+acc")

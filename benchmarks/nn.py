@@ -23,7 +23,8 @@ import time
 
 import numpy as np
 
-import _child
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _child.py, beside this file
+import _child  # noqa: E402
 
 WORKLOADS = ("mlp", "cnn", "lstm", "transformer")
 VOCAB, SEQ = 96, 64
