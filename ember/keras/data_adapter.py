@@ -84,6 +84,10 @@ def unpack(batch):
     return batch, None, None
 
 
+PRESHUFFLE_BYTES = 256 << 20  # arrays up to this size are shuffled as a whole each epoch (memory-mapped
+                              # ones larger than it are gathered batch by batch, never read whole)
+
+
 class ArrayAdapter:
     """Batches of in-memory arrays, shuffled per epoch (`shuffle=True`) with ember's default generator."""
 
@@ -98,6 +102,7 @@ class ArrayAdapter:
                              f"weight) per input sample")
         self.n = sizes.pop() if sizes else 0
         self.batch_size, self.shuffle = batch_size, shuffle
+        self.nbytes = sum(a.nbytes for s in (x, y, sample_weight) for a in flatten(s) if a is not None)
         full = -(-self.n // batch_size)
         self.steps = full if steps is None else min(steps, full)
 
@@ -122,11 +127,14 @@ class ArrayAdapter:
         return self.take(slice(0, 1))[0]
 
     def batches(self):
-        order = randperm(self.n).numpy() if self.shuffle else None
+        source, order = self, randperm(self.n).numpy() if self.shuffle else None
+        if order is not None and self.nbytes <= PRESHUFFLE_BYTES:
+            # one gather per epoch, then every batch is a view (cheaper than a gather per batch)
+            source, order = ArrayAdapter(*self.take(order), self.batch_size, None, False, self.op), None
         for step in range(self.steps):
             lo = step * self.batch_size
             index = slice(lo, lo + self.batch_size) if order is None else order[lo:lo + self.batch_size]
-            yield self.take(index)
+            yield source.take(index)
 
 
 class LoaderAdapter:

@@ -143,9 +143,10 @@ class Trainer:
         return total
 
     def _auto_step(self, args):
-        """jit_compile="auto": trace on the first step, time a few compiled and eager steps, keep the faster."""
+        """jit_compile="auto": trace on the first step, then time compiled and eager steps in turn and keep
+        the faster (by the medians of `_AUTO_TRIALS` each)."""
         trial = self.__dict__.setdefault("_auto_trial", {"compiled": [], "eager": []})
-        compiled = len(trial["compiled"]) <= _AUTO_TRIALS
+        compiled = len(trial["compiled"]) <= len(trial["eager"])  # trace, then alternate: same conditions
         if compiled:
             try:
                 start = time.perf_counter()
