@@ -135,7 +135,16 @@ class Trainer:
         if choice is None:
             total, terms, preds = self._auto_step(args)
         elif choice:
-            total, terms, preds = self._compiled_step(args)
+            try:
+                total, terms, preds = self._compiled_step(args)
+            except (ember_graph.TraceError, ember_graph.RecompileError) as e:
+                if self._jit is True:
+                    raise
+                # "auto": inputs whose shapes keep changing (or code that stops tracing) run eagerly
+                log.warning("ember.keras: %s continues eagerly: %s", self.name, e)
+                self._jit_choice = False
+                self._step_optimizer.zero_grad()
+                total, terms, preds = self._train_fn(*args)
         else:
             total, terms, preds = self._train_fn(*args)
         batch = flatten(x)[0].shape[0]
@@ -151,8 +160,8 @@ class Trainer:
             try:
                 start = time.perf_counter()
                 out = self._compiled_step(args)
-            except ember_graph.TraceError as e:
-                log.info("ember.keras: %s runs eagerly; its training step cannot be traced: %s", self.name, e)
+            except (ember_graph.TraceError, ember_graph.RecompileError) as e:
+                log.info("ember.keras: %s runs eagerly; its training step cannot be compiled: %s", self.name, e)
                 self._jit_choice = False
                 self._step_optimizer.zero_grad()
                 return self._train_fn(*args)

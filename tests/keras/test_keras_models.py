@@ -368,3 +368,25 @@ def test_custom_keras3_layer_with_ops_trains_saves_and_ops_work_symbolically(tmp
     model.save(tmp_path / "m.ember")
     loaded = keras.models.load_model(tmp_path / "m.ember")
     np.testing.assert_array_equal(loaded.predict(data, verbose=0), model.predict(data, verbose=0))
+
+
+def test_auto_jit_falls_back_to_eager_when_shapes_keep_changing(caplog):
+    # A generator of ever-longer sequences: each new length is a retrace; past the limit, "auto" goes
+    # on eagerly (and says so), while jit_compile=True raises.
+    def batches():
+        for length in range(2, 40):
+            x = np.random.default_rng(length).standard_normal((4, length, 3)).astype(np.float32)
+            yield x, x.sum(axis=(1, 2))[:, None]
+
+    def model(jit):
+        keras.utils.set_random_seed(0)
+        inputs = keras.Input(shape=(None, 3))
+        m = keras.Model(inputs, L.Dense(1)(L.GlobalAveragePooling1D()(L.Dense(4)(inputs))))
+        m.compile(optimizer="sgd", loss="mse", jit_compile=jit)
+        return m
+    auto = model("auto")
+    auto._jit_choice = True  # as if the first steps had measured compiled to be faster
+    auto.fit(batches(), epochs=1, verbose=0)
+    assert auto._jit_choice is False and "continues eagerly" in caplog.text
+    with pytest.raises(ember.graph.RecompileError):
+        model(True).fit(batches(), epochs=1, verbose=0)
