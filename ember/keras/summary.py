@@ -16,15 +16,19 @@ def _bytes(tensors):
 
 
 def print_summary(model, rows, print_fn):
-    """`rows`: (name, module, output shape or None) per top-level layer."""
-    width = sum(RULE_WIDTHS)
+    """`rows`: (name, module, output shape or None) per top-level layer. Columns widen to fit."""
+    labels = [f"{name} ({type(module).__name__})" for name, module, _ in rows]
+    shapes = ["?" if shape is None else str(shape) for _, _, shape in rows]
+    widths = (max([RULE_WIDTHS[0] - 2] + [len(l) + 1 for l in labels]) + 2,
+              max([RULE_WIDTHS[1]] + [len(s) + 1 for s in shapes]), RULE_WIDTHS[2])
+    width = sum(widths)
     print_fn(f'Model: "{model.name}"')
     print_fn("_" * width)
-    print_fn(_line("Layer (type)", "Output Shape", "Param #"))
+    print_fn(_line("Layer (type)", "Output Shape", "Param #", widths))
     print_fn("=" * width)
-    for i, (name, module, shape) in enumerate(rows):
+    for i, ((name, module, shape), label, shape_text) in enumerate(zip(rows, labels, shapes)):
         params = _count(list(module.parameters()) + list(module.buffers()))
-        print_fn(_line(f"{name} ({type(module).__name__})", "?" if shape is None else str(shape), f"{params:,}"))
+        print_fn(_line(label, shape_text, f"{params:,}", widths))
         print_fn("_" * width if i < len(rows) - 1 else "=" * width)
     if not rows:
         print_fn("=" * width)
@@ -36,6 +40,6 @@ def print_summary(model, rows, print_fn):
     print_fn("_" * width)
 
 
-def _line(layer, shape, params):
-    a, b, c = RULE_WIDTHS
+def _line(layer, shape, params, widths=RULE_WIDTHS):
+    a, b, c = widths
     return f" {layer:<{a - 2}} {shape:<{b}}{params:>{c}}"
