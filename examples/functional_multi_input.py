@@ -1,6 +1,6 @@
 """The functional API: a model with two inputs and two outputs, trained with one `fit`.
 
-    python examples/functional_multi_input.py    # about 15 s on 2 cores; needs `pip install ember[datasets]`
+    python examples/functional_multi_input.py    # about 15 s on 2 cores; needs `pip install ember[datasets,files]`
 
 Inputs: a digit image (8x8, channels last) and a noisy hint vector (the image's row and column
 ink, 16 numbers). Outputs: the digit (10 classes) and whether it is even (one sigmoid). The image

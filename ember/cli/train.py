@@ -9,6 +9,7 @@ import argparse
 
 from ember.cli import charlm, digits
 from ember.cli.config import ConfigError, config_values
+from ember.io.serialize import FileError, require_safetensors
 
 MODELS = {
     "cnn": "a small CNN on the 8x8 digits (the default)",
@@ -28,10 +29,12 @@ DEFAULTS = {
 }
 COMMON_DEFAULTS = {"model": "cnn", "seed": 0, "verbose": 2, "prompt": charlm.DEFAULT_PROMPT}
 
-DESCRIPTION = ("Train a small model with Keras's fit(), report how well it does and write the model file (keras.models.load_model reads it).\n\nmodels:\n" +
+DESCRIPTION = ("Train a small model with Keras's fit(), report how well it does and write the model file\n"
+               "(keras.models.load_model reads it).\n\nmodels:\n" +
                "\n".join(f"  {name:12s} {text}" for name, text in MODELS.items()) +
-               "\n\nThe digits models need the `datasets` extra (pip install 'ember[datasets]'); the language "
-               "models\nuse the corpus that ships with ember and print a text sample generated from --prompt.")
+               "\n\nThe digits models need the `datasets` extra, and the model file the `files` extra (pip install\n"
+               "'ember[datasets,files]'); the language models use the corpus that ships with ember and print\n"
+               "a text sample generated from --prompt.")
 
 EPILOG = """config files:
   --config reads a .json or .toml file whose keys are the option names, e.g. (TOML)
@@ -91,6 +94,10 @@ def resolve(parser, args):
 def run(args, parser):
     """Train the chosen model; returns the exit status."""
     options = resolve(parser, args)
+    try:
+        require_safetensors("ember train")  # the model file is written at the end: fail before training
+    except FileError as e:
+        parser.error(str(e))
     if options.model in ("lstm", "transformer"):
         try:
             charlm.check_prompt(options.prompt)
