@@ -28,7 +28,14 @@ def to_array(data, what, op):
         raise ArgumentError(f"{op}: {what} is None; pass a NumPy array or an ember tensor")
     if isinstance(data, Tensor):
         data = data.detach().numpy()
-    array = np.asarray(data)
+    try:
+        array = np.asarray(data)
+    except ValueError:  # nested lists of different lengths
+        raise ArgumentError(f"{op}: {what} is not a rectangular array of numbers (its rows have different "
+                            "lengths); pad sequences to one length, e.g. keras.utils.pad_sequences") from None
+    if array.dtype.kind not in "biuf" and array.dtype != object and array.dtype.name != "bfloat16":
+        raise ArgumentError(f"{op}: {what} has dtype {array.dtype}; give numbers (encode labels or text as "
+                            "integers first)")
     if array.dtype == object:
         raise ArgumentError(f"{op}: {what} is not a rectangular array of numbers (got an object array of "
                             f"shape {array.shape}); pad sequences to one length, e.g. keras.utils.pad_sequences")

@@ -211,11 +211,17 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
         raise ShapeError(f"sparse_categorical_crossentropy: targets of shape {tuple(y_true.shape)} do not fit "
                          f"outputs of shape {tuple(y_pred.shape)}: expected integer class labels of shape "
                          f"{tuple(y_pred.shape[:-1])}{hint}")
+    labels = y_true.long()
+    classes = y_pred.shape[-1]
+    if labels.numel() and (labels.min().item() < 0 or labels.max().item() >= classes):
+        raise ArgumentError(f"sparse_categorical_crossentropy: labels must be class indices in [0, {classes}) for "
+                            f"outputs of shape {tuple(y_pred.shape)}, got labels from {labels.min().item()} to "
+                            f"{labels.max().item()}; does the last layer have one unit per class?")
     if from_logits:
         logp = F.log_softmax(y_pred, dim=-1)
     else:
         logp = log(_clip(y_pred / y_pred.sum(-1, keepdim=True)))
-    return -logp.gather(-1, y_true.long().unsqueeze(-1)).squeeze(-1)
+    return -logp.gather(-1, labels.unsqueeze(-1)).squeeze(-1)
 
 
 # -- reduction ------------------------------------------------------------------------------------

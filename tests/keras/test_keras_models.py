@@ -390,3 +390,14 @@ def test_auto_jit_falls_back_to_eager_when_shapes_keep_changing(caplog):
     assert auto._jit_choice is False and "continues eagerly" in caplog.text
     with pytest.raises(ember.graph.RecompileError):
         model(True).fit(batches(), epochs=1, verbose=0)
+
+
+def test_bad_data_reads_well():
+    model = _model()
+    x = np.ones((8, 4), np.float32)
+    with pytest.raises(ArgumentError, match=r"labels must be class indices in \[0, 3\).*from 7 to 7"):
+        model.fit(x, np.full(8, 7), verbose=0)
+    with pytest.raises(ArgumentError, match="y has dtype <U1"):
+        model.fit(x, np.array(["a"] * 8), verbose=0)
+    with pytest.raises(ArgumentError, match="pad_sequences"):
+        model.fit([[1.0, 2.0], [3.0]], np.zeros(2), verbose=0)
