@@ -4,6 +4,8 @@
     >>> emb(ember.tensor([[1, 2, 0]])).shape, tuple(emb.embeddings.shape)
     (ember.Size([1, 3, 4]), (10, 4))
 """
+import warnings
+
 from ember.errors import DTypeError, EmberError, ShapeError
 from ember.nn import functional as F
 from ember.keras.layers.base import Layer
@@ -23,6 +25,10 @@ class Embedding(Layer):
         self.output_dim = positive_int(output_dim, "output_dim", "Embedding")
         self.embeddings_initializer, self.embeddings_regularizer = embeddings_initializer, embeddings_regularizer
         self.mask_zero = bool(mask_zero)
+        if self.mask_zero:
+            warnings.warn("Embedding(mask_zero=True): ember.keras does not pass masks from layer to layer yet, so "
+                          "the layers after this one treat padding steps as data; call compute_mask(inputs) and "
+                          "pass the mask explicitly (e.g. attention_mask=) where a layer takes one", stacklevel=2)
 
     def build(self, input_shape):
         self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
