@@ -6,7 +6,8 @@
     >>> (w * w).sum().backward()
     >>> opt.step()
 """
-from ember.optim.optimizer import Optimizer, advance, array_module, check_range, state_zeros, step_tensor
+from ember.optim.optimizer import (Optimizer, advance, array_module, check_range, effective_grad, state_zeros,
+                                   step_tensor)
 
 
 class Adadelta(Optimizer):
@@ -35,10 +36,7 @@ class Adadelta(Optimizer):
         xp = array_module(p)
         rho, eps = group["rho"], group["eps"]
         advance(state)
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p
+        g = effective_grad(p, g, group)
         square_avg, acc_delta = state["square_avg"]._data, state["acc_delta"]._data
         square_avg *= rho
         square_avg += (1 - rho) * g * g

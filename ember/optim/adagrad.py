@@ -8,7 +8,8 @@
     >>> [round(v, 4) for v in w.tolist()]
     [0.9, -1.9]
 """
-from ember.optim.optimizer import Optimizer, advance, array_module, check_range, state_zeros, step_tensor
+from ember.optim.optimizer import (Optimizer, advance, array_module, check_range, effective_grad, state_zeros,
+                                   step_tensor)
 
 
 class Adagrad(Optimizer):
@@ -38,10 +39,7 @@ class Adagrad(Optimizer):
     def _update(self, p, g, state, group):
         xp = array_module(p)
         step = advance(state)
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p
+        g = effective_grad(p, g, group)
         clr = float(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
         total = state["sum"]._data
         total += g * g

@@ -8,7 +8,8 @@
     >>> [round(v, 4) for v in w.tolist()]
     [0.9, -1.9]
 """
-from ember.optim.optimizer import Optimizer, advance, array_module, check_range, lerp_, state_zeros, step_tensor
+from ember.optim.optimizer import (Optimizer, advance, array_module, check_range, effective_grad, lerp_, state_zeros,
+                                   step_tensor)
 
 
 class Adam(Optimizer):
@@ -44,15 +45,9 @@ class Adam(Optimizer):
 
     def _update(self, p, g, state, group):
         xp = array_module(p)
-        lr, (beta1, beta2), wd = float(group["lr"]), group["betas"], group["weight_decay"]
-        if group["maximize"]:
-            g = -g
+        lr, (beta1, beta2) = float(group["lr"]), group["betas"]
+        g = effective_grad(p, g, group)
         step = advance(state)
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                p *= 1 - lr * wd
-            else:
-                g = g + wd * p
         exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
         lerp_(exp_avg, g, 1 - beta1)
         exp_avg_sq *= beta2

@@ -8,7 +8,8 @@
     >>> [round(v, 4) for v in w.tolist()]
     [0.9, -1.9]
 """
-from ember.optim.optimizer import Optimizer, advance, array_module, check_range, lerp_, state_zeros, step_tensor
+from ember.optim.optimizer import (Optimizer, advance, array_module, check_range, effective_grad, lerp_, state_zeros,
+                                   step_tensor)
 
 
 class Adamax(Optimizer):
@@ -37,11 +38,8 @@ class Adamax(Optimizer):
     def _update(self, p, g, state, group):
         xp = array_module(p)
         beta1, beta2 = group["betas"]
-        if group["maximize"]:
-            g = -g
+        g = effective_grad(p, g, group)
         step = advance(state)
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p
         exp_avg, exp_inf = state["exp_avg"]._data, state["exp_inf"]._data
         lerp_(exp_avg, g, 1 - beta1)
         exp_inf *= beta2

@@ -6,7 +6,8 @@
     >>> (w * w).sum().backward()
     >>> opt.step()
 """
-from ember.optim.optimizer import Optimizer, advance, array_module, check_range, lerp_, state_zeros, step_tensor
+from ember.optim.optimizer import (Optimizer, advance, array_module, check_range, effective_grad, lerp_, state_zeros,
+                                   step_tensor)
 
 
 class NAdam(Optimizer):
@@ -40,15 +41,9 @@ class NAdam(Optimizer):
 
     def _update(self, p, g, state, group):
         xp = array_module(p)
-        lr, (beta1, beta2), wd = float(group["lr"]), group["betas"], group["weight_decay"]
-        if group["maximize"]:
-            g = -g
+        lr, (beta1, beta2) = float(group["lr"]), group["betas"]
+        g = effective_grad(p, g, group)
         step = advance(state)
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                p *= 1 - lr * wd
-            else:
-                g = g + wd * p
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
         mu_product = state["mu_product"]._data

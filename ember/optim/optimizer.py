@@ -338,6 +338,20 @@ def advance(state, key="step"):
     return float(t)
 
 
+def effective_grad(p, g, group):
+    """The gradient array an update uses: negated with `maximize`, plus `weight_decay * p` (L2), or,
+    with `decoupled_weight_decay`, `p` shrunk in place by `lr * weight_decay` instead."""
+    if group["maximize"]:
+        g = -g
+    wd = group["weight_decay"]
+    if wd != 0:
+        if group.get("decoupled_weight_decay"):
+            p *= 1 - float(group["lr"]) * wd
+        else:
+            g = g + wd * p
+    return g
+
+
 def lerp_(a, b, weight):
     """`a += weight * (b - a)` in place, with PyTorch's formula for weights of 0.5 and above."""
     if abs(weight) < 0.5:

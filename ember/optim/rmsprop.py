@@ -6,7 +6,8 @@
     >>> (w * w).sum().backward()
     >>> opt.step()
 """
-from ember.optim.optimizer import Optimizer, advance, array_module, check_range, lerp_, state_zeros, step_tensor
+from ember.optim.optimizer import (Optimizer, advance, array_module, check_range, effective_grad, lerp_, state_zeros,
+                                   step_tensor)
 
 
 class RMSprop(Optimizer):
@@ -38,12 +39,9 @@ class RMSprop(Optimizer):
 
     def _update(self, p, g, state, group):
         xp = array_module(p)
-        lr, alpha, wd = float(group["lr"]), group["alpha"], group["weight_decay"]
-        if group["maximize"]:
-            g = -g
+        lr, alpha = float(group["lr"]), group["alpha"]
+        g = effective_grad(p, g, group)
         advance(state)
-        if wd != 0:
-            g = g + wd * p
         square_avg = state["square_avg"]._data
         square_avg *= alpha
         square_avg += (1 - alpha) * g * g

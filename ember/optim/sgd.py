@@ -9,7 +9,7 @@
     [0.8, -1.6]
 """
 from ember.errors import ArgumentError
-from ember.optim.optimizer import Optimizer, check_range, state_zeros
+from ember.optim.optimizer import Optimizer, check_range, effective_grad, state_zeros
 
 
 class SGD(Optimizer):
@@ -36,11 +36,8 @@ class SGD(Optimizer):
                                 f"got momentum={hp['momentum']}, dampening={hp['dampening']}")
 
     def _update(self, p, g, state, group):
-        momentum, wd = group["momentum"], group["weight_decay"]
-        if group["maximize"]:
-            g = -g
-        if wd != 0:
-            g = g + wd * p
+        momentum = group["momentum"]
+        g = effective_grad(p, g, group)
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
