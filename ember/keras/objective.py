@@ -16,6 +16,7 @@ import numpy as np
 
 from ember.errors import ArgumentError, ShapeError
 from ember.keras import losses, metrics as metrics_module
+from ember.keras.layers.base import flatten
 
 __all__ = ["Objective", "Output", "class_weights"]
 
@@ -50,10 +51,10 @@ class Objective:
     """The losses and metrics of a compiled model, and their averages over the current epoch."""
 
     def __init__(self, loss, loss_weights, metrics, model_name):
-        for leaf in _leaves(loss):  # resolve names now, so a typo fails at compile
+        for leaf in flatten(loss):  # resolve names now, so a typo fails at compile
             if leaf is not None:
                 losses.get(leaf)
-        for leaf in _leaves(metrics or []):
+        for leaf in flatten(metrics or []):
             metrics_module.get(leaf)
         self.loss, self.loss_weights, self.metrics = loss, loss_weights, metrics or []
         self.model_name, self.names, self.outputs = model_name, None, None
@@ -152,14 +153,6 @@ class Objective:
         for out in outputs:
             logs.update({m.name: m.result() for m in out.metrics})
         return logs
-
-
-def _leaves(spec):
-    if isinstance(spec, (list, tuple)):
-        return [leaf for s in spec for leaf in _leaves(s)]
-    if isinstance(spec, dict):
-        return [leaf for s in spec.values() for leaf in _leaves(s)]
-    return [spec]
 
 
 def class_weights(class_weight, y, sample_weight, op):

@@ -86,13 +86,7 @@ class Trainer:
         """`self.losses`, walking only the layers that can add any (found once per `fit`)."""
         if self._penalty_layers is None:
             self._penalty_layers = [m for m in self.modules() if isinstance(m, Layer)]
-        out = []
-        for m in self._penalty_layers:
-            if m._regularizers:
-                out.extend(reg(getattr(m, name)) for name, reg in m._regularizers)
-            if m._added_losses:
-                out.extend(m._added_losses)
-        return out
+        return [loss for m in self._penalty_layers for loss in m._own_losses()]
 
     # -- one step -----------------------------------------------------------------------------
     def _apply_optimizer(self):
@@ -135,41 +129,35 @@ class Trainer:
         if choice is None:
             total, terms, preds = self._auto_step(args)
         elif choice:
-            try:
-                total, terms, preds = self._compiled_step(args)
-            except (ember_graph.TraceError, ember_graph.RecompileError) as e:
-                if self._jit is True:
-                    raise
-                # "auto": inputs whose shapes keep changing (or code that stops tracing) run eagerly
-                log.warning("ember.keras: %s continues eagerly: %s", self.name, e)
-                self._jit_choice = False
-                self._step_optimizer.zero_grad()
-                total, terms, preds = self._train_fn(*args)
+            total, terms, preds = self._compiled_or_eager(args)
         else:
             total, terms, preds = self._train_fn(*args)
         batch = flatten(x)[0].shape[0]
         self._objective.update(args[1], preds, args[2], total, terms, batch)
         return total
 
+    def _compiled_or_eager(self, args):
+        """The compiled step; under "auto", a step that cannot be compiled (code that stops tracing, input
+        shapes that keep changing) runs eagerly, now and from then on. `jit_compile=True` raises instead."""
+        try:
+            return self._compiled_step(args)
+        except (ember_graph.TraceError, ember_graph.RecompileError) as e:
+            if self._jit is True:
+                raise
+            log.warning("ember.keras: %s continues eagerly: %s", self.name, e)
+            self._jit_choice = False
+            self._step_optimizer.zero_grad()
+            return self._train_fn(*args)
+
     def _auto_step(self, args):
         """jit_compile="auto": trace on the first step, then time compiled and eager steps in turn and keep
         the faster (by the medians of `_AUTO_TRIALS` each)."""
         trial = self.__dict__.setdefault("_auto_trial", {"compiled": [], "eager": []})
         compiled = len(trial["compiled"]) <= len(trial["eager"])  # trace, then alternate: same conditions
-        if compiled:
-            try:
-                start = time.perf_counter()
-                out = self._compiled_step(args)
-            except (ember_graph.TraceError, ember_graph.RecompileError) as e:
-                log.info("ember.keras: %s runs eagerly; its training step cannot be compiled: %s", self.name, e)
-                self._jit_choice = False
-                self._step_optimizer.zero_grad()
-                return self._train_fn(*args)
-        else:
-            start = time.perf_counter()
-            out = self._train_fn(*args)
+        start = time.perf_counter()
+        out = self._compiled_or_eager(args) if compiled else self._train_fn(*args)
         trial["compiled" if compiled else "eager"].append(time.perf_counter() - start)
-        if len(trial["eager"]) == _AUTO_TRIALS:
+        if self._jit_choice is None and len(trial["eager"]) == _AUTO_TRIALS:
             fast, slow = np.median(trial["compiled"][1:]), np.median(trial["eager"])  # [0] was the trace
             self._jit_choice = fast < slow
             log.info("ember.keras: %s trains %s (compiled step %.2f ms, eager %.2f ms)", self.name,

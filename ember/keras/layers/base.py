@@ -156,12 +156,13 @@ class Layer(Module):
     @property
     def losses(self):
         """The penalties of this layer and the layers inside it: weight regularizers and `add_loss` terms."""
-        out = []
-        for m in self.modules():
-            if isinstance(m, Layer):
-                out.extend(reg(getattr(m, name)) for name, reg in m._regularizers)
-                out.extend(m._added_losses)
-        return out
+        return [loss for m in self.modules() if isinstance(m, Layer) for loss in m._own_losses()]
+
+    def _own_losses(self):
+        """This layer's penalties only (not those of the layers inside it)."""
+        if not self._regularizers:
+            return self._added_losses
+        return [reg(getattr(self, name)) for name, reg in self._regularizers] + self._added_losses
 
     def _maybe_build(self, inputs):
         if not self.built:
