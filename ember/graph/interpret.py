@@ -72,11 +72,20 @@ def interpret(graph, inputs, parameters=None):
     """Evaluate `graph`: `inputs` are arrays in the order of the input nodes, `parameters` map
     names to arrays. Returns (outputs, updates): the returned arrays, and a dict of parameter name
     to its new array for the parameters the graph updates."""
-    parameters = parameters or {}
+    xp, instances = None, {}
+
+    def call(node, env):
+        nonlocal xp
+        xp = xp or _xp(env)
+        run_call(node, env, xp, instances)
+    return _evaluate(graph, inputs, parameters or {}, lambda a: a, call)
+
+
+def _evaluate(graph, inputs, parameters, constant, call):
+    """The walk both evaluators share: input, parameter and constant (through `constant`) nodes bind
+    their values, `call(node, env)` runs each call node; returns (outputs, updates)."""
     env = {}
     it = iter(inputs)
-    xp = None
-    instances = {}
     for node in graph.nodes:
         if node.op == "input":
             env[node.outputs[0].id] = next(it)
@@ -85,10 +94,9 @@ def interpret(graph, inputs, parameters=None):
                 raise GraphError(f"graph parameter {node.name!r}: no value given")
             env[node.outputs[0].id] = parameters[node.name]
         elif node.op == "constant":
-            env[node.outputs[0].id] = graph.constants[node.name]
+            env[node.outputs[0].id] = constant(graph.constants[node.name])
         elif node.op == "call":
-            xp = xp or _xp(env)
-            run_call(node, env, xp, instances)
+            call(node, env)
     out = graph.output
     n = out.attrs.get("n_outputs", len(out.args))
     values = resolve(out.args, env)
@@ -107,25 +115,11 @@ def run_eager(graph, inputs, parameters):
     read from a file can be trained on. `inputs` are tensors in input-node order, `parameters` map
     names to tensors. Returns (outputs, updates) as tensors. Graphs with backward nodes (traced
     training steps) are run with `interpret` instead."""
-    env = {}
-    it = iter(inputs)
-    for node in graph.nodes:
-        if node.op == "input":
-            env[node.outputs[0].id] = next(it)
-        elif node.op == "parameter":
-            if node.name not in parameters:
-                raise GraphError(f"graph parameter {node.name!r}: no value given")
-            env[node.outputs[0].id] = parameters[node.name]
-        elif node.op == "constant":
-            env[node.outputs[0].id] = _wrap(graph.constants[node.name], array_device(graph.constants[node.name]))
-        elif node.op == "call":
-            if node.name == BACKWARD:
-                raise GraphError("run_eager: the graph has backward nodes (a traced training step); "
-                                 "use interpret, or trace the forward pass only")
-            out = PRIMITIVES[node.name].apply(*resolve(node.args, env), **resolve(node.attrs, env))
-            for v, o in zip(node.outputs, out if node.tuple_out else (out,)):
-                env[v.id] = o
-    out = graph.output
-    n = out.attrs.get("n_outputs", len(out.args))
-    values = resolve(out.args, env)
-    return values[:n], dict(zip(out.attrs.get("updates", []), values[n:]))
+    def call(node, env):
+        if node.name == BACKWARD:
+            raise GraphError("run_eager: the graph has backward nodes (a traced training step); "
+                             "use interpret, or trace the forward pass only")
+        out = PRIMITIVES[node.name].apply(*resolve(node.args, env), **resolve(node.attrs, env))
+        for v, o in zip(node.outputs, out if node.tuple_out else (out,)):
+            env[v.id] = o
+    return _evaluate(graph, inputs, parameters, lambda a: _wrap(a, array_device(a)), call)

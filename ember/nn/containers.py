@@ -150,54 +150,66 @@ class ModuleList(Module):
         raise NotImplementedError("ModuleList has no forward(); iterate over it in your module's forward")
 
 
-class ModuleDict(Module):
+class _Mapping(Module):
+    """The dict behaviour `ModuleDict` and `ParameterDict` share, over the registry named by `_store`."""
+    _store, _what = "_modules", "module"
+
+    def __init__(self, entries=None):
+        super().__init__()
+        if entries is not None:
+            self.update(entries)
+
+    def _entries(self):
+        return getattr(self, self._store)
+
+    def __getitem__(self, key):
+        entries = self._entries()
+        if key not in entries:
+            raise KeyError(f"{type(self).__name__} has no {self._what} {key!r}; it has {list(entries)}")
+        return entries[key]
+
+    def __delitem__(self, key):
+        del self._entries()[key]
+
+    def __len__(self):
+        return len(self._entries())
+
+    def __iter__(self):
+        return iter(self._entries())
+
+    def __contains__(self, key):
+        return key in self._entries()
+
+    def keys(self):
+        return self._entries().keys()
+
+    def values(self):
+        return self._entries().values()
+
+    def items(self):
+        return self._entries().items()
+
+    def pop(self, key):
+        value = self[key]
+        del self[key]
+        return value
+
+    def clear(self):
+        self._entries().clear()
+
+    def update(self, entries):
+        for key, value in (entries.items() if hasattr(entries, "items") else entries):
+            self[key] = value
+
+
+class ModuleDict(_Mapping):
     """A dict of modules that registers them, in insertion order."""
 
     def __init__(self, modules=None):
-        super().__init__()
-        if modules is not None:
-            self.update(modules)
-
-    def __getitem__(self, key):
-        if key not in self._modules:
-            raise KeyError(f"ModuleDict has no module {key!r}; it has {list(self._modules)}")
-        return self._modules[key]
+        super().__init__(modules)
 
     def __setitem__(self, key, module):
         self.add_module(key, module)
-
-    def __delitem__(self, key):
-        del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def keys(self):
-        return self._modules.keys()
-
-    def values(self):
-        return self._modules.values()
-
-    def items(self):
-        return self._modules.items()
-
-    def pop(self, key):
-        m = self[key]
-        del self[key]
-        return m
-
-    def clear(self):
-        self._modules.clear()
-
-    def update(self, modules):
-        for key, m in (modules.items() if hasattr(modules, "items") else modules):
-            self[key] = m
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict has no forward(); index it in your module's forward")
@@ -237,40 +249,15 @@ class ParameterList(Module):
                          for i, p in enumerate(self))
 
 
-class ParameterDict(Module):
+class ParameterDict(_Mapping):
     """A dict of parameters that registers them; plain tensors are wrapped in `Parameter`."""
+    _store, _what = "_parameters", "parameter"
 
     def __init__(self, parameters=None):
-        super().__init__()
-        for key, v in (parameters.items() if hasattr(parameters, "items") else parameters or ()):
-            self[key] = v
-
-    def __getitem__(self, key):
-        return self._parameters[key]
+        super().__init__(parameters)
 
     def __setitem__(self, key, value):
         self.register_parameter(key, value if isinstance(value, Parameter) else Parameter(value))
-
-    def __delitem__(self, key):
-        del self._parameters[key]
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def values(self):
-        return self._parameters.values()
-
-    def items(self):
-        return self._parameters.items()
 
 
 class Identity(Module):

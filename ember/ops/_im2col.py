@@ -41,6 +41,16 @@ def _windows(size, kernel, stride, pads, dilation):
                  for n, k, s, (p0, p1), d in zip(size, kernel, stride, pads, dilation))
 
 
+def batched(op, input, nd):
+    """`input` with a batch dim (an unbatched (C, *spatial) input gets one), and whether it had one."""
+    if input.ndim == nd + 1:
+        return input.unsqueeze(0), False
+    if input.ndim != nd + 2:
+        raise ShapeError(f"{op}: expected a {nd + 1}-d (unbatched) or {nd + 2}-d (batched) input, "
+                         f"got shape {tuple(input.shape)}")
+    return input, True
+
+
 def ints(op, name, value, nd, minimum):
     """An int or a sequence of `nd` ints, each >= `minimum`, as a tuple of length `nd`."""
     seq = tuple(value) if isinstance(value, (tuple, list)) else (value,) * nd

@@ -55,7 +55,7 @@ class ConvInputGrad(Function):
 
     def backward(self, g):
         gy, w = self.inputs
-        geo, x_shape = self.attrs["geo"], self.attrs["x_shape"]
+        geo = self.attrs["geo"]
         d_gy = Conv.apply(g, w, None, geo=geo) if gy.requires_grad else None
         d_w = ConvWeightGrad.apply(g, gy, geo=geo, w_shape=tuple(w.shape)) if w.requires_grad else None
         return d_gy, d_w
@@ -89,16 +89,6 @@ def _tensors(op, input, weight, bias):
         raise ArgumentError(f"{op}: bias of dtype {bias.dtype} must have the input's dtype {input.dtype}")
 
 
-def _batched(op, input, nd):
-    """`input` with a batch dim (an unbatched (C, *spatial) input gets one), and whether it had one."""
-    if input.ndim == nd + 1:
-        return input.unsqueeze(0), False
-    if input.ndim != nd + 2:
-        raise ShapeError(f"{op}: expected a {nd + 1}-d (unbatched) or {nd + 2}-d (batched) input, "
-                         f"got shape {tuple(input.shape)}")
-    return input, True
-
-
 def _check_bias(op, bias, channels):
     if bias is not None and tuple(bias.shape) != (channels,):
         raise ShapeError(f"{op}: bias of shape {tuple(bias.shape)} must have shape ({channels},), "
@@ -124,7 +114,7 @@ def _pads(op, padding, kernel, dilation, stride, nd):
 
 def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
     _tensors(op, input, weight, bias)
-    x, batched = _batched(op, input, nd)
+    x, batched = K.batched(op, input, nd)
     stride = K.ints(op, "stride", stride, nd, 1)
     dilation = K.ints(op, "dilation", dilation, nd, 1)
     if weight.ndim != nd + 2:
@@ -140,7 +130,7 @@ def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
 
 def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
     _tensors(op, input, weight, bias)
-    x, batched = _batched(op, input, nd)
+    x, batched = K.batched(op, input, nd)
     stride = K.ints(op, "stride", stride, nd, 1)
     dilation = K.ints(op, "dilation", dilation, nd, 1)
     padding = K.ints(op, "padding", padding, nd, 0)

@@ -22,7 +22,7 @@ from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.autograd.checks import check_size
 from ember.errors import ArgumentError, DTypeError, ShapeError
-from ember.ops._im2col import ints
+from ember.ops._im2col import batched, ints
 from ember.ops._util import const
 from ember.ops.registry import Sample, register
 
@@ -160,12 +160,7 @@ def _batched(op, input, nd):
         raise ArgumentError(f"{op}: input must be a tensor, got {type(input).__name__}")
     if input.dtype.is_floating_point is False:
         raise DTypeError(f"{op}: expected a floating point input, got {input.dtype}")
-    if input.ndim == nd + 1:
-        return input.unsqueeze(0), False
-    if input.ndim != nd + 2:
-        raise ShapeError(f"{op}: expected a {nd + 1}-d (unbatched) or {nd + 2}-d (batched) input, "
-                         f"got shape {tuple(input.shape)}")
-    return input, True
+    return batched(op, input, nd)
 
 
 def _as4d(x, nd):
