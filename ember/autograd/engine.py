@@ -5,7 +5,7 @@ it, then runs nodes whose gradients are complete (Kahn's order), accumulating
 into leaves' `.grad` or capturing the gradients `ember.autograd.grad` asks for.
 """
 from ember.errors import ArgumentError, AutogradError, ShapeError
-from ember.autograd import grad_mode
+from ember.autograd import dispatch, grad_mode
 from ember.autograd import tensor as _tensor
 from ember.autograd.anomaly import anomaly_backward, describe
 
@@ -96,6 +96,14 @@ def _roots(tensors, grads, op):
 
 
 def _run(roots, retain, create_graph, capture, accumulate):
+    dispatch._backward_depth[0] += 1
+    try:
+        return _run_nodes(roots, retain, create_graph, capture, accumulate)
+    finally:
+        dispatch._backward_depth[0] -= 1
+
+
+def _run_nodes(roots, retain, create_graph, capture, accumulate):
     keys = _capture_keys(capture)
     found = {}
     owned = set()  # ids of arrays already stored in some leaf's .grad (they must not alias)

@@ -26,13 +26,14 @@ User functions in PyTorch's form subclass the same class with static methods
 from ember.backend.device import CPU
 from ember import errors
 from ember.errors import AutogradError, DeviceError, EmberError
-from ember.autograd import grad_mode
+from ember.autograd import dispatch, grad_mode
 from ember.autograd.anomaly import anomaly_forward as _anomaly_forward, describe
 from ember.autograd.tensor import Tensor, _new, _wrap
 
 _enabled = grad_mode._enabled
 _anomaly = grad_mode._anomaly
 _tracer = grad_mode._tracer
+_observers = dispatch._observers
 
 # Every primitive by its qualified name ("ember.ops.linalg.Matmul"): how a graph names the
 # primitive a call node runs, and how a graph read from a file finds it again (no code in files).
@@ -63,8 +64,14 @@ class Function:
     # --- for primitives -------------------------------------------------
     @classmethod
     def apply(cls, *args, **attrs):
+        if _observers:
+            return dispatch.observed_call(cls, args, attrs, _apply_or_trace)
         if _tracer[0] is not None:
             return _tracer[0].call(cls, args, attrs)
+        return cls._apply(args, attrs)
+
+    @classmethod
+    def _apply(cls, args, attrs):
         node = _new(cls)
         dev = None
         rg = False
@@ -173,6 +180,12 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}Backward>"
+
+
+def _apply_or_trace(cls, args, attrs):
+    if _tracer[0] is not None:
+        return _tracer[0].call(cls, args, attrs)
+    return cls._apply(args, attrs)
 
 
 def _edges(args):

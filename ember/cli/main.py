@@ -15,21 +15,28 @@ DESCRIPTION = "ember: eager tensors with autograd, Keras-style models and compil
 EPILOG = "Run `ember <command> --help` for a command's options."
 
 
+# Each command is a module with `add_arguments(parser)` and `run(args, parser)`; a command is one entry here.
+COMMANDS = {
+    "train": (train, "train a small model (digits CNN or MLP, char-level LSTM or transformer) and save it"),
+}
+
+
 def make_parser():
     parser = argparse.ArgumentParser(prog="ember", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"ember {ember.__version__}")
     sub = parser.add_subparsers(dest="command", title="commands", metavar="<command>")
-    train_parser = sub.add_parser(
-        "train", help="train a small model (digits CNN or MLP, char-level LSTM or transformer) and save it")
-    train.add_arguments(train_parser)
-    return parser, train_parser
+    parsers = {}
+    for name, (module, help_text) in COMMANDS.items():
+        parsers[name] = sub.add_parser(name, help=help_text)
+        module.add_arguments(parsers[name])
+    return parser, parsers
 
 
 def main(argv=None):
-    parser, train_parser = make_parser()
+    parser, parsers = make_parser()
     args = parser.parse_args(argv)
-    if args.command == "train":
-        return train.run(args, train_parser)
+    if args.command in COMMANDS:
+        return COMMANDS[args.command][0].run(args, parsers[args.command])
     parser.print_help()
     return 0
 

@@ -1,0 +1,80 @@
+"""The one dispatch hook every primitive call passes: profiling, numerics checks and autocast
+hang on it as observers (STYLE 18); none patches ops or wraps modules.
+
+An observer is a callable `observer(cls, args, attrs, proceed)`: it sees the primitive class
+(`cls.op_name()` is its public name), the positional arguments (tensors and plain values) and the
+keyword attributes, and must return `proceed(args, attrs)` — possibly with changed arguments
+(autocast casts them), possibly timing or inspecting the result (the profiler, numerics checks).
+Observers nest in the order they were added: the first added is outermost.
+
+    >>> import ember
+    >>> from ember.autograd import dispatch
+    >>> seen = []
+    >>> def spy(cls, args, attrs, proceed):
+    ...     seen.append(cls.op_name())
+    ...     return proceed(args, attrs)
+    >>> with dispatch.observing(spy):
+    ...     _ = ember.ones(2) * 3
+    >>> "mul" in seen
+    True
+
+When no observer is installed, `Function.apply` pays one list truth test. The graph tracer is
+not an observer: it replaces execution, and runs inside the observers (so an autocast region is
+traced with its casts). `in_backward()` tells an observer whether the call comes from the
+backward engine.
+"""
+import contextlib
+
+from ember.autograd import grad_mode
+
+# Read by Function.apply on every call: empty means no observer.
+_observers = []
+# Depth of backward passes running now (the engine increments it), for observers to tell
+# forward calls from backward ones.
+_backward_depth = [0]
+
+
+def add_observer(observer):
+    """Install `observer` (outermost of those installed later); returns it, for `remove_observer`."""
+    _observers.append(observer)
+    return observer
+
+
+def remove_observer(observer):
+    """Remove an installed observer; removing one that is not installed does nothing."""
+    for i in range(len(_observers) - 1, -1, -1):
+        if _observers[i] is observer:
+            del _observers[i]
+            return
+
+
+@contextlib.contextmanager
+def observing(observer):
+    """`with observing(fn):` installs `fn` for the block."""
+    add_observer(observer)
+    try:
+        yield observer
+    finally:
+        remove_observer(observer)
+
+
+def in_backward():
+    """True while the backward engine runs (the primitive call is part of a gradient)."""
+    return _backward_depth[0] > 0
+
+
+def observed_call(cls, args, attrs, run):
+    """Run `run(cls, args, attrs)` (the untraced apply, or the tracer) through every observer."""
+    chain = tuple(_observers)
+
+    def proceed_from(i):
+        if i == len(chain):
+            return lambda a, k: run(cls, a, k)
+        nxt = proceed_from(i + 1)
+        return lambda a, k: chain[i](cls, a, k, nxt)
+    return proceed_from(0)(args, attrs)
+
+
+def tracer():
+    """The graph tracer recording now, or None."""
+    return grad_mode._tracer[0]
