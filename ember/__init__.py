@@ -19,7 +19,7 @@ from ember.errors import (AllocationError, ArgumentError, AutogradError, DeviceE
 for _family in ops.FAMILIES:  # each family lists its public ops in __all__
     globals().update({_name: getattr(_family, _name) for _name in _family.__all__})
 del _family
-from ember import cuda, data, graph, io, keras, nn, optim
+from ember import cuda, data, graph, io, nn, optim
 from ember.io import load, register, save
 from ember.graph import compile
 
@@ -31,3 +31,11 @@ half = float16
 long = int64
 int = int32
 short = int16
+
+
+def __getattr__(name):
+    """`ember.keras` loads on first use: it is a third of `import ember`'s time."""
+    if name == "keras":
+        import importlib
+        return importlib.import_module("ember.keras")
+    raise AttributeError(f"module 'ember' has no attribute {name!r}")

@@ -64,6 +64,8 @@ def generate(graph, xp, batch=False):
     forwards = forward_of(graph)
     backward_of = {n.args[0].id for n in graph.nodes if n.op == "call" and n.name == BACKWARD}
 
+    inplace = in_place_calls(graph)
+
     def lit(x):
         return _literal(x, consts)
 
@@ -88,7 +90,8 @@ def generate(graph, xp, batch=False):
             f = f"f{n.outputs[0].id}" if n.outputs else "f_"
             lines.append(f"    {f} = new({cname}); {f}.xp = xp")
             target = (outs + "," if n.tuple_out and outs else outs) or "_"
-            lines.append(f"    {target} = {f}.forward({', '.join(args)})")
+            method = "forward_inplace" if id(n) in inplace else "forward"
+            lines.append(f"    {target} = {f}.{method}({', '.join(args)})")
             for v in n.outputs:  # a 0-d result may come back as a NumPy scalar; ops expect arrays
                 if not v.shape:
                     lines.append(f"    v{v.id} = xp.asarray(v{v.id})")
@@ -100,3 +103,31 @@ def generate(graph, xp, batch=False):
                          f"[{', '.join(lit(a) for a in n.args[k:])}]")
     glob.update(consts)
     return "\n".join(lines) + "\n", glob
+
+
+def in_place_calls(graph):
+    """ids of the call nodes that may run `forward_inplace` (optimizer updates): each output
+    overwrites the state array it replaces (`cls.inplace_map`), which must be a parameter or
+    constant that the graph updates to exactly that output and that no later node reads. Only a
+    tail of such calls qualifies (nothing but other in-place calls, name bindings and the output
+    follows), so no value computed later can look into the overwritten arrays."""
+    out = graph.output
+    k = out.attrs.get("n_outputs", len(out.args))
+    updates = {name: a.id for name, a in zip(out.attrs.get("updates", []), out.args[k:]) if isinstance(a, Ref)}
+    state = {n.outputs[0].id: n.name for n in graph.nodes if n.op in ("parameter", "constant")}
+    returned = {a.id for a in out.args[:k] if isinstance(a, Ref)}
+    found, read_later = set(), set()
+    for n in reversed(graph.nodes[:-1]):
+        if n.op != "call":
+            continue  # binding a name reads nothing
+        mapping = getattr(PRIMITIVES.get(n.name), "inplace_map", None)
+        if mapping is None:
+            break
+        targets = [n.args[i] for i in mapping(len(n.args))]
+        if len(targets) != len(n.outputs) or not all(
+                isinstance(a, Ref) and a.id in state and a.id not in returned and a.id not in read_later and
+                updates.get(state[a.id]) == v.id for a, v in zip(targets, n.outputs)):
+            break
+        found.add(id(n))
+        read_later.update(r.id for r in n.refs())
+    return found

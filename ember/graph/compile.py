@@ -242,9 +242,10 @@ def _write(state, constants, name, value):
         t = state[name[:-5]]
         t.grad = _wrap(value.copy() if not value.flags.owndata else value, t._device)
     elif name in state:
-        state[name]._data[...] = value
+        if state[name]._data is not value:  # an update run in place wrote it already
+            state[name]._data[...] = value
         state[name]._version_counter()[0] += 1
-    else:
+    elif constants[name] is not value:
         constants[name][...] = value
 
 

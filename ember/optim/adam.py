@@ -8,6 +8,7 @@
     >>> [round(v, 4) for v in w.tolist()]
     [0.9, -1.9]
 """
+from ember.optim import _fused
 from ember.optim.optimizer import (Optimizer, advance, array_module, check_range, effective_grad, lerp_, state_zeros,
                                    step_tensor)
 
@@ -49,6 +50,10 @@ class Adam(Optimizer):
         g = effective_grad(p, g, group)
         step = advance(state)
         exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        if not group["amsgrad"] and _fused.adam(p, g, exp_avg, exp_avg_sq, beta1=beta1, beta2=beta2,
+                                                step_size=lr / (1 - beta1 ** step),
+                                                bias_correction2_sqrt=(1 - beta2 ** step) ** 0.5, eps=group["eps"]):
+            return
         lerp_(exp_avg, g, 1 - beta1)
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * g * g

@@ -316,6 +316,27 @@ class Update(Function):
         opt._update(p, g, values, opt.param_groups[group])
         return (p,) + tuple(values[k]._data for k in keys)
 
+    @staticmethod
+    def inplace_map(n_args):
+        """For `forward_inplace`: the argument each output is written into (the parameter, then its
+        state). A compiled step that reads none of them after this update runs it in place."""
+        return [0] + list(range(2, n_args))
+
+    def forward_inplace(self, p, g, *state, optimizer, group, keys):
+        """`forward` writing into `p` and `state` themselves: no copies, nothing to write back."""
+        opt = _LIVE[optimizer]
+        values = {k: _Held(a) for k, a in zip(keys, state)}
+        opt._update(p, g, values, opt.param_groups[group])
+        return (p,) + state
+
+
+class _Held:
+    """A state array where `_update` expects a tensor (it reads only `._data`)."""
+    __slots__ = ("_data",)
+
+    def __init__(self, array):
+        self._data = array
+
 
 # --- helpers for the updates of the optimizers --------------------------
 def state_zeros(p, fill=0.0):

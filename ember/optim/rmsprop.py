@@ -6,6 +6,7 @@
     >>> (w * w).sum().backward()
     >>> opt.step()
 """
+from ember.optim import _fused
 from ember.optim.optimizer import (Optimizer, advance, array_module, check_range, effective_grad, lerp_, state_zeros,
                                    step_tensor)
 
@@ -43,6 +44,10 @@ class RMSprop(Optimizer):
         g = effective_grad(p, g, group)
         advance(state)
         square_avg = state["square_avg"]._data
+        buf = state["momentum_buffer"]._data if group["momentum"] > 0 else None
+        if not group["centered"] and _fused.rmsprop(p, g, square_avg, buf, lr=lr, alpha=alpha, eps=group["eps"],
+                                                    momentum=group["momentum"]):
+            return
         square_avg *= alpha
         square_avg += (1 - alpha) * g * g
         if group["centered"]:

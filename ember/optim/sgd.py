@@ -9,6 +9,7 @@
     [0.8, -1.6]
 """
 from ember.errors import ArgumentError
+from ember.optim import _fused
 from ember.optim.optimizer import Optimizer, check_range, effective_grad, state_zeros
 
 
@@ -38,8 +39,12 @@ class SGD(Optimizer):
     def _update(self, p, g, state, group):
         momentum = group["momentum"]
         g = effective_grad(p, g, group)
+        buf = state.get("momentum_buffer") if momentum != 0 else None
+        if (momentum == 0 or buf is not None) and \
+                _fused.sgd(p, g, None if buf is None else buf._data, lr=float(group["lr"]), momentum=momentum,
+                           dampening=group["dampening"], nesterov=group["nesterov"]):
+            return
         if momentum != 0:
-            buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state_zeros(p)
                 buf._data[...] = g

@@ -8,7 +8,8 @@ read the input directly.
   the sign of a zero may change, as in every compiler that folds `x + 0`.)
 * a permute whose dims are the identity, and a permute of a permute that composes to the
   identity (`x.transpose(0, 1).transpose(0, 1)`, `x.permute(1, 2, 0).permute(2, 0, 1)`);
-* a reshape to the input's own shape (a `-1` counts when every other size matches);
+* a reshape or an expand to the input's own shape (a `-1` counts when every other size matches;
+  a traced `p.copy_(new)` records one);
 * a cast to the input's own dtype.
 
 A call that a `backward` node replays is never removed, nor one whose result the graph returns
@@ -26,7 +27,8 @@ OPS = "ember.ops."
 NEUTRAL = {  # primitive -> (argument positions that may be the neutral one, its value)
     OPS + "binary.Mul": ((0, 1), 1), OPS + "binary.Add": ((0, 1), 0), OPS + "binary.Sub": ((1,), 0),
     OPS + "binary.Div": ((1,), 1), OPS + "binary.Pow": ((1,), 1)}
-PERMUTE, RESHAPE, CAST = OPS + "shape.Permute", OPS + "shape.Reshape", OPS + "convert.Cast"
+PERMUTE, CAST = OPS + "shape.Permute", OPS + "convert.Cast"
+SAME_SHAPE = {OPS + "shape.Reshape", OPS + "shape.Expand"}
 
 
 def algebraic_simplification(graph):
@@ -78,7 +80,7 @@ def _identity_of(n, values, consts, producer):
             if first is not None and dims is not None and len(first) == len(dims) and \
                     all(first[d] == i for i, d in enumerate(dims)):
                 return inner.args[0].id
-    if n.name == RESHAPE and len(n.args) > 1 and _same_shape(values[x.id].shape, n.args[1]):
+    if n.name in SAME_SHAPE and len(n.args) > 1 and _same_shape(values[x.id].shape, n.args[1]):
         return x.id
     if n.name == CAST:
         return x.id  # the dtype check above: a cast to the dtype it has
