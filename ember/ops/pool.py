@@ -9,7 +9,8 @@ value back at every offset of its window (or only at the winning offset, for max
 and `WindowSum` is its adjoint; each is the other's gradient, so gradients of any order
 work. With 2x2 windows and stride 2 this is four strided passes each way. Adaptive average
 pooling multiplies by two averaging matrices.
-Timings against PyTorch: `python benchmarks/conv.py`.
+With numba (the `fast` extra), max pooling and its gradient run as one pass each instead
+(ember/ops/_pool_loops.py; same results). Timings against PyTorch: `python benchmarks/conv.py`.
 
     >>> ember.nn.functional.max_pool2d(ember.randn(2, 3, 8, 8), 2).shape
     ember.Size([2, 3, 4, 4])
@@ -22,6 +23,7 @@ from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.autograd.checks import check_size
 from ember.errors import ArgumentError, DTypeError, ShapeError
+from ember.ops import _pool_loops
 from ember.ops._im2col import batched, ints
 from ember.ops._util import const
 from ember.ops.registry import Sample, register
@@ -107,9 +109,11 @@ class WindowSpread(Function):
 
     def forward(self, g, geo=None, best=None):
         n, c = g.shape[:2]
-        out = self.xp.zeros((n, c) + geo.extent, g.dtype)
-        for t, at in _offsets(geo):
-            out[at] += g if best is None else self.xp.where(best == t, g, 0)
+        out = None if best is None else _pool_loops.spread(g, best, geo)
+        if out is None:
+            out = self.xp.zeros((n, c) + geo.extent, g.dtype)
+            for t, at in _offsets(geo):
+                out[at] += g if best is None else self.xp.where(best == t, g, 0)
         (ph, pw), (h, w) = geo.pad, geo.size
         return out if (h, w) == geo.extent else self.xp.ascontiguousarray(out[:, :, ph:ph + h, pw:pw + w])
 
@@ -124,10 +128,15 @@ class MaxPool(Function):
     def forward(self, x, geo=None):
         xp = self.xp
         x = _padded(xp, x, geo, -xp.inf)
+        index_dtype = xp.int8 if geo.kernel[0] * geo.kernel[1] < 128 else xp.int64
+        fast = _pool_loops.max_pool(x, geo, index_dtype)
+        if fast is not None:
+            self.best = fast[1]
+            return fast
         y = None
         for t, at in _offsets(geo):
             y = x[at].copy() if y is None else xp.maximum(y, x[at], out=y)
-        best = xp.zeros(y.shape, xp.int8 if geo.kernel[0] * geo.kernel[1] < 128 else xp.int64)
+        best = xp.zeros(y.shape, index_dtype)
         for t, at in reversed(list(_offsets(geo))):  # the first offset that holds the maximum wins
             xp.copyto(best, t, where=(x[at] == y) | (x[at] != x[at]))
         self.best = best

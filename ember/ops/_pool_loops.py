@@ -1,0 +1,107 @@
+"""Max pooling as one pass over the input (the `fast` extra: numba; ember/backend/jit.py).
+
+The NumPy code of ember/ops/pool.py makes KH*KW strided passes for the maximum and as many
+again, with temporaries, for the winning offset; these loops read each window once and write
+the maximum and its offset together, and the backward adds each gradient at its window's
+winning offset (no zero-filled comparisons per offset). Same results: the first maximum wins,
+NaN wins over numbers (the first NaN). `None` where the kernels do not apply (no numba, not a
+NumPy float32/float64 array): pool.py runs its NumPy code.
+"""
+import numpy as np
+
+from ember.backend.jit import Kernel
+
+
+def _max_loop(x, y, best, sh, sw, dh, dw, kh, kw):
+    # `v > m` alone keeps the first maximum and runs 7x faster than with the NaN test in the
+    # loop; the window's sum is NaN whenever it holds a NaN, and then the exact rule reruns.
+    n_, c_, oh, ow = y.shape
+    for n in range(n_):
+        for c in range(c_):
+            for i in range(oh):
+                for j in range(ow):
+                    r, q = i * sh, j * sw
+                    m, t, total = x[n, c, r, q], 0, 0.0
+                    for a in range(kh):
+                        for b in range(kw):
+                            v = x[n, c, r + a * dh, q + b * dw]
+                            total += v
+                            if v > m:
+                                m, t = v, a * kw + b
+                    if total != total:  # holds a NaN (or both infinities): the exact rule, first NaN wins
+                        m, t = x[n, c, r, q], 0
+                        for a in range(kh):
+                            for b in range(kw):
+                                v = x[n, c, r + a * dh, q + b * dw]
+                                if v > m or (v != v and m == m):
+                                    m, t = v, a * kw + b
+                    y[n, c, i, j] = m
+                    best[n, c, i, j] = t
+
+
+def _max2x2_loop(x, y, best, sh, sw):
+    # the common 2x2 window written out (LLVM does not unroll the tiny window loops above)
+    n_, c_, oh, ow = y.shape
+    for n in range(n_):
+        for c in range(c_):
+            for i in range(oh):
+                for j in range(ow):
+                    r, q = i * sh, j * sw
+                    v0, v1, v2, v3 = x[n, c, r, q], x[n, c, r, q + 1], x[n, c, r + 1, q], x[n, c, r + 1, q + 1]
+                    m, t = v0, 0
+                    if v1 > m:
+                        m, t = v1, 1
+                    if v2 > m:
+                        m, t = v2, 2
+                    if v3 > m:
+                        m, t = v3, 3
+                    total = v0 + v1 + v2 + v3
+                    if total != total:  # as in _max_loop
+                        m, t = v0, 0
+                        for k, v in enumerate((v1, v2, v3)):
+                            if v > m or (v != v and m == m):
+                                m, t = v, k + 1
+                    y[n, c, i, j] = m
+                    best[n, c, i, j] = t
+
+
+def _spread_loop(g, best, out, sh, sw, dh, dw, kw):
+    n_, c_, oh, ow = g.shape
+    for n in range(n_):
+        for c in range(c_):
+            for i in range(oh):
+                for j in range(ow):
+                    t = best[n, c, i, j]
+                    out[n, c, i * sh + (t // kw) * dh, j * sw + (t % kw) * dw] += g[n, c, i, j]
+
+
+_MAX, _MAX2X2, _SPREAD = Kernel(_max_loop), Kernel(_max2x2_loop), Kernel(_spread_loop)
+
+
+def _usable(*arrays):
+    return all(type(a) is np.ndarray for a in arrays) and arrays[0].dtype in (np.float32, np.float64)
+
+
+def max_pool(x, geo, index_dtype):
+    """(maximum, winning offset) of each window of the padded `x` (N, C, *extent), or None."""
+    small = geo.kernel == (2, 2) and geo.dilation == (1, 1)
+    kernel = (_MAX2X2 if small else _MAX).get()
+    if kernel is None or not _usable(x):
+        return None
+    shape = x.shape[:2] + tuple(geo.out)
+    y, best = np.empty(shape, x.dtype), np.empty(shape, index_dtype)
+    if small:
+        kernel(x, y, best, *geo.stride)
+    else:
+        kernel(x, y, best, *geo.stride, *geo.dilation, *geo.kernel)
+    return y, best
+
+
+def spread(g, best, geo):
+    """Each window's gradient added at its winning offset, on a zero (N, C, *extent) array, or None."""
+    kernel = _SPREAD.get()
+    if kernel is None or not _usable(g, best):
+        return None
+    out = np.zeros(g.shape[:2] + tuple(geo.extent), g.dtype)
+    kernel(g, best, out, *geo.stride, *geo.dilation, geo.kernel[1])
+    return out
