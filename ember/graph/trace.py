@@ -47,6 +47,7 @@ class Tracer:
         self.names = {}        # value id of a parameter/constant node -> its name
         self.undo = {}         # id(array) -> (array, its contents before the trace wrote to it)
         self.next_id = 0
+        self.values_read = False  # a value was looked at (while trying a backward at primitive level)
 
     # --- values -------------------------------------------------------------
     def value(self, array, shape=None):
@@ -105,12 +106,18 @@ class Tracer:
         return out
 
     def backward(self, fn, grads):
-        """The engine runs `fn`'s backward: recorded as one `backward` node that runs the primitive's
-        own backward code on the replayed forward's instance (a primitive's backward may compute
-        with arrays its forward kept; replaying that code keeps it right for new data)."""
+        """The engine runs `fn`'s backward. Backward is written in ember ops, so it is recorded
+        at primitive level like forward code, when it can be: when it reads only the forward's
+        arguments and outputs and the incoming gradients (no array its forward kept aside, which a
+        replay would find stale) and never looks at values. Otherwise it is recorded as one
+        `backward` node that runs the primitive's own backward code on the replayed forward's
+        instance."""
         forward = self.calls.get(id(fn))
         if forward is None:  # a user Function in PyTorch's form: its backward is ember ops, recorded
             return type(fn).backward(fn, *grads)
+        results = self._primitive_backward(fn, grads)
+        if results is not None:
+            return results
         grad_mode._tracer[0] = None
         try:
             results = type(fn).backward(fn, *grads)
@@ -124,6 +131,25 @@ class Tracer:
         node.outputs = [self.value(r._data) for r in results if r is not None]
         self.graph.nodes.append(node)
         return results
+
+    def _primitive_backward(self, fn, grads):
+        """`fn`'s backward run with this tracer listening, so its primitives are recorded; None
+        (and the recording undone) when it captured an array no recorded op made, returned one
+        (computed on raw arrays), or read a value."""
+        saved = (len(self.graph.nodes), dict(self.graph.constants), dict(self.updates), dict(self.names),
+                 dict(self.env))
+        self.values_read = False
+        try:
+            results = type(fn).backward(fn, *grads)
+        except EmberError:
+            results = None
+        made = results is not None and all(r is None or id(r._data) in self.env for r in
+                                           (results if isinstance(results, tuple) else (results,)))
+        if made and not self.values_read and self.graph.constants.keys() == saved[1].keys():
+            return results  # every gradient came out of recorded ops
+        del self.graph.nodes[saved[0]:]
+        self.graph.constants, self.updates, self.names, self.env = saved[1:]
+        return None
 
     def zeros(self, shape, dtype):
         """A recorded zero fill (the engine's gradient for an unused output)."""
@@ -156,6 +182,7 @@ class Tracer:
         return None
 
     def read(self, tensor, what):
+        self.values_read = True
         caller = sys._getframe(2)  # the code that called the Tensor method (item, bool, ...)
         if _inside_ember(caller.f_code.co_filename):
             return  # ember's own checks (argument validation) are not the user's control flow

@@ -118,7 +118,7 @@ class Optimizer:
         _LIVE[id(self)] = self
         with no_grad():
             for index, group in enumerate(self.param_groups):
-                for param in group["params"]:
+                for position, param in enumerate(group["params"]):
                     if param.grad is None:
                         continue
                     state = self.state[param]
@@ -126,7 +126,7 @@ class Optimizer:
                         state.update(self._init_state(param._data, group))
                     keys = tuple(state)
                     new = Update.apply(param.detach(), param.grad, *(state[k] for k in keys),
-                                       optimizer=id(self), group=index, keys=keys)
+                                       optimizer=id(self), group=index, keys=keys, param=position)
                     param.copy_(new[0])
                     for k, value in zip(keys, new[1:]):
                         state[k].copy_(value)
@@ -309,11 +309,10 @@ class Update(Function):
     differentiable = False
     save_inputs = False
 
-    def forward(self, p, g, *state, optimizer, group, keys):
-        opt = _LIVE[optimizer]
+    def forward(self, p, g, *state, optimizer, group, keys, param=None):
         p = p.copy()
         values = {k: Tensor(a.copy()) for k, a in zip(keys, state)}
-        opt._update(p, g, values, opt.param_groups[group])
+        _run_update(optimizer, group, param, p, g, values)
         return (p,) + tuple(values[k]._data for k in keys)
 
     @staticmethod
@@ -322,12 +321,23 @@ class Update(Function):
         state). A compiled step that reads none of them after this update runs it in place."""
         return [0] + list(range(2, n_args))
 
-    def forward_inplace(self, p, g, *state, optimizer, group, keys):
+    def forward_inplace(self, p, g, *state, optimizer, group, keys, param=None):
         """`forward` writing into `p` and `state` themselves: no copies, nothing to write back."""
-        opt = _LIVE[optimizer]
-        values = {k: _Held(a) for k, a in zip(keys, state)}
-        opt._update(p, g, values, opt.param_groups[group])
+        _run_update(optimizer, group, param, p, g, {k: _Held(a) for k, a in zip(keys, state)})
         return (p,) + state
+
+
+def _run_update(optimizer, group, param, p, g, values):
+    """The live optimizer's `_update` on `values` (the state the graph carries). State that
+    `_update` creates on its first call (SGD's momentum buffer) is not in a graph traced before it
+    existed: it lives in the optimizer's own state, read and kept there at every replay."""
+    opt = _LIVE[optimizer]
+    hp = opt.param_groups[group]
+    live = opt.state[hp["params"][param]] if param is not None else {}
+    carried = set(values)
+    values.update((k, v) for k, v in live.items() if k not in carried)
+    opt._update(p, g, values, hp)
+    live.update((k, v) for k, v in values.items() if k not in carried)
 
 
 class _Held:

@@ -1,0 +1,109 @@
+"""The performance table of DESIGN.md in one command: every workload of benchmarks/nn.py as
+ember eager, ember compiled and PyTorch eager, each in its own process, in the same run, as
+ratios to PyTorch eager, next to the targets (the best other framework's ratio).
+
+The machine may be shared: every (mode, workload) runs `--rounds` times, the rounds interleaved
+(so a burst of load hits all modes alike), and each cell is the median over rounds of the
+per-round ratio to that round's PyTorch time. The first round runs with an empty numba cache:
+its first compiled call is the cold one (trace, passes, code generation and kernel compilation);
+later rounds find the cache warm.
+
+    python benchmarks/compare.py                      # all rows, 3 rounds
+    python benchmarks/compare.py mlp cnn --rounds 5 --steps 30
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nn as bench  # noqa: E402
+
+# ratio to PyTorch eager that the best other framework reaches (JAX jit, Keras on TF or XLA)
+TARGETS = {"mlp": 0.67, "cnn": 0.57, "lstm": 1.00, "transformer": 0.94, "mlp b1 inf": 1.00, "cnn b1 inf": 0.74}
+EAGER_TARGETS = {"mlp": 1.0, "transformer": 1.0, "cnn": 1.5, "lstm": 1.5}
+MODES = ("ember", "ember-compiled", "torch")
+
+
+def _round(workloads, steps, threads):
+    out = {}
+    for w in workloads:
+        for m in MODES:
+            out[(m, w)] = bench.run_child(m, w, steps, threads)
+    return out
+
+
+def _import_time(module, repeats=5):
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    env = dict(os.environ, PYTHONPATH=bench._child.ROOT)
+    times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                  check=True).stdout) for _ in range(repeats)]
+    return statistics.median(times)
+
+
+def _cells(rounds, w, key):
+    """Per mode: (median time, median ratio to torch) over the rounds."""
+    cells = {}
+    for m in MODES:
+        times = [r[(m, w)][key] for r in rounds]
+        ratios = [r[(m, w)][key] / r[("torch", w)][key] for r in rounds]
+        cells[m] = (statistics.median(times), statistics.median(ratios))
+    return cells
+
+
+def _row(name, cells, unit, scale, target, floor=None):
+    text = " ".join(f"{t * scale:8.2f}{unit} {r:5.2f}" for t, r in (cells[m] for m in MODES))
+    compiled, eager = cells["ember-compiled"][1], cells["ember"][1]
+    verdict = "meets" if compiled <= target else "misses"
+    text += f"   {target:5.2f} {verdict:6s}"
+    eager_target = EAGER_TARGETS.get(name)
+    text += f"  {eager_target:4.1f} {'meets' if eager_target and eager <= eager_target else 'misses':6s}" \
+        if eager_target else " " * 13
+    text += f"  {'yes' if compiled <= eager else 'NO':3s}"
+    if floor is not None:
+        text += f"  {floor * scale:7.2f}{unit} {floor / cells['torch'][0]:5.2f}"
+    return f"{name:12s} {text}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workloads", nargs="*", default=list(bench.WORKLOADS))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    cache = tempfile.mkdtemp(prefix="ember-numba-cache-")
+    os.environ["NUMBA_CACHE_DIR"] = cache  # empty: round 1 compiles every kernel (cold)
+    rounds = [_round(args.workloads, args.steps, args.threads) for _ in range(args.rounds)]
+    rate = bench.gemm_rate(args.threads)
+    print(f"{args.rounds} rounds x {args.steps} steps, {args.threads} threads, float32, Adam; medians of per-round "
+          f"ratios to PyTorch eager (below 1: faster). NumPy GEMM {rate / 1e9:.0f} GFLOP/s; floor = the "
+          f"step's GEMM FLOPs at that rate")
+    print(f"{'row':12s} " + " ".join(f"{m:>15s}" for m in MODES) +
+          "  target(compiled)  target(eager)  c<=e      floor")
+    for w in args.workloads:
+        bad = [f"{m}: {r[(m, w)]['error']}" for r in rounds for m in MODES if "error" in r[(m, w)]]
+        if bad:
+            print(f"{w:12s} failed: {bad[0]}")
+            continue
+        print(_row(w, _cells(rounds, w, "step"), "ms", 1e3, TARGETS[w], bench.train_flops(w) / rate))
+        if "latency" in rounds[0][("torch", w)]:
+            print(_row(f"{w} b1 inf", _cells(rounds, w, "latency"), "us", 1e6, TARGETS[f"{w} b1 inf"]))
+    print("\nfirst compiled call (s), cold (empty numba cache) / warm (median of later rounds); "
+          "peak MB added by training, ember eager / compiled / torch (median):")
+    for w in args.workloads:
+        if any("error" in r[(m, w)] for r in rounds for m in MODES):
+            continue
+        first = [r[("ember-compiled", w)]["compile"] for r in rounds]
+        warm = statistics.median(first[1:]) if len(first) > 1 else float("nan")
+        peak = [statistics.median(r[(m, w)]["peak_kb"] for r in rounds) / 1024 for m in MODES]
+        print(f"  {w:12s} first call {first[0]:.2f} cold / {warm:.2f} warm;  peak {peak[0]:.0f} / {peak[1]:.0f} / "
+              f"{peak[2]:.0f} MB")
+    print(f"\nimport time (median of 5 fresh processes): ember {_import_time('ember'):.3f} s, "
+          f"torch {_import_time('torch'):.3f} s (target: ember under 0.3 s)")
+
+
+if __name__ == "__main__":
+    main()
