@@ -88,3 +88,75 @@ def test_source_is_readable():
     assert all(len(line) < 400 for line in lines)
     assert "P_Linear" in source and "forward_inplace" in source and "return [" in source
     compile(source, "<replay>", "exec")  # valid Python as printed
+
+
+def test_in_place_update_never_overwrites_a_value_read_later():
+    """A step that reads a weight after the optimizer updated it: that update must not run in
+    place before the read (the read would see the wrong array), and results match eager."""
+    def make():
+        ember.manual_seed(0)
+        model, data = _models()["mlp"]()
+        return model, ember.optim.Adam(model.parameters(), lr=0.01), data
+
+    def step_of(model, opt):
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            before = model[0].weight * 1.0   # read before the update
+            loss.backward()
+            opt.step()
+            return loss, before.sum(), (model[2].weight * 2.0).sum()  # read after the update
+        return step
+
+    (m1, o1, data), (m2, o2, _) = make(), make()
+    eager, compiled = step_of(m1, o1), ember.compile(step_of(m2, o2))
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        x, y = data(4, rng)
+        x, y = ember.tensor(x.astype(np.float32)), ember.tensor(y)
+        for a, b in zip(compiled(x, y), eager(x, y)):
+            assert a.item() == pytest.approx(b.item(), rel=1e-5, abs=1e-6)
+    n_params = len(list(m2.parameters()))
+    assert len(in_place_calls(compiled.graph)) < n_params  # the update of model[2].weight is not in place
+
+
+def _intervals(graph):
+    """value id -> (index of the node that makes it, index of its last use), from the graph alone."""
+    made = {v.id: i for i, n in enumerate(graph.nodes) for v in n.outputs}
+    plan = graph.meta["memory_plan"]
+    return {vid: (made[vid], plan["last_use"][vid]) for vid in plan["slots"]}
+
+
+def _overlaps(graph):
+    """Pairs of values that share a buffer slot while both are alive."""
+    plan, spans = graph.meta["memory_plan"], _intervals(graph)
+    by_slot = {}
+    for vid, slot in plan["slots"].items():
+        by_slot.setdefault(slot, []).append(vid)
+    bad = []
+    for vids in by_slot.values():
+        vids.sort(key=lambda v: spans[v][0])
+        for a, b in zip(vids, vids[1:]):
+            if spans[b][0] <= spans[a][1]:  # b is made while a is still needed
+                bad.append((a, b))
+    return bad
+
+
+@pytest.mark.parametrize("workload", ["mlp", "cnn", "lstm", "transformer"])
+def test_buffer_reuse_never_aliases_a_live_value(workload):
+    ember.manual_seed(0)
+    model, data = _models()[workload]()
+    opt = ember.optim.Adam(model.parameters(), lr=0.01)
+    compiled = ember.compile(_step_of(model, opt))
+    x, y = data(4, np.random.default_rng(0))
+    compiled(ember.tensor(x.astype(np.float32) if x.dtype.kind == "f" else x), ember.tensor(y))
+    graph = compiled.graph
+    plan = graph.meta["memory_plan"]
+    assert plan["bytes_with_reuse"] < plan["bytes_without_reuse"]  # buffers are shared...
+    assert _overlaps(graph) == []                                    # ...never while both live
+    # the check catches a bad plan: put a value into the slot of one that is still alive
+    spans = _intervals(graph)
+    a, b = next((a, b) for a in spans for b in spans
+                if a != b and spans[a][0] < spans[b][0] <= spans[a][1])
+    plan["slots"][b] = plan["slots"][a]
+    assert (a, b) in _overlaps(graph)
