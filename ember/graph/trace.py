@@ -37,6 +37,10 @@ class TraceError(EmberError, RuntimeError):
 
 
 class Tracer:
+    # Record backward at primitive level where it can be (see `backward`); False keeps every
+    # primitive's backward as one opaque `backward` node (the passes' tests exercise those).
+    primitive_backward = True
+
     def __init__(self, state=None):
         self.graph = Graph()
         self.env = {}          # id(array) -> value id
@@ -115,7 +119,7 @@ class Tracer:
         forward = self.calls.get(id(fn))
         if forward is None:  # a user Function in PyTorch's form: its backward is ember ops, recorded
             return type(fn).backward(fn, *grads)
-        results = self._primitive_backward(fn, grads)
+        results = self._primitive_backward(fn, grads) if self.primitive_backward else None
         if results is not None:
             return results
         grad_mode._tracer[0] = None
