@@ -16,6 +16,7 @@ from ember.autograd.function import PRIMITIVES
 from ember.autograd.tensor import _new
 from ember.graph.interpret import run_backward
 from ember.graph.ir import BACKWARD, Ref, forward_of
+from ember.graph.passes.memory import last_use
 
 
 class Sym:
@@ -65,11 +66,12 @@ def generate(graph, xp, batch=False):
     backward_of = {n.args[0].id for n in graph.nodes if n.op == "call" and n.name == BACKWARD}
 
     inplace = in_place_calls(graph)
+    dies, instance_dies = _deaths(graph)
 
     def lit(x):
         return _literal(x, consts)
 
-    for n in graph.nodes:
+    for i, n in enumerate(graph.nodes):
         outs = ", ".join(f"v{v.id}" for v in n.outputs)
         if n.op == "parameter":
             lines.append(f"    {outs} = state[{n.name!r}]")
@@ -82,6 +84,8 @@ def generate(graph, xp, batch=False):
             attrs = "{" + ", ".join(f"{k!r}: {lit(v)}" for k, v in fwd.attrs.items()) + "}"
             grads = "[" + ", ".join(lit(a) for a in n.args[1:]) + "]"
             lines.append(f"    {outs}, = run_backward({f}, {args}, {attrs}, {lit(n.attrs['inputs'])}, {grads})")
+            if instance_dies.get(fwd.outputs[0].id) == i:
+                lines.append(f"    del {f}")
         elif n.op == "call":
             cls = PRIMITIVES[n.name]
             cname = f"P_{cls.__name__}"
@@ -97,12 +101,30 @@ def generate(graph, xp, batch=False):
                     lines.append(f"    v{v.id} = xp.asarray(v{v.id})")
             if not n.outputs or n.outputs[0].id not in backward_of:
                 lines.append(f"    del {f}")
-        elif n.op == "output":
+        if dies.get(i):  # a value nothing reads any more: its array is freed (or reused) now
+            lines.append(f"    del {', '.join(f'v{v}' for v in dies[i])}")
+        if n.op == "output":
             k = n.attrs.get("n_outputs", len(n.args))
             lines.append(f"    return [{', '.join(lit(a) for a in n.args[:k])}], "
                          f"[{', '.join(lit(a) for a in n.args[k:])}]")
     glob.update(consts)
     return "\n".join(lines) + "\n", glob
+
+
+def _deaths(graph):
+    """(node index -> value ids whose last use it is, forward value id -> index of its last
+    `backward` node, after which the forward's instance goes): the generated code drops names
+    as soon as nothing reads them, so a step's peak memory is its live values, not all of them."""
+    last, end = last_use(graph), len(graph.nodes) - 1
+    dies, instance_dies = {}, {}
+    for i, n in enumerate(graph.nodes):
+        for v in n.outputs:
+            j = last.get(v.id, i)
+            if j < end:
+                dies.setdefault(j, []).append(v.id)
+        if n.op == "call" and n.name == BACKWARD:
+            instance_dies[n.args[0].id] = i
+    return dies, instance_dies
 
 
 def in_place_calls(graph):

@@ -38,7 +38,7 @@ def memory_plan(graph, dims=None):
     out = copy_graph(graph)
     nodes, values, dims = out.nodes, out.values(), dims or {}
     views, aliases = _aliases(nodes, values)
-    last = _last_use(out)
+    last = last_use(out)
     for n in reversed(nodes):  # a value keeps alive what it may look into
         for v in n.outputs:
             for a in aliases.get(v.id, ()):
@@ -89,7 +89,9 @@ def _aliases(nodes, values):
     return views, aliases
 
 
-def _last_use(graph):
+def last_use(graph):
+    """value id -> index of the last node that needs it (a `backward` node needs its forward's
+    arguments and outputs: it replays that call's instance)."""
     last, forwards = {}, forward_of(graph)
     for i, n in enumerate(graph.nodes):
         for r in n.refs():
