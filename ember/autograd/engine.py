@@ -217,7 +217,11 @@ def _call_backward(node, grads):
                     f"the gradient but was modified by an in-place operation (version {v}, now "
                     f"{a._vc[0]}); compute the in-place op on a clone() instead")
     tracer = grad_mode._tracer[0]
-    results = type(node).backward(node, *grads) if tracer is None else tracer.backward(node, grads)
+    dispatch._backward_nodes.append(node)
+    try:
+        results = type(node).backward(node, *grads) if tracer is None else tracer.backward(node, grads)
+    finally:
+        dispatch._backward_nodes.pop()
     if not isinstance(results, tuple):
         results = (results,)
     if grad_mode._anomaly[0]:
