@@ -88,7 +88,7 @@ def _user_line():
 
 
 def _origin():
-    return {"module": dispatch.module_path() or "(no module)", "line": _user_line()}
+    return {"module": dispatch.module_path(), "line": _user_line()}
 
 
 # --- the observers ------------------------------------------------------------------------------
@@ -167,7 +167,7 @@ def _message(op, index, out, args, where):
     what = " and ".join(f"{n} {k}" for n, k in ((nan, "NaN"), (inf, "Inf")) if n)
     lines = [f"check_numerics: {op} produced {what} (of {out.size} values) in output {index}, "
              f"{out.dtype}{list(out.shape)}",
-             f"  module: {where['module']}", f"  at: {where['line']}", "  inputs:"]
+             f"  module: {where['module'] or '(no module)'}", f"  at: {where['line']}", "  inputs:"]
     for i, a in enumerate(args):
         lines.append(f"    #{i}: {_stats(a)}")
     return "\n".join(lines)

@@ -26,7 +26,8 @@ from ember.keras.callbacks.checkpoints import BackupAndRestore, ModelCheckpoint
 from ember.keras.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from ember.keras.callbacks.progress import CSVLogger, ProgbarLogger
 from ember.keras.callbacks.stopping import EarlyStopping, TerminateOnNaN
+from ember.keras.callbacks.tensorboard import TensorBoard
 
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ProgbarLogger", "ModelCheckpoint",
            "BackupAndRestore", "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger", "TerminateOnNaN",
-           "LambdaCallback", "MonitorCallback", "HOOKS"]
+           "LambdaCallback", "MonitorCallback", "HOOKS", "TensorBoard"]

@@ -6,8 +6,7 @@ output shapes (`_output_shapes`, the symbolic batch dim as -1) and `dtype`. Back
 under the top-level `gradients/` scope (`gradients/Net/fc1/linear_grad_12`, op `linear_grad`), as
 TensorFlow lays out its gradients, so forward and backward are told apart at a glance.
 
-    >>> graph, paths = trace_with_modules(model, (x,))
-    >>> graph_def(graph, paths, root="Net")           # doctest: +SKIP
+    >>> graph_def(trace_with_modules(model, (x,)), root="Net")           # doctest: +SKIP
 """
 from ember.autograd import dispatch
 from ember.autograd.function import PRIMITIVES
@@ -23,29 +22,39 @@ DTYPES = {"float32": types_pb2.DT_FLOAT, "float64": types_pb2.DT_DOUBLE, "float1
           "bool": types_pb2.DT_BOOL}
 
 
-def trace_with_modules(fn, inputs, state=None):
-    """Trace `fn(*inputs)` (undoing what the run wrote to state and the random generator); returns
-    (graph, {value id: module path}) with the path of the module each call ran in."""
-    paths = {}
+def tag_modules(cls, args, attrs, proceed):
+    """A dispatch observer: while a trace records, each call's output values get the module path the call
+    ran in (`Value.origin`), which graph passes carry along. Use inside `dispatch.module_paths()`."""
+    out = proceed(args, attrs)
+    tr = dispatch.tracer()
+    if tr is not None:
+        path = dispatch.module_path()
+        if dispatch.in_backward():  # the engine's own ops (gradient sums, reductions to input shapes)
+            fwd = tr.calls.get(id(dispatch.backward_node()))
+            path = ("gradients/" + _path(fwd.outputs[0] if fwd is not None and fwd.outputs else None)).rstrip("/")
+        for v in tr.graph.nodes[-1].outputs:
+            if v.origin is None:
+                v.origin = {"module": path}
+    return out
 
-    def tag(cls, args, attrs, proceed):
-        out = proceed(args, attrs)
-        tr = dispatch.tracer()
-        if tr is not None:
-            path = dispatch.module_path()
-            for v in tr.graph.nodes[-1].outputs:
-                paths[v.id] = path
-        return out
+
+def trace_with_modules(fn, inputs, state=None):
+    """Trace `fn(*inputs)` with module paths on its values, undoing what the run wrote to state and to
+    the random generator; returns the graph."""
     rng = ember_random.get_rng_state()
     tracer = None
     try:
-        with dispatch.module_paths(), dispatch.observing(tag):
+        with dispatch.module_paths(), dispatch.observing(tag_modules):
             graph, _, tracer = record(fn, tuple(inputs), state, dynamic_batch=True)
     finally:
         for array, before in (tracer.undo.values() if tracer is not None else ()):
             array[...] = before
         ember_random.set_rng_state(rng)
-    return graph, paths
+    return graph
+
+
+def _path(v):
+    return (v.origin or {}).get("module", "") if v is not None else ""
 
 
 def _shape(v):
@@ -68,9 +77,8 @@ def _scoped(prefix, name):
     return f"{prefix}/{name}" if prefix else name
 
 
-def graph_def(graph, paths=None, root="model"):
-    """The GraphDef of `graph` (see the module docstring); `paths` maps value ids to module paths."""
-    paths = paths or {}
+def graph_def(graph, root="model"):
+    """The GraphDef of `graph` (see the module docstring); module paths come from its values' `origin`."""
     forwards = forward_of(graph)
     producer = {}   # value id -> node name
     nodes = []
@@ -85,10 +93,10 @@ def graph_def(graph, paths=None, root="model"):
         elif n.name == BACKWARD:
             fwd = forwards[n.args[0].id]
             op = PRIMITIVES[fwd.name].op_name() + "_grad"
-            name = _scoped("gradients/" + paths.get(fwd.outputs[0].id, ""), f"{op}_{i}").replace("//", "/")
+            name = _scoped("gradients/" + _path(fwd.outputs[0]), f"{op}_{i}").rstrip("/").replace("//", "/")
         else:
             op = PRIMITIVES[n.name].op_name()
-            name = _scoped(paths.get(n.outputs[0].id, "") if n.outputs else "", f"{op}_{i}")
+            name = _scoped(_path(n.outputs[0] if n.outputs else None), f"{op}_{i}")
         kind = {"input": "Input", "parameter": "Parameter", "constant": "Constant", "output": "Output"}.get(n.op, op)
         inputs = [producer[r.id] for r in n.refs() if r.id in producer]
         nodes.append(node_def_pb2.NodeDef(name=name, op=kind, input=list(dict.fromkeys(inputs)),

@@ -153,8 +153,8 @@ class SummaryWriter:
         if input_to_model is None:
             raise ArgumentError("add_graph: give input_to_model (a tensor or a tuple of tensors) to trace with")
         inputs = input_to_model if isinstance(input_to_model, (tuple, list)) else (input_to_model,)
-        graph, paths = trace_with_modules(model, inputs)
-        gd = graph_def(graph, paths, root=type(model).__name__)
+        graph = trace_with_modules(model, inputs)
+        gd = graph_def(graph, root=type(model).__name__)
         if verbose:
             print(graph)
         self.add_graph_def(gd)
