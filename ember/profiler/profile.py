@@ -89,6 +89,8 @@ class profile:
         self._events, self._recording, self._paths = [], False, None
         self._kernel_backward = 0
         self._finished = EventList()
+        # One bound method each: the hooks remove an observer by identity.
+        self._op_observer, self._kernel_observer = self._observe_op, self._observe_kernel
 
     # --- lifecycle ----------------------------------------------------------------------------
     def __enter__(self):
@@ -129,8 +131,8 @@ class profile:
 
     def _start_recording(self):
         self._recording = True
-        dispatch.add_observer(self._observe_op)
-        observe.add_observer(self._observe_kernel)
+        dispatch.add_observer(self._op_observer)
+        observe.add_observer(self._kernel_observer)
         _active.append(self)
         if self.with_modules:
             self._paths = dispatch.module_paths()
@@ -140,8 +142,8 @@ class profile:
         if not self._recording:
             return
         self._recording = False
-        dispatch.remove_observer(self._observe_op)
-        observe.remove_observer(self._observe_kernel)
+        dispatch.remove_observer(self._op_observer)
+        observe.remove_observer(self._kernel_observer)
         _active.remove(self)
         if self._paths is not None:
             self._paths.__exit__(None, None, None)
