@@ -35,6 +35,10 @@ _backward_depth = [0]
 # The autograd nodes whose backward runs now, innermost last (the engine pushes them): an observer
 # of a backward call can name the forward op it differentiates.
 _backward_nodes = []
+# Observers of whole backward nodes, `observer(node, grads, proceed)` returning `proceed(grads)`: the
+# engine runs each node's backward through them (the profiler times backward code that works on
+# arrays directly, which no primitive call shows).
+_backward_observers = []
 # nn.Module calls running now, outermost first. Module.__call__ pushes onto it only while some
 # observer asked for module paths (`want_modules`), so a model pays one int test per call otherwise.
 _module_stack = []
@@ -80,6 +84,18 @@ def observed_call(cls, args, attrs, run):
         nxt = proceed_from(i + 1)
         return lambda a, k: chain[i](cls, a, k, nxt)
     return proceed_from(0)(args, attrs)
+
+
+def observed_backward(node, grads, run):
+    """Run `run(node, grads)` (one autograd node's backward) through every backward observer."""
+    chain = tuple(_backward_observers)
+
+    def proceed_from(i):
+        if i == len(chain):
+            return lambda g: run(node, g)
+        nxt = proceed_from(i + 1)
+        return lambda g: chain[i](node, g, nxt)
+    return proceed_from(0)(grads)
 
 
 def backward_node():

@@ -1,7 +1,8 @@
 """What the profiler recorded: `FunctionEvent`s, their self times, and `key_averages()` tables.
 
-An event is one op (an eager primitive call, forward or backward), one kernel of a compiled step,
-or one `record_function` range, with its start and end in nanoseconds on the host clock. Events
+An event is one op (an eager primitive call, forward or backward), one autograd node's backward
+(`<op>_backward`, holding the primitive calls it makes), one kernel of a compiled step, or one
+`record_function` range, with its start and end in nanoseconds on the host clock. Events
 nest by time (a range holds the ops inside it; a compiled backward kernel holds the primitives its
 backward code calls); an event's self time is its duration minus its direct children's.
 
@@ -17,7 +18,9 @@ class FunctionEvent:
     name: str
     start_ns: int
     end_ns: int
-    kind: str = "op"              # "op" (eager primitive), "kernel" (compiled step), "range" (record_function)
+    # "op" (an eager primitive call), "node" (an autograd node's whole backward, eager), "kernel" (a call in a
+    # compiled step), "range" (record_function)
+    kind: str = "op"
     phase: str = "forward"        # "forward" or "backward"
     input_shapes: list = field(default_factory=list)
     bytes: int = 0                # bytes of the arrays the op itself returned (views: 0)

@@ -6,7 +6,7 @@ import time
 
 from ember.errors import ArgumentError
 
-_CATEGORY = {"op": "cpu_op", "kernel": "kernel", "range": "user_annotation"}
+_CATEGORY = {"op": "cpu_op", "node": "autograd", "kernel": "kernel", "range": "user_annotation"}
 
 
 def chrome_trace(events):

@@ -91,6 +91,7 @@ class profile:
         self._finished = EventList()
         # One bound method each: the hooks remove an observer by identity.
         self._op_observer, self._kernel_observer = self._observe_op, self._observe_kernel
+        self._node_observer = self._observe_node
 
     # --- lifecycle ----------------------------------------------------------------------------
     def __enter__(self):
@@ -132,6 +133,7 @@ class profile:
     def _start_recording(self):
         self._recording = True
         dispatch.add_observer(self._op_observer)
+        dispatch._backward_observers.append(self._node_observer)
         observe.add_observer(self._kernel_observer)
         _active.append(self)
         if self.with_modules:
@@ -143,6 +145,7 @@ class profile:
             return
         self._recording = False
         dispatch.remove_observer(self._op_observer)
+        dispatch._backward_observers.remove(self._node_observer)
         observe.remove_observer(self._kernel_observer)
         _active.remove(self)
         if self._paths is not None:
@@ -164,6 +167,13 @@ class profile:
         end = _clock()
         backward = dispatch.in_backward() or self._kernel_backward > 0
         self._record(cls.op_name(), start, end, "op", backward, args, out, cls.is_view)
+        return out
+
+    def _observe_node(self, node, grads, proceed):
+        """One autograd node's backward, as `<op>_backward` (its primitive calls nest inside it)."""
+        start = _clock()
+        out = proceed(grads)
+        self._record(node.op_name() + "_backward", start, _clock(), "node", True, grads, out, True)
         return out
 
     def _observe_kernel(self, kernel, args, attrs, proceed):
