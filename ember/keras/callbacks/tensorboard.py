@@ -54,7 +54,7 @@ class TensorBoard(Callback):
         self.embeddings_freq, self.embeddings_metadata = embeddings_freq, embeddings_metadata
         self._writers = {}
         self._global_train_batch = 0
-        self._graph_watch = None
+        self._graph_watch, self._graph_pending = None, False
 
     def _writer(self, run):
         if run not in self._writers:
@@ -63,15 +63,18 @@ class TensorBoard(Callback):
 
     # --- hooks --------------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
+        self._stop_graph_watch()
         self._global_train_batch = 0
         self._steps_at_epoch = 0
-        if self.write_graph:  # the first step's trace gets module paths on its values
-            self._graph_watch = dispatch.module_paths()
-            self._graph_watch.__enter__()
-            dispatch.add_observer(tag_modules)
+        self._graph_pending = self.write_graph
 
     def on_train_batch_begin(self, batch, logs=None):
         self._global_train_batch += 1
+        if self._graph_pending:  # only the first step's trace gets module paths on its values
+            self._graph_pending = False
+            self._graph_watch = dispatch.module_paths()
+            self._graph_watch.__enter__()
+            dispatch.add_observer(tag_modules)
 
     def on_train_batch_end(self, batch, logs=None):
         if self._graph_watch is not None:

@@ -64,10 +64,10 @@ class SummaryWriter:
         _open.add(self)
 
     def _file_writer(self, path):
+        if self._writers is None:
+            raise ArgumentError(f"SummaryWriter({self.log_dir!r}) is closed; open a new one to write more")
         w = self._writers.get(path)
         if w is None:
-            if self._writers is None:
-                raise ArgumentError(f"SummaryWriter({self.log_dir!r}) is closed")
             os.makedirs(path, exist_ok=True)
             w = self._writers[path] = EventFileWriter(path, self.max_queue, self.flush_secs, self.filename_suffix)
         return w
@@ -76,8 +76,6 @@ class SummaryWriter:
         return self.log_dir
 
     def _add(self, summary, global_step, walltime, path=None):
-        if self._writers is None:
-            raise ArgumentError(f"SummaryWriter({self.log_dir!r}) is closed; open a new one to write more")
         event = event_pb2.Event(wall_time=time.time() if walltime is None else walltime, summary=summary)
         if global_step is not None:
             event.step = int(global_step)
