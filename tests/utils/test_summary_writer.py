@@ -117,7 +117,8 @@ def test_text_pr_curve_and_hparams(tmp_path):
     with SummaryWriter(tmp_path) as w:
         w.add_text("notes", "hello **world**", 3)
         w.add_pr_curve("pr", labels, preds, 1, num_thresholds=11)
-        w.add_hparams({"lr": 0.01, "optimizer": "adam", "bn": True}, {"hparam/accuracy": 0.75}, run_name="trial")
+        w.add_hparams({"lr": 0.01, "optimizer": "adam", "bn": True}, {"hparam/accuracy": 0.75},
+                      hparam_domain_discrete={"optimizer": ["adam", "sgd"]}, run_name="trial")
     acc = load(tmp_path)
     text = acc.Tensors("notes/text_summary")[0]
     assert text.step == 3 and tensor_util.make_ndarray(text.tensor_proto).tolist() == [b"hello **world**"]
@@ -137,6 +138,8 @@ def test_text_pr_curve_and_hparams(tmp_path):
     assert start.hparams["bn"].bool_value is True
     experiment = hp_metadata.parse_experiment_plugin_data(content[hp_metadata.EXPERIMENT_TAG])
     assert [m.name.tag for m in experiment.metric_infos] == ["hparam/accuracy"]
+    info = {h.name: h for h in experiment.hparam_infos}
+    assert [v.string_value for v in info["optimizer"].domain_discrete.values] == ["adam", "sgd"]
     assert run.Scalars("hparam/accuracy")[0].value == 0.75
 
 

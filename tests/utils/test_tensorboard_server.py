@@ -14,6 +14,8 @@ import urllib.request
 import numpy as np
 import pytest
 
+import ember
+
 pytest.importorskip("tensorboard")
 from ember.utils.tensorboard import SummaryWriter  # noqa: E402
 
@@ -41,6 +43,10 @@ class TensorBoardServer:
     def get(self, path):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
             return json.loads(r.read())
+
+    def text(self, path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
+            return r.read().decode()
 
     def wait_for_runs(self, runs, seconds=60):
         deadline = time.monotonic() + seconds
@@ -83,6 +89,7 @@ def test_http_data_api_serves_the_written_scalars(tmp_path, server_for):
         for step, v in enumerate(values):
             w.add_scalar("loss/train", v, step * 10)
         w.add_histogram("weights", values, 0)
+        w.add_graph(ember.nn.Sequential(ember.nn.Linear(3, 2), ember.nn.Tanh()), ember.randn(4, 3))
     server = server_for(tmp_path / "logs")
     tags = server.wait_for_runs(["exp"])
     assert "loss/train" in tags["exp"]
@@ -91,6 +98,8 @@ def test_http_data_api_serves_the_written_scalars(tmp_path, server_for):
     assert [p[1] for p in points] == [10 * i for i in range(20)]
     np.testing.assert_array_equal(np.array([p[2] for p in points], np.float32), values)
     assert "weights" in server.get("/data/plugin/histograms/tags")["exp"]
+    graph = server.text("/data/plugin/graphs/graph?run=exp&conceptual=false")   # the Graphs dashboard's data
+    assert 'name: "Sequential/0/linear_3"' in graph and 'op: "tanh"' in graph
 
 
 class _Page(html.parser.HTMLParser):
