@@ -178,6 +178,16 @@ def test_queued_events_survive_interpreter_exit(tmp_path):
     assert [e.value for e in load(tmp_path).Scalars("x")] == list(range(500))
 
 
+def test_default_log_dir_is_pytorchs(tmp_path, monkeypatch):
+    import socket
+    monkeypatch.chdir(tmp_path)
+    with SummaryWriter(comment="_lr0.1") as w:
+        w.add_scalar("x", 1.0, 0)
+    (run,) = (tmp_path / "runs").iterdir()
+    assert run.name.endswith(f"_{socket.gethostname()}_lr0.1") and w.get_logdir() == str(pathlib.Path("runs", run.name))
+    assert load(run).Scalars("x")[0].value == 1.0
+
+
 def test_bad_arguments_raise_ember_errors(tmp_path):
     with pytest.raises(ArgumentError, match="max_queue"):
         SummaryWriter(tmp_path, max_queue=0)

@@ -10,6 +10,9 @@ from the logs warns once, naming the keys that are there.
     >>> plateau = keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=3)
     >>> model.fit(x, y, validation_split=0.2, callbacks=[stop, best, plateau])     # doctest: +SKIP
 
+`TensorBoard(log_dir)` writes Keras's `train/` and `validation/` runs (epoch and batch metrics, weight
+histograms, the step's graph) with `ember.utils.tensorboard` (the `tensorboard` extra).
+
 Resuming after a crash: `BackupAndRestore(backup_dir)` writes one backup file at each epoch end
 (atomically, with `ember.io.Checkpoint`): the weights, the `ember.optim` optimizer state (and the
 Keras optimizer's `iterations`), the RNG states of ember, NumPy and Python, the number of finished
