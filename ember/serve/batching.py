@@ -111,10 +111,13 @@ class Batcher:
         self.on_batch(len(arrays[0]))
         try:
             outputs = await loop.run_in_executor(self.executor, self.servable.run, arrays)
-        except Exception as e:  # noqa: BLE001 - every waiting request gets the model's error
-            for item in batch:
-                if not item.future.done():
-                    item.future.set_exception(e)
+        except Exception as e:  # noqa: BLE001 - the model's error goes to the request that caused it
+            if len(batch) == 1:
+                if not batch[0].future.done():
+                    batch[0].future.set_exception(e)
+                return
+            for item in batch:  # one bad request must not fail the others: run each alone
+                await self._run(loop, [item])
             return
         if len(batch) == 1:
             if not batch[0].future.done():

@@ -9,7 +9,7 @@ then the raw tensors).
 import numpy as np
 
 import ember
-from ember.serve.errors import BadRequest, UnsupportedMediaType
+from ember.serve.errors import BadRequest, NotFound, UnsupportedMediaType
 from ember.serve.tensors import DTYPES, V2_TO_DTYPE, check_shape, numel, numpy_dtype, parse_json, to_array
 
 __all__ = ["ROUTES", "HEADER_LENGTH"]
@@ -51,8 +51,12 @@ async def model_ready(app, request, name, version=None):
     if version is None:
         ok = model.ready()
     else:
-        v = model.versions.get(int(version)) if version.isdigit() else None
-        ok = v is not None and v.state == "AVAILABLE"
+        if not version.isdigit():
+            raise BadRequest(f"model {name!r}: version {version[:40]!r} is not a number")
+        v = model.versions.get(int(version))
+        if v is None:
+            raise NotFound(f"model {name!r} has no version {int(version)}; versions: {sorted(model.versions)}")
+        ok = v.state == "AVAILABLE"
     return (200 if ok else 400), {"name": name, "ready": ok}
 
 

@@ -69,7 +69,7 @@ def keras_adapter(model):
                          "keras.Input(...) or call it on data before saving")
     many = len(inputs) > 1
     model.eval()
-    names = list(model.output_names) if getattr(model, "_output_names", None) else None
+    names = list(model.output_names)
 
     def call(tensors):
         return model(list(tensors) if many else tensors[0], training=False)
@@ -143,8 +143,16 @@ class Servable:
 
     def run(self, arrays):
         """The outputs (NumPy, in output order, each a fresh copy) for input arrays in input order."""
+        tensors = [from_numpy(np.ascontiguousarray(a)) for a in arrays]
         with no_grad():
-            out = self.runner([from_numpy(np.ascontiguousarray(a)) for a in arrays])
+            try:
+                out = self.runner(tensors)
+            except EmberError:
+                raise
+            except Exception:  # noqa: BLE001 - generated code skips the ops' argument checks: let eager name the problem
+                if self.runner == self._eager:
+                    raise
+                out = self._eager(tensors)
         names, flat = flat_outputs(out)
         if len(flat) != len(self.outputs):
             raise EmberError(f"model {self.name!r} returned {len(flat)} outputs; its signature has "
@@ -189,7 +197,8 @@ class Servable:
         if out is None:
             return
         got_names, flat = flat_outputs(out)
-        names = names or got_names or (["output_0"] if len(flat) == 1 else [f"output_{i}" for i in range(len(flat))])
+        if not names or len(names) != len(flat):
+            names = got_names or [f"output_{i}" for i in range(len(flat))]
         self.outputs = [TensorSpec(n, t.dtype.name, (None,) + tuple(t.shape[1:]) if t.ndim else ())
                         for n, t in zip(names, flat)]
 

@@ -7,9 +7,12 @@ The model thread: every model call, load and warm-up runs on one thread (ember's
 tracer are process-wide); the event loop only parses, validates and renders. On SIGTERM uvicorn
 stops accepting, the requests in flight finish, and `run` returns 0.
 """
+import contextlib
 import logging
 import os
+import signal
 import socket
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import uvicorn
@@ -33,6 +36,23 @@ def _specs(path, name, model_config):
         raise ModelLoadError("give a model PATH (a model file or a folder of versions) or --model-config")
     stem = os.path.basename(os.path.normpath(os.fspath(path)))
     return [ModelSpec(name or os.path.splitext(stem)[0], os.fspath(path))]
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn's server, except that SIGTERM/SIGINT end `run` normally (uvicorn re-raises the signal
+    after its graceful shutdown, which would make the exit status -15 instead of 0)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        old = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in old.items():
+                signal.signal(sig, handler)
 
 
 class Server:
@@ -70,10 +90,16 @@ class Server:
                                 timeout_graceful_shutdown=self.request_timeout_s + 5)
         log.info("ember serve: listening on http://%s:%d (models: %s)", self.host, self.port,
                  ", ".join(self.repository.models))
+        self.uvicorn = _Uvicorn(config)
         try:
-            uvicorn.Server(config).run(sockets=[sock])
+            self.uvicorn.run(sockets=[sock])
         finally:
             self.executor.shutdown(wait=True, cancel_futures=False)
             sock.close()
         log.info("ember serve: stopped")
         return 0
+
+    def stop(self):
+        """Ask a running server (e.g. one run in a thread) to drain and return, as SIGTERM does."""
+        if getattr(self, "uvicorn", None) is not None:
+            self.uvicorn.should_exit = True
