@@ -68,11 +68,15 @@ class App:
     async def infer(self, version, arrays):
         """The outputs for `arrays` from `version`'s batcher, or a RequestTimeout."""
         future = version.batcher.submit(arrays)
+        in_flight = self.metrics.in_flight.labels(version.servable.name)
+        in_flight.inc()
         try:
             return await asyncio.wait_for(future, self.request_timeout_s)
         except asyncio.TimeoutError:
             raise RequestTimeout(f"model {version.servable.name!r} did not answer within "
                                  f"{self.request_timeout_s:g} s (--request-timeout-s)") from None
+        finally:
+            in_flight.dec()
 
     # -- ASGI ------------------------------------------------------------------------------------------
     def route(self, method, path):

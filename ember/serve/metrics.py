@@ -4,6 +4,7 @@
     ember_serve_request_seconds{endpoint}                   latency histogram
     ember_serve_batch_size{model}                           samples per model run
     ember_serve_model_version_loaded{model, version}        1 while a version serves
+    ember_serve_inferences_in_flight{model}                 requests waiting for or in a model run
 """
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -27,6 +28,8 @@ class Metrics:
                                buckets=buckets + [max_batch_size], registry=self.registry)
         self.loaded = Gauge("ember_serve_model_version_loaded", "1 while a model version is served",
                             ["model", "version"], registry=self.registry)
+        self.in_flight = Gauge("ember_serve_inferences_in_flight", "Requests waiting for or in a model run",
+                               ["model"], registry=self.registry)
 
     def observe(self, endpoint, method, status, seconds):
         self.requests.labels(endpoint, method, str(status)).inc()

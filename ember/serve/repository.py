@@ -75,6 +75,8 @@ class Model:
         if not os.path.exists(self.base):
             raise ModelLoadError(f"{self.base}: no such model file or folder")
         self.folder = os.path.isdir(self.base)
+        if not self.folder:
+            loading.kind_of(self.base)  # a file that is not a model fails now, not after the server starts
         if self.folder and not loading.versions(self.base):
             raise ModelLoadError(f"{self.base}: a model folder must hold numbered version folders ({self.name}/1/, "
                                  f"{self.name}/2/, ...), each with one model file")
