@@ -14,6 +14,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from ember.serve import kserve, tfserving
+from ember.serve.batching import Traffic
 from ember.serve.errors import BadRequest, MethodNotAllowed, NotFound, PayloadTooLarge, RequestTimeout, status_of
 from ember.serve.metrics import CONTENT_TYPE_LATEST
 from ember.serve.tensors import render_json
@@ -35,13 +36,14 @@ class App:
     """See the module docstring. `poll_interval_s` > 0 watches base folders for new versions."""
 
     def __init__(self, repository, metrics, max_body_bytes=64 * 2 ** 20, request_timeout_s=30.0,
-                 poll_interval_s=1.0):
+                 poll_interval_s=1.0, traffic=None):
         self.repository, self.metrics = repository, metrics
         self.max_body_bytes, self.request_timeout_s = max_body_bytes, request_timeout_s
         self.poll_interval_s = poll_interval_s
         self.routes = [(method, re.compile(pattern + r"\Z"), handler, label) for method, pattern, handler, label in ROUTES]
         self.started = False
         self.tasks = []
+        self.traffic = traffic or Traffic()
 
     # -- the parts handlers use ------------------------------------------------------------------------
     async def read_body(self, request):
@@ -70,13 +72,18 @@ class App:
         future = version.batcher.submit(arrays)
         in_flight = self.metrics.in_flight.labels(version.servable.name)
         in_flight.inc()
+        start = time.perf_counter()
         try:
-            return await asyncio.wait_for(future, self.request_timeout_s)
+            outputs = await asyncio.wait_for(future, self.request_timeout_s)
         except asyncio.TimeoutError:
-            raise RequestTimeout(f"model {version.servable.name!r} did not answer within "
-                                 f"{self.request_timeout_s:g} s (--request-timeout-s)") from None
+            outputs = None
         finally:
             in_flight.dec()
+        # A batch run inline finishes before the timer can fire: its lateness is checked here.
+        if outputs is None or time.perf_counter() - start > self.request_timeout_s:
+            raise RequestTimeout(f"model {version.servable.name!r} did not answer within "
+                                 f"{self.request_timeout_s:g} s (--request-timeout-s)")
+        return outputs
 
     # -- ASGI ------------------------------------------------------------------------------------------
     def route(self, method, path):
@@ -99,6 +106,7 @@ class App:
         start = time.perf_counter()
         request = Request(scope, receive)
         label = "unknown"
+        self.traffic.active += 1
         try:
             handler, params, label = self.route(request.method, request.url.path)
             status, *body = await handler(self, request, **params)
@@ -108,6 +116,8 @@ class App:
             if status == 500:
                 log.exception("internal error on %s %s", request.method, ascii(request.url.path[:200]))
             response = _json(status, {"error": str(e) or type(e).__name__})
+        finally:
+            self.traffic.active -= 1
         await response(scope, receive, send)
         elapsed = time.perf_counter() - start
         self.metrics.observe(label, request.method, response.status_code, elapsed)

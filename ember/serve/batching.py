@@ -1,12 +1,14 @@
 """Server-side batching: concurrent requests to one model version are merged into one batch.
 
-Requests queue per servable. The batcher takes the first request, waits up to `timeout_s` for
-more (or none, when the model thread is busy: requests queue meanwhile and form the next batch),
+Requests queue per servable. The batcher takes the first request and waits up to `timeout_s` for
+more — only while other requests are on their way (received by the server but not yet queued, as
+`Traffic` counts them), so a lone client never waits for company that is not coming; while the
+model thread is busy, requests queue and form the next batch. It
 joins inputs of the same per-sample shapes and dtypes along the batch axis up to
-`max_batch_size` samples, runs the batch once on the model thread and hands each request its own
+`max_batch_size` samples, runs the batch once (through `runner.ModelRunner`) and hands each request its own
 rows back. A request larger than `max_batch_size` runs alone.
 
-    >>> batcher = Batcher(servable, model_thread, max_batch_size=32, timeout_s=0.002)   # doctest: +SKIP
+    >>> batcher = Batcher(servable, ModelRunner(), max_batch_size=32, timeout_s=0.002)   # doctest: +SKIP
     >>> outputs = await batcher.submit([x])                                               # doctest: +SKIP
 """
 import asyncio
@@ -14,7 +16,18 @@ import collections
 
 import numpy as np
 
-__all__ = ["Batcher"]
+__all__ = ["Batcher", "Traffic"]
+
+
+class Traffic:
+    """Requests the server is handling (`active`) and those queued or running in a batcher (`queued`):
+    the difference is on its way to a batcher (being read or parsed)."""
+
+    def __init__(self):
+        self.active = self.queued = 0
+
+    def arriving(self):
+        return self.active - self.queued > 0
 
 
 class _Item:
@@ -30,11 +43,12 @@ class Batcher:
     """Merges the requests to one servable (see the module docstring). `on_batch(size)` is told the
     size of every batch run (for the metrics)."""
 
-    def __init__(self, servable, executor, max_batch_size=32, timeout_s=0.002, on_batch=None):
-        self.servable, self.executor = servable, executor
+    def __init__(self, servable, runner, max_batch_size=32, timeout_s=0.002, on_batch=None, traffic=None):
+        self.servable, self.runner = servable, runner
         self.max_batch_size = max_batch_size if servable.batchable else 1
         self.timeout_s = timeout_s
         self.on_batch = on_batch or (lambda size: None)
+        self.traffic = traffic or Traffic()
         self.items = collections.deque()
         self.wakeup = asyncio.Event()
         self.task = None
@@ -54,8 +68,13 @@ class Batcher:
         requests; cancelling it before its batch starts takes it out of the queue."""
         future = asyncio.get_running_loop().create_future()
         self.items.append(_Item(arrays, future))
+        self.traffic.queued += 1
+        future.add_done_callback(self._done)
         self.wakeup.set()
         return future
+
+    def _done(self, future):
+        self.traffic.queued -= 1
 
     async def _loop(self):
         loop = asyncio.get_running_loop()
@@ -74,7 +93,7 @@ class Batcher:
 
     async def _gather(self, loop):
         deadline = loop.time() + self.timeout_s
-        while self._ready() < self.max_batch_size:
+        while self._ready() < self.max_batch_size and self.traffic.arriving():
             left = deadline - loop.time()
             if left <= 0:
                 return
@@ -110,7 +129,7 @@ class Batcher:
                   for parts in zip(*(item.arrays for item in batch))]
         self.on_batch(len(arrays[0]))
         try:
-            outputs = await loop.run_in_executor(self.executor, self.servable.run, arrays)
+            outputs = await self.runner.run(self.servable.run, arrays)
         except Exception as e:  # noqa: BLE001 - the model's error goes to the request that caused it
             if len(batch) == 1:
                 if not batch[0].future.done():

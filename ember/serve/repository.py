@@ -3,11 +3,11 @@
 A model is a single file (served as version 1) or a TF-Serving base folder whose numbered
 subfolders are versions. The highest version that loaded is the default; every loaded version
 can be asked for by number. The folder is polled: a new version is loaded and warmed on the model
-thread, then swapped in with one assignment, so a request sees the old version or the new one and
+thread (the event loop keeps serving), then swapped in with one assignment, so a request sees the old version or the new one and
 never none. A version that fails to load is logged and reported in its status; the others keep
 serving, and it is tried again when its file changes.
 
-    >>> repo = Repository([ModelSpec("digits", "models/digits")], model_thread)   # doctest: +SKIP
+    >>> repo = Repository([ModelSpec("digits", "models/digits")], ModelRunner())   # doctest: +SKIP
     >>> await repo.refresh_all()                                                 # doctest: +SKIP
     >>> repo.get("digits").default().servable.version                            # doctest: +SKIP
     2
@@ -126,15 +126,16 @@ class Model:
 class Repository:
     """All served models; `refresh_all` loads what is new on disk (see the module docstring)."""
 
-    def __init__(self, specs, executor, max_batch_size=32, batch_timeout_s=0.002, metrics=None):
+    def __init__(self, specs, runner, max_batch_size=32, batch_timeout_s=0.002, metrics=None, traffic=None):
         self.models = {}
         for spec in specs:
             if spec.name in self.models:
                 raise ModelLoadError(f"two models are named {spec.name!r}")
             self.models[spec.name] = Model(spec)
-        self.executor = executor
+        self.runner = runner
         self.max_batch_size, self.batch_timeout_s = max_batch_size, batch_timeout_s
         self.metrics = metrics
+        self.traffic = traffic
 
     def get(self, name):
         model = self.models.get(name)
@@ -175,13 +176,14 @@ class Repository:
             model.versions[number] = v
         loop = asyncio.get_running_loop()
         try:
-            servable = await loop.run_in_executor(self.executor, self._load, model.name, number, path)
+            servable = await self.runner.background(self._load, model.name, number, path)
         except Exception as e:  # noqa: BLE001 - any failure of a new version is logged; the others keep serving
             self._failed(model, v, e, stamp)
             return
         on_batch = self.metrics.batch_observer(model.name) if self.metrics else None
         v.servable = servable
-        v.batcher = Batcher(servable, self.executor, self.max_batch_size, self.batch_timeout_s, on_batch).start()
+        v.batcher = Batcher(servable, self.runner, self.max_batch_size, self.batch_timeout_s, on_batch,
+                            self.traffic).start()
         v.state = "AVAILABLE"
         model.versions[number] = v  # the swap: one assignment
         if self.metrics:

@@ -3,8 +3,8 @@
     >>> server = Server("digits.ember", name="digits", port=8501)            # doctest: +SKIP
     >>> server.run()                                                        # doctest: +SKIP  (blocks; SIGTERM drains)
 
-The model thread: every model call, load and warm-up runs on one thread (ember's grad mode and
-tracer are process-wide); the event loop only parses, validates and renders. On SIGTERM uvicorn
+Model calls run one at a time (ember's grad mode and tracer are process-wide; see `runner.py`):
+batches inline on the event loop, loads and warm-ups on the model thread. On SIGTERM uvicorn
 stops accepting, the requests in flight finish, and `run` returns 0.
 """
 import contextlib
@@ -13,13 +13,14 @@ import os
 import signal
 import socket
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import uvicorn
 
 from ember.serve.app import App
+from ember.serve.batching import Traffic
 from ember.serve.errors import ModelLoadError
 from ember.serve.metrics import Metrics
+from ember.serve.runner import ModelRunner
 from ember.serve.repository import ModelSpec, Repository, read_model_config
 
 __all__ = ["Server"]
@@ -68,11 +69,13 @@ class Server:
                                  f"{max_body_mb}, {request_timeout_s}")
         self.host, self.port = host, port
         self.request_timeout_s = request_timeout_s
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ember-model")
+        self.runner = ModelRunner()
         self.metrics = Metrics(max_batch_size)
-        self.repository = Repository(_specs(path, name, model_config), self.executor, max_batch_size,
-                                     batch_timeout_ms / 1e3, self.metrics)
-        self.app = App(self.repository, self.metrics, int(max_body_mb * 2 ** 20), request_timeout_s, poll_interval_s)
+        traffic = Traffic()
+        self.repository = Repository(_specs(path, name, model_config), self.runner, max_batch_size,
+                                     batch_timeout_ms / 1e3, self.metrics, traffic)
+        self.app = App(self.repository, self.metrics, int(max_body_mb * 2 ** 20), request_timeout_s, poll_interval_s,
+                       traffic)
 
     def bind(self):
         """The listening socket (port 0 picks a free one; `self.port` is then the real port)."""
@@ -94,7 +97,7 @@ class Server:
         try:
             self.uvicorn.run(sockets=[sock])
         finally:
-            self.executor.shutdown(wait=True, cancel_futures=False)
+            self.runner.shutdown()
             sock.close()
         log.info("ember serve: stopped")
         return 0
