@@ -19,7 +19,6 @@ runs). Every answer is checked against `model.predict` on its own input.
 import argparse
 import asyncio
 import os
-import re
 import socket
 import subprocess
 import sys

@@ -1,7 +1,6 @@
 """TF-Serving base folders: versions on request, hot swap under load with no failed request, a
 broken new version logged while the old keeps serving, readiness only once a version is loaded."""
 import threading
-import time
 
 import httpx
 import numpy as np
