@@ -89,8 +89,10 @@ class Server:
     def run(self):
         """Serve until SIGTERM or SIGINT, then drain the requests in flight; returns 0."""
         sock = self.bind()
+        # keep-alive 30 s (uvicorn's default is 5): a client that pauses while its connection is being
+        # closed sees a reset; longer idle connections make that race rarer under bursty load
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on",
-                                timeout_graceful_shutdown=self.request_timeout_s + 5)
+                                timeout_keep_alive=30, timeout_graceful_shutdown=self.request_timeout_s + 5)
         log.info("ember serve: listening on http://%s:%d (models: %s)", self.host, self.port,
                  ", ".join(self.repository.models))
         self.uvicorn = _Uvicorn(config)
