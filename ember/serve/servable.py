@@ -201,6 +201,10 @@ class Servable:
             names = got_names or [f"output_{i}" for i in range(len(flat))]
         self.outputs = [TensorSpec(n, t.dtype.name, (None,) + tuple(t.shape[1:]) if t.ndim else ())
                         for n, t in zip(names, flat)]
+        for spec in self.outputs:
+            if spec.dtype not in DTYPES:
+                raise EmberError(f"model {self.name!r}: output {spec.name!r} has dtype {spec.dtype}, which the "
+                                 f"protocols cannot carry")
 
     def _choose_runner(self, big, eager_out):
         state = dict(self.adapter.module.state_dict(keep_vars=True)) if self.adapter.module is not None else {}
