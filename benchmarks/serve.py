@@ -6,7 +6,7 @@ servers, each in its own process on a loopback port, one at a time, the same uvi
   baseline      a Starlette app: POST /predict {"instances": [...]} -> model.predict -> {"predictions"}
   ember-nobatch `ember serve --max-batch-size 1` (each request runs alone)
   ember-batch   `ember serve --max-batch-size 32 --batch-timeout-ms 2` (concurrent requests merged)
-A load generator in this process (asyncio + httpx) keeps C clients busy (C = 1, 8, 64), each sending one
+A load generator in this process (asyncio, a minimal keep-alive HTTP/1.1 client) keeps C clients busy (C = 1, 8, 64), each sending one
 image per request in TF Serving's row format; it reports requests/s, p50 and p99 latency, and each
 server's throughput as a ratio to the baseline at the same C, and the server process's CPU time per
 request (user + system, from /proc: unlike wall time it hardly depends on what else the machine
@@ -18,7 +18,9 @@ runs). Every answer is checked against `model.predict` on its own input.
 """
 import argparse
 import asyncio
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -93,25 +95,45 @@ def _wait(url, proc, timeout=120):
     raise SystemExit(f"server at {url} did not come up")
 
 
+async def _post(reader, writer, head, body):
+    """One request on a kept-alive connection; (status, body). A minimal HTTP/1.1 client: httpx costs
+    about 2 ms of CPU per request, which on a 2-core machine would starve the servers being measured."""
+    writer.write(head + body)
+    status_line = await reader.readline()
+    length = 0
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    return int(status_line.split()[1]), await reader.readexactly(length)
+
+
 async def load(url, xs, clients):
     """Latencies (s) of len(xs) requests from `clients` concurrent clients, answers and wall time."""
-    import httpx
+    host, port, path = re.match(r"http://([^:/]+):(\d+)(/.*)", url).groups()
     order = list(range(len(xs)))[::-1]
     latencies, answers = [], {}
-    bodies = [{"instances": xs[i:i + 1].tolist()} for i in range(len(xs))]
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as http:
-        async def client():
+    bodies = [json.dumps({"instances": xs[i:i + 1].tolist()}).encode() for i in range(len(xs))]
+
+    async def client():
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
             while order:
                 i = order.pop()
+                head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                        f"Content-Length: {len(bodies[i])}\r\n\r\n").encode()
                 t = time.perf_counter()
-                r = await http.post(url, json=bodies[i])
+                status, body = await _post(reader, writer, head, bodies[i])
                 latencies.append(time.perf_counter() - t)
-                answers[i] = r.json()["predictions"][0] if r.status_code == 200 else None
-        start = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(clients)))
-        wall = time.perf_counter() - start
-    return np.array(latencies), answers, wall
+                answers[i] = json.loads(body)["predictions"][0] if status == 200 else None
+        finally:
+            writer.close()
+    start = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return np.array(latencies), answers, time.perf_counter() - start
 
 
 def main():

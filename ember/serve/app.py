@@ -108,21 +108,21 @@ class App:
         label = "unknown"
         self.traffic.active += 1
         try:
-            handler, params, label = self.route(request.method, request.url.path)
+            handler, params, label = self.route(scope["method"], scope["path"])
             status, *body = await handler(self, request, **params)
             response = body[0] if isinstance(body[0], Response) else _json(status, *body)
         except Exception as e:  # noqa: BLE001 - every error becomes a response; status_of says which
             status = status_of(e)
             if status == 500:
-                log.exception("internal error on %s %s", request.method, ascii(request.url.path[:200]))
+                log.exception("internal error on %s %s", scope["method"], ascii(scope["path"][:200]))
             response = _json(status, {"error": str(e) or type(e).__name__})
         finally:
             self.traffic.active -= 1
         await response(scope, receive, send)
         elapsed = time.perf_counter() - start
-        self.metrics.observe(label, request.method, response.status_code, elapsed)
+        self.metrics.observe(label, scope["method"], response.status_code, elapsed)
         client = scope.get("client") or ("-", 0)
-        access_log.info('%s "%s %s" %d %.2fms', client[0], request.method, ascii(request.url.path[:200])[1:-1],
+        access_log.info('%s "%s %s" %d %.2fms', client[0], scope["method"], ascii(scope["path"][:200])[1:-1],
                         response.status_code, elapsed * 1e3)
 
     async def _lifespan(self, receive, send):

@@ -10,12 +10,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 
 __all__ = ["Metrics", "CONTENT_TYPE_LATEST"]
 
+_METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"}
 _LATENCY = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 
 class Metrics:
     def __init__(self, max_batch_size=32):
         self.registry = CollectorRegistry()
+        self._children = {}
         self.requests = Counter("ember_serve_requests", "Requests answered, by endpoint, method and status",
                                 ["endpoint", "method", "status"], registry=self.registry)
         self.latency = Histogram("ember_serve_request_seconds", "Request latency in seconds", ["endpoint"],
@@ -32,8 +34,14 @@ class Metrics:
                                ["model"], registry=self.registry)
 
     def observe(self, endpoint, method, status, seconds):
-        self.requests.labels(endpoint, method, str(status)).inc()
-        self.latency.labels(endpoint).observe(seconds)
+        method = method if method in _METHODS else "other"  # a client may send any token as its method
+        key = (endpoint, method, status)
+        children = self._children.get(key)
+        if children is None:  # label lookups cost more than the update: keep each pair of children
+            children = self._children[key] = (self.requests.labels(endpoint, method, str(status)),
+                                              self.latency.labels(endpoint))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def batch_observer(self, model):
         child = self.batch.labels(model)
