@@ -17,3 +17,4 @@ from ember.keras import models
 
 __all__ = ["activations", "callbacks", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
            "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model", "Sequential"]
+from ember.keras import distribution  # noqa: E402  (keras.distribution.DataParallel; MPI is started only when used)
