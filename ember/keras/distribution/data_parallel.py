@@ -9,6 +9,7 @@ metrics are updated (every rank's slice, gathered), `any_rank` for `stop_trainin
 import numpy as np
 
 from ember import distributed as dist
+from ember.autograd import Tensor
 from ember.backend.random import get_rng_state, set_rng_state
 from ember.errors import ArgumentError
 from ember.keras.layers.base import flatten, map_structure
@@ -65,12 +66,12 @@ class DataParallel:
         for t in model.state_dict(keep_vars=True).values():
             dist.broadcast(t.detach(), src=0)
         step_optimizer = model._step_optimizer
-        state = [start_epoch, step_optimizer.state_dict(), getattr(model.optimizer, "iterations", None),
+        state = [start_epoch, _pack(step_optimizer.state_dict()), getattr(model.optimizer, "iterations", None),
                  get_rng_state()]
         dist.broadcast_object_list(state, src=0)
         start_epoch, optimizer_state, iterations, rng = state
         if self.rank != 0:
-            step_optimizer.load_state_dict(optimizer_state)
+            step_optimizer.load_state_dict(_unpack(optimizer_state))
             if iterations is not None:
                 model.optimizer.iterations = iterations
             set_rng_state(rng)
@@ -119,6 +120,33 @@ class DataParallel:
         total = from_numpy(np.asarray(sums[0]))
         terms = [from_numpy(np.asarray(s)) for s in sums[1:]]
         return (args[0], y, sw), preds, total, terms, count
+
+
+class _Packed:
+    """A tensor's values on their way to another rank (tensors themselves are never pickled)."""
+
+    def __init__(self, array):
+        self.array = array
+
+
+def _pack(obj):
+    if isinstance(obj, Tensor):
+        return _Packed(obj.detach().numpy())
+    if isinstance(obj, dict):
+        return {k: _pack(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_pack(v) for v in obj)
+    return obj
+
+
+def _unpack(obj):
+    if isinstance(obj, _Packed):
+        return from_numpy(obj.array)
+    if isinstance(obj, dict):
+        return {k: _unpack(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_unpack(v) for v in obj)
+    return obj
 
 
 def _arrays(structure):
