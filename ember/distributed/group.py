@@ -40,19 +40,28 @@ class _Group:
     def __init__(self, comm, mpi, timeout):
         self.comm, self.MPI, self.timeout = comm, mpi, timeout
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
-        self.waiting = None  # (collective name, monotonic start) while a rank is inside a collective
+        # The collective this rank is inside (None between collectives) and a count of collectives entered:
+        # two plain attribute writes per call, so the watchdog costs the collectives nothing measurable.
+        self.waiting, self.entered = None, 0
+        self.ops = {name: getattr(mpi, name) for name in ("SUM", "MAX", "MIN", "PROD")}
         self.stop = threading.Event()
         self.watchdog = threading.Thread(target=self._watch, name="ember-distributed-watchdog", daemon=True)
         self.watchdog.start()
 
     def _watch(self):
         """End the whole job (non-zero exit, naming the rank and the collective) when one rank has waited
-        in a collective past the timeout: the other ranks are gone or stuck, and waiting longer cannot help."""
+        in one collective past the timeout: the other ranks are gone or stuck, and waiting longer cannot
+        help. The wait is timed from when this thread first saw that collective (one check interval late
+        at most)."""
+        seen, since = None, 0.0
         while not self.stop.wait(min(1.0, self.timeout / 4)):
-            waiting = self.waiting
-            if waiting is not None and time.monotonic() - waiting[1] > self.timeout:
+            name, entered = self.waiting, self.entered
+            if name is None or entered != seen:
+                seen, since = (entered if name is not None else None), time.monotonic()
+                continue
+            if time.monotonic() - since > self.timeout:
                 sys.stderr.write(f"ember.distributed: rank {self.rank} of {self.size} waited {self.timeout:g} s in "
-                                 f"{waiting[0]} (the timeout of init_process_group): ending the job\n")
+                                 f"{name} (the timeout of init_process_group): ending the job\n")
                 sys.stderr.flush()
                 os._exit(1)
 

@@ -17,11 +17,11 @@ import sys
 from ember.distributed.group import DistributedError
 from ember.errors import ArgumentError
 
-__all__ = ["find_mpirun", "mpirun_command", "launch", "under_mpirun"]
+__all__ = ["find_mpirun", "mpirun_command", "launch", "under_mpirun", "job_environment"]
 
 # Environment variables passed to every rank (mpirun gives local ranks its whole environment; remote
 # ones get only what -x names).
-FORWARDED = ("PYTHONPATH", "KERAS_BACKEND", "OMP_NUM_THREADS", "EMBER_DIST_TIMEOUT")
+FORWARDED = ("PYTHONPATH", "KERAS_BACKEND", "OMP_NUM_THREADS", "EMBER_DIST_TIMEOUT", "OMPI_MCA_mpi_yield_when_idle")
 
 
 def under_mpirun():
@@ -55,17 +55,30 @@ def mpirun_command(nproc, argv, hostfile=None, python=None):
         cmd += ["--hostfile", os.fspath(hostfile)]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-run-as-root")  # containers often run as root; Open MPI refuses it otherwise
+    env = job_environment(nproc)
     for name in FORWARDED:
-        if name in os.environ:
+        if name in env:
             cmd += ["-x", name]
     return cmd + [python or sys.executable] + list(argv)
+
+
+def job_environment(nproc, environ=None):
+    """The ranks' environment: `environ` (default: this process's) with two defaults for ranks that share
+    cores, each kept when already set. OMP_NUM_THREADS = cores / ranks: N ranks each running a BLAS with a
+    thread per core would fight over the cores (measured: 10x slower DDP steps with 2 ranks on 2 cores).
+    OMPI_MCA_mpi_yield_when_idle=1: a rank waiting in a collective yields its core to a rank that computes
+    instead of spinning (measured: 2x)."""
+    env = dict(os.environ if environ is None else environ)
+    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
+    env.setdefault("OMPI_MCA_mpi_yield_when_idle", "1")
+    return env
 
 
 def launch(nproc, argv, hostfile=None):
     """Run `python argv...` on `nproc` ranks and return mpirun's exit status. Interrupting this process
     (Ctrl-C, SIGTERM) ends the whole job, so no rank outlives it."""
     cmd = mpirun_command(nproc, argv, hostfile)
-    proc = subprocess.Popen(cmd, start_new_session=True)
+    proc = subprocess.Popen(cmd, start_new_session=True, env=job_environment(nproc))
 
     def forward(signum, frame):
         _end(proc, signum)
