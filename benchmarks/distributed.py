@@ -6,7 +6,8 @@ one machine").
               `comm.Allreduce(MPI.IN_PLACE, array)` on the same array, interleaved (ember, raw, ember,
               raw, ...), median of each; the ratio ember/raw is the wrapper's overhead.
   ddp         the benchmark models of benchmarks/nn.py (mlp 784-512-512-10, cnn conv32-conv64-128-10),
-              SGD, 32 samples per rank (weak scaling): median step time of plain single-process training,
+              SGD, 32 samples per rank (weak scaling), one BLAS thread per rank (OMP_NUM_THREADS=1 unless
+              set, so 1 and 2 ranks differ only by the communication): median step time of plain single-process training,
               of DistributedDataParallel on 1 rank (one job, the two interleaved), and on 2 ranks with overlap on
               (buckets reduced during backward) and off (every bucket after backward; one job, interleaved).
   model       from the all-reduce times: latency (the 1 KB time) and bandwidth (64 MB over its time),
@@ -42,7 +43,7 @@ def worker_allreduce(repeat):
         t = ember.ones(kb * 256)  # float32: 256 per KB
         a = t._data
         times = {"ember": [], "mpi4py": []}
-        n = max(3, repeat if kb <= 4096 else repeat // 5)
+        n = max(5, repeat if kb <= 4096 else repeat // 3)
         for _ in range(n):
             comm.Barrier()
             start = time.perf_counter()
@@ -109,7 +110,7 @@ def launch(n, args):
     """Run this file as a worker on `n` ranks; rank 0's JSON line is the result."""
     from ember.distributed.launch import job_environment, mpirun_command
     cmd = mpirun_command(n, [os.path.abspath(__file__)] + args)
-    env = {**job_environment(n), "PYTHONPATH": os.pathsep.join([os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    env = {**job_environment(n), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"), "PYTHONPATH": os.pathsep.join([os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                                         os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
     line = next(l for l in done.stdout.splitlines() if l.startswith("RESULT "))

@@ -28,8 +28,8 @@ class ReduceOp:
 
 _MPI_OPS = {ReduceOp.SUM: "SUM", ReduceOp.AVG: "SUM", ReduceOp.MAX: "MAX", ReduceOp.MIN: "MIN",
             ReduceOp.PRODUCT: "PROD"}
-_DIRECT = {ReduceOp.SUM: "SUM", ReduceOp.MAX: "MAX", ReduceOp.MIN: "MIN", ReduceOp.PRODUCT: "PROD"}
 _NATIVE = {np.dtype(t) for t in ("float32", "float64", "int8", "int16", "int32", "int64", "uint8")}
+_NATIVE_CHARS = "".join(sorted({t.char for t in _NATIVE}))
 _WIDENED = {"float16", "bfloat16"}  # MPI has no reductions for them: reduced as float32, rounded back
 
 
@@ -132,14 +132,14 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """Combine `tensor` across ranks with `op`, in place on every rank. With `async_op=True` returns a
     `Work` (the tensor holds the result after `wait()`)."""
     g = _state["group"]
-    mpi_op = _DIRECT.get(op) if type(op) is str else None
     data = tensor._data if isinstance(tensor, Tensor) else None
-    if (g is not None and group is None and not async_op and mpi_op is not None and type(data) is np.ndarray
-            and data.dtype in _NATIVE and data.flags.c_contiguous):  # the common case, with the least Python
+    # the common case with the least Python: a contiguous CPU array of a dtype MPI reduces, blocking
+    if (g is not None and group is None and not async_op and type(data) is np.ndarray
+            and data.dtype.char in _NATIVE_CHARS and data.flags.c_contiguous and type(op) is str and op in g.ops):
         g.entered += 1
         g.waiting = "all_reduce"
         try:
-            g.comm.Allreduce(g.MPI.IN_PLACE, data, g.ops[mpi_op])
+            g.comm.Allreduce(g.in_place, data, g.ops[op])
         finally:
             g.waiting = None
         return None

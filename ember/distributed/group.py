@@ -43,7 +43,9 @@ class _Group:
         # The collective this rank is inside (None between collectives) and a count of collectives entered:
         # two plain attribute writes per call, so the watchdog costs the collectives nothing measurable.
         self.waiting, self.entered = None, 0
-        self.ops = {name: getattr(mpi, name) for name in ("SUM", "MAX", "MIN", "PROD")}
+        # ReduceOp value -> MPI op, for the blocking all_reduce fast path (AVG is not an MPI op)
+        self.ops = {"sum": mpi.SUM, "max": mpi.MAX, "min": mpi.MIN, "product": mpi.PROD}
+        self.in_place = mpi.IN_PLACE
         self.stop = threading.Event()
         self.watchdog = threading.Thread(target=self._watch, name="ember-distributed-watchdog", daemon=True)
         self.watchdog.start()
