@@ -7,7 +7,8 @@ one machine").
               raw, ...), median of each; the ratio ember/raw is the wrapper's overhead.
   ddp         the benchmark models of benchmarks/nn.py (mlp 784-512-512-10, cnn conv32-conv64-128-10),
               SGD, 32 samples per rank (weak scaling), one BLAS thread per rank (OMP_NUM_THREADS=1 unless
-              set, so 1 and 2 ranks differ only by the communication): median step time of plain single-process training,
+              set, so 1 and 2 ranks differ only by the communication): median step time of plain
+              single-process training,
               of DistributedDataParallel on 1 rank (one job, the two interleaved), and on 2 ranks with overlap on
               (buckets reduced during backward) and off (every bucket after backward; one job, interleaved).
   model       from the all-reduce times: latency (the 1 KB time) and bandwidth (64 MB over its time),
@@ -110,8 +111,9 @@ def launch(n, args):
     """Run this file as a worker on `n` ranks; rank 0's JSON line is the result."""
     from ember.distributed.launch import job_environment, mpirun_command
     cmd = mpirun_command(n, [os.path.abspath(__file__)] + args)
-    env = {**job_environment(n), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"), "PYTHONPATH": os.pathsep.join([os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                                        os.environ.get("PYTHONPATH", "")])}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**job_environment(n), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
+           "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
     line = next(l for l in done.stdout.splitlines() if l.startswith("RESULT "))
     return json.loads(line[len("RESULT "):])
@@ -160,8 +162,8 @@ def report(results):
     print("\npredicted step ms across machines (ring all-reduce; no overlap / full overlap):")
     for w, links in results["model"].items():
         for link, preds in links.items():
-            cells = "  ".join(f"{p['machines']}: {p['step_no_overlap_s'] * 1e3:.1f}/{p['step_full_overlap_s'] * 1e3:.1f}"
-                              for p in preds)
+            cells = "  ".join(f"{p['machines']}: {p['step_no_overlap_s'] * 1e3:.1f}/"
+                              f"{p['step_full_overlap_s'] * 1e3:.1f}" for p in preds)
             print(f"{w:>4} {link:>20}  {cells}")
 
 

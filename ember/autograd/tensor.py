@@ -208,7 +208,8 @@ class Tensor:
             return memo[id(self)]
         new = _new(type(self))
         memo[id(self)] = new
-        new.__dict__.update({k: v for k, v in self.__dict__.items() if k not in ("_vc", "_base", "_hooks", "_post_hooks", "grad")})
+        new.__dict__.update({k: v for k, v in self.__dict__.items()
+                             if k not in ("_vc", "_base", "_hooks", "_post_hooks", "grad")})
         new._data = self._data.copy()
         if self.grad is not None:
             new.grad = self.grad.__deepcopy__(memo)

@@ -205,8 +205,9 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
 
 def _check_list(op, what, tensors, like, size):
     if not isinstance(tensors, (list, tuple)) or len(tensors) != size:
+        length = len(tensors) if hasattr(tensors, "__len__") else "?"
         raise ArgumentError(f"{op}: {what} must be a list of {size} tensors (one per rank), got "
-                            f"{type(tensors).__name__} of length {len(tensors) if hasattr(tensors, '__len__') else '?'}")
+                            f"{type(tensors).__name__} of length {length}")
     for i, t in enumerate(tensors):
         _check_tensor(op, t, f"{what}[{i}]")
         if tuple(t.shape) != tuple(like.shape) or t.dtype != like.dtype:
