@@ -10,12 +10,14 @@ contiguous copy that is written back. `async_op=True` starts a non-blocking coll
     >>> work = dist.all_reduce(t, async_op=True)      # overlaps with whatever runs before wait()
     >>> work.wait()
 """
+import datetime
+import time
 
 import numpy as np
 
 from ember.autograd import Tensor
 from ember.errors import ArgumentError, DeviceError, DTypeError, ShapeError
-from ember.distributed.group import _group, _state
+from ember.distributed.group import DistributedError, _group, _state
 
 __all__ = ["ReduceOp", "Work", "all_reduce", "broadcast", "all_gather", "all_gather_into_tensor", "reduce_scatter",
            "reduce_scatter_tensor", "barrier", "broadcast_object_list", "all_gather_object"]
@@ -47,10 +49,21 @@ class Work:
         return self.done
 
     def wait(self, timeout=None):
-        """Wait for the collective (polling, so the group's timeout watchdog can see a stuck rank)."""
+        """Wait for the collective (the group's timeout still ends the job if it never finishes). With
+        `timeout` (seconds or a timedelta), raise `DistributedError` if it is not done by then."""
         if self.done:
             return True
-        _waited(self.group, self.name, self.request.Wait)
+        if timeout is None:
+            _waited(self.group, self.name, self.request.Wait)
+        else:
+            seconds = timeout.total_seconds() if isinstance(timeout, datetime.timedelta) else float(timeout)
+            deadline, pause = time.monotonic() + seconds, 1e-5
+            while not self.request.Test():
+                if time.monotonic() > deadline:
+                    raise DistributedError(f"Work.wait: {self.name} did not finish within {seconds:g} s on rank "
+                                           f"{self.group.rank}")
+                time.sleep(pause)
+                pause = min(pause * 2, 1e-2)
         self._complete()
         return True
 

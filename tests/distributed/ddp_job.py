@@ -50,6 +50,10 @@ def collectives():
     out = ember.zeros(3)
     dist.reduce_scatter(out, [ember.tensor(blocks[RANK, i]) for i in range(SIZE)])
     errors["reduce_scatter"] = float(np.max(np.abs(out.numpy() - blocks[:, RANK].sum(0))))
+    t = ember.tensor(values[RANK])
+    work = dist.all_reduce(t, op="max", async_op=True)
+    work.wait(timeout=30)
+    errors["wait_timeout"] = float(np.max(np.abs(t.numpy() - values.max(0)))) + (0.0 if work.is_completed() else 1)
     dist.barrier()
     results["collectives"] = errors
 
@@ -110,6 +114,11 @@ def ddp_equals_single_process():
         else:  # another start on the other ranks: DDP must copy rank 0's weights
             ember.manual_seed(100 + RANK)
         local, _ = models()[name.split("_")[0]]
+        # buckets already all-reducing when the first layer's weight gradient (the last one) is done: a hook
+        # registered before DDP's own, so it runs before that gradient's bucket completes the step
+        started = []
+        next(local.parameters()).register_post_accumulate_grad_hook(
+            lambda p: started.append(sum(b.work is not None for b in ddp.reducer.buckets)))
         ddp = nn.parallel.DistributedDataParallel(local, bucket_cap_mb=0.5)
         digests = train(ddp, x[:, lo:hi], y[:, lo:hi], compiled)
         every = [None] * SIZE
@@ -117,7 +126,7 @@ def ddp_equals_single_process():
         rel = [float(np.max(np.abs(a.detach().numpy() - b.detach().numpy())) / (np.max(np.abs(b.detach().numpy()))))
                for a, b in zip(local.parameters(), single.parameters())] if RANK == 0 else [None]
         out[name] = {"max_rel_diff": max(rel), "identical_every_step": all(e == digests for e in every),
-                     "buckets": len(ddp.reducer.buckets)}
+                     "buckets": len(ddp.reducer.buckets), "started_before_last": started}
     results["ddp"] = out
 
 
@@ -183,12 +192,19 @@ def keras_fit():
             single, single_history = fit(verbose=0)
         keras.distribution.set_distribution(keras.distribution.DataParallel())
         written = os.path.join(sys.argv[1], f"{kind}-rank{RANK}")
+        digests = []
+
+        class Record(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                digests.append(digest(self.model))
+        record = Record()
         parallel, parallel_history = fit([keras.callbacks.CSVLogger(written + ".csv"),
-                                          keras.callbacks.ModelCheckpoint(written + ".ember")])
+                                          keras.callbacks.ModelCheckpoint(written + ".ember"), record])
         keras.distribution.set_distribution(None)
         every = [None] * SIZE
-        dist.all_gather_object(every, digest(parallel))
-        out[kind] = {"parallel": parallel_history, "identical": len(set(every)) == 1}
+        dist.all_gather_object(every, digests)
+        out[kind] = {"parallel": parallel_history, "identical": all(e == digests for e in every),
+                     "steps": len(digests)}
         if RANK == 0:
             out[kind].update(single=single_history, weights_rel_diff=max(
                 float(np.max(np.abs(a - b)) / np.max(np.abs(b))) for a, b in zip(parallel.get_weights(),

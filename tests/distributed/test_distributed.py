@@ -58,7 +58,9 @@ def test_data_parallel_equals_single_process_training(tmp_path, n):
     for name, result in chief["ddp"].items():  # mlp, cnn, mlp under ember.compile: 20 steps each
         assert result["max_rel_diff"] < 1e-5, (name, result)
         assert all(r["ddp"][name]["identical_every_step"] for r in ranks), name
-        assert result["buckets"] > 1  # several buckets: reduced while backward runs
+        assert result["buckets"] > 1
+        if not name.endswith("compiled"):  # buckets start while backward still runs
+            assert len(result["started_before_last"]) == 20 and min(result["started_before_last"]) >= 1
     # BatchNorm (PyTorch's broadcast_buffers): each training forward starts from rank 0's running mean
     # (copied at construction, then at the start of every forward) and updates it with the rank's own batch
     bn = chief["bn"]
@@ -71,7 +73,7 @@ def test_data_parallel_equals_single_process_training(tmp_path, n):
     assert not np.allclose(bn[0][1]["after"], bn[1][1]["after"])  # the ranks' own batches differ
     for kind, result in chief["keras"].items():
         assert result["weights_rel_diff"] < 1e-5, (kind, result)
-        assert all(r["keras"][kind]["identical"] for r in ranks)
+        assert all(r["keras"][kind]["identical"] for r in ranks) and result["steps"] == 3 * 6  # every step
         single, parallel = result["single"], result["parallel"]
         assert set(single) == set(parallel) == {"loss", "accuracy", "val_loss", "val_accuracy"}
         for key in single:
@@ -82,40 +84,50 @@ def test_data_parallel_equals_single_process_training(tmp_path, n):
     assert written == ["cnn-rank0.csv", "cnn-rank0.ember", "mlp-rank0.csv", "mlp-rank0.ember"]
 
 
+def start_failure_job(n, mode, tmp_path, env=None):
+    """`failure_job.py` on n ranks, once every rank is up (has written its pid): (job, that moment). The
+    limits below count from then: starting Python on a loaded machine is not what they measure."""
+    job = ember_run(n, "failure_job.py", mode, tmp_path, env=env, wait=False)
+    deadline = time.monotonic() + 180
+    while not all((tmp_path / f"pid{r}").exists() for r in range(n)):
+        if job.poll() is not None or time.monotonic() > deadline:
+            job.kill()
+            pytest.fail(f"the job did not start: {job.communicate()[0]}")
+        time.sleep(0.1)
+    return job, time.monotonic()
+
+
+def finish(job, started):
+    try:
+        out, _ = job.communicate(timeout=60)
+    finally:
+        if job.poll() is None:
+            job.kill()
+    return out, time.monotonic() - started
+
+
 def test_a_rank_that_raises_ends_the_job(tmp_path):
-    start = time.monotonic()
-    job = ember_run(3, "failure_job.py", "raise", tmp_path, timeout=90)
-    assert job.returncode != 0
-    assert time.monotonic() - start < 60
-    assert "rank 2 of 3 raised" in job.stderr and "a deliberate failure" in job.stderr
+    job, started = start_failure_job(3, "raise", tmp_path)
+    out, seconds = finish(job, started)
+    assert job.returncode != 0 and seconds < 60
+    assert "rank 2 of 3 raised" in out and "a deliberate failure" in out
     assert processes_naming(str(tmp_path)) == []
 
 
 def test_a_collective_that_waits_past_the_timeout_ends_the_job(tmp_path):
-    start = time.monotonic()
-    job = ember_run(2, "failure_job.py", "timeout", tmp_path, env={"EMBER_DIST_TIMEOUT": "3"}, timeout=90)
-    assert job.returncode != 0
-    assert time.monotonic() - start < 60  # rank 1 sleeps 120 s: the job ended without it
-    assert "rank 0 of 2 waited 3 s in all_reduce" in job.stderr
+    job, started = start_failure_job(2, "timeout", tmp_path, env={"EMBER_DIST_TIMEOUT": "3"})
+    out, seconds = finish(job, started)
+    assert job.returncode != 0 and seconds < 60  # rank 1 sleeps 120 s: the job ended without it
+    assert "rank 0 of 2 waited 3 s in all_reduce" in out
     assert processes_naming(str(tmp_path)) == []
 
 
 def test_a_killed_rank_ends_the_job_and_leaves_no_process(tmp_path):
-    job = ember_run(3, "failure_job.py", "kill", tmp_path, wait=False)
-    try:
-        deadline = time.monotonic() + 120
-        while not all((tmp_path / f"pid{r}").exists() for r in range(3)):
-            assert job.poll() is None and time.monotonic() < deadline, job.stdout.read() if job.poll() else "slow"
-            time.sleep(0.2)
-        time.sleep(1)  # training in progress
-        os.kill(int((tmp_path / "pid1").read_text()), signal.SIGKILL)
-        killed = time.monotonic()
-        out, _ = job.communicate(timeout=60)
-        assert time.monotonic() - killed < 60
-    finally:
-        if job.poll() is None:
-            job.kill()
-    assert job.returncode != 0
+    job, _ = start_failure_job(3, "kill", tmp_path)
+    time.sleep(1)  # training in progress
+    os.kill(int((tmp_path / "pid1").read_text()), signal.SIGKILL)
+    out, seconds = finish(job, time.monotonic())
+    assert job.returncode != 0 and seconds < 60
     assert "rank 1" in out and "signal 9" in out
     time.sleep(0.5)
     assert processes_naming(str(tmp_path)) == []
@@ -136,3 +148,17 @@ def test_backup_and_restore_resumes_a_killed_data_parallel_fit(tmp_path):
     a, b = np.load(tmp_path / "whole" / "weights.npz"), np.load(tmp_path / "resumed" / "weights.npz")
     for key in a:
         np.testing.assert_allclose(b[key], a[key], rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.slow
+def test_ember_train_nproc(tmp_path):
+    output = tmp_path / "mlp.ember"
+    job = subprocess.run([sys.executable, "-m", "ember.cli", "train", "--model", "mlp", "--epochs", "1", "--nproc", "2",
+                          "--output", str(output)], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                         capture_output=True, text=True, timeout=300)
+    assert job.returncode == 0, job.stderr
+    assert job.stdout.count("test accuracy:") == 1  # rank 0 reports; rank 1 trains silently
+    from ember import keras
+    model = keras.models.load_model(output)
+    assert model.predict(np.zeros((2, 64), np.float32), verbose=0).shape == (2, 10)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mlp.ember"]
