@@ -8,6 +8,7 @@ use it; `mpirun -n N python script.py` directly works as well.
 When a rank raises (ember's excepthook calls MPI_Abort), exits non-zero or is killed, `mpirun` ends
 the other ranks and exits non-zero, naming the rank; `launch` returns that exit status.
 """
+import ctypes
 import os
 import shutil
 import signal
@@ -78,7 +79,7 @@ def launch(nproc, argv, hostfile=None):
     """Run `python argv...` on `nproc` ranks and return mpirun's exit status. Interrupting this process
     (Ctrl-C, SIGTERM) ends the whole job, so no rank outlives it."""
     cmd = mpirun_command(nproc, argv, hostfile)
-    proc = subprocess.Popen(cmd, start_new_session=True, env=job_environment(nproc))
+    proc = subprocess.Popen(cmd, start_new_session=True, env=job_environment(nproc), preexec_fn=_end_with_parent)
 
     def forward(signum, frame):
         _end(proc, signum)
@@ -91,6 +92,16 @@ def launch(nproc, argv, hostfile=None):
             signal.signal(s, handler)
         if proc.poll() is None:
             _end(proc, signal.SIGTERM)
+
+
+def _end_with_parent():
+    """In mpirun before it starts (Linux): SIGTERM it when this launcher dies, even by SIGKILL, so that its
+    ranks do not outlive the launcher. Elsewhere a no-op (the signal handlers above still cover Ctrl-C)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _end(proc, signum):

@@ -134,6 +134,17 @@ def test_a_killed_rank_ends_the_job_and_leaves_no_process(tmp_path):
 
 
 @pytest.mark.slow
+def test_killing_the_launcher_ends_the_job(tmp_path):
+    job, _ = start_failure_job(2, "kill", tmp_path)
+    job.kill()  # SIGKILL to `ember run` itself: mpirun gets SIGTERM from the kernel and ends the ranks
+    job.wait()
+    deadline = time.monotonic() + 60
+    while processes_naming(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert processes_naming(str(tmp_path)) == []
+
+
+@pytest.mark.slow
 def test_backup_and_restore_resumes_a_killed_data_parallel_fit(tmp_path):
     (tmp_path / "whole").mkdir()
     (tmp_path / "resumed").mkdir()
