@@ -12,8 +12,9 @@ import os
 import sys
 import tempfile
 
-from ember.cli import charlm, digits
+from ember.cli import charlm, digits, monitor
 from ember.cli.config import ConfigError, config_values
+from ember.errors import ArgumentError
 from ember.io.serialize import FileError, require_safetensors
 from ember import distributed
 from ember.distributed.launch import launch, under_mpirun
@@ -35,7 +36,8 @@ DEFAULTS = {
     "lstm": {"epochs": 10, "batch_size": 32, "output": "ember-char-lstm.ember"},
     "transformer": {"epochs": 10, "batch_size": 32, "output": "ember-char-transformer.ember"},
 }
-COMMON_DEFAULTS = {"model": "cnn", "seed": 0, "verbose": 2, "prompt": charlm.DEFAULT_PROMPT}
+COMMON_DEFAULTS = {"model": "cnn", "seed": 0, "verbose": 2, "prompt": charlm.DEFAULT_PROMPT, "logdir": None,
+                   "plot": None}
 
 DESCRIPTION = ("Train a small model with Keras's fit(), report how well it does and write the model file\n"
                "(keras.models.load_model reads it).\n\nmodels:\n" +
@@ -54,7 +56,8 @@ EPILOG = """config files:
 examples:
   ember train
   ember train --model transformer --epochs 3 --output lm.ember
-  ember train --config train.toml --seed 1"""
+  ember train --config train.toml --seed 1
+  ember train --logdir runs/cnn --plot curves.png   # then: tensorboard --logdir runs"""
 
 
 def _per_model(key):
@@ -83,6 +86,11 @@ def add_arguments(parser):
     parser.add_argument("--nproc", type=int, metavar="N",
                         help="train data-parallel on N MPI processes (keras.distribution.DataParallel; the global "
                              "batch is --batch-size) (default: 1)")
+    parser.add_argument("--logdir", metavar="DIR",
+                        help="write TensorBoard logs there (keras.callbacks.TensorBoard: train/ and validation/ "
+                             "runs); view with `tensorboard --logdir DIR`")
+    parser.add_argument("--plot", metavar="PATH", help="save the training and validation curves as an image "
+                                                       "(.png, .svg or .pdf; needs matplotlib)")
     parser.add_argument("--config", metavar="PATH",
                         help="read options from a .json or .toml file (flags given here override it)")
 
@@ -107,7 +115,8 @@ def run(args, parser):
     options = resolve(parser, args)
     try:
         require_safetensors("ember train")  # the model file is written at the end: fail before training
-    except FileError as e:
+        monitor.check(options)
+    except (FileError, ArgumentError) as e:
         parser.error(str(e))
     if options.model in ("lstm", "transformer"):
         try:
@@ -132,18 +141,22 @@ def _train(options):
 
 def _argv(options):
     """`ember train` arguments that reproduce `options` (for the ranks of --nproc)."""
-    flags = ("model", "epochs", "batch_size", "seed", "output", "verbose", "prompt", "nproc")
-    return ["train"] + [arg for k in flags for arg in (f"--{k.replace('_', '-')}", str(getattr(options, k)))]
+    flags = ("model", "epochs", "batch_size", "seed", "output", "verbose", "prompt", "nproc", "logdir", "plot")
+    return ["train"] + [arg for k in flags if getattr(options, k, None) is not None
+                        for arg in (f"--{k.replace('_', '-')}", str(getattr(options, k)))]
 
 
 def _run_data_parallel(options):
-    """One rank of `ember train --nproc N`: rank 0 prints and writes the model file; the others train
-    their share silently and their copy of the file goes to a temporary folder."""
+    """One rank of `ember train --nproc N`: rank 0 prints and writes the model file (and logs and plot);
+    the others train their share silently and write their copies into a temporary folder (the options
+    stay set, so every rank makes the same choices, such as holding out validation data)."""
     distribution.set_distribution(distribution.DataParallel())
     if distributed.get_rank() == 0:
         return _train(options)
     with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stdout(io.StringIO()):
-        options.output = os.path.join(folder, os.path.basename(options.output))
+        for key in ("output", "logdir", "plot"):
+            if getattr(options, key, None):
+                setattr(options, key, os.path.join(folder, os.path.basename(os.path.normpath(getattr(options, key)))))
         status = _train(options)
     sys.stdout.flush()
     return status
