@@ -165,11 +165,18 @@ def test_backup_and_restore_resumes_a_killed_data_parallel_fit(tmp_path):
 def test_ember_train_nproc(tmp_path):
     output = tmp_path / "mlp.ember"
     job = subprocess.run([sys.executable, "-m", "ember.cli", "train", "--model", "mlp", "--epochs", "1", "--nproc", "2",
-                          "--output", str(output)], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                         capture_output=True, text=True, timeout=300)
+                          "--output", str(output), "--logdir", str(tmp_path / "runs")], cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=300)
     assert job.returncode == 0, job.stderr
     assert job.stdout.count("test accuracy:") == 1  # rank 0 reports; rank 1 trains silently
     from ember import keras
     model = keras.models.load_model(output)
     assert model.predict(np.zeros((2, 64), np.float32), verbose=0).shape == (2, 10)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mlp.ember"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mlp.ember", "runs"]
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    for run in ("train", "validation"):  # one writer per run: rank 0's
+        files = list((tmp_path / "runs" / run).iterdir())
+        assert len(files) == 1
+        events = EventAccumulator(str(files[0]))
+        events.Reload()
+        assert "epoch_loss" in events.Tags()["scalars"] + events.Tags().get("tensors", [])
