@@ -167,15 +167,16 @@ def keras_fit():
     """Keras fit with DataParallel vs the same script single-process, validation metrics included."""
     rng = np.random.default_rng(5)
     out = {}
-    for kind in ("mlp", "cnn"):
-        shape = (12,) if kind == "mlp" else (8, 8, 1)
+    for kind in ("mlp", "cnn", "bn"):
+        shape = (8, 8, 1) if kind == "cnn" else (12,)
         x = rng.standard_normal((96,) + shape).astype(np.float32)
         y = (x.reshape(96, -1)[:, :3].sum(1) > 0).astype(np.int64) + (x.reshape(96, -1)[:, 3] > 1)
 
         def build():
             keras.utils.set_random_seed(0)
-            body = [keras.layers.Dense(16, activation="relu")] if kind == "mlp" else \
-                [keras.layers.Conv2D(4, 3, activation="relu"), keras.layers.Flatten()]
+            body = {"mlp": [keras.layers.Dense(16, activation="relu")],
+                    "cnn": [keras.layers.Conv2D(4, 3, activation="relu"), keras.layers.Flatten()],
+                    "bn": [keras.layers.Dense(16), keras.layers.BatchNormalization()]}[kind]
             model = keras.Sequential([keras.Input(shape=shape)] + body + [keras.layers.Dense(3, activation="softmax")])
             model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss="sparse_categorical_crossentropy",
                           metrics=["accuracy"])
@@ -188,7 +189,7 @@ def keras_fit():
             return model, history.history
 
         keras.distribution.set_distribution(None)
-        if RANK == 0:
+        if RANK == 0 and kind != "bn":
             single, single_history = fit(verbose=0)
         keras.distribution.set_distribution(keras.distribution.DataParallel())
         written = os.path.join(sys.argv[1], f"{kind}-rank{RANK}")
@@ -201,6 +202,11 @@ def keras_fit():
         parallel, parallel_history = fit([keras.callbacks.CSVLogger(written + ".csv"),
                                           keras.callbacks.ModelCheckpoint(written + ".ember"), record])
         keras.distribution.set_distribution(None)
+        if kind == "bn":  # local batch statistics differ from one process's: only the ranks must agree
+            every = [None] * SIZE
+            dist.all_gather_object(every, [w.tobytes() for w in parallel.get_weights()])  # moving stats too
+            out[kind] = {"identical": all(e == every[0] for e in every)}
+            continue
         every = [None] * SIZE
         dist.all_gather_object(every, digests)
         out[kind] = {"parallel": parallel_history, "identical": all(e == digests for e in every),

@@ -71,6 +71,7 @@ def test_data_parallel_equals_single_process_training(tmp_path, n):
             want = 0.9 * start + 0.1 * np.array(record["batch_mean"])
             np.testing.assert_allclose(record["after"], want, rtol=1e-5, atol=1e-7)
     assert not np.allclose(bn[0][1]["after"], bn[1][1]["after"])  # the ranks' own batches differ
+    assert all(r["keras"].pop("bn")["identical"] for r in ranks)  # BatchNormalization: same weights and stats
     for kind, result in chief["keras"].items():
         assert result["weights_rel_diff"] < 1e-5, (kind, result)
         assert all(r["keras"][kind]["identical"] for r in ranks) and result["steps"] == 3 * 6  # every step
@@ -79,9 +80,9 @@ def test_data_parallel_equals_single_process_training(tmp_path, n):
         for key in single:
             np.testing.assert_allclose(parallel[key], single[key], rtol=1e-5, err_msg=f"{kind} {key}")
     # only rank 0 prints progress and writes CSV logs and checkpoints
-    assert job.stdout.count("Epoch 1/3") == 2
+    assert job.stdout.count("Epoch 1/3") == 3
     written = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("rank"))
-    assert written == ["cnn-rank0.csv", "cnn-rank0.ember", "mlp-rank0.csv", "mlp-rank0.ember"]
+    assert written == [f"{k}-rank0.{e}" for k in ("bn", "cnn", "mlp") for e in ("csv", "ember")]
 
 
 def start_failure_job(n, mode, tmp_path, env=None):

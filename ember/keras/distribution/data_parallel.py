@@ -3,7 +3,8 @@
 The loop calls, in order: `callbacks_for_rank` (rank 0 keeps every callback; the others drop those
 that print or write files), `begin_fit` after the callbacks' `on_train_begin` (rank 0's weights,
 optimizer state, start epoch and random state to every rank; gradient hooks on), `batches` for each
-pass over the data (this rank's slice of each global batch), `global_batch` before the loss and
+pass over the data (this rank's slice of each global batch; floating buffers such as BatchNormalization's
+moving statistics averaged over the ranks before each step), `global_batch` before the loss and
 metrics are updated (every rank's slice, gathered), `any_rank` for `stop_training`, and `end_fit`.
 """
 import numpy as np
@@ -42,7 +43,7 @@ class DataParallel:
         every = [f"cpu:{r}" for r in range(self.size)]
         if devices is not None and list(devices) != every:
             raise ArgumentError(f"DataParallel: devices={devices!r}; ember uses every rank of the job: {every}")
-        self.devices, self.reducer = every, None
+        self.devices, self.reducer, self.buffers = every, None, []
 
     # -- callbacks ------------------------------------------------------------------------------
     def callbacks_for_rank(self, verbose, callbacks):
@@ -78,9 +79,11 @@ class DataParallel:
         if self.reducer is not None:
             self.reducer.remove()
         self.reducer = Reducer([p for p in model.parameters() if p.requires_grad], self.size)
+        self.buffers = [b for b in model.buffers() if b.is_floating_point()]
         return start_epoch
 
     def end_fit(self):
+        self._average_buffers()  # the last step's statistics too
         if self.reducer is not None:
             self.reducer.remove()
             self.reducer = None
@@ -103,7 +106,14 @@ class DataParallel:
             part = map_structure(lambda a: None if a is None else a[lo:hi], (x, y, sw))
             if self.reducer is not None:
                 self.reducer.scale = (hi - lo) / total  # the sum over ranks is then the global batch's mean
+            self._average_buffers()
             yield part + ((hi - lo, total),)
+
+    def _average_buffers(self):
+        """Running statistics (BatchNormalization's moving mean and variance) averaged over the ranks before
+        each step, so that every rank holds the same model; the mean is then the one of the global batch."""
+        for b in self.buffers:
+            dist.all_reduce(b.detach(), op=dist.ReduceOp.AVG)
 
     def global_batch(self, args, preds, total, terms, rows):
         """Every rank's (y, sample_weight, predictions) gathered in rank order, and the loss terms as means

@@ -29,7 +29,8 @@ class DistributedDataParallel(Module):
     goes into a bucket of about `bucket_cap_mb` MB; a full bucket starts a non-blocking all-reduce while
     backward continues, and when backward ends every `.grad` holds the average over the ranks (so the
     optimizer takes the same step everywhere). With `broadcast_buffers` (PyTorch's default) rank 0's
-    buffers (BatchNorm running statistics) are copied to every rank before each training forward.
+    buffers (BatchNorm running statistics) are copied to every rank before each forward, so every rank
+    must call it (code that runs on one rank only calls `ddp.module`).
     `no_sync()` skips the reduction, for gradient accumulation. `overlap=False` (ember's own) starts the
     all-reduces only after backward, to measure what overlap gains. Under `ember.compile` each gradient
     is all-reduced by a primitive recorded in the compiled step.
@@ -63,10 +64,10 @@ class DistributedDataParallel(Module):
         tracing = grad_mode._tracer[0] is not None
         if not tracing:
             self.reducer.check_finished("DistributedDataParallel.forward")
-        if self.broadcast_buffers and self.training and not tracing:
+        if self.broadcast_buffers and not tracing:  # every forward, as PyTorch (run rank-0-only code on .module)
             for b in self.module.buffers():
                 broadcast(b.detach(), src=0)
-        self.reducer.enabled = self.require_backward_grad_sync and grad_mode.is_grad_enabled() and self.training
+        self.reducer.enabled = self.require_backward_grad_sync and grad_mode.is_grad_enabled()
         return self.module(*args, **kwargs)
 
     @contextlib.contextmanager
