@@ -22,6 +22,8 @@ del _family
 from ember import cuda, data, graph, io, keras, nn, optim
 from ember.io import load, register, save
 from ember.graph import compile
+from ember import accelerator, amp
+from ember.amp import autocast
 
 __version__ = "0.1.0"
 

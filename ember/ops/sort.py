@@ -26,6 +26,8 @@ INPLACE = ""
 
 def _argsort(xp, x, axis, descending):
     """Stable sort order along `axis`; NaN counts as the largest value, as in PyTorch."""
+    if x.dtype.name == "bfloat16":  # ml_dtypes' bfloat16 sort misplaces inf and NaN; float32 holds it exactly
+        x = x.astype(np.float32)
     if x.ndim == 0:
         return xp.zeros((), np.int64)
     if not descending:
