@@ -101,3 +101,13 @@ def is_bf16_supported():
         return bool(np.asarray(cp.asnumpy(a @ a), np.float32)[0, 0] == 2)
     except Exception:  # CuPy without bfloat16: TypeError/NotImplementedError, or a compile error
         return False
+
+
+def pinned_copy(array):
+    """A copy of the NumPy array `array` in page-locked (pinned) host memory, from which copies to
+    the GPU run at full bandwidth; `DataLoader(pin_memory=True)` puts its batches there."""
+    _cupy("pinned_copy")
+    import cupyx  # ships with CuPy; imported here because CuPy itself is optional
+    out = cupyx.empty_pinned(array.shape, array.dtype)
+    out[...] = array
+    return out
