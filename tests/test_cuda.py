@@ -62,3 +62,34 @@ def test_pin_memory_without_cuda_warns_like_torch():
     with pytest.warns(UserWarning, match="pin_memory"):
         loader = DataLoader(ArrayDataset(data), batch_size=2, pin_memory=True)
     assert [b[0].shape for b in loader] == [ember.Size([2, 2])] * 2
+
+
+class _NoAtModule:
+    """NumPy standing in for an array module that lacks `ufunc.at`, `put_along_axis` and argsort's
+    `kind` (as some CuPy versions do), to run the fallbacks of ember/ops/_xp.py on the CPU."""
+    ndarray, ogrid, asarray = np.ndarray, np.ogrid, staticmethod(np.asarray)
+    asnumpy = staticmethod(np.asarray)
+
+    @staticmethod
+    def multiply(a, b):
+        return np.multiply(a, b)
+
+    @staticmethod
+    def argsort(a, axis=-1):
+        return np.argsort(a, axis=axis, kind="stable")
+
+
+def test_array_module_fallbacks_match_numpy():
+    from ember.ops import _xp
+    xp = _NoAtModule()
+    a, ref = np.ones(4), np.ones(4)
+    _xp.ufunc_at(xp, "multiply", a, np.array([1, 1, 3]), np.array([2.0, 3.0, 5.0]))
+    np.multiply.at(ref, np.array([1, 1, 3]), np.array([2.0, 3.0, 5.0]))
+    np.testing.assert_array_equal(a, ref)
+    b, ref = np.zeros((3, 4)), np.zeros((3, 4))
+    idx = np.array([[1], [3], [0]])
+    _xp.put_along_axis(xp, b, idx, -1.0, axis=1)
+    np.put_along_axis(ref, idx, -1.0, axis=1)
+    np.testing.assert_array_equal(b, ref)
+    keys = np.array([2, 1, 2, 0, 1])
+    np.testing.assert_array_equal(_xp.stable_argsort(xp, keys), np.argsort(keys, kind="stable"))

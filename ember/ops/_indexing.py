@@ -10,7 +10,7 @@ from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import AutogradError, DTypeError, IndexOutOfRangeError
 from ember.ops._util import as_tensor_arg, const
-from ember.ops._xp import ufunc_at
+from ember.ops._xp import stable_argsort, ufunc_at
 
 
 # --- index checks shared by the ops ---------------------------------------------
@@ -88,7 +88,7 @@ def _add_rows(out, rows, v, xp):
     if out.ndim == 1 or rows.size == 0:
         ufunc_at(xp, "add", out, rows, v)  # on scalars add.at has a fast path
         return
-    order = xp.argsort(rows, kind="stable")
+    order = stable_argsort(xp, rows)
     ordered = rows[order]
     first = xp.ones(rows.shape, bool)
     first[1:] = ordered[1:] != ordered[:-1]

@@ -32,3 +32,23 @@ def _to_host(xp, value):
     if isinstance(value, tuple):
         return tuple(_to_host(xp, v) for v in value)
     return xp.asnumpy(value) if isinstance(value, xp.ndarray) else value
+
+
+def stable_argsort(xp, a, axis=-1):
+    """A stable argsort: NumPy's needs kind="stable"; CuPy's is always stable and older CuPy has no
+    `kind` argument at all."""
+    if xp is np:
+        return np.argsort(a, axis=axis, kind="stable")
+    return xp.argsort(a, axis=axis)
+
+
+def put_along_axis(xp, a, indices, values, axis):
+    """`np.put_along_axis` (`a` written in place); CuPy before version 13 lacks it, so there the
+    index grid is built with `ogrid` and written by fancy indexing (same result: no repeats along
+    `axis` in the callers)."""
+    if hasattr(xp, "put_along_axis"):
+        xp.put_along_axis(a, indices, values, axis=axis)
+        return
+    grid = list(xp.ogrid[tuple(slice(n) for n in indices.shape)])
+    grid[axis] = indices
+    a[tuple(grid)] = values
