@@ -143,3 +143,18 @@ def test_fit_recovers_from_overflow(policy):
     assert skipped == 40 - int(theirs.optimizer.iterations)
     assert h.history["accuracy"][-1] > 0.8
     assert all(bool(ember.isfinite(p).all()) for p in ours.parameters())
+
+
+def test_compiled_fit_under_a_mixed_policy_equals_eager(policy):
+    """The layers' casts are recorded by the tracer: a compiled training step gives the eager losses."""
+    policy("mixed_bfloat16")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 6)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    losses = []
+    for jit in (False, True):
+        model = _classifier(keras)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", jit_compile=jit)
+        losses.append(model.fit(x, y, epochs=2, batch_size=16, verbose=0, shuffle=False).history["loss"])
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-6)
+    assert "P_Cast" in list(model._compiled_steps.values())[0].source()

@@ -7,7 +7,7 @@ returns outputs of the compute dtype. Gradients reach the float32 weights as flo
     >>> from ember import keras
     >>> keras.mixed_precision.set_global_policy("mixed_bfloat16")
     >>> layer = keras.layers.Dense(2)
-    >>> y = layer(np.ones((1, 3), "float32"))
+    >>> y = layer(ember.ones(1, 3))
     >>> layer.compute_dtype, layer.variable_dtype, y.dtype
     ('bfloat16', 'float32', ember.bfloat16)
     >>> keras.mixed_precision.set_global_policy("float32")
