@@ -51,6 +51,12 @@ def get_autocast_dtype(device_type):
     return _state[d] or _DEFAULT_DTYPE[d]
 
 
+@dispatch.add_guard
+def _guard():
+    """What a compiled graph traced now assumes: autocast's dtype per device type."""
+    return "autocast(" + ", ".join(f"{d}={s.name if s else 'off'}" for d, s in _state.items()) + ")"
+
+
 def _check_device_type(device_type):
     if device_type not in DEVICE_TYPES:
         raise ArgumentError(f"autocast: device_type={device_type!r} is not supported; ember has autocast for "

@@ -103,6 +103,22 @@ def observed_composite(name, fn, args, kwargs):
     return proceed_from(0)(args, kwargs)
 
 
+# Functions whose values change what an observer does to a traced call (autocast's state): a
+# compiled graph records the casts of the state it was traced in, so `ember.compile` keys its
+# cache on them too and retraces when one changes, as it does for a new dtype.
+_guards = []
+
+
+def add_guard(fn):
+    """Register `fn() -> str`, a description of observer state that traced graphs depend on."""
+    _guards.append(fn)
+    return fn
+
+
+def guard_state():
+    return tuple(fn() for fn in _guards)
+
+
 def in_backward():
     """True while the backward engine runs (the primitive call is part of a gradient)."""
     return _backward_depth[0] > 0

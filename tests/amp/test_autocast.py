@@ -242,3 +242,17 @@ def test_unsupported_arguments_raise():
         ember.autocast("cpu", enabled="yes")
     with pytest.raises(ember.ArgumentError):
         ember.amp.is_autocast_enabled("xla")
+
+
+def test_compiled_function_retraces_when_autocast_changes(caplog):
+    """A graph traced inside an autocast region holds its casts; called outside, it retraces."""
+    w = ember.randn(4, 3)
+    f = ember.compile(lambda x: x @ w)
+    x = ember.randn(2, 4)
+    with ember.autocast("cpu"):
+        assert f(x).dtype == ember.bfloat16
+        assert f(x).dtype == ember.bfloat16   # replayed
+    with caplog.at_level("WARNING", logger="ember.compile"):
+        assert f(x).dtype == ember.float32    # retraced without the casts
+    assert "autocast(cpu=bfloat16" in caplog.text and "autocast(cpu=off" in caplog.text
+    np.testing.assert_allclose(f(x).numpy(), (x @ w).numpy(), rtol=1e-6)
