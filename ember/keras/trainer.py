@@ -43,7 +43,7 @@ class Trainer:
 
     # -- compile ------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
-                run_eagerly=False, steps_per_execution=1, jit_compile="auto"):
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         """Set the optimizer, loss(es) and metrics, by Keras name or as objects. For several outputs,
         `loss`, `loss_weights` and `metrics` may be lists (output order) or dicts (by output name)."""
         if loss is None:
@@ -53,6 +53,9 @@ class Trainer:
             raise ArgumentError(f"{self.name}.compile: jit_compile must be True, False or 'auto', "
                                 f"got {jit_compile!r}")
         self.optimizer = optimizers.get(optimizer)
+        if auto_scale_loss and self.dtype_policy.name == "mixed_float16" and \
+                isinstance(self.optimizer, optimizers.Optimizer) and not hasattr(self.optimizer, "scale_loss"):
+            self.optimizer = optimizers.LossScaleOptimizer(self.optimizer)  # as Keras: float16 needs scaling
         self._step_optimizer = self.optimizer if isinstance(self.optimizer, optim.Optimizer) else None
         self._objective = Objective(loss, loss_weights, metrics, self.name)
         self.loss = loss
@@ -101,7 +104,7 @@ class Trainer:
         self._step_optimizer.zero_grad()
         preds = self._run_outputs(x, training=True)
         total, terms = self._objective.compute(y, preds, sample_weight, self._penalties())
-        total.backward()
+        (self.optimizer.scale_loss(total) if hasattr(self.optimizer, "scale_loss") else total).backward()
         self._apply_optimizer()
         return total, terms, preds
 
