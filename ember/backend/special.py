@@ -26,4 +26,4 @@ def erf(xp, x):
     scipy_special = _scipy()
     if scipy_special is not None and x.dtype.itemsize >= 4:
         return scipy_special.erf(x)
-    return _erf_py(x).astype(x.dtype)
+    return np.asarray(_erf_py(x)).astype(x.dtype)  # asarray: a 0-d input gives a Python float
