@@ -12,7 +12,8 @@ import math
 import numpy as np
 
 from ember.autograd.function import Function
-from ember.backend import special
+from ember.autograd.tensor import Tensor
+from ember.backend import dtypes, special
 from ember.ops import binary
 from ember.ops._util import const, floating
 from ember.ops.registry import Sample, register, unary_samples
@@ -163,7 +164,7 @@ class Sigmoid(Function):
 
 class Relu(Function):
     def forward(self, x):
-        self.mask = x > 0
+        self.mask = ~(x <= 0)  # a NaN passes its gradient on, as in PyTorch
         return self.xp.maximum(x, 0) if x.dtype.kind != "b" else x
 
     def backward(self, g):
@@ -230,7 +231,10 @@ class Sign(_Piecewise):
     fn = "sign"
 
     def forward(self, x):
-        return x if x.dtype.kind == "b" else self.xp.sign(x)
+        if x.dtype.kind in "biu":
+            return x if x.dtype.kind == "b" else self.xp.sign(x)
+        y = self.xp.sign(x)
+        return self.xp.where(self.xp.isnan(x), self.xp.zeros((), y.dtype), y)  # sign(NaN) is 0 in PyTorch
 
 
 class Floor(_Piecewise):
@@ -261,14 +265,15 @@ class Clamp(Function):
         if min is None and max is None:
             raise ValueError("at least one of min and max must be given")
         self.keep = True
-        y = x
+        dt = dtypes.result_type(x, *(v for v in (min, max) if v is not None)).np
+        y = x.astype(dt, copy=False)  # PyTorch's result type: clamp(int8, min=0.0) is the default float
         if min is not None:
             self.keep = x >= min
-            y = self.xp.maximum(y, self.xp.asarray(min, dtype=y.dtype) if y.dtype.kind == "f" else min)
+            y = self.xp.maximum(y, self.xp.asarray(min, dtype=dt))
         if max is not None:
             upper = x <= max
             self.keep = upper if min is None else self.keep & upper
-            y = self.xp.minimum(y, self.xp.asarray(max, dtype=y.dtype) if y.dtype.kind == "f" else max)
+            y = self.xp.minimum(y, self.xp.asarray(max, dtype=dt))
         return y
 
     def backward(self, g):
@@ -352,5 +357,7 @@ clip = clamp
 
 @register("square", unary_samples)
 def square(input):
-    """`input * input`."""
+    """`input * input`; a bool input gives int64, as `torch.square` (it is `pow(input, 2)`)."""
+    if isinstance(input, Tensor) and input.dtype is dtypes.bool_:
+        input = input.to(dtypes.int64)
     return input * input
