@@ -76,6 +76,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if type(value) is not bool and not isinstance(value, np.bool_):
+            raise DTypeError(f"requires_grad must be a bool, got {type(value).__name__}")
         value = bool(value)
         if self.grad_fn is not None and not value:
             raise AutogradError("requires_grad: you can only change requires_grad of leaf tensors; "

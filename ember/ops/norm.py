@@ -47,13 +47,17 @@ class Normalize(Function):
         xp = self.xp
         self.axes, self.eps = axes, eps
         self.n = int(np.prod([x.shape[a] for a in axes]))
+        dt = x.dtype
+        if dt.itemsize == 2:  # float16/bfloat16: statistics in float32, results in the input's dtype
+            x = x.astype(np.float32)
         with warnings.catch_warnings(action="ignore", category=RuntimeWarning):  # no elements: NaN, quietly
             mean = x.mean(axis=axes, keepdims=True)
             xc = x - mean
             var = (xc * xc).mean(axis=axes, keepdims=True)
-            self.invstd = 1 / xp.sqrt(var + eps)
-        self.y = xc * self.invstd
-        return self.y, mean, var
+            invstd = 1 / xp.sqrt(var + eps)
+        self.invstd = invstd.astype(dt, copy=False)
+        self.y = (xc * invstd).astype(dt, copy=False)
+        return self.y, mean.astype(dt, copy=False), var.astype(dt, copy=False)
 
     def backward(self, g, g_mean=None, g_var=None):
         x, axes, n = self.inputs[0], self.axes, max(self.n, 1)
