@@ -260,6 +260,10 @@ def _scaled(op, input, other, alpha):
         raise DTypeError(f"{op}: for integral input tensors, alpha must not be a floating point number, got {alpha}")
     if "f" not in kinds and "i" not in kinds and not isinstance(alpha, (bool, np.bool_)):
         raise DTypeError(f"{op}: for bool input tensors, alpha must be a bool, got {alpha}")
+    if isinstance(other, Tensor) and isinstance(input, Tensor):  # alpha * other in the result's dtype
+        dt = dtypes.result_type(input._data, other._data)
+        if other.dtype is not dt:
+            other = other.to(dt)
     return other * alpha
 
 
@@ -425,6 +429,7 @@ def addcmul(input, tensor1, tensor2, value=1):
         if not isinstance(x, Tensor):
             raise DTypeError(f"addcmul: argument {name!r} must be a tensor, got {type(x).__name__}")
     value = _value_for("addcmul", value, input, tensor1, tensor2)
+    tensor1, tensor2 = _common(input, tensor1, tensor2)
     product = mul(tensor1, tensor2)
     return add(input, product if value == 1 else product * value)
 
@@ -439,8 +444,15 @@ def addcdiv(input, tensor1, tensor2, value=1):
         raise DTypeError(f"addcdiv: integer division of tensors with addcdiv is not supported "
                          f"(got {tensor1.dtype} and {tensor2.dtype}); use true division or floor_divide")
     value = _value_for("addcdiv", value, input, tensor1, tensor2)
+    tensor1, tensor2 = _common(input, tensor1, tensor2)
     quotient = div(tensor1, tensor2)
     return add(input, quotient if value == 1 else quotient * value)
+
+
+def _common(input, tensor1, tensor2):
+    """tensor1 and tensor2 in the dtype of the whole expression, so the product is not rounded twice."""
+    dt = dtypes.result_type(input._data, tensor1._data, tensor2._data)
+    return tuple(t if t.dtype is dt else t.to(dt) for t in (tensor1, tensor2))
 
 
 def _value_for(op, value, *tensors):

@@ -382,13 +382,17 @@ def _logical_samples(make):
 
 @register("all", _logical_samples, All, grad=False)
 def all(input, dim=None, keepdim=False):
-    """True where every element over `dim` (None: all) is nonzero."""
+    """True where every element over `dim` (None: all) is nonzero; `dim=()` reduces nothing, as in PyTorch."""
+    if isinstance(dim, (tuple, list)) and not dim:
+        return binary.ne(input, 0)
     return All.apply(input, dim=dim, keepdim=keepdim)
 
 
 @register("any", _logical_samples, Any, grad=False)
 def any(input, dim=None, keepdim=False):
-    """True where some element over `dim` (None: all) is nonzero."""
+    """True where some element over `dim` (None: all) is nonzero; `dim=()` reduces nothing, as in PyTorch."""
+    if isinstance(dim, (tuple, list)) and not dim:
+        return binary.ne(input, 0)
     return Any.apply(input, dim=dim, keepdim=keepdim)
 
 

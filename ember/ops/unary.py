@@ -221,7 +221,9 @@ class _Piecewise(Function):
     fn = None
 
     def forward(self, x):
-        return x if x.dtype.kind in "biu" else getattr(self.xp, self.fn)(x)
+        if x.dtype.kind == "b":  # PyTorch has no rounding kernels for bool
+            raise TypeError(f"{self.fn} is not implemented for bool tensors")
+        return x if x.dtype.kind in "iu" else getattr(self.xp, self.fn)(x)
 
     def backward(self, g):
         return g * 0
@@ -253,6 +255,8 @@ class Round(_Piecewise):
     fn = "round"
 
     def forward(self, x, decimals=0):
+        if x.dtype.kind == "b":
+            raise TypeError("round is not implemented for bool tensors")
         if x.dtype.kind in "biu":
             return x
         return self.xp.round(x, decimals)
