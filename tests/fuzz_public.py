@@ -277,6 +277,8 @@ def one_call(rng, target, stats, examples, check_grads):
     if rng.random() < 0.03:
         kwspecs["no_such_argument"] = ("raw", 1)
     exact = name not in RANDOM
+    if name == "topk" and ("sorted", False) in [(k, v[1]) for k, v in kwspecs.items()]:
+        exact = False  # PyTorch documents the order of unsorted topk as unspecified
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
     try:

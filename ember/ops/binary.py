@@ -225,13 +225,13 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
 @register("add", lambda make: binary_samples(make) + [Sample((make(3, 4), make(3, 4)), {"alpha": 2.0}, "alpha")], Add)
-def add(input, other, alpha=1):
+def add(input, other, *, alpha=1):
     """`input + alpha * other`, broadcasting."""
     return Add.apply(input, _scaled("add", input, other, alpha))
 
 
 @register("sub", lambda make: binary_samples(make) + [Sample((make(3, 4), make(3, 4)), {"alpha": 2.0}, "alpha")], Sub)
-def sub(input, other, alpha=1):
+def sub(input, other, *, alpha=1):
     """`input - alpha * other`, broadcasting."""
     return Sub.apply(input, _scaled("sub", input, other, alpha))
 
