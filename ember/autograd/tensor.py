@@ -16,7 +16,7 @@ import numpy as np
 
 from ember.backend import dtypes
 from ember.backend.device import CPU, array_device, device as as_device
-from ember.errors import ArgumentError, AutogradError, DTypeError
+from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
 from ember.autograd import engine, grad_mode
 from ember.autograd.checks import normalize_dim
 
@@ -357,7 +357,7 @@ def _check_like(what, t, value, name):
     if not isinstance(value, Tensor):
         raise DTypeError(f"{what}: assigned {name} must be a tensor, got {type(value).__name__}")
     if value._data.shape != t._data.shape:
-        raise ArgumentError(f"{what}: can't assign a {name} of shape {tuple(value._data.shape)} to a tensor "
+        raise ShapeError(f"{what}: can't assign a {name} of shape {tuple(value._data.shape)} to a tensor "
                             f"of shape {tuple(t._data.shape)}; they must be the same")
     if value._data.dtype != t._data.dtype:
         raise DTypeError(f"{what}: assigned {name} has dtype {value.dtype}, the tensor has {t.dtype}")

@@ -264,6 +264,9 @@ class Norm(Function):
         self.keepdim = keepdim
         self.p = p
         xp, axes = self.xp, self.axes
+        dt = x.dtype
+        if dt.itemsize == 2 and dt.kind != "i":  # float16/bfloat16: accumulate in float32, return the input dtype
+            x = x.astype(np.float32)
         if p == 2 and len(axes) == x.ndim and x.dtype.kind == "f" and x.dtype.itemsize >= 4:
             v = x.reshape(-1)  # BLAS dot: one pass, no temporary; 4x faster than sum(x * x)
             self.y = xp.sqrt(xp.dot(v, v)).reshape((1,) * x.ndim if keepdim else ())
@@ -279,6 +282,7 @@ class Norm(Function):
             self.y = (x != 0).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
         else:
             self.y = (xp.abs(x) ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
+        self.y = xp.asarray(self.y).astype(dt, copy=False)
         return self.y
 
     def backward(self, g):

@@ -50,7 +50,7 @@ INPLACE_OPERATORS = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_",
 
 # Tensor's own methods and protocols (tensor.py) that take user arguments: guarded like the ops.
 # Left out on purpose: attribute lookup and pickling hooks, whose exception types Python relies on.
-PROTOCOLS = ("__init__ __float__ __int__ __index__ __bool__ __len__ __iter__ __format__ __round__ __contains__ "
+PROTOCOLS = ("__init__ __float__ __int__ __index__ __len__ __iter__ __format__ __round__ __contains__ "
              "__array__ __repr__ __deepcopy__")
 
 
@@ -83,9 +83,16 @@ def _method(name, fn):
     return guard(f"Tensor.{name}", getattr(fn, "__wrapped__", fn))
 
 
+# Read by the tracer, which names the user's line two frames up: a guard's frame would hide it.
+# They raise only ember errors of their own.
+TRACED = ("item", "tolist", "numpy", "__bool__")
+
+
 def _guard_own_methods():
     names = PROTOCOLS.split() + [n for n, v in vars(Tensor).items() if not n.startswith("_") and callable(v)]
     for name in names:
+        if name in TRACED:
+            continue
         fn = vars(Tensor).get(name)
         if fn is not None and not getattr(fn, "__guarded__", False):
             setattr(Tensor, name, _method(name, fn))

@@ -227,7 +227,7 @@ def test_prelu_gradients_at_nan():
 
 def test_assigning_a_grad_of_the_wrong_shape_or_type_is_refused():
     x = ember.ones(3, requires_grad=True)
-    with pytest.raises(ember.ArgumentError, match="shape"):
+    with pytest.raises(ember.ShapeError, match="shape"):
         x.grad = ember.ones(4)
     with pytest.raises(ember.DTypeError):
         x.grad = ember.ones(3, dtype=ember.float64)
