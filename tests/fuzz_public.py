@@ -8,6 +8,8 @@ dtype, dims, flags, dtypes, sizes, scalars), mutates some of them into hostile v
 huge ints, NaN, deep lists, wrong types), and calls ember and PyTorch with the same arguments.
 
 Outcomes: `foreign` (ember raised a non-ember exception), `hang` (past the time limit),
+`translated` (an exception from inside ember or NumPy that a guard turned into an ember error;
+`signature` counts Python's own errors for calls that do not fit the signature apart),
 `agree-error` (both refused), `refused` (ember refused what PyTorch accepts), `lenient` (ember
 accepted what PyTorch refuses), `compared` (both returned; then `mismatch` counts differing
 shapes, dtypes, values or gradients). Names in DELIBERATE differ on purpose (README,
@@ -15,6 +17,7 @@ shapes, dtypes, values or gradients). Names in DELIBERATE differ on purpose (REA
 """
 import argparse
 import inspect
+import re
 import signal
 import sys
 from collections import Counter
@@ -25,7 +28,8 @@ import torch
 import ember
 import ember.nn.functional as EF
 import torch.nn.functional as TF
-from ember.ops import FAMILIES
+from ember.autograd import function
+from ember.ops import FAMILIES, registry
 
 # Values are not comparable (random draws, uninitialized memory): shapes and dtypes only.
 RANDOM = {"rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli",
@@ -45,6 +49,10 @@ SKIP = {"data_ptr", "numpy", "tolist", "item", "register_hook", "retain_grad", "
         "type_as", "__format__", "__bool__", "__len__", "__index__", "__int__", "__float__"}
 TIME_LIMIT = 5.0
 DTYPES = ["float32", "float32", "float64", "int64", "bool", "float16", "bfloat16", "int32", "uint8"]
+
+
+# Python's own errors for a call that does not fit the signature (not raised by ember's code).
+SIGNATURE = re.compile(r"unexpected keyword argument|positional argument|got multiple values for|missing \d+ required")
 
 
 class Timeout(Exception):
@@ -329,8 +337,23 @@ def campaign(calls, seed, check_grads=True):
     ts = targets()
     stats, examples = Counter(), []
     np.seterr(all="ignore")
-    while stats["calls"] + stats["foreign"] + stats["hang"] < calls:
-        one_call(rng, ts[int(rng.integers(len(ts)))], stats, examples, check_grads)
+    original = [(m, m.translate_error) for m in (registry, function)]
+
+    def counted(op, args, attrs, e):  # an exception from inside ember or NumPy that a guard translated
+        kind = "signature" if isinstance(e, TypeError) and SIGNATURE.search(str(e)) else "translated"
+        stats[kind] += 1
+        if kind == "translated":
+            stats["translated " + type(e).__name__] += 1
+            examples.append(("translated", op, [], {}, f"{type(e).__name__}: {str(e)[:100]}"))
+        return original[1][1](op, args, attrs, e)
+    try:
+        for m, _ in original:
+            m.translate_error = counted
+        while stats["calls"] + stats["foreign"] + stats["hang"] < calls:
+            one_call(rng, ts[int(rng.integers(len(ts)))], stats, examples, check_grads)
+    finally:
+        for m, fn in original:
+            m.translate_error = fn
     return stats, examples
 
 
@@ -353,11 +376,15 @@ def main(argv=None):
     p.add_argument("--show", type=int, default=40)
     a = p.parse_args(argv)
     stats, examples = campaign(a.calls, a.seed)
-    for k in ("calls", "foreign", "hang", "agree-error", "refused", "lenient", "compared", "mismatch", "deliberate"):
+    for k in ("calls", "foreign", "hang", "signature", "translated", "agree-error", "refused", "lenient", "compared", "mismatch",
+              "deliberate"):
         print(f"{k:12s} {stats[k]}")
+    print("translated by type:", {k.split()[1]: v for k, v in stats.items() if k.startswith("translated ")})
     if stats["compared"]:
         print(f"mismatch rate {stats['mismatch'] / stats['compared']:.4%} of compared calls")
-    kinds = Counter((k, n) for k, n, *_ in examples)
+    kinds = Counter((k, n) for k, n, *_ in examples if k != "translated")
+    print("translated by op:", ", ".join(f"{n}={c}" for (k, n), c in
+                                         Counter((k, n) for k, n, *_ in examples if k == "translated").most_common(20)))
     print("by op:", ", ".join(f"{k}:{n}={c}" for (k, n), c in kinds.most_common(30)))
     shown = Counter()
     order = {"foreign": 0, "hang": 1, "mismatch": 2, "lenient": 3}

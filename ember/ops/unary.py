@@ -13,6 +13,7 @@ import numpy as np
 
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
+from ember.errors import ArgumentError, DTypeError
 from ember.backend import dtypes, special
 from ember.ops import binary
 from ember.ops._util import const, floating
@@ -350,6 +351,11 @@ def _clamp_samples(make):
 @register("clamp", _clamp_samples, Clamp)
 def clamp(input, min=None, max=None):
     """Limit values to [min, max]; `min`/`max` may be numbers or tensors (broadcast)."""
+    if min is None and max is None:
+        raise ArgumentError("clamp: at least one of min and max must be given")
+    for name, v in (("min", min), ("max", max)):
+        if not (v is None or isinstance(v, Tensor) or dtypes.scalar_kind(v) is not None):
+            raise DTypeError(f"clamp: {name} must be a number or a tensor, got {type(v).__name__}")
     if hasattr(min, "_data") or hasattr(max, "_data"):
         out = input if min is None else binary.maximum(input, min)
         return out if max is None else binary.minimum(out, max)
