@@ -15,4 +15,7 @@ FAMILIES = (unary, binary, reduce, scan, extreme, shape, join, arrange, index, g
             creation, fill, linalg, einsum, diag, activation, softmax, dense, dropout, conv, pool, norm, attention, loss,
             recurrent)
 
+for _family in FAMILIES:  # every public function guarded, not only the registry's primitives
+    registry.guard_module(_family, _family.__all__ + getattr(_family, "FUNCTIONAL", "").split())
+del _family
 tensor_methods.bind(FAMILIES)

@@ -9,6 +9,7 @@ from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.backend.device import Device, device as as_device
+from ember.errors import DTypeError
 from ember.ops.registry import Sample, register, unary_samples
 
 __all__ = ["to", "clone", "contiguous", "type_as"]
@@ -68,13 +69,13 @@ def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False):
             device = a
         elif a is not None:
             dtype = a
+    dt = None if dtype is None else dtypes.as_dtype(dtype, "to")  # checked before any copy is made
     out = input
     if device is not None:
         dev = as_device(device)
         if dev != input._device:
             out = ToDevice.apply(out, dev)
-    if dtype is not None:
-        dt = dtypes.as_dtype(dtype)
+    if dt is not None:
         if dt.np != out._data.dtype:
             if out._rg and not dt.is_floating_point:
                 out = out.detach()
@@ -97,6 +98,9 @@ def contiguous(input, memory_format=None):
 
 
 def type_as(input, other):
+    """`input` cast to `other`'s dtype."""
+    if not isinstance(other, Tensor):
+        raise DTypeError(f"type_as: argument 'other' must be a tensor, got {type(other).__name__}")
     return to(input, other.dtype)
 
 

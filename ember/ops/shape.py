@@ -306,6 +306,8 @@ def movedim(input, source, destination):
     for name, ds, given in (("source", src, source), ("destination", dst, destination)):
         if len(set(ds)) != len(ds):
             raise ArgumentError(f"movedim: repeated dim in {name} {given}")
+    if not n:  # a 0-d tensor: dims 0 and -1 name its one position
+        return input
     perm = [None] * n
     for s, d in zip(src, dst):
         perm[d] = s
