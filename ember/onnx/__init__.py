@@ -1,0 +1,11 @@
+"""Level 5: ONNX export and import (DESIGN.md "One core, one graph").
+
+    >>> model = ember.nn.Linear(4, 2)
+    >>> ember.onnx.export(model, ember.randn(3, 4), "linear.onnx")      # doctest: +SKIP
+    >>> again = ember.onnx.load("linear.onnx")                          # doctest: +SKIP
+"""
+from ember.onnx._proto import OnnxError, UnsupportedError
+from ember.onnx.export import DEFAULT_OPSET, export
+from ember.onnx.lower import LOWERINGS
+
+__all__ = ["export", "OnnxError", "UnsupportedError", "DEFAULT_OPSET", "LOWERINGS"]
