@@ -23,8 +23,8 @@ from ember.onnx._proto import ONNX_DTYPE, OnnxError, UnsupportedError, onnx_lib
 from ember.onnx.emitter import Emitter
 from ember.onnx.lower import LOWERINGS
 
-# The newest opset that onnxruntime (1.32, the version this exporter is tested with) runs; ONNX's
-# own newest can be ahead of every runtime.
+# The default opset: one that onnxruntime implements in full (1.22 and later); the tests run the
+# exported files at this opset and at onnx's newest. onnx's own newest can be ahead of runtimes.
 DEFAULT_OPSET = 23
 MIN_OPSET = 20          # Gelu (20) and ReduceMean/ReduceMax with axes as an input (18)
 EXTERNAL_DATA_BYTES = 2 ** 31 - 2 ** 20   # protobuf's 2 GB limit, with room for the graph itself
@@ -172,10 +172,15 @@ def _owners(model, args, prims):
     if not hasattr(model, "named_modules"):
         return {}
     stack, found, handles = [], {}, []
+    def enter(label):
+        return lambda module, inputs: stack.append(label)  # list.append returns None: inputs unchanged
+
+    def leave(module, inputs, output):
+        stack.pop()  # returns None: the output stays
+
     for name, m in model.named_modules():
-        label = f"{name or 'the model'} ({type(m).__name__})"
-        handles.append(m.register_forward_pre_hook(lambda mod, a, label=label: stack.append(label)))
-        handles.append(m.register_forward_hook(lambda mod, a, o: stack.pop()))
+        handles.append(m.register_forward_pre_hook(enter(f"{name or 'the model'} ({type(m).__name__})")))
+        handles.append(m.register_forward_hook(leave))
 
     def observer(cls, a, k, proceed):
         found.setdefault(primitive_name(cls), stack[-1] if stack else "the model")
