@@ -5,7 +5,7 @@
     >>> again = ember.onnx.load("linear.onnx")                          # doctest: +SKIP
 """
 from ember.onnx._proto import OnnxError, UnsupportedError
-from ember.onnx.export import DEFAULT_OPSET, export
+from ember.onnx.exporter import DEFAULT_OPSET, export
 from ember.onnx.lower import LOWERINGS
 
 __all__ = ["export", "OnnxError", "UnsupportedError", "DEFAULT_OPSET", "LOWERINGS"]

@@ -10,6 +10,7 @@ import pytest
 import ember
 from ember import nn
 from conftest import ember_outputs, onnx, run_ort
+from ember.onnx.exporter import MIN_OPSET
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks"))
 import nn as bench  # noqa: E402
@@ -127,7 +128,7 @@ def test_benchmark_models_export(workload):
     check_export(model, lambda n: (batch(n)[0],), sizes=(1, 4))
 
 
-@pytest.mark.parametrize("opset", [ember.onnx.export.__globals__["MIN_OPSET"], onnx.defs.onnx_opset_version()])
+@pytest.mark.parametrize("opset", [MIN_OPSET, onnx.defs.onnx_opset_version()])
 def test_opsets(opset):
     model, batch, _ = bench.build(ember, "cnn")
     proto = check_export(model, lambda n: (batch(n)[0],), sizes=(2,), opset=opset)
@@ -172,3 +173,79 @@ def test_bad_arguments():
         ember.onnx.export(nn.Linear(2, 2), np.zeros((2, 2)), io.BytesIO())
     with pytest.raises(ember.onnx.OnnxError, match="opset_version=7"):
         ember.onnx.export(nn.Linear(2, 2), ember.randn(2, 2), io.BytesIO(), opset_version=7)
+
+
+# --- Keras models: model.export(path, format="onnx") ---------------------------------------------
+
+def _keras():
+    from ember import keras
+    return keras
+
+
+def _keras_check(model, inputs_for, tmp_path, sizes=(2, 5)):
+    path = tmp_path / "k.onnx"
+    model.export(str(path), format="onnx")
+    proto = onnx.load(str(path))
+    onnx.checker.check_model(proto, full_check=True)
+    for n in sizes:
+        structure = inputs_for(n)
+        flat = structure if isinstance(structure, list) else [structure]
+        want = _call(model, structure)
+        got = run_ort(proto, [x.numpy() for x in flat])
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL)
+
+
+def _call(model, structure):
+    model.eval()
+    with ember.no_grad():
+        out = model(structure)
+    return [o.numpy() for o in (out if isinstance(out, (list, tuple)) else [out])]
+
+
+def test_keras_sequential(tmp_path):
+    keras = _keras()
+    ember.manual_seed(0)
+    model = keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+                              keras.layers.MaxPooling2D(2), keras.layers.BatchNormalization(), keras.layers.Flatten(),
+                              keras.layers.Dropout(0.3), keras.layers.Dense(5, activation="softmax")])
+    _keras_check(model, lambda n: ember.randn(n, 8, 8, 1), tmp_path)
+
+
+def test_keras_functional_two_inputs_two_outputs(tmp_path):
+    keras = _keras()
+    ember.manual_seed(0)
+    a, b = keras.Input(shape=(6,)), keras.Input(shape=(5, 3))
+    h = keras.layers.Concatenate()([keras.layers.Dense(4, activation="tanh")(a), keras.layers.LSTM(4)(b)])
+    out1 = keras.layers.Dense(3, activation="softmax", name="cls")(h)
+    out2 = keras.layers.Dense(1, name="reg")(keras.layers.LayerNormalization()(h))
+    model = keras.Model([a, b], [out1, out2])
+    _keras_check(model, lambda n: [ember.randn(n, 6), ember.randn(n, 5, 3)], tmp_path)
+
+
+def test_keras_subclassed(tmp_path):
+    keras = _keras()
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.embed = keras.layers.Embedding(20, 8)
+            self.gru = keras.layers.GRU(6, return_sequences=True)
+            self.pool = keras.layers.GlobalAveragePooling1D()
+            self.out = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.out(self.pool(self.gru(self.embed(x))))
+
+    ember.manual_seed(0)
+    model = Net()
+    model(ember.randint(0, 20, (2, 7)))
+    _keras_check(model, lambda n: ember.randint(0, 20, (n, 7)), tmp_path)
+
+
+def test_keras_export_refuses_other_formats(tmp_path):
+    keras = _keras()
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2)])
+    with pytest.raises(ember.errors.ArgumentError, match="format='tf_saved_model'"):
+        model.export(str(tmp_path / "m"), format="tf_saved_model")

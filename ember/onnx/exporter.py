@@ -19,6 +19,7 @@ from ember.autograd.tensor import Tensor
 from ember.graph import passes
 from ember.graph.compile import compile as ember_compile
 from ember.graph.ir import short_name
+from ember.nn.module import Module
 from ember.onnx._proto import ONNX_DTYPE, OnnxError, UnsupportedError, onnx_lib
 from ember.onnx.emitter import Emitter
 from ember.onnx.lower import LOWERINGS
@@ -52,6 +53,45 @@ def export(model, args, f, *, input_names=None, output_names=None, dynamic_batch
     onnx.checker.check_model(proto)
     _save(proto, f)
     return proto
+
+
+class Structured(Module):
+    """A model that takes one structure of tensors (a Keras model's list or dict of inputs) as a
+    module of flat positional tensors, for export; its state dict is the model's own (same names)."""
+
+    def __init__(self, model, structure):
+        super().__init__()
+        self.model = model
+        self.structure = structure
+
+    def forward(self, *flat):
+        leaves = iter(flat)
+        return self.model(_rebuild(self.structure, leaves))
+
+    def state_dict(self, *args, **kwargs):
+        return self.model.state_dict(*args, **kwargs)
+
+
+def _rebuild(structure, leaves):
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(_rebuild(s, leaves) for s in structure)
+    if isinstance(structure, dict):
+        return {k: _rebuild(v, leaves) for k, v in structure.items()}
+    return next(leaves)
+
+
+def export_structured(model, example, f, **kwargs):
+    """`export` for a model called with one (possibly nested) structure of tensors, e.g. a Keras model
+    with two inputs called on `[x1, x2]`: the ONNX inputs are the leaves, in order."""
+    return export(Structured(model, example), tuple(_leaves(example)), f, **kwargs)
+
+
+def _leaves(structure):
+    if isinstance(structure, (list, tuple)):
+        return [leaf for s in structure for leaf in _leaves(s)]
+    if isinstance(structure, dict):
+        return [leaf for v in structure.values() for leaf in _leaves(v)]
+    return [structure]
 
 
 def _trace(model, args, dynamic_batch):
