@@ -9,3 +9,6 @@ from ember.onnx.exporter import DEFAULT_OPSET, export
 from ember.onnx.lower import LOWERINGS
 
 __all__ = ["export", "OnnxError", "UnsupportedError", "DEFAULT_OPSET", "LOWERINGS"]
+from ember.onnx.importer import IMPORTERS, SUPPORTED_OPS, OnnxModule, load
+
+__all__ += ["load", "OnnxModule", "IMPORTERS", "SUPPORTED_OPS"]

@@ -21,6 +21,8 @@ class UnsupportedError(OnnxError, NotImplementedError):
 ONNX_DTYPE = {"float32": 1, "uint8": 2, "int8": 3, "uint16": 4, "int16": 5, "int32": 6, "int64": 7,
               "bool": 9, "float16": 10, "float64": 11, "uint32": 12, "uint64": 13, "bfloat16": 16}
 EMBER_DTYPE = {v: k for k, v in ONNX_DTYPE.items()}
+# The doc_string ember's exporter gives an initializer that was a Parameter (import makes it one again).
+PARAMETER_DOC = "ember: parameter"
 
 
 def onnx_lib(what="ember.onnx"):

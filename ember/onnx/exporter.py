@@ -20,7 +20,8 @@ from ember.graph import passes
 from ember.graph.compile import compile as ember_compile
 from ember.graph.ir import short_name
 from ember.nn.module import Module
-from ember.onnx._proto import ONNX_DTYPE, OnnxError, UnsupportedError, onnx_lib
+from ember.nn.parameter import Parameter
+from ember.onnx._proto import ONNX_DTYPE, PARAMETER_DOC, OnnxError, UnsupportedError, onnx_lib
 from ember.onnx.emitter import Emitter
 from ember.onnx.lower import LOWERINGS
 
@@ -150,8 +151,13 @@ def to_model(graph, state, batch_dynamic, opset, input_names=None, output_names=
 
 
 def _initializer(e, name, tensor):
+    """A weight under its state_dict name; a Parameter's doc_string says so, so that import makes
+    it a Parameter again (and a buffer, such as a running mean, a buffer)."""
     array = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
-    e.initializers.append(e.onnx.numpy_helper.from_array(np.ascontiguousarray(array), name))
+    proto = e.onnx.numpy_helper.from_array(np.ascontiguousarray(array), name)
+    if isinstance(tensor, Parameter):
+        proto.doc_string = PARAMETER_DOC
+    e.initializers.append(proto)
     return name
 
 

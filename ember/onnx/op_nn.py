@@ -1,0 +1,215 @@
+"""Import table, layer part (see op_math.py): convolutions, pooling, normalization, recurrences.
+ONNX's asymmetric pads and `auto_pad` become an explicit pad before ember's symmetric-padding ops.
+
+    >>> sorted(NN_OPS)[:3]
+    ['AveragePool', 'BatchNormalization', 'Conv']
+"""
+
+from ember.nn import functional as F
+from ember.ops import arrange, conv as conv_ops, pool, reduce
+from ember.onnx._proto import OnnxError
+from ember.onnx.op_util import axis, refuse, tensor_of, tensors
+
+_CONV = {1: F.conv1d, 2: F.conv2d}
+
+
+def _nd(a, v):
+    nd = v.ndim - 2
+    if nd not in (1, 2):
+        refuse(a, f"{nd}-d input (ember's convolutions and pools are 1-d and 2-d)")
+    return nd
+
+
+def _pads(a, v, kernel, strides, dilations):
+    """(begins, ends) per spatial dim from `pads` or `auto_pad`."""
+    nd = len(kernel)
+    mode = a.get("auto_pad", "NOTSET")
+    if mode in ("NOTSET", "VALID"):
+        pads = list(a.get("pads", [0] * 2 * nd)) if mode == "NOTSET" else [0] * 2 * nd
+        return pads[:nd], pads[nd:]
+    begins, ends = [], []
+    for n, k, s, d in zip(v.shape[2:], kernel, strides, dilations):
+        out = -(-n // s)
+        total = max((out - 1) * s + (k - 1) * d + 1 - n, 0)
+        small, big = total // 2, total - total // 2
+        begins.append(small if mode == "SAME_UPPER" else big)
+        ends.append(big if mode == "SAME_UPPER" else small)
+    return begins, ends
+
+
+def _pad_spatial(v, begins, ends, value=0.0):
+    if not any(begins) and not any(ends):
+        return v
+    torch_pads = []
+    for b, e in zip(reversed(begins), reversed(ends)):
+        torch_pads += [b, e]
+    return arrange.pad(v, torch_pads, value=value)
+
+
+def _geometry(a, v, kernel):
+    nd = len(kernel)
+    strides = list(a.get("strides", [1] * nd))
+    dilations = list(a.get("dilations", [1] * nd))
+    return strides, dilations, _pads(a, v, kernel, strides, dilations)
+
+
+def conv(x, a):
+    v, w = tensors(x[:2])
+    b = tensor_of(x[2], v) if len(x) > 2 else None
+    nd = _nd(a, v)
+    kernel = list(a.get("kernel_shape", w.shape[2:]))
+    strides, dilations, (begins, ends) = _geometry(a, v, kernel)
+    v = _pad_spatial(v, begins, ends)
+    return _CONV[nd](v, w, b, stride=strides, padding=0, dilation=dilations, groups=int(a.get("group", 1)))
+
+
+def conv_transpose(x, a):
+    """Transposed convolution with no padding, then the output_padding rows, then the pads cropped."""
+    v, w = tensors(x[:2])
+    b = tensor_of(x[2], v) if len(x) > 2 else None
+    nd = _nd(a, v)
+    kernel = list(a.get("kernel_shape", w.shape[2:]))
+    strides = list(a.get("strides", [1] * nd))
+    dilations = list(a.get("dilations", [1] * nd))
+    extra = list(a.get("output_padding", [0] * nd))
+    full = [s * (n - 1) + o + (k - 1) * d + 1 for n, k, s, d, o in zip(v.shape[2:], kernel, strides, dilations, extra)]
+    if "output_shape" in a:
+        total = [f - t for f, t in zip(full, list(a["output_shape"])[-nd:])]
+    elif a.get("auto_pad", "NOTSET") in ("SAME_UPPER", "SAME_LOWER"):
+        total = [f - n * s for f, n, s in zip(full, v.shape[2:], strides)]
+    else:
+        pads = list(a.get("pads", [0] * 2 * nd))
+        begins, ends = pads[:nd], pads[nd:]
+        total = None
+    if total is not None:
+        upper = a.get("auto_pad", "NOTSET") != "SAME_LOWER"
+        begins = [t // 2 if upper else t - t // 2 for t in total]
+        ends = [t - bg for t, bg in zip(total, begins)]
+    run = conv_ops.conv_transpose1d if nd == 1 else conv_ops.conv_transpose2d
+    y = run(v, w, None, stride=strides, padding=0, groups=int(a.get("group", 1)), dilation=dilations)
+    y = _pad_spatial(y, [0] * nd, extra)
+    key = (slice(None), slice(None)) + tuple(slice(bg, n - e) for bg, e, n in zip(begins, ends, y.shape[2:]))
+    y = y[key]
+    return y if b is None else y + b.reshape([-1] + [1] * nd)
+
+
+def _as_2d(v, nd):
+    return v.unsqueeze(2) if nd == 1 else v
+
+
+def _from_2d(v, nd):
+    return v.squeeze(2) if nd == 1 else v
+
+
+def max_pool(x, a):
+    v = tensor_of(x[0])
+    nd = _nd(a, v)
+    if a.n_out > 1:
+        refuse(a, "the Indices output")
+    kernel = list(a["kernel_shape"])
+    strides, dilations, (begins, ends) = _geometry(a, v, kernel)
+    v = _pad_spatial(v, begins, ends, value=float("-inf"))
+    lift = (lambda t: [1] + list(t)) if nd == 1 else list
+    y = pool.max_pool2d(_as_2d(v, nd), lift(kernel), lift(strides), 0, lift(dilations),
+                        ceil_mode=bool(int(a.get("ceil_mode", 0))))
+    return _from_2d(y, nd)
+
+
+def average_pool(x, a):
+    """Window sums divided by the number of elements counted: those inside the (padded) input."""
+    v = tensor_of(x[0])
+    nd = _nd(a, v)
+    kernel = list(a["kernel_shape"])
+    strides, dilations, (begins, ends) = _geometry(a, v, kernel)
+    if any(d != 1 for d in dilations):
+        refuse(a, "dilations")
+    lift = (lambda t: [1] + list(t)) if nd == 1 else list
+    ceil = bool(int(a.get("ceil_mode", 0)))
+    ones = v.new_ones([1, 1] + list(v.shape[2:]))
+    if int(a.get("count_include_pad", 0)):
+        ones = _pad_spatial(ones, begins, ends, value=1.0)
+    else:
+        ones = _pad_spatial(ones, begins, ends)
+    v = _pad_spatial(v, begins, ends)
+
+    def sums(t):
+        return _from_2d(pool.avg_pool2d(_as_2d(t, nd), lift(kernel), lift(strides), 0, ceil_mode=ceil,
+                                        divisor_override=1), nd)
+    return sums(v) / sums(ones)
+
+
+def _global(fn):
+    return lambda x, a: fn(tensor_of(x[0]), tuple(range(2, tensor_of(x[0]).ndim)), keepdim=True)
+
+
+def batch_norm(x, a):
+    v, scale, bias, mean, var = tensors(x[:5])
+    if int(a.get("training_mode", 0)):
+        refuse(a, "training_mode=1")
+    shape = [1, -1] + [1] * (v.ndim - 2)
+    inv = (var.reshape(shape) + float(a.get("epsilon", 1e-5))).rsqrt()
+    return (v - mean.reshape(shape)) * inv * scale.reshape(shape) + bias.reshape(shape)
+
+
+def _normalize(v, dims, eps):
+    mean = reduce.mean(v, dims, keepdim=True)
+    centered = v - mean
+    inv = (reduce.mean(centered * centered, dims, keepdim=True) + eps).rsqrt()
+    return centered * inv, mean, inv
+
+
+def layer_norm(x, a):
+    v = tensor_of(x[0])
+    d = axis(a, v, default=-1)
+    y, mean, inv = _normalize(v, tuple(range(d, v.ndim)), float(a.get("epsilon", 1e-5)))
+    y = y * tensor_of(x[1], v)
+    if len(x) > 2 and x[2] is not None:
+        y = y + tensor_of(x[2], v)
+    return (y, mean, inv)[:a.n_out] if a.n_out > 1 else y
+
+
+def instance_norm(x, a):
+    v, scale, bias = tensors(x[:3])
+    y = _normalize(v, tuple(range(2, v.ndim)), float(a.get("epsilon", 1e-5)))[0]
+    shape = [1, -1] + [1] * (v.ndim - 2)
+    return y * scale.reshape(shape) + bias.reshape(shape)
+
+
+def group_norm(x, a):
+    v, scale, bias = tensors(x[:3])
+    g = int(a["num_groups"])
+    n, c = v.shape[:2]
+    grouped = v.reshape([n, g, -1])
+    y = _normalize(grouped, (2,), float(a.get("epsilon", 1e-5)))[0].reshape(v.shape)
+    if scale.shape[0] == g and g != c:  # opset 18: one scale per group
+        scale, bias = (t.repeat_interleave(c // g) if hasattr(t, "repeat_interleave") else
+                       t.reshape(g, 1).expand(g, c // g).reshape(c) for t in (scale, bias))
+    shape = [1, -1] + [1] * (v.ndim - 2)
+    return y * scale.reshape(shape) + bias.reshape(shape)
+
+
+def lp_norm(x, a):
+    v = tensor_of(x[0])
+    d = axis(a, v, default=-1)
+    p = int(a.get("p", 2))
+    if p not in (1, 2):
+        raise OnnxError(f"onnx LpNormalization {a.name!r}: p must be 1 or 2, got {p}")
+    norm = reduce.sum(v.abs(), d, keepdim=True) if p == 1 else reduce.sum(v * v, d, keepdim=True).sqrt()
+    return v / norm
+
+
+def mvn(x, a):
+    v = tensor_of(x[0])
+    dims = tuple(d % v.ndim for d in a.get("axes", [0, 2, 3]))
+    mean = reduce.mean(v, dims, keepdim=True)
+    centered = v - mean
+    return centered / (reduce.mean(centered * centered, dims, keepdim=True).sqrt() + 1e-9)
+
+
+NN_OPS = {
+    "Conv": conv, "ConvTranspose": conv_transpose, "MaxPool": max_pool, "AveragePool": average_pool,
+    "GlobalAveragePool": _global(lambda v, d, keepdim: reduce.mean(v, d, keepdim=keepdim)),
+    "GlobalMaxPool": _global(lambda v, d, keepdim: v.amax(d, keepdim=keepdim)),
+    "BatchNormalization": batch_norm, "LayerNormalization": layer_norm, "InstanceNormalization": instance_norm,
+    "GroupNormalization": group_norm, "LpNormalization": lp_norm, "MeanVarianceNormalization": mvn,
+}
