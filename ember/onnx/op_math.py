@@ -8,7 +8,7 @@ import numpy as np
 
 from ember.backend import dtypes
 from ember.nn import functional as F
-from ember.ops import activation, binary, extreme, reduce, scan, softmax, unary
+from ember.ops import activation, binary, creation, extreme, join, reduce, scan, softmax, unary
 from ember.ops import einsum as einsum_ops, linalg
 from ember.onnx._proto import EMBER_DTYPE
 from ember.onnx.op_util import Attrs, axis, ints, refuse, tensor_of, tensors  # noqa: F401 (Attrs: doctest)
@@ -154,8 +154,12 @@ def _reduction(fn, pre=None, post=None):
     return run
 
 
-def _extreme(fn):
+def _extreme(fn, identity):
     def run(v, dims, keep):
+        if any(v.shape[d] == 0 for d in dims):  # ONNX: the reduction of nothing is the identity (-inf for max)
+            shape = [1 if i in dims else n for i, n in enumerate(v.shape) if keep or i not in dims]
+            fill = bool(identity > 0) if v.dtype == dtypes.bool_ else identity
+            return creation.full(shape, fill, dtype=v.dtype)
         if v.dtype == dtypes.bool_:
             return fn(v.to(dtypes.int32), dims, keep).to(v.dtype)
         return fn(v, dims, keep)
@@ -185,9 +189,21 @@ def cumsum(x, a):
     d = int(np.asarray(ints(x[1])[0])) % max(v.ndim, 1)
     if int(a.get("reverse", 0)):
         v = v.flip([d])
-    y = scan.cumsum(v, d)
+    y = scan.cumsum(v, d).to(v.dtype)   # ember sums small integers in int64; ONNX keeps the input's type
     if int(a.get("exclusive", 0)):
         y = y - v
+    return y.flip([d]) if int(a.get("reverse", 0)) else y
+
+
+def cumprod(x, a):
+    v = tensor_of(x[0])
+    d = int(ints(x[1])[0]) % max(v.ndim, 1)
+    if int(a.get("reverse", 0)):
+        v = v.flip([d])
+    if int(a.get("exclusive", 0)):  # shift by one, starting from 1
+        ones = v.narrow(d, 0, 1) * 0 + 1
+        v = join.cat([ones, v.narrow(d, 0, v.shape[d] - 1)], d) if v.shape[d] else v
+    y = scan.cumprod(v, d).to(v.dtype)
     return y.flip([d]) if int(a.get("reverse", 0)) else y
 
 
@@ -235,13 +251,14 @@ MATH_OPS = {
     "Cast": cast, "CastLike": cast_like, "MatMul": _binary(linalg.matmul), "Gemm": gemm, "Einsum": einsum,
     "ReduceSum": _reduction(lambda v, d, k: reduce.sum(v, d, keepdim=k)),
     "ReduceMean": _reduction(lambda v, d, k: reduce.mean(v, d, keepdim=k)),
-    "ReduceMax": _reduction(_extreme(lambda v, d, k: extreme.amax(v, d, keepdim=k))),
-    "ReduceMin": _reduction(_extreme(lambda v, d, k: extreme.amin(v, d, keepdim=k))),
+    "ReduceMax": _reduction(_extreme(lambda v, d, k: extreme.amax(v, d, keepdim=k), float("-inf"))),
+    "ReduceMin": _reduction(_extreme(lambda v, d, k: extreme.amin(v, d, keepdim=k), float("inf"))),
     "ReduceProd": _reduction(_prod),
     "ReduceL1": _reduction(lambda v, d, k: reduce.sum(v, d, keepdim=k), pre=unary.abs),
     "ReduceL2": _reduction(lambda v, d, k: reduce.sum(v, d, keepdim=k), pre=lambda v: v * v, post=unary.sqrt),
     "ReduceSumSquare": _reduction(lambda v, d, k: reduce.sum(v, d, keepdim=k), pre=lambda v: v * v),
     "ReduceLogSum": _reduction(lambda v, d, k: reduce.sum(v, d, keepdim=k), post=unary.log),
     "ReduceLogSumExp": _reduction(lambda v, d, k: reduce.logsumexp(v, d, keepdim=k)),
-    "ArgMax": _arg(extreme.argmax), "ArgMin": _arg(extreme.argmin), "CumSum": cumsum,
+    "ArgMax": _arg(extreme.argmax), "ArgMin": _arg(extreme.argmin), "CumSum": cumsum, "CumProd": cumprod,
+    "Swish": lambda x, a: tensor_of(x[0]) * unary.sigmoid(tensor_of(x[0]) * float(a.get("alpha", 1.0))),
 }

@@ -6,7 +6,7 @@ ONNX's asymmetric pads and `auto_pad` become an explicit pad before ember's symm
 """
 
 from ember.nn import functional as F
-from ember.ops import arrange, conv as conv_ops, pool, reduce
+from ember.ops import arrange, binary, conv as conv_ops, gather, pool, reduce, softmax
 from ember.onnx._proto import OnnxError
 from ember.onnx.op_util import axis, refuse, tensor_of, tensors
 
@@ -81,14 +81,14 @@ def conv_transpose(x, a):
         pads = list(a.get("pads", [0] * 2 * nd))
         begins, ends = pads[:nd], pads[nd:]
         total = None
-    if total is not None:
+    if total is not None:  # a negative total (output_shape past the natural size) adds zeros at the end
         upper = a.get("auto_pad", "NOTSET") != "SAME_LOWER"
-        begins = [t // 2 if upper else t - t // 2 for t in total]
+        begins = [max(t, 0) // 2 if upper else max(t, 0) - max(t, 0) // 2 for t in total]
         ends = [t - bg for t, bg in zip(total, begins)]
     run = conv_ops.conv_transpose1d if nd == 1 else conv_ops.conv_transpose2d
     y = run(v, w, None, stride=strides, padding=0, groups=int(a.get("group", 1)), dilation=dilations)
-    y = _pad_spatial(y, [0] * nd, extra)
-    key = (slice(None), slice(None)) + tuple(slice(bg, n - e) for bg, e, n in zip(begins, ends, y.shape[2:]))
+    y = _pad_spatial(y, [0] * nd, [o + max(-e, 0) for o, e in zip(extra, ends)])
+    key = (slice(None), slice(None)) + tuple(slice(bg, n - max(e, 0)) for bg, e, n in zip(begins, ends, y.shape[2:]))
     y = y[key]
     return y if b is None else y + b.reshape([-1] + [1] * nd)
 
@@ -101,18 +101,33 @@ def _from_2d(v, nd):
     return v.squeeze(2) if nd == 1 else v
 
 
+def _onnx_windows(v, y, a, kernel, strides, dilations, begins, ends, nd):
+    """ONNX's ceil_mode drops a last window that would start in the end padding: keep that many."""
+    if not int(a.get("ceil_mode", 0)):
+        return y
+    keep = []
+    for n, k, s, d, pb, pe in zip(v.shape[2:], kernel, strides, dilations, begins, ends):
+        out = -(-(n + pb + pe - (k - 1) * d - 1) // s) + 1
+        if (out - 1) * s >= n + pb:
+            out -= 1
+        keep.append(slice(0, out))
+    return y[(slice(None), slice(None)) + tuple(keep)]
+
+
 def max_pool(x, a):
     v = tensor_of(x[0])
+    if not v.is_floating_point():  # integers pool exactly in float64
+        return max_pool([v.double()] + list(x[1:]), a).to(v.dtype)
     nd = _nd(a, v)
     if a.n_out > 1:
         refuse(a, "the Indices output")
     kernel = list(a["kernel_shape"])
     strides, dilations, (begins, ends) = _geometry(a, v, kernel)
-    v = _pad_spatial(v, begins, ends, value=float("-inf"))
+    padded = _pad_spatial(v, begins, ends, value=float("-inf"))
     lift = (lambda t: [1] + list(t)) if nd == 1 else list
-    y = pool.max_pool2d(_as_2d(v, nd), lift(kernel), lift(strides), 0, lift(dilations),
+    y = pool.max_pool2d(_as_2d(padded, nd), lift(kernel), lift(strides), 0, lift(dilations),
                         ceil_mode=bool(int(a.get("ceil_mode", 0))))
-    return _from_2d(y, nd)
+    return _onnx_windows(v, _from_2d(y, nd), a, kernel, strides, dilations, begins, ends, nd)
 
 
 def average_pool(x, a):
@@ -130,12 +145,12 @@ def average_pool(x, a):
         ones = _pad_spatial(ones, begins, ends, value=1.0)
     else:
         ones = _pad_spatial(ones, begins, ends)
-    v = _pad_spatial(v, begins, ends)
+    padded = _pad_spatial(v, begins, ends)
 
     def sums(t):
         return _from_2d(pool.avg_pool2d(_as_2d(t, nd), lift(kernel), lift(strides), 0, ceil_mode=ceil,
                                         divisor_override=1), nd)
-    return sums(v) / sums(ones)
+    return _onnx_windows(v, sums(padded) / sums(ones), a, kernel, strides, dilations, begins, ends, nd)
 
 
 def _global(fn):
@@ -195,7 +210,27 @@ def lp_norm(x, a):
     if p not in (1, 2):
         raise OnnxError(f"onnx LpNormalization {a.name!r}: p must be 1 or 2, got {p}")
     norm = reduce.sum(v.abs(), d, keepdim=True) if p == 1 else reduce.sum(v * v, d, keepdim=True).sqrt()
-    return v / norm
+    return v / binary.where(norm == 0, norm + 1, norm)   # a zero vector stays zero
+
+
+def rms_norm(x, a):
+    v = tensor_of(x[0])
+    d = axis(a, v, default=-1)
+    dims = tuple(range(d, v.ndim))
+    y = v * (reduce.mean(v * v, dims, keepdim=True) + float(a.get("epsilon", 1e-5))).rsqrt() * tensor_of(x[1], v)
+    return y
+
+
+def lrn(x, a):
+    """Local response normalization across channels: x / (bias + alpha/size * sum of squares)^beta."""
+    v = tensor_of(x[0])
+    size = int(a["size"])
+    alpha, beta, bias = float(a.get("alpha", 1e-4)), float(a.get("beta", 0.75)), float(a.get("bias", 1.0))
+    sq = (v * v).unsqueeze(1)                       # (N, 1, C, ...): pool over C with a window of `size`
+    lo, hi = (size - 1) // 2, size // 2
+    sq = arrange.pad(sq.reshape(sq.shape[0], 1, sq.shape[2], -1), [0, 0, lo, hi])
+    sums = pool.avg_pool2d(sq, [size, 1], [1, 1], 0, divisor_override=1).reshape(v.shape)
+    return v / (bias + alpha / size * sums) ** beta
 
 
 def mvn(x, a):
@@ -206,10 +241,45 @@ def mvn(x, a):
     return centered / (reduce.mean(centered * centered, dims, keepdim=True).sqrt() + 1e-9)
 
 
+def _nll(logp, target, weight, a):
+    """ONNX's NegativeLogLikelihoodLoss on log-probabilities (N, C, d...) and targets (N, d...)."""
+    ignore = a.get("ignore_index")
+    target = target.long()
+    keep = (target != int(ignore)) if ignore is not None else None
+    safe = binary.where(keep, target, target * 0) if keep is not None else target
+    picked = -gather.gather(logp, 1, safe.unsqueeze(1)).squeeze(1)
+    w = gather.index_select(weight, 0, safe.reshape(-1)).reshape(safe.shape) if weight is not None else picked * 0 + 1
+    if keep is not None:
+        w = binary.where(keep, w, w * 0)
+    loss = picked * w
+    red = a.get("reduction", "mean")
+    if red == "none":
+        return loss
+    if red == "sum":
+        return loss.sum()
+    return loss.sum() / w.sum()
+
+
+def nll_loss(x, a):
+    logp, target = tensors(x[:2])
+    weight = tensor_of(x[2], logp) if len(x) > 2 and x[2] is not None else None
+    return _nll(logp, target, weight, a)
+
+
+def softmax_cross_entropy(x, a):
+    scores, labels = tensors(x[:2])
+    weight = tensor_of(x[2], scores) if len(x) > 2 and x[2] is not None else None
+    logp = softmax.log_softmax(scores, 1)
+    loss = _nll(logp, labels, weight, a)
+    return (loss, logp) if a.n_out > 1 else loss
+
+
 NN_OPS = {
     "Conv": conv, "ConvTranspose": conv_transpose, "MaxPool": max_pool, "AveragePool": average_pool,
     "GlobalAveragePool": _global(lambda v, d, keepdim: reduce.mean(v, d, keepdim=keepdim)),
     "GlobalMaxPool": _global(lambda v, d, keepdim: v.amax(d, keepdim=keepdim)),
     "BatchNormalization": batch_norm, "LayerNormalization": layer_norm, "InstanceNormalization": instance_norm,
     "GroupNormalization": group_norm, "LpNormalization": lp_norm, "MeanVarianceNormalization": mvn,
+    "RMSNormalization": rms_norm, "LRN": lrn, "NegativeLogLikelihoodLoss": nll_loss,
+    "SoftmaxCrossEntropyLoss": softmax_cross_entropy,
 }

@@ -143,12 +143,11 @@ def gather_elements(x, a):
 def scatter_elements(x, a):
     v, src = tensors([x[0], x[2]])
     d = axis(a, v)
-    red = a.get("reduction", "none")
-    if red not in ("none", "add"):
-        refuse(a, f"reduction={red!r}")
+    red = {"none": None, "add": "add", "mul": "multiply"}.get(a.get("reduction", "none"), "?")
+    if red == "?":
+        refuse(a, f"reduction={a.get('reduction')!r}")
     idx = _wrap_index(x[1], v.shape[d])
-    return gather.scatter(v, d, idx, src, reduce="add" if red == "add" else None) if red == "add" else \
-        gather.scatter(v, d, idx, src)
+    return gather.scatter(v, d, idx, src, reduce=red)
 
 
 def gather_nd(x, a):
@@ -229,12 +228,13 @@ def pad(x, a):
 def one_hot(x, a):
     idx, depth, values = tensor_of(x[0]), int(ints(x[1])[0]), tensor_of(x[2])
     idx = binary.where(idx < 0, idx + depth, idx).long()
-    hot = mask.one_hot(idx, depth)
+    inside = binary.logical_and(idx >= 0, idx < depth)       # ONNX: an index out of range gives all off
+    hot = binary.logical_and(mask.one_hot(binary.where(inside, idx, idx * 0), depth).bool(), inside.unsqueeze(-1))
     d = int(a.get("axis", -1))
     if d != -1:
         hot = hot.movedim(-1, d % hot.ndim)
     off, on = values[0], values[1]
-    return binary.where(hot.bool(), on, off)
+    return binary.where(hot, on, off)
 
 
 def trilu(x, a):
@@ -283,8 +283,40 @@ def space_to_depth(x, a):
     v = tensor_of(x[0])
     b, c, h, w = v.shape
     s = int(a["blocksize"])
-    y = v.reshape(b, c, h // s, s, w // s, s).permute(0, 3, 5, 1, 2, 4)
+    perm = (0, 3, 5, 1, 2, 4) if a.get("mode", "DCR") == "DCR" else (0, 1, 3, 5, 2, 4)
+    y = v.reshape(b, c, h // s, s, w // s, s).permute(*perm)
     return y.reshape(b, c * s * s, h // s, w // s)
+
+
+def scatter_nd(x, a):
+    v, idx, upd = tensors(x[:3])
+    red = a.get("reduction", "none")
+    if red not in ("none", "add"):
+        refuse(a, f"reduction={red!r}")
+    key = tuple(idx[..., i] for i in range(idx.shape[-1]))
+    return index.index_put(v, key, upd, accumulate=red == "add")
+
+
+def compress(x, a):
+    v, cond = tensor_of(x[0]), static(x[1], a, "condition").astype(bool)
+    keep = tensor_of(np.nonzero(cond)[0].astype(np.int64))
+    if "axis" not in a:
+        return gather.index_select(v.reshape(-1), 0, keep[keep < v.numel()] if len(cond) > v.numel() else keep)
+    d = axis(a, v)
+    return gather.index_select(v, d, keep)
+
+
+def reverse_sequence(x, a):
+    v, lens = tensor_of(x[0]), ints(x[1])
+    t_axis, b_axis = int(a.get("time_axis", 0)), int(a.get("batch_axis", 1))
+    order = np.tile(np.arange(v.shape[t_axis]), (v.shape[b_axis], 1))
+    for b, n in enumerate(lens):
+        order[b, :n] = order[b, :n][::-1]
+    idx = order.T if t_axis == 0 else order                    # (T, B) or (B, T), as the data
+    shape = [1] * v.ndim
+    shape[t_axis], shape[b_axis] = v.shape[t_axis], v.shape[b_axis]
+    idx = tensor_of(idx.reshape(shape)).expand(*v.shape)
+    return gather.gather(v, t_axis, idx)
 
 
 def nonzero(x, a):
@@ -298,5 +330,6 @@ TENSOR_OPS = {
     "Size": lambda x, a: np.array(int(np.prod(x[0].shape, dtype=np.int64)), dtype=np.int64),
     "Constant": constant, "ConstantOfShape": constant_of_shape, "Range": range_, "Pad": pad, "OneHot": one_hot,
     "Trilu": trilu, "TopK": topk, "Dropout": dropout, "EyeLike": eye_like, "DepthToSpace": depth_to_space,
-    "SpaceToDepth": space_to_depth, "NonZero": nonzero,
+    "SpaceToDepth": space_to_depth, "NonZero": nonzero, "ScatterND": scatter_nd, "Compress": compress,
+    "ReverseSequence": reverse_sequence,
 }
