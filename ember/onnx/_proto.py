@@ -30,7 +30,7 @@ def onnx_lib(what="ember.onnx"):
     (so `import ember` does not pay for it); a clear error when the extra is not installed."""
     try:
         lib = importlib.import_module("onnx")
-        for sub in ("helper", "numpy_helper", "checker", "external_data_helper", "shape_inference"):
+        for sub in ("helper", "numpy_helper", "checker", "defs", "external_data_helper", "shape_inference"):
             importlib.import_module(f"onnx.{sub}")
     except ImportError:
         raise OnnxError(f"{what}: the onnx package is not installed; pip install 'ember[onnx]'") from None

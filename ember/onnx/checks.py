@@ -16,7 +16,7 @@ import os
 import numpy as np
 
 from ember.backend import dtypes
-from ember.onnx._proto import EMBER_DTYPE, OnnxError, UnsupportedError
+from ember.onnx._proto import EMBER_DTYPE, OnnxError, UnsupportedError, onnx_lib
 
 MAX_ELEMENTS = 2 ** 31        # per tensor
 MAX_TOTAL_BYTES = 2 ** 36     # all tensors of one model
@@ -46,9 +46,11 @@ def check_model(model, supported, base_dir=None):
             check_value_info(i)
     unsupported = {}
     for k, n in enumerate(g.node):
-        where = f"node {k} ({n.op_type} {n.name!r})"
+        where = f"node {k} ({n.op_type[:40]!r} {n.name[:40]!r})"
         if n.domain not in ("", "ai.onnx") or n.op_type not in supported:
-            unsupported.setdefault(f"{n.domain + '.' if n.domain else ''}{n.op_type}", where)
+            unsupported.setdefault(f"{n.domain[:40] + '.' if n.domain else ''}{n.op_type[:40]}", where)
+        else:
+            _check_schema(n, opset, where)
         for name in n.input:
             if name and name not in defined:
                 raise OnnxError(f"onnx model: {where} reads {name!r}, which no earlier node, input or initializer "
@@ -69,6 +71,36 @@ def check_model(model, supported, base_dir=None):
         if o.name not in defined:
             raise OnnxError(f"onnx model: graph output {o.name!r} is never computed")
     return opset
+
+
+def _check_schema(node, opset, where):
+    """The node against ONNX's definition of its op at the model's opset: the op exists there, its
+    attributes are the op's (with the right types, the required ones present), its input and output
+    counts are in range."""
+    defs = onnx_lib().defs
+    try:
+        schema = defs.get_schema(node.op_type, opset, "")
+    except defs.SchemaError:
+        raise OnnxError(f"onnx model: {where}: {node.op_type} is not an operator of opset {opset}") from None
+    known = schema.attributes
+    for a in node.attribute:
+        if a.name not in known:
+            raise OnnxError(f"onnx model: {where} has attribute {a.name[:40]!r}, which {node.op_type} does not take "
+                            f"(it takes {sorted(known)})")
+        if int(a.type) != int(known[a.name].type):
+            raise OnnxError(f"onnx model: {where}: attribute {a.name!r} has type {int(a.type)}, "
+                            f"expected {int(known[a.name].type)}")
+    given = {a.name for a in node.attribute}
+    for name, spec in known.items():
+        if spec.required and name not in given:
+            raise OnnxError(f"onnx model: {where} lacks the required attribute {name!r}")
+    n_in = len(node.input)
+    if not schema.min_input <= n_in <= schema.max_input:
+        raise OnnxError(f"onnx model: {where} has {n_in} inputs; {node.op_type} takes "
+                        f"{schema.min_input}..{schema.max_input}")
+    if not 1 <= len(node.output) <= schema.max_output:
+        raise OnnxError(f"onnx model: {where} has {len(node.output)} outputs; {node.op_type} gives at most "
+                        f"{schema.max_output}")
 
 
 def _opset(model):

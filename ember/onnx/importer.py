@@ -20,6 +20,7 @@ import numpy as np
 from ember.autograd import grad_mode
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.tensor import Tensor
+from ember.errors import EmberError
 from ember.nn.module import Module
 from ember.nn.parameter import Parameter
 from ember.ops.creation import tensor
@@ -157,18 +158,19 @@ class OnnxModule(Module):
 
 def _run(fn, args, a):
     """Run one node; a node whose inputs are all static (shapes, constants) is computed once more as
-    a static value, so what reads it sees Python ints."""
-    if args and all(v is None or isinstance(v, np.ndarray) for v in args):
-        with no_grad(), _untraced():
-            result = fn(args, a)
-        if isinstance(result, tuple):
-            return tuple(r.numpy() if isinstance(r, Tensor) else r for r in result)
-        return result.numpy() if isinstance(result, Tensor) else result
+    a static value, so what reads it sees Python ints. Errors name the node."""
     try:
+        if args and all(v is None or isinstance(v, np.ndarray) for v in args):
+            with no_grad(), _untraced():
+                result = fn(args, a)
+            if isinstance(result, tuple):
+                return tuple(r.numpy() if isinstance(r, Tensor) else r for r in result)
+            return result.numpy() if isinstance(result, Tensor) else result
         return fn(args, a)
-    except OnnxError:
+    except EmberError:
         raise
-    except (ValueError, TypeError, IndexError, KeyError, ZeroDivisionError, OverflowError) as e:
+    except (ValueError, TypeError, IndexError, KeyError, ZeroDivisionError, OverflowError, AttributeError,
+            MemoryError) as e:
         raise OnnxError(f"onnx {a.op_type} {a.name!r}: {type(e).__name__}: {e}") from None
 
 

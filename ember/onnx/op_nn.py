@@ -4,10 +4,12 @@ ONNX's asymmetric pads and `auto_pad` become an explicit pad before ember's symm
     >>> sorted(NN_OPS)[:3]
     ['AveragePool', 'BatchNormalization', 'Conv']
 """
+import numpy as np
 
 from ember.nn import functional as F
 from ember.ops import arrange, binary, conv as conv_ops, gather, pool, reduce, softmax
 from ember.onnx._proto import OnnxError
+from ember.onnx.op_tensor import MAX_ELEMENTS
 from ember.onnx.op_util import axis, refuse, tensor_of, tensors
 
 _CONV = {1: F.conv1d, 2: F.conv2d}
@@ -24,6 +26,9 @@ def _pads(a, v, kernel, strides, dilations):
     """(begins, ends) per spatial dim from `pads` or `auto_pad`."""
     nd = len(kernel)
     mode = a.get("auto_pad", "NOTSET")
+    if mode not in ("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"):
+        raise OnnxError(f"onnx {a.op_type} {a.name!r}: auto_pad={mode!r}; expected NOTSET, VALID, SAME_UPPER or "
+                        f"SAME_LOWER")
     if mode in ("NOTSET", "VALID"):
         pads = list(a.get("pads", [0] * 2 * nd)) if mode == "NOTSET" else [0] * 2 * nd
         return pads[:nd], pads[nd:]
@@ -40,6 +45,9 @@ def _pads(a, v, kernel, strides, dilations):
 def _pad_spatial(v, begins, ends, value=0.0):
     if not any(begins) and not any(ends):
         return v
+    sizes = list(v.shape[:2]) + [n + b + e for n, b, e in zip(v.shape[2:], begins, ends)]
+    if any(s < 0 for s in sizes) or float(np.prod(np.array(sizes, dtype=np.float64))) > MAX_ELEMENTS:
+        raise OnnxError(f"onnx: padding {begins}, {ends} of a tensor of shape {tuple(v.shape)} is refused")
     torch_pads = []
     for b, e in zip(reversed(begins), reversed(ends)):
         torch_pads += [b, e]

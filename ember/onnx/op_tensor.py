@@ -12,7 +12,7 @@ from ember.ops import arrange, binary, creation, gather, index, join, mask, shap
 from ember.onnx._proto import EMBER_DTYPE, OnnxError
 from ember.onnx.op_util import Attrs, axis, ints, refuse, static, tensor_of, tensors  # noqa: F401
 
-MAX_ELEMENTS = 2 ** 31  # a shape input asking for more elements is refused before allocating
+MAX_ELEMENTS = 2 ** 28  # a shape input asking for more elements (1 GiB of float32) is refused before allocating
 
 
 def _checked(a, dims):
@@ -31,6 +31,8 @@ def reshape(x, a):
 def flatten(x, a):
     v = tensor_of(x[0])
     d = int(a.get("axis", 1))
+    if not -v.ndim <= d <= v.ndim:
+        raise OnnxError(f"onnx Flatten {a.name!r}: axis={d} is out of range for rank {v.ndim}")
     d = d + v.ndim if d < 0 else d
     lead = int(np.prod(v.shape[:d], dtype=np.int64))
     return v.reshape(lead, int(np.prod(v.shape[d:], dtype=np.int64)))
@@ -49,6 +51,8 @@ def unsqueeze(x, a):
     v = tensor_of(x[0])
     axes = ints(x[1]) if len(x) > 1 else list(a["axes"])
     rank = v.ndim + len(axes)
+    if any(not -rank <= d < rank for d in axes) or len(set(d % rank for d in axes)) != len(axes):
+        raise OnnxError(f"onnx Unsqueeze {a.name!r}: axes {axes} are out of range or repeated for rank {rank}")
     axes = sorted(d % rank for d in axes)
     dims = list(v.shape)
     for d in axes:
@@ -214,6 +218,7 @@ def pad(x, a):
     axes = [d % v.ndim for d in axes]
     n = len(axes)
     per = {d: (pads[i], pads[i + n]) for i, d in enumerate(axes)}
+    _checked(a, [s + sum(per.get(d, (0, 0))) for d, s in enumerate(v.shape)])
     torch_pads = []
     for d in range(v.ndim - 1, -1, -1):  # PyTorch's order: the last dim first
         torch_pads += list(per.get(d, (0, 0)))
@@ -227,6 +232,8 @@ def pad(x, a):
 
 def one_hot(x, a):
     idx, depth, values = tensor_of(x[0]), int(ints(x[1])[0]), tensor_of(x[2])
+    if depth <= 0:
+        raise OnnxError(f"onnx OneHot {a.name!r}: depth={depth}; it must be positive")
     idx = binary.where(idx < 0, idx + depth, idx).long()
     inside = binary.logical_and(idx >= 0, idx < depth)       # ONNX: an index out of range gives all off
     hot = binary.logical_and(mask.one_hot(binary.where(inside, idx, idx * 0), depth).bool(), inside.unsqueeze(-1))
