@@ -9,7 +9,7 @@ import argparse
 import sys
 
 import ember
-from ember.cli import train
+from ember.cli import export, train
 
 DESCRIPTION = "ember: eager tensors with autograd, Keras-style models and compiled graphs."
 EPILOG = "Run `ember <command> --help` for a command's options."
@@ -18,6 +18,7 @@ EPILOG = "Run `ember <command> --help` for a command's options."
 # Each command is a module with `add_arguments(parser)` and `run(args, parser)`; a command is one entry here.
 COMMANDS = {
     "train": (train, "train a small model (digits CNN or MLP, char-level LSTM or transformer) and save it"),
+    "export": (export, "write an ember model file as ONNX (onnxruntime, browsers, phones)"),
 }
 
 

@@ -7,7 +7,7 @@
 """
 import argparse
 
-from ember.cli import charlm, digits
+from ember.cli import charlm, digits, export
 from ember.cli.config import ConfigError, config_values
 from ember.io.serialize import FileError, require_safetensors
 
@@ -72,6 +72,8 @@ def add_arguments(parser):
                         help="0 silent, 1 progress bar, 2 one line per epoch (default: 2)")
     parser.add_argument("--prompt", metavar="TEXT",
                         help=f"lstm, transformer: the text the sample starts from (default: {charlm.DEFAULT_PROMPT!r})")
+    parser.add_argument("--export-onnx", metavar="PATH",
+                        help="also write the trained model as ONNX to PATH (as `ember export` does)")
     parser.add_argument("--config", metavar="PATH",
                         help="read options from a .json or .toml file (flags given here override it)")
 
@@ -103,5 +105,10 @@ def run(args, parser):
             charlm.check_prompt(options.prompt)
         except ValueError as e:
             parser.error(str(e))
-        return charlm.run(options)
-    return digits.run(options)
+        status = charlm.run(options)
+    else:
+        status = digits.run(options)
+    if status == 0 and getattr(options, "export_onnx", None):
+        proto = export.export_file(options.output, options.export_onnx)
+        print(f"ONNX model written to {options.export_onnx} (opset {proto.opset_import[0].version})")
+    return status

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import ember
-from conftest import onnx  # noqa: F401 (skips without onnx)
-import hostile
+from onnx_helpers import onnx  # noqa: F401 (skips without onnx)
+import onnx_hostile as hostile
 
 MEMORY = 16 << 20   # bytes a refusal may allocate beyond the file's size
 

@@ -9,7 +9,7 @@ import pytest
 
 import ember
 from ember import nn
-from conftest import ember_outputs, onnx, run_ort
+from onnx_helpers import ember_outputs, onnx, run_ort
 from ember.onnx.exporter import MIN_OPSET
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks"))

@@ -1,3 +1,4 @@
+"""Shared by the ONNX tests: onnxruntime runs (one thread) and ember reference outputs."""
 import numpy as np
 import pytest
 

@@ -7,10 +7,10 @@ import pytest
 
 import ember
 from ember import nn
-from conftest import onnx
+from onnx_helpers import onnx
 
 torch = pytest.importorskip("torch")
-import torch_models  # noqa: E402
+import onnx_torch_models as torch_models  # noqa: E402
 
 RTOL, ATOL = 1e-4, 1e-5
 MODELS = ("mlp", "cnn", "lstm", "transformer")

@@ -12,7 +12,7 @@ import pytest
 
 import ember
 import ember.onnx.backend as backend
-from conftest import onnx  # noqa: F401 (skips without onnx)
+from onnx_helpers import onnx  # noqa: F401 (skips without onnx)
 
 # Case-name patterns ember does not pass, and why (each is a refusal with an ember error, not a wrong answer).
 EXCEPTIONS = {
