@@ -66,6 +66,22 @@ def _negated(lower):
     return lambda e, node: [e.op("Not", lower(e, node))]
 
 
+def _bitwise(int_op, bool_op):
+    """Bitwise ops: ONNX's Bitwise* on integers, its logical ops on bools."""
+    def lower(e, node):
+        names = [e.name(a, _dt(node)) for a in node.args]
+        return [e.op(bool_op if _dt(node) == "bool" else int_op, names)]
+    return lower
+
+
+def count_nonzero(e, node):
+    x = _x(e, node)
+    ones = e.op("Cast", [e.op("Not", [e.op("Equal", [x, _c(e, 0, e.dtype(node.args[0]))])])], to=ONNX_DTYPE["int64"])
+    dim = node.attrs.get("dim")
+    axes = [] if dim is None else [e.ints(dim if isinstance(dim, (tuple, list)) else [dim])]
+    return [e.op("ReduceSum", [ones] + axes, keepdims=0)]
+
+
 def where(e, node):
     cond, a, b = node.args[:3]
     dt = _dt(node)
@@ -170,6 +186,12 @@ LOWERINGS = {
     P + "binary.Ne": _negated(_binary("Equal", compare=True)),
     P + "binary.Isfinite": lambda e, n: [e.op("Not", [e.op("Or", [e.op("IsNaN", [_x(e, n)]), e.op("IsInf", [_x(e, n)])])])],
     P + "binary.Where": where,
+    P + "binary.BitwiseAnd": _bitwise("BitwiseAnd", "And"),
+    P + "binary.BitwiseOr": _bitwise("BitwiseOr", "Or"),
+    P + "binary.BitwiseXor": _bitwise("BitwiseXor", "Xor"),
+    P + "binary.BitwiseNot": _bitwise("BitwiseNot", "Not"),
+    P + "binary.Not": _bitwise("BitwiseNot", "Not"),
+    P + "reduce.CountNonzero": count_nonzero,
     P + "binary.Remainder": remainder,
     P + "binary.FloorDivide": floor_divide,
     P + "mask.MaskedFill": masked_fill,
