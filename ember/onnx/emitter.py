@@ -58,7 +58,8 @@ class Emitter:
         """Append a node; returns its output name (a list of names when n_out > 1)."""
         outs = [self.fresh(op_type) for _ in range(n_out)]
         attrs = {k: v for k, v in attrs.items() if v is not None}
-        self.nodes.append(self.onnx.helper.make_node(op_type, list(inputs), outs, name=self.fresh("n_" + op_type), **attrs))
+        node = self.onnx.helper.make_node(op_type, list(inputs), outs, name=self.fresh("n_" + op_type), **attrs)
+        self.nodes.append(node)
         return outs[0] if n_out == 1 else outs
 
     def cast(self, name, from_dtype, to_dtype):

@@ -118,7 +118,8 @@ def clamp(e, node):
 
 def hardtanh(e, node):
     dt = _dt(node)
-    return [e.op("Clip", [_x(e, node), _c(e, node.attrs.get("min_val", -1.0), dt), _c(e, node.attrs.get("max_val", 1.0), dt)])]
+    lo, hi = node.attrs.get("min_val", -1.0), node.attrs.get("max_val", 1.0)
+    return [e.op("Clip", [_x(e, node), _c(e, lo, dt), _c(e, hi, dt)])]
 
 
 def elu(e, node):
@@ -184,7 +185,7 @@ LOWERINGS = {
     **{P + k: _binary(v) for k, v in BINARY.items()},
     **{P + k: _binary(v, compare=True) for k, v in COMPARE.items()},
     P + "binary.Ne": _negated(_binary("Equal", compare=True)),
-    P + "binary.Isfinite": lambda e, n: [e.op("Not", [e.op("Or", [e.op("IsNaN", [_x(e, n)]), e.op("IsInf", [_x(e, n)])])])],
+    P + "binary.Isfinite": _chain(lambda e, x, dt: e.op("Not", [e.op("Or", [e.op("IsNaN", [x]), e.op("IsInf", [x])])])),
     P + "binary.Where": where,
     P + "binary.BitwiseAnd": _bitwise("BitwiseAnd", "And"),
     P + "binary.BitwiseOr": _bitwise("BitwiseOr", "Or"),
@@ -212,7 +213,8 @@ LOWERINGS = {
     P + "activation.Softplus": softplus,
     P + "activation.LogSigmoid": _chain(lambda e, x, dt: e.op("Neg", [e.op("Softplus", [e.op("Neg", [x])])])),
     P + "activation.Elu": elu,
-    P + "activation.LeakyRelu": lambda e, n: [e.op("LeakyRelu", [_x(e, n)], alpha=float(n.attrs.get("negative_slope", 0.01)))],
+    P + "activation.LeakyRelu": lambda e, n: [e.op("LeakyRelu", [_x(e, n)],
+                                                   alpha=float(n.attrs.get("negative_slope", 0.01)))],
     P + "activation.Hardtanh": hardtanh,
     P + "activation.Hardsigmoid": _simple("HardSigmoid", alpha=1 / 6, beta=0.5),
     P + "softmax.Softmax": lambda e, n: [e.op("Softmax", [_x(e, n)], axis=n.attrs["dim"])],
