@@ -270,3 +270,45 @@ def _reorder(m):
     del m.graph.node[:]
     m.graph.node.extend(nodes)
 
+
+
+def refuse_all(folder, memory, address_space=None):
+    """Try every variant (load, then one run) in `folder`; returns (problems, slowest seconds). Run in a
+    child process with `address_space` bytes of address space at most, so a regression that allocates
+    hugely fails there instead of exhausting the machine."""
+    import os
+    import pathlib
+    import time
+    import tracemalloc
+    import ember
+    if address_space:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+    folder = pathlib.Path(folder)
+    problems, slowest = [], 0.0
+    for kind, data, extra in variants(folder.parent / "outside.bin"):
+        for rel, content in extra.items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_bytes(content)
+        path = folder / "m.onnx"
+        path.write_bytes(data)
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        try:
+            model = ember.onnx.load(path)
+            with ember.no_grad():
+                model(ember.zeros(2, 1, 6, 6))
+            problems.append(f"{kind}: accepted")
+        except ember.EmberError:
+            pass
+        except BaseException as e:  # noqa: BLE001 (anything but an ember error is what this looks for)
+            problems.append(f"{kind}: {type(e).__name__}: {e}"[:300])
+        finally:
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        slowest = max(slowest, time.perf_counter() - t0)
+        if peak > len(data) + memory:
+            problems.append(f"{kind}: {peak} bytes allocated for a {len(data)}-byte file")
+        for rel in extra:
+            os.remove(folder / rel)
+    return problems, slowest, len(variants(folder.parent / "outside.bin"))

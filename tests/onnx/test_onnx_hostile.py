@@ -1,9 +1,8 @@
-"""Hostile ONNX files: a generated corpus of malformed models (hostile.py) is refused by
+"""Hostile ONNX files: a generated corpus of malformed models (onnx_hostile.py) is refused by
 ember.onnx.load or by the first run, always with an ember error, quickly and in bounded memory;
 external data never leaves the model's folder."""
-import os
-import time
-import tracemalloc
+import concurrent.futures
+import multiprocessing
 
 import numpy as np
 import pytest
@@ -15,12 +14,6 @@ import onnx_hostile as hostile
 MEMORY = 16 << 20   # bytes a refusal may allocate beyond the file's size
 
 
-def _attempt(path):
-    model = ember.onnx.load(path)
-    with ember.no_grad():
-        model(ember.zeros(2, 1, 6, 6))
-
-
 def test_the_good_model_loads_and_runs(tmp_path):
     path = tmp_path / "good.onnx"
     path.write_bytes(hostile.good_model().SerializeToString())
@@ -29,41 +22,17 @@ def test_the_good_model_loads_and_runs(tmp_path):
 
 
 def test_hostile_files_are_refused(tmp_path):
-    outside = tmp_path / "outside.bin"
-    outside.write_bytes(b"\0" * 4096)
+    (tmp_path / "outside.bin").write_bytes(b"\0" * 4096)
     folder = tmp_path / "model"
     folder.mkdir()
     (folder / "link_dir").symlink_to(tmp_path, target_is_directory=True)
-    (folder / "link.bin").symlink_to(outside)
-    (tmp_path / "weights.bin").write_bytes(b"\0" * 4096)
-    corpus = hostile.variants(outside)
-    assert len(corpus) >= 200
-    accepted, slowest = [], (0.0, "")
-    for kind, data, extra in corpus:
-        for rel, content in extra.items():
-            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-            (folder / rel).write_bytes(content)
-        path = folder / "m.onnx"
-        path.write_bytes(data)
-        tracemalloc.start()
-        t0 = time.perf_counter()
-        try:
-            _attempt(path)
-            accepted.append(kind)
-        except ember.EmberError:
-            pass
-        except Exception as e:  # noqa: BLE001 (anything else is the failure this test looks for)
-            accepted.append(f"{kind}: {type(e).__name__}: {e}"[:300])
-        finally:
-            peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
-        took = time.perf_counter() - t0
-        slowest = max(slowest, (took, kind))
-        assert peak < len(data) + MEMORY, f"{kind}: {peak} bytes allocated for a {len(data)}-byte file"
-        for rel in extra:
-            os.remove(folder / rel)
-    assert not accepted, "not refused with an ember error:\n" + "\n".join(accepted)
-    assert slowest[0] < 2.0, slowest
+    (folder / "link.bin").symlink_to(tmp_path / "outside.bin")
+    # In a child process with 6 GiB of address space: a refusal that allocated hugely fails there.
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        problems, slowest, count = pool.submit(hostile.refuse_all, str(folder), MEMORY, 6 << 30).result(timeout=600)
+    assert count >= 200
+    assert not problems, "\n".join(problems)
+    assert slowest < 2.0, slowest
 
 
 def test_external_data_inside_the_folder_loads(tmp_path):
