@@ -8,6 +8,7 @@ median time per call and ember / onnxruntime ratios (below 1: ember is faster).
     python benchmarks/onnx.py mlp cnn --batches 1 --repeats 20 --threads 1
 """
 import argparse
+import importlib
 import importlib.util
 import io
 import os
@@ -16,14 +17,21 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location("ember_benchmark_nn", os.path.join(HERE, "nn.py"))
-bench = importlib.util.module_from_spec(_spec)   # the models, shared with the training benchmark
-_spec.loader.exec_module(bench)
-# This file is named onnx.py: its folder must not be on sys.path (nn.py puts it there), or `import onnx`
-# would find this file instead of the onnx package.
+# This file is named onnx.py, and benchmarks/nn.py puts this folder on sys.path: whoever then runs
+# `import onnx` gets this file. Take the folder off sys.path and hand them the onnx package instead.
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
+if __name__ == "onnx":
+    del sys.modules["onnx"]
+    sys.modules["onnx"] = importlib.import_module("onnx")
 
-import numpy as np  # noqa: E402
+
+def _bench():
+    """benchmarks/nn.py (the models, shared with the training benchmark), loaded by path."""
+    spec = importlib.util.spec_from_file_location("ember_benchmark_nn", os.path.join(HERE, "nn.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
+    return module
 
 
 def _median_time(fn, repeats, budget=20.0):
@@ -40,9 +48,10 @@ def _median_time(fn, repeats, budget=20.0):
 
 
 def measure(workload, batch_size, repeats, threads):
+    import numpy as np
     import ember
     import onnxruntime as ort
-    model, batch, _ = bench.build(ember, workload)
+    model, batch, _ = _bench().build(ember, workload)
     model.eval()
     x = batch(batch_size)[0]
     buf = io.BytesIO()
@@ -69,6 +78,7 @@ def measure(workload, batch_size, repeats, threads):
 
 
 def main(argv=None):
+    bench = _bench()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("workloads", nargs="*", metavar="MODEL", help=f"of {', '.join(bench.WORKLOADS)} (default: all)")
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 128])

@@ -1,8 +1,8 @@
 """ember.onnx.export: every layer of the nn catalogue and every benchmark model exports, passes
 onnx's full checker, and onnxruntime's outputs equal ember's at two batch sizes."""
+import importlib.util
 import io
 import os
-import sys
 
 import numpy as np
 import pytest
@@ -12,8 +12,10 @@ from ember import nn
 from onnx_helpers import ember_outputs, onnx, run_ort
 from ember.onnx.exporter import MIN_OPSET
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks"))
-import nn as bench  # noqa: E402
+_spec = importlib.util.spec_from_file_location(
+    "onnx_test_bench_nn", os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "nn.py"))
+bench = importlib.util.module_from_spec(_spec)   # benchmarks/nn.py, by path
+_spec.loader.exec_module(bench)
 
 RTOL, ATOL = 1e-4, 1e-5
 

@@ -21,15 +21,18 @@ def test_the_good_model_loads_and_runs(tmp_path):
     assert out.shape == (2, 3) and np.isfinite(out.detach().numpy()).all()
 
 
-def test_hostile_files_are_refused(tmp_path):
+def test_hostile_files_are_refused(tmp_path, monkeypatch):
     (tmp_path / "outside.bin").write_bytes(b"\0" * 4096)
     folder = tmp_path / "model"
     folder.mkdir()
     (folder / "link_dir").symlink_to(tmp_path, target_is_directory=True)
     (folder / "link.bin").symlink_to(tmp_path / "outside.bin")
-    # In a child process with 6 GiB of address space: a refusal that allocated hugely fails there.
+    # In a child process with 8 GiB of address space: a refusal that allocated hugely fails there. One BLAS
+    # thread: each thread's buffers take address space too.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.setenv(var, "1")
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        problems, slowest, count = pool.submit(hostile.refuse_all, str(folder), MEMORY, 6 << 30).result(timeout=600)
+        problems, slowest, count = pool.submit(hostile.refuse_all, str(folder), MEMORY, 8 << 30).result(timeout=600)
     assert count >= 200
     assert not problems, "\n".join(problems)
     assert slowest < 2.0, slowest
