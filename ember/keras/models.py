@@ -33,6 +33,7 @@ from ember.keras.layers.base import (InputLayer, KerasTensor, Layer, example_val
                                      snake_case, spec_inputs, spec_of, unique_name)
 from ember.keras.summary import print_summary
 from ember.keras.trainer import Trainer
+from ember.onnx.exporter import export_structured
 
 __all__ = ["Model", "Sequential", "load_model"]
 
@@ -135,6 +136,26 @@ class Model(Trainer, Layer):
         """Write the whole model (architecture, weights, compile settings, optimizer state) to one file;
         `keras.models.load_model(filepath)` reads it back."""
         saving.save_model(self, filepath, overwrite)
+
+    def export(self, filepath, format="onnx", verbose=None, input_signature=None, **kwargs):
+        """Write the model for inference elsewhere, as Keras 3's `model.export`; `format="onnx"` (the one
+        format ember writes) goes through `ember.onnx.export` with a dynamic batch dim. `input_signature`:
+        example inputs in the structure the model is called with (default: the shapes it was built on);
+        further keywords (`opset_version`, `input_names`, `output_names`) go to `ember.onnx.export`.
+
+            >>> model.export("model.onnx", format="onnx")            # doctest: +SKIP
+        """
+        if format != "onnx":
+            raise ArgumentError(f"{self.name}.export: format={format!r} is not one ember writes; use format='onnx'")
+        if input_signature is None:
+            if self._build_spec is None:
+                raise ArgumentError(f"{self.name}.export: the model is not built; call it on data, build it, or "
+                                    f"pass input_signature=example inputs")
+            input_signature = spec_inputs(self._build_spec)
+        proto = export_structured(self, input_signature, filepath, **kwargs)
+        if verbose:
+            print(f"Saved the model as ONNX to {filepath}")
+        return proto
 
     def summary(self, print_fn=None):
         """Print Keras's table: each layer with its output shape and parameter count, then the totals."""
