@@ -62,6 +62,7 @@ def bind(families):
         setattr(Tensor, dunder, getattr(Tensor, name))
     for name, dt in CASTS.items():
         setattr(Tensor, name, _caster(dt))
+    Tensor.type = convert.tensor_type
     Tensor.T = property(_T)
     Tensor.mT = property(lambda self: shape.transpose(self, -2, -1))
     Tensor.new_zeros = lambda self, *size, dtype=None, device=None, requires_grad=False: creation.zeros(
