@@ -19,4 +19,5 @@ from ember.nn.layers.loss import *  # noqa: F401,F403
 from ember.nn.layers.rnn import *  # noqa: F401,F403
 from ember.nn.layers.attention import *  # noqa: F401,F403
 from ember.nn.layers.transformer import *  # noqa: F401,F403
+from ember.nn.layers.padding import *  # noqa: F401,F403
 from ember.nn import functional, init, utils
