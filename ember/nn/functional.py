@@ -7,14 +7,14 @@ contributes here in FUNCTIONAL.
     tensor([0., 2.])
 """
 from ember.ops import (activation, attention, conv, dense, dropout, loss, loss_margin, norm, norm_instance, pool,
-                       resample, softmax, threshold)
+                       pool_variants, resample, softmax, threshold)
 from ember.ops.arrange import pad
 from ember.ops.mask import one_hot
 from ember.ops import unary
 from ember.ops.unary import sigmoid, tanh
 
 _KERNELS = (activation, softmax, dense, dropout, conv, pool, norm, norm_instance, attention, loss, loss_margin,
-            threshold, resample)
+            threshold, resample, pool_variants)
 for _family in _KERNELS:
     globals().update({_name: getattr(_family, _name) for _name in _family.FUNCTIONAL.split()})
 del _family
