@@ -17,7 +17,7 @@ CASES = [("LazyLinear", (3,), {}, (4, 5)), ("LazyLinear", (2,), dict(bias=False)
          ("LazyConvTranspose2d", (2, 3), dict(output_padding=1, stride=2), (1, 4, 3, 3)),
          ("LazyBatchNorm1d", (), {}, (6, 3)), ("LazyBatchNorm2d", (), dict(momentum=0.3), (4, 3, 2, 2)),
          ("LazyBatchNorm3d", (), dict(affine=False), (3, 2, 2, 2, 2)),
-         ("LazyInstanceNorm1d", (), dict(affine=True), (2, 3, 6)), ("LazyInstanceNorm2d", (), {}, (3, 4, 4)),
+         ("LazyInstanceNorm1d", (), dict(affine=True), (2, 3, 6)), ("LazyInstanceNorm2d", (), {}, (2, 3, 4, 4)),
          ("LazyInstanceNorm3d", (), dict(track_running_stats=True), (2, 2, 2, 3, 3))]
 
 
