@@ -16,7 +16,7 @@ from ember.nn.parameter import Parameter
 from ember.ops._im2col import ints
 from ember.ops.creation import empty
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -97,7 +97,7 @@ class _ConvNd(Module):
 
 
 def _spatial(nd):
-    return "L" if nd == 1 else "H, W"
+    return {1: "L", 2: "H, W", 3: "D, H, W"}[nd]
 
 
 def _padding(name, padding, stride, nd):
@@ -133,7 +133,7 @@ class _Conv(_ConvNd):
 
     def forward(self, input):
         self._check_input(input)
-        conv = F.conv1d if self.nd == 1 else F.conv2d
+        conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[self.nd]
         if self.padding_mode != "zeros":
             input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             return conv(input, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
@@ -159,6 +159,15 @@ class Conv2d(_Conv):
     nd = 2
 
 
+class Conv3d(_Conv):
+    """3-d convolution over (N, C, D, H, W) or (C, D, H, W): weight (out_channels, in_channels/groups, kd, kh, kw).
+
+        >>> ember.nn.Conv3d(2, 4, 3, padding=1)(ember.randn(1, 2, 4, 5, 5)).shape
+        ember.Size([1, 4, 4, 5, 5])
+    """
+    nd = 3
+
+
 class _ConvTransposeNd(_ConvNd):
     """Transposed convolution (the gradient of the convolution in its input): weight
     (in_channels, out_channels/groups, *kernel_size)."""
@@ -177,7 +186,7 @@ class _ConvTransposeNd(_ConvNd):
     def forward(self, input, output_size=None):
         self._check_input(input)
         output_padding = self._output_padding(input, output_size)
-        conv = F.conv_transpose1d if self.nd == 1 else F.conv_transpose2d
+        conv = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[self.nd]
         return conv(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
                     self.dilation)
 
@@ -215,3 +224,8 @@ class ConvTranspose2d(_ConvTransposeNd):
         ember.Size([1, 2, 11, 11])
     """
     nd = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-d transposed convolution over (N, C, D, H, W) or (C, D, H, W)."""
+    nd = 3

@@ -9,13 +9,14 @@ dict into a lazy layer also creates its parameters, from the shapes in the file.
     (ember.Size([4, 2]), 'Linear', 5)
 """
 from ember.errors import ShapeError
-from ember.nn.layers.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from ember.nn.layers.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ember.nn.layers.linear import Linear
 from ember.nn.layers.norm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from ember.nn.layers.norm_instance import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from ember.nn.module import Module
 
-__all__ = ["LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+__all__ = ["LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+           "LazyConvTranspose2d", "LazyConvTranspose3d",
            "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
            "LazyInstanceNorm3d"]
 
@@ -127,6 +128,11 @@ class LazyConv2d(_LazyConv, Conv2d):
     cls_to_become = Conv2d
 
 
+class LazyConv3d(_LazyConv, Conv3d):
+    """`Conv3d` whose `in_channels` is taken from the first input."""
+    cls_to_become = Conv3d
+
+
 class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
     """`ConvTranspose1d` whose `in_channels` is taken from the first input."""
     cls_to_become = ConvTranspose1d
@@ -135,6 +141,11 @@ class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
 class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
     """`ConvTranspose2d` whose `in_channels` is taken from the first input."""
     cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
+    """`ConvTranspose3d` whose `in_channels` is taken from the first input."""
+    cls_to_become = ConvTranspose3d
 
 
 class _LazyNorm(LazyModuleMixin):
