@@ -25,5 +25,6 @@ from ember.nn.layers.norm_instance import *  # noqa: F401,F403
 from ember.nn.layers.resample import *  # noqa: F401,F403
 from ember.nn.layers.pool_variants import *  # noqa: F401,F403
 from ember.nn.layers.lazy import *  # noqa: F401,F403
+from ember.nn.layers.data_parallel import *  # noqa: F401,F403
 from ember.nn.layers.loss_margin import *  # noqa: F401,F403
 from ember.nn import functional, init, utils

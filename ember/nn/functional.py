@@ -6,15 +6,15 @@ contributes here in FUNCTIONAL.
     >>> F.relu(ember.tensor([-1.0, 2.0]))
     tensor([0., 2.])
 """
-from ember.ops import (activation, attention, conv, conv3d, dense, dropout, embedding_bag, loss, loss_margin,
-                       norm, norm_instance, pool, pool3d, pool_variants, resample, softmax, threshold)
+from ember.ops import (activation, attention, conv, conv3d, dense, dropout, embedding_bag, grid, gumbel, loss,
+                       loss_margin, norm, norm_instance, pool, pool3d, pool_variants, resample, softmax, threshold)
 from ember.ops.arrange import pad
 from ember.ops.mask import one_hot
 from ember.ops import unary
 from ember.ops.unary import sigmoid, tanh
 
 _KERNELS = (activation, softmax, dense, dropout, conv, pool, norm, norm_instance, attention, loss, loss_margin,
-            threshold, resample, pool_variants, embedding_bag, conv3d, pool3d)
+            threshold, resample, pool_variants, embedding_bag, conv3d, pool3d, gumbel, grid)
 for _family in _KERNELS:
     globals().update({_name: getattr(_family, _name) for _name in _family.FUNCTIONAL.split()})
 del _family

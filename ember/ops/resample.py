@@ -28,7 +28,7 @@ __all__ = []
 METHODS = ""
 INPLACE = ""
 FUNCTIONAL = ("interpolate upsample upsample_nearest upsample_bilinear pixel_shuffle pixel_unshuffle "
-              "channel_shuffle unfold fold")
+              "channel_shuffle native_channel_shuffle unfold fold")
 
 MODES = {"nearest": (1, 2, 3), "nearest-exact": (1, 2, 3), "linear": (1,), "bilinear": (2,), "bicubic": (2,),
          "trilinear": (3,), "area": (1, 2, 3)}
@@ -173,6 +173,9 @@ def channel_shuffle(input, groups):
                          f"got shape {tuple(input.shape)}")
     n, c, *rest = input.shape
     return input.reshape(n, g, c // g, *rest).transpose(1, 2).reshape(n, c, *rest)
+
+
+native_channel_shuffle = channel_shuffle
 
 
 # --- patches --------------------------------------------------------------------------------------
