@@ -28,3 +28,4 @@ from ember.nn.layers.lazy import *  # noqa: F401,F403
 from ember.nn.layers.data_parallel import *  # noqa: F401,F403
 from ember.nn.layers.loss_margin import *  # noqa: F401,F403
 from ember.nn import functional, init, utils
+from ember.nn import modules  # torch.nn.modules' import paths

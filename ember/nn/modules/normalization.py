@@ -1,4 +1,4 @@
 """`ember.nn.modules.normalization`: where `torch.nn.modules.normalization` users import these from."""
-from ember.nn import GroupNorm, LayerNorm
+from ember.nn import CrossMapLRN2d, GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
 
-__all__ = ["GroupNorm", "LayerNorm"]
+__all__ = ["CrossMapLRN2d", "GroupNorm", "LayerNorm", "LocalResponseNorm", "RMSNorm"]
