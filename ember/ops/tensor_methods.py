@@ -3,7 +3,7 @@ natural cycle (ops are built on Tensor; Tensor's methods are ops) is closed
 (DESIGN.md, "Layers of the package"). Imported once, by `ember/ops/__init__.py`.
 """
 from ember.autograd.tensor import Tensor
-from ember.ops import binary, convert, creation, index, linalg, shape, unary
+from ember.ops import binary, convert, creation, index, linalg, mathfn, shape, unary
 from ember.ops.convert import CASTS
 
 
@@ -63,6 +63,7 @@ def bind(families):
     for name, dt in CASTS.items():
         setattr(Tensor, name, _caster(dt))
     Tensor.type = convert.tensor_type
+    Tensor.polygamma = mathfn.polygamma_method
     Tensor.T = property(_T)
     Tensor.mT = property(lambda self: shape.transpose(self, -2, -1))
     Tensor.new_zeros = lambda self, *size, dtype=None, device=None, requires_grad=False: creation.zeros(
