@@ -22,6 +22,7 @@ for _family in ops.FAMILIES:  # each family lists its public ops in __all__, and
                       if _name in _family.__all__})  # ember.exp_(x), as torch.exp_(x)
 del _family
 from ember import cuda, data, graph, io, keras, nn, optim
+from ember import debug, profiler
 from ember.io import load, register, save
 from ember.graph import compile
 

@@ -1,4 +1,5 @@
-"""`keras.utils`: `set_random_seed`, `to_categorical`, `normalize`, `pad_sequences`.
+"""`keras.utils`: `set_random_seed`, `to_categorical`, `normalize`, `pad_sequences`, `plot_model`,
+`model_to_dot`.
 
     >>> keras.utils.to_categorical([0, 2], num_classes=3)
     array([[1., 0., 0.],
@@ -13,8 +14,9 @@ import numpy as np
 
 from ember.backend.random import manual_seed
 from ember.errors import ArgumentError
+from ember.keras.plotting import model_to_dot, plot_model
 
-__all__ = ["set_random_seed", "to_categorical", "normalize", "pad_sequences"]
+__all__ = ["set_random_seed", "to_categorical", "normalize", "pad_sequences", "plot_model", "model_to_dot"]
 
 
 def set_random_seed(seed):
