@@ -23,6 +23,7 @@ for _family in ops.FAMILIES:  # each family lists its public ops in __all__, and
 del _family
 from ember import cuda, data, graph, io, keras, nn, optim
 from ember import debug, profiler
+from ember import utils  # torch.utils.data's place: `torch.utils.data.DataLoader` after `import torch`
 from ember.io import load, register, save
 from ember.graph import compile
 
