@@ -5,7 +5,8 @@ Each script is run twice, each time in its own process: as written, on real PyTo
 script and its claims are right), and with its import statements rewritten by `port` (`import torch`
 becomes `import ember as torch`, `from torch.utils.data import X` becomes `from ember.utils.data import
 X`, ...) while `torch` is made unimportable, so the ported run cannot reach PyTorch. A script states its
-claims with `assert` (loss fell, accuracy above a threshold); both runs must exit cleanly. The two
+claims with `assert` (loss fell, accuracy above a threshold); both runs must exit cleanly, with NumPy's
+floating-point RuntimeWarnings made errors (PyTorch computes inf and nan silently). The two
 libraries' random streams differ, so only the claims are compared, never the numbers themselves.
 """
 import ast
@@ -85,7 +86,7 @@ def _run(args, cwd):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")  # BLAS threads spin on oversubscribed cores
-    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run([sys.executable, "-W", "error::RuntimeWarning", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
 def _params():
