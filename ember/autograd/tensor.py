@@ -191,6 +191,14 @@ class Tensor:
             raise DTypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
+    def __format__(self, spec):
+        """`f"{loss:.2f}"` formats a 0-d tensor as its number, as PyTorch does."""
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        if spec:
+            raise DTypeError(f"format(): spec {spec!r} needs a 0-d tensor, got shape {tuple(self._data.shape)}")
+        return repr(self)
+
     def __hash__(self):
         return id(self)
 
