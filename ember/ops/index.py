@@ -104,6 +104,10 @@ def _key_part(op, k, xp):
         return int(k)
     if isinstance(k, Tensor):
         a = k._data
+        if a.dtype == np.uint8:  # PyTorch reads a uint8 index tensor as a mask (its deprecated form)
+            a = a.astype(bool)
+    elif isinstance(k, range):  # a sequence of ints, as in PyTorch
+        a = xp.arange(k.start, k.stop, k.step, dtype=np.int64)
     elif isinstance(k, (list, tuple, np.ndarray, xp.ndarray)):
         a = xp.asarray(k)
         if a.dtype.kind == "f" and a.size == 0:
