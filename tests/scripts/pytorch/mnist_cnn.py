@@ -132,6 +132,9 @@ def main():
         restored = Net()
         restored.load_state_dict(torch.load("mnist_cnn.pt", weights_only=True))
         assert test(restored.to(device), device, test_loader)[1] == accuracy
+        data, _ = next(iter(test_loader))
+        with torch.no_grad():
+            assert torch.allclose(restored(data.to(device)), model(data.to(device)))
 
     assert test_loss < first_loss / 4, (first_loss, test_loss)
     assert accuracy > 0.9, accuracy

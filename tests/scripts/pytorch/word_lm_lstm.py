@@ -1,8 +1,9 @@
 """A word-level LSTM language model in the shape of PyTorch's word_language_model example: a
 Corpus read from train/valid/test text files, batchify into columns, truncated backpropagation
 through time with the hidden state detached between batches, plain SGD written out by hand with
-gradient clipping, the learning rate divided by 4 when validation stops improving, and the best
-model's state dict kept in a file. The text files are a stand-in corpus written by the script.
+gradient clipping, the learning rate divided by 4 when validation stops improving, the best
+model's state dict kept in a file, and text sampled from it word by word as the example's
+generate.py does. The text files are a stand-in corpus written by the script.
 """
 import argparse
 import math
@@ -127,6 +128,9 @@ parser.add_argument('--tied', action='store_true', default=True)
 parser.add_argument('--seed', type=int, default=1111)
 parser.add_argument('--log-interval', type=int, default=10, metavar='N')
 parser.add_argument('--save', type=str, default='model.pt')
+parser.add_argument('--outf', type=str, default='generated.txt', help='output file for generated text')
+parser.add_argument('--words', type=int, default=200, help='number of words to generate')
+parser.add_argument('--temperature', type=float, default=0.8, help='temperature - higher will increase diversity')
 args = parser.parse_args()
 
 torch.manual_seed(args.seed)
@@ -244,5 +248,29 @@ print('| End of training | test loss {:5.2f} | test ppl {:8.2f}'.format(test_los
 print('=' * 89)
 
 assert abs(evaluate(val_data) - best_val_loss) < 1e-5
+
+# Generate text, one word at a time, from a random first word.
+model.eval()
+hidden = model.init_hidden(1)
+input = torch.randint(ntokens, (1, 1), dtype=torch.long).to(device)
+with open(args.outf, 'w') as outf:
+    with torch.no_grad():  # no tracking history
+        for i in range(args.words):
+            output, hidden = model(input, hidden)
+            word_weights = output.squeeze().div(args.temperature).exp().cpu()
+            word_idx = torch.multinomial(word_weights, 1)[0]
+            input.fill_(word_idx)
+            word = corpus.dictionary.idx2word[word_idx]
+            outf.write(word + ('\n' if i % 20 == 19 else ' '))
+
+# Sampled text follows the grammar: nearly every pair of neighbouring words occurs in the training text.
+with open(os.path.join(args.data, 'train.txt'), encoding='utf8') as f:
+    train_words = f.read().replace('\n', ' <eos> ').split()
+with open(args.outf) as f:
+    generated = f.read().split()
+seen = set(zip(train_words, train_words[1:]))
+grammatical = sum(pair in seen for pair in zip(generated, generated[1:])) / (len(generated) - 1)
+print(f'{len(generated)} words generated, {grammatical:.0%} of neighbouring pairs seen in training')
+assert len(generated) == args.words and grammatical > 0.9, grammatical
 assert math.exp(first_val_loss) > 0.8 * ntokens, (first_val_loss, ntokens)
 assert math.exp(test_loss) < 5.0, math.exp(test_loss)
