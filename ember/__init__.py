@@ -26,6 +26,8 @@ from ember import debug, profiler
 from ember import utils  # torch.utils.data's place: `torch.utils.data.DataLoader` after `import torch`
 from ember.io import load, register, save
 from ember.graph import compile
+from ember import accelerator, amp
+from ember.amp import autocast
 
 __version__ = "0.1.0"
 

