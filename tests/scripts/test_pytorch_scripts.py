@@ -20,9 +20,6 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "tests" / "scripts" / "pytorch"
 SLOW = set()   # scripts over ~15 s a run on 2 cores
-# ember names a script needs that are built elsewhere and not here yet: the ember run is an expected
-# failure until they arrive, and then a strict XPASS says to drop the entry.
-AWAITS = {"quickstart": "accelerator"}
 
 # Runs the ported script with `torch` unimportable, as `python script.py` would run it.
 RUN_WITHOUT_TORCH = ("import runpy, sys; sys.modules['torch'] = None; sys.argv = [sys.argv[1]]; "
@@ -92,16 +89,10 @@ def _run(args, cwd):
     return subprocess.run([sys.executable, "-W", "error::RuntimeWarning", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
-def _ember_has(module):
-    return (ROOT / "ember" / f"{module}.py").exists() or (ROOT / "ember" / module / "__init__.py").exists()
-
-
 def _params():
     for name in _scripts():
         for library in ("torch", "ember"):
             marks = [pytest.mark.slow] if name in SLOW else []
-            if library == "ember" and name in AWAITS and not _ember_has(AWAITS[name]):
-                marks.append(pytest.mark.xfail(strict=True, reason=f"ember.{AWAITS[name]} is not in this tree yet"))
             yield pytest.param(name, library, marks=marks, id=f"{name}-{library}")
 
 
