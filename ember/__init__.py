@@ -16,11 +16,14 @@ from ember.backend.random import (Generator, default_generator, get_rng_state, i
                                   set_rng_state)
 from ember.errors import (AllocationError, ArgumentError, AutogradError, DeviceError, DimError, DTypeError,
                           EmberError, IndexOutOfRangeError, ShapeError)
-for _family in ops.FAMILIES:  # each family lists its public ops in __all__
+for _family in ops.FAMILIES:  # each family lists its public ops in __all__, and their in-place forms
     globals().update({_name: getattr(_family, _name) for _name in _family.__all__})
+    globals().update({_name + "_": getattr(Tensor, _name + "_") for _name in _family.INPLACE.split()
+                      if _name in _family.__all__})  # ember.exp_(x), as torch.exp_(x)
 del _family
 from ember import cuda, data, graph, io, keras, nn, onnx, optim
 from ember import debug, profiler
+from ember import utils  # torch.utils.data's place: `torch.utils.data.DataLoader` after `import torch`
 from ember.io import load, register, save
 from ember.graph import compile
 from ember import accelerator, amp

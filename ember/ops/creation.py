@@ -315,6 +315,8 @@ def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None
         if not isinstance(high, (tuple, list)):
             raise ArgumentError("randint: size must be given as a tuple, e.g. randint(0, 10, (3,))")
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
     low, high = _int_arg("randint", "low", low), _int_arg("randint", "high", high)
     if high <= low:
         raise ArgumentError(f"randint: low ({low}) must be smaller than high ({high})")

@@ -3,7 +3,7 @@ natural cycle (ops are built on Tensor; Tensor's methods are ops) is closed
 (DESIGN.md, "Layers of the package"). Imported once, by `ember/ops/__init__.py`.
 """
 from ember.autograd.tensor import Tensor
-from ember.ops import binary, convert, creation, index, linalg, shape, unary
+from ember.ops import binary, convert, creation, index, linalg, mathfn, shape, unary
 from ember.ops.convert import CASTS
 from ember.ops.registry import guard
 
@@ -73,6 +73,8 @@ def bind(families):
         setattr(Tensor, dunder, getattr(Tensor, name))
     for name, dt in CASTS.items():
         setattr(Tensor, name, _method(name, _caster(dt)))
+    Tensor.type = _method("type", convert.tensor_type)
+    Tensor.polygamma = _method("polygamma", mathfn.polygamma_method)
     Tensor.T = property(_T)
     Tensor.mT = property(lambda self: shape.transpose(self, -2, -1))
     for name, fn in NEW.items():
