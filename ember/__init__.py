@@ -8,6 +8,7 @@
 """
 from ember import autograd, backend, errors, ops
 from ember.autograd import Size, Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, inference_mode
+from ember.autograd.grad_mode import is_anomaly_enabled
 from ember.backend.device import Device as device_type, device
 from ember.backend.dtypes import (DType as dtype, bfloat16, bool_ as bool, float16, float32, float64, get_default_dtype,
                                   int8, int16, int32, int64, promote_types, result_type as _result_type,
