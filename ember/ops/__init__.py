@@ -7,12 +7,13 @@ Importing this package binds the ops to `Tensor` (see `tensor_methods`).
 """
 from ember.ops import (activation, arrange, attention, binary, compare, conv, convert, creation, dense, diag, dropout,
                        einsum, extreme, fill, gather, index, join, layout, linalg, linalg_more, loss, mask, mathfn,
-                       norm, pool, query, reduce, recurrent, registry, scan, shape, softmax, sort, stats, trig, unary)
+                       norm, pool, query, real, reduce, recurrent, registry, scan, shape, softmax, sort, stats, tensor_info, trig,
+                       unary, windows)
 from ember.ops import tensor_methods
 from ember.ops.registry import REGISTRY
 
 FAMILIES = (unary, binary, reduce, scan, extreme, shape, join, arrange, index, gather, mask, sort, convert,
             creation, fill, linalg, einsum, diag, activation, softmax, dense, dropout, conv, pool, norm, attention, loss,
-            recurrent, compare, trig, mathfn, stats, layout, linalg_more, query)
+            recurrent, compare, trig, mathfn, stats, layout, linalg_more, query, real, windows, tensor_info)
 
 tensor_methods.bind(FAMILIES)

@@ -56,6 +56,9 @@ def bind(families):
             fn = getattr(module, name)
             setattr(Tensor, name, getattr(fn, "__wrapped__", fn))
     for module in families:
+        for name, getter in getattr(module, "PROPERTIES", {}).items():
+            setattr(Tensor, name, property(getter))
+    for module in families:
         for name in getattr(module, "INPLACE", "").split():
             setattr(Tensor, name + "_", _inplace(getattr(Tensor, name), name + "_"))
     for dunder, name in INPLACE_OPERATORS.items():
