@@ -25,6 +25,15 @@ del _family
 from ember import cuda, data, graph, io, keras, nn, optim
 from ember import debug, profiler
 from ember.io import load, register, save
+
+# Functions PyTorch also exports at its top level, with the signatures they have in torch.nn.functional
+# (the losses and normalizations it exports there take other arguments and are left out).
+for _name in ("hardshrink", "conv3d", "conv_tbc", "conv_transpose3d", "pdist", "pixel_shuffle", "pixel_unshuffle",
+              "channel_shuffle", "native_channel_shuffle", "rrelu", "rrelu_", "threshold", "threshold_", "max_pool3d",
+              "max_pool1d_with_indices", "rms_norm", "selu_", "celu_"):
+    globals()[_name] = getattr(nn.functional, _name)
+adaptive_max_pool1d = nn.functional.adaptive_max_pool1d_with_indices  # torch's returns (values, indices)
+del _name
 from ember.graph import compile
 
 __version__ = "0.1.0"

@@ -83,3 +83,14 @@ def test_random_fills_have_their_distributions():
     assert abs(float(g.cauchy_(1.0, 0.1).median()) - 1.0) < 0.02
     with pytest.raises(ember.ArgumentError, match="geometric_"):
         g.geometric_(0.0)
+
+
+def test_functional_names_at_the_top_level_match_torch():
+    x = np.random.default_rng(3).standard_normal((1, 4, 6, 6))
+    for name, args in (("hardshrink", (0.3,)), ("pixel_shuffle", (2,)), ("channel_shuffle", (2,)),
+                       ("threshold", (0.1, -1.0)), ("rms_norm", ((6,),))):
+        np.testing.assert_allclose(getattr(ember, name)(ember.tensor(x), *args).numpy(),
+                                   getattr(torch, name)(torch.tensor(x), *args).numpy(), rtol=1e-12, err_msg=name)
+    e, t = ember.adaptive_max_pool1d(ember.tensor(x[0]), 3), torch.adaptive_max_pool1d(torch.tensor(x[0]), 3)
+    np.testing.assert_array_equal(e[1].numpy(), t[1].numpy())
+    np.testing.assert_allclose(ember.pdist(ember.tensor(x[0, 0])).numpy(), torch.pdist(torch.tensor(x[0, 0])).numpy())
