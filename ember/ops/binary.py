@@ -26,7 +26,9 @@ __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_d
 
 # Tensor methods (bound in tensor_methods.py) and the ones with an in-place `name_` form.
 METHODS = "add sub subtract mul multiply div divide true_divide floor_divide remainder pow maximum minimum lerp eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not isnan isinf isfinite addcmul addcdiv"
-INPLACE = "add sub mul div pow floor_divide remainder lerp bitwise_and bitwise_or bitwise_xor logical_and logical_or logical_not addcmul addcdiv"
+INPLACE = ("add sub mul div pow floor_divide remainder lerp bitwise_and bitwise_or bitwise_xor logical_and logical_or "
+           "logical_not addcmul addcdiv subtract multiply divide true_divide eq ne lt le gt ge greater greater_equal "
+           "less less_equal not_equal logical_xor bitwise_not")
 
 
 def _check(op, a, b):

@@ -11,7 +11,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ember.autograd.checks import normalize_dim
+from ember.autograd.checks import check_size, normalize_dim
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary, unary
@@ -34,6 +34,9 @@ KthvalueResult = namedtuple("kthvalue", ("values", "indices"))
 CummaxResult = namedtuple("cummax", ("values", "indices"))
 CumminResult = namedtuple("cummin", ("values", "indices"))
 INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+# histc's bins and bincount's minlength size their output from a plain number: above this they are refused
+# (PyTorch would allocate them), so a stray huge number is an error, not gigabytes of zeros.
+MAX_BINS = 2 ** 24
 
 
 def _pick(input, dim, keepdim, position, result):
@@ -266,8 +269,10 @@ def msort(input):
 def histc(input, bins=100, min=0, max=0):
     """Counts of `input` in `bins` equal bins over [min, max] (min == max: the data's range); elements
     outside are ignored. The result has the input's dtype."""
-    if not isinstance(bins, int) or bins < 1:
+    if not isinstance(bins, int) or isinstance(bins, bool) or bins < 1:
         raise ArgumentError(f"histc: bins must be a positive int, got {bins!r}")
+    if bins > MAX_BINS:
+        raise ArgumentError(f"histc: bins={bins} is more than ember allows ({MAX_BINS}); use fewer bins")
     a = input.detach().numpy().astype(np.float64).ravel()
     low, high = float(min), float(max)
     if low == high and a.size:
@@ -289,6 +294,13 @@ def bincount(input, weights=None, minlength=0):
     a = input.detach().numpy()
     if a.size and a.min() < 0:
         raise ArgumentError("bincount: the input must not contain negative values")
+    if not isinstance(minlength, int) or isinstance(minlength, bool) or minlength < 0:
+        raise ArgumentError(f"bincount: minlength must be a non-negative int, got {minlength!r}")
+    if weights is not None and tuple(weights.shape) != tuple(input.shape):
+        raise ShapeError(f"bincount: weights of shape {tuple(weights.shape)} must match the input's {tuple(input.shape)}")
+    if minlength > MAX_BINS:
+        raise ArgumentError(f"bincount: minlength={minlength} is more than ember allows ({MAX_BINS})")
+    check_size("bincount", (max(minlength, int(a.max()) + 1 if a.size else 0),), 8, "counts")
     w = None if weights is None else weights.detach().numpy()
     out = np.bincount(a, w, minlength)
     dt = (weights.dtype.np if weights.dtype.name in ("float32", "float64") else np.float64) if w is not None \

@@ -67,6 +67,9 @@ def bind(families):
         for name in module.METHODS.split():
             setattr(Tensor, name, _method(name, getattr(module, name)))
     for module in families:
+        for name, getter in getattr(module, "PROPERTIES", {}).items():
+            setattr(Tensor, name, property(getter))
+    for module in families:
         for name in getattr(module, "INPLACE", "").split():
             setattr(Tensor, name + "_", _method(name + "_", _inplace(getattr(Tensor, name), name + "_")))
     for dunder, name in INPLACE_OPERATORS.items():

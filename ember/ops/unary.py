@@ -25,7 +25,8 @@ __all__ = ["exp", "exp2", "expm1", "log", "log2", "log1p", "sqrt", "rsqrt", "sin
 
 # Tensor methods (bound in tensor_methods.py) and the ones with an in-place `name_` form.
 METHODS = "exp exp2 expm1 log log2 log1p sqrt rsqrt sin cos tan tanh sigmoid relu abs neg negative reciprocal erf sign floor ceil trunc fix round clamp clip square"
-INPLACE = "exp log sqrt sigmoid tanh relu neg abs sin cos floor ceil round trunc reciprocal sign clamp clip square"
+INPLACE = ("exp log sqrt sigmoid tanh relu neg abs sin cos floor ceil round trunc reciprocal sign clamp clip square "
+           "erf exp2 expm1 log1p log2 rsqrt tan fix negative")
 
 LN2 = math.log(2.0)
 
