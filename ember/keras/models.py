@@ -236,12 +236,14 @@ class Sequential(Model):
         self.eval()
         with no_grad():
             self.call(zeros(*[1 if d is None else d for d in (1,) + input_shape[1:]],
-                            dtype=getattr(dtypes, self._input_dtype)))
+                            dtype=dtypes.as_dtype(self._input_dtype)))
         self.train(was_training)
         self.built = True
 
     def call(self, inputs, training=None):
         x = inputs
+        if self.input_shape_ is not None and isinstance(x, Tensor) and x.dtype.name != self._input_dtype:
+            x = x.to(dtypes.as_dtype(self._input_dtype))  # as Keras: data is cast to the Input's dtype
         for name, layer in zip(self._modules, self._stack):
             x = layer(x, training=training) if isinstance(layer, Layer) else layer(x)
             if isinstance(x, Tensor):

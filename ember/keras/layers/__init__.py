@@ -15,7 +15,8 @@ from ember.keras.layers.embedding import Embedding
 from ember.keras.layers.recurrent import GRU, LSTM, SimpleRNN
 from ember.keras.layers.wrappers import Bidirectional, TimeDistributed
 from ember.keras.layers.attention import Attention, MultiHeadAttention
-from ember.keras.layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+from ember.keras.layers.merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
+                                      concatenate, dot, maximum, minimum, multiply, subtract)
 from ember.keras.layers.reshaping import (Cropping1D, Cropping2D, Permute, RepeatVector, Reshape, UpSampling1D,
                                           UpSampling2D, ZeroPadding1D, ZeroPadding2D)
 from ember.keras.layers.activation import (ELU, LeakyReLU, ReLU, Rescaling, Softmax, SpatialDropout1D,
@@ -26,6 +27,7 @@ __all__ = ["Layer", "Input", "InputLayer", "KerasTensor", "Dense", "Activation",
            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
            "BatchNormalization", "LayerNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
            "TimeDistributed", "MultiHeadAttention", "Attention", "Add", "Subtract", "Multiply", "Average", "Maximum",
-           "Minimum", "Concatenate", "Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D",
+           "Minimum", "Concatenate", "Dot", "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
+           "dot", "Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D",
            "UpSampling1D", "UpSampling2D", "Cropping1D", "Cropping2D", "ReLU", "LeakyReLU", "ELU", "Softmax",
            "Rescaling", "SpatialDropout1D", "SpatialDropout2D"]

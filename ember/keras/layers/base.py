@@ -398,9 +398,9 @@ def example_value(shape, dtype, which):
     """A concrete stand-in for a symbolic input: batch 2 (or 3), unknown dims 3 (or 4)."""
     sizes = [which + 2 if i == 0 else (which + 3 if d is None else d) for i, d in enumerate(shape)]
     if dtype.startswith(("int", "uint", "bool")):
-        return zeros(*sizes, dtype=getattr(dtypes, dtype))
-    rng = np.random.default_rng(which)
-    return tensor(rng.standard_normal(sizes).astype(np.float32)).to(getattr(dtypes, dtype))
+        return zeros(*sizes, dtype=dtypes.as_dtype(dtype))
+    rng = np.random.default_rng(which)  # in [0, 1): float data may be indices (an Embedding after a float Input)
+    return tensor(rng.random(sizes).astype(np.float32)).to(dtypes.as_dtype(dtype))
 
 
 def symbolic_call(layer, args, kwargs):

@@ -6,7 +6,7 @@
 """
 import warnings
 
-from ember.errors import DTypeError, EmberError, ShapeError
+from ember.errors import EmberError, ShapeError
 from ember.nn import functional as F
 from ember.keras.layers.base import Layer
 from ember.keras.layers._util import positive_int, weight_config
@@ -36,7 +36,7 @@ class Embedding(Layer):
 
     def call(self, inputs):
         if inputs.dtype.is_floating_point or inputs.dtype.name == "bool":
-            raise DTypeError(f"Embedding {self.name!r}: expected integer indices, got dtype {inputs.dtype}")
+            inputs = inputs.long()  # as Keras: float indices (data cast to a float Input) are truncated to ints
         try:
             return F.embedding(inputs, self.embeddings)
         except EmberError as e:

@@ -90,6 +90,8 @@ class _RNN(Layer):
 
     def call(self, inputs, initial_state=None, mask=None, training=None):
         where = f"{type(self).__name__} {self.name!r}"
+        if not inputs.dtype.is_floating_point:  # as Keras: bool or int sequences are read as float32
+            inputs = inputs.float()
         if inputs.ndim != 3 or inputs.shape[-1] != self.input_dim:
             raise ShapeError(f"{where}: input of shape {tuple(inputs.shape)}: expected (batch, timesteps, "
                              f"{self.input_dim})")

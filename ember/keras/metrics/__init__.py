@@ -13,7 +13,8 @@ Loss functions are metrics too, by their Keras names (`"binary_crossentropy"`, `
 """
 from ember.errors import ArgumentError
 from ember.keras.metrics.base import Mean, MeanMetricWrapper, Metric, Sum, _array
-from ember.keras.metrics.confusion import AUC, Precision, Recall
+from ember.keras.metrics.confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
+                                           TruePositives)
 from ember.keras.metrics.mean import (Accuracy, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy,
                                       CategoricalCrossentropy, CategoricalHinge, CosineSimilarity, Hinge,
                                       KLDivergence, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError,
@@ -23,7 +24,8 @@ from ember.keras.metrics.mean import (Accuracy, BinaryAccuracy, BinaryCrossentro
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
            "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "Precision",
-           "Recall", "AUC", "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError",
+           "Recall", "AUC", "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives",
+           "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError",
            "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "BinaryCrossentropy",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence", "Poisson", "Hinge",
            "SquaredHinge", "CategoricalHinge", "LogCoshError", "CosineSimilarity", "get"]
@@ -40,7 +42,8 @@ def _snake(name):
 
 
 CLASSES = [Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-           TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, Precision, Recall, AUC, MeanSquaredError,
+           TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, Precision, Recall, AUC, TruePositives,
+           FalsePositives, TrueNegatives, FalseNegatives, MeanSquaredError,
            MeanAbsoluteError, RootMeanSquaredError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
            BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson, Hinge,
            SquaredHinge, CategoricalHinge, LogCoshError, CosineSimilarity]
