@@ -15,7 +15,7 @@ from ember.errors import ArgumentError
 from ember.keras.metrics.base import Mean, MeanMetricWrapper, Metric, Sum, _array
 from ember.keras.metrics.confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
                                            TruePositives)
-from ember.keras.metrics.mean import (Accuracy, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy,
+from ember.keras.metrics.mean import (Accuracy, AutoAccuracy, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy,
                                       CategoricalCrossentropy, CategoricalHinge, CosineSimilarity, Hinge,
                                       KLDivergence, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError,
                                       MeanSquaredError, MeanSquaredLogarithmicError, Poisson, RootMeanSquaredError,
@@ -50,7 +50,7 @@ CLASSES = [Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCateg
 
 # Keras's names: each class name, its snake_case form, and the aliases Keras adds.
 METRICS = {**{c.__name__: c for c in CLASSES}, **{_snake(c.__name__): c for c in CLASSES},
-           "acc": Accuracy, "mse": MeanSquaredError, "MSE": MeanSquaredError, "mae": MeanAbsoluteError,
+           "accuracy": AutoAccuracy, "acc": AutoAccuracy, "mse": MeanSquaredError, "MSE": MeanSquaredError, "mae": MeanAbsoluteError,
            "MAE": MeanAbsoluteError, "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
            "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError, "bce": BinaryCrossentropy,
            "BCE": BinaryCrossentropy, "kld": KLDivergence, "KLD": KLDivergence, "logcosh": LogCoshError,
