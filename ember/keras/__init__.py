@@ -9,11 +9,11 @@ callbacks, and losses, metrics and optimizers by Keras name. Keras code ports by
     ...                           keras.layers.Dense(10, activation="softmax")])
     >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 """
-from ember.keras import (activations, callbacks, initializers, layers, losses, metrics, ops, optimizers, regularizers,
-                         saving, utils)
+from ember.keras import (activations, callbacks, datasets, initializers, layers, losses, metrics, ops, optimizers,
+                         preprocessing, random, regularizers, saving, utils)
 from ember.keras.layers import Input, InputLayer, Layer
 from ember.keras.models import Model, Sequential
 from ember.keras import models
 
-__all__ = ["activations", "callbacks", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
+__all__ = ["activations", "callbacks", "datasets", "preprocessing", "random", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
            "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model", "Sequential"]
