@@ -164,10 +164,42 @@ class Scanner(ast.NodeVisitor):
         if isinstance(node.value, str) and node.value.isidentifier():
             self.strings.add(node.value)
 
-    def visit_Assign(self, node):
-        if any(isinstance(t, ast.Name) and t.id == "COVERS" for t in node.targets):
-            self.covers = ast.literal_eval(node.value)
+    def visit_Module(self, node):
+        env = {}  # module-level names, for COVERS built from the file's own lists
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                try:
+                    env[stmt.targets[0].id] = literal(stmt.value, env)
+                except ValueError:
+                    continue
+        self.covers = env.get("COVERS", {})
         self.generic_visit(node)
+
+
+def literal(node, env):
+    """The value of a literal, a module-level name, `a + b`, or `list(d)`/`sorted(d)` of one."""
+    if isinstance(node, ast.Name) and node.id in env:
+        return env[node.id]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return literal(node.left, env) + literal(node.right, env)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("list", "sorted") \
+            and len(node.args) == 1:
+        return list(literal(node.args[0], env))
+    if isinstance(node, ast.Dict):  # values that are not literals (functions in a table) are kept as None
+        return {literal(k, env): _or_none(v, env) for k, v in zip(node.keys, node.values)}
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [literal(e, env) for e in node.elts]
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError):
+        raise ValueError("not a literal") from None
+
+
+def _or_none(node, env):
+    try:
+        return literal(node, env)
+    except ValueError:
+        return None
 
 
 def exercised(tests=TESTS):

@@ -5,7 +5,7 @@
     Dense(units=10, activation=softmax)
 """
 from ember.keras.layers.base import Input, InputLayer, KerasTensor, Layer
-from ember.keras.layers.core import Activation, Dense, Dropout, Flatten, Lambda, ModuleWrapper
+from ember.keras.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Masking, ModuleWrapper
 from ember.keras.layers.conv import Conv1D, Conv2D, Conv2DTranspose
 from ember.keras.layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D,
                                         GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D,
@@ -22,7 +22,7 @@ from ember.keras.layers.reshaping import (Cropping1D, Cropping2D, Permute, Repea
 from ember.keras.layers.activation import (ELU, LeakyReLU, ReLU, Rescaling, Softmax, SpatialDropout1D,
                                            SpatialDropout2D)
 
-__all__ = ["Layer", "Input", "InputLayer", "KerasTensor", "Dense", "Activation", "Dropout", "Flatten", "Lambda", "ModuleWrapper", "Conv1D",
+__all__ = ["Layer", "Input", "InputLayer", "KerasTensor", "Dense", "Activation", "Dropout", "Flatten", "Lambda", "ModuleWrapper", "Masking", "Conv1D",
            "Conv2D", "Conv2DTranspose", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
            "BatchNormalization", "LayerNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional",

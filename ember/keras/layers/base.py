@@ -25,7 +25,7 @@ from ember.nn import Module, Parameter
 from ember.ops.creation import empty, tensor, zeros
 from ember.keras import initializers, regularizers
 
-__all__ = ["Layer", "InputLayer", "Input", "KerasTensor", "OpLayer", "Node"]
+__all__ = ["Layer", "InputLayer", "Input", "KerasTensor", "OpLayer", "Node", "mask_of", "set_masks"]
 
 _COUNTERS = {}
 REGISTERED = {}  # "package>Name" -> a class or function registered with keras.saving.register_keras_serializable
@@ -91,6 +91,36 @@ def batch_shape(inputs):
         return {k: batch_shape(v) for k, v in inputs.items()}
     shape = tuple(inputs.shape) if hasattr(inputs, "shape") else tuple(inputs)
     return (None,) + shape[1:]
+
+
+def mask_of(value):
+    """The Keras mask a tensor carries (a list of them for a list of tensors), or None."""
+    if isinstance(value, (list, tuple)):
+        masks = [mask_of(v) for v in value]
+        return masks if any(m is not None for m in masks) else None
+    return getattr(value, "_keras_mask", None) if isinstance(value, Tensor) else None
+
+
+def set_masks(outputs, masks):
+    """Attach `masks` to the output tensors that carry none yet."""
+    if masks is None:
+        return
+    outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    masks = masks if isinstance(masks, (list, tuple)) else [masks] * len(outs)
+    for out, mask in zip(outs, masks):
+        if isinstance(out, Tensor) and mask is not None and getattr(out, "_keras_mask", None) is None:
+            out._keras_mask = mask
+
+
+_PARAMETERS = {}
+
+
+def _call_parameters(cls):
+    """The names of `cls.call`'s parameters (without self), cached per class."""
+    names = _PARAMETERS.get(cls)
+    if names is None:
+        names = _PARAMETERS[cls] = list(inspect.signature(cls.call).parameters)[1:]
+    return names
 
 
 class Layer(Module):
@@ -188,14 +218,49 @@ class Layer(Module):
             training = bool(outer)
         if self._call_takes_training:
             kwargs["training"] = training
+        previous_mask = self._fill_masks(inputs, args, kwargs)
         _CONTEXT.training = training
         try:
             out = self.call(inputs, *args, **kwargs)
         finally:
             _CONTEXT.training = outer
+        if self.supports_masking:
+            set_masks(out, self.compute_mask(inputs, previous_mask))
         if isinstance(out, Tensor):
             self.output_shape_ = (None,) + tuple(out.shape[1:])
         return out
+
+    # -- masks (Keras's: carried by the tensors, `_keras_mask`) -------------------------------------
+    @property
+    def supports_masking(self):
+        """Whether this layer passes a mask on (through `compute_mask`); by default, when it defines
+        its own `compute_mask`, as Keras."""
+        flag = self.__dict__.get("_supports_masking")
+        return type(self).compute_mask is not Layer.compute_mask if flag is None else flag
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        self.__dict__["_supports_masking"] = bool(value)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """The mask of the output: by default the input's."""
+        return previous_mask
+
+    def _fill_masks(self, inputs, args, kwargs):
+        """Give `call` the masks its inputs carry (`mask=`, or `query_mask=`/`value_mask=`/`key_mask=`
+        for named tensor arguments); returns the mask the output inherits."""
+        params = _call_parameters(type(self))
+        if "mask" in params and kwargs.get("mask") is None:
+            mask = mask_of(inputs)
+            if mask is not None:
+                kwargs["mask"] = mask
+        for i, name in enumerate(params):
+            if f"{name}_mask" in params and kwargs.get(f"{name}_mask") is None:
+                value = inputs if i == 0 else args[i - 1] if i - 1 < len(args) else kwargs.get(name)
+                mask = mask_of(value) if value is not None else None
+                if mask is not None:
+                    kwargs[f"{name}_mask"] = mask
+        return kwargs["mask"] if kwargs.get("mask") is not None else mask_of(inputs)
 
     # -- weights ------------------------------------------------------------------------------
     @property
@@ -410,7 +475,8 @@ def symbolic_call(layer, args, kwargs):
     was_training = layer.training
     layer.eval()
     try:
-        with no_grad():
+        # stand-in values (integer inputs are zeros: all padding to a masked layer) may divide 0 by 0
+        with no_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for which in (0, 1):
                 concrete = map_structure(lambda t: t._examples[which] if isinstance(t, KerasTensor) else t,
                                          (args, kwargs))
