@@ -10,10 +10,10 @@ callbacks, and losses, metrics and optimizers by Keras name. Keras code ports by
     >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 """
 from ember.keras import (activations, callbacks, datasets, initializers, layers, losses, metrics, ops, optimizers,
-                         preprocessing, random, regularizers, saving, utils)
+                         preprocessing, random, regularizers, saving, utils, wrappers)
 from ember.keras.layers import Input, InputLayer, Layer
 from ember.keras.models import Model, Sequential
 from ember.keras import models
 
 __all__ = ["activations", "callbacks", "datasets", "preprocessing", "random", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
-           "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model", "Sequential"]
+           "regularizers", "saving", "utils", "wrappers", "Input", "InputLayer", "Layer", "Model", "Sequential"]

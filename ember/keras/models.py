@@ -22,6 +22,8 @@ runs them in order; for speed, export and serving it lowers to the graph IR by t
 `jit_compile` compiles the whole training step with `ember.compile`, and `model.graph()` traces
 the forward pass.
 """
+import numpy as np
+
 from ember import graph as ember_graph
 from ember.autograd import Tensor, no_grad
 from ember.backend import dtypes
@@ -234,7 +236,7 @@ class Sequential(Model):
         self._build_spec = [list(self.input_shape_), self._input_dtype]
         was_training = self.training
         self.eval()
-        with no_grad():
+        with no_grad(), np.errstate(divide="ignore", invalid="ignore"):  # zeros are all padding to a mask
             self.call(zeros(*[1 if d is None else d for d in (1,) + input_shape[1:]],
                             dtype=dtypes.as_dtype(self._input_dtype)))
         self.train(was_training)
