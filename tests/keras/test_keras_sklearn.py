@@ -74,3 +74,32 @@ def test_pipeline_and_grid_search():
     assert pred.shape == yr.shape
     Xt = keras.wrappers.SKLearnTransformer(model=dynamic_model, model_kwargs={"loss": "mse"}).fit(Xr, Xr[:, 0])
     assert Xt.transform(Xr).shape == (120, 1)
+
+
+def test_same_contract_as_keras_wrappers(real_keras):
+    """Keras's wrappers and ember's, each with its own library's model function, on the same data:
+    the same fitted attributes, output shapes and dtypes."""
+    X, y = make_classification(n_samples=80, n_features=4, n_informative=3, n_redundant=0, n_classes=3,
+                               random_state=1)
+    labels = np.array(["a", "b", "c"])[y]
+
+    def model_fn(k):
+        def build(X, y, loss):
+            inp = k.Input(shape=(X.shape[1],))
+            out = k.layers.Dense(y.shape[1] if y.ndim > 1 else 1, activation="softmax")(k.layers.Dense(8)(inp))
+            model = k.Model(inp, out)
+            model.compile(loss=loss, optimizer="adam")
+            return model
+        return build
+    for cls in ("SKLearnClassifier", "SKLearnRegressor", "SKLearnTransformer"):
+        target = labels if cls == "SKLearnClassifier" else X[:, 0]
+        loss = "categorical_crossentropy" if cls == "SKLearnClassifier" else "mse"
+        fitted = [getattr(k.wrappers, cls)(model=model_fn(k), model_kwargs={"loss": loss},
+                                           fit_kwargs={"epochs": 2, "verbose": 0}).fit(X, target)
+                  for k in (real_keras, keras)]
+        outs = [f.predict(X) if cls != "SKLearnTransformer" else f.transform(X) for f in fitted]
+        assert outs[0].shape == outs[1].shape and outs[0].dtype.kind == outs[1].dtype.kind, cls
+        assert fitted[0].n_features_in_ == fitted[1].n_features_in_
+        if cls == "SKLearnClassifier":
+            assert list(fitted[0].classes_) == list(fitted[1].classes_)
+            assert set(outs[1]) <= set(labels)

@@ -93,6 +93,13 @@ def batch_shape(inputs):
     return (None,) + shape[1:]
 
 
+def _as_input(value):
+    """A NumPy array given to a layer call, as a tensor (float64 as float32, as Keras's floatx)."""
+    if not isinstance(value, np.ndarray):
+        return value
+    return tensor(value.astype(np.float32) if value.dtype == np.float64 else value)
+
+
 def mask_of(value):
     """The Keras mask a tensor carries (a list of them for a list of tensors), or None."""
     if isinstance(value, (list, tuple)):
@@ -204,6 +211,8 @@ class Layer(Module):
     def __call__(self, *args, **kwargs):
         if is_symbolic((args, kwargs)):
             return symbolic_call(self, args, kwargs)
+        if args and any(isinstance(a, np.ndarray) for a in flatten(args[0])):
+            args = (map_structure(_as_input, args[0]),) + args[1:]
         return super().__call__(*args, **kwargs)
 
     def call(self, inputs):
