@@ -49,10 +49,29 @@ LAYERS = {
     "SpatialDropout2D": (lambda k: k.layers.SpatialDropout2D(0.5), (3, 3, 2)),
     "Masking": (lambda k: k.layers.Masking(0.0), (4, 3)),
     "Embedding": (lambda k: k.layers.Embedding(10, 3), "tokens"),
+    "Identity": (lambda k: k.layers.Identity(), (4,)),
+    "ActivityRegularization": (lambda k: k.layers.ActivityRegularization(l1=0.1, l2=0.2), (4,)),
+    "GaussianNoise": (lambda k: k.layers.GaussianNoise(0.5), (4,)),
+    "GaussianDropout": (lambda k: k.layers.GaussianDropout(0.3), (4,)),
+    "UnitNormalization": (lambda k: k.layers.UnitNormalization(), (3, 4)),
+    "RMSNormalization": (lambda k: k.layers.RMSNormalization(), (3, 4)),
+    "PReLU": (lambda k: k.layers.PReLU(alpha_initializer=k.initializers.Constant(0.25), shared_axes=[1]), (3, 4)),
+    "Convolution1D": (lambda k: k.layers.Convolution1D(2, 2), (5, 3)),
+    "Convolution2D": (lambda k: k.layers.Convolution2D(2, 2), (4, 4, 1)),
+    "Convolution2DTranspose": (lambda k: k.layers.Convolution2DTranspose(2, 2), (3, 3, 1)),
+    "MaxPool1D": (lambda k: k.layers.MaxPool1D(), (4, 2)),
+    "MaxPool2D": (lambda k: k.layers.MaxPool2D(), (4, 4, 2)),
+    "AvgPool1D": (lambda k: k.layers.AvgPool1D(2), (4, 2)),
+    "AvgPool2D": (lambda k: k.layers.AvgPool2D(2), (4, 4, 2)),
+    "GlobalMaxPool1D": (lambda k: k.layers.GlobalMaxPool1D(), (4, 2)),
+    "GlobalMaxPool2D": (lambda k: k.layers.GlobalMaxPool2D(), (4, 4, 2)),
+    "GlobalAvgPool1D": (lambda k: k.layers.GlobalAvgPool1D(), (4, 2)),
+    "GlobalAvgPool2D": (lambda k: k.layers.GlobalAvgPool2D(), (4, 4, 2)),
     "MultiHeadAttention": (None, (5, 4)),
     "Attention": (None, (5, 4)),
 }
 COVERS = {"keras.layers": sorted(LAYERS) + ["Input", "InputLayer", "Layer"]}
+RANDOM_IN_TRAINING = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout")
 
 
 def model_for(k, name):
@@ -88,7 +107,7 @@ def test_layer_outputs_match_keras(real_keras, name):
     x = data(name)
     want = real.predict(x, verbose=0)
     np.testing.assert_allclose(ours.predict(x, verbose=0), want, rtol=1e-5, atol=1e-5)
-    if name not in ("Dropout", "SpatialDropout1D", "SpatialDropout2D"):  # random in training: shapes only
+    if name not in RANDOM_IN_TRAINING:
         import torch
         with torch.no_grad():
             train_want = real(x if not isinstance(x, list) else [real_keras.ops.convert_to_tensor(a) for a in x],
@@ -111,3 +130,11 @@ def test_custom_layer_subclass_matches_keras(real_keras):
     ours.set_weights(real.get_weights())
     x = np.arange(6, dtype="float32").reshape(2, 3)
     np.testing.assert_allclose(ours.predict(x, verbose=0), real.predict(x, verbose=0))
+
+
+def test_activity_regularization_loss_matches_keras(real_keras):
+    x = np.array([[1.0, -2.0], [0.5, 3.0]], "float32")
+    layers = [k.layers.ActivityRegularization(l1=0.1, l2=0.2) for k in (real_keras, ek)]
+    layers[0](x)
+    layers[1](x)
+    np.testing.assert_allclose(float(layers[1].losses[0]), float(np.asarray(layers[0].losses[0].cpu())), rtol=1e-6)

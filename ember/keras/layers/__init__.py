@@ -19,6 +19,8 @@ from ember.keras.layers.merge import (Add, Average, Concatenate, Dot, Maximum, M
                                       concatenate, dot, maximum, minimum, multiply, subtract)
 from ember.keras.layers.reshaping import (Cropping1D, Cropping2D, Permute, RepeatVector, Reshape, UpSampling1D,
                                           UpSampling2D, ZeroPadding1D, ZeroPadding2D)
+from ember.keras.layers.extra import (ActivityRegularization, GaussianDropout, GaussianNoise, Identity, PReLU,
+                                      RMSNormalization, UnitNormalization)
 from ember.keras.layers.activation import (ELU, LeakyReLU, ReLU, Rescaling, Softmax, SpatialDropout1D,
                                            SpatialDropout2D)
 
@@ -31,3 +33,13 @@ __all__ = ["Layer", "Input", "InputLayer", "KerasTensor", "Dense", "Activation",
            "dot", "Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D",
            "UpSampling1D", "UpSampling2D", "Cropping1D", "Cropping2D", "ReLU", "LeakyReLU", "ELU", "Softmax",
            "Rescaling", "SpatialDropout1D", "SpatialDropout2D"]
+__all__ += ["ActivityRegularization", "GaussianDropout", "GaussianNoise", "Identity", "PReLU", "RMSNormalization",
+            "UnitNormalization"]
+
+# Keras's other names for the same layers
+Convolution1D, Convolution2D, Convolution2DTranspose = Conv1D, Conv2D, Conv2DTranspose
+MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
+GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
+GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+__all__ += ["Convolution1D", "Convolution2D", "Convolution2DTranspose", "MaxPool1D", "MaxPool2D", "AvgPool1D",
+            "AvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalAvgPool1D", "GlobalAvgPool2D"]
