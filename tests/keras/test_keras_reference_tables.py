@@ -39,7 +39,9 @@ OPS_CALLS = {
     "softmax": lambda o, x, y: o.softmax(x, axis=0), "argmax": lambda o, x, y: o.argmax(x, axis=1),
 }
 ACTIVATIONS = ["elu", "gelu", "leaky_relu", "linear", "log_softmax", "relu", "selu", "sigmoid", "silu", "softmax",
-               "softplus", "swish", "tanh"]
+               "softplus", "swish", "tanh", "celu", "exponential", "glu", "hard_sigmoid", "hard_silu", "hard_swish",
+               "hard_tanh", "log_sigmoid", "mish", "relu6", "soft_shrink", "hard_shrink", "softsign", "tanh_shrink",
+               "squareplus", "sparse_plus", "sparse_sigmoid"]
 LOSSES = ["BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge", "Huber",
           "KLDivergence", "LogCosh", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
           "MeanSquaredLogarithmicError", "Poisson", "SquaredHinge", "binary_crossentropy", "categorical_crossentropy",
@@ -54,7 +56,8 @@ METRICS = ["AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "Categoric
            "Sum", "TrueNegatives", "TruePositives"]
 SPARSE_METRICS = ["SparseCategoricalAccuracy", "SparseCategoricalCrossentropy"]
 
-COVERS = {"keras.ops": OPS_UNARY + OPS_BINARY + list(OPS_CALLS), "keras.activations": ACTIVATIONS + ["get"],
+COVERS = {"keras.ops": OPS_UNARY + OPS_BINARY + list(OPS_CALLS),
+          "keras.activations": ACTIVATIONS + ["get", "serialize", "threshold"],
           "keras.losses": LOSSES + SPARSE_LOSSES + ["get"], "keras.metrics": METRICS + SPARSE_METRICS + ["get"],
           "keras.regularizers": ["L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get"],
           "keras.initializers": ["Zeros", "Ones", "Constant", "Identity", "zeros", "ones", "constant", "identity",
@@ -105,6 +108,14 @@ def test_activations(real_keras, name):
     z = (X - 0.5) * 6
     assert_same(ek.activations.get(name)(ek.ops.convert_to_tensor(z)), real_keras.activations.get(name)(z))
     assert_same(getattr(ek.activations, name)(ek.ops.convert_to_tensor(z)), getattr(real_keras.activations, name)(z))
+    fn = real_keras.activations.get(name)
+    assert ek.activations.serialize(ek.activations.get(name)) in (real_keras.activations.serialize(fn), name)
+
+
+def test_threshold_activation(real_keras):
+    z = (X - 0.5) * 6
+    assert_same(ek.activations.threshold(ek.ops.convert_to_tensor(z), 0.5, -1.0),
+                real_keras.activations.threshold(z, 0.5, -1.0))
 
 
 def loss_data(sparse):
