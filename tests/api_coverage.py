@@ -39,7 +39,8 @@ KERAS_NAMESPACES = ["layers", "ops", "losses", "metrics", "optimizers", "callbac
 # namespace -> (reference object path, ember object path)
 NAMESPACES = {**{f"keras.{n}": (f"keras.{n}", f"ember.keras.{n}") for n in KERAS_NAMESPACES},
               "torch": ("torch", "ember"), "torch.Tensor": ("torch.Tensor", "ember.Tensor"),
-              "torch.nn": ("torch.nn", "ember.nn"), "torch.nn.functional": ("torch.nn.functional", "ember.nn.functional"),
+              "torch.nn": ("torch.nn", "ember.nn"),
+              "torch.nn.functional": ("torch.nn.functional", "ember.nn.functional"),
               "torch.optim": ("torch.optim", "ember.optim"), "torch.utils.data": ("torch.utils.data", "ember.data")}
 REFERENCE_ROOTS = {"torch": "torch", "keras": "keras", "real_keras": "keras"}
 

@@ -15,5 +15,6 @@ from ember.keras.layers import Input, InputLayer, Layer
 from ember.keras.models import Model, Sequential
 from ember.keras import models
 
-__all__ = ["activations", "callbacks", "datasets", "preprocessing", "random", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
+__all__ = ["activations", "callbacks", "datasets", "preprocessing", "random", "initializers", "layers", "losses",
+           "metrics", "models", "ops", "optimizers",
            "regularizers", "saving", "utils", "wrappers", "Input", "InputLayer", "Layer", "Model", "Sequential"]

@@ -80,7 +80,8 @@ def leaky_relu(x, negative_slope=0.2):
 
 
 ACTIVATIONS = {"relu": relu, "softmax": softmax, "log_softmax": log_softmax, "sigmoid": sigmoid, "tanh": tanh,
-               "gelu": gelu, "linear": linear, "elu": elu, "selu": selu, "softplus": softplus, "silu": silu, "swish": swish,
+               "gelu": gelu, "linear": linear, "elu": elu, "selu": selu, "softplus": softplus,
+               "silu": silu, "swish": swish,
                "leaky_relu": leaky_relu, "celu": celu, "exponential": exponential, "glu": glu,
                "hard_sigmoid": hard_sigmoid, "hard_silu": hard_silu, "hard_swish": hard_swish, "hard_tanh": hard_tanh,
                "log_sigmoid": log_sigmoid, "mish": mish, "relu6": relu6, "soft_shrink": soft_shrink,

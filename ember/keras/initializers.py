@@ -186,7 +186,8 @@ class Orthogonal(Initializer):
         if tensor.ndim < 2:
             raise ArgumentError(f"Orthogonal: needs a weight with 2 or more dims, got shape {tuple(tensor.shape)}")
         flat = tensor.reshape(-1, tensor.shape[-1])
-        tensor.copy_(init.orthogonal_(flat.T.clone(), self.gain, generator=self.generator()).T.reshape(tuple(tensor.shape)))
+        filled = init.orthogonal_(flat.T.clone(), self.gain, generator=self.generator())
+        tensor.copy_(filled.T.reshape(tuple(tensor.shape)))
 
     def get_config(self):
         return {"gain": self.gain}

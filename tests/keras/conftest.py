@@ -10,7 +10,8 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 @pytest.fixture(scope="session")
 def real_keras():
     if os.environ["KERAS_BACKEND"] != "torch":
-        raise RuntimeError(f"the Keras reference runs on the torch backend; KERAS_BACKEND={os.environ['KERAS_BACKEND']}")
+        raise RuntimeError("the Keras reference runs on the torch backend; "
+                           f"KERAS_BACKEND={os.environ['KERAS_BACKEND']}")
     import keras
     keras.utils.set_random_seed(0)
     return keras

@@ -15,8 +15,8 @@ from ember.keras.layers.embedding import Embedding
 from ember.keras.layers.recurrent import GRU, LSTM, SimpleRNN
 from ember.keras.layers.wrappers import Bidirectional, TimeDistributed
 from ember.keras.layers.attention import Attention, MultiHeadAttention
-from ember.keras.layers.merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
-                                      concatenate, dot, maximum, minimum, multiply, subtract)
+from ember.keras.layers.merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
+                                      average, concatenate, dot, maximum, minimum, multiply, subtract)
 from ember.keras.layers.reshaping import (Cropping1D, Cropping2D, Permute, RepeatVector, Reshape, UpSampling1D,
                                           UpSampling2D, ZeroPadding1D, ZeroPadding2D)
 from ember.keras.layers.extra import (ActivityRegularization, GaussianDropout, GaussianNoise, Identity, PReLU,
@@ -24,13 +24,14 @@ from ember.keras.layers.extra import (ActivityRegularization, GaussianDropout, G
 from ember.keras.layers.activation import (ELU, LeakyReLU, ReLU, Rescaling, Softmax, SpatialDropout1D,
                                            SpatialDropout2D)
 
-__all__ = ["Layer", "Input", "InputLayer", "KerasTensor", "Dense", "Activation", "Dropout", "Flatten", "Lambda", "ModuleWrapper", "Masking", "Conv1D",
+__all__ = ["Layer", "Input", "InputLayer", "KerasTensor", "Dense", "Activation", "Dropout", "Flatten", "Lambda", "ModuleWrapper", "Masking",
+           "Conv1D",
            "Conv2D", "Conv2DTranspose", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
            "BatchNormalization", "LayerNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
            "TimeDistributed", "MultiHeadAttention", "Attention", "Add", "Subtract", "Multiply", "Average", "Maximum",
-           "Minimum", "Concatenate", "Dot", "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
-           "dot", "Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D",
+           "Minimum", "Concatenate", "Dot", "add", "subtract", "multiply", "average", "maximum", "minimum",
+           "concatenate", "dot", "Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D",
            "UpSampling1D", "UpSampling2D", "Cropping1D", "Cropping2D", "ReLU", "LeakyReLU", "ELU", "Softmax",
            "Rescaling", "SpatialDropout1D", "SpatialDropout2D"]
 __all__ += ["ActivityRegularization", "GaussianDropout", "GaussianNoise", "Identity", "PReLU", "RMSNormalization",

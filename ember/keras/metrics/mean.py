@@ -5,7 +5,8 @@ import numpy as np
 from ember.keras import losses
 from ember.keras.metrics.base import MeanMetricWrapper, _same_rank
 
-__all__ = ["Accuracy", "AutoAccuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy", "TopKCategoricalAccuracy",
+__all__ = ["Accuracy", "AutoAccuracy",
+           "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy", "TopKCategoricalAccuracy",
            "SparseTopKCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError",
            "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "KLDivergence", "Poisson", "Hinge",
            "SquaredHinge", "CategoricalHinge", "LogCoshError", "CosineSimilarity", "BinaryCrossentropy",
