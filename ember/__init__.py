@@ -20,6 +20,7 @@ for _family in ops.FAMILIES:  # each family lists its public ops in __all__
     globals().update({_name: getattr(_family, _name) for _name in _family.__all__})
 del _family
 from ember import cuda, data, graph, io, keras, nn, optim
+from ember import debug, profiler
 from ember.io import load, register, save
 from ember.graph import compile
 

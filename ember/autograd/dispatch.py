@@ -32,6 +32,17 @@ _observers = []
 # Depth of backward passes running now (the engine increments it), for observers to tell
 # forward calls from backward ones.
 _backward_depth = [0]
+# The autograd nodes whose backward runs now, innermost last (the engine pushes them): an observer
+# of a backward call can name the forward op it differentiates.
+_backward_nodes = []
+# Observers of whole backward nodes, `observer(node, grads, proceed)` returning `proceed(grads)`: the
+# engine runs each node's backward through them (the profiler times backward code that works on
+# arrays directly, which no primitive call shows).
+_backward_observers = []
+# nn.Module calls running now, outermost first. Module.__call__ pushes onto it only while some
+# observer asked for module paths (`want_modules`), so a model pays one int test per call otherwise.
+_module_stack = []
+_want_modules = [0]
 
 
 def add_observer(observer):
@@ -73,6 +84,46 @@ def observed_call(cls, args, attrs, run):
         nxt = proceed_from(i + 1)
         return lambda a, k: chain[i](cls, a, k, nxt)
     return proceed_from(0)(args, attrs)
+
+
+def observed_backward(node, grads, run):
+    """Run `run(node, grads)` (one autograd node's backward) through every backward observer."""
+    chain = tuple(_backward_observers)
+
+    def proceed_from(i):
+        if i == len(chain):
+            return lambda g: run(node, g)
+        nxt = proceed_from(i + 1)
+        return lambda g: chain[i](node, g, nxt)
+    return proceed_from(0)(grads)
+
+
+def backward_node():
+    """The autograd node (a `Function` instance) whose backward is running now, or None."""
+    return _backward_nodes[-1] if _backward_nodes else None
+
+
+@contextlib.contextmanager
+def module_paths():
+    """While open, `module_path()` names the nn.Module calls running (observers that report where)."""
+    _want_modules[0] += 1
+    try:
+        yield
+    finally:
+        _want_modules[0] -= 1
+
+
+def module_path():
+    """The running module calls as a path: the outermost module's class name, then attribute names
+    (`Net/encoder/0/fc1`); "" outside any module call or when nobody asked (`module_paths`)."""
+    stack = _module_stack
+    if not stack:
+        return ""
+    parts = [type(stack[0]).__name__]
+    for parent, child in zip(stack, stack[1:]):
+        name = next((k for k, m in getattr(parent, "_modules", {}).items() if m is child), None)
+        parts.append(name if name is not None else type(child).__name__)
+    return "/".join(parts)
 
 
 def tracer():

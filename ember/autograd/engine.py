@@ -216,13 +216,24 @@ def _call_backward(node, grads):
                     f"{describe(node)}: input {i} (shape {tuple(a.shape)}, {a.dtype}) is needed for "
                     f"the gradient but was modified by an in-place operation (version {v}, now "
                     f"{a._vc[0]}); compute the in-place op on a clone() instead")
-    tracer = grad_mode._tracer[0]
-    results = type(node).backward(node, *grads) if tracer is None else tracer.backward(node, grads)
+    dispatch._backward_nodes.append(node)
+    try:
+        if dispatch._backward_observers:
+            results = dispatch.observed_backward(node, grads, _run_backward)
+        else:
+            results = _run_backward(node, grads)
+    finally:
+        dispatch._backward_nodes.pop()
     if not isinstance(results, tuple):
         results = (results,)
     if grad_mode._anomaly[0]:
         anomaly_backward(node, results)
     return results
+
+
+def _run_backward(node, grads):
+    tracer = grad_mode._tracer[0]
+    return type(node).backward(node, *grads) if tracer is None else tracer.backward(node, grads)
 
 
 def _route(node, results, buffers, deps, ready, keys, found, accumulate, create_graph, owned):

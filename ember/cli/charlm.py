@@ -10,6 +10,7 @@ import numpy as np
 
 import ember
 from ember import keras, nn
+from ember.cli import monitor
 from ember.errors import ShapeError
 from ember.data.datasets import CharCorpus, load_corpus_text
 
@@ -117,8 +118,10 @@ def run(options):
     print(f"ember train: {options.model} language model on ember's corpus ({len(train.text)} training, "
           f"{len(val.text)} validation characters, vocabulary {len(train.vocab)}), {options.epochs} epochs, "
           f"batch size {options.batch_size}, seed {options.seed}")
+    validation = (val.data, val.targets) if monitor.wanted(options) else None
     history = model.fit(train.data, train.targets, batch_size=options.batch_size, epochs=options.epochs,
-                        verbose=options.verbose)
+                        verbose=options.verbose, validation_data=validation, callbacks=monitor.callbacks(options))
+    monitor.finish(options, history)
     train_loss = history.history["loss"][-1]
     val_loss = model.evaluate(val.data, val.targets, batch_size=64, verbose=0)
     model.save(options.output)

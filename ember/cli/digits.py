@@ -2,6 +2,7 @@
 import time
 
 from ember import keras
+from ember.cli import monitor
 from ember.data.datasets import load_digits
 
 
@@ -38,7 +39,10 @@ def run(options):
                   metrics=["accuracy"])
     print(f"ember train: {options.model} on digits ({len(x_train)} training, {len(x_test)} test samples), "
           f"{options.epochs} epochs, batch size {options.batch_size}, seed {options.seed}")
-    model.fit(x_train, y_train, batch_size=options.batch_size, epochs=options.epochs, verbose=options.verbose)
+    validation = (x_test, y_test) if monitor.wanted(options) else None  # curves to watch; training is the same
+    history = model.fit(x_train, y_train, batch_size=options.batch_size, epochs=options.epochs,
+                        verbose=options.verbose, validation_data=validation, callbacks=monitor.callbacks(options))
+    monitor.finish(options, history)
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     model.save(options.output)
     print(f"test accuracy: {accuracy:.4f} (test loss {loss:.4f})")

@@ -7,8 +7,9 @@
 """
 import argparse
 
-from ember.cli import charlm, digits
+from ember.cli import charlm, digits, monitor
 from ember.cli.config import ConfigError, config_values
+from ember.errors import ArgumentError
 from ember.io.serialize import FileError, require_safetensors
 
 MODELS = {
@@ -27,7 +28,8 @@ DEFAULTS = {
     "lstm": {"epochs": 10, "batch_size": 32, "output": "ember-char-lstm.ember"},
     "transformer": {"epochs": 10, "batch_size": 32, "output": "ember-char-transformer.ember"},
 }
-COMMON_DEFAULTS = {"model": "cnn", "seed": 0, "verbose": 2, "prompt": charlm.DEFAULT_PROMPT}
+COMMON_DEFAULTS = {"model": "cnn", "seed": 0, "verbose": 2, "prompt": charlm.DEFAULT_PROMPT, "logdir": None,
+                   "plot": None}
 
 DESCRIPTION = ("Train a small model with Keras's fit(), report how well it does and write the model file\n"
                "(keras.models.load_model reads it).\n\nmodels:\n" +
@@ -46,7 +48,8 @@ EPILOG = """config files:
 examples:
   ember train
   ember train --model transformer --epochs 3 --output lm.ember
-  ember train --config train.toml --seed 1"""
+  ember train --config train.toml --seed 1
+  ember train --logdir runs/cnn --plot curves.png   # then: tensorboard --logdir runs"""
 
 
 def _per_model(key):
@@ -72,6 +75,11 @@ def add_arguments(parser):
                         help="0 silent, 1 progress bar, 2 one line per epoch (default: 2)")
     parser.add_argument("--prompt", metavar="TEXT",
                         help=f"lstm, transformer: the text the sample starts from (default: {charlm.DEFAULT_PROMPT!r})")
+    parser.add_argument("--logdir", metavar="DIR",
+                        help="write TensorBoard logs there (keras.callbacks.TensorBoard: train/ and validation/ "
+                             "runs); view with `tensorboard --logdir DIR`")
+    parser.add_argument("--plot", metavar="PATH", help="save the training and validation curves as an image "
+                                                       "(.png, .svg or .pdf; needs matplotlib)")
     parser.add_argument("--config", metavar="PATH",
                         help="read options from a .json or .toml file (flags given here override it)")
 
@@ -96,7 +104,8 @@ def run(args, parser):
     options = resolve(parser, args)
     try:
         require_safetensors("ember train")  # the model file is written at the end: fail before training
-    except FileError as e:
+        monitor.check(options)
+    except (FileError, ArgumentError) as e:
         parser.error(str(e))
     if options.model in ("lstm", "transformer"):
         try:

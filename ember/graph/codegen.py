@@ -16,6 +16,7 @@ from ember.autograd.function import PRIMITIVES
 from ember.autograd.tensor import _new
 from ember.graph.interpret import run_backward
 from ember.graph.ir import BACKWARD, Ref, forward_of
+from ember.graph.observe import Kernel, observed
 
 
 class Sym:
@@ -50,11 +51,21 @@ def _literal(x, consts):
     return name
 
 
-def generate(graph, xp, batch=False):
+def _kernel(fn, args, node, forward, glob, observe):
+    """`fn(args)`, or with `observe` the same call through `ember.graph.observe` (profiler, numerics)."""
+    if not observe:
+        return f"{fn}({args})"
+    name = f"K{node.outputs[0].id if node.outputs else len(glob)}"
+    glob[name] = Kernel(node, forward)
+    return f"observed({name}, {fn}{', ' + args if args else ''})"
+
+
+def generate(graph, xp, batch=False, observe=False):
     """(source, globals) of a function `replay(inputs, state, constants) -> (outputs, updates)`.
-    With `batch`, literals may hold expressions (Sym) of B, the first input's batch size."""
+    With `batch`, literals may hold expressions (Sym) of B, the first input's batch size. With
+    `observe`, each kernel call goes through `ember.graph.observe.observed`."""
     consts = {}
-    glob = {"new": _new, "xp": xp, "run_backward": run_backward}
+    glob = {"new": _new, "xp": xp, "run_backward": run_backward, "observed": observed}
     lines = ["def replay(inputs, state, constants):"]
     inputs = [f"v{n.outputs[0].id}" for n in graph.nodes if n.op == "input"]
     if inputs:
@@ -79,7 +90,9 @@ def generate(graph, xp, batch=False):
             args = "[" + ", ".join(lit(a) for a in fwd.args) + "]"
             attrs = "{" + ", ".join(f"{k!r}: {lit(v)}" for k, v in fwd.attrs.items()) + "}"
             grads = "[" + ", ".join(lit(a) for a in n.args[1:]) + "]"
-            lines.append(f"    {outs}, = run_backward({f}, {args}, {attrs}, {lit(n.attrs['inputs'])}, {grads})")
+            call = _kernel("run_backward", f"{f}, {args}, {attrs}, {lit(n.attrs['inputs'])}, {grads}", n, fwd, glob,
+                           observe)
+            lines.append(f"    {outs}, = {call}")
         elif n.op == "call":
             cls = PRIMITIVES[n.name]
             cname = f"P_{cls.__name__}"
@@ -88,7 +101,7 @@ def generate(graph, xp, batch=False):
             f = f"f{n.outputs[0].id}" if n.outputs else "f_"
             lines.append(f"    {f} = new({cname}); {f}.xp = xp")
             target = (outs + "," if n.tuple_out and outs else outs) or "_"
-            lines.append(f"    {target} = {f}.forward({', '.join(args)})")
+            lines.append(f"    {target} = {_kernel(f + '.forward', ', '.join(args), n, None, glob, observe)}")
             for v in n.outputs:  # a 0-d result may come back as a NumPy scalar; ops expect arrays
                 if not v.shape:
                     lines.append(f"    v{v.id} = xp.asarray(v{v.id})")

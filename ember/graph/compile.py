@@ -24,7 +24,7 @@ from ember.autograd.grad_mode import no_grad
 from ember.autograd.tensor import Tensor, _wrap
 from ember.backend import random as ember_random
 from ember.errors import EmberError
-from ember.graph import passes
+from ember.graph import observe, passes
 from ember.graph.codegen import Sym, generate
 from ember.backend.device import CPU
 from ember.graph.ir import Graph, Node, Ref, short_name
@@ -39,12 +39,23 @@ class RecompileError(EmberError, RuntimeError):
 
 
 class _Entry:
-    def __init__(self, graph, source, glob, state, updates, batch_dynamic):
+    def __init__(self, graph, source, glob, state, updates, batch_dynamic, xp=None):
         self.graph, self.source, self.state = graph, source, state
         self.updates, self.batch_dynamic = updates, batch_dynamic
-        namespace = dict(glob)
-        exec(builtins.compile(source, "<ember.compile>", "exec"), namespace)
-        self.replay = namespace["replay"]
+        self.replay = _load(source, glob)
+        self.xp, self._observed = xp, None
+
+    def observed_replay(self):
+        """The replay with every kernel call passed to `ember.graph.observe` (made on first use)."""
+        if self._observed is None:
+            self._observed = _load(*generate(self.graph, self.xp, self.batch_dynamic, observe=True))
+        return self._observed
+
+
+def _load(source, glob):
+    namespace = dict(glob)
+    exec(builtins.compile(source, "<ember.compile>", "exec"), namespace)
+    return namespace["replay"]
 
 
 class Compiled:
@@ -108,8 +119,9 @@ class Compiled:
             log.warning("ember.compile: %s keys on the batch size: %s", _name(self.fn), why)
         if self.optimize:
             graph = passes.default_pipeline(graph)
-        source, glob = generate(graph, args[0].device.xp if args else CPU.xp, batch_dynamic)
-        entry = _Entry(graph, source, glob, state, graph.output.attrs.get("updates", []), batch_dynamic)
+        xp = args[0].device.xp if args else CPU.xp
+        source, glob = generate(graph, xp, batch_dynamic)
+        entry = _Entry(graph, source, glob, state, graph.output.attrs.get("updates", []), batch_dynamic, xp)
         self.last = entry
         return entry
 
@@ -118,8 +130,9 @@ class Compiled:
         for n in entry.graph.nodes:
             if n.op == "parameter":
                 state[n.name] = _array(entry.state, n.name)
+        replay = entry.observed_replay() if observe._observers else entry.replay
         with no_grad():
-            outputs, updates = entry.replay([a._data for a in args], state, entry.graph.constants)
+            outputs, updates = replay([a._data for a in args], state, entry.graph.constants)
         for name, value in zip(entry.updates, updates):
             _write(entry.state, entry.graph.constants, name, value)
         dev = args[0].device if args else CPU

@@ -60,6 +60,9 @@ class Value:
     id: int
     dtype: str
     shape: tuple          # ints, or str names of symbolic dims
+    # Where the op making it ran (module path, user's line), set while tracing by an observer that
+    # asks (numerics checks); passes copy it, files do not store it.
+    origin: dict = field(default=None, compare=False, repr=False)
 
     def type_str(self):
         return f"{self.dtype}[{', '.join(str(d) for d in self.shape)}]"

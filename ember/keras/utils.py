@@ -1,5 +1,5 @@
 """`keras.utils`: `set_random_seed`, `to_categorical`, `normalize`, `pad_sequences`, `get_file`, the
-image helpers, and the (x, y, sample_weight) packing of custom steps.
+image helpers, the (x, y, sample_weight) packing of custom steps, `plot_model`, `model_to_dot`.
 
     >>> keras.utils.to_categorical([0, 2], num_classes=3)
     array([[1., 0., 0.],
@@ -15,11 +15,13 @@ import numpy as np
 from ember.backend.random import manual_seed
 from ember.errors import ArgumentError
 from ember.keras.file_utils import get_file
+from ember.keras.plotting import model_to_dot, plot_model
 from ember.keras.preprocessing.image import array_to_img, img_to_array, load_img, save_img
 from ember.keras.preprocessing.sequence import pad_sequences
 
 __all__ = ["set_random_seed", "to_categorical", "normalize", "pad_sequences", "get_file", "array_to_img",
-           "img_to_array", "load_img", "save_img", "pack_x_y_sample_weight", "unpack_x_y_sample_weight"]
+           "img_to_array", "load_img", "save_img", "pack_x_y_sample_weight", "unpack_x_y_sample_weight",
+           "plot_model", "model_to_dot"]
 
 
 def set_random_seed(seed):

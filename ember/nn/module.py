@@ -15,6 +15,7 @@ registers them; `forward` computes; `module(x)` runs the forward hooks around `f
 """
 from collections import OrderedDict, namedtuple
 
+from ember.autograd import dispatch
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
@@ -41,6 +42,14 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} is missing the required forward() method")
 
     def __call__(self, *args, **kwargs):
+        if dispatch._want_modules[0]:  # an observer reports module paths (profiler, numerics checks)
+            stack = dispatch._module_stack
+            if not stack or stack[-1] is not self:
+                stack.append(self)
+                try:
+                    return self(*args, **kwargs)
+                finally:
+                    stack.pop()
         for hook in list(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:

@@ -10,6 +10,9 @@ from the logs warns once, naming the keys that are there.
     >>> plateau = keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=3)
     >>> model.fit(x, y, validation_split=0.2, callbacks=[stop, best, plateau])     # doctest: +SKIP
 
+`TensorBoard(log_dir)` writes Keras's `train/` and `validation/` runs (epoch and batch metrics, weight
+histograms, the step's graph) with `ember.utils.tensorboard` (the `tensorboard` extra).
+
 Resuming after a crash: `BackupAndRestore(backup_dir)` writes one backup file at each epoch end
 (atomically, with `ember.io.Checkpoint`): the weights, the `ember.optim` optimizer state (and the
 Keras optimizer's `iterations`), the RNG states of ember, NumPy and Python, the number of finished
@@ -26,7 +29,8 @@ from ember.keras.callbacks.checkpoints import BackupAndRestore, ModelCheckpoint
 from ember.keras.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from ember.keras.callbacks.progress import CSVLogger, ProgbarLogger
 from ember.keras.callbacks.stopping import EarlyStopping, TerminateOnNaN
+from ember.keras.callbacks.tensorboard import TensorBoard
 
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ProgbarLogger", "ModelCheckpoint",
            "BackupAndRestore", "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger", "TerminateOnNaN",
-           "LambdaCallback", "MonitorCallback", "HOOKS"]
+           "LambdaCallback", "MonitorCallback", "HOOKS", "TensorBoard"]

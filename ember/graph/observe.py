@@ -1,0 +1,73 @@
+"""Observers of a compiled step's kernels: what the profiler and numerics checks see of a replay.
+
+A compiled replay calls array kernels directly and never passes `Function.apply`, so the level-1
+dispatch hook does not see it. While an observer is installed here, `Compiled` runs a variant of
+the generated code in which every kernel call goes through `observed(...)`; with none installed
+it runs the plain code (no cost). An observer is `observer(kernel, args, attrs, proceed)`, like a
+dispatch observer, but on arrays: `kernel.op` is the primitive's public name, `kernel.backward`
+whether it runs a primitive's backward, `kernel.node` the graph node (its output `Value`s carry
+what a trace-time observer attached, e.g. `origin`), and it must return `proceed(args, attrs)`.
+
+    >>> seen = []
+    >>> def spy(kernel, args, attrs, proceed):
+    ...     seen.append(kernel.op)
+    ...     return proceed(args, attrs)
+    >>> with observing(spy):
+    ...     _ = compiled_model(x)                      # doctest: +SKIP
+"""
+import contextlib
+
+from ember.autograd.function import PRIMITIVES
+
+_observers = []
+
+
+class Kernel:
+    """One call in a compiled replay: the graph node, and (for a backward node) the forward call."""
+
+    def __init__(self, node, forward=None):
+        self.node, self.forward = node, forward
+        self.backward = forward is not None
+        cls = PRIMITIVES[(forward or node).name]
+        self.cls = cls
+        self.op = cls.op_name()
+
+    def __repr__(self):
+        return f"<Kernel {self.op}{' (backward)' if self.backward else ''}>"
+
+
+def add_observer(observer):
+    _observers.append(observer)
+    return observer
+
+
+def remove_observer(observer):
+    for i in range(len(_observers) - 1, -1, -1):
+        if _observers[i] is observer:
+            del _observers[i]
+            return
+
+
+@contextlib.contextmanager
+def observing(observer):
+    add_observer(observer)
+    try:
+        yield observer
+    finally:
+        remove_observer(observer)
+
+
+def active():
+    return bool(_observers)
+
+
+def observed(kernel, fn, *args, **attrs):
+    """Run `fn(*args, **attrs)` (one kernel of the observed replay) through every observer."""
+    chain = tuple(_observers)
+
+    def proceed_from(i):
+        if i == len(chain):
+            return lambda a, k: fn(*a, **k)
+        nxt = proceed_from(i + 1)
+        return lambda a, k: chain[i](kernel, a, k, nxt)
+    return proceed_from(0)(args, attrs)
