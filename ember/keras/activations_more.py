@@ -5,6 +5,7 @@
     tensor([0.0000, 0.5000, 1.0000])
 """
 from ember.nn import functional as F
+from ember.keras.numerics import quietly
 from ember.ops.binary import minimum, where
 from ember.ops.unary import clamp
 
@@ -13,11 +14,13 @@ __all__ = ["celu", "exponential", "glu", "hard_sigmoid", "hard_silu", "hard_swis
            "sparse_plus", "sparse_sigmoid"]
 
 
+@quietly
 def celu(x, alpha=1.0):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
     return F.relu(x) + minimum((x / alpha).exp() * alpha - alpha, x * 0)
 
 
+@quietly
 def exponential(x):
     """exp(x)."""
     return x.exp()

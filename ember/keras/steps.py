@@ -27,6 +27,7 @@ from ember.autograd import Tensor, no_grad
 from ember.errors import ArgumentError
 from ember.keras import data_adapter as data
 from ember.keras.metrics import Metric
+from ember.keras.numerics import quiet
 
 __all__ = ["Steps", "pack", "pythonify_logs"]
 
@@ -131,11 +132,12 @@ class Steps:
     def _custom_step(self, name, x, y, sample_weight):
         """Run the overridden `name` step on one batch; returns its logs as floats."""
         batch = pack(*data.as_tensors((x, y, sample_weight)))
-        if name == "test_step":
-            with no_grad():
-                logs = self.test_step(batch)
-        else:
-            logs = self.train_step(batch)
+        with quiet():
+            if name == "test_step":
+                with no_grad():
+                    logs = self.test_step(batch)
+            else:
+                logs = self.train_step(batch)
         return pythonify_logs(logs, f"{type(self).__name__}.{name}")
 
     def _output_list(self, out):

@@ -21,6 +21,7 @@ from ember.errors import ArgumentError
 from ember.keras import data_adapter as data, optimizers
 from ember.keras.callbacks import CallbackList, History, ProgbarLogger
 from ember.keras.layers.base import Layer, flatten, map_structure
+from ember.keras.numerics import quiet
 from ember.keras.objective import Objective, class_weights
 from ember.keras.steps import Steps
 
@@ -127,12 +128,13 @@ class Trainer(Steps):
         if hasattr(self.optimizer, "before_step"):
             self.optimizer.before_step()
         choice = self._jit_choice
-        if choice is None:
-            total, terms, preds = self._auto_step(args)
-        elif choice:
-            total, terms, preds = self._compiled_or_eager(args)
-        else:
-            total, terms, preds = self._train_fn(*args)
+        with quiet():  # backward of log(0) and friends: silent, as in Keras and PyTorch
+            if choice is None:
+                total, terms, preds = self._auto_step(args)
+            elif choice:
+                total, terms, preds = self._compiled_or_eager(args)
+            else:
+                total, terms, preds = self._train_fn(*args)
         batch = flatten(x)[0].shape[0]
         self._objective.update(args[1], preds, args[2], total, terms, batch)
         return total

@@ -24,6 +24,7 @@ from ember.errors import ArgumentError
 from ember.nn import Module, Parameter
 from ember.ops.creation import empty, tensor, zeros
 from ember.keras import initializers, regularizers
+from ember.keras.numerics import quiet
 
 __all__ = ["Layer", "InputLayer", "Input", "KerasTensor", "OpLayer", "Node", "mask_of", "set_masks"]
 
@@ -213,7 +214,8 @@ class Layer(Module):
             return symbolic_call(self, args, kwargs)
         if args and any(isinstance(a, np.ndarray) for a in flatten(args[0])):
             args = (map_structure(_as_input, args[0]),) + args[1:]
-        return super().__call__(*args, **kwargs)
+        with quiet():  # log(0), exp overflow, 0/0: silent, as in Keras and PyTorch
+            return super().__call__(*args, **kwargs)
 
     def call(self, inputs):
         """The computation; the default is the identity."""

@@ -130,7 +130,7 @@ class AUC(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = _array(y_pred).astype(np.float64)
         if self.from_logits:
-            y_pred = 1 / (1 + np.exp(-y_pred))
+            y_pred = np.exp(-np.logaddexp(0.0, -y_pred))  # the sigmoid, without overflow for large |logits|
         tp, fp, tn, fn = confusion_counts(y_true, y_pred, self.thresholds, sample_weight)
         self.true_positives += tp
         self.false_positives += fp
