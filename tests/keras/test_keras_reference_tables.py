@@ -56,9 +56,17 @@ METRICS = ["AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "Categoric
            "Sum", "TrueNegatives", "TruePositives"]
 SPARSE_METRICS = ["SparseCategoricalAccuracy", "SparseCategoricalCrossentropy"]
 
+METRIC_FUNCTIONS = ["binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+                    "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "binary_crossentropy",
+                    "categorical_crossentropy", "sparse_categorical_crossentropy", "hinge", "squared_hinge",
+                    "categorical_hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error",
+                    "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
+                    "poisson"]
+
 COVERS = {"keras.ops": OPS_UNARY + OPS_BINARY + list(OPS_CALLS),
           "keras.activations": ACTIVATIONS + ["get", "serialize", "threshold"],
-          "keras.losses": LOSSES + SPARSE_LOSSES + ["get"], "keras.metrics": METRICS + SPARSE_METRICS + ["get"],
+          "keras.losses": LOSSES + SPARSE_LOSSES + ["get"],
+          "keras.metrics": METRICS + SPARSE_METRICS + METRIC_FUNCTIONS + ["get"],
           "keras.regularizers": ["L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get"],
           "keras.initializers": ["Zeros", "Ones", "Constant", "Identity", "zeros", "ones", "constant", "identity",
                                  "RandomNormal", "RandomUniform", "TruncatedNormal", "GlorotNormal", "GlorotUniform",
@@ -211,3 +219,12 @@ def test_optimizers_first_steps(real_keras, name):
         ours.apply([ember.tensor(g)], [ours_var])
         assert_same(ours_var, ref_var.value, rtol=1e-5, atol=1e-6)
     assert type(ek.optimizers.get(name.lower())).__name__ == type(real_keras.optimizers.get(name.lower())).__name__
+
+
+@pytest.mark.parametrize("name", METRIC_FUNCTIONS)
+def test_metric_functions_per_sample(real_keras, name):
+    y_true, y_pred = loss_data(name.startswith("sparse"))
+    kwargs = {"k": 2} if "top_k" in name else {}
+    want = getattr(real_keras.metrics, name)(y_true, y_pred, **kwargs)
+    got = getattr(ek.metrics, name)(y_true, y_pred, **kwargs)
+    assert_same(np.asarray(as_np(got), dtype=np.float64), np.asarray(as_np(want), dtype=np.float64), rtol=1e-5)

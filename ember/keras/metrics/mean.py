@@ -14,8 +14,9 @@ __all__ = ["Accuracy", "AutoAccuracy",
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """1.0 where the thresholded prediction equals the target, elementwise (as Keras 3)."""
     y_true = _same_rank(y_true, y_pred)
-    return ((y_pred > threshold) == y_true).mean(-1)
+    return ((y_pred > threshold) == y_true).astype(np.float32)
 
 
 def categorical_accuracy(y_true, y_pred):
