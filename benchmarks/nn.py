@@ -100,7 +100,7 @@ def TinyTransformer(lib):
             self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(SEQ), persistent=False)
 
         def forward(self, x):
-            h = self.embed(x) + self.pos(lib.arange(x.shape[1]))
+            h = self.embed(x) + self.pos(lib.arange(x.shape[1], device=x.device))  # on the GPU too
             return self.head(self.encoder(h, mask=self.mask, is_causal=True))
     return Model()
 

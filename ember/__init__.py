@@ -23,6 +23,8 @@ from ember import cuda, data, graph, io, keras, nn, optim
 from ember import debug, profiler
 from ember.io import load, register, save
 from ember.graph import compile
+from ember import accelerator, amp
+from ember.amp import autocast
 
 __version__ = "0.1.0"
 

@@ -22,6 +22,11 @@ When no observer is installed, `Function.apply` pays one list truth test. The gr
 not an observer: it replaces execution, and runs inside the observers (so an autocast region is
 traced with its casts). `in_backward()` tells an observer whether the call comes from the
 backward engine.
+
+Composite observers see the registered public ops (`ember.mse_loss`, `ember.addmm`, ...) that ember
+builds from primitives: `observer(name, args, kwargs, proceed)`, called by the registry's op wrapper.
+Autocast needs them because PyTorch casts at that level (it runs `mse_loss` in float32 and `addmm`
+in low precision as whole ops), so watching only their primitives would give other dtypes.
 """
 import contextlib
 
@@ -67,6 +72,51 @@ def observing(observer):
         yield observer
     finally:
         remove_observer(observer)
+
+
+# Read by the registry's op wrapper on every public op call: empty means no composite observer.
+_composite_observers = []
+
+
+def add_composite_observer(observer):
+    """Install `observer(name, args, kwargs, proceed)` on the public (registered) op calls."""
+    _composite_observers.append(observer)
+    return observer
+
+
+def remove_composite_observer(observer):
+    for i in range(len(_composite_observers) - 1, -1, -1):
+        if _composite_observers[i] is observer:
+            del _composite_observers[i]
+            return
+
+
+def observed_composite(name, fn, args, kwargs):
+    """Run the public op `fn(*args, **kwargs)` through every composite observer."""
+    chain = tuple(_composite_observers)
+
+    def proceed_from(i):
+        if i == len(chain):
+            return lambda a, k: fn(*a, **k)
+        nxt = proceed_from(i + 1)
+        return lambda a, k: chain[i](name, a, k, nxt)
+    return proceed_from(0)(args, kwargs)
+
+
+# Functions whose values change what an observer does to a traced call (autocast's state): a
+# compiled graph records the casts of the state it was traced in, so `ember.compile` keys its
+# cache on them too and retraces when one changes, as it does for a new dtype.
+_guards = []
+
+
+def add_guard(fn):
+    """Register `fn() -> str`, a description of observer state that traced graphs depend on."""
+    _guards.append(fn)
+    return fn
+
+
+def guard_state():
+    return tuple(fn() for fn in _guards)
 
 
 def in_backward():

@@ -116,7 +116,10 @@ def _run_nodes(roots, retain, create_graph, capture, accumulate):
             ready_leaves.append((t, g))
         else:
             _add_to_buffer(buffers, t.grad_fn, t._oi, g)
-    deps = _dependencies([t.grad_fn for t, _ in roots if t.grad_fn is not None])
+    pending = {} if accumulate else None  # id(leaf) -> gradients still to come, for leaves with post hooks
+    deps = _dependencies([t.grad_fn for t, _ in roots if t.grad_fn is not None], pending)
+    for t, _ in ready_leaves:
+        _expect_leaf(t, pending)
     ready = [n for n in {id(t.grad_fn): t.grad_fn for t, _ in roots if t.grad_fn is not None}.values()
              if deps.get(n, 0) == 0]
     prev = grad_mode._enabled[0]
@@ -124,12 +127,13 @@ def _run_nodes(roots, retain, create_graph, capture, accumulate):
     try:
         for t, g in ready_leaves:
             _deliver_leaf(t, g, keys, found, accumulate, create_graph, owned)
+            _leaf_done(t, pending)
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
             grads_in = _prepare(node, grads, keys, found)
             results = _call_backward(node, grads_in) if grads_in is not None else None
-            _route(node, results, buffers, deps, ready, keys, found, accumulate, create_graph, owned)
+            _route(node, results, buffers, deps, ready, keys, found, accumulate, create_graph, owned, pending)
             if not retain:
                 _free(node)
     finally:
@@ -147,7 +151,7 @@ def _capture_keys(capture):
     return keys
 
 
-def _dependencies(start):
+def _dependencies(start, pending=None):
     deps = {}
     seen = set()
     stack = list({id(n): n for n in start}.values())  # two roots may share a node: walk it once
@@ -157,9 +161,12 @@ def _dependencies(start):
         node = stack.pop()
         if node._freed:
             raise AutogradError(_FREED)
-        for e in node.edges:
+        for i, e in enumerate(node.edges):
             f = e[0] if e is not None else None
-            if f is not None:
+            if f is None:
+                if e is not None and pending is not None:
+                    _expect_leaf(node.inputs[i], pending)
+            else:
                 deps[f] = deps.get(f, 0) + 1
                 if f not in seen:
                     seen.add(f)
@@ -236,7 +243,7 @@ def _run_backward(node, grads):
     return type(node).backward(node, *grads) if tracer is None else tracer.backward(node, grads)
 
 
-def _route(node, results, buffers, deps, ready, keys, found, accumulate, create_graph, owned):
+def _route(node, results, buffers, deps, ready, keys, found, accumulate, create_graph, owned, pending):
     inputs = node.inputs
     for i, e in enumerate(node.edges):
         if e is None:
@@ -249,6 +256,7 @@ def _route(node, results, buffers, deps, ready, keys, found, accumulate, create_
         if f is None:
             if g is not None:
                 _deliver_leaf(a, g, keys, found, accumulate, create_graph, owned)
+            _leaf_done(a, pending)
             continue
         if g is not None:
             _add_to_buffer(buffers, f, e[1], g)
@@ -271,6 +279,22 @@ def _fit(g, a, node, i):
     if g._data.dtype != a._data.dtype:
         g = g.to(a.dtype)
     return g
+
+
+def _expect_leaf(t, pending):
+    if t._post_hooks and pending is not None:
+        pending[id(t)] = pending.get(id(t), 0) + 1
+
+
+def _leaf_done(t, pending):
+    """One gradient for leaf `t` arrived (or was None): after the last, its post-accumulate hooks run."""
+    if not t._post_hooks or pending is None or id(t) not in pending:
+        return
+    pending[id(t)] -= 1
+    if pending[id(t)] == 0:
+        del pending[id(t)]
+        for h in list(t._post_hooks):
+            h(t)
 
 
 def _deliver_leaf(t, g, keys, found, accumulate, create_graph, owned):

@@ -38,6 +38,7 @@ class Tensor:
     _vc = None         # version counter [n], shared with views; created on first use
     _base = None       # the tensor this one is a view of
     _hooks = None      # gradient hooks of a leaf
+    _post_hooks = None  # hooks called once per backward when a leaf's .grad is complete
     _retains_grad = False
     __array_priority__ = 1000  # numpy_array + tensor defers to Tensor.__radd__
 
@@ -207,7 +208,8 @@ class Tensor:
             return memo[id(self)]
         new = _new(type(self))
         memo[id(self)] = new
-        new.__dict__.update({k: v for k, v in self.__dict__.items() if k not in ("_vc", "_base", "_hooks", "grad")})
+        new.__dict__.update({k: v for k, v in self.__dict__.items()
+                             if k not in ("_vc", "_base", "_hooks", "_post_hooks", "grad")})
         new._data = self._data.copy()
         if self.grad is not None:
             new.grad = self.grad.__deepcopy__(memo)
@@ -251,6 +253,23 @@ class Tensor:
             hooks = self.grad_fn._output_hooks(self._oi)
         hooks.append(hook)
         return _HookHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call `hook(tensor)` once per backward, after every gradient for this leaf has been added to
+        `.grad` (where DistributedDataParallel starts reducing it). Returns a handle with `remove()`.
+
+            >>> w = ember.ones(3, requires_grad=True)
+            >>> h = w.register_post_accumulate_grad_hook(lambda t: print(t.grad.tolist()))
+            >>> (w * w).sum().backward()
+            [2.0, 2.0, 2.0]
+        """
+        if self.grad_fn is not None or not self._rg:
+            raise AutogradError("register_post_accumulate_grad_hook: only a leaf tensor that requires grad has "
+                                "an accumulated .grad")
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(hook)
+        return _HookHandle(self._post_hooks, hook)
 
     def retain_grad(self):
         """Keep `.grad` on this non-leaf tensor after backward."""

@@ -18,4 +18,4 @@ def erf(xp, x):
         return special.erf(x)
     if _scipy_special is not None and x.dtype.itemsize >= 4:
         return _scipy_special.erf(x)
-    return _erf_py(x).astype(x.dtype)
+    return np.asarray(_erf_py(x)).astype(x.dtype)  # asarray: a 0-d input gives a Python float

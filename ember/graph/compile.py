@@ -20,6 +20,7 @@ log says so.
 import builtins
 import logging
 
+from ember.autograd import dispatch
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.tensor import Tensor, _wrap
 from ember.backend import random as ember_random
@@ -79,7 +80,7 @@ class Compiled:
                                  f"put other values in the function's closure")
             shape = tuple(a.shape) if with_batch or not a.ndim else ("B",) + tuple(a.shape[1:])
             sig.append((a.dtype.name, str(a.device), shape))
-        return tuple(sig)
+        return tuple(sig) + (("state", dispatch.guard_state()),)
 
     def __call__(self, *args):
         key = self._signature(args, with_batch=False)
@@ -262,6 +263,9 @@ def _write(state, constants, name, value):
 
 
 def _explain(old, new):
+    if old[-1] != new[-1]:
+        return f"the observers' state changed from {', '.join(old[-1][1])} to {', '.join(new[-1][1])}"
+    old, new = old[:-1], new[:-1]
     if len(old) != len(new):
         return f"the number of arguments changed from {len(old)} to {len(new)}"
     for i, (a, b) in enumerate(zip(old, new)):

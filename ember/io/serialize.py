@@ -26,7 +26,8 @@ import ml_dtypes
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.backend.random import initial_seed
-from ember.errors import EmberError
+from ember.backend.device import Device, device as as_device
+from ember.errors import ArgumentError, EmberError
 from ember.io.atomic import atomic_write
 from ember.ops.creation import from_numpy
 
@@ -253,10 +254,28 @@ def save(obj, path):
     write(path, obj, "object")
 
 
-def load(path):
-    """Load what `save` wrote. Tensors come back on the CPU with their dtype; tuples stay tuples,
-    dict keys keep their types. Never runs code from the file."""
-    return read(path)[1]
+def load(path, map_location=None):
+    """Load what `save` wrote. Tensors come back on the CPU with their dtype, or on `map_location`
+    ("cpu", "cuda", "cuda:1" or an `ember.device`); tuples stay tuples, dict keys keep their types.
+    Never runs code from the file. (Files do not record the device tensors were saved from, so
+    PyTorch's dict and function forms of `map_location` have nothing to map and are refused.)"""
+    if map_location is not None and not isinstance(map_location, (str, Device)):
+        raise ArgumentError(f"load: map_location must be a device such as 'cpu' or 'cuda:0', got "
+                            f"{type(map_location).__name__}; ember files do not record the device they were saved from")
+    obj = read(path)[1]
+    if map_location is None:
+        return obj
+    return _to_device(obj, as_device(map_location))
+
+
+def _to_device(obj, dev):
+    if isinstance(obj, Tensor):
+        return obj.to(dev)
+    if isinstance(obj, dict):
+        return type(obj)((k, _to_device(v, dev)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_device(v, dev) for v in obj)
+    return obj
 
 
 def header(path):

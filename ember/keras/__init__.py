@@ -11,10 +11,12 @@ callbacks, and losses, metrics and optimizers by Keras name. Keras code ports by
 """
 from ember.keras import (activations, callbacks, datasets, initializers, layers, losses, metrics, ops, optimizers,
                          preprocessing, random, regularizers, saving, utils, wrappers)
+from ember.keras import mixed_precision
 from ember.keras.layers import Input, InputLayer, Layer
 from ember.keras.models import Model, Sequential
 from ember.keras import models
 
 __all__ = ["activations", "callbacks", "datasets", "preprocessing", "random", "initializers", "layers", "losses",
-           "metrics", "models", "ops", "optimizers",
-           "regularizers", "saving", "utils", "wrappers", "Input", "InputLayer", "Layer", "Model", "Sequential"]
+           "metrics", "models", "ops", "optimizers", "regularizers", "saving", "utils", "wrappers", "Input",
+           "InputLayer", "Layer", "Model", "Sequential"]
+from ember.keras import distribution  # noqa: E402  (keras.distribution.DataParallel; MPI is started only when used)

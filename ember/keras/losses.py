@@ -47,8 +47,8 @@ def _tensor(x):
 def _inputs(y_true, y_pred):
     """Tensors, y_pred floating point, y_true of y_pred's dtype."""
     y_pred = _tensor(y_pred)
-    if not y_pred.dtype.is_floating_point:
-        y_pred = y_pred.float()
+    if not y_pred.dtype.is_floating_point or y_pred.dtype.itemsize < 4:  # half precision too: losses
+        y_pred = y_pred.float()                                          # run in float32, as Keras's do
     return _tensor(y_true).to(y_pred.dtype), y_pred
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from ember import graph as ember_graph, optim
 from ember.autograd import no_grad
 from ember.errors import ArgumentError
-from ember.keras import data_adapter as data, optimizers
+from ember.keras import data_adapter as data, distribution as distribution_module, optimizers
 from ember.keras.callbacks import CallbackList, History, ProgbarLogger
 from ember.keras.layers.base import Layer, flatten, map_structure
 from ember.keras.numerics import quiet
@@ -42,10 +42,11 @@ class Trainer(Steps):
         self._compiled_steps, self._jit_choice = {}, None
         self._initial_epoch_override = None
         self._penalty_layers = None
+        self._data_parallel = None  # the keras.distribution.DataParallel of the running fit
 
     # -- compile ------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
-                run_eagerly=False, steps_per_execution=1, jit_compile="auto"):
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         """Set the optimizer, loss(es) and metrics, by Keras name or as objects. For several outputs,
         `loss`, `loss_weights` and `metrics` may be lists (output order) or dicts (by output name).
         `metrics` are never weighted; `weighted_metrics` are weighted by `sample_weight` and `class_weight`.
@@ -54,6 +55,9 @@ class Trainer(Steps):
             raise ArgumentError(f"{self.name}.compile: jit_compile must be True, False or 'auto', "
                                 f"got {jit_compile!r}")
         self.optimizer = optimizers.get(optimizer)
+        if auto_scale_loss and self.dtype_policy.name == "mixed_float16" and \
+                isinstance(self.optimizer, optimizers.Optimizer) and not hasattr(self.optimizer, "scale_loss"):
+            self.optimizer = optimizers.LossScaleOptimizer(self.optimizer)  # as Keras: float16 needs scaling
         self._step_optimizer = self.optimizer if isinstance(self.optimizer, optim.Optimizer) else None
         self._objective = Objective(loss, loss_weights, metrics, self.name, weighted_metrics)
         self.loss = loss
@@ -102,7 +106,7 @@ class Trainer(Steps):
         self._step_optimizer.zero_grad()
         preds = self._run_outputs(x, training=True)
         total, terms = self._objective.compute(y, preds, sample_weight, self._penalties())
-        total.backward()
+        (self.optimizer.scale_loss(total) if hasattr(self.optimizer, "scale_loss") else total).backward()
         self._apply_optimizer()
         return total, terms, preds
 
@@ -123,11 +127,11 @@ class Trainer(Steps):
             step = self._compiled_steps[key] = ember_graph.compile(run, state=state)
         return step(*[a for a in leaves if a is not None])
 
-    def _train_batch(self, x, y, sample_weight):
+    def _train_batch(self, x, y, sample_weight, rows=None):
         args = data.as_tensors((x, y, sample_weight))
         if hasattr(self.optimizer, "before_step"):
             self.optimizer.before_step()
-        choice = self._jit_choice
+        choice = self._jit_choice if self._data_parallel is None else False  # every rank runs the same collectives
         with quiet():  # backward of log(0) and friends: silent, as in Keras and PyTorch
             if choice is None:
                 total, terms, preds = self._auto_step(args)
@@ -135,9 +139,20 @@ class Trainer(Steps):
                 total, terms, preds = self._compiled_or_eager(args)
             else:
                 total, terms, preds = self._train_fn(*args)
-        batch = flatten(x)[0].shape[0]
-        self._objective.update(args[1], preds, args[2], total, terms, batch)
+        self._update_objective(args, preds, total, terms, rows or flatten(x)[0].shape[0])
         return total
+
+    def _update_objective(self, args, preds, total, terms, rows):
+        """Add a batch to the loss and metrics; data-parallel, the whole global batch (every rank's slice)."""
+        if self._data_parallel is not None:
+            args, preds, total, terms, rows = self._data_parallel.global_batch(args, preds, total, terms, rows)
+        self._objective.update(args[1], preds, args[2], total, terms, rows)
+
+    def _batches(self, adapter):
+        """(x, y, sample_weight, rows) per batch: data-parallel, this rank's slice and its (own, global) rows."""
+        if self._data_parallel is not None:
+            return self._data_parallel.batches(adapter)
+        return ((x, y, sw, None) for x, y, sw in adapter.batches())
 
     def _compiled_or_eager(self, args):
         """The compiled step; under "auto", a step that cannot be compiled (code that stops tracing, input
@@ -215,12 +230,12 @@ class Trainer(Steps):
             with no_grad():
                 self._run_outputs(data.as_tensors(map_structure(lambda a: a[:1], x)), training=False)
 
-    def _test_batch(self, x, y, sample_weight):
+    def _test_batch(self, x, y, sample_weight, rows=None):
         args = data.as_tensors((x, y, sample_weight))
         with no_grad():
             preds = self._run_outputs(args[0], training=False)
             total, terms = self._objective.compute(args[1], preds, args[2], self._penalties())
-        self._objective.update(args[1], preds, args[2], total, terms, flatten(x)[0].shape[0])
+        self._update_objective(args, preds, total, terms, rows or flatten(x)[0].shape[0])
 
     # -- the loop -----------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -248,6 +263,9 @@ class Trainer(Steps):
             raise ArgumentError(f"fit: epochs must be a positive int, got {epochs!r}")
         self._prepare(train.first_x())
         verbose = 1 if verbose == "auto" else verbose
+        dp = self._data_parallel = distribution_module.distribution()
+        if dp is not None:
+            verbose, callbacks = dp.callbacks_for_rank(verbose, callbacks)
         self.history = History()
         progress = [ProgbarLogger(verbose)] if verbose else []
         calls = CallbackList(list(callbacks or []) + [self.history] + progress, self,
@@ -256,6 +274,8 @@ class Trainer(Steps):
         self._initial_epoch_override = None
         calls.on_train_begin()
         start = initial_epoch if self._initial_epoch_override is None else self._initial_epoch_override
+        if dp is not None:
+            start = dp.begin_fit(self, start)
         self._compiled_steps = {}  # state may have been replaced (restored weights or optimizer state)
         self._penalty_layers = None
         for epoch in range(start, epochs):
@@ -265,19 +285,24 @@ class Trainer(Steps):
                 val = self._test_loop(validation, calls)
                 logs.update({"val_" + k: v for k, v in val.items()})
             calls.on_epoch_end(epoch, logs)
+            if dp is not None:
+                self.stop_training = dp.any_rank(self.stop_training)
             if self.stop_training or getattr(train, "exhausted", False):
                 if getattr(train, "exhausted", False) and epoch + 1 < epochs:
                     log.warning("ember.keras: fit: the generator ran out of data after %d epochs; give "
                                 "steps_per_epoch, or a generator that repeats", epoch + 1)
                 break
         calls.on_train_end(logs)
+        if dp is not None:
+            dp.end_fit()
+            self._data_parallel = None
         return self.history
 
     def _train_epoch(self, train, class_weight, calls):
         self.reset_metrics()
         self.train()
         custom, logs = self._overridden("train_step"), {}
-        for step, (x, y, sw) in enumerate(train.batches()):
+        for step, (x, y, sw, rows) in enumerate(self._batches(train)):
             calls.on_train_batch_begin(step)
             sw = class_weights(class_weight, y, sw, "fit")
             if custom:
@@ -287,7 +312,7 @@ class Trainer(Steps):
                     self._objective_ready(x)
                     self.train()
                     self.reset_metrics()
-                self._train_batch(x, y, sw)
+                self._train_batch(x, y, sw, rows)
                 logs = self._objective.logs()
             calls.on_train_batch_end(step, logs)
             if self.stop_training:
@@ -298,7 +323,7 @@ class Trainer(Steps):
         self.eval()
         calls.on_test_begin()
         started, custom, logs = False, self._overridden("test_step"), {}
-        for step, (x, y, sw) in enumerate(adapter.batches()):
+        for step, (x, y, sw, rows) in enumerate(self._batches(adapter)):
             if not started:
                 if not custom:
                     self._objective_ready(x)
@@ -308,7 +333,7 @@ class Trainer(Steps):
             if custom:
                 logs = self._custom_step("test_step", x, y, sw)
             else:
-                self._test_batch(x, y, sw)
+                self._test_batch(x, y, sw, rows)
                 logs = self._objective.logs()
             calls.on_test_batch_end(step, logs)
         calls.on_test_end(logs)

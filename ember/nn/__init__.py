@@ -20,3 +20,4 @@ from ember.nn.layers.rnn import *  # noqa: F401,F403
 from ember.nn.layers.attention import *  # noqa: F401,F403
 from ember.nn.layers.transformer import *  # noqa: F401,F403
 from ember.nn import functional, init, utils
+from ember.nn import parallel  # noqa: E402  (DistributedDataParallel; needs ember.distributed, level 2)

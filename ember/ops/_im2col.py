@@ -140,8 +140,10 @@ def rows(xp, gy, geo):
 
 def _matmul(xp, a, b):
     if a.shape[0] == 1:
-        return xp.dot(a[0], b[0])[None]
-    return xp.matmul(a, b)
+        y = xp.dot(a[0], b[0])[None]
+    else:
+        y = xp.matmul(a, b)
+    return y if y.dtype == a.dtype else y.astype(a.dtype)  # ml_dtypes' bfloat16 matmul gives float32
 
 
 def _from_rows(xp, y, n, geo):

@@ -10,6 +10,7 @@ from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import AutogradError, DTypeError, IndexOutOfRangeError
 from ember.ops._util import as_tensor_arg, const
+from ember.ops._xp import stable_argsort, ufunc_at
 
 
 # --- index checks shared by the ops ---------------------------------------------
@@ -85,9 +86,9 @@ def _add_rows(out, rows, v, xp):
     this, slowly on rows; fancy `+=` is fast but keeps only one of the repeats. So: fancy
     `+=` in rounds, each taking at most one occurrence of every row."""
     if out.ndim == 1 or rows.size == 0:
-        xp.add.at(out, rows, v)  # on scalars add.at has a fast path
+        ufunc_at(xp, "add", out, rows, v)  # on scalars add.at has a fast path
         return
-    order = xp.argsort(rows, kind="stable")
+    order = stable_argsort(xp, rows)
     ordered = rows[order]
     first = xp.ones(rows.shape, bool)
     first[1:] = ordered[1:] != ordered[:-1]
@@ -97,7 +98,7 @@ def _add_rows(out, rows, v, xp):
     if rounds == 1:
         out[rows] += v
     elif rounds > 64:  # a few rows repeated very often: one pass of add.at beats many rounds
-        xp.add.at(out, rows, v)
+        ufunc_at(xp, "add", out, rows, v)
     else:
         for r in range(rounds):
             pick = rank == r
@@ -152,4 +153,4 @@ def _add_at(out, flat, v, xp):
     """`out.flat[flat] += v`, with repeated positions adding up (`out` C-contiguous)."""
     if hasattr(v, "shape") and v.shape != flat.shape:
         v = xp.broadcast_to(v, flat.shape)
-    xp.add.at(out.reshape(-1), flat.reshape(-1), v.reshape(-1) if hasattr(v, "shape") else v)
+    ufunc_at(xp, "add", out.reshape(-1), flat.reshape(-1), v.reshape(-1) if hasattr(v, "shape") else v)

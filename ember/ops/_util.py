@@ -45,8 +45,8 @@ def promote(a, b):
             b = b.astype(dt)
     if not (ha or hb):
         a = np.asarray(a, dt)
-    elif dt == dtypes.bfloat16.np:  # NumPy would lift bfloat16 with a Python float to float32
-        a, b = (a if ha else np.asarray(a, dt)), (b if hb else np.asarray(b, dt))
+    elif dt == dtypes.bfloat16.np:  # NumPy would lift bfloat16 with a Python float to float32; a NumPy
+        a, b = (a if ha else dt.type(a)), (b if hb else dt.type(b))  # scalar (not array) suits CuPy too
     return a, b
 
 

@@ -412,4 +412,5 @@ def multinomial(input, num_samples, replacement=False, generator=None):
                             f"from {rows.shape[1]} categories")
     rng = _rng(generator)
     out = np.stack([rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows])
-    return _wrap(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64), input._device)
+    out = out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64)  # drawn on the CPU generator
+    return _wrap(out if input._device is CPU else input._device.xp.asarray(out), input._device)

@@ -20,6 +20,7 @@ from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
 from ember.ops._indexing import (ReadsIndex, _add_at, _add_rows, _check_bounds, _check_dtype, _check_watched,
                                  _flat_index, _index_arg, _zeros)
 from ember.ops import binary
+from ember.ops._xp import ufunc_at
 from ember.ops._util import const
 from ember.ops.index import IndexPut
 from ember.ops.registry import Sample, register
@@ -107,7 +108,8 @@ class Scatter(ReadsIndex):
         elif reduce == "add":
             _add_at(out, flat, src, self.xp)
         else:
-            self.xp.multiply.at(out.reshape(-1), flat.reshape(-1), self.xp.broadcast_to(src, flat.shape).reshape(-1))
+            ufunc_at(self.xp, "multiply", out.reshape(-1), flat.reshape(-1),
+                     self.xp.broadcast_to(src, flat.shape).reshape(-1))
         return out
 
     @staticmethod

@@ -23,6 +23,7 @@ from ember.errors import ArgumentError, DTypeError, IndexOutOfRangeError
 from ember.ops._indexing import (_add_at, _add_rows, _check_bounds, _check_watched, _flat_rows, _watch,
                                  _zeros)
 from ember.ops.registry import Sample, register
+from ember.ops._xp import ufunc_at
 
 __all__ = ["getitem", "setitem", "index_put"]
 
@@ -173,7 +174,7 @@ def _put(out, idx, v, accumulate, xp):
     elif out.flags.c_contiguous and all(isinstance(k, xp.ndarray) and k.dtype != bool for k in idx):
         _add_at(out, _flat_rows(idx, out.shape, xp), v, xp)
     else:
-        xp.add.at(out, idx, v)
+        ufunc_at(xp, "add", out, idx, v)
 
 
 def _key_tensors(key):

@@ -23,6 +23,7 @@ from ember.errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeE
 from ember.ops import softmax
 from ember.ops._util import const
 from ember.ops.registry import Sample, register
+from ember.ops._xp import put_along_axis
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -123,7 +124,7 @@ class NllLoss(Function):
     def backward(self, g):
         xp = self.xp
         coef = xp.zeros(self.shape, g._data.dtype)
-        xp.put_along_axis(coef, self.t[:, None], -self.w[:, None], axis=1)
+        put_along_axis(xp, coef, self.t[:, None], -self.w[:, None], axis=1)
         return const(coef, g) * _scale(g, self.denom, self.reduction), None, None
 
 
@@ -158,14 +159,14 @@ class CrossEntropy(Function):
             total = total + eps / c * (c if self.wc.ndim == 0 else self.wc.sum()) * self.keep
         if grad_mode._enabled[0]:  # create_graph: softmax from the input, differentiable again
             q = xp.zeros(self.logp.shape, self.logp.dtype)
-            xp.put_along_axis(q, idx, picked, axis=1)
+            put_along_axis(xp, q, idx, picked, axis=1)
             if eps:
                 q += eps / c * self.wc * self.keep[:, None]
             p = softmax.softmax(self.inputs[0], 1)
             return (p * const(total[:, None], g) - const(q, g)) * _scale(g, self.denom, self.reduction), None, None
         grad = xp.exp(self.logp)  # softmax, from the forward
         grad *= total[:, None]
-        xp.put_along_axis(grad, idx, xp.take_along_axis(grad, idx, axis=1) - picked, axis=1)
+        put_along_axis(xp, grad, idx, xp.take_along_axis(grad, idx, axis=1) - picked, axis=1)
         if eps:
             grad -= eps / c * self.wc * self.keep[:, None]
         grad *= g._data[:, None] if self.reduction == "none" else g._data / self.denom

@@ -47,12 +47,16 @@ class Normalize(Function):
         xp = self.xp
         self.axes, self.eps = axes, eps
         self.n = int(np.prod([x.shape[a] for a in axes]))
+        low = x.dtype.itemsize < 4  # float16/bfloat16: statistics in float32, as PyTorch accumulates them
+        xs = x.astype(np.float32) if low else x
         with warnings.catch_warnings(action="ignore", category=RuntimeWarning):  # no elements: NaN, quietly
-            mean = x.mean(axis=axes, keepdims=True)
-            xc = x - mean
+            mean = xs.mean(axis=axes, keepdims=True)
+            xc = xs - mean
             var = (xc * xc).mean(axis=axes, keepdims=True)
             self.invstd = 1 / xp.sqrt(var + eps)
         self.y = xc * self.invstd
+        if low:
+            self.y, mean, var, self.invstd = (a.astype(x.dtype) for a in (self.y, mean, var, self.invstd))
         return self.y, mean, var
 
     def backward(self, g, g_mean=None, g_var=None):

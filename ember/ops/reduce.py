@@ -63,6 +63,10 @@ class Sum(Function):
         self.axes = _axes(dim, x.ndim, "sum")
         self.shape = x.shape
         self.keepdim = keepdim
+        if dtype is None and x.dtype.itemsize == 2 and x.dtype.kind not in "biu":
+            # float16/bfloat16 accumulate in float32, as in PyTorch: a bias gradient summed over a
+            # batch in bfloat16 loses most of its digits
+            return x.sum(axis=self.axes, keepdims=keepdim, dtype=np.float32).astype(x.dtype)
         return x.sum(axis=self.axes, keepdims=keepdim, dtype=_int_acc(x, dtype))
 
     def backward(self, g):
@@ -81,6 +85,8 @@ class Mean(Function):
         self.keepdim = keepdim
         self.n = _count(x.shape, self.axes)
         with _quiet(self.n == 0):
+            if dtype is None and x.dtype.itemsize == 2:  # float16/bfloat16: accumulate in float32
+                return x.mean(axis=self.axes, keepdims=keepdim, dtype=np.float32).astype(x.dtype)
             return x.mean(axis=self.axes, keepdims=keepdim, dtype=dtype)
 
     def backward(self, g):
@@ -259,6 +265,8 @@ class Norm(Function):
             self.y = (x != 0).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
         else:
             self.y = (xp.abs(x) ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
+        if self.y.dtype != x.dtype:  # a Python p lifts bfloat16 to float32
+            self.y = self.y.astype(x.dtype)
         return self.y
 
     def backward(self, g):

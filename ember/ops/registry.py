@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ember.autograd import dispatch
 from ember.autograd.function import FOREIGN, translate_error
 from ember.errors import EmberError
 
 REGISTRY = {}
+_composite_observers = dispatch._composite_observers
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ def register(name, samples, primitive=None, **info):
         @functools.wraps(fn)
         def op(*args, **kwargs):
             try:
+                if _composite_observers:
+                    return dispatch.observed_composite(name, fn, args, kwargs)
                 return fn(*args, **kwargs)
             except EmberError:
                 raise

@@ -16,6 +16,7 @@ from ember.ops._dims import SortResult, TopKResult
 from ember.ops._indexing import _zeros
 from ember.ops.gather import scatter
 from ember.ops.registry import Sample, register
+from ember.ops._xp import stable_argsort
 
 __all__ = ["sort", "argsort", "topk"]
 
@@ -26,14 +27,16 @@ INPLACE = ""
 
 def _argsort(xp, x, axis, descending):
     """Stable sort order along `axis`; NaN counts as the largest value, as in PyTorch."""
+    if x.dtype.name == "bfloat16":  # ml_dtypes' bfloat16 sort misplaces inf and NaN; float32 holds it exactly
+        x = x.astype(np.float32)
     if x.ndim == 0:
         return xp.zeros((), np.int64)
     if not descending:
-        return xp.argsort(x, axis=axis, kind="stable")
+        return stable_argsort(xp, x, axis)
     # Sorting the reversed array ascending and reversing back keeps ties in their original
     # order and puts NaN first, without negating (which bool and unsigned dtypes can't do).
     n = x.shape[axis]
-    order = xp.argsort(xp.flip(x, axis), axis=axis, kind="stable")
+    order = stable_argsort(xp, xp.flip(x, axis), axis)
     return (n - 1) - xp.flip(order, axis)
 
 

@@ -264,11 +264,11 @@ class Clamp(Function):
         y = x
         if min is not None:
             self.keep = x >= min
-            y = self.xp.maximum(y, self.xp.asarray(min, dtype=y.dtype) if y.dtype.kind == "f" else min)
+            y = self.xp.maximum(y, self.xp.asarray(min, dtype=y.dtype) if y.dtype.kind not in "biu" else min)
         if max is not None:
             upper = x <= max
             self.keep = upper if min is None else self.keep & upper
-            y = self.xp.minimum(y, self.xp.asarray(max, dtype=y.dtype) if y.dtype.kind == "f" else max)
+            y = self.xp.minimum(y, self.xp.asarray(max, dtype=y.dtype) if y.dtype.kind not in "biu" else max)
         return y
 
     def backward(self, g):

@@ -24,6 +24,7 @@ from ember.errors import ArgumentError
 from ember.nn import Module, Parameter
 from ember.ops.creation import empty, tensor, zeros
 from ember.keras import initializers, regularizers
+from ember.keras.mixed_precision import policy as policies
 from ember.keras.numerics import quiet
 
 __all__ = ["Layer", "InputLayer", "Input", "KerasTensor", "OpLayer", "Node", "mask_of", "set_masks"]
@@ -160,7 +161,7 @@ class Layer(Module):
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.built = False
         self._trainable = bool(trainable)
-        self.dtype_policy = dtype or "float32"
+        self.dtype_policy = policies.policy_of(dtype)  # the global policy unless given
         self.batch_input_shape = None if input_shape is None else (None,) + shape_tuple(input_shape, self.name)
         self.output_shape_ = None
         self._call_takes_training = "training" in inspect.signature(self.call).parameters
@@ -223,16 +224,22 @@ class Layer(Module):
 
     def forward(self, inputs, *args, training=None, **kwargs):
         self._added_losses = []
+        policy = self.dtype_policy
+        given, inputs = inputs, policies.cast_inputs(policy, inputs)
         self._maybe_build(inputs)
         outer = getattr(_CONTEXT, "training", None)
         if training is None:  # as in Keras: the enclosing call's mode, else inference
             training = bool(outer)
         if self._call_takes_training:
             kwargs["training"] = training
-        previous_mask = self._fill_masks(inputs, args, kwargs)
+        previous_mask = self._fill_masks(given, args, kwargs)  # the masks ride on the tensors as given
         _CONTEXT.training = training
         try:
-            out = self.call(inputs, *args, **kwargs)
+            with policies.layer_scope(self, policy):
+                out = self.call(inputs, *args, **kwargs)
+            if policy.is_mixed and not any(isinstance(m, Layer) for m in self.children()):
+                out = policies.cast_inputs(policy, out)  # a layer's outputs in its compute dtype (float32
+                                                         # statistics of BatchNormalization would lift them)
         finally:
             _CONTEXT.training = outer
         if self.supports_masking:
@@ -274,6 +281,20 @@ class Layer(Module):
         return kwargs["mask"] if kwargs.get("mask") is not None else mask_of(inputs)
 
     # -- weights ------------------------------------------------------------------------------
+    @property
+    def compute_dtype(self):
+        """The dtype the layer computes in ("float16" under "mixed_float16")."""
+        return self.dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self):
+        """The dtype of the layer's weights (float32 under the mixed policies)."""
+        return self.dtype_policy.variable_dtype
+
+    @property
+    def dtype(self):
+        return self.dtype_policy.variable_dtype
+
     @property
     def trainable(self):
         return self._trainable
@@ -518,7 +539,7 @@ class InputLayer(Layer):
         shape = input_shape if shape is None else shape
         if shape is None:
             raise ArgumentError("InputLayer: give the input's shape without the batch, e.g. shape=(784,)")
-        super().__init__(name=name, dtype=dtype, input_shape=shape, **kwargs)
+        super().__init__(name=name, input_shape=shape, **kwargs)  # `dtype` is the input's, not a policy
         dtype = str(dtype or "float32").removeprefix("ember.")
         if dtype not in {d.name for d in dtypes.ALL}:
             raise ArgumentError(f"InputLayer {self.name!r}: unknown dtype {dtype!r}")

@@ -153,8 +153,8 @@ class _RNN(Layer):
         """The fused whole-sequence op, with torch's (gates, in) weights; batch first."""
         params = [w_ih, w_hh]
         if b_ih is not None:
-            params += [b_ih, b_hh if b_hh is not None else zeros(b_ih.shape[0], dtype=b_ih.dtype,
-                                                                 device=b_ih.device)]
+            params += [b_ih, b_hh if b_hh is not None else zeros(b_ih.shape[0], dtype=x.dtype,  # the compute
+                                                                 device=b_ih.device)]            # dtype
         hx = tuple(s.unsqueeze(0) for s in states) if len(states) == 2 else states[0].unsqueeze(0)
         out, *finals = op(x, hx, params, b_ih is not None, 1, 0.0, False, False, True)
         return out, [f.squeeze(0) for f in finals]

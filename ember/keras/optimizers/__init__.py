@@ -34,6 +34,7 @@ from ember.keras.optimizers import schedules
 from ember.keras.optimizers.base import KerasUpdate, Optimizer
 from ember.keras.optimizers.classic import SGD, Adadelta, Adagrad, RMSprop
 from ember.keras.optimizers.adaptive import Adam, Adamax, AdamW, Nadam
+from ember.keras.optimizers.loss_scale_optimizer import LossScaleOptimizer
 
 __all__ = ["Optimizer", "KerasUpdate", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam",
            "schedules", "get", "serialize", "deserialize"]
