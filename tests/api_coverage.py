@@ -171,7 +171,7 @@ class Scanner(ast.NodeVisitor):
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                 try:
                     env[stmt.targets[0].id] = literal(stmt.value, env)
-                except ValueError:
+                except (ValueError, TypeError):  # not a literal table: not a COVERS source
                     continue
         self.covers = env.get("COVERS", {})
         self.generic_visit(node)
@@ -187,13 +187,19 @@ def literal(node, env):
             and len(node.args) == 1:
         return list(literal(node.args[0], env))
     if isinstance(node, ast.Dict):  # values that are not literals (functions in a table) are kept as None
-        return {literal(k, env): _or_none(v, env) for k, v in zip(node.keys, node.values)}
+        if any(k is None for k in node.keys):
+            raise ValueError("a dict with ** is not a literal")
+        return {_hashable(literal(k, env)): _or_none(v, env) for k, v in zip(node.keys, node.values)}
     if isinstance(node, (ast.List, ast.Tuple)):
         return [literal(e, env) for e in node.elts]
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError):
         raise ValueError("not a literal") from None
+
+
+def _hashable(value):
+    return value if isinstance(value, (str, int, float, tuple, type(None))) else repr(value)
 
 
 def _or_none(node, env):
