@@ -22,6 +22,8 @@ runs them in order; for speed, export and serving it lowers to the graph IR by t
 `jit_compile` compiles the whole training step with `ember.compile`, and `model.graph()` traces
 the forward pass.
 """
+import numpy as np
+
 from ember import graph as ember_graph
 from ember.autograd import Tensor, no_grad
 from ember.backend import dtypes
@@ -255,14 +257,16 @@ class Sequential(Model):
         self._build_spec = [list(self.input_shape_), self._input_dtype]
         was_training = self.training
         self.eval()
-        with no_grad():
+        with no_grad(), np.errstate(divide="ignore", invalid="ignore"):  # zeros are all padding to a mask
             self.call(zeros(*[1 if d is None else d for d in (1,) + input_shape[1:]],
-                            dtype=getattr(dtypes, self._input_dtype)))
+                            dtype=dtypes.as_dtype(self._input_dtype)))
         self.train(was_training)
         self.built = True
 
     def call(self, inputs, training=None):
         x = inputs
+        if self.input_shape_ is not None and isinstance(x, Tensor) and x.dtype.name != self._input_dtype:
+            x = x.to(dtypes.as_dtype(self._input_dtype))  # as Keras: data is cast to the Input's dtype
         for name, layer in zip(self._modules, self._stack):
             x = layer(x, training=training) if isinstance(layer, Layer) else layer(x)
             if isinstance(x, Tensor):
