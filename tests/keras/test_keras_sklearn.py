@@ -43,12 +43,26 @@ EXPECTED_FAILED = {
 }
 
 
+class _Named:
+    """`fn` with a stable repr: the checks' test ids contain the estimator's repr, and a function's repr holds
+    its address, which differs between pytest-xdist workers (they must collect the same ids)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def __repr__(self):
+        return self.fn.__name__
+
+
 @parametrize_with_checks(
-    [keras.wrappers.SKLearnClassifier(model=dynamic_model, model_kwargs={"loss": "categorical_crossentropy",
+    [keras.wrappers.SKLearnClassifier(model=_Named(dynamic_model), model_kwargs={"loss": "categorical_crossentropy",
                                                                           "layers": [20, 20, 20]},
                                       fit_kwargs={"epochs": 5}),
-     keras.wrappers.SKLearnRegressor(model=dynamic_model, model_kwargs={"loss": "mse"}),
-     keras.wrappers.SKLearnTransformer(model=dynamic_model, model_kwargs={"loss": "mse"})],
+     keras.wrappers.SKLearnRegressor(model=_Named(dynamic_model), model_kwargs={"loss": "mse"}),
+     keras.wrappers.SKLearnTransformer(model=_Named(dynamic_model), model_kwargs={"loss": "mse"})],
     expected_failed_checks=lambda est: EXPECTED_FAILED[type(est).__name__])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
