@@ -8,6 +8,7 @@
 """
 from ember import autograd, backend, errors, ops
 from ember.autograd import Size, Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, inference_mode
+from ember.autograd.grad_mode import is_anomaly_enabled
 from ember.backend.device import Device as device_type, device
 from ember.backend.dtypes import (DType as dtype, bfloat16, bool_ as bool, float16, float32, float64, get_default_dtype,
                                   int8, int16, int32, int64, promote_types, result_type as _result_type,
@@ -16,12 +17,24 @@ from ember.backend.random import (Generator, default_generator, get_rng_state, i
                                   set_rng_state)
 from ember.errors import (AllocationError, ArgumentError, AutogradError, DeviceError, DimError, DTypeError,
                           EmberError, IndexOutOfRangeError, ShapeError)
-for _family in ops.FAMILIES:  # each family lists its public ops in __all__
+for _family in ops.FAMILIES:  # each family lists its public ops in __all__, and their in-place forms
     globals().update({_name: getattr(_family, _name) for _name in _family.__all__})
+    globals().update({_name + "_": getattr(Tensor, _name + "_") for _name in _family.INPLACE.split()
+                      if _name in _family.__all__})  # ember.exp_(x), as torch.exp_(x)
 del _family
-from ember import cuda, data, graph, io, nn, optim
+from ember import cuda, data, graph, io, nn, onnx, optim
 from ember import debug, profiler
+from ember import utils  # torch.utils.data's place: `torch.utils.data.DataLoader` after `import torch`
 from ember.io import load, register, save
+
+# Functions PyTorch also exports at its top level, with the signatures they have in torch.nn.functional
+# (the losses and normalizations it exports there take other arguments and are left out).
+for _name in ("hardshrink", "conv3d", "conv_tbc", "conv_transpose3d", "pdist", "pixel_shuffle", "pixel_unshuffle",
+              "channel_shuffle", "native_channel_shuffle", "rrelu", "rrelu_", "threshold", "threshold_", "max_pool3d",
+              "max_pool1d_with_indices", "rms_norm", "selu_", "celu_"):
+    globals()[_name] = getattr(nn.functional, _name)
+adaptive_max_pool1d = nn.functional.adaptive_max_pool1d_with_indices  # torch's returns (values, indices)
+del _name
 from ember.graph import compile
 from ember import accelerator, amp
 from ember.amp import autocast

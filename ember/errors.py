@@ -59,3 +59,7 @@ class StateDictError(EmberError, KeyError):
 
     def __str__(self):  # KeyError would repr() the message
         return str(self.args[0]) if self.args else ""
+
+
+class DownloadError(EmberError, OSError):
+    """A file could not be downloaded, or arrived with the wrong checksum (`keras.utils.get_file`)."""

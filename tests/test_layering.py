@@ -14,7 +14,7 @@ LEVELS = {
     "ember.distributed": 2, "ember.accelerator": 2,
     "ember.graph": 3, "ember.profiler": 3, "ember.debug": 3,
     "ember.nn": 4, "ember.optim": 4, "ember.data": 4, "ember.amp": 4,
-    "ember.keras": 5, "ember.io": 5, "ember.onnx": 5, "ember.utils": 5,
+    "ember.keras": 5, "ember.io": 5, "ember.serialization": 5, "ember.onnx": 5, "ember.utils": 5,
     "ember.serve": 6,
     "ember.cli": 7,
 }

@@ -586,3 +586,17 @@ def test_tensors_hash_by_identity():
     a, b = ember.ones(2), ember.ones(2)
     d = {a: 1, b: 2}
     assert d[a] == 1 and d[b] == 2 and len({a, b}) == 2
+
+
+@pytest.mark.parametrize("spec", ["", ".2f", ">8.3f", ".1e", "d"])
+def test_format_of_a_0d_tensor_is_its_numbers_as_torch(spec):
+    value = 7 if spec == "d" else 3.14159
+    assert format(ember.tensor(value), spec) == format(torch.tensor(value), spec)
+    loss = ember.tensor(0.12345)
+    assert f"loss {loss:.2f}" == "loss 0.12"
+
+
+def test_format_of_a_tensor_with_elements_is_its_repr_and_refuses_a_spec():
+    assert f"{ember.ones(2)}" == repr(ember.ones(2))
+    with pytest.raises(ember.DTypeError, match=r"format\(\): spec '.2f' needs a 0-d tensor, got shape \(2,\)"):
+        f"{ember.ones(2):.2f}"

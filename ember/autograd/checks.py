@@ -11,7 +11,8 @@ def normalize_dim(dim, ndim, op, name="dim"):
         try:
             dim = dim.__index__()
         except (AttributeError, TypeError):
-            raise ArgumentError(f"{op}: {name} must be an int, got {type(dim).__name__} {dim!r}") from None
+            shown = repr(dim)[:30] if dim is None or isinstance(dim, (str, float)) else ""
+            raise ArgumentError(f"{op}: {name} must be an int, got {type(dim).__name__} {shown}".rstrip()) from None
     n = max(ndim, 1)
     if not -n <= dim < n:
         raise DimError(f"{op}: {name}={dim} is out of range for a tensor of rank {ndim} "
@@ -64,12 +65,13 @@ def check_size(op, shape, itemsize, name="size"):
             try:
                 d = d.__index__()
             except (AttributeError, TypeError):
-                raise ArgumentError(f"{op}: {name} must be a sequence of ints, got {tuple(shape)!r}") from None
+                raise ArgumentError(f"{op}: {name} must be a sequence of ints, got a {type(d).__name__} in it") from None
         if d < 0:
             raise ArgumentError(f"{op}: {name} {tuple(shape)} has a negative dimension")
         n *= d
     if n * itemsize > MEMORY_LIMIT:
-        raise AllocationError(f"{op}: {name} {tuple(shape)} needs {n * itemsize / 2**30:.1f} GiB, "
+        gib = n * itemsize // 2**20 / 1024 if n * itemsize < 2**1000 else float("inf")  # no float overflow
+        raise AllocationError(f"{op}: {name} {_short(shape)} needs {gib:.1f} GiB, "
                               f"more than this machine's {MEMORY_LIMIT / 2**30:.1f} GiB of memory")
     return n
 
@@ -81,5 +83,12 @@ def as_shape(op, size, name="size"):
     try:
         shape = tuple(int(s.__index__()) for s in size)
     except (AttributeError, TypeError):
-        raise ArgumentError(f"{op}: {name} must be ints, got {size!r}") from None
+        raise ArgumentError(f"{op}: {name} must be ints, got {_short(size)}") from None
     return shape
+
+
+def _short(shape):
+    """A shape for an error message: its ints, each cut short (10**400 has 400 digits)."""
+    return "(" + ", ".join(str(d) if isinstance(d, int) and abs(d) < 10**30 else
+                           (f"<{type(d).__name__}>" if not isinstance(d, int) else "<huge int>")
+                           for d in tuple(shape)[:8]) + (", ...)" if len(shape) > 8 else ")")

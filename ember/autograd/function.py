@@ -244,23 +244,48 @@ def _wrap_outputs(node, outs, dev, record, args, attrs):
 
 
 # Exceptions NumPy or Python raise inside an op on bad input; they become ember errors.
+# (RecursionError: NumPy or a message walking a deeply nested list.)
 FOREIGN = (ValueError, IndexError, TypeError, AttributeError, KeyError, ZeroDivisionError, OverflowError,
-           MemoryError)
+           MemoryError, RecursionError)
+
+
+def describe_arg(a):
+    """A short description of one argument, never recursing into it (a 3,000-deep list must
+    not overflow the stack while an error message about it is built)."""
+    if isinstance(a, Tensor):
+        return f"{tuple(a._data.shape)} {a.dtype}"
+    if isinstance(a, (list, tuple)):
+        return f"{type(a).__name__} of {len(a)}"
+    if a is None or isinstance(a, (bool, int, float, str, complex)):
+        text = repr(a) if not isinstance(a, int) or a.bit_length() < 128 else f"<int of {a.bit_length()} bits>"
+        return f"{type(a).__name__} {text[:40]}"
+    return type(a).__name__
+
+
+def _attr(v):
+    if v is None or isinstance(v, (bool, float, str)) or (isinstance(v, int) and v.bit_length() < 128):
+        return repr(v)[:40]
+    if isinstance(v, tuple) and len(v) <= 8 and all(isinstance(x, int) and x.bit_length() < 64 for x in v):
+        return repr(v)
+    return describe_arg(v)
 
 
 def translate_error(op, args, attrs, e):
     """A NumPy/Python exception from inside an op, as an ember error naming the op and its inputs."""
-    desc = ", ".join(f"{tuple(a.shape)} {a.dtype}" if isinstance(a, Tensor) else
-                     f"{type(a).__name__} {repr(a)[:40]}" for a in args)
+    desc = ", ".join(describe_arg(a) for a in args)
     if attrs:
-        desc += ", " + ", ".join(f"{k}={v!r}"[:60] for k, v in attrs.items())
+        desc += ", " + ", ".join(f"{k}={_attr(v)}"[:60] for k, v in attrs.items())
     kind = {IndexError: errors.IndexOutOfRangeError, TypeError: errors.DTypeError,
             AttributeError: errors.DTypeError, MemoryError: errors.AllocationError}.get(type(e), errors.ArgumentError)
-    text = str(e)
-    if "broadcast" in text or "shape" in text or "mismatch" in text:
+    if isinstance(e, TypeError):  # NumPy's UFuncTypeError and friends
+        kind = errors.DTypeError
+    text = str(e)[:300]
+    if ("broadcast" in text or "shape" in text or "mismatch" in text) and not isinstance(e, AttributeError):
         kind = errors.ShapeError
     if isinstance(e, AttributeError):
         text = f"expected tensors, got {desc}"
+    if isinstance(e, RecursionError):
+        text = "an argument is nested too deeply"
     return kind(f"{op}({desc}): {text}")
 
 

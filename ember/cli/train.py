@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 
-from ember.cli import charlm, digits, monitor
+from ember.cli import charlm, digits, export, monitor
 from ember.cli.config import ConfigError, config_values
 from ember.errors import ArgumentError
 from ember.io.serialize import FileError, require_safetensors
@@ -83,6 +83,8 @@ def add_arguments(parser):
                         help="0 silent, 1 progress bar, 2 one line per epoch (default: 2)")
     parser.add_argument("--prompt", metavar="TEXT",
                         help=f"lstm, transformer: the text the sample starts from (default: {charlm.DEFAULT_PROMPT!r})")
+    parser.add_argument("--export-onnx", metavar="PATH",
+                        help="also write the trained model as ONNX to PATH (as `ember export` does)")
     parser.add_argument("--nproc", type=int, metavar="N",
                         help="train data-parallel on N MPI processes (keras.distribution.DataParallel; the global "
                              "batch is --batch-size) (default: 1)")
@@ -134,14 +136,17 @@ def run(args, parser):
 
 
 def _train(options):
-    if options.model in ("lstm", "transformer"):
-        return charlm.run(options)
-    return digits.run(options)
+    status = charlm.run(options) if options.model in ("lstm", "transformer") else digits.run(options)
+    if status == 0 and getattr(options, "export_onnx", None):
+        proto = export.export_file(options.output, options.export_onnx)
+        print(f"ONNX model written to {options.export_onnx} (opset {proto.opset_import[0].version})")
+    return status
 
 
 def _argv(options):
     """`ember train` arguments that reproduce `options` (for the ranks of --nproc)."""
-    flags = ("model", "epochs", "batch_size", "seed", "output", "verbose", "prompt", "nproc", "logdir", "plot")
+    flags = ("model", "epochs", "batch_size", "seed", "output", "verbose", "prompt", "nproc", "logdir", "plot",
+             "export_onnx")
     return ["train"] + [arg for k in flags if getattr(options, k, None) is not None
                         for arg in (f"--{k.replace('_', '-')}", str(getattr(options, k)))]
 
@@ -154,7 +159,7 @@ def _run_data_parallel(options):
     if distributed.get_rank() == 0:
         return _train(options)
     with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stdout(io.StringIO()):
-        for key in ("output", "logdir", "plot"):
+        for key in ("output", "logdir", "plot", "export_onnx"):
             if getattr(options, key, None):
                 setattr(options, key, os.path.join(folder, os.path.basename(os.path.normpath(getattr(options, key)))))
         status = _train(options)

@@ -24,6 +24,7 @@ class Sym:
     """An int literal that is an expression of the batch size B in the generated code."""
 
     def __init__(self, k, c):
+        self.k, self.c = k, c   # read by exporters that write the expression in another language (ONNX)
         term = "B" if k == 1 else f"{k} * B"
         self.text = term if c == 0 else f"({term} {'+' if c > 0 else '-'} {abs(c)})"
 

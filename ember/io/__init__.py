@@ -7,10 +7,11 @@ safetensors header. Nothing is pickled and no file can run code on load. Every w
     >>> net.load_state_dict(ember.load("net.ember"))                    # doctest: +SKIP
 """
 from ember.io.atomic import atomic_write
-from ember.io.serialize import FORMAT, MIGRATIONS, FileError, header, load, save
+from ember.io.serialize import FORMAT, MIGRATIONS, FileError, header
 from ember.io.registry import RegistryError, register, registered
 from ember.io.model import GraphModule, load_model, load_optimizer_state, save_model
 from ember.io.checkpoint import Checkpoint
+from ember.io.files import load, save
 from ember.io.torch_weights import keras_to_ember, load_torch_safetensors
 
 __all__ = ["save", "load", "header", "register", "registered", "save_model", "load_model",

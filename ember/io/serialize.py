@@ -162,41 +162,46 @@ def make_header(kind, structure, **extra):
 
 # --- files ----------------------------------------------------------------------------------
 def write(path, obj, kind="object", **extra):
-    """Save `obj` to `path` (atomically) with a header of `kind` and `extra` JSON fields."""
+    """Save `obj` to `path` (atomically) or to a writable binary file object, with a header of
+    `kind` and `extra` JSON fields."""
+    data = to_bytes(obj, kind, **extra)
+    if hasattr(path, "write"):
+        path.write(data)
+    else:
+        atomic_write(path, data)
+
+
+def to_bytes(obj, kind="object", **extra):
+    """The bytes of the safetensors file `write` writes."""
     require_safetensors("save")
     arrays = {}
     structure = encode(obj, arrays)
     header = make_header(kind, structure, **extra)
     specs = {name: safetensors.TensorSpec(dtype=a.dtype.name, shape=list(a.shape), data_ptr=a.ctypes.data,
                                           data_len=a.nbytes) for name, a in arrays.items()}
-    data = bytes(safetensors.serialize(specs, metadata={"ember": json.dumps(header, allow_nan=False)}))
-    atomic_write(path, data)
+    return bytes(safetensors.serialize(specs, metadata={"ember": json.dumps(header, allow_nan=False)}))
 
 
 def read_raw(path, what="load"):
     """(the safetensors header's metadata dict, {name: ndarray}) of any safetensors file."""
     require_safetensors(what)
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise FileError(f"{what}: cannot read {os.fspath(path)!r}: {e.strerror or e}") from None
+    data = _read_bytes(path, what)
     if len(data) < 8:
-        raise FileError(f"{what}: {os.fspath(path)!r} is not a safetensors file ({len(data)} bytes)")
+        raise FileError(f"{what}: {_name(path)!r} is not a safetensors file ({len(data)} bytes)")
     n, = struct.unpack("<Q", data[:8])
     if n > len(data) - 8 or n > MAX_HEADER:
-        raise FileError(f"{what}: {os.fspath(path)!r}: header length {n} is larger than the file "
+        raise FileError(f"{what}: {_name(path)!r}: header length {n} is larger than the file "
                         f"({len(data)} bytes); the file is truncated or not a safetensors file")
     try:
         head = json.loads(data[8:8 + n])
         flat = safetensors.deserialize(data)
     except (ValueError, UnicodeDecodeError, safetensors.SafetensorError, OverflowError, RecursionError) as e:
-        raise FileError(f"{what}: {os.fspath(path)!r} is corrupt or not a safetensors file: {e}") from None
+        raise FileError(f"{what}: {_name(path)!r} is corrupt or not a safetensors file: {e}") from None
     if not isinstance(head, dict):
-        raise FileError(f"{what}: {os.fspath(path)!r}: the header is not a JSON object")
+        raise FileError(f"{what}: {_name(path)!r}: the header is not a JSON object")
     meta = head.get("__metadata__") or {}
     if not isinstance(meta, dict):
-        raise FileError(f"{what}: {os.fspath(path)!r}: __metadata__ is not a JSON object")
+        raise FileError(f"{what}: {_name(path)!r}: __metadata__ is not a JSON object")
     arrays = {}
     for name, v in flat:
         if v["dtype"] not in _TO_NP:
@@ -210,34 +215,52 @@ def read_raw(path, what="load"):
     return meta, arrays
 
 
+def _read_bytes(path, what):
+    try:
+        if hasattr(path, "read"):  # a binary file object (open(..., "rb"), io.BytesIO)
+            data = path.read()
+            if not isinstance(data, (bytes, bytearray, memoryview)):
+                raise FileError(f"{what}: the file object returned {type(data).__name__} from read(); "
+                                f"open it in binary mode ('rb')")
+            return bytes(data)
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise FileError(f"{what}: cannot read {_name(path)!r}: {e.strerror or e}") from None
+
+
+def _name(path):
+    return getattr(path, "name", f"<{type(path).__name__}>") if hasattr(path, "read") else os.fspath(path)
+
+
 def read(path, what="load"):
     """(header, object) of a file written by `write`; the header is migrated to `FORMAT`."""
     meta, arrays = read_raw(path, what)
     if "ember" not in meta:
-        raise FileError(f"{what}: {os.fspath(path)!r} is a safetensors file but not an ember file (no 'ember' "
+        raise FileError(f"{what}: {_name(path)!r} is a safetensors file but not an ember file (no 'ember' "
                         f"metadata); read weights written elsewhere with ember.io.load_torch_safetensors")
     try:
         header = json.loads(meta["ember"])
     except (ValueError, TypeError, RecursionError) as e:
-        raise FileError(f"{what}: {os.fspath(path)!r}: the ember metadata is not valid JSON: {e}") from None
+        raise FileError(f"{what}: {_name(path)!r}: the ember metadata is not valid JSON: {e}") from None
     header = migrate(header, path, what)
     try:
         return header, decode(header.get("structure"), arrays)
     except RecursionError:
-        raise FileError(f"{what}: {os.fspath(path)!r}: the structure is nested too deeply") from None
+        raise FileError(f"{what}: {_name(path)!r}: the structure is nested too deeply") from None
 
 
 def migrate(header, path, what):
     """Bring an older header up to `FORMAT` through `MIGRATIONS`; refuse a newer or unknown one."""
     version = header.get("format") if isinstance(header, dict) else None
     if not isinstance(version, int) or isinstance(version, bool):
-        raise FileError(f"{what}: {os.fspath(path)!r}: the ember metadata has no format version")
+        raise FileError(f"{what}: {_name(path)!r}: the ember metadata has no format version")
     if version > FORMAT:
-        raise FileError(f"{what}: {os.fspath(path)!r} has file format {version}, newer than this ember "
+        raise FileError(f"{what}: {_name(path)!r} has file format {version}, newer than this ember "
                         f"({ember_version()}) reads (format {FORMAT}); upgrade ember to read it")
     while version < FORMAT:
         if version not in MIGRATIONS:
-            raise FileError(f"{what}: {os.fspath(path)!r} has file format {version}, which this ember "
+            raise FileError(f"{what}: {_name(path)!r} has file format {version}, which this ember "
                             f"cannot migrate (it reads formats {sorted(MIGRATIONS) + [FORMAT]})")
         header = MIGRATIONS[version](dict(header))
         version += 1

@@ -9,13 +9,14 @@ callbacks, and losses, metrics and optimizers by Keras name. Keras code ports by
     ...                           keras.layers.Dense(10, activation="softmax")])
     >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 """
-from ember.keras import (activations, callbacks, initializers, layers, losses, metrics, ops, optimizers, regularizers,
-                         saving, utils)
+from ember.keras import (activations, callbacks, datasets, initializers, layers, losses, metrics, ops, optimizers,
+                         preprocessing, random, regularizers, saving, utils, wrappers)
 from ember.keras import mixed_precision
 from ember.keras.layers import Input, InputLayer, Layer
 from ember.keras.models import Model, Sequential
 from ember.keras import models
 
-__all__ = ["activations", "callbacks", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
-           "regularizers", "saving", "utils", "Input", "InputLayer", "Layer", "Model", "Sequential"]
+__all__ = ["activations", "callbacks", "datasets", "preprocessing", "random", "initializers", "layers", "losses",
+           "metrics", "models", "ops", "optimizers", "regularizers", "saving", "utils", "wrappers", "Input",
+           "InputLayer", "Layer", "Model", "Sequential"]
 from ember.keras import distribution  # noqa: E402  (keras.distribution.DataParallel; MPI is started only when used)

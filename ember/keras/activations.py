@@ -6,9 +6,14 @@
 """
 from ember.errors import ArgumentError
 from ember.nn import functional as F
+from ember.keras.activations_more import (celu, exponential, glu, hard_shrink, hard_sigmoid, hard_silu, hard_swish,
+                                          hard_tanh, log_sigmoid, mish, relu6, soft_shrink, softsign, sparse_plus,
+                                          sparse_sigmoid, squareplus, tanh_shrink, threshold)
 
 __all__ = ["get", "serialize", "relu", "softmax", "sigmoid", "tanh", "gelu", "linear", "elu", "selu",
-           "softplus", "swish", "silu", "leaky_relu", "log_softmax"]
+           "softplus", "swish", "silu", "leaky_relu", "log_softmax", "celu", "exponential", "glu", "hard_sigmoid",
+           "hard_silu", "hard_swish", "hard_tanh", "log_sigmoid", "mish", "relu6", "soft_shrink", "hard_shrink",
+           "softsign", "tanh_shrink", "threshold", "squareplus", "sparse_plus", "sparse_sigmoid"]
 
 
 def relu(x):
@@ -75,8 +80,13 @@ def leaky_relu(x, negative_slope=0.2):
 
 
 ACTIVATIONS = {"relu": relu, "softmax": softmax, "log_softmax": log_softmax, "sigmoid": sigmoid, "tanh": tanh,
-               "gelu": gelu, "linear": linear, "elu": elu, "selu": selu, "softplus": softplus, "swish": swish,
-               "silu": silu, "leaky_relu": leaky_relu}
+               "gelu": gelu, "linear": linear, "elu": elu, "selu": selu, "softplus": softplus,
+               "silu": silu, "swish": swish,
+               "leaky_relu": leaky_relu, "celu": celu, "exponential": exponential, "glu": glu,
+               "hard_sigmoid": hard_sigmoid, "hard_silu": hard_silu, "hard_swish": hard_swish, "hard_tanh": hard_tanh,
+               "log_sigmoid": log_sigmoid, "mish": mish, "relu6": relu6, "soft_shrink": soft_shrink,
+               "hard_shrink": hard_shrink, "softsign": softsign, "tanh_shrink": tanh_shrink,
+               "squareplus": squareplus, "sparse_plus": sparse_plus, "sparse_sigmoid": sparse_sigmoid}
 
 
 def get(identifier):

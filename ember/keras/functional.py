@@ -14,6 +14,7 @@ executable graph of its own: the graph IR comes from tracing the model (`model.g
     ['dense']
 """
 from ember.autograd import Tensor
+from ember.backend import dtypes
 from ember.errors import ArgumentError, ShapeError
 from ember.keras.data_adapter import as_tensor
 from ember.keras.layers.base import InputLayer, KerasTensor, Layer, flatten, map_structure
@@ -82,6 +83,8 @@ def feed(model, inputs):
     values = {}
     for spec, value in zip(specs, flat):
         value = value if isinstance(value, Tensor) else as_tensor(value)
+        if value.dtype.name != spec.dtype:  # as Keras: data is cast to its Input's dtype
+            value = value.to(dtypes.as_dtype(spec.dtype))
         shape = tuple(value.shape)
         if len(shape) != len(spec.shape) or any(d is not None and d != s for d, s in zip(spec.shape[1:], shape[1:])):
             raise ShapeError(f"{model.name}: input {spec.name!r} expects shape {spec.shape}, got {shape}")

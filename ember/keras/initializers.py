@@ -12,6 +12,9 @@ generator (`ember.manual_seed` or `keras.utils.set_random_seed` make them repeat
 import math
 
 from ember.autograd import no_grad
+from ember.backend.dtypes import as_dtype
+from ember.backend.random import Generator
+from ember.ops.creation import empty
 from ember.errors import ArgumentError
 from ember.nn import init
 
@@ -34,15 +37,25 @@ def compute_fans(shape):
 
 
 class Initializer:
-    """Base class: `initializer(tensor)` fills `tensor` in place and returns it."""
+    """Base class: `initializer(tensor)` fills `tensor` in place and returns it; as in Keras,
+    `initializer(shape, dtype=None)` returns a new tensor of that shape."""
 
-    def __call__(self, tensor):
+    def __call__(self, tensor, dtype=None):
+        if isinstance(tensor, (tuple, list, int)):
+            shape = (tensor,) if isinstance(tensor, int) else tuple(tensor)
+            tensor = empty(*shape, dtype=None if dtype is None else as_dtype(dtype))
         with no_grad():
             self.fill(tensor)
         return tensor
 
     def fill(self, tensor):
         raise NotImplementedError
+
+    def generator(self):
+        """With Keras's `seed=`, a generator seeded by it (each call of the initializer draws the same
+        values); otherwise None: ember's default generator."""
+        seed = getattr(self, "seed", None)
+        return None if seed is None else Generator().manual_seed(int(seed))
 
     def get_config(self):
         return {}
@@ -56,7 +69,8 @@ class VarianceScaling(Initializer):
     """Uniform or truncated normal with variance `scale / fan` (fan_in, fan_out or their mean, "fan_avg")."""
     scale, mode, distribution = 1.0, "fan_in", "truncated_normal"
 
-    def __init__(self, scale=None, mode=None, distribution=None):
+    def __init__(self, scale=None, mode=None, distribution=None, seed=None):
+        self.seed = seed
         if scale is not None:
             self.scale = float(scale)
         if mode is not None:
@@ -78,17 +92,17 @@ class VarianceScaling(Initializer):
         variance = self.scale / max(1.0, fan)
         if self.distribution == "uniform":
             limit = math.sqrt(3.0 * variance)
-            init.uniform_(tensor, -limit, limit)
+            init.uniform_(tensor, -limit, limit, generator=self.generator())
         else:
             std = math.sqrt(variance) / _TRUNC_STD
-            init.trunc_normal_(tensor, 0.0, std, -2 * std, 2 * std)
+            init.trunc_normal_(tensor, 0.0, std, -2 * std, 2 * std, generator=self.generator())
 
 
 class _Preset(VarianceScaling):
     """A named `VarianceScaling` whose scale, mode and distribution are fixed."""
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, seed=None):
+        super().__init__(seed=seed)
 
     def get_config(self):
         return {}
@@ -127,11 +141,12 @@ class LecunNormal(_Preset):
 class RandomUniform(Initializer):
     """U(minval, maxval)."""
 
-    def __init__(self, minval=-0.05, maxval=0.05):
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        self.seed = seed
         self.minval, self.maxval = float(minval), float(maxval)
 
     def fill(self, tensor):
-        init.uniform_(tensor, self.minval, self.maxval)
+        init.uniform_(tensor, self.minval, self.maxval, generator=self.generator())
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval}
@@ -140,11 +155,12 @@ class RandomUniform(Initializer):
 class RandomNormal(Initializer):
     """N(mean, stddev^2)."""
 
-    def __init__(self, mean=0.0, stddev=0.05):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.seed = seed
         self.mean, self.stddev = float(mean), float(stddev)
 
     def fill(self, tensor):
-        init.normal_(tensor, self.mean, self.stddev)
+        init.normal_(tensor, self.mean, self.stddev, generator=self.generator())
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev}
@@ -154,22 +170,24 @@ class TruncatedNormal(RandomNormal):
     """N(mean, stddev^2) with values beyond two standard deviations redrawn."""
 
     def fill(self, tensor):
-        init.trunc_normal_(tensor, self.mean, self.stddev, self.mean - 2 * self.stddev, self.mean + 2 * self.stddev)
+        init.trunc_normal_(tensor, self.mean, self.stddev, self.mean - 2 * self.stddev, self.mean + 2 * self.stddev,
+                           generator=self.generator())
 
 
 class Orthogonal(Initializer):
     """A (semi-)orthogonal matrix times `gain`, over the weight flattened to (prod(shape[:-1]), shape[-1]):
     Keras's default `recurrent_initializer`."""
 
-    def __init__(self, gain=1.0):
-        self.gain = float(gain)
+    def __init__(self, gain=1.0, seed=None):
+        self.gain, self.seed = float(gain), seed
 
     def fill(self, tensor):
         # Keras makes the columns (the last dim) orthonormal; ember's orthogonal_ works on rows, so fill the transpose
         if tensor.ndim < 2:
             raise ArgumentError(f"Orthogonal: needs a weight with 2 or more dims, got shape {tuple(tensor.shape)}")
         flat = tensor.reshape(-1, tensor.shape[-1])
-        tensor.copy_(init.orthogonal_(flat.T.clone(), self.gain).T.reshape(tuple(tensor.shape)))
+        filled = init.orthogonal_(flat.T.clone(), self.gain, generator=self.generator())
+        tensor.copy_(filled.T.reshape(tuple(tensor.shape)))
 
     def get_config(self):
         return {"gain": self.gain}
@@ -272,3 +290,13 @@ def serialize(initializer):
 
 def _snake(name):
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+# Keras's lowercase aliases of the classes: keras.initializers.he_normal(seed=1), .constant(0.5), ...
+glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNormal, HeUniform, HeNormal
+lecun_uniform, lecun_normal, random_uniform, random_normal = LecunUniform, LecunNormal, RandomUniform, RandomNormal
+truncated_normal, orthogonal, identity, variance_scaling = TruncatedNormal, Orthogonal, Identity, VarianceScaling
+zeros, ones, constant = Zeros, Ones, Constant
+__all__ += ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
+            "random_uniform", "random_normal", "truncated_normal", "orthogonal", "identity", "variance_scaling",
+            "zeros", "ones", "constant"]

@@ -24,6 +24,7 @@ from ember.nn import functional as F
 from ember.ops.binary import maximum, where
 from ember.ops.creation import as_tensor
 from ember.ops.unary import clamp, log
+from ember.keras.numerics import quietly
 
 __all__ = ["Loss", "LossFunctionWrapper", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
            "BinaryCrossentropy", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
@@ -92,12 +93,14 @@ def mean_absolute_error(y_true, y_pred):
     return (y_true - y_pred).abs().mean(-1)
 
 
+@quietly
 def mean_absolute_percentage_error(y_true, y_pred):
     """`100 * mean(abs((y_true - y_pred) / max(abs(y_true), 1e-7)), axis=-1)`."""
     y_true, y_pred = _pair("mean_absolute_percentage_error", y_true, y_pred)
     return 100 * ((y_true - y_pred) / maximum(y_true.abs(), EPSILON)).abs().mean(-1)
 
 
+@quietly
 def mean_squared_logarithmic_error(y_true, y_pred):
     """`mean(square(log(max(y_pred, 1e-7) + 1) - log(max(y_true, 1e-7) + 1)), axis=-1)`."""
     y_true, y_pred = _pair("mean_squared_logarithmic_error", y_true, y_pred)
@@ -112,6 +115,7 @@ def huber(y_true, y_pred, delta=1.0):
     return where(abs_error <= delta, 0.5 * error * error, delta * abs_error - 0.5 * delta * delta).mean(-1)
 
 
+@quietly
 def log_cosh(y_true, y_pred):
     """`mean(log(cosh(y_pred - y_true)), axis=-1)`, computed without overflow."""
     y_true, y_pred = _pair("log_cosh", y_true, y_pred)
@@ -119,6 +123,7 @@ def log_cosh(y_true, y_pred):
     return (x + F.softplus(-2.0 * x) - math.log(2.0)).mean(-1)
 
 
+@quietly
 def kl_divergence(y_true, y_pred):
     """`sum(t * log(t / p), axis=-1)` with both clipped to [1e-7, 1]."""
     y_true, y_pred = _pair("kl_divergence", y_true, y_pred)
@@ -126,6 +131,7 @@ def kl_divergence(y_true, y_pred):
     return (t * log(t / p)).sum(-1)
 
 
+@quietly
 def poisson(y_true, y_pred):
     """`mean(y_pred - y_true * log(y_pred + 1e-7), axis=-1)`."""
     y_true, y_pred = _pair("poisson", y_true, y_pred)
@@ -168,6 +174,7 @@ def categorical_hinge(y_true, y_pred):
     return (neg - pos + 1).relu()
 
 
+@quietly
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """`mean(-(t * log(p) + (1 - t) * log(1 - p)), axis)`; `t` smoothed toward 0.5 by `label_smoothing`."""
     y_true, y_pred = _pair("binary_crossentropy", y_true, y_pred)
@@ -181,6 +188,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     return elementwise.mean(axis)
 
 
+@quietly
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """`-sum(t * log(p), axis)` of one-hot (or soft) targets; `p` is rescaled to sum to one, then clipped."""
     y_true, y_pred = _pair("categorical_crossentropy", y_true, y_pred,
@@ -195,6 +203,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return -(y_true * logp).sum(axis)
 
 
+@quietly
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     """Cross-entropy of integer labels of shape (batch, ...) against scores of shape (batch, ..., classes)."""
     y_pred = _tensor(y_pred)
@@ -262,6 +271,7 @@ class Loss:
         _check_reduction(self.name, reduction)
         self.reduction = reduction
 
+    @quietly
     def __call__(self, y_true, y_pred, sample_weight=None):
         return reduce_weighted_values(self.per_sample(y_true, y_pred), sample_weight, self.reduction, self.name)
 

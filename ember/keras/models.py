@@ -22,6 +22,8 @@ runs them in order; for speed, export and serving it lowers to the graph IR by t
 `jit_compile` compiles the whole training step with `ember.compile`, and `model.graph()` traces
 the forward pass.
 """
+import numpy as np
+
 from ember import graph as ember_graph
 from ember.autograd import Tensor, no_grad
 from ember.backend import dtypes
@@ -33,6 +35,7 @@ from ember.keras.layers.base import (InputLayer, KerasTensor, Layer, example_val
                                      snake_case, spec_inputs, spec_of, unique_name)
 from ember.keras.summary import print_summary
 from ember.keras.trainer import Trainer
+from ember.onnx.exporter import export_structured
 
 __all__ = ["Model", "Sequential", "load_model"]
 
@@ -136,6 +139,26 @@ class Model(Trainer, Layer):
         `keras.models.load_model(filepath)` reads it back."""
         saving.save_model(self, filepath, overwrite)
 
+    def export(self, filepath, format="onnx", verbose=None, input_signature=None, **kwargs):
+        """Write the model for inference elsewhere, as Keras 3's `model.export`; `format="onnx"` (the one
+        format ember writes) goes through `ember.onnx.export` with a dynamic batch dim. `input_signature`:
+        example inputs in the structure the model is called with (default: the shapes it was built on);
+        further keywords (`opset_version`, `input_names`, `output_names`) go to `ember.onnx.export`.
+
+            >>> model.export("model.onnx", format="onnx")            # doctest: +SKIP
+        """
+        if format != "onnx":
+            raise ArgumentError(f"{self.name}.export: format={format!r} is not one ember writes; use format='onnx'")
+        if input_signature is None:
+            if self._build_spec is None:
+                raise ArgumentError(f"{self.name}.export: the model is not built; call it on data, build it, or "
+                                    f"pass input_signature=example inputs")
+            input_signature = spec_inputs(self._build_spec)
+        proto = export_structured(self, input_signature, filepath, **kwargs)
+        if verbose:
+            print(f"Saved the model as ONNX to {filepath}")
+        return proto
+
     def summary(self, print_fn=None):
         """Print Keras's table: each layer with its output shape and parameter count, then the totals."""
         if not self.built or any(isinstance(m, Layer) and not m.built for m in self.modules()):
@@ -234,14 +257,16 @@ class Sequential(Model):
         self._build_spec = [list(self.input_shape_), self._input_dtype]
         was_training = self.training
         self.eval()
-        with no_grad():
+        with no_grad(), np.errstate(divide="ignore", invalid="ignore"):  # zeros are all padding to a mask
             self.call(zeros(*[1 if d is None else d for d in (1,) + input_shape[1:]],
-                            dtype=getattr(dtypes, self._input_dtype)))
+                            dtype=dtypes.as_dtype(self._input_dtype)))
         self.train(was_training)
         self.built = True
 
     def call(self, inputs, training=None):
         x = inputs
+        if self.input_shape_ is not None and isinstance(x, Tensor) and x.dtype.name != self._input_dtype:
+            x = x.to(dtypes.as_dtype(self._input_dtype))  # as Keras: data is cast to the Input's dtype
         for name, layer in zip(self._modules, self._stack):
             x = layer(x, training=training) if isinstance(layer, Layer) else layer(x)
             if isinstance(x, Tensor):

@@ -22,10 +22,13 @@ __all__ = ["Objective", "Output", "class_weights"]
 
 
 class Output:
-    """One model output's share of the objective: its name, loss, loss weight and metrics."""
+    """One model output's share of the objective: its name, loss, loss weight, its `metrics` (never
+    weighted) and `weighted` metrics (weighted by `sample_weight` and `class_weight`, as Keras's
+    `weighted_metrics`)."""
 
-    def __init__(self, name, loss, weight, metrics):
+    def __init__(self, name, loss, weight, metrics, weighted=()):
         self.name, self.loss, self.weight, self.metrics = name, loss, weight, metrics
+        self.weighted = list(weighted)
         self.tracker = metrics_module.Mean(f"{name}_loss")
 
 
@@ -50,15 +53,17 @@ def per_output(spec, names, what, resolve):
 class Objective:
     """The losses and metrics of a compiled model, and their averages over the current epoch."""
 
-    def __init__(self, loss, loss_weights, metrics, model_name):
+    def __init__(self, loss, loss_weights, metrics, model_name, weighted_metrics=None):
         for leaf in flatten(loss):  # resolve names now, so a typo fails at compile
             if leaf is not None:
                 losses.get(leaf)
-        for leaf in flatten(metrics or []):
+        for leaf in flatten(metrics or []) + flatten(weighted_metrics or []):
             metrics_module.get(leaf)
         self.loss, self.loss_weights, self.metrics = loss, loss_weights, metrics or []
+        self.weighted_metrics = weighted_metrics or []
         self.model_name, self.names, self.outputs = model_name, None, None
         self.tracker = metrics_module.Mean("loss")
+        self.compile_metrics = CompileMetrics(self) if metrics or weighted_metrics else None
 
     def resolve(self, names):
         """Match the losses, weights and metrics to the outputs `names` (once per number of outputs)."""
@@ -66,11 +71,12 @@ class Objective:
             return self.outputs
         several = len(names) > 1
 
-        def metric_list(spec, name):
+        def metric_list(spec, name, prefix=""):
             out = []
             for m in spec or []:
                 m = metrics_module.get(m) if isinstance(m, str) else copy.deepcopy(m) if several else m
                 m = metrics_module.get(m)
+                m.name = prefix + m.name
                 if several:
                     m.name = f"{name}_{m.name}"
                 out.append(m)
@@ -78,13 +84,20 @@ class Objective:
         loss_of = per_output(self.loss, names, "loss", lambda s, n: None if s is None else losses.get(s))
         weights = per_output(1.0 if self.loss_weights is None else self.loss_weights, names, "loss_weights",
                              lambda s, n: 1.0 if s is None else float(s))
-        spec = self.metrics
-        nested = isinstance(spec, dict) or (spec and all(isinstance(m, (list, tuple)) for m in spec))
-        per_metrics = per_output(spec, names, "metrics", metric_list) if nested else \
-            [metric_list(spec, n) for n in names]
+        per_metrics = self._per_output_metrics(self.metrics, names, metric_list)
+        plain = {m.name for ms in per_metrics for m in ms}
+        # Keras logs a weighted metric whose name is taken by a plain one as "weighted_<name>".
+        per_weighted = self._per_output_metrics(
+            self.weighted_metrics, names, lambda spec, n: [_renamed(m, plain) for m in metric_list(spec, n)])
         self.names = list(names)
-        self.outputs = [Output(n, l, w, m) for n, l, w, m in zip(names, loss_of, weights, per_metrics)]
+        self.outputs = [Output(n, l, w, m, wm) for n, l, w, m, wm in
+                        zip(names, loss_of, weights, per_metrics, per_weighted)]
         return self.outputs
+
+    @staticmethod
+    def _per_output_metrics(spec, names, metric_list):
+        nested = isinstance(spec, dict) or (spec and all(isinstance(m, (list, tuple)) for m in spec))
+        return per_output(spec, names, "metrics", metric_list) if nested else [metric_list(spec, n) for n in names]
 
     def targets(self, y, n):
         """The targets as one entry per output (None where an output has no target)."""
@@ -120,7 +133,8 @@ class Objective:
         for penalty in penalties:
             total = penalty if total is None else total + penalty
         if total is None:
-            raise ArgumentError(f"{self.model_name}: no output has a loss; give compile(loss=...)")
+            raise ArgumentError(f"{self.model_name}: no output has a loss; give compile(loss=...), or override "
+                                "train_step/test_step to compute the loss yourself")
         return total, terms
 
     def update(self, y, preds, sample_weight, total, terms, batch):
@@ -129,30 +143,73 @@ class Objective:
         if len(self.outputs) > 1:
             for out, term in zip([o for o in self.outputs if o.loss is not None], terms):
                 out.tracker.update_state(term.item(), sample_weight=batch)
+        self.update_metrics(y, preds, sample_weight)
+
+    def update_metrics(self, y, preds, sample_weight=None):
+        """Add one batch to the metrics: `metrics` unweighted, `weighted_metrics` with `sample_weight`
+        (which holds the class weights too), as Keras does."""
         for out, target, pred in zip(self.outputs, self.targets(y, len(preds)), preds):
-            if out.metrics and target is not None:
+            if (out.metrics or out.weighted) and target is not None:
                 p = pred.detach().numpy()
                 for m in out.metrics:
+                    m.update_state(target, p)
+                for m in out.weighted:
                     if sample_weight is None:
                         m.update_state(target, p)
                     else:
                         m.update_state(target, p, sample_weight=sample_weight)
 
+    def metric_objects(self):
+        return [m for out in self.outputs or [] for m in out.metrics + out.weighted]
+
     def reset(self):
         self.tracker.reset_state()
         for out in self.outputs or []:
             out.tracker.reset_state()
-            for m in out.metrics:
-                m.reset_state()
+        for m in self.metric_objects():
+            m.reset_state()
 
     def logs(self):
         logs = {"loss": self.tracker.result()}
         outputs = self.outputs or []
         if len(outputs) > 1:
             logs.update({o.tracker.name: o.tracker.result() for o in outputs if o.loss is not None})
-        for out in outputs:
-            logs.update({m.name: m.result() for m in out.metrics})
+        logs.update({m.name: m.result() for m in self.metric_objects()})
         return logs
+
+
+def _renamed(metric, taken):
+    if metric.name in taken:
+        metric.name = "weighted_" + metric.name
+    return metric
+
+
+class CompileMetrics(metrics_module.Metric):
+    """The metrics given to `compile` as one metric, as Keras's `model.metrics` lists them: a custom
+    `train_step` calls `update_state(y, y_pred, sample_weight)` and `result()` is a dict by name."""
+
+    def __init__(self, objective):
+        self.objective = objective
+        super().__init__(name="compile_metrics")
+
+    @property
+    def metrics(self):
+        return self.objective.metric_objects()
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        preds = list(y_pred.values()) if isinstance(y_pred, dict) else \
+            list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]
+        if self.objective.outputs is None or len(self.objective.outputs) != len(preds):
+            self.objective.resolve(list(y_pred) if isinstance(y_pred, dict) else
+                                   [f"output_{i}" for i in range(len(preds))] if len(preds) > 1 else ["output"])
+        self.objective.update_metrics(y_true, preds, sample_weight)
+
+    def reset_state(self):
+        for m in self.metrics if getattr(self, "objective", None) else []:
+            m.reset_state()
+
+    def result(self):
+        return {m.name: m.result() for m in self.metrics}
 
 
 def class_weights(class_weight, y, sample_weight, op):

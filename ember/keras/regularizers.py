@@ -9,7 +9,7 @@ model's `losses`) to the loss it minimizes.
 """
 from ember.errors import ArgumentError
 
-__all__ = ["Regularizer", "L1", "L2", "L1L2", "get", "serialize"]
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "serialize"]
 
 
 class Regularizer:
@@ -67,6 +67,7 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
+l1, l2, l1_l2 = L1, L2, L1L2  # Keras's lowercase aliases of the classes
 REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2}
 
 

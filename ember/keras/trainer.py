@@ -18,10 +18,12 @@ import numpy as np
 from ember import graph as ember_graph, optim
 from ember.autograd import no_grad
 from ember.errors import ArgumentError
-from ember.keras import data_adapter as data, distribution as distribution_module, losses as losses_module, optimizers
+from ember.keras import data_adapter as data, distribution as distribution_module, optimizers
 from ember.keras.callbacks import CallbackList, History, ProgbarLogger
 from ember.keras.layers.base import Layer, flatten, map_structure
+from ember.keras.numerics import quiet
 from ember.keras.objective import Objective, class_weights
+from ember.keras.steps import Steps
 
 __all__ = ["Trainer"]
 
@@ -29,8 +31,9 @@ log = logging.getLogger("ember.keras")
 _AUTO_TRIALS = 6  # steps timed per mode when jit_compile="auto" picks (the medians decide)
 
 
-class Trainer:
-    """The training loop of Keras models; a `Trainer` is also a `Layer` (see `Model`)."""
+class Trainer(Steps):
+    """The training loop of Keras models; a `Trainer` is also a `Layer` (see `Model`). A subclass's own
+    `train_step`/`test_step`/`predict_step` replace the loop's per-batch work (`steps.py`)."""
 
     def _init_trainer(self):
         self.compiled, self.stop_training, self.history = False, False, None
@@ -45,10 +48,9 @@ class Trainer:
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         """Set the optimizer, loss(es) and metrics, by Keras name or as objects. For several outputs,
-        `loss`, `loss_weights` and `metrics` may be lists (output order) or dicts (by output name)."""
-        if loss is None:
-            raise ArgumentError(f"{self.name}.compile: give a loss, e.g. loss='sparse_categorical_crossentropy'; "
-                                f"known names: {', '.join(sorted(losses_module.LOSSES))}")
+        `loss`, `loss_weights` and `metrics` may be lists (output order) or dicts (by output name).
+        `metrics` are never weighted; `weighted_metrics` are weighted by `sample_weight` and `class_weight`.
+        Without a loss, the model's own `train_step` computes one (fit raises otherwise)."""
         if jit_compile not in (True, False, "auto"):
             raise ArgumentError(f"{self.name}.compile: jit_compile must be True, False or 'auto', "
                                 f"got {jit_compile!r}")
@@ -57,13 +59,13 @@ class Trainer:
                 isinstance(self.optimizer, optimizers.Optimizer) and not hasattr(self.optimizer, "scale_loss"):
             self.optimizer = optimizers.LossScaleOptimizer(self.optimizer)  # as Keras: float16 needs scaling
         self._step_optimizer = self.optimizer if isinstance(self.optimizer, optim.Optimizer) else None
-        self._objective = Objective(loss, loss_weights, metrics, self.name)
+        self._objective = Objective(loss, loss_weights, metrics, self.name, weighted_metrics)
         self.loss = loss
         self._jit = False if run_eagerly else jit_compile
         self._jit_choice = None if self._jit == "auto" else self._jit
         self._compiled_steps = {}
         self._compile_config = {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
-                                "metrics": metrics, "jit_compile": jit_compile}
+                                "metrics": metrics, "weighted_metrics": weighted_metrics, "jit_compile": jit_compile}
         self.compiled = True
 
     def _require_compiled(self, op):
@@ -130,12 +132,13 @@ class Trainer:
         if hasattr(self.optimizer, "before_step"):
             self.optimizer.before_step()
         choice = self._jit_choice if self._data_parallel is None else False  # every rank runs the same collectives
-        if choice is None:
-            total, terms, preds = self._auto_step(args)
-        elif choice:
-            total, terms, preds = self._compiled_or_eager(args)
-        else:
-            total, terms, preds = self._train_fn(*args)
+        with quiet():  # backward of log(0) and friends: silent, as in Keras and PyTorch
+            if choice is None:
+                total, terms, preds = self._auto_step(args)
+            elif choice:
+                total, terms, preds = self._compiled_or_eager(args)
+            else:
+                total, terms, preds = self._train_fn(*args)
         self._update_objective(args, preds, total, terms, rows or flatten(x)[0].shape[0])
         return total
 
@@ -187,8 +190,10 @@ class Trainer:
         x, y, sample_weight = next(adapter.batches())
         sample_weight = class_weights(class_weight, y, sample_weight, "train_on_batch")
         self._prepare(x)
-        self._objective_ready(x)
         self.train()
+        if self._overridden("train_step"):
+            return self._result(return_dict, self._custom_step("train_step", x, y, sample_weight))
+        self._objective_ready(x)
         self._train_batch(x, y, sample_weight)
         return self._result(return_dict)
 
@@ -198,9 +203,11 @@ class Trainer:
         adapter = data.make(x, y, sample_weight, batch_size=1 << 62, op="test_on_batch")
         x, y, sample_weight = next(adapter.batches())
         self._prepare(x)
-        self._objective_ready(x)
         self.reset_metrics()
         self.eval()
+        if self._overridden("test_step"):
+            return self._result(return_dict, self._custom_step("test_step", x, y, sample_weight))
+        self._objective_ready(x)
         self._test_batch(x, y, sample_weight)
         return self._result(return_dict)
 
@@ -211,11 +218,11 @@ class Trainer:
             out = self(data.as_tensors(data.to_arrays(x, "x", "predict_on_batch")), training=False)
         return map_structure(lambda t: t.numpy(), out)
 
-    def _result(self, return_dict):
-        logs = self._objective.logs()
+    def _result(self, return_dict, logs=None):
+        logs = self._objective.logs() if logs is None else logs
         if return_dict:
             return logs
-        return logs["loss"] if len(logs) == 1 else list(logs.values())
+        return logs["loss"] if len(logs) == 1 and "loss" in logs else self._in_metrics_order(logs)
 
     def _objective_ready(self, x):
         if self._objective.outputs is None:
@@ -294,32 +301,41 @@ class Trainer:
     def _train_epoch(self, train, class_weight, calls):
         self.reset_metrics()
         self.train()
+        custom, logs = self._overridden("train_step"), {}
         for step, (x, y, sw, rows) in enumerate(self._batches(train)):
             calls.on_train_batch_begin(step)
-            if self._objective.outputs is None:
-                self._objective_ready(x)
-                self.train()
-                self.reset_metrics()
             sw = class_weights(class_weight, y, sw, "fit")
-            self._train_batch(x, y, sw, rows)
-            calls.on_train_batch_end(step, self._objective.logs())
+            if custom:
+                logs = self._custom_step("train_step", x, y, sw)
+            else:
+                if self._objective.outputs is None:
+                    self._objective_ready(x)
+                    self.train()
+                    self.reset_metrics()
+                self._train_batch(x, y, sw, rows)
+                logs = self._objective.logs()
+            calls.on_train_batch_end(step, logs)
             if self.stop_training:
                 break
-        return self._objective.logs()
+        return logs if custom else self._objective.logs()
 
     def _test_loop(self, adapter, calls):
         self.eval()
         calls.on_test_begin()
-        started = False
+        started, custom, logs = False, self._overridden("test_step"), {}
         for step, (x, y, sw, rows) in enumerate(self._batches(adapter)):
             if not started:
-                self._objective_ready(x)
+                if not custom:
+                    self._objective_ready(x)
                 self.reset_metrics()
                 started = True
             calls.on_test_batch_begin(step)
-            self._test_batch(x, y, sw, rows)
-            calls.on_test_batch_end(step, self._objective.logs())
-        logs = self._objective.logs() if started else {}
+            if custom:
+                logs = self._custom_step("test_step", x, y, sw)
+            else:
+                self._test_batch(x, y, sw, rows)
+                logs = self._objective.logs()
+            calls.on_test_batch_end(step, logs)
         calls.on_test_end(logs)
         self.train()
         return logs
@@ -336,7 +352,7 @@ class Trainer:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
         if return_dict:
             return logs
-        return logs["loss"] if len(logs) == 1 else list(logs.values())
+        return logs["loss"] if len(logs) == 1 and "loss" in logs else self._in_metrics_order(logs)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for `x`, batch by batch, as NumPy (a list or dict of arrays for several outputs)."""
@@ -348,7 +364,7 @@ class Trainer:
         with no_grad():
             for step, (bx, _, _) in enumerate(adapter.batches()):
                 calls.on_predict_batch_begin(step)
-                out = map_structure(lambda t: t.numpy(), self(data.as_tensors(bx), training=False))
+                out = map_structure(lambda t: t.numpy(), self.predict_step((data.as_tensors(bx),)))
                 parts.append(out)
                 calls.on_predict_batch_end(step, {"outputs": out})
         calls.on_predict_end()
@@ -364,20 +380,4 @@ class Trainer:
 
     def _run_outputs(self, x, training):
         """The model's outputs on `x` as a list in output order; the objective is matched to them."""
-        out = self(x, training=training)
-        names = self.output_names
-        preds = [out[k] for k in names] if isinstance(out, dict) else \
-            list(out) if isinstance(out, (list, tuple)) else [out]
-        if len(names) != len(preds):
-            names = [f"output_{i}" for i in range(len(preds))] if len(preds) > 1 else ["output"]
-        self._objective.resolve(names)
-        return preds
-
-    def reset_metrics(self):
-        """Start every metric (and the loss average) afresh."""
-        if self._objective is not None:
-            self._objective.reset()
-
-    @property
-    def metrics_names(self):
-        return list(self._objective.logs()) if self._objective is not None and self._objective.outputs else ["loss"]
+        return self._output_list(self(x, training=training))

@@ -1,5 +1,5 @@
-"""`keras.utils`: `set_random_seed`, `to_categorical`, `normalize`, `pad_sequences`, `plot_model`,
-`model_to_dot`.
+"""`keras.utils`: `set_random_seed`, `to_categorical`, `normalize`, `pad_sequences`, `get_file`, the
+image helpers, the (x, y, sample_weight) packing of custom steps, `plot_model`, `model_to_dot`.
 
     >>> keras.utils.to_categorical([0, 2], num_classes=3)
     array([[1., 0., 0.],
@@ -14,9 +14,14 @@ import numpy as np
 
 from ember.backend.random import manual_seed
 from ember.errors import ArgumentError
+from ember.keras.file_utils import get_file
 from ember.keras.plotting import model_to_dot, plot_model
+from ember.keras.preprocessing.image import array_to_img, img_to_array, load_img, save_img
+from ember.keras.preprocessing.sequence import pad_sequences
 
-__all__ = ["set_random_seed", "to_categorical", "normalize", "pad_sequences", "plot_model", "model_to_dot"]
+__all__ = ["set_random_seed", "to_categorical", "normalize", "pad_sequences", "get_file", "array_to_img",
+           "img_to_array", "load_img", "save_img", "pack_x_y_sample_weight", "unpack_x_y_sample_weight",
+           "plot_model", "model_to_dot"]
 
 
 def set_random_seed(seed):
@@ -47,33 +52,20 @@ def normalize(x, axis=-1, order=2):
     return x / np.expand_dims(norms, axis)
 
 
-def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0):
-    """Sequences of different lengths as one array of shape (len(sequences), maxlen, ...): longer ones
-    cut and shorter ones filled with `value`, at the start (`"pre"`, Keras's default) or the end (`"post"`)."""
-    for arg, given in (("padding", padding), ("truncating", truncating)):
-        if given not in ("pre", "post"):
-            raise ArgumentError(f"pad_sequences: {arg} must be 'pre' or 'post', got {given!r}")
-    try:
-        lengths = [len(s) for s in sequences]
-    except TypeError:
-        raise ArgumentError("pad_sequences: sequences must be a list of sequences (lists or arrays), "
-                            "each with a length") from None
-    if maxlen is None:
-        maxlen = max(lengths, default=0)
-    if maxlen < 0:
-        raise ArgumentError(f"pad_sequences: maxlen must be >= 0, got {maxlen}")
-    sample_shape = next((np.asarray(s).shape[1:] for s in sequences if len(s)), ())
-    out = np.full((len(lengths), maxlen) + sample_shape, value, dtype=dtype)
-    for i, seq in enumerate(sequences):
-        if not len(seq) or not maxlen:
-            continue
-        seq = np.asarray(seq)
-        kept = seq[-maxlen:] if truncating == "pre" else seq[:maxlen]
-        if kept.shape[1:] != sample_shape:
-            raise ArgumentError(f"pad_sequences: sequence {i} has items of shape {kept.shape[1:]}, the first "
-                                f"non-empty one has items of shape {sample_shape}; they must be the same")
-        if padding == "post":
-            out[i, :len(kept)] = kept
-        else:
-            out[i, maxlen - len(kept):] = kept
-    return out
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The batch a step receives: x alone ((x,) when x is a tuple or list), (x, y) or (x, y, sample_weight)."""
+    if y is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data):
+    """(x, y, sample_weight) of a batch: a tuple of 1 to 3 items, or x alone."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if not 1 <= len(data) <= 3:
+        raise ArgumentError(f"unpack_x_y_sample_weight: expected (x,), (x, y) or (x, y, sample_weight), got a "
+                            f"tuple of {len(data)}")
+    return tuple(data) + (None,) * (3 - len(data))

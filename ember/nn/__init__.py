@@ -19,5 +19,14 @@ from ember.nn.layers.loss import *  # noqa: F401,F403
 from ember.nn.layers.rnn import *  # noqa: F401,F403
 from ember.nn.layers.attention import *  # noqa: F401,F403
 from ember.nn.layers.transformer import *  # noqa: F401,F403
+from ember.nn.layers.padding import *  # noqa: F401,F403
+from ember.nn.layers.distance import *  # noqa: F401,F403
+from ember.nn.layers.norm_instance import *  # noqa: F401,F403
+from ember.nn.layers.resample import *  # noqa: F401,F403
+from ember.nn.layers.pool_variants import *  # noqa: F401,F403
+from ember.nn.layers.lazy import *  # noqa: F401,F403
+from ember.nn.layers.data_parallel import *  # noqa: F401,F403
+from ember.nn.layers.loss_margin import *  # noqa: F401,F403
 from ember.nn import functional, init, utils
+from ember.nn import modules  # torch.nn.modules' import paths
 from ember.nn import parallel  # noqa: E402  (DistributedDataParallel; needs ember.distributed, level 2)

@@ -366,6 +366,9 @@ class Module:
         if not hasattr(state_dict, "items"):
             raise DTypeError(f"{type(self).__name__}.load_state_dict: expected a dict of tensors, "
                              f"got {type(state_dict).__name__}")
+        for prefix, module in self.named_modules():  # lazy layers take their sizes from the file
+            if getattr(module, "has_uninitialized_params", lambda: False)():
+                module._materialize_from_state(state_dict, prefix + "." if prefix else "")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]

@@ -18,6 +18,12 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
+    @property
+    def value(self):
+        """The parameter itself: Keras code reads a variable's tensor as `variable.value`
+        (`[v.value.grad for v in model.trainable_weights]`)."""
+        return self
+
 
 class Buffer(Tensor):
     """A tensor that is module state but not a parameter (running statistics): assigning one to a

@@ -5,14 +5,18 @@ PyTorch exports `torch.<op>`), its Tensor methods in `METHODS` and those with an
 in-place `name_` form in `INPLACE`. Adding a family is one entry in FAMILIES.
 Importing this package binds the ops to `Tensor` (see `tensor_methods`).
 """
-from ember.ops import (activation, arrange, attention, binary, conv, convert, creation, dense, diag, dropout,
-                       einsum, extreme, fill, gather, index, join, linalg, loss, mask, norm, pool, reduce,
-                       recurrent, registry, scan, shape, softmax, sort, unary)
+from ember.ops import (activation, arrange, attention, binary, compare, conv, convert, creation, dense, diag, dropout,
+                       einsum, extreme, fill, gather, index, join, layout, linalg, linalg_more, loss, mask, mathfn,
+                       norm, pool, query, real, reduce, recurrent, registry, scan, shape, softmax, sort, stats, tensor_info, trig,
+                       unary, windows)
 from ember.ops import tensor_methods
 from ember.ops.registry import REGISTRY
 
 FAMILIES = (unary, binary, reduce, scan, extreme, shape, join, arrange, index, gather, mask, sort, convert,
             creation, fill, linalg, einsum, diag, activation, softmax, dense, dropout, conv, pool, norm, attention, loss,
-            recurrent)
+            recurrent, compare, trig, mathfn, stats, layout, linalg_more, query, real, windows, tensor_info)
 
+for _family in FAMILIES:  # every public function guarded, not only the registry's primitives
+    registry.guard_module(_family, _family.__all__ + getattr(_family, "FUNCTIONAL", "").split())
+del _family
 tensor_methods.bind(FAMILIES)

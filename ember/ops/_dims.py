@@ -6,7 +6,8 @@ from collections import namedtuple
 
 from ember.autograd.checks import normalize_dims
 from ember.backend import dtypes
-from ember.errors import ShapeError
+from ember.autograd import grad_mode
+from ember.errors import DTypeError, ShapeError
 
 # PyTorch's `torch.return_types`: tuples whose fields also have names (the type's name shows in the repr).
 MaxResult = namedtuple("max", ("values", "indices"))
@@ -42,8 +43,19 @@ def _int_acc(x, dtype):
     return dtype
 
 
-def _np_dtype(dtype):
-    return None if dtype is None else dtypes.as_dtype(dtype).np
+def _np_dtype(dtype, op=None, x=None, floating=False):
+    """`dtype=` of a reduction or scan as a NumPy dtype. With `x` (the input tensor), refuses what
+    PyTorch refuses: a non-float result of a tensor that requires grad (autograd has no integer
+    gradients), and with `floating`, a non-float dtype at all (mean)."""
+    if dtype is None:
+        return None
+    dt = dtypes.as_dtype(dtype, op)
+    if floating and not dt.is_floating_point:
+        raise DTypeError(f"{op}: dtype must be a floating point dtype, got {dt}")
+    if x is not None and getattr(x, "_rg", False) and not dt.is_floating_point and grad_mode._enabled[0]:
+        raise DTypeError(f"{op}: the input requires grad and dtype={dt} is not floating point; "
+                         f"autograd has no integer gradients: detach() the input or pass a float dtype")
+    return dt.np
 
 
 def _restore(g, shape, axes, keepdim):

@@ -22,6 +22,39 @@ def operands(op, a, b):
     return promote(a, b)
 
 
+def arith(op, a, b, fn):
+    """`fn(a, b)` of an arithmetic op, with PyTorch's rule for a Python scalar (a "wrapped number"):
+    it keeps its own precision. A float16/bfloat16 array with a scalar is computed in float32 and
+    rounded once (`half * 1e-8` is not `half * 0`)."""
+    sa, sb = _python_scalar(a), _python_scalar(b)
+    if (sa is None) != (sb is None):  # one array, one scalar
+        arr, scalar = (b, sa) if sa is not None else (a, sb)
+        wide = _wide(arr, scalar)
+        if wide is not None:
+            w = arr.astype(wide)
+            out = fn(scalar, w) if sa is not None else fn(w, scalar)
+            return out.astype(arr.dtype) if out.dtype.kind == w.dtype.kind else out
+        a, b = (scalar, b) if sa is not None else (a, scalar)
+    a, b = operands(op, a, b)
+    return fn(a, b)
+
+
+def _python_scalar(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    return x if type(x) in (int, float, bool) else None
+
+
+def _wide(arr, scalar):
+    """The dtype to compute `arr` with `scalar` in, when it is not `arr`'s own (else None)."""
+    d = getattr(arr, "dtype", None)
+    if d is None or type(scalar) is bool:
+        return None
+    if d.itemsize == 2 and (d.kind == "f" or d == dtypes.bfloat16.np):
+        return dtypes.float32.np
+    return None  # an integer outside the array's dtype is refused by NumPy (PyTorch wraps it; see README)
+
+
 def promote(a, b):
     """Two operands (arrays or Python scalars) cast to PyTorch's result dtype.
 

@@ -110,7 +110,7 @@ class Elu(Function):
     """PyTorch's ELU family in one: `scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1))`."""
 
     def forward(self, x, alpha=1.0, scale=1.0, input_scale=1.0):
-        self.positive = x > 0
+        self.positive = ~(x <= 0)  # a NaN takes the linear branch's gradient, as in PyTorch
         neg = self.xp.expm1(self.xp.minimum(x, 0) * input_scale) * alpha
         return (self.xp.where(self.positive, x, neg) * scale).astype(x.dtype, copy=False)
 

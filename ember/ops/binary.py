@@ -6,6 +6,7 @@ promotion): arithmetic, pow, maximum/minimum, where, lerp, comparisons, logic.
     tensor([1.5000, 2.5000])
 """
 import math
+import operator
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError
-from ember.ops._util import const, data, floating, operands, promote
+from ember.ops._util import arith, const, data, floating, operands, promote
 from ember.ops.registry import Sample, binary_samples, register
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
@@ -24,8 +25,10 @@ __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_d
            "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite"]
 
 # Tensor methods (bound in tensor_methods.py) and the ones with an in-place `name_` form.
-METHODS = "add sub subtract mul multiply div divide true_divide floor_divide remainder pow maximum minimum where lerp eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not isnan isinf isfinite addcmul addcdiv"
-INPLACE = "add sub mul div pow floor_divide remainder lerp bitwise_and bitwise_or bitwise_xor logical_and logical_or logical_not addcmul addcdiv"
+METHODS = "add sub subtract mul multiply div divide true_divide floor_divide remainder pow maximum minimum lerp eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not isnan isinf isfinite addcmul addcdiv"
+INPLACE = ("add sub mul div pow floor_divide remainder lerp bitwise_and bitwise_or bitwise_xor logical_and logical_or "
+           "logical_not addcmul addcdiv subtract multiply divide true_divide eq ne lt le gt ge greater greater_equal "
+           "less less_equal not_equal logical_xor bitwise_not")
 
 
 def _check(op, a, b):
@@ -39,8 +42,7 @@ class Add(Function):
     save_inputs = False
 
     def forward(self, a, b):
-        a, b = operands("add", a, b)
-        return a + b
+        return arith("add", a, b, operator.add)
 
     def backward(self, g):
         return g, g
@@ -52,8 +54,7 @@ class Sub(Function):
     def forward(self, a, b):
         if getattr(a, "dtype", None) == bool or getattr(b, "dtype", None) == bool:
             raise TypeError("subtraction with a bool tensor is not supported; use logical_xor() or ~")
-        a, b = operands("sub", a, b)
-        return a - b
+        return arith("sub", a, b, operator.sub)
 
     def backward(self, g):
         return g, -g
@@ -61,8 +62,7 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(self, a, b):
-        a, b = operands("mul", a, b)
-        return a * b
+        return arith("mul", a, b, operator.mul)
 
     def backward(self, g):
         a, b = self.inputs
@@ -71,23 +71,24 @@ class Mul(Function):
 
 class Div(Function):
     def forward(self, a, b):
-        a, b = operands("div", a, b)
-        fa = floating(a) if hasattr(a, "dtype") else a
-        fb = floating(b) if hasattr(b, "dtype") else b
-        return fa / fb
+        return arith("div", a, b, _true_divide)
 
     def backward(self, g):
         a, b = self.inputs
         return g / b, (-g * a / (b * b) if isinstance(b, Tensor) else None)
 
 
+def _true_divide(a, b):
+    fa = floating(a) if hasattr(a, "dtype") else a
+    fb = floating(b) if hasattr(b, "dtype") else b
+    return fa / fb
+
+
 class Pow(Function):
     def forward(self, a, b):
-        a, b = operands("pow", a, b)
-        if getattr(a, "dtype", None) is not None and a.dtype.kind in "iu" and getattr(b, "dtype", None) is None \
-                and b < 0:
+        if getattr(a, "dtype", None) is not None and a.dtype.kind in "iu" and type(b) is int and b < 0:
             raise ValueError("integers to negative integer powers are not allowed")
-        self.y = a ** b
+        self.y = arith("pow", a, b, operator.pow)
         return self.y
 
     def backward(self, g):
@@ -151,8 +152,7 @@ class FloorDivide(Function):
     save_inputs = False
 
     def forward(self, a, b):
-        a, b = operands("floor_divide", a, b)
-        return self.xp.floor_divide(a, b)
+        return arith("floor_divide", a, b, self.xp.floor_divide)
 
     def backward(self, g):
         return g * 0, g * 0  # piecewise constant: zero wherever defined, as in PyTorch
@@ -160,8 +160,7 @@ class FloorDivide(Function):
 
 class Remainder(Function):
     def forward(self, a, b):
-        a, b = operands("remainder", a, b)
-        return self.xp.remainder(a, b)
+        return arith("remainder", a, b, self.xp.remainder)
 
     def backward(self, g):
         a, b = self.inputs
@@ -194,6 +193,8 @@ def _compare(name, ufunc, samples=None, bitwise=False):
 def _need_integral(name, *xs):
     for x in xs:
         d = getattr(x, "dtype", None)
+        if isinstance(x, np.generic):
+            d = dtypes.as_dtype(x.dtype)
         if d is not None and d.is_floating_point or isinstance(x, float):
             raise DTypeError(f"{name}: expected integer or bool tensors, got {d or type(x).__name__}")
 
@@ -226,15 +227,46 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
 @register("add", lambda make: binary_samples(make) + [Sample((make(3, 4), make(3, 4)), {"alpha": 2.0}, "alpha")], Add)
-def add(input, other, alpha=1):
+def add(input, other, *, alpha=1):
     """`input + alpha * other`, broadcasting."""
-    return Add.apply(input, other if alpha == 1 else other * alpha)
+    return Add.apply(input, _scaled("add", input, other, alpha))
 
 
 @register("sub", lambda make: binary_samples(make) + [Sample((make(3, 4), make(3, 4)), {"alpha": 2.0}, "alpha")], Sub)
-def sub(input, other, alpha=1):
+def sub(input, other, *, alpha=1):
     """`input - alpha * other`, broadcasting."""
-    return Sub.apply(input, other if alpha == 1 else other * alpha)
+    return Sub.apply(input, _scaled("sub", input, other, alpha))
+
+
+def _number(x):
+    return type(x) in (int, float, bool) or isinstance(x, (np.integer, np.floating, np.bool_))
+
+
+def _need_operand(op, name, x):
+    """A tensor or a number, checked before anything is computed with it (a list times alpha
+    would be repeated, not scaled)."""
+    if not (isinstance(x, (Tensor, np.ndarray)) or _number(x)):  # an array: `array + tensor` reflected
+        raise DTypeError(f"{op}: argument {name!r} must be a tensor or a number, got {type(x).__name__}")
+
+
+def _scaled(op, input, other, alpha):
+    """`alpha * other`, with PyTorch's checks: alpha a number, and integral for integral operands."""
+    _need_operand(op, "input", input)
+    _need_operand(op, "other", other)
+    if not _number(alpha):
+        raise DTypeError(f"{op}: alpha must be a number, got {type(alpha).__name__}")
+    if alpha == 1 and type(alpha) is not float:
+        return other
+    kinds = [dtypes.dtype_of(x._data).kind if isinstance(x, Tensor) else dtypes.scalar_kind(x) for x in (input, other)]
+    if "f" not in kinds and isinstance(alpha, (float, np.floating)):
+        raise DTypeError(f"{op}: for integral input tensors, alpha must not be a floating point number, got {alpha}")
+    if "f" not in kinds and "i" not in kinds and not isinstance(alpha, (bool, np.bool_)):
+        raise DTypeError(f"{op}: for bool input tensors, alpha must be a bool, got {alpha}")
+    if isinstance(other, Tensor) and isinstance(input, Tensor):  # alpha * other in the result's dtype
+        dt = dtypes.result_type(input._data, other._data)
+        if other.dtype is not dt:
+            other = other.to(dt)
+    return other * alpha
 
 
 subtract = sub
@@ -389,10 +421,51 @@ def bitwise_not(input):
 
 
 def addcmul(input, tensor1, tensor2, value=1):
-    """`input + value * tensor1 * tensor2` (an optimizer's update step)."""
-    return add(input, mul(tensor1, tensor2) if value == 1 else mul(tensor1, tensor2) * value)
+    """`input + value * tensor1 * tensor2` (an optimizer's update step). With integer tensors, a
+    float `value` is truncated to an integer, as in PyTorch.
+
+        >>> ember.addcmul(ember.ones(2), ember.ones(2), ember.full((2,), 3.0), value=0.5)
+        tensor([2.5000, 2.5000])
+    """
+    for name, x in (("input", input), ("tensor1", tensor1), ("tensor2", tensor2)):
+        if not isinstance(x, Tensor):
+            raise DTypeError(f"addcmul: argument {name!r} must be a tensor, got {type(x).__name__}")
+    value = _value_for("addcmul", value, input, tensor1, tensor2)
+    tensor1, tensor2 = _common(input, tensor1, tensor2)
+    product = mul(tensor1, tensor2)
+    return add(input, product if value == 1 else product * value)
 
 
 def addcdiv(input, tensor1, tensor2, value=1):
-    """`input + value * tensor1 / tensor2` (an optimizer's update step)."""
-    return add(input, div(tensor1, tensor2) if value == 1 else div(tensor1, tensor2) * value)
+    """`input + value * tensor1 / tensor2` (an optimizer's update step); integer tensors are refused,
+    as in PyTorch (use `floor_divide`)."""
+    for name, x in (("input", input), ("tensor1", tensor1), ("tensor2", tensor2)):
+        if not isinstance(x, Tensor):
+            raise DTypeError(f"addcdiv: argument {name!r} must be a tensor, got {type(x).__name__}")
+    if not (tensor1.dtype.is_floating_point or tensor2.dtype.is_floating_point):
+        raise DTypeError(f"addcdiv: integer division of tensors with addcdiv is not supported "
+                         f"(got {tensor1.dtype} and {tensor2.dtype}); use true division or floor_divide")
+    value = _value_for("addcdiv", value, input, tensor1, tensor2)
+    tensor1, tensor2 = _common(input, tensor1, tensor2)
+    quotient = div(tensor1, tensor2)
+    return add(input, quotient if value == 1 else quotient * value)
+
+
+def _common(input, tensor1, tensor2):
+    """tensor1 and tensor2 in the dtype of the whole expression, so the product is not rounded twice."""
+    dt = dtypes.result_type(input._data, tensor1._data, tensor2._data)
+    return tuple(t if t.dtype is dt else t.to(dt) for t in (tensor1, tensor2))
+
+
+def _value_for(op, value, *tensors):
+    """A scalar coefficient in the result's dtype category: truncated for integer results."""
+    if not _number(value):
+        raise DTypeError(f"{op}: value must be a number, got {type(value).__name__}")
+    if isinstance(value, np.generic):
+        value = value.item()
+    dt = dtypes.result_type(*(t._data for t in tensors))
+    if dt.kind == "i" and isinstance(value, float):
+        return int(value)
+    if dt.kind == "b" and not isinstance(value, bool):
+        return bool(value) if isinstance(value, int) else value
+    return value

@@ -36,7 +36,8 @@ class Conv(Function):
     """y = conv(x, w) + b on batched inputs; `geo` holds stride, padding, dilation, groups."""
 
     def forward(self, x, w, b=None, geo=None):
-        return K.forward(self.xp, x, w, b, geo)
+        y = K.forward(self.xp, x, w, b, geo)
+        return y if y.dtype == x.dtype else y.astype(x.dtype)  # grouped bfloat16 kernels compute in float32
 
     def backward(self, g):
         x, w, b = self.inputs

@@ -8,7 +8,9 @@
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
+from ember.errors import DTypeError
 from ember.backend.device import Device, device as as_device
+from ember.errors import DTypeError
 from ember.ops.registry import Sample, register, unary_samples
 
 __all__ = ["to", "clone", "contiguous", "type_as"]
@@ -68,13 +70,13 @@ def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False):
             device = a
         elif a is not None:
             dtype = a
+    dt = None if dtype is None else dtypes.as_dtype(dtype, "to")  # checked before any copy is made
     out = input
     if device is not None:
         dev = as_device(device)
         if dev != input._device:
             out = ToDevice.apply(out, dev)
-    if dtype is not None:
-        dt = dtypes.as_dtype(dtype)
+    if dt is not None:
         if dt.np != out._data.dtype:
             if out._rg and not dt.is_floating_point:
                 out = out.detach()
@@ -97,6 +99,9 @@ def contiguous(input, memory_format=None):
 
 
 def type_as(input, other):
+    """`input` cast to `other`'s dtype."""
+    if not isinstance(other, Tensor):
+        raise DTypeError(f"type_as: argument 'other' must be a tensor, got {type(other).__name__}")
     return to(input, other.dtype)
 
 
@@ -104,6 +109,31 @@ def type_as(input, other):
 CASTS = {"float": dtypes.float32, "double": dtypes.float64, "half": dtypes.float16,
          "bfloat16": dtypes.bfloat16, "long": dtypes.int64, "int": dtypes.int32, "short": dtypes.int16,
          "char": dtypes.int8, "byte": dtypes.uint8, "bool": dtypes.bool_}
+
+
+# `Tensor.type()`'s legacy names, as PyTorch spells them ("torch.FloatTensor" there, "ember.FloatTensor" here).
+TENSOR_TYPES = {dtypes.float32: "FloatTensor", dtypes.float64: "DoubleTensor", dtypes.float16: "HalfTensor",
+                dtypes.bfloat16: "BFloat16Tensor", dtypes.uint8: "ByteTensor", dtypes.int8: "CharTensor",
+                dtypes.int16: "ShortTensor", dtypes.int32: "IntTensor", dtypes.int64: "LongTensor",
+                dtypes.bool_: "BoolTensor"}
+_BY_TYPE_NAME = {name: dt for dt, name in TENSOR_TYPES.items()}
+
+
+def tensor_type(input, dtype=None, non_blocking=False):
+    """`Tensor.type()`: with no argument the type's name (`"ember.FloatTensor"`, `"ember.cuda.LongTensor"`);
+    with a dtype or such a name (`"torch.DoubleTensor"` too), the tensor converted to it."""
+    if dtype is None:
+        where = "cuda." if input.device.type == "cuda" else ""
+        return f"ember.{where}{TENSOR_TYPES[input.dtype]}"
+    if isinstance(dtype, str) and dtype.endswith("Tensor"):
+        parts = dtype.split(".")
+        if parts[0] not in ("ember", "torch") or parts[-1] not in _BY_TYPE_NAME or \
+                parts[1:-1] not in ([], ["cuda"]):
+            raise DTypeError(f"type: unknown tensor type {dtype!r}; expected e.g. 'ember.FloatTensor' or "
+                             f"'ember.cuda.LongTensor'")
+        device = "cuda" if parts[1:-1] == ["cuda"] else "cpu"
+        return to(input, device=device, dtype=_BY_TYPE_NAME[parts[-1]], non_blocking=non_blocking)
+    return to(input, dtypes.as_dtype(dtype, "type"), non_blocking=non_blocking)
 
 
 def cpu(input):

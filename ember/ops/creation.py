@@ -17,7 +17,8 @@ from ember.autograd.tensor import Tensor, _wrap, as_array
 from ember.backend import dtypes
 from ember.backend.device import CPU, array_device, device as as_device
 from ember.backend.random import default_generator
-from ember.errors import ArgumentError, DTypeError
+from ember.errors import ArgumentError, DTypeError, ShapeError
+from ember.ops._args import need_generator, need_int, need_tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like",
            "ones_like", "empty_like", "full_like", "arange", "linspace", "logspace", "eye", "rand",
@@ -143,6 +144,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 def _like(fn):
     def like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+        need_tensor(fn.__name__ + "_like", "input", input)
         return fn(tuple(input.shape), dtype=input.dtype if dtype is None else dtype,
                   device=input.device if device is None else device, requires_grad=requires_grad)
     like.__name__ = fn.__name__ + "_like"
@@ -156,6 +158,8 @@ empty_like = _like(empty)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """`full` with `input`'s shape, dtype and device."""
+    need_tensor("full_like", "input", input)
     return full(tuple(input.shape), fill_value, dtype=input.dtype if dtype is None else dtype,
                 device=input.device if device is None else device, requires_grad=requires_grad)
 
@@ -167,7 +171,9 @@ def _number(op, name, x):
             raise ArgumentError(f"{op}: {name} must be a number or a one-element tensor, got shape {tuple(x.shape)}")
         x = float(x) if x.is_floating_point() else x.item()
     if dtypes.scalar_kind(x) is None:
-        raise ArgumentError(f"{op}: {name} must be a number, got {type(x).__name__} {x!r}")
+        raise ArgumentError(f"{op}: {name} must be a number, got {type(x).__name__}")
+    if isinstance(x, int) and abs(x) > 2**1000:  # past float64: NumPy would fall back to object arrays
+        raise ArgumentError(f"{op}: {name} is too large (an int of {x.bit_length()} bits)")
     return x
 
 
@@ -230,7 +236,8 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
         tensor([[1, 0, 0],
                 [0, 1, 0]])
     """
-    m = n if m is None else m
+    n = need_int("eye", "n", n)
+    m = n if m is None else need_int("eye", "m", m)
     dt = _dt(dtype, op="eye")
     _grad_ok("eye", dt, requires_grad)
     check_size("eye", (n, m), dt.itemsize, name="(n, m)")
@@ -240,12 +247,13 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 # --- random ---------------------------------------------------------------------
 
-def _rng(generator):
-    return (generator or default_generator).np
+def _rng(generator, op="random"):
+    return (need_generator(op, generator) or default_generator).np
 
 
 def _random(op, sample, shape, dt, device, requires_grad, generator):
     """Check, then draw `sample(rng, shape)` on the CPU generator and move it to `device`."""
+    need_generator(op, generator)
     _grad_ok(op, dt, requires_grad)
     check_size(op, shape, dt.itemsize)
     dev = _dev(device)
@@ -307,6 +315,8 @@ def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None
         if not isinstance(high, (tuple, list)):
             raise ArgumentError("randint: size must be given as a tuple, e.g. randint(0, 10, (3,))")
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
     low, high = _int_arg("randint", "low", low), _int_arg("randint", "high", high)
     if high <= low:
         raise ArgumentError(f"randint: low ({low}) must be smaller than high ({high})")
@@ -329,16 +339,22 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
 
 
 def rand_like(input, generator=None, dtype=None, device=None, requires_grad=False):
+    """`rand` with `input`'s shape, dtype and device."""
+    need_tensor("rand_like", "input", input)
     return rand(tuple(input.shape), generator=generator, dtype=dtype or input.dtype,
                 device=device or input.device, requires_grad=requires_grad)
 
 
 def randn_like(input, generator=None, dtype=None, device=None, requires_grad=False):
+    """`randn` with `input`'s shape, dtype and device."""
+    need_tensor("randn_like", "input", input)
     return randn(tuple(input.shape), generator=generator, dtype=dtype or input.dtype,
                  device=device or input.device, requires_grad=requires_grad)
 
 
 def randint_like(input, low, high=None, generator=None, dtype=None, device=None):
+    """`randint` with `input`'s shape, dtype and device."""
+    need_tensor("randint_like", "input", input)
     if high is None:
         low, high = 0, low
     return randint(low, high, tuple(input.shape), generator=generator, dtype=dtype or input.dtype,
@@ -386,6 +402,8 @@ def bernoulli(input, p=None, generator=None):
         >>> ember.bernoulli(ember.tensor([0.0, 1.0]))
         tensor([0., 1.])
     """
+    need_tensor("bernoulli", "input", input)
+    need_generator("bernoulli", generator)
     if not input.is_floating_point():
         raise DTypeError(f"bernoulli: input must be a floating point tensor, got {input.dtype}")
     if p is None:
@@ -402,15 +420,36 @@ def bernoulli(input, p=None, generator=None):
 
 
 def multinomial(input, num_samples, replacement=False, generator=None):
-    """Sample category indices with probabilities proportional to the rows of `input`."""
+    """Sample category indices with probabilities proportional to the rows of `input`.
+
+    Without replacement, categories of probability 0 are drawn only after all the others, as in
+    PyTorch (so `multinomial(tensor([1., 0., 0.]), 2)` gives 0 and then one of the others).
+
+        >>> ember.multinomial(ember.tensor([0.0, 1.0]), 1)
+        tensor([1])
+    """
+    need_tensor("multinomial", "input", input)
+    num_samples = need_int("multinomial", "num_samples", num_samples, low=1)
+    need_generator("multinomial", generator)
+    if input.ndim not in (1, 2):
+        raise ShapeError(f"multinomial: input must be 1-d or 2-d, got shape {tuple(input.shape)}")
+    if not input.is_floating_point():
+        raise DTypeError(f"multinomial: input must be a floating point tensor, got {input.dtype}")
     p = np.asarray(input.detach().__array__(), np.float64)
     rows = p.reshape(-1, p.shape[-1])
     if (rows < 0).any() or not np.isfinite(rows).all():
         raise ArgumentError("multinomial: probabilities must be finite and non-negative")
+    if rows.shape[1] == 0 or (rows.sum(axis=1) <= 0).any():
+        raise ArgumentError("multinomial: each row of probabilities must have a positive sum")
     if not replacement and num_samples > rows.shape[1]:
         raise ArgumentError(f"multinomial: cannot draw {num_samples} samples without replacement "
                             f"from {rows.shape[1]} categories")
+    check_size("multinomial", (rows.shape[0], num_samples), 8)
     rng = _rng(generator)
-    out = np.stack([rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows])
+    if replacement:
+        out = np.stack([rng.choice(rows.shape[1], num_samples, p=r / r.sum()) for r in rows])
+    else:  # keys p / Exp(1): their order is a draw without replacement; p = 0 comes last
+        keys = rows / rng.exponential(size=rows.shape)
+        out = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
     out = out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64)  # drawn on the CPU generator
     return _wrap(out if input._device is CPU else input._device.xp.asarray(out), input._device)

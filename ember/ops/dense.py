@@ -15,6 +15,7 @@ weight-shaped gradient (the `padding_idx` row gets none).
 import numpy as np
 
 from ember.autograd import grad_mode
+from ember.autograd.checks import broadcast_shapes
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
@@ -279,6 +280,9 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     _need_tensor("cosine_similarity", "x1", x1)
     _need_tensor("cosine_similarity", "x2", x2)
     _same_dtype("cosine_similarity", x1=x1, x2=x2)
+    shape = broadcast_shapes("cosine_similarity", tuple(x1.shape), tuple(x2.shape))
+    if tuple(x1.shape) != shape or tuple(x2.shape) != shape:  # dim counts in the broadcast shape, as in PyTorch
+        x1, x2 = x1.expand(shape), x2.expand(shape)
     n1 = x1.norm(2, dim, keepdim=True).clamp(min=eps)
     n2 = x2.norm(2, dim, keepdim=True).clamp(min=eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)

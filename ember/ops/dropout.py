@@ -137,12 +137,16 @@ def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):
     As in PyTorch, a 3-d input is taken as (N, C, L) (1-d channel-wise dropout), with a warning.
     """
     _check("dropout2d", input, p)
+    if input.ndim < 2:
+        raise ShapeError(f"dropout2d: expected an (N, C, H, W) input, got shape {tuple(input.shape)}")
     if input.ndim == 3:
         warnings.warn("dropout2d: received a 3-d input; it is taken as (N, C, L), as in PyTorch. Use dropout1d "
                       "for that, or unsqueeze(0) a (C, H, W) input", stacklevel=2)
-        shape = tuple(input.shape[:2]) + (1,)
-    else:
-        shape = _channels("dropout2d", input, 2)
+    elif input.ndim != 4:  # PyTorch warns and drops along (N, C): a 2-d input loses single elements
+        warnings.warn(f"dropout2d: received a {input.ndim}-d input, which PyTorch deprecates; it is taken as "
+                      f"(N, C, ...) and whole (n, c) slices are dropped. Use dropout for 2-d inputs",
+                      stacklevel=2)
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
     return _dropout("dropout2d", input, p, training, inplace, generator, shape)
 
 

@@ -31,6 +31,7 @@ class _Extreme(Function):
     fn = None  # the ndarray method: "max" or "min"
 
     def forward(self, x, dim=None, keepdim=False, op=None):
+        self.nan_ties = op is not None
         op = op or self.op_name()
         self.axes = _axes(dim, x.ndim, op)
         _need_nonempty(op, x.shape, self.axes)
@@ -42,7 +43,10 @@ class _Extreme(Function):
     def backward(self, g):
         x = self.inputs[0]._data
         y = self.y if self.keepdim else self.y.reshape([1 if i in self.axes else s for i, s in enumerate(self.shape)])
-        ties = (x == y).astype(g._data.dtype)
+        ties = x == y
+        if self.nan_ties:  # max(x)/min(x) share the gradient among NaNs, as PyTorch (amax does not)
+            ties |= (x != x) & (y != y)
+        ties = ties.astype(g._data.dtype)
         share = ties / ties.sum(axis=self.axes, keepdims=True)
         return _restore(g, self.shape, self.axes, self.keepdim) * const(share, g)
 
@@ -130,11 +134,23 @@ def _max_samples(make):
             Sample((make.ints(3, 4, high=9), 1), name="ints")]
 
 
-def _extreme(op, x, dim, keepdim, other):
-    """PyTorch's three forms of max/min: over everything, along one dim, elementwise with `other`."""
+def _extreme(op, x, positional, keepdim, dim, other):
+    """PyTorch's three forms of max/min: over everything, along one dim, elementwise with `other`.
+    A tensor in second position is `other`; `dim=` by keyword is always a dim (an int tensor too)."""
     whole, along, elementwise, result = _EXTREMES[op]
-    if isinstance(dim, Tensor) or other is not None:
-        return elementwise(x, dim if other is None else other)
+    if positional is not None:
+        if dim is not None or other is not None:
+            raise ArgumentError(f"{op}: got the second argument both by position and by keyword")
+        if isinstance(positional, Tensor):
+            other = positional
+        else:
+            dim = positional
+    if other is not None:
+        if dim is not None:
+            raise ArgumentError(f"{op}: pass either dim= or other=, not both")
+        return elementwise(x, other)
+    if isinstance(dim, Tensor):
+        dim = dim.__index__()
     if dim is None:
         return whole.apply(x, op=op)
     if isinstance(dim, (tuple, list)):
@@ -146,7 +162,7 @@ _EXTREMES = {"max": (Amax, MaxDim, binary.maximum, MaxResult), "min": (Amin, Min
 
 
 @register("max", _max_samples, MaxDim)
-def max(input, dim=None, keepdim=False, *, other=None):
+def max(input, dim_or_other=None, keepdim=False, *, dim=None, other=None):
     """`max(x)`: the largest element (ties share the gradient). `max(x, dim, keepdim=False)`:
     `(values, indices)` along `dim`. `max(x, other)`: elementwise `maximum`.
 
@@ -155,13 +171,13 @@ def max(input, dim=None, keepdim=False, *, other=None):
         (tensor(5.), tensor([1, 0]), tensor([[3., 5.],
                 [4., 3.]]))
     """
-    return _extreme("max", input, dim, keepdim, other)
+    return _extreme("max", input, dim_or_other, keepdim, dim, other)
 
 
 @register("min", _max_samples, MinDim)
-def min(input, dim=None, keepdim=False, *, other=None):
+def min(input, dim_or_other=None, keepdim=False, *, dim=None, other=None):
     """`min(x)`, `min(x, dim, keepdim=False)` -> `(values, indices)`, or `min(x, other)`: see `max`."""
-    return _extreme("min", input, dim, keepdim, other)
+    return _extreme("min", input, dim_or_other, keepdim, dim, other)
 
 
 def _amax_samples(make):

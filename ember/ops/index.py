@@ -17,7 +17,7 @@ import numpy as np
 
 from ember.autograd import grad_mode
 from ember.autograd.function import Function
-from ember.autograd.tensor import Tensor
+from ember.autograd.tensor import Tensor, writable
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, IndexOutOfRangeError
 from ember.ops._indexing import (_add_at, _add_rows, _check_bounds, _check_watched, _flat_rows, _watch,
@@ -105,6 +105,10 @@ def _key_part(op, k, xp):
         return int(k)
     if isinstance(k, Tensor):
         a = k._data
+        if a.dtype == np.uint8:  # PyTorch reads a uint8 index tensor as a mask (its deprecated form)
+            a = a.astype(bool)
+    elif isinstance(k, range):  # a sequence of ints, as in PyTorch
+        a = xp.arange(k.start, k.stop, k.step, dtype=np.int64)
     elif isinstance(k, (list, tuple, np.ndarray, xp.ndarray)):
         a = xp.asarray(k)
         if a.dtype.kind == "f" and a.size == 0:
@@ -267,6 +271,7 @@ index_put.saves_self = False  # index_put_ needs no copy of the values it overwr
 def setitem(input, key, value):
     """`input[key] = value`, in place. Recorded by autograd for tensors that require grad."""
     idx = _index("setitem", key, input._data.shape, input._device.xp)
+    writable("setitem", input)
     v_rg = isinstance(value, Tensor) and value._rg
     if not (grad_mode._enabled[0] and (input._rg or v_rg)):
         _put(input._data, idx, value._data if isinstance(value, Tensor) else value, False, input._device.xp)

@@ -259,6 +259,11 @@ def _add_scaled(op, input, product, beta, alpha):
     if broadcast_shapes(op, tuple(input.shape), shape) != shape:
         raise ShapeError(f"{op}: input of shape {tuple(input.shape)} does not broadcast to the product's "
                          f"shape {shape}")
+    for name, v in (("alpha", alpha), ("beta", beta)):
+        if dtypes.scalar_kind(v) is None:
+            raise DTypeError(f"{op}: {name} must be a number, got {type(v).__name__}")
+    if not (input.dtype.is_floating_point or product.dtype.is_floating_point):
+        alpha, beta = int(alpha), int(beta)  # integer tensors: PyTorch truncates the coefficients
     if alpha != 1:
         product = product * alpha
     if beta == 0:

@@ -58,9 +58,11 @@ def _pair(op, input, target, strict=False):
         if strict:
             raise ShapeError(f"{op}: target of shape {tuple(target.shape)} must have the input's shape "
                              f"{tuple(input.shape)}")
-        broadcast_shapes(op, tuple(input.shape), tuple(target.shape))
+        shape = broadcast_shapes(op, tuple(input.shape), tuple(target.shape))
         warnings.warn(f"{op}: using a target size {tuple(target.shape)} that is different to the input size "
                       f"{tuple(input.shape)}; they are broadcast, which may not be what you want", stacklevel=3)
+        return input.expand(shape), target.expand(shape)  # broadcast first: then dtypes promote as equals
+    return input, target
 
 
 # --- regression losses (composites) -------------------------------------------------------
@@ -97,7 +99,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         tensor(0.5)
     """
     reduction = reduction_mode("mse_loss", reduction, size_average, reduce)
-    _pair("mse_loss", input, target)
+    input, target = _pair("mse_loss", input, target)
     return _weighted("mse_loss", (input - target) ** 2, weight, reduction, normalize=True)
 
 
@@ -105,7 +107,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Absolute error `|input - target|`, reduced (gradient 0 where they are equal)."""
     reduction = reduction_mode("l1_loss", reduction, size_average, reduce)
-    _pair("l1_loss", input, target)
+    input, target = _pair("l1_loss", input, target)
     return _weighted("l1_loss", (input - target).abs(), weight, reduction, normalize=True)
 
 
@@ -121,7 +123,7 @@ def _threshold_samples(name):
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """`0.5 d**2 / beta` where `|d| < beta`, else `|d| - 0.5 beta` (d = input - target); beta=0 is L1."""
     reduction = reduction_mode("smooth_l1_loss", reduction, size_average, reduce)
-    _pair("smooth_l1_loss", input, target)
+    input, target = _pair("smooth_l1_loss", input, target)
     if not beta >= 0:
         raise ArgumentError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     d = input - target

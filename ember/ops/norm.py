@@ -19,7 +19,6 @@ are 1.3x to 1.5x faster (float32, batch_norm and layer_norm on inputs of shape
     >>> F.batch_norm(x, rm, rv, training=True).shape, rm
     (ember.Size([2, 2]), tensor([0.2, 0.4]))
 """
-import warnings
 
 import numpy as np
 
@@ -29,6 +28,7 @@ from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import fill
 from ember.ops._util import const
+from ember.ops.reduce import _quiet
 from ember.ops.registry import Sample, register
 
 __all__ = ["layer_norm", "group_norm"]
@@ -49,7 +49,9 @@ class Normalize(Function):
         self.n = int(np.prod([x.shape[a] for a in axes]))
         low = x.dtype.itemsize < 4  # float16/bfloat16: statistics in float32, as PyTorch accumulates them
         xs = x.astype(np.float32) if low else x
-        with warnings.catch_warnings(action="ignore", category=RuntimeWarning):  # no elements: NaN, quietly
+        # No elements: NaN, quietly. Only then: entering catch_warnings resets Python's once-per-place
+        # warning registry, so doing it every step would repeat the user's own warnings every step.
+        with _quiet(self.n == 0):
             mean = xs.mean(axis=axes, keepdims=True)
             xc = xs - mean
             var = (xc * xc).mean(axis=axes, keepdims=True)

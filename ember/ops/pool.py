@@ -25,6 +25,7 @@ from ember.autograd.checks import check_size
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import _pool_loops
 from ember.ops._im2col import batched, ints
+from ember.ops import join
 from ember.ops._util import const
 from ember.ops.registry import Sample, register
 
@@ -325,11 +326,23 @@ def _adaptive_avg(op, nd, input, output_size):
     check_size(op, tuple(x.shape[:2]) + out, x.dtype.itemsize, "output")
     for n, o in zip(x.shape[2:], out):
         check_size(op, (n, o), x.dtype.itemsize, "averaging matrix")
+    if x.numel() and not bool(x._device.xp.isfinite(x._data).all()):
+        y = _bin_means(_bin_means(x, out[-1], -1), out[0], 2) if nd == 2 else _bin_means(x, out[-1], -1)
+        return y if batched else y.squeeze(0)
     dt = x.dtype.name
     y = x @ const(_averaging(x.shape[-1], out[-1], dt).T, x)
     if nd == 2:
         y = const(_averaging(x.shape[2], out[0], dt), x) @ y
     return y if batched else y.squeeze(0)
+
+
+def _bin_means(x, out, dim):
+    """The bins' means one slice at a time: with an inf in the input, the averaging matrix's zeros
+    would turn it into NaN in bins that never saw it."""
+    n, dim = x.shape[dim], dim % x.ndim
+    lead = (slice(None),) * dim
+    bins = [x[lead + (slice((i * n) // out, -(-((i + 1) * n) // out)),)].mean(dim, keepdim=True) for i in range(out)]
+    return join.cat(bins, dim)
 
 
 def _adaptive_samples(nd):

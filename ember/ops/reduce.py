@@ -63,14 +63,22 @@ class Sum(Function):
         self.axes = _axes(dim, x.ndim, "sum")
         self.shape = x.shape
         self.keepdim = keepdim
-        if dtype is None and x.dtype.itemsize == 2 and x.dtype.kind not in "biu":
-            # float16/bfloat16 accumulate in float32, as in PyTorch: a bias gradient summed over a
-            # batch in bfloat16 loses most of its digits
-            return x.sum(axis=self.axes, keepdims=keepdim, dtype=np.float32).astype(x.dtype)
-        return x.sum(axis=self.axes, keepdims=keepdim, dtype=_int_acc(x, dtype))
+        dt = _int_acc(x, dtype)
+        acc = _low_precision_acc(x, dt)
+        if acc is not None:
+            return x.sum(axis=self.axes, keepdims=keepdim, dtype=acc).astype(dt or x.dtype)
+        return x.sum(axis=self.axes, keepdims=keepdim, dtype=dt)
 
     def backward(self, g):
         return _restore(g, self.shape, self.axes, self.keepdim).expand(self.shape)
+
+
+def _low_precision_acc(x, dtype):
+    """float32, where a float16/bfloat16 sum must accumulate wider than it stores (as PyTorch does)."""
+    out = dtype if dtype is not None else x.dtype
+    if x.dtype.kind in "fV" and x.dtype.itemsize == 2 and getattr(out, "itemsize", 8) == 2:
+        return dtypes.float32.np
+    return None
 
 
 class Mean(Function):
@@ -84,9 +92,10 @@ class Mean(Function):
         self.shape = x.shape
         self.keepdim = keepdim
         self.n = _count(x.shape, self.axes)
+        acc = _low_precision_acc(x, dtype)
         with _quiet(self.n == 0):
-            if dtype is None and x.dtype.itemsize == 2:  # float16/bfloat16: accumulate in float32
-                return x.mean(axis=self.axes, keepdims=keepdim, dtype=np.float32).astype(x.dtype)
+            if acc is not None:
+                return x.mean(axis=self.axes, keepdims=keepdim, dtype=acc).astype(dtype or x.dtype)
             return x.mean(axis=self.axes, keepdims=keepdim, dtype=dtype)
 
     def backward(self, g):
@@ -95,13 +104,18 @@ class Mean(Function):
 
 class Var(Function):
     def forward(self, x, dim=None, correction=1, keepdim=False):
+        return self._wide(x, dim, correction, keepdim).astype(x.dtype, copy=False)
+
+    def _wide(self, x, dim, correction, keepdim):
+        """The variance in float64: squares of deviations fit there (std([1e20, 0, 1]) in float32)."""
         _need_float(self.op_name(), x)
         self.axes = _axes(dim, x.ndim, self.op_name())
         self.shape = x.shape
         self.keepdim = keepdim
         self.dof = _count(x.shape, self.axes) - correction
         with _quiet(self.dof <= 0):
-            return self.xp.var(x, axis=self.axes, ddof=correction, keepdims=keepdim)
+            wide = x.astype(self.xp.float64) if x.dtype != self.xp.float64 else x
+            return self.xp.var(wide, axis=self.axes, ddof=correction, keepdims=keepdim)
 
     def backward(self, g):
         x = self.inputs[0]
@@ -112,7 +126,7 @@ class Var(Function):
 
 class Std(Var):
     def forward(self, x, dim=None, correction=1, keepdim=False):
-        self.y = self.xp.sqrt(super().forward(x, dim, correction, keepdim))
+        self.y = self.xp.sqrt(self._wide(x, dim, correction, keepdim)).astype(x.dtype, copy=False)
         return self.y
 
     def backward(self, g):
@@ -189,14 +203,14 @@ def _reduce_samples(make):
 @register("sum", lambda make: _reduce_samples(make) + [Sample((make.ints(3, 4),), {"dim": 0}, "ints")], Sum)
 def sum(input, dim=None, keepdim=False, dtype=None):
     """Sum over `dim` (an int, a tuple, or None for all); integers and bools sum in int64."""
-    return Sum.apply(input, dim=dim, keepdim=keepdim, dtype=_np_dtype(dtype))
+    return Sum.apply(input, dim=dim, keepdim=keepdim, dtype=_np_dtype(dtype, "sum", input))
 
 
 @register("mean", lambda make: _reduce_samples(make) + [Sample((make.ints(3, 4),), {"dtype": dtypes.float64},
                                                                 "ints-dtype")], Mean)
 def mean(input, dim=None, keepdim=False, dtype=None):
     """Mean over `dim` (an int, a tuple, or None for all); integer inputs need `dtype=`."""
-    return Mean.apply(input, dim=dim, keepdim=keepdim, dtype=_np_dtype(dtype))
+    return Mean.apply(input, dim=dim, keepdim=keepdim, dtype=_np_dtype(dtype, "mean", input, floating=True))
 
 
 def sum_to_size(input, *size):
@@ -250,6 +264,9 @@ class Norm(Function):
         self.keepdim = keepdim
         self.p = p
         xp, axes = self.xp, self.axes
+        dt = x.dtype
+        if dt.itemsize == 2 and dt.kind != "i":  # float16/bfloat16: accumulate in float32, return the input dtype
+            x = x.astype(np.float32)
         if p == 2 and len(axes) == x.ndim and x.dtype.kind == "f" and x.dtype.itemsize >= 4:
             v = x.reshape(-1)  # BLAS dot: one pass, no temporary; 4x faster than sum(x * x)
             self.y = xp.sqrt(xp.dot(v, v)).reshape((1,) * x.ndim if keepdim else ())
@@ -265,8 +282,7 @@ class Norm(Function):
             self.y = (x != 0).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
         else:
             self.y = (xp.abs(x) ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
-        if self.y.dtype != x.dtype:  # a Python p lifts bfloat16 to float32
-            self.y = self.y.astype(x.dtype)
+        self.y = xp.asarray(self.y).astype(dt, copy=False)
         return self.y
 
     def backward(self, g):
@@ -370,13 +386,17 @@ def _logical_samples(make):
 
 @register("all", _logical_samples, All, grad=False)
 def all(input, dim=None, keepdim=False):
-    """True where every element over `dim` (None: all) is nonzero."""
+    """True where every element over `dim` (None: all) is nonzero; `dim=()` reduces nothing, as in PyTorch."""
+    if isinstance(dim, (tuple, list)) and not dim:
+        return binary.ne(input, 0)
     return All.apply(input, dim=dim, keepdim=keepdim)
 
 
 @register("any", _logical_samples, Any, grad=False)
 def any(input, dim=None, keepdim=False):
-    """True where some element over `dim` (None: all) is nonzero."""
+    """True where some element over `dim` (None: all) is nonzero; `dim=()` reduces nothing, as in PyTorch."""
+    if isinstance(dim, (tuple, list)) and not dim:
+        return binary.ne(input, 0)
     return Any.apply(input, dim=dim, keepdim=keepdim)
 
 

@@ -10,13 +10,14 @@ compare against (a dotted attribute of `torch`; ember never imports it).
     ('Exp', True)
 """
 import functools
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ember.autograd import dispatch
 from ember.autograd.function import FOREIGN, translate_error
-from ember.errors import EmberError
+from ember.errors import DTypeError, EmberError
 
 REGISTRY = {}
 _composite_observers = dispatch._composite_observers
@@ -53,29 +54,87 @@ class OpInfo:
 def register(name, samples, primitive=None, **info):
     """Decorator that adds the public op function to the registry under `name`.
 
-    It returns the function guarded: an exception from bad arguments (a string
-    where a tensor goes, ...) comes out as an ember error naming the op. Tensor
-    methods bind the unguarded function (`__wrapped__`), whose first argument is
-    a tensor by construction.
+    It returns the function guarded (see `guard`): an exception from bad
+    arguments (a string where a tensor goes, ...) comes out as an ember error
+    naming the op.
     """
     def deco(fn):
         if name in REGISTRY:
             raise ValueError(f"op {name!r} registered twice")
-
         @functools.wraps(fn)
-        def op(*args, **kwargs):
-            try:
-                if _composite_observers:
-                    return dispatch.observed_composite(name, fn, args, kwargs)
-                return fn(*args, **kwargs)
-            except EmberError:
-                raise
-            except FOREIGN as e:
-                raise translate_error(name, args, kwargs, e) from None
+        def observable(*args, **kwargs):  # autocast casts whole registered ops (mse_loss, addmm), as PyTorch
+            if _composite_observers:
+                return dispatch.observed_composite(name, fn, args, kwargs)
+            return fn(*args, **kwargs)
+        op = guard(name, observable)
+        op.__wrapped__ = fn  # Tensor methods bind the function itself: autocast observes the public op only
         REGISTRY[name] = OpInfo(name=name, fn=op, samples=samples, primitive=primitive,
                                 ref=info.pop("ref", name), **info)
         return op
     return deco
+
+
+def guard(name, fn):
+    """`fn` as a public entry point: flags checked first, then any exception NumPy or Python
+    raises inside becomes an ember error naming `name` and the arguments.
+
+    A flag is a parameter whose default is True or False (`keepdim`, `requires_grad`,
+    `descending`): as in PyTorch, it must be given a bool, not 1 or "yes".
+
+        >>> ember.sum(ember.ones(2, 2), 0, keepdim=1)
+        Traceback (most recent call last):
+        ember.errors.DTypeError: sum: argument 'keepdim' must be bool, not int
+    """
+    if getattr(fn, "__guarded__", False):
+        return fn
+    flags = _flags(fn)
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        try:
+            if flags:
+                _check_flags(name, flags, args, kwargs)
+            return fn(*args, **kwargs)
+        except EmberError:
+            raise
+        except FOREIGN as e:
+            raise translate_error(name, args, kwargs, e) from None
+    op.__guarded__ = True
+    return op
+
+
+def _flags(fn):
+    """(position, name) of each bool-default parameter of `fn`; position None if keyword-only."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return ()
+    out = []
+    for i, p in enumerate(params):
+        if type(p.default) is bool:
+            pos = i if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) else None
+            out.append((pos, p.name))
+    return tuple(out)
+
+
+def _check_flags(op, flags, args, kwargs):
+    for pos, name in flags:
+        if name in kwargs:
+            v = kwargs[name]
+        elif pos is not None and pos < len(args):
+            v = args[pos]
+        else:
+            continue
+        if type(v) is not bool and not isinstance(v, np.bool_):
+            raise DTypeError(f"{op}: argument {name!r} must be bool, not {type(v).__name__}")
+
+
+def guard_module(module, names):
+    """Replace each public function `names` of `module` by its guarded form (idempotent)."""
+    for n in names:
+        fn = getattr(module, n)
+        if callable(fn) and not isinstance(fn, type):
+            setattr(module, n, guard(n, fn))
 
 
 class SampleMaker:

@@ -75,10 +75,10 @@ class Cumsum(Function):
         x = _cast(x, _int_acc(x, dtype))
         if x.ndim == 0:
             return x.copy()
-        if not reverse:
-            return self.xp.cumsum(x, axis=self.dim)
+        if not reverse:  # dtype= : NumPy would sum small integers in its platform int
+            return self.xp.cumsum(x, axis=self.dim, dtype=x.dtype)
         flip = (slice(None),) * self.dim + (slice(None, None, -1),)
-        return self.xp.cumsum(x[flip], axis=self.dim)[flip]
+        return self.xp.cumsum(x[flip], axis=self.dim, dtype=x.dtype)[flip]
 
     def backward(self, g):
         return Cumsum.apply(g, dim=self.dim, reverse=not self.reverse)
@@ -88,7 +88,7 @@ class Cumprod(Function):
     def forward(self, x, dim, dtype=None):
         self.dim = normalize_dim(dim, x.ndim, "cumprod")
         x = _cast(x, _int_acc(x, dtype))
-        self.y = x.copy() if x.ndim == 0 else self.xp.cumprod(x, axis=self.dim)
+        self.y = x.copy() if x.ndim == 0 else self.xp.cumprod(x, axis=self.dim, dtype=x.dtype)
         return self.y
 
     def backward(self, g):
@@ -157,7 +157,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     """
     if isinstance(dim, (tuple, list)):
         raise ArgumentError(f"prod: dim must be a single int, got {dim!r}; reduce one dim at a time")
-    return Prod.apply(input, dim=dim, keepdim=keepdim, dtype=_np_dtype(dtype))
+    return Prod.apply(input, dim=dim, keepdim=keepdim, dtype=_np_dtype(dtype, "prod", input))
 
 
 def _scan_samples(make, zeros=False):
@@ -179,7 +179,7 @@ def cumsum(input, dim, *, dtype=None):
         >>> ember.tensor([1, 2, 3]).cumsum(0)
         tensor([1, 3, 6])
     """
-    return Cumsum.apply(input, dim=dim, dtype=_np_dtype(dtype))
+    return Cumsum.apply(input, dim=dim, dtype=_np_dtype(dtype, "cumsum", input))
 
 
 @register("cumprod", lambda make: _scan_samples(make, zeros=True), Cumprod)
@@ -190,4 +190,4 @@ def cumprod(input, dim, *, dtype=None):
         >>> ember.tensor([2.0, 0.0, 3.0]).cumprod(0)
         tensor([2., 0., 0.])
     """
-    return Cumprod.apply(input, dim=dim, dtype=_np_dtype(dtype))
+    return Cumprod.apply(input, dim=dim, dtype=_np_dtype(dtype, "cumprod", input))

@@ -21,11 +21,11 @@ from ember.ops.registry import Sample, register
 
 __all__ = ["reshape", "expand", "permute", "transpose", "swapaxes", "swapdims", "view", "view_as", "reshape_as",
            "expand_as", "flatten", "unflatten", "squeeze", "unsqueeze", "broadcast_to", "broadcast_tensors",
-           "movedim", "moveaxis"]
+           "movedim", "moveaxis", "t"]
 
 # Tensor methods (bound in tensor_methods.py) and the ones with an in-place `name_` form.
 METHODS = ("reshape expand permute transpose swapaxes swapdims view view_as reshape_as expand_as flatten "
-           "unflatten squeeze unsqueeze broadcast_to movedim moveaxis")
+           "unflatten squeeze unsqueeze broadcast_to movedim moveaxis t")
 INPLACE = ""
 
 
@@ -306,6 +306,8 @@ def movedim(input, source, destination):
     for name, ds, given in (("source", src, source), ("destination", dst, destination)):
         if len(set(ds)) != len(ds):
             raise ArgumentError(f"movedim: repeated dim in {name} {given}")
+    if not n:  # a 0-d tensor: dims 0 and -1 name its one position
+        return input
     perm = [None] * n
     for s, d in zip(src, dst):
         perm[d] = s
@@ -401,3 +403,11 @@ def unflatten(input, dim, sizes):
         raise ShapeError(f"unflatten: sizes {sizes} don't multiply to {shape[d]}, the size of dim {d} "
                          f"of the input of shape {shape}") from None
     return Reshape.apply(input, shape[:d] + sizes + shape[d + 1:])
+
+
+def t(input):
+    """Transpose a tensor of at most 2 dimensions, as `torch.t`: 0-d and 1-d tensors come back as they are."""
+    if input.ndim > 2:
+        raise DimError(f"t: expects a tensor with at most 2 dimensions, got shape {tuple(input.shape)}; "
+                       f"use transpose(dim0, dim1) or .mT")
+    return transpose(input, 0, 1) if input.ndim == 2 else input

@@ -24,6 +24,11 @@ INPLACE = ""
 FUNCTIONAL = "softmax log_softmax softmin"
 
 
+def _wide(x):
+    """float16/bfloat16 rows summed in float32, rounded once at the end (as PyTorch does)."""
+    return x.astype(np.float32) if x.dtype.itemsize == 2 else x
+
+
 class Softmax(Function):
     save_inputs = False
 
@@ -33,10 +38,11 @@ class Softmax(Function):
         if x.size == 0:
             self.y = x.copy()
             return self.y
-        e = self.xp.exp(x - x.max(axis=axis, keepdims=True))
+        w = _wide(x)
+        e = self.xp.exp(w - w.max(axis=axis, keepdims=True))
         e /= e.sum(axis=axis, keepdims=True)
-        self.y = e
-        return e
+        self.y = e.astype(x.dtype, copy=False)
+        return self.y
 
     def backward(self, g):
         y = self.output(self.y)
@@ -52,10 +58,11 @@ class LogSoftmax(Function):
         if x.size == 0:
             self.y = x.copy()
             return self.y
-        s = x - x.max(axis=axis, keepdims=True)
+        w = _wide(x)
+        s = w - w.max(axis=axis, keepdims=True)
         s -= self.xp.log(self.xp.exp(s).sum(axis=axis, keepdims=True))
-        self.y = s
-        return s
+        self.y = s.astype(x.dtype, copy=False)
+        return self.y
 
     def backward(self, g):
         return g - self.output(self.y).exp() * g.sum(self.dim, keepdim=True)

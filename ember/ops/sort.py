@@ -25,6 +25,19 @@ METHODS = "sort argsort topk"
 INPLACE = ""
 
 
+def _low_rank(fn):
+    """`fn(xp, x, axis, ...)` on an array of any rank: NumPy's sorting stops at 32 dims, so a
+    higher-rank input is sorted as rows (the axis moved last) and laid back."""
+    def run(xp, x, axis, *args):
+        if x.ndim <= 32:
+            return fn(xp, x, axis, *args)
+        moved = xp.moveaxis(x, axis, -1)
+        r = fn(xp, moved.reshape(-1, moved.shape[-1]), 1, *args)
+        return xp.moveaxis(r.reshape(moved.shape[:-1] + r.shape[-1:]), -1, axis)
+    return run
+
+
+@_low_rank
 def _argsort(xp, x, axis, descending):
     """Stable sort order along `axis`; NaN counts as the largest value, as in PyTorch."""
     if x.dtype.name == "bfloat16":  # ml_dtypes' bfloat16 sort misplaces inf and NaN; float32 holds it exactly
@@ -68,11 +81,12 @@ class TopK(_ScatterValues):
         n = x.shape[d] if x.ndim else 1
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k <= n:
             raise ArgumentError(f"topk: k={k!r} is out of range for dim {d} of size {n} (shape {tuple(x.shape)})")
-        self.idx = _topk_indices(self.xp, x, int(k), d, largest)
+        self.idx = _topk_indices(self.xp, x, d, int(k), largest)
         return _take(self.xp, x, self.idx, d), self.idx
 
 
-def _topk_indices(xp, x, k, axis, largest):
+@_low_rank
+def _topk_indices(xp, x, axis, k, largest):
     """The indices of the k largest (smallest) values along `axis`, best first."""
     n = x.shape[axis] if x.ndim else 1
     if x.ndim == 0:

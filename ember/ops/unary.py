@@ -12,7 +12,9 @@ import math
 import numpy as np
 
 from ember.autograd.function import Function
-from ember.backend import special
+from ember.autograd.tensor import Tensor
+from ember.errors import ArgumentError, DTypeError
+from ember.backend import dtypes, special
 from ember.ops import binary
 from ember.ops._util import const, floating
 from ember.ops.registry import Sample, register, unary_samples
@@ -23,7 +25,8 @@ __all__ = ["exp", "exp2", "expm1", "log", "log2", "log1p", "sqrt", "rsqrt", "sin
 
 # Tensor methods (bound in tensor_methods.py) and the ones with an in-place `name_` form.
 METHODS = "exp exp2 expm1 log log2 log1p sqrt rsqrt sin cos tan tanh sigmoid relu abs neg negative reciprocal erf sign floor ceil trunc fix round clamp clip square"
-INPLACE = "exp log sqrt sigmoid tanh relu neg abs sin cos floor ceil round trunc reciprocal sign clamp clip square"
+INPLACE = ("exp log sqrt sigmoid tanh relu neg abs sin cos floor ceil round trunc reciprocal sign clamp clip square "
+           "erf exp2 expm1 log1p log2 rsqrt tan fix negative")
 
 LN2 = math.log(2.0)
 
@@ -163,7 +166,7 @@ class Sigmoid(Function):
 
 class Relu(Function):
     def forward(self, x):
-        self.mask = x > 0
+        self.mask = ~(x <= 0)  # a NaN passes its gradient on, as in PyTorch
         return self.xp.maximum(x, 0) if x.dtype.kind != "b" else x
 
     def backward(self, g):
@@ -220,7 +223,9 @@ class _Piecewise(Function):
     fn = None
 
     def forward(self, x):
-        return x if x.dtype.kind in "biu" else getattr(self.xp, self.fn)(x)
+        if x.dtype.kind == "b":  # PyTorch has no rounding kernels for bool
+            raise TypeError(f"{self.fn} is not implemented for bool tensors")
+        return x if x.dtype.kind in "iu" else getattr(self.xp, self.fn)(x)
 
     def backward(self, g):
         return g * 0
@@ -230,7 +235,10 @@ class Sign(_Piecewise):
     fn = "sign"
 
     def forward(self, x):
-        return x if x.dtype.kind == "b" else self.xp.sign(x)
+        if x.dtype.kind in "biu":
+            return x if x.dtype.kind == "b" else self.xp.sign(x)
+        y = self.xp.sign(x)
+        return self.xp.where(self.xp.isnan(x), self.xp.zeros((), y.dtype), y)  # sign(NaN) is 0 in PyTorch
 
 
 class Floor(_Piecewise):
@@ -249,6 +257,8 @@ class Round(_Piecewise):
     fn = "round"
 
     def forward(self, x, decimals=0):
+        if x.dtype.kind == "b":
+            raise TypeError("round is not implemented for bool tensors")
         if x.dtype.kind in "biu":
             return x
         return self.xp.round(x, decimals)
@@ -261,14 +271,15 @@ class Clamp(Function):
         if min is None and max is None:
             raise ValueError("at least one of min and max must be given")
         self.keep = True
-        y = x
+        dt = dtypes.result_type(x, *(v for v in (min, max) if v is not None)).np
+        y = x.astype(dt, copy=False)  # PyTorch's result type: clamp(int8, min=0.0) is the default float
         if min is not None:
             self.keep = x >= min
-            y = self.xp.maximum(y, self.xp.asarray(min, dtype=y.dtype) if y.dtype.kind not in "biu" else min)
+            y = self.xp.maximum(y, self.xp.asarray(min, dtype=dt))
         if max is not None:
             upper = x <= max
             self.keep = upper if min is None else self.keep & upper
-            y = self.xp.minimum(y, self.xp.asarray(max, dtype=y.dtype) if y.dtype.kind not in "biu" else max)
+            y = self.xp.minimum(y, self.xp.asarray(max, dtype=dt))
         return y
 
     def backward(self, g):
@@ -341,6 +352,11 @@ def _clamp_samples(make):
 @register("clamp", _clamp_samples, Clamp)
 def clamp(input, min=None, max=None):
     """Limit values to [min, max]; `min`/`max` may be numbers or tensors (broadcast)."""
+    if min is None and max is None:
+        raise ArgumentError("clamp: at least one of min and max must be given")
+    for name, v in (("min", min), ("max", max)):
+        if not (v is None or isinstance(v, Tensor) or dtypes.scalar_kind(v) is not None):
+            raise DTypeError(f"clamp: {name} must be a number or a tensor, got {type(v).__name__}")
     if hasattr(min, "_data") or hasattr(max, "_data"):
         out = input if min is None else binary.maximum(input, min)
         return out if max is None else binary.minimum(out, max)
@@ -352,5 +368,7 @@ clip = clamp
 
 @register("square", unary_samples)
 def square(input):
-    """`input * input`."""
+    """`input * input`; a bool input gives int64, as `torch.square` (it is `pow(input, 2)`)."""
+    if isinstance(input, Tensor) and input.dtype is dtypes.bool_:
+        input = input.to(dtypes.int64)
     return input * input

@@ -18,7 +18,12 @@ from ember.optim.adagrad import Adagrad
 from ember.optim.adadelta import Adadelta
 from ember.optim.adamax import Adamax
 from ember.optim.nadam import NAdam
+from ember.optim.radam import RAdam
+from ember.optim.rprop import Rprop
+from ember.optim.asgd import ASGD
+from ember.optim.adafactor import Adafactor
+from ember.optim.lbfgs import LBFGS
 from ember.optim import lr_scheduler
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
-           "lr_scheduler"]
+           "RAdam", "Rprop", "ASGD", "Adafactor", "LBFGS", "lr_scheduler"]

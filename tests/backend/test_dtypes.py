@@ -76,10 +76,14 @@ def test_aliases_match_torch():
 
 @pytest.mark.parametrize("spec, expected", [
     ("float32", "float32"), ("float", "float32"), ("double", "float64"), ("long", "int64"), ("bool", "bool"),
-    (np.float16, "float16"), (np.dtype("int8"), "int8"), (float, "float32"), (int, "int64"), (bool, "bool"),
+    (np.float16, "float16"), (np.dtype("int8"), "int8"), (float, "float64"), (int, "int64"), (bool, "bool"),
     ("bfloat16", "bfloat16"), (np.uint8, "uint8")])
 def test_as_dtype_accepts_names_numpy_and_python_types(spec, expected):
     assert dtypes.as_dtype(spec) is E(expected)
+
+
+def test_python_float_as_dtype_is_float64_like_torch():
+    assert ember.ones(2, dtype=float).dtype is E(str(torch.ones(2, dtype=float).dtype).split(".")[1])
 
 
 @pytest.mark.parametrize("spec", ["float128", "complex64", "nonsense", np.complex64, object, 3])

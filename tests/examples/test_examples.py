@@ -8,7 +8,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-NEEDS_SKLEARN = {"keras_digits_cnn", "pytorch_style_loop", "subclassed_model"}
+NEEDS_SKLEARN = {"keras_digits_cnn", "pytorch_style_loop", "subclassed_model", "onnx_transfer_learning"}
 SLOW = {"transformer_lm"}   # over ~20 s on 2 cores (24 s measured; the others 5-13 s)
 
 

@@ -314,10 +314,11 @@ def test_layer_normalization_matches_torch(axis):
 # --- embedding ------------------------------------------------------------------------------
 
 def test_embedding_lookup_init_and_mask():
-    with pytest.warns(UserWarning, match="does not pass masks"):
-        emb = L.Embedding(10, 4, mask_zero=True)
+    emb = L.Embedding(10, 4, mask_zero=True)
     idx = np.array([[1, 2, 0], [9, 0, 0]])
-    out = np_of(emb(ember.tensor(idx)))
+    out_tensor = emb(ember.tensor(idx))
+    assert out_tensor._keras_mask.numpy().tolist() == (idx != 0).tolist()  # carried to the next layer
+    out = np_of(out_tensor)
     table = np_of(emb.embeddings)
     assert table.shape == (10, 4) and np.all(np.abs(table) <= 0.05)
     close(out, table[idx])

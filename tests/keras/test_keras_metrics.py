@@ -172,7 +172,7 @@ def test_mean_sum_and_loss_metrics():
 
 
 def test_names_configs_and_errors():
-    for name, cls in [("acc", M.Accuracy), ("auc", M.AUC), ("precision", M.Precision), ("recall", M.Recall),
+    for name, cls in [("acc", M.AutoAccuracy), ("auc", M.AUC), ("precision", M.Precision), ("recall", M.Recall),
                       ("mse", M.MeanSquaredError), ("mae", M.MeanAbsoluteError),
                       ("root_mean_squared_error", M.RootMeanSquaredError),
                       ("top_k_categorical_accuracy", M.TopKCategoricalAccuracy),

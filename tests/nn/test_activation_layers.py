@@ -80,3 +80,30 @@ def test_modules_in_a_sequential_train_end_to_end():
     out.sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     np.testing.assert_allclose(out.exp().sum(1).detach().numpy(), np.ones(5), rtol=1e-5)
+
+
+MORE = {"Hardshrink": ((), {}), "Hardshrink-lambd": ((1.5,), {}), "Softshrink": ((), {}),
+        "Softshrink-lambd": ((2.0,), {}), "Threshold": ((0.5, -3.0), {}), "RReLU": ((), {}),
+        "RReLU-range": ((0.1, 0.6), {})}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", MORE)
+def test_more_activations_conform_to_torch(name, dtype):
+    args, kwargs = MORE[name]
+    cls = name.split("-")[0]
+    check_module(getattr(ember.nn, cls)(*args, **kwargs), getattr(torch.nn, cls)(*args, **kwargs), _input(),
+                 dtype=dtype, train=False)
+    assert repr(getattr(ember.nn, cls)(*args, **kwargs)) == repr(getattr(torch.nn, cls)(*args, **kwargs))
+
+
+def test_rrelu_in_training_draws_slopes_in_range_and_softmax2d():
+    x = ember.tensor(-np.ones((2000,)), dtype=ember.float64)
+    y = ember.nn.RReLU(0.1, 0.3).train()(x).numpy()
+    assert -0.3 <= y.min() and y.max() <= -0.1 and y.std() > 0.03
+    check_module(ember.nn.Softmax2d(), torch.nn.Softmax2d(), _input().reshape(1, 3, 4, 6), dtype="float64")
+    with pytest.raises(ember.ShapeError, match="Softmax2d"):
+        ember.nn.Softmax2d()(ember.ones(3, 4))
+    inplace = ember.tensor([-1.0, 2.0])
+    ember.nn.functional.threshold_(inplace, 0.0, 5.0)
+    assert inplace.tolist() == [5.0, 2.0]

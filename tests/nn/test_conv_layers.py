@@ -27,6 +27,9 @@ CASES = [
     ("ConvTranspose2d", lambda m: m.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1), (2, 3, 4, 5)),
     ("ConvTranspose2d-groups", lambda m: m.ConvTranspose2d(4, 6, (2, 3), groups=2, dilation=2, bias=False),
      (2, 4, 3, 3)),
+    ("ConvTranspose1d", lambda m: m.ConvTranspose1d(3, 2, 3, stride=2, padding=1, output_padding=1), (2, 3, 5)),
+    ("ConvTranspose1d-groups-unbatched", lambda m: m.ConvTranspose1d(4, 6, 2, groups=2, dilation=3, bias=False),
+     (4, 6)),
 ]
 
 
@@ -35,6 +38,13 @@ CASES = [
 @pytest.mark.parametrize("name,make,shape", CASES, ids=[c[0] for c in CASES])
 def test_matches_torch(name, make, shape, train, dtype):
     check_module(make(nn), make(torch.nn), rng.standard_normal(shape), dtype=dtype, train=train)
+
+
+def test_conv_transpose1d_output_size():
+    e, t = nn.ConvTranspose1d(2, 3, 3, stride=3), torch.nn.ConvTranspose1d(2, 3, 3, stride=3)
+    out = check_module(e, t, rng.standard_normal((1, 2, 4)), kwargs={"output_size": (14,)})
+    assert tuple(out.shape) == (1, 3, 14)
+    assert repr(e) == repr(t)
 
 
 def test_conv_transpose_output_size():

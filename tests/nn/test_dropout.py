@@ -73,8 +73,21 @@ def test_channel_dropout_zeroes_whole_channels(fn, shape):
 def test_channel_dropout_rank_errors():
     with pytest.raises(ember.ShapeError, match="dropout1d"):
         F.dropout1d(ember.ones(2, 3, 4, 5))
-    with pytest.raises(ember.ShapeError, match=r"Dropout2d\(p=0.5, inplace=False\): input of shape \(3, 4\)"):
-        ember.nn.Dropout2d()(ember.ones(3, 4))
+    with pytest.raises(ember.ShapeError, match=r"dropout2d: expected an \(N, C, H, W\) input, got shape \(3,\)"):
+        ember.nn.Dropout2d()(ember.ones(3))
+
+
+def test_dropout2d_on_2d_input_warns_and_drops_elements_as_pytorch():
+    """PyTorch warns on a 2-d input and drops single (n, c) elements; scripts that do this keep running."""
+    x = ember.ones(64, 32)
+    with pytest.warns(UserWarning, match="2-d input"):
+        y = ember.nn.Dropout2d(0.5)(x).numpy()
+    assert set(np.unique(y)) <= {0.0, 2.0}
+    rows_mixed = ((y == 0).any(1) & (y == 2).any(1)).mean()
+    assert rows_mixed > 0.9  # not whole rows: elementwise, as torch's feature dropout on (N, C)
+    with pytest.warns(UserWarning, match="2-D input"):
+        t = torch.nn.Dropout2d(0.5)(torch.ones(64, 32)).numpy()
+    assert ((t == 0).any(1) & (t == 2).any(1)).mean() > 0.9
 
 
 def test_alpha_dropout_keeps_mean_and_variance():

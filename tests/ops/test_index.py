@@ -247,3 +247,21 @@ def test_an_index_left_alone_or_a_0d_int_key_changed_in_place_is_fine():
     k.add_(1)
     out.backward()
     assert x.grad.tolist() == [[0.0] * 4, [1.0] * 4, [2.0] * 4]
+
+
+def test_a_range_indexes_as_the_list_of_its_ints_as_torch():
+    # pytorch/examples' forward-forward: x_[range(x.shape[0]), y] = x.max()
+    for lib in (ember, torch):
+        x = lib.arange(12.0).reshape(4, 3)
+        y = lib.tensor([2, 0, 1, 2])
+        x[range(x.shape[0]), y] = x.max()
+        if lib is ember:
+            got = x.numpy()
+        else:
+            expected = x.numpy()
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(ember.arange(6)[range(1, 6, 2)].numpy(), torch.arange(6)[range(1, 6, 2)].numpy())
+    a, t = ember.arange(4.0, requires_grad=True), torch.arange(4.0, requires_grad=True)
+    a[range(3, 0, -1)].sum().backward()
+    t[range(3, 0, -1)].sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())

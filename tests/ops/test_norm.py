@@ -1,5 +1,7 @@
 """batch_norm, layer_norm and group_norm beyond the registry: running statistics updated in place
 as PyTorch, evaluation mode, double backward through the fused primitive, and the errors."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -90,3 +92,20 @@ def test_norm_errors():
         F.group_norm(ember.randn(2, 6), 4)
     with pytest.raises(ember.DTypeError, match="floating point"):
         F.layer_norm(ember.tensor([[1, 2]]), (2,))
+
+
+def test_normalizing_leaves_python_warnings_shown_once_per_place_as_torch():
+    # A warning shows once per place by default; normalizing between two warnings must not reset that,
+    # or a user's warning (here dropout2d's on a 2-d input) repeats every training step.
+    torch = pytest.importorskip("torch")
+    counts = {}
+    for lib, fn in [(torch, torch.nn.functional), (ember, F)]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            for _ in range(3):
+                x = lib.ones(4, 6)
+                fn.layer_norm(fn.dropout2d(x, 0.5, training=True), (6,))
+                fn.batch_norm(x, lib.zeros(6), lib.ones(6), training=True)
+        counts[lib.__name__] = sum("dropout2d" in str(w.message) for w in caught)
+    assert counts == {"torch": 1, "ember": 1}
+    assert ember.isnan(F.layer_norm(ember.ones(3, 0), (0,))).numel() == 0  # empty input: still quiet

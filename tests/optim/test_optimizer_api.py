@@ -208,7 +208,6 @@ def test_no_warning_is_raised_by_a_plain_step():
 
 def test_a_gradient_of_the_wrong_shape_is_rejected():
     w = leaf(3)
-    opt = ember.optim.Adam([w])
-    w.grad = ember.ones(2)
-    with pytest.raises(ShapeError, match=r"Adam.step: a parameter of shape \(3,\) has a gradient of shape \(2,\)"):
-        opt.step()
+    ember.optim.Adam([w])
+    with pytest.raises(ShapeError, match=r"grad: can't assign a gradient of shape \(2,\) to a tensor of shape \(3,\)"):
+        w.grad = ember.ones(2)  # refused where it is assigned, as in PyTorch

@@ -46,6 +46,18 @@ CASES = [
     ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
     ("NAdam", dict(lr=0.01, momentum_decay=0.01, betas=(0.85, 0.99))),
     ("NAdam", dict(lr=0.01, maximize=True)),
+    ("RAdam", dict(lr=0.01)),
+    ("RAdam", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("Rprop", dict(lr=0.01)),
+    ("Rprop", dict(lr=0.02, etas=(0.3, 1.5), step_sizes=(1e-4, 0.05))),
+    ("Rprop", dict(lr=0.01, maximize=True)),
+    ("ASGD", dict(lr=0.05)),
+    ("ASGD", dict(lr=0.05, lambd=1e-2, alpha=0.5, t0=10, weight_decay=0.1)),
+    ("ASGD", dict(lr=0.01, t0=5, maximize=True)),
+    ("Adafactor", dict(lr=0.01)),
+    ("Adafactor", dict(lr=0.02, beta2_decay=-0.5, eps=(1e-20, 1e-2), d=3.0, weight_decay=0.1)),
+    ("Adafactor", dict(lr=0.01, maximize=True)),
 ]
 
 

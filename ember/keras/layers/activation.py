@@ -31,6 +31,7 @@ class ReLU(Layer):
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes the input's mask on, as Keras
         self.max_value = _number(max_value, "max_value", "ReLU", 0)
         self.negative_slope = _number(negative_slope, "negative_slope", "ReLU", 0)
         self.threshold = _number(threshold, "threshold", "ReLU")
@@ -54,6 +55,7 @@ class LeakyReLU(Layer):
 
     def __init__(self, negative_slope=0.3, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes the input's mask on, as Keras
         self.negative_slope = _number(negative_slope, "negative_slope", "LeakyReLU", 0)
 
     def call(self, inputs):
@@ -68,6 +70,7 @@ class ELU(Layer):
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes the input's mask on, as Keras
         self.alpha = _number(alpha, "alpha", "ELU")
 
     def call(self, inputs):
@@ -83,6 +86,7 @@ class Softmax(Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes the input's mask on, as Keras
         if not isinstance(axis, int) or isinstance(axis, bool):
             raise ArgumentError(f"Softmax: axis must be an int, got {axis!r}")
         self.axis = axis
@@ -101,6 +105,7 @@ class Rescaling(Layer):
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes the input's mask on, as Keras
         self.scale, self.offset = _number(scale, "scale", "Rescaling"), _number(offset, "offset", "Rescaling")
 
     def call(self, inputs):
@@ -117,6 +122,7 @@ class _SpatialDropout(Layer):
 
     def __init__(self, rate, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes the input's mask on, as Keras
         if not isinstance(rate, (int, float)) or not 0 <= rate < 1:
             raise ArgumentError(f"{type(self).__name__}: rate must be in [0, 1), got {rate!r}")
         self.rate = float(rate)

@@ -26,6 +26,16 @@ __all__ = ["MultiHeadAttention", "Attention"]
 _NEG = 1e9  # Keras's large negative number for masked scores (float32)
 
 
+def _padding_mask(query_mask, value_mask, key_mask, attention_mask):
+    """Keras's attention mask from the inputs' padding masks: query step t may attend key step s when
+    both are real steps (and `attention_mask` allows it)."""
+    allowed = None if attention_mask is None else attention_mask.to(dtypes.bool_)
+    for mask, axis in ((query_mask, -1), (value_mask, -2), (key_mask, -2)):
+        if mask is not None:
+            allowed = _and(allowed, mask.to(dtypes.bool_).unsqueeze(axis))
+    return allowed
+
+
 def _mask_scores(scores, allowed):
     """Scores with -1e9 added where `allowed` (bool, broadcast) is False."""
     if allowed is None:
@@ -55,6 +65,7 @@ class _Projection(Layer):
 
     def __init__(self, kernel_shape, bias_shape, owner, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # the output keeps the query's mask, as Keras
         self.kernel = self.add_weight(kernel_shape, owner.kernel_initializer, name="kernel",
                                       regularizer=owner.kernel_regularizer)
         if bias_shape is not None:
@@ -80,6 +91,7 @@ class MultiHeadAttention(Layer):
                  attention_axes=None, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # the output keeps the query's mask, as Keras
         where = "MultiHeadAttention"
         self.num_heads = positive_int(num_heads, "num_heads", where)
         self.key_dim = positive_int(key_dim, "key_dim", where)
@@ -124,12 +136,13 @@ class MultiHeadAttention(Layer):
     def _maybe_build(self, inputs):
         pass  # built in `call`, which sees the value and key too
 
-    def call(self, query, value, key=None, attention_mask=None, return_attention_scores=False, training=None,
-             use_causal_mask=False):
+    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
+             return_attention_scores=False, training=None, use_causal_mask=False):
         key = value if key is None else key
         if not self.built:
             self.build(tuple(query.shape), tuple(value.shape), tuple(key.shape))
         self._check(query, value, key, attention_mask)
+        attention_mask = _padding_mask(query_mask, value_mask, key_mask, attention_mask)
         q = self.query(query, 1) * (1.0 / math.sqrt(self.key_dim))    # (B, T, heads, key_dim)
         k, v = self.key(key, 1), self.value(value, 1)                  # (B, S, heads, .)
         scores = matmul(q.permute(0, 2, 1, 3), k.permute(0, 2, 3, 1))  # (B, heads, T, S)
@@ -174,6 +187,7 @@ class Attention(Layer):
 
     def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # the output keeps the query's mask, as Keras
         if score_mode not in ("dot", "concat"):
             raise ArgumentError(f"Attention: score_mode must be 'dot' or 'concat', got {score_mode!r}")
         self.use_scale, self.score_mode = bool(use_scale), score_mode
@@ -200,6 +214,9 @@ class Attention(Layer):
             self.scale = self.add_weight((), "ones", name="scale")
         if self.score_mode == "concat":
             self.concat_score_weight = self.add_weight((), "ones", name="concat_score_weight")
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return previous_mask[0] if isinstance(previous_mask, (list, tuple)) else previous_mask
 
     def call(self, inputs, mask=None, return_attention_scores=False, training=None, use_causal_mask=False):
         q, v, k = self._inputs(inputs)

@@ -25,8 +25,9 @@ from ember.nn import Module, Parameter
 from ember.ops.creation import empty, tensor, zeros
 from ember.keras import initializers, regularizers
 from ember.keras.mixed_precision import policy as policies
+from ember.keras.numerics import quiet
 
-__all__ = ["Layer", "InputLayer", "Input", "KerasTensor", "OpLayer", "Node"]
+__all__ = ["Layer", "InputLayer", "Input", "KerasTensor", "OpLayer", "Node", "mask_of", "set_masks"]
 
 _COUNTERS = {}
 REGISTERED = {}  # "package>Name" -> a class or function registered with keras.saving.register_keras_serializable
@@ -92,6 +93,43 @@ def batch_shape(inputs):
         return {k: batch_shape(v) for k, v in inputs.items()}
     shape = tuple(inputs.shape) if hasattr(inputs, "shape") else tuple(inputs)
     return (None,) + shape[1:]
+
+
+def _as_input(value):
+    """A NumPy array given to a layer call, as a tensor (float64 as float32, as Keras's floatx)."""
+    if not isinstance(value, np.ndarray):
+        return value
+    return tensor(value.astype(np.float32) if value.dtype == np.float64 else value)
+
+
+def mask_of(value):
+    """The Keras mask a tensor carries (a list of them for a list of tensors), or None."""
+    if isinstance(value, (list, tuple)):
+        masks = [mask_of(v) for v in value]
+        return masks if any(m is not None for m in masks) else None
+    return getattr(value, "_keras_mask", None) if isinstance(value, Tensor) else None
+
+
+def set_masks(outputs, masks):
+    """Attach `masks` to the output tensors that carry none yet."""
+    if masks is None:
+        return
+    outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    masks = masks if isinstance(masks, (list, tuple)) else [masks] * len(outs)
+    for out, mask in zip(outs, masks):
+        if isinstance(out, Tensor) and mask is not None and getattr(out, "_keras_mask", None) is None:
+            out._keras_mask = mask
+
+
+_PARAMETERS = {}
+
+
+def _call_parameters(cls):
+    """The names of `cls.call`'s parameters (without self), cached per class."""
+    names = _PARAMETERS.get(cls)
+    if names is None:
+        names = _PARAMETERS[cls] = list(inspect.signature(cls.call).parameters)[1:]
+    return names
 
 
 class Layer(Module):
@@ -175,7 +213,10 @@ class Layer(Module):
     def __call__(self, *args, **kwargs):
         if is_symbolic((args, kwargs)):
             return symbolic_call(self, args, kwargs)
-        return super().__call__(*args, **kwargs)
+        if args and any(isinstance(a, np.ndarray) for a in flatten(args[0])):
+            args = (map_structure(_as_input, args[0]),) + args[1:]
+        with quiet():  # log(0), exp overflow, 0/0: silent, as in Keras and PyTorch
+            return super().__call__(*args, **kwargs)
 
     def call(self, inputs):
         """The computation; the default is the identity."""
@@ -184,13 +225,14 @@ class Layer(Module):
     def forward(self, inputs, *args, training=None, **kwargs):
         self._added_losses = []
         policy = self.dtype_policy
-        inputs = policies.cast_inputs(policy, inputs)
+        given, inputs = inputs, policies.cast_inputs(policy, inputs)
         self._maybe_build(inputs)
         outer = getattr(_CONTEXT, "training", None)
         if training is None:  # as in Keras: the enclosing call's mode, else inference
             training = bool(outer)
         if self._call_takes_training:
             kwargs["training"] = training
+        previous_mask = self._fill_masks(given, args, kwargs)  # the masks ride on the tensors as given
         _CONTEXT.training = training
         try:
             with policies.layer_scope(self, policy):
@@ -200,9 +242,43 @@ class Layer(Module):
                                                          # statistics of BatchNormalization would lift them)
         finally:
             _CONTEXT.training = outer
+        if self.supports_masking:
+            set_masks(out, self.compute_mask(inputs, previous_mask))
         if isinstance(out, Tensor):
             self.output_shape_ = (None,) + tuple(out.shape[1:])
         return out
+
+    # -- masks (Keras's: carried by the tensors, `_keras_mask`) -------------------------------------
+    @property
+    def supports_masking(self):
+        """Whether this layer passes a mask on (through `compute_mask`); by default, when it defines
+        its own `compute_mask`, as Keras."""
+        flag = self.__dict__.get("_supports_masking")
+        return type(self).compute_mask is not Layer.compute_mask if flag is None else flag
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        self.__dict__["_supports_masking"] = bool(value)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """The mask of the output: by default the input's."""
+        return previous_mask
+
+    def _fill_masks(self, inputs, args, kwargs):
+        """Give `call` the masks its inputs carry (`mask=`, or `query_mask=`/`value_mask=`/`key_mask=`
+        for named tensor arguments); returns the mask the output inherits."""
+        params = _call_parameters(type(self))
+        if "mask" in params and kwargs.get("mask") is None:
+            mask = mask_of(inputs)
+            if mask is not None:
+                kwargs["mask"] = mask
+        for i, name in enumerate(params):
+            if f"{name}_mask" in params and kwargs.get(f"{name}_mask") is None:
+                value = inputs if i == 0 else args[i - 1] if i - 1 < len(args) else kwargs.get(name)
+                mask = mask_of(value) if value is not None else None
+                if mask is not None:
+                    kwargs[f"{name}_mask"] = mask
+        return kwargs["mask"] if kwargs.get("mask") is not None else mask_of(inputs)
 
     # -- weights ------------------------------------------------------------------------------
     @property
@@ -419,9 +495,9 @@ def example_value(shape, dtype, which):
     """A concrete stand-in for a symbolic input: batch 2 (or 3), unknown dims 3 (or 4)."""
     sizes = [which + 2 if i == 0 else (which + 3 if d is None else d) for i, d in enumerate(shape)]
     if dtype.startswith(("int", "uint", "bool")):
-        return zeros(*sizes, dtype=getattr(dtypes, dtype))
-    rng = np.random.default_rng(which)
-    return tensor(rng.standard_normal(sizes).astype(np.float32)).to(getattr(dtypes, dtype))
+        return zeros(*sizes, dtype=dtypes.as_dtype(dtype))
+    rng = np.random.default_rng(which)  # in [0, 1): float data may be indices (an Embedding after a float Input)
+    return tensor(rng.random(sizes).astype(np.float32)).to(dtypes.as_dtype(dtype))
 
 
 def symbolic_call(layer, args, kwargs):
@@ -431,7 +507,8 @@ def symbolic_call(layer, args, kwargs):
     was_training = layer.training
     layer.eval()
     try:
-        with no_grad():
+        # stand-in values (integer inputs are zeros: all padding to a masked layer) may divide 0 by 0
+        with no_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for which in (0, 1):
                 concrete = map_structure(lambda t: t._examples[which] if isinstance(t, KerasTensor) else t,
                                          (args, kwargs))

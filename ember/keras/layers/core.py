@@ -13,7 +13,7 @@ from ember.keras import activations
 from ember.keras.layers._util import weight_config
 from ember.keras.layers.base import REGISTERED, Layer
 
-__all__ = ["Dense", "Activation", "Dropout", "Flatten", "Lambda", "ModuleWrapper"]
+__all__ = ["Dense", "Activation", "Dropout", "Flatten", "Lambda", "ModuleWrapper", "Masking"]
 
 
 class Dense(Layer):
@@ -25,6 +25,7 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes the input's mask on, as Keras
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ArgumentError(f"Dense: units must be a positive int, got {units!r}")
         self.units, self.use_bias = units, bool(use_bias)
@@ -66,6 +67,7 @@ class Activation(Layer):
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes the input's mask on, as Keras
         self.activation = activations.get(activation)
 
     def call(self, inputs):
@@ -80,6 +82,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes the input's mask on, as Keras
         if not 0 <= rate < 1:
             raise ArgumentError(f"Dropout: rate must be in [0, 1), got {rate!r}")
         if noise_shape is not None:
@@ -152,3 +155,28 @@ class Lambda(Layer):
                                 "cannot be saved: files hold no code. Register it with "
                                 "@keras.saving.register_keras_serializable(), or write a keras.layers.Layer subclass")
         return {**super().get_config(), "function": name, "arguments": self.arguments}
+
+
+class Masking(Layer):
+    """Marks as padding the steps whose features all equal `mask_value`: they are zeroed, and the
+    layers after this one skip them (RNNs), ignore them (attention) or leave them out (pooling).
+
+        >>> x = ember.tensor([[[1.0], [0.0], [2.0]]])
+        >>> keras.layers.Masking()(x)._keras_mask
+        tensor([[ True, False,  True]])
+    """
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = float(mask_value)
+        self.supports_masking = True
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return (inputs != self.mask_value).any(-1)
+
+    def call(self, inputs):
+        keep = (inputs != self.mask_value).any(-1, keepdim=True)
+        return inputs * keep.to(inputs.dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}

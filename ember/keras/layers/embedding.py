@@ -4,9 +4,7 @@
     >>> emb(ember.tensor([[1, 2, 0]])).shape, tuple(emb.embeddings.shape)
     (ember.Size([1, 3, 4]), (10, 4))
 """
-import warnings
-
-from ember.errors import DTypeError, EmberError, ShapeError
+from ember.errors import EmberError, ShapeError
 from ember.nn import functional as F
 from ember.keras.layers.base import Layer
 from ember.keras.layers._util import positive_int, weight_config
@@ -16,7 +14,8 @@ __all__ = ["Embedding"]
 
 class Embedding(Layer):
     """Looks up rows of `embeddings`, initialized U(-0.05, 0.05) as Keras's "uniform". With `mask_zero`,
-    index 0 is padding: `compute_mask(inputs)` is `inputs != 0` (and input_dim counts it)."""
+    index 0 is padding: the output carries the mask `inputs != 0` to the layers after it (RNNs skip the
+    padded steps, attention ignores them, GlobalAveragePooling1D leaves them out), as in Keras."""
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  mask_zero=False, **kwargs):
@@ -25,10 +24,7 @@ class Embedding(Layer):
         self.output_dim = positive_int(output_dim, "output_dim", "Embedding")
         self.embeddings_initializer, self.embeddings_regularizer = embeddings_initializer, embeddings_regularizer
         self.mask_zero = bool(mask_zero)
-        if self.mask_zero:
-            warnings.warn("Embedding(mask_zero=True): ember.keras does not pass masks from layer to layer yet, so "
-                          "the layers after this one treat padding steps as data; call compute_mask(inputs) and "
-                          "pass the mask explicitly (e.g. attention_mask=) where a layer takes one", stacklevel=2)
+        self.supports_masking = self.mask_zero  # the mask (inputs != 0) goes to the layers after this one
 
     def build(self, input_shape):
         self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
@@ -36,7 +32,7 @@ class Embedding(Layer):
 
     def call(self, inputs):
         if inputs.dtype.is_floating_point or inputs.dtype.name == "bool":
-            raise DTypeError(f"Embedding {self.name!r}: expected integer indices, got dtype {inputs.dtype}")
+            inputs = inputs.long()  # as Keras: float indices (data cast to a float Input) are truncated to ints
         try:
             return F.embedding(inputs, self.embeddings)
         except EmberError as e:

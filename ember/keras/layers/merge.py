@@ -7,11 +7,14 @@ broadcast); `Concatenate(axis=-1)` joins along an axis.
     (ember.Size([2, 3]), ember.Size([2, 6]))
 """
 from ember.errors import ArgumentError, ShapeError
-from ember.ops.binary import maximum, minimum
+from ember.ops.binary import maximum as _maximum, minimum as _minimum
+from ember.ops.dense import normalize
 from ember.ops.join import cat
+from ember.ops.linalg import matmul
 from ember.keras.layers.base import Layer
 
-__all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
+__all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "add", "subtract",
+           "multiply", "average", "maximum", "minimum", "concatenate", "dot"]
 
 
 def _broadcast(a, b):
@@ -98,7 +101,7 @@ class Maximum(_Merge):
     def _merge(self, xs):
         out = xs[0]
         for x in xs[1:]:
-            out = maximum(out, x)
+            out = _maximum(out, x)
         return out
 
 
@@ -108,7 +111,7 @@ class Minimum(_Merge):
     def _merge(self, xs):
         out = xs[0]
         for x in xs[1:]:
-            out = minimum(out, x)
+            out = _minimum(out, x)
         return out
 
 
@@ -139,3 +142,75 @@ class Concatenate(_Merge):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+class Dot(_Merge):
+    """The dot product of two inputs along `axes` (an int, or one axis per input), sample by sample;
+    with `normalize=True`, of the L2-normalized inputs (the cosine similarity).
+
+        >>> keras.layers.Dot(axes=1)([ember.ones(2, 3), ember.ones(2, 3)]).shape
+        ember.Size([2, 1])
+    """
+    n_inputs = 2
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        pair = (axes, axes) if isinstance(axes, int) else tuple(axes)
+        if len(pair) != 2 or not all(isinstance(a, int) and not isinstance(a, bool) for a in pair):
+            raise ArgumentError(f"Dot: axes must be an int or a pair of ints, got {axes!r}")
+        self.axes, self.normalize = axes, bool(normalize)
+
+    def _axes(self, shapes):
+        pair = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
+        return [a % len(s) for a, s in zip(pair, shapes)]
+
+    def _check_shapes(self, shapes):
+        where = self._check_list(shapes)
+        a, b = self._axes(shapes)
+        if 0 in (a, b) or shapes[0][a] != shapes[1][b]:
+            raise ShapeError(f"{where}: inputs of shapes {[tuple(s) for s in shapes]} cannot be multiplied along "
+                             f"axes={self.axes}: those dims must be equal (and not the batch)")
+
+    def _merge(self, xs):
+        x, y = xs
+        a, b = self._axes([x.shape, y.shape])
+        if self.normalize:
+            x, y = normalize(x, dim=a), normalize(y, dim=b)
+        x, y = x.movedim(a, -1), y.movedim(b, 1)
+        rest_x, rest_y = tuple(x.shape[1:-1]), tuple(y.shape[2:])
+        n = x.shape[0]
+        out = matmul(x.reshape(n, -1, x.shape[-1]), y.reshape(n, y.shape[1], -1)).reshape((n,) + rest_x + rest_y)
+        return out.reshape(n, 1) if out.ndim == 1 else out
+
+    def get_config(self):
+        return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+def _functional(cls, doc):
+    def merge(inputs, **kwargs):
+        return cls(**kwargs)(inputs)
+    merge.__name__ = cls.__name__.lower()
+    merge.__doc__ = f"""`keras.layers.{cls.__name__}(**kwargs)(inputs)`: {doc}
+
+        >>> keras.layers.{cls.__name__.lower()}([ember.ones(2, 3), ember.ones(2, 3)]).shape[0]
+        2
+    """
+    return merge
+
+
+add = _functional(Add, "the sum of the inputs.")
+subtract = _functional(Subtract, "the first input minus the second.")
+multiply = _functional(Multiply, "the elementwise product.")
+average = _functional(Average, "the elementwise mean.")
+maximum = _functional(Maximum, "the elementwise maximum.")
+minimum = _functional(Minimum, "the elementwise minimum.")
+concatenate = _functional(Concatenate, "the inputs joined along `axis` (default -1).")
+
+
+def dot(inputs, axes=-1, **kwargs):
+    """`keras.layers.Dot(axes, **kwargs)(inputs)`: the dot product along `axes`.
+
+        >>> keras.layers.dot([ember.ones(2, 3), ember.ones(2, 3)], axes=1).shape
+        ember.Size([2, 1])
+    """
+    return Dot(axes=axes, **kwargs)(inputs)

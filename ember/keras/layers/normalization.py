@@ -34,6 +34,7 @@ class _Normalization(Layer):
     def __init__(self, axis, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                  gamma_regularizer, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes the input's mask on, as Keras
         where = type(self).__name__
         self.axis = _axes(axis, where)
         if not isinstance(epsilon, (int, float)) or epsilon < 0:

@@ -100,9 +100,15 @@ class _GlobalPooling(Layer):
         check_format(data_format, type(self).__name__)
         self.keepdims = bool(keepdims)
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
         check_channels_last(self, inputs, self.rank)
+        if mask is not None and self.rank == 1 and isinstance(self, _GlobalAverage):
+            m = mask.to(inputs.dtype).unsqueeze(-1)  # the mean over the unmasked steps only, as Keras
+            return (inputs * m).sum(1, keepdim=self.keepdims) / m.sum(1, keepdim=self.keepdims)
         return self._reduce(inputs, tuple(range(1, self.rank + 1)))
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return None  # the steps are gone: the mask ends here
 
     def get_config(self):
         return {**super().get_config(), "keepdims": self.keepdims}

@@ -18,7 +18,9 @@ from ember.autograd import Tensor, no_grad
 from ember.errors import ArgumentError, ShapeError
 from ember.nn import functional as F
 from ember.ops import recurrent
-from ember.ops.creation import ones, zeros
+from ember.backend import dtypes
+from ember.ops.creation import ones, zeros, zeros_like
+from ember.ops.binary import where
 from ember.ops.join import cat, stack
 from ember.ops.linalg import matmul
 from ember.keras import activations, initializers
@@ -51,6 +53,7 @@ class _RNN(Layer):
         self.use_bias, self.dropout, self.unroll = bool(use_bias), float(dropout), bool(unroll)
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
         self.go_backwards = bool(go_backwards)
+        self.zero_output_for_mask = False  # Bidirectional sets it (zeros at masked steps, as Keras)
         self.kernel_initializer, self.recurrent_initializer = kernel_initializer, recurrent_initializer
         self.bias_initializer = bias_initializer
         self.kernel_regularizer, self.recurrent_regularizer = kernel_regularizer, recurrent_regularizer
@@ -90,18 +93,22 @@ class _RNN(Layer):
 
     def call(self, inputs, initial_state=None, mask=None, training=None):
         where = f"{type(self).__name__} {self.name!r}"
+        if not inputs.dtype.is_floating_point:  # as Keras: bool or int sequences are read as float32
+            inputs = inputs.float()
         if inputs.ndim != 3 or inputs.shape[-1] != self.input_dim:
             raise ShapeError(f"{where}: input of shape {tuple(inputs.shape)}: expected (batch, timesteps, "
                              f"{self.input_dim})")
         if inputs.shape[1] == 0:
             raise ShapeError(f"{where}: input of shape {tuple(inputs.shape)} has no timesteps")
-        if mask is not None:
-            raise ArgumentError(f"{where}: masks are not supported; pass sequences without padding steps")
         states = self._initial_states(inputs, initial_state)
         x = inputs.flip(1) if self.go_backwards else inputs
         if training and self.dropout:  # one mask per sequence, shared by every step, as Keras
             x = x * F.dropout(ones(x.shape[0], 1, x.shape[2], dtype=x.dtype, device=x.device), self.dropout)
-        out, states = self._run(x, states)
+        if mask is not None:
+            mask = mask.to(dtypes.bool_)
+            out, states = self._masked_loop(x, states, mask.flip(1) if self.go_backwards else mask)
+        else:
+            out, states = self._run(x, states)
         output = out if self.return_sequences else states[0]
         return [output] + list(states) if self.return_state else output
 
@@ -115,6 +122,29 @@ class _RNN(Layer):
             states = step(g, states)
             outs.append(states[0])
         return stack(outs, 1), states
+
+    def _masked_loop(self, x, states, mask):
+        """Keras's masked recurrence: at a masked step the states are carried over unchanged and the
+        output repeats the previous one (zeros with `zero_output_for_mask`, as inside Bidirectional)."""
+        if tuple(mask.shape) != tuple(x.shape[:2]):
+            raise ShapeError(f"{type(self).__name__} {self.name!r}: mask of shape {tuple(mask.shape)} does not fit "
+                             f"input of shape {tuple(x.shape)}; expected (batch, timesteps)")
+        gx = matmul(x, self.kernel)
+        if self.use_bias:
+            gx = gx + self._input_bias()
+        step, outs = self._step(), []
+        prev = zeros(x.shape[0], self.units, dtype=x.dtype, device=x.device)
+        for g, m in zip(gx.unbind(1), mask.unbind(1)):
+            m = m.unsqueeze(-1)
+            new = step(g, states)
+            states = [where(m, n, s) for n, s in zip(new, states)]
+            prev = where(m, new[0], prev)
+            outs.append(where(m, new[0], zeros_like(prev)) if self.zero_output_for_mask else prev)
+        return stack(outs, 1), states
+
+    def compute_mask(self, inputs, previous_mask=None):
+        mask = previous_mask if self.return_sequences else None
+        return [mask] + [None] * self.n_states if self.return_state else mask
 
     def _input_bias(self):
         return self.bias
@@ -156,10 +186,12 @@ class SimpleRNN(_RNN):
         if op is not None:
             return self._fused(op, x, states, self.kernel.T, self.recurrent_kernel.T,
                                self.bias if self.use_bias else None)
+        return self._loop(x, states, self._step())
 
+    def _step(self):
         def step(g, states):
             return [self.activation(g + matmul(states[0], self.recurrent_kernel))]
-        return self._loop(x, states, step)
+        return step
 
 
 class LSTM(_RNN):
@@ -195,6 +227,9 @@ class LSTM(_RNN):
             # Keras's gate order i, f, c, o is PyTorch's i, f, g, o
             return self._fused(recurrent.lstm, x, states, self.kernel.T, self.recurrent_kernel.T,
                                self.bias if self.use_bias else None)
+        return self._loop(x, states, self._step())
+
+    def _step(self):
         act, ract = self.activation, self.recurrent_activation
 
         def step(g, states):
@@ -202,7 +237,7 @@ class LSTM(_RNN):
             i, f, cc, o = (g + matmul(h, self.recurrent_kernel)).chunk(4, 1)
             c = ract(f) * c + ract(i) * act(cc)
             return [ract(o) * act(c), c]
-        return self._loop(x, states, step)
+        return step
 
     def get_config(self):
         return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias,
@@ -246,6 +281,10 @@ class GRU(_RNN):
             w_hh = _zrh_to_rzn(self.recurrent_kernel, u, 1).T
             b = _zrh_to_rzn(self.bias, u, 1) if self.use_bias else None
             return self._fused(recurrent.gru, x, states, w_ih, w_hh, *((b[0], b[1]) if b is not None else ()))
+        return self._loop(x, states, self._step())
+
+    def _step(self):
+        u = self.units
         act, ract, rk = self.activation, self.recurrent_activation, self.recurrent_kernel
 
         def step(g, states):
@@ -264,7 +303,7 @@ class GRU(_RNN):
                 z, r = ract(gz + rz), ract(gr + rr)
                 hh = act(gh + matmul(r * h, rk_h))
             return [z * h + (1 - z) * hh]
-        return self._loop(x, states, step)
+        return step
 
     def get_config(self):
         return {**super().get_config(), "reset_after": self.reset_after,

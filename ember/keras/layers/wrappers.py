@@ -45,8 +45,18 @@ class Bidirectional(Layer):
                                     "go_backwards flipped and the same return_sequences and return_state")
         self.forward_layer, self.backward_layer, self.merge_mode = layer, backward_layer, merge_mode
         self.return_sequences, self.return_state = layer.return_sequences, layer.return_state
+        for sub in (layer, backward_layer):  # as Keras: padded steps of a returned sequence are zeros
+            sub.zero_output_for_mask = sub.return_sequences
 
-    def call(self, inputs, initial_state=None, training=None):
+    def compute_mask(self, inputs, previous_mask=None):
+        mask = previous_mask if self.return_sequences else None
+        if self.merge_mode is None:
+            mask = [mask, mask]
+        if not self.return_state:
+            return mask
+        return (mask if isinstance(mask, list) else [mask]) + [None] * (2 * self.forward_layer.n_states)
+
+    def call(self, inputs, initial_state=None, mask=None, training=None):
         fw_state = bw_state = None
         if initial_state is not None:
             states = list(initial_state)
@@ -54,8 +64,8 @@ class Bidirectional(Layer):
                 raise ArgumentError(f"Bidirectional {self.name!r}: initial_state must list the forward layer's "
                                     f"states then the backward layer's, got {len(states)} tensors")
             fw_state, bw_state = states[:len(states) // 2], states[len(states) // 2:]
-        fw = self.forward_layer(inputs, initial_state=fw_state, training=training)
-        bw = self.backward_layer(inputs, initial_state=bw_state, training=training)
+        fw = self.forward_layer(inputs, initial_state=fw_state, mask=mask, training=training)
+        bw = self.backward_layer(inputs, initial_state=bw_state, mask=mask, training=training)
         fw_states, bw_states = [], []
         if self.return_state:
             (fw, *fw_states), (bw, *bw_states) = fw, bw

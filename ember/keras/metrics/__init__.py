@@ -12,9 +12,16 @@ Loss functions are metrics too, by their Keras names (`"binary_crossentropy"`, `
     0.5
 """
 from ember.errors import ArgumentError
+from ember.keras.losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber,
+                                kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
+                                mean_squared_error, mean_squared_logarithmic_error, poisson,
+                                sparse_categorical_crossentropy, squared_hinge)
 from ember.keras.metrics.base import Mean, MeanMetricWrapper, Metric, Sum, _array
-from ember.keras.metrics.confusion import AUC, Precision, Recall
-from ember.keras.metrics.mean import (Accuracy, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy,
+from ember.keras.metrics.confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
+                                           TruePositives)
+from ember.keras.metrics.mean import (binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
+                                      sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
+from ember.keras.metrics.mean import (Accuracy, AutoAccuracy, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy,
                                       CategoricalCrossentropy, CategoricalHinge, CosineSimilarity, Hinge,
                                       KLDivergence, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError,
                                       MeanSquaredError, MeanSquaredLogarithmicError, Poisson, RootMeanSquaredError,
@@ -23,10 +30,17 @@ from ember.keras.metrics.mean import (Accuracy, BinaryAccuracy, BinaryCrossentro
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
            "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "Precision",
-           "Recall", "AUC", "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError",
+           "Recall", "AUC", "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives",
+           "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError",
            "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "BinaryCrossentropy",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence", "Poisson", "Hinge",
-           "SquaredHinge", "CategoricalHinge", "LogCoshError", "CosineSimilarity", "get"]
+           "SquaredHinge", "CategoricalHinge", "LogCoshError", "CosineSimilarity", "get",
+           # Keras's metric functions: one value per sample (the loss functions among them are the same functions)
+           "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "top_k_categorical_accuracy",
+           "sparse_top_k_categorical_accuracy", "binary_crossentropy", "categorical_crossentropy",
+           "sparse_categorical_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "huber", "kl_divergence",
+           "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+           "mean_squared_logarithmic_error", "poisson"]
 
 
 # -- lookup ---------------------------------------------------------------------------------------
@@ -40,14 +54,16 @@ def _snake(name):
 
 
 CLASSES = [Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-           TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, Precision, Recall, AUC, MeanSquaredError,
+           TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, Precision, Recall, AUC, TruePositives,
+           FalsePositives, TrueNegatives, FalseNegatives, MeanSquaredError,
            MeanAbsoluteError, RootMeanSquaredError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
            BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson, Hinge,
            SquaredHinge, CategoricalHinge, LogCoshError, CosineSimilarity]
 
 # Keras's names: each class name, its snake_case form, and the aliases Keras adds.
 METRICS = {**{c.__name__: c for c in CLASSES}, **{_snake(c.__name__): c for c in CLASSES},
-           "acc": Accuracy, "mse": MeanSquaredError, "MSE": MeanSquaredError, "mae": MeanAbsoluteError,
+           "accuracy": AutoAccuracy, "acc": AutoAccuracy,
+           "mse": MeanSquaredError, "MSE": MeanSquaredError, "mae": MeanAbsoluteError,
            "MAE": MeanAbsoluteError, "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
            "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError, "bce": BinaryCrossentropy,
            "BCE": BinaryCrossentropy, "kld": KLDivergence, "KLD": KLDivergence, "logcosh": LogCoshError,

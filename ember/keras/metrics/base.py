@@ -3,6 +3,7 @@ per-sample values), with the array helpers the metrics share."""
 import numpy as np
 
 from ember.autograd import Tensor
+from ember.keras.numerics import quietly
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "EPSILON"]
 
@@ -107,6 +108,7 @@ class MeanMetricWrapper(Mean):
         self.fn, self._fn_kwargs = fn, kwargs
         super().__init__(name or getattr(fn, "__name__", "mean_metric_wrapper"))
 
+    @quietly
     def update_state(self, y_true, y_pred, sample_weight=None):
         values = self.fn(_array(y_true), _array(y_pred), **self._fn_kwargs)
         super().update_state(values, sample_weight)

@@ -4,7 +4,8 @@ import numpy as np
 from ember.errors import ArgumentError
 from ember.keras.metrics.base import EPSILON, Metric, _array, _same_rank, _weights
 
-__all__ = ["Precision", "Recall", "AUC", "confusion_counts"]
+__all__ = ["Precision", "Recall", "AUC", "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives",
+           "confusion_counts"]
 
 
 NEG_INF = -1e10
@@ -129,7 +130,7 @@ class AUC(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = _array(y_pred).astype(np.float64)
         if self.from_logits:
-            y_pred = 1 / (1 + np.exp(-y_pred))
+            y_pred = np.exp(-np.logaddexp(0.0, -y_pred))  # the sigmoid, without overflow for large |logits|
         tp, fp, tn, fn = confusion_counts(y_true, y_pred, self.thresholds, sample_weight)
         self.true_positives += tp
         self.false_positives += fp
@@ -144,7 +145,8 @@ class AUC(Metric):
         slope = _divide_no_nan(dtp, np.maximum(dp, 0))
         intercept = tp[1:] - slope * p[1:]
         ratio = np.where((p[:-1] > 0) & (p[1:] > 0), _divide_no_nan(p[:-1], np.maximum(p[1:], 0)), 1.0)
-        increments = _divide_no_nan(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], 0))
+        with np.errstate(divide="ignore"):  # log(0) where a bucket is empty: _divide_no_nan drops it, as Keras
+            increments = _divide_no_nan(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], 0))
         return float(increments.sum())
 
     def result(self):
@@ -168,3 +170,52 @@ class AUC(Metric):
         return {"num_thresholds": self.num_thresholds, "curve": self.curve,
                 "summation_method": self.summation_method, "name": self.name, "thresholds": self._init_thresholds,
                 "from_logits": self.from_logits}
+
+
+class _Count(Metric):
+    """One confusion count (weighted) over the epoch at `thresholds` (default 0.5): a float, or a list
+    with one count per threshold when `thresholds` is a list."""
+    which = None  # the index in confusion_counts' (tp, fp, tn, fn)
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        self.init_thresholds = thresholds
+        self._single = thresholds is None or np.ndim(thresholds) == 0
+        self.thresholds = np.atleast_1d(np.asarray(0.5 if thresholds is None else thresholds, np.float64))
+        super().__init__(name)
+
+    def reset_state(self):
+        self.accumulator = np.zeros(len(self.thresholds))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.accumulator += confusion_counts(y_true, y_pred, self.thresholds, sample_weight)[self.which]
+
+    def result(self):
+        return _scalar_or_list(self.accumulator, self._single)
+
+    def get_config(self):
+        return {"thresholds": self.init_thresholds, "name": self.name}
+
+
+class TruePositives(_Count):
+    """The (weighted) number of positives predicted above the threshold.
+
+        >>> m = keras.metrics.TruePositives()
+        >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1]); m.result()
+        2.0
+    """
+    default_name, which = "true_positives", 0
+
+
+class FalsePositives(_Count):
+    """The (weighted) number of negatives predicted above the threshold."""
+    default_name, which = "false_positives", 1
+
+
+class TrueNegatives(_Count):
+    """The (weighted) number of negatives predicted at or below the threshold."""
+    default_name, which = "true_negatives", 2
+
+
+class FalseNegatives(_Count):
+    """The (weighted) number of positives predicted at or below the threshold."""
+    default_name, which = "false_negatives", 3

@@ -5,7 +5,8 @@ import numpy as np
 from ember.keras import losses
 from ember.keras.metrics.base import MeanMetricWrapper, _same_rank
 
-__all__ = ["Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy", "TopKCategoricalAccuracy",
+__all__ = ["Accuracy", "AutoAccuracy",
+           "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy", "TopKCategoricalAccuracy",
            "SparseTopKCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError",
            "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "KLDivergence", "Poisson", "Hinge",
            "SquaredHinge", "CategoricalHinge", "LogCoshError", "CosineSimilarity", "BinaryCrossentropy",
@@ -13,8 +14,9 @@ __all__ = ["Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoric
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """1.0 where the thresholded prediction equals the target, elementwise (as Keras 3)."""
     y_true = _same_rank(y_true, y_pred)
-    return ((y_pred > threshold) == y_true).mean(-1)
+    return ((y_pred > threshold) == y_true).astype(np.float32)
 
 
 def categorical_accuracy(y_true, y_pred):
@@ -81,11 +83,23 @@ def _loss_values(name, negate=False):
 
 # -- accuracy -------------------------------------------------------------------------------------
 class Accuracy(MeanMetricWrapper):
-    """`"accuracy"`: binary, sparse or categorical accuracy, picked from the shapes (Keras picks it
-    the same way in `compile`)."""
+    """How often predictions equal the targets exactly (Keras's `Accuracy`; the string "accuracy" in
+    `compile` means the binary, sparse or categorical accuracy instead: `AutoAccuracy`)."""
+
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(exact_accuracy, name)
+
+
+class AutoAccuracy(MeanMetricWrapper):
+    """What `compile(metrics=["accuracy"])` means: binary, sparse or categorical accuracy, picked from
+    the shapes of the targets and predictions (Keras picks it the same way)."""
 
     def __init__(self, name="accuracy", dtype=None):
         super().__init__(accuracy, name)
+
+
+def exact_accuracy(y_true, y_pred):
+    return _same_rank(y_true, y_pred) == y_pred
 
 
 class BinaryAccuracy(MeanMetricWrapper):

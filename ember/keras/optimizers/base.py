@@ -150,10 +150,38 @@ class Optimizer:
         pairs = list(grads_and_vars)
         if self.optimizer is None:
             self.build([v for _, v in pairs])
+        given = {id(v) for _, v in pairs}
+        built = [p for group in self.optimizer.param_groups for p in group["params"]]
+        unknown = [tuple(v.shape) for _, v in pairs if all(v is not p for p in built)]
+        if unknown:
+            raise ArgumentError(f"{self.name}.apply: {len(unknown)} variable(s) (shapes {unknown}) are not among "
+                                f"the {len(built)} this optimizer was built for; use one optimizer per set "
+                                "of variables")
+        others = {id(p): p.grad for p in built if id(p) not in given}  # only the given variables move
+        for p in built:
+            if id(p) in others:
+                p.grad = None
         for g, v in pairs:
             v.grad = g
         self.before_step()
-        return self.optimizer.step()
+        try:
+            return self.optimizer.step()
+        finally:
+            for p in built:
+                if id(p) in others:
+                    p.grad = others[id(p)]
+
+    def apply(self, grads, trainable_variables=None):
+        """Keras 3's `optimizer.apply(grads, trainable_variables)`: one step with these gradients
+        (`trainable_variables` default: the variables the optimizer was built for)."""
+        if trainable_variables is None:
+            if self.optimizer is None:
+                raise ArgumentError(f"{self.name}.apply: give trainable_variables (the optimizer is not built)")
+            trainable_variables = [p for group in self.optimizer.param_groups for p in group["params"]]
+        grads, variables = list(grads), list(trainable_variables)
+        if len(grads) != len(variables):
+            raise ArgumentError(f"{self.name}.apply: {len(grads)} gradients for {len(variables)} variables")
+        return self.apply_gradients(zip(grads, variables))
 
     # -- the learning rate --------------------------------------------------------------------
     def _current_learning_rate(self):

@@ -16,7 +16,7 @@ from ember.ops.creation import empty
 
 __all__ = ["ReLU", "ReLU6", "GELU", "SiLU", "Mish", "Softplus", "LeakyReLU", "ELU", "SELU", "CELU", "Hardtanh",
            "Hardsigmoid", "Hardswish", "LogSigmoid", "Softsign", "Tanhshrink", "Tanh", "Sigmoid", "Softmax",
-           "LogSoftmax", "Softmin", "GLU", "PReLU"]
+           "LogSoftmax", "Softmin", "GLU", "PReLU", "Hardshrink", "Softshrink", "Threshold", "RReLU", "Softmax2d"]
 
 
 def _need_tensor(layer, input):
@@ -296,3 +296,67 @@ class PReLU(Module):
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
+
+
+class _Shrink(Module):
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        _need_tensor(self, input)
+        return self.function(input, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class Hardshrink(_Shrink):
+    """`x` where `|x| > lambd`, else 0."""
+    function = staticmethod(F.hardshrink)
+
+
+class Softshrink(_Shrink):
+    """`x - lambd` above `lambd`, `x + lambd` below `-lambd`, else 0."""
+    function = staticmethod(F.softshrink)
+
+
+class Threshold(Module):
+    """`x` where `x > threshold`, else `value`."""
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input):
+        _need_tensor(self, input)
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: negative slope drawn from U(lower, upper) in training, their mean in eval."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        _need_tensor(self, input)
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")
+
+
+class Softmax2d(Module):
+    """Softmax over the channels (dim -3) of a (N, C, H, W) or (C, H, W) input."""
+
+    def forward(self, input):
+        _need_tensor(self, input)
+        if input.ndim not in (3, 4):
+            raise ShapeError(f"Softmax2d: expected a 3-d (C, H, W) or 4-d (N, C, H, W) input, "
+                             f"got shape {tuple(input.shape)}")
+        return F.softmax(input, -3)

@@ -16,7 +16,7 @@ from ember.nn.parameter import Parameter
 from ember.ops._im2col import ints
 from ember.ops.creation import empty
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -97,7 +97,7 @@ class _ConvNd(Module):
 
 
 def _spatial(nd):
-    return "L" if nd == 1 else "H, W"
+    return {1: "L", 2: "H, W", 3: "D, H, W"}[nd]
 
 
 def _padding(name, padding, stride, nd):
@@ -133,7 +133,7 @@ class _Conv(_ConvNd):
 
     def forward(self, input):
         self._check_input(input)
-        conv = F.conv1d if self.nd == 1 else F.conv2d
+        conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[self.nd]
         if self.padding_mode != "zeros":
             input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             return conv(input, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
@@ -159,42 +159,73 @@ class Conv2d(_Conv):
     nd = 2
 
 
-class ConvTranspose2d(_ConvNd):
-    """2-d transposed convolution (the gradient of Conv2d in its input): weight
-    (in_channels, out_channels/groups, kh, kw).
+class Conv3d(_Conv):
+    """3-d convolution over (N, C, D, H, W) or (C, D, H, W): weight (out_channels, in_channels/groups, kd, kh, kw).
 
-        >>> ember.nn.ConvTranspose2d(4, 2, 3, stride=2)(ember.randn(1, 4, 5, 5)).shape
-        ember.Size([1, 2, 11, 11])
+        >>> ember.nn.Conv3d(2, 4, 3, padding=1)(ember.randn(1, 2, 4, 5, 5)).shape
+        ember.Size([1, 4, 4, 5, 5])
     """
+    nd = 3
+
+
+class _ConvTransposeNd(_ConvNd):
+    """Transposed convolution (the gradient of the convolution in its input): weight
+    (in_channels, out_channels/groups, *kernel_size)."""
     transposed = True
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        name = type(self).__name__
         if padding_mode != "zeros":
-            raise ArgumentError(f"ConvTranspose2d: only padding_mode='zeros' is supported, got {padding_mode!r}")
+            raise ArgumentError(f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}")
         if isinstance(padding, str):
-            raise ArgumentError(f"ConvTranspose2d: padding must be an int or a pair, got {padding!r}")
+            raise ArgumentError(f"{name}: padding must be an int or a tuple, got {padding!r}")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, output_padding, device, dtype)
 
     def forward(self, input, output_size=None):
         self._check_input(input)
         output_padding = self._output_padding(input, output_size)
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
-                                  self.groups, self.dilation)
+        conv = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[self.nd]
+        return conv(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
+                    self.dilation)
 
     def _output_padding(self, input, output_size):
-        """The output_padding that gives `output_size` (the last two dims), as PyTorch computes it."""
+        """The output_padding that gives `output_size` (the spatial dims), as PyTorch computes it."""
         if output_size is None:
             return self.output_padding
-        size = tuple(int(s) for s in output_size)[-2:]
+        nd = self.nd
+        size = tuple(int(s) for s in output_size)[-nd:]
         extra = []
-        for d in range(2):
-            least = ((input.shape[d - 2] - 1) * self.stride[d] - 2 * self.padding[d]
+        for d in range(nd):
+            least = ((input.shape[d - nd] - 1) * self.stride[d] - 2 * self.padding[d]
                      + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
             if not least <= size[d] < least + self.stride[d]:
                 raise ShapeError(f"{self._describe()}: requested output_size {tuple(output_size)} must be between "
-                                 f"{least} and {least + self.stride[d] - 1} in dim {d - 2} for an input of shape "
+                                 f"{least} and {least + self.stride[d] - 1} in dim {d - nd} for an input of shape "
                                  f"{tuple(input.shape)}")
             extra.append(size[d] - least)
         return tuple(extra)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-d transposed convolution over (N, C, L) or (C, L).
+
+        >>> ember.nn.ConvTranspose1d(4, 2, 3, stride=2)(ember.randn(1, 4, 5)).shape
+        ember.Size([1, 2, 11])
+    """
+    nd = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-d transposed convolution over (N, C, H, W) or (C, H, W): weight (in_channels, out_channels/groups, kh, kw).
+
+        >>> ember.nn.ConvTranspose2d(4, 2, 3, stride=2)(ember.randn(1, 4, 5, 5)).shape
+        ember.Size([1, 2, 11, 11])
+    """
+    nd = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-d transposed convolution over (N, C, D, H, W) or (C, D, H, W)."""
+    nd = 3

@@ -57,7 +57,7 @@ class Dropout1d(_DropoutNd):
 
 class Dropout2d(_DropoutNd):
     """Zero whole channels of (N, C, H, W) inputs with probability `p` in training."""
-    ranks, layout = (3, 4), "(N, C, H, W); a 3-d input is taken as (N, C, L)"
+    # Other ranks are checked (and warned about, as in PyTorch) by F.dropout2d.
 
     def forward(self, input):
         return F.dropout2d(self._check(input), self.p, self.training, self.inplace)

@@ -16,7 +16,7 @@ from ember.nn.module import Module
 from ember.nn.parameter import Parameter
 from ember.ops.creation import empty, ones, tensor, zeros
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"]
 
 
 def _positive_int(layer, name, value):
@@ -107,6 +107,12 @@ class BatchNorm2d(_BatchNorm):
     """
     ranks = (4,)
     shapes = "(N, C, H, W)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of (N, C, D, H, W) inputs over the batch and the volume per channel."""
+    ranks = (5,)
+    shapes = "(N, C, D, H, W)"
 
 
 class LayerNorm(Module):

@@ -9,7 +9,8 @@ from ember.errors import DTypeError, ShapeError
 from ember.nn import functional as F
 from ember.nn.module import Module
 
-__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d"]
+__all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d", "AdaptiveAvgPool3d"]
 
 
 def _check(layer, input, nd):
@@ -17,7 +18,7 @@ def _check(layer, input, nd):
         raise DTypeError(f"{layer._get_name()}({layer.extra_repr()}): expected a Tensor input, "
                          f"got {type(input).__name__}")
     if input.ndim not in (nd + 1, nd + 2):
-        dims = "L" if nd == 1 else "H, W"
+        dims = {1: "L", 2: "H, W", 3: "D, H, W"}[nd]
         raise ShapeError(f"{layer._get_name()}({layer.extra_repr()}): input of shape {tuple(input.shape)}: "
                          f"expected a {nd + 2}-d (N, C, {dims}) or {nd + 1}-d (C, {dims}) input")
 
@@ -36,7 +37,7 @@ class _MaxPoolNd(Module):
 
     def forward(self, input):
         _check(self, input, self.nd)
-        pool = F.max_pool1d if self.nd == 1 else F.max_pool2d
+        pool = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}[self.nd]
         return pool(input, self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode=self.ceil_mode,
                     return_indices=self.return_indices)
 
@@ -58,6 +59,11 @@ class MaxPool2d(_MaxPoolNd):
         ember.Size([1, 2, 4, 4])
     """
     nd = 2
+
+
+class MaxPool3d(_MaxPoolNd):
+    """Max over windows of (N, C, D, H, W) or (C, D, H, W); indices are flat into D*H*W."""
+    nd = 3
 
 
 class AvgPool1d(Module):
@@ -91,6 +97,7 @@ class AvgPool2d(Module):
         >>> ember.nn.AvgPool2d(2)(ember.randn(4, 3, 10, 10)).shape
         ember.Size([4, 3, 5, 5])
     """
+    nd = 2
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
@@ -103,12 +110,18 @@ class AvgPool2d(Module):
         self.divisor_override = divisor_override
 
     def forward(self, input):
-        _check(self, input, 2)
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+        _check(self, input, self.nd)
+        pool = F.avg_pool2d if self.nd == 2 else F.avg_pool3d
+        return pool(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool3d(AvgPool2d):
+    """Mean over windows of (N, C, D, H, W) or (C, D, H, W); `divisor_override` replaces the window size."""
+    nd = 3
 
 
 class _AdaptiveAvgPoolNd(Module):
@@ -120,7 +133,7 @@ class _AdaptiveAvgPoolNd(Module):
 
     def forward(self, input):
         _check(self, input, self.nd)
-        pool = F.adaptive_avg_pool1d if self.nd == 1 else F.adaptive_avg_pool2d
+        pool = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d, 3: F.adaptive_avg_pool3d}[self.nd]
         return pool(input, self.output_size)
 
     def extra_repr(self):
@@ -144,3 +157,8 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
         ember.Size([2, 3, 1, 1])
     """
     nd = 2
+
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    """Average (N, C, D, H, W) or (C, D, H, W) into `output_size` bins (None keeps a size)."""
+    nd = 3

@@ -1,0 +1,402 @@
+"""Arranging and searching tensors with PyTorch's names (composites): `atleast_1d/2d/3d`, `column_stack`,
+`row_stack`, `tensor_split`, `hsplit`/`vsplit`/`dsplit`, `split_with_sizes`, `fliplr`/`flipud`, `rot90`,
+`ravel`, `select`, `index_copy`, `index_fill`, `masked_scatter`, `repeat_interleave`, `searchsorted`,
+`bucketize`, `isin`, `unique`, `unique_consecutive`, `meshgrid`, `cartesian_prod`, `combinations`,
+`block_diag`, `diag`, `diagflat`, `tril_indices`, `triu_indices`, `vander`, `clamp_min`, `clamp_max`, `sgn`.
+
+    >>> import ember
+    >>> ember.repeat_interleave(ember.tensor([1, 2]), 2)
+    tensor([1, 1, 2, 2])
+"""
+import itertools
+from collections import namedtuple
+
+import numpy as np
+
+from ember.autograd.checks import normalize_dim
+from ember.autograd.tensor import Tensor
+from ember.backend import dtypes
+from ember.errors import ArgumentError, DTypeError, ShapeError
+from ember.ops import binary, unary
+from ember.ops._util import const
+from ember.ops.arrange import flip
+from ember.ops.creation import zeros
+from ember.ops.join import _at_least, cat, hstack, stack, vstack
+from ember.ops.registry import Sample, register
+
+__all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "column_stack", "row_stack", "tensor_split", "hsplit", "vsplit",
+           "dsplit", "split_with_sizes", "fliplr", "flipud", "rot90", "ravel", "select", "index_copy", "index_fill",
+           "masked_scatter", "repeat_interleave", "searchsorted", "bucketize", "isin", "unique", "unique_consecutive",
+           "meshgrid", "cartesian_prod", "combinations", "block_diag", "diag", "diagflat", "tril_indices",
+           "triu_indices", "vander", "clamp_min", "clamp_max", "sgn"]
+METHODS = ("tensor_split hsplit vsplit dsplit split_with_sizes fliplr flipud rot90 ravel select index_copy index_fill "
+           "masked_scatter repeat_interleave unique unique_consecutive diag diagflat clamp_min clamp_max sgn")
+INPLACE = "index_copy index_fill masked_scatter clamp_min clamp_max sgn"
+
+
+def _tensors(op, tensors):
+    ts = list(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else list(tensors)
+    if not all(isinstance(t, Tensor) for t in ts):
+        raise DTypeError(f"{op}: expected tensors")
+    return ts
+
+
+def atleast_1d(*tensors):
+    """Each tensor with at least 1 dim (a tuple for several)."""
+    ts = _tensors("atleast_1d", tensors)
+    out = tuple(_at_least(t, 1) for t in ts)
+    return out[0] if len(tensors) == 1 and isinstance(tensors[0], Tensor) else out
+
+
+def atleast_2d(*tensors):
+    """Each tensor with at least 2 dims (a 1-d tensor becomes a row)."""
+    ts = _tensors("atleast_2d", tensors)
+    out = tuple(_at_least(t, 2) for t in ts)
+    return out[0] if len(tensors) == 1 and isinstance(tensors[0], Tensor) else out
+
+
+def atleast_3d(*tensors):
+    """Each tensor with at least 3 dims, as NumPy's atleast_3d."""
+    ts = _tensors("atleast_3d", tensors)
+    out = tuple(_at_least(t, 3) for t in ts)
+    return out[0] if len(tensors) == 1 and isinstance(tensors[0], Tensor) else out
+
+
+@register("column_stack", lambda make: [Sample(([make(3), make(3, 2)],), name="mixed")])
+def column_stack(tensors):
+    """1-d and 0-d tensors as columns, joined along dim 1."""
+    ts = _tensors("column_stack", (tensors,))
+    return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in ts])
+
+
+row_stack = vstack
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    """Views of `input` along `dim`: into n nearly equal parts, or split before each listed index."""
+    dim = normalize_dim(dim, input.ndim, "tensor_split")
+    n = input.shape[dim]
+    spec = indices_or_sections
+    if isinstance(spec, Tensor):
+        spec = spec.tolist()
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        if spec < 1:
+            raise ArgumentError(f"tensor_split: sections must be a positive int, got {spec}")
+        sizes = [n // spec + (1 if i < n % spec else 0) for i in range(spec)]
+        bounds = list(itertools.accumulate([0] + sizes))
+    else:
+        bounds = [0] + [min(max(int(i), 0), n) for i in spec] + [n]
+    return tuple(input.narrow(dim, a, max(b - a, 0)) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def _directional_split(op, input, spec, dim, min_ndim):
+    if input.ndim < min_ndim:
+        raise ShapeError(f"{op}: expected a tensor of at least {min_ndim} dims, got {tuple(input.shape)}")
+    if isinstance(spec, int) and input.shape[dim] % spec:
+        raise ArgumentError(f"{op}: dim {dim} of size {input.shape[dim]} is not divisible by {spec}")
+    return tensor_split(input, spec, dim)
+
+
+def hsplit(input, indices_or_sections):
+    """Split along dim 1 (dim 0 for 1-d tensors)."""
+    return _directional_split("hsplit", input, indices_or_sections, 0 if input.ndim == 1 else 1, 1)
+
+
+def vsplit(input, indices_or_sections):
+    """Split along dim 0 (at least 2-d)."""
+    return _directional_split("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input, indices_or_sections):
+    """Split along dim 2 (at least 3-d)."""
+    return _directional_split("dsplit", input, indices_or_sections, 2, 3)
+
+
+def split_with_sizes(input, split_sizes, dim=0):
+    """Views of the listed sizes along `dim` (they must add up to the dim's size)."""
+    dim = normalize_dim(dim, input.ndim, "split_with_sizes")
+    if sum(split_sizes) != input.shape[dim]:
+        raise ShapeError(f"split_with_sizes: sizes {list(split_sizes)} do not add up to {input.shape[dim]}")
+    return input.split(list(split_sizes), dim)
+
+
+@register("fliplr", lambda make: [Sample((make(3, 4),), name="2d")])
+def fliplr(input):
+    """Reverse dim 1."""
+    return flip(input, (1,))
+
+
+@register("flipud", lambda make: [Sample((make(3, 4),), name="2d")])
+def flipud(input):
+    """Reverse dim 0."""
+    return flip(input, (0,))
+
+
+@register("rot90", lambda make: [Sample((make(3, 4),), name="once"), Sample((make(3, 4), 2), name="twice"),
+                                 Sample((make(2, 3, 4), -1, (1, 2)), name="dims")])
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees `k` times in the plane of `dims`, from the first towards the second."""
+    a, b = (normalize_dim(d, input.ndim, "rot90") for d in dims)
+    if a == b:
+        raise ArgumentError(f"rot90: dims must differ, got {dims}")
+    k %= 4
+    if k == 1:
+        return flip(input, (b,)).transpose(a, b)
+    if k == 2:
+        return flip(input, (a, b))
+    if k == 3:
+        return flip(input, (a,)).transpose(a, b)
+    return input
+
+
+def ravel(input):
+    """All elements as a 1-d tensor."""
+    return input.reshape(-1)
+
+
+def select(input, dim, index):
+    """The slice at `index` along `dim` (that dim removed): a view."""
+    dim = normalize_dim(dim, input.ndim, "select")
+    return input[(slice(None),) * dim + (index,)]
+
+
+def index_copy(input, dim, index, source):
+    """`input` with the slices at `index` along `dim` replaced by `source`'s."""
+    dim = normalize_dim(dim, input.ndim, "index_copy")
+    return index_fill(input, dim, index, 0).index_add(dim, index, source)
+
+
+def index_fill(input, dim, index, value):
+    """`input` with the slices at `index` along `dim` set to `value`."""
+    dim = normalize_dim(dim, input.ndim, "index_fill")
+    mask = np.zeros(input.shape[dim], bool)
+    mask[np.asarray(index.tolist() if isinstance(index, Tensor) else index, np.int64)] = True
+    mask = const(mask.reshape([-1 if i == dim else 1 for i in range(input.ndim)]), input)
+    return binary.where(mask, value, input)
+
+
+def masked_scatter(input, mask, source):
+    """`input` with the positions where `mask` holds filled, in order, from `source`'s elements."""
+    m = mask.expand(input.shape) if tuple(mask.shape) != tuple(input.shape) else mask
+    count = int(m.sum())
+    if source.numel() < count:
+        raise ShapeError(f"masked_scatter: source has {source.numel()} elements, the mask selects {count}")
+    order = np.cumsum(m.detach().numpy().ravel()) - 1
+    picked = source.reshape(-1)[const(np.where(m.detach().numpy().ravel(), order, 0), source).long()]
+    return binary.where(m, picked.reshape(input.shape), input)
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element (or slice along `dim`) repeated `repeats` times; `repeat_interleave(counts)` on
+    an integer tensor alone gives `[0]*counts[0] + [1]*counts[1] + ...`."""
+    if repeats is None:
+        counts = input.detach().numpy()
+        return const(np.repeat(np.arange(len(counts)), counts), input).long()
+    flat = dim is None
+    x = input.reshape(-1) if flat else input
+    d = 0 if flat else normalize_dim(dim, input.ndim, "repeat_interleave")
+    reps = repeats.detach().numpy() if isinstance(repeats, Tensor) else repeats
+    index = np.repeat(np.arange(x.shape[d]), reps)
+    if output_size is not None and len(index) != output_size:
+        raise ShapeError(f"repeat_interleave: output_size {output_size} does not match {len(index)}")
+    return x.index_select(d, const(index, x).long())
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    """The indices at which `input`'s values would be inserted into the last dim of `sorted_sequence`."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise ArgumentError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+        right = side == "right"
+    seq = sorted_sequence.detach().numpy()
+    if sorter is not None:
+        seq = np.take_along_axis(seq, sorter.detach().numpy(), -1)
+    values = input.detach().numpy() if isinstance(input, Tensor) else np.asarray(input)
+    which = "right" if right else "left"
+    if seq.ndim == 1:
+        out = np.searchsorted(seq, values, which)
+    else:
+        if seq.shape[:-1] != values.shape[:-1]:
+            raise ShapeError(f"searchsorted: the leading dims of sorted_sequence {seq.shape} and input "
+                             f"{values.shape} must match")
+        flat_s, flat_v = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
+        out = np.stack([np.searchsorted(s, v, which) for s, v in zip(flat_s, flat_v)]).reshape(values.shape)
+    like = sorted_sequence
+    return const(np.asarray(out).astype(np.int32 if out_int32 else np.int64), like)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value for the 1-d sorted `boundaries` (PyTorch's `right` convention)."""
+    if boundaries.ndim != 1:
+        raise ShapeError(f"bucketize: boundaries must be 1-d, got shape {tuple(boundaries.shape)}")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each element is among `test_elements`."""
+    e = elements.detach().numpy() if isinstance(elements, Tensor) else np.asarray(elements)
+    t = test_elements.detach().numpy() if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    like = elements if isinstance(elements, Tensor) else test_elements
+    return const(np.isin(e, t, invert=invert), like)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (sorted), with the inverse indices and counts on request."""
+    a = input.detach().numpy()
+    if dim is None:
+        values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True)
+        inverse = inverse.reshape(a.shape)
+    else:
+        d = normalize_dim(dim, input.ndim, "unique")
+        values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d)
+        inverse = inverse.reshape(-1)
+    out = [const(values, input)]
+    if return_inverse:
+        out.append(const(inverse.astype(np.int64), input))
+    if return_counts:
+        out.append(const(counts.astype(np.int64), input))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """Each run of equal consecutive values (or slices along `dim`) collapsed to one."""
+    a = input.detach().numpy()
+    d = 0 if dim is None else normalize_dim(dim, input.ndim, "unique_consecutive")
+    x = a.reshape(-1) if dim is None else np.moveaxis(a, d, 0)
+    if len(x) == 0:
+        starts = np.zeros(0, bool)
+    else:
+        change = np.any((x[1:] != x[:-1]).reshape(len(x) - 1, -1), axis=1)
+        starts = np.concatenate([[True], change])
+    values = x[starts]
+    values = values if dim is None else np.moveaxis(values, 0, d)
+    out = [const(np.ascontiguousarray(values), input)]
+    groups = np.cumsum(starts) - 1
+    if return_inverse:
+        out.append(const(groups.reshape(a.shape) if dim is None else groups, input).long())
+    if return_counts:
+        out.append(const(np.bincount(groups, minlength=int(starts.sum())).astype(np.int64), input))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-d tensors; `indexing` is 'ij' (matrix) or 'xy' (Cartesian)."""
+    ts = _tensors("meshgrid", tensors)
+    if indexing not in ("ij", "xy"):
+        raise ArgumentError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if any(t.ndim > 1 for t in ts):
+        raise ShapeError("meshgrid: expected 0-d or 1-d tensors")
+    ts = [t.reshape(-1) for t in ts]
+    swap = indexing == "xy" and len(ts) >= 2
+    order = [1, 0] + list(range(2, len(ts))) if swap else list(range(len(ts)))
+    shape = [ts[i].shape[0] for i in order]
+    out = []
+    for i, t in enumerate(ts):
+        axis = order.index(i)
+        view = [1] * len(ts)
+        view[axis] = -1
+        out.append(t.reshape(view).expand(shape))
+    return tuple(out)
+
+
+def cartesian_prod(*tensors):
+    """All combinations of the 1-d tensors' elements, as rows (a 1-d tensor for one input)."""
+    ts = _tensors("cartesian_prod", tensors)
+    if len(ts) == 1:
+        return ts[0]
+    return stack([g.reshape(-1) for g in meshgrid(*ts, indexing="ij")], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """All length-r combinations of a 1-d tensor's elements, as rows."""
+    if input.ndim != 1:
+        raise ShapeError(f"combinations: expected a 1-d tensor, got shape {tuple(input.shape)}")
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = np.array(list(pick(range(input.shape[0]), r)), np.int64).reshape(-1, r)
+    if rows.size == 0:
+        return input.new_zeros(0)
+    return input[const(rows, input).long()]
+
+
+def block_diag(*tensors):
+    """The tensors (0-, 1- or 2-d) as blocks on the diagonal of one matrix."""
+    ts = [t.reshape(1, -1) if t.ndim < 2 else t for t in _tensors("block_diag", tensors)]
+    rows, cols = sum(t.shape[0] for t in ts), sum(t.shape[1] for t in ts)
+    dt = ts[0].dtype
+    for t in ts[1:]:
+        dt = dtypes.promote_types(dt, t.dtype)
+    padded, c = [], 0
+    for t in ts:
+        t = t.to(dt) if t.dtype is not dt else t
+        padded.append(_pad_columns(t, c, cols - c - t.shape[1]))
+        c += t.shape[1]
+    return cat(padded, 0) if padded else zeros(rows, cols)
+
+
+def _pad_columns(t, left, right):
+    return cat([t.new_zeros(t.shape[0], left), t, t.new_zeros(t.shape[0], right)], 1)
+
+
+@register("diag", lambda make: [Sample((make(4),), name="vector"), Sample((make(3, 4),), name="matrix"),
+                                Sample((make(3), 1), name="offset"), Sample((make(4, 3), -1), name="below")])
+def diag(input, diagonal=0):
+    """A 1-d input as a diagonal matrix; a 2-d input's `diagonal`-th diagonal as a 1-d tensor."""
+    if input.ndim == 1:
+        return input.diag_embed(diagonal)
+    if input.ndim == 2:
+        return input.diagonal(diagonal)
+    raise ShapeError(f"diag: expected a 1-d or 2-d tensor, got shape {tuple(input.shape)}")
+
+
+@register("diagflat", lambda make: [Sample((make(2, 2),), name="2d"), Sample((make(3), -1), name="offset")])
+def diagflat(input, offset=0):
+    """The flattened input as the `offset`-th diagonal of a matrix."""
+    return input.reshape(-1).diag_embed(offset)
+
+
+def _triangle_indices(op, row, col, offset, lower, dtype, device):
+    if col is None:
+        col = row
+    r, c = (np.tril_indices if lower else np.triu_indices)(row, offset, col)
+    out = np.stack([r, c]).astype(np.int64)
+    return Tensor(out, dtype=dtype or dtypes.int64, device=device)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, N) coordinates of the lower triangle of a row x col matrix."""
+    return _triangle_indices("tril_indices", row, col, offset, True, dtype, device)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, N) coordinates of the upper triangle of a row x col matrix."""
+    return _triangle_indices("triu_indices", row, col, offset, False, dtype, device)
+
+
+@register("vander", lambda make: [Sample((make(4),), name="default"), Sample((make(3),), {"N": 5}, "N"),
+                                  Sample((make(3),), {"increasing": True}, "increasing")],
+          grad=False, notes="torch.vander's own backward fails (an in-place op in its implementation), so only "
+                            "values are compared; ember's gradient is that of the powers")
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix: columns are powers of `x` (decreasing unless `increasing`)."""
+    n = x.shape[0] if N is None else N
+    powers = [x ** p if p else unary.abs(x) * 0 + 1 for p in range(n)]
+    cols = powers if increasing else powers[::-1]
+    return stack(cols, 1) if cols else x.new_zeros(x.shape[0], 0)
+
+
+@register("clamp_min", lambda make: [Sample((make.away(3, 4), 0.3), name="scalar")])
+def clamp_min(input, min):
+    """`clamp(input, min=min)`."""
+    return input.clamp(min=min)
+
+
+@register("clamp_max", lambda make: [Sample((make.away(3, 4), 0.3), name="scalar")])
+def clamp_max(input, max):
+    """`clamp(input, max=max)`."""
+    return input.clamp(max=max)
+
+
+@register("sgn", lambda make: [Sample((make.away(3, 4),), name="2d")], grad=False)
+def sgn(input):
+    """The sign of each element (for real tensors, `sign`)."""
+    return unary.sign(input)

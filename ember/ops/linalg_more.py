@@ -1,0 +1,288 @@
+"""More linear algebra with PyTorch's names: `inverse`, `slogdet`, `det`, `logdet`, `cholesky`,
+`matrix_power`, `matrix_exp` (all differentiable), `qr`, `svd`, `pinverse` (values only: their input may
+not require grad), and composites `cross`, `kron`, `cdist`, `dist`, `renorm`, `chain_matmul`, `addr`,
+`addbmm`, `ger`. Batched over leading dims where PyTorch is.
+
+    >>> import ember
+    >>> ember.det(ember.tensor([[2.0, 1.0], [1.0, 3.0]]))
+    tensor(5.)
+"""
+import functools
+import math
+from collections import namedtuple
+
+import numpy as np
+
+from ember.autograd import grad_mode
+from ember.autograd.function import Function
+from ember.autograd.tensor import Tensor
+from ember.errors import ArgumentError, AutogradError, ShapeError
+from ember.ops import binary, unary
+from ember.ops._util import const
+from ember.ops.join import cat
+from ember.ops.linalg import matmul, outer
+from ember.ops.registry import Sample, register
+
+__all__ = ["inverse", "slogdet", "det", "logdet", "cholesky", "matrix_power", "matrix_exp", "qr", "svd", "pinverse",
+           "cross", "kron", "cdist", "dist", "renorm", "chain_matmul", "addr", "addbmm", "ger"]
+METHODS = ("inverse slogdet det logdet cholesky matrix_power matrix_exp qr svd pinverse cross kron dist renorm addr "
+           "addbmm ger")
+INPLACE = "renorm addr addbmm"
+
+SlogdetResult = namedtuple("slogdet", ("sign", "logabsdet"))
+QRResult = namedtuple("qr", ("Q", "R"))
+SVDResult = namedtuple("svd", ("U", "S", "V"))
+
+
+def _square(op, a):
+    if not isinstance(a, Tensor) or a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ShapeError(f"{op}: expected a (batch of) square matrix, got {getattr(a, 'shape', type(a).__name__)}")
+    if not a.is_floating_point():
+        raise ArgumentError(f"{op}: expected a floating point matrix, got {a.dtype}")
+
+
+class Inverse(Function):
+    save_inputs = False
+
+    def forward(self, a):
+        self.y = self.xp.linalg.inv(a)
+        return self.y
+
+    def backward(self, g):
+        inv = self.output(self.y).mT
+        return -(inv @ g @ inv)
+
+
+class Slogdet(Function):
+    def forward(self, a):
+        sign, logabs = self.xp.linalg.slogdet(a)
+        return sign.astype(a.dtype), logabs.astype(a.dtype)
+
+    def backward(self, g_sign, g_logabs):
+        if g_logabs is None:
+            return None
+        return g_logabs.unsqueeze(-1).unsqueeze(-1) * inverse(self.inputs[0]).mT
+
+
+class Cholesky(Function):
+    """The lower factor L of A = L L^T; backward: L^-T Phi(L^T gL) L^-1, symmetrized (Murray, 2016)."""
+    save_inputs = False
+
+    def forward(self, a):
+        self.y = self.xp.linalg.cholesky(a)
+        return self.y
+
+    def backward(self, g):
+        low = self.output(self.y)
+        inv = inverse(low)
+        phi = (low.mT @ g).tril()
+        phi = phi - 0.5 * phi.diagonal(0, -2, -1).diag_embed()
+        ga = inv.mT @ phi @ inv
+        return 0.5 * (ga + ga.mT)
+
+
+def _well_conditioned(make, *batch):
+    return make(*batch, 3, 3) + 3 * np.eye(3, dtype=make.dtype)
+
+
+def _spd(make, *batch):
+    a = make(*batch, 3, 3)
+    return a @ np.swapaxes(a, -1, -2) + 3 * np.eye(3, dtype=make.dtype)
+
+
+@register("inverse", lambda make: [Sample((_well_conditioned(make),), name="2d"),
+                                   Sample((_well_conditioned(make, 2),), name="batched")], Inverse)
+def inverse(input):
+    """The matrix inverse (batched over leading dims)."""
+    _square("inverse", input)
+    return Inverse.apply(input)
+
+
+@register("slogdet", lambda make: [Sample((_well_conditioned(make),), name="2d"),
+                                   Sample((_well_conditioned(make, 2),), name="batched")], Slogdet)
+def slogdet(input):
+    """`(sign, logabsdet)` of the determinant."""
+    _square("slogdet", input)
+    return SlogdetResult(*Slogdet.apply(input))
+
+
+@register("det", lambda make: [Sample((_well_conditioned(make),), name="2d"),
+                               Sample((_well_conditioned(make, 2),), name="batched")])
+def det(input):
+    """The determinant, from `slogdet` (its gradient is det * A^-T)."""
+    sign, logabs = slogdet(input)
+    return sign * unary.exp(logabs)
+
+
+@register("logdet", lambda make: [Sample((_spd(make),), name="spd")])
+def logdet(input):
+    """`log(det(A))`: NaN for a negative determinant, -inf for zero."""
+    sign, logabs = slogdet(input)
+    return binary.where(sign < 0, float("nan"), logabs)
+
+
+@register("cholesky", lambda make: [Sample((_spd(make),), name="spd"), Sample((_spd(make, 2),), name="batched"),
+                                    Sample((_spd(make),), {"upper": True}, "upper")], Cholesky)
+def cholesky(input, upper=False):
+    """The Cholesky factor of a symmetric positive-definite matrix: lower, or upper with `upper=True`.
+
+    The factor is taken of the symmetric part `(A + A^T) / 2` (A itself for the symmetric matrices it is
+    defined on), so the gradient is PyTorch's symmetric one and agrees with finite differences."""
+    _square("cholesky", input)
+    low = Cholesky.apply((input + input.mT) / 2)
+    return low.mT if upper else low
+
+
+@register("matrix_power", lambda make: [Sample((_well_conditioned(make), 3), name="3"),
+                                        Sample((_well_conditioned(make, 2), 0), name="0"),
+                                        Sample((_well_conditioned(make), -2), name="-2")])
+def matrix_power(input, n):
+    """The matrix to the integer power `n` (negative: of its inverse), by repeated squaring."""
+    _square("matrix_power", input)
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise ArgumentError(f"matrix_power: n must be an int, got {n!r}")
+    base = inverse(input) if n < 0 else input
+    n = abs(n)
+    result = None
+    while n:
+        if n & 1:
+            result = base if result is None else result @ base
+        n >>= 1
+        if n:
+            base = base @ base
+    if result is None:
+        eye = const(np.broadcast_to(np.eye(input.shape[-1], dtype=input.dtype.np), tuple(input.shape)).copy(), input)
+        return eye + input * 0
+    return result
+
+
+@register("matrix_exp", lambda make: [Sample((make(3, 3),), name="2d"), Sample((make(2, 3, 3) * 2,), name="batched")])
+def matrix_exp(input):
+    """The matrix exponential, by scaling and squaring a degree-18 Taylor polynomial (differentiable)."""
+    _square("matrix_exp", input)
+    norm = float(input.detach().abs().sum(-2).amax()) if input.numel() else 0.0
+    squarings = max(0, int(math.ceil(math.log2(norm))) + 1) if norm > 0.5 else 0
+    a = input / (2 ** squarings)
+    eye = const(np.broadcast_to(np.eye(input.shape[-1], dtype=input.dtype.np), tuple(input.shape)).copy(), input)
+    term, total = eye, eye
+    for k in range(1, 19):
+        term = term @ a / k
+        total = total + term
+    for _ in range(squarings):
+        total = total @ total
+    return total
+
+
+def _no_grad_needed(op, *tensors):
+    if grad_mode.is_grad_enabled() and any(t.requires_grad for t in tensors):
+        raise AutogradError(f"{op}: gradients through {op} are not supported; call it on a detached tensor "
+                            f"(or inside ember.no_grad())")
+
+
+def qr(input, some=True):
+    """`(Q, R)` with Q orthonormal and R upper triangular (`some=False`: the complete Q)."""
+    _no_grad_needed("qr", input)
+    q, r = np.linalg.qr(input.detach().numpy(), mode="reduced" if some else "complete")
+    return QRResult(const(q, input), const(r, input))
+
+
+def svd(input, some=True, compute_uv=True):
+    """`(U, S, V)` with input = U diag(S) V^T (torch.svd's convention: V, not V^T)."""
+    _no_grad_needed("svd", input)
+    a = input.detach().numpy()
+    if not compute_uv:
+        s = np.linalg.svd(a, compute_uv=False)
+        shape = tuple(a.shape[:-2])
+        return SVDResult(const(np.zeros(shape + (a.shape[-2], a.shape[-2]), a.dtype), input), const(s, input),
+                         const(np.zeros(shape + (a.shape[-1], a.shape[-1]), a.dtype), input))
+    u, s, vh = np.linalg.svd(a, full_matrices=not some)
+    return SVDResult(const(u, input), const(s, input), const(np.swapaxes(vh, -1, -2).copy(), input))
+
+
+def pinverse(input, rcond=1e-15):
+    """The Moore-Penrose pseudo-inverse."""
+    _no_grad_needed("pinverse", input)
+    return const(np.linalg.pinv(input.detach().numpy(), rcond=rcond), input)
+
+
+@register("cross", lambda make: [Sample((make(4, 3), make(4, 3)), {"dim": 1}, "dim1"),
+                                 Sample((make(3, 2), make(3, 2)), {"dim": 0}, "dim0")])
+def cross(input, other, dim=None):
+    """The cross product of 3-vectors along `dim` (default: the first dim of size 3, as torch.cross)."""
+    if dim is None:
+        sizes = [i for i, s in enumerate(input.shape) if s == 3]
+        if not sizes:
+            raise ShapeError(f"cross: no dim of size 3 in shape {tuple(input.shape)}")
+        dim = sizes[0]
+    if input.shape[dim] != 3 or other.shape[dim] != 3:
+        raise ShapeError(f"cross: dim {dim} must have size 3, got {tuple(input.shape)} and {tuple(other.shape)}")
+    a = [input.select(dim, i) for i in range(3)]
+    b = [other.select(dim, i) for i in range(3)]
+    parts = [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    return cat([p.unsqueeze(dim) for p in parts], dim)
+
+
+@register("kron", lambda make: [Sample((make(2, 3), make(3, 2)), name="2d"), Sample((make(3), make(2)), name="1d")])
+def kron(input, other):
+    """The Kronecker product."""
+    n = max(input.ndim, other.ndim)
+    a = input.reshape((1,) * (n - input.ndim) + tuple(input.shape))
+    b = other.reshape((1,) * (n - other.ndim) + tuple(other.shape))
+    shape_a = [s for pair in zip(a.shape, [1] * n) for s in pair]
+    shape_b = [s for pair in zip([1] * n, b.shape) for s in pair]
+    out = a.reshape(shape_a) * b.reshape(shape_b)
+    return out.reshape([sa * sb for sa, sb in zip(a.shape, b.shape)])
+
+
+@register("cdist", lambda make: [Sample((make(4, 3), make(5, 3)), name="p2"),
+                                 Sample((make(2, 4, 3), make(2, 5, 3), 1.0), name="p1-batched"),
+                                 Sample((make(4, 3), make(2, 3), 3.0), name="p3")])
+def cdist(x1, x2, p=2.0, compute_mode=None):
+    """The p-norm distance between each row of `x1` (.., P, M) and each row of `x2` (.., R, M)."""
+    if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
+        raise ShapeError(f"cdist: expected (.., P, M) and (.., R, M), got {tuple(x1.shape)} and {tuple(x2.shape)}")
+    if compute_mode not in (None, "use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                            "donot_use_mm_for_euclid_dist"):
+        raise ArgumentError(f"cdist: unknown compute_mode {compute_mode!r}")
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    return diff.norm(p, -1)
+
+
+@register("dist", lambda make: [Sample((make(3, 4), make(3, 4)), name="p2"), Sample((make(3, 4), make(4), 1.0), name="p1")])
+def dist(input, other, p=2):
+    """The p-norm of `input - other`."""
+    return (input - other).norm(p)
+
+
+@register("renorm", lambda make: [Sample((make(4, 3) * 3, 2, 0, 1.0), name="rows"),
+                                  Sample((make(4, 3) * 3, 1, 1, 2.0), name="cols")])
+def renorm(input, p, dim, maxnorm):
+    """Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`."""
+    d = dim % input.ndim
+    others = tuple(i for i in range(input.ndim) if i != d)
+    norms = input.norm(p, others, keepdim=True)
+    scale = binary.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    return input * scale
+
+
+def chain_matmul(*matrices):
+    """The product of the matrices, left to right."""
+    if not matrices:
+        raise ArgumentError("chain_matmul: expected at least one matrix")
+    return functools.reduce(matmul, matrices)
+
+
+@register("addr", lambda make: [Sample((make(3, 4), make(3), make(4)), {"beta": 0.5, "alpha": 2.0}, "scaled")])
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """`beta * input + alpha * outer(vec1, vec2)`."""
+    return input * beta + outer(vec1, vec2) * alpha
+
+
+@register("addbmm", lambda make: [Sample((make(3, 4), make(2, 3, 5), make(2, 5, 4)), {"beta": 0.5, "alpha": 2.0},
+                                         "scaled")])
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """`beta * input + alpha * sum_i batch1[i] @ batch2[i]`."""
+    return input * beta + matmul(batch1, batch2).sum(0) * alpha
+
+
+ger = outer

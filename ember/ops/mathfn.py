@@ -1,0 +1,383 @@
+"""More elementwise math with PyTorch's names: special functions (`erfc`, `erfinv`, `lgamma`, `digamma`,
+`polygamma`, `mvlgamma`, `i0`), logs (`log10`, `logit`, `xlogy`, `logaddexp`, `logaddexp2`), and
+binary functions (`fmod`, `copysign`, `fmax`, `fmin`, `heaviside`, `gcd`, `lcm`, `ldexp`,
+`float_power`, `nextafter`), `frac`, `nan_to_num`, `positive`, `rsub`.
+
+The special functions run on SciPy (the `fast` extra); without it they raise with the install hint.
+
+    >>> import ember
+    >>> ember.logaddexp(ember.tensor([0.0]), ember.tensor([0.0]))
+    tensor([0.6931])
+"""
+import math
+
+import numpy as np
+
+from ember.autograd.function import Function
+from ember.errors import ArgumentError, DTypeError, EmberError
+from ember.ops import binary, unary
+from ember.ops._util import const, data, floating, operands
+from ember.ops.registry import Sample, binary_samples, register, unary_samples
+
+__all__ = ["erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0", "log10", "logit", "xlogy",
+           "logaddexp", "logaddexp2", "fmod", "copysign", "fmax", "fmin", "heaviside", "gcd", "lcm", "ldexp",
+           "float_power", "nextafter", "frac", "nan_to_num", "positive", "rsub"]
+METHODS = ("erfc erfinv lgamma digamma mvlgamma i0 log10 logit xlogy logaddexp logaddexp2 fmod copysign "
+           "fmax fmin heaviside gcd lcm ldexp float_power nextafter frac nan_to_num positive")
+INPLACE = ("erfc erfinv lgamma digamma mvlgamma i0 log10 logit xlogy fmod copysign heaviside gcd lcm ldexp "
+           "float_power nextafter frac nan_to_num")
+
+
+def _scipy(name):
+    try:
+        from scipy import special
+    except ImportError:
+        raise EmberError(f"{name}: this special function needs SciPy; install it with `pip install ember[fast]`") \
+            from None
+    return getattr(special, name)
+
+
+class _Special(Function):
+    fn = None
+
+    def forward(self, x, **kw):
+        if self.xp is not np:
+            from cupyx.scipy import special as gpu_special
+            return getattr(gpu_special, self.fn)(floating(x), **kw)
+        x = floating(x)
+        return _scipy(self.fn)(x, **kw).astype(x.dtype, copy=False)
+
+
+class Erfc(_Special):
+    fn = "erfc"
+
+    def backward(self, g):
+        x = self.inputs[0]
+        return g * (-2 / math.sqrt(math.pi)) * (-x * x).exp()
+
+
+class Erfinv(_Special):
+    fn = "erfinv"
+    save_inputs = False
+
+    def forward(self, x):
+        self.y = super().forward(x)
+        return self.y
+
+    def backward(self, g):
+        y = self.output(self.y)
+        return g * (math.sqrt(math.pi) / 2) * (y * y).exp()
+
+
+class Lgamma(_Special):
+    fn = "gammaln"
+
+    def backward(self, g):
+        return g * digamma(self.inputs[0])
+
+
+class Digamma(_Special):
+    fn = "digamma"
+
+    def backward(self, g):
+        return g * polygamma(1, self.inputs[0])
+
+
+class Polygamma(Function):
+    def forward(self, x, n=0):
+        x = floating(x)
+        return _scipy("polygamma")(n, x).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        return g * Polygamma.apply(self.inputs[0], n=self.attrs["n"] + 1)
+
+
+class I0(_Special):
+    fn = "i0"
+
+    def backward(self, g):
+        return g * I1.apply(self.inputs[0])
+
+
+class I1(_Special):
+    fn = "i1"
+    internal = True  # i0's derivative; tested through it
+
+    def backward(self, g):
+        x = self.inputs[0]  # i1'(x) = i0(x) - i1(x) / x
+        return g * (I0.apply(x) - I1.apply(x) / x)
+
+
+class Fmod(Function):
+    def forward(self, a, b):
+        a, b = operands("fmod", a, b)
+        return self.xp.fmod(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        return g, (-g * (a / b).trunc() if hasattr(b, "_data") else None)
+
+
+class Copysign(Function):
+    def forward(self, a, b):
+        a, b = operands("copysign", a, b)
+        self.flip = self.xp.signbit(a) != self.xp.signbit(b)
+        return self.xp.copysign(floating(a), b)
+
+    def backward(self, g):
+        return g * const(np.where(self.flip, -1.0, 1.0).astype(g.dtype.np), g), None
+
+
+class _NanIgnoring(Function):
+    """fmax/fmin: the other operand where one is NaN; ties share the gradient, as maximum/minimum."""
+    fn = None
+
+    def forward(self, a, b):
+        a, b = operands(self.fn, a, b)
+        return getattr(self.xp, self.fn)(a, b)
+
+    def backward(self, g):
+        a, b = data(self.inputs[0]), data(self.inputs[1])
+        first = (a > b) if self.fn == "fmax" else (a < b)
+        w = first + 0.5 * (a == b) + np.isnan(b) * ~np.isnan(a)
+        w = const(np.broadcast_to(w, g.shape).astype(g.dtype.np), g)
+        return g * w, g * (1 - w)
+
+
+class Fmax(_NanIgnoring):
+    fn = "fmax"
+
+
+class Fmin(_NanIgnoring):
+    fn = "fmin"
+
+
+class _Integral(Function):
+    """Functions of integers or with piecewise-constant results: no gradient."""
+    differentiable = False
+    fn = None
+
+    def forward(self, a, b):
+        a, b = operands(self.name, a, b)
+        return getattr(self.xp, self.fn)(a, b)
+
+
+class Heaviside(_Integral):
+    name, fn = "heaviside", "heaviside"
+
+
+class Gcd(_Integral):
+    name, fn = "gcd", "gcd"
+
+
+class Lcm(_Integral):
+    name, fn = "lcm", "lcm"
+
+
+class Nextafter(_Integral):
+    name, fn = "nextafter", "nextafter"
+
+
+def _unary(name, cls, samples):
+    def op(input):
+        return cls.apply(input)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise {name}, as `torch.{name}`."
+    return register(name, samples, cls)(op)
+
+
+erfc = _unary("erfc", Erfc, unary_samples)
+erfinv = _unary("erfinv", Erfinv, lambda make: unary_samples(make, -0.9, 0.9))
+lgamma = _unary("lgamma", Lgamma, lambda make: unary_samples(make, 0.3, 4.0))
+digamma = _unary("digamma", Digamma, lambda make: unary_samples(make, 0.3, 4.0))
+i0 = _unary("i0", I0, lambda make: unary_samples(make, 0.2, 3.0))
+
+
+@register("polygamma", lambda make: [Sample((1, make(3, 4, low=0.3, high=4.0)), name="n1"),
+                                     Sample((2, make(4, 3, low=0.5, high=3.0, noncontig=True)), name="n2"),
+                                     Sample((0, make(0, 3, low=0.3, high=4.0)), name="empty")], Polygamma)
+def polygamma(n, input):
+    """The n-th derivative of digamma."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise ArgumentError(f"polygamma: n must be a non-negative int, got {n!r}")
+    return Polygamma.apply(input, n=n)
+
+
+def polygamma_method(self, n):
+    """`Tensor.polygamma(n)`: the method takes n after the tensor."""
+    return polygamma(n, self)
+
+
+@register("mvlgamma", lambda make: [Sample((make(3, 4, low=2.0, high=4.0),), {"p": 2}, "p2"),
+                                    Sample((make(4, 3, low=2.5, high=4.0, noncontig=True),), {"p": 3}, "p3")])
+def mvlgamma(input, p):
+    """The multivariate log-gamma of dimension p: `sum_i lgamma(x - i/2) + p(p-1)/4 log(pi)`."""
+    if not isinstance(p, int) or isinstance(p, bool) or p < 1:
+        raise ArgumentError(f"mvlgamma: p must be a positive int, got {p!r}")
+    if bool((input <= (p - 1) / 2).any()):
+        raise ArgumentError(f"mvlgamma: all elements must be greater than (p-1)/2 = {(p - 1) / 2}")
+    total = lgamma(input)
+    for i in range(1, p):
+        total = total + lgamma(input - i / 2)
+    return total + p * (p - 1) / 4 * math.log(math.pi)
+
+
+@register("log10", lambda make: unary_samples(make, 0.3, 3.0))
+def log10(input):
+    """Base-10 logarithm."""
+    return unary.log(input) / math.log(10)
+
+
+@register("logit", lambda make: unary_samples(make, 0.05, 0.95) + [Sample((make(3, 4, low=0.0, high=1.0),),
+                                                                           {"eps": 0.1}, "eps")])
+def logit(input, eps=None):
+    """`log(p / (1 - p))`; with `eps`, p is clamped to [eps, 1 - eps] first."""
+    p = input if eps is None else input.clamp(eps, 1 - eps)
+    return unary.log(p / (1 - p))
+
+
+@register("xlogy", lambda make: [Sample((make(3, 4), make(3, 4, low=0.3, high=2.0)), name="same"),
+                                 Sample((np.zeros((2, 3), make.dtype), make(2, 3, low=0.3, high=2.0)), name="zeros",
+                                        nograd=(0,))])
+def xlogy(input, other):
+    """`input * log(other)`, and 0 where input is 0 (unless other is NaN)."""
+    other = other if hasattr(other, "_data") else input.new_full((), float(other))
+    zero = input == 0  # no gradient flows to input or other there, as in PyTorch
+    out = binary.where(zero, 0.0, input * unary.log(binary.where(zero, 1.0, other)))
+    return binary.where(binary.isnan(other), float("nan"), out)
+
+
+@register("logaddexp", lambda make: binary_samples(make, scalar=None))
+def logaddexp(input, other):
+    """`log(exp(input) + exp(other))`, computed stably."""
+    big = binary.maximum(input, other)
+    return big + unary.log1p(unary.exp(-unary.abs(input - other)))
+
+
+@register("logaddexp2", lambda make: binary_samples(make, scalar=None))
+def logaddexp2(input, other):
+    """`log2(2**input + 2**other)`, computed stably."""
+    big = binary.maximum(input, other)
+    return big + unary.log1p(unary.exp2(-unary.abs(input - other))) / math.log(2)
+
+
+@register("fmod", lambda make: [Sample((make(3, 4), make.away(3, 4)), name="same"),
+                                Sample((make(3, 4), 0.7), name="scalar")], Fmod)
+def fmod(input, other):
+    """C's `fmod`: the remainder with the sign of the dividend."""
+    return Fmod.apply(input, other)
+
+
+@register("copysign", lambda make: [Sample((make.away(3, 4), make.away(3, 4)), name="same"),
+                                    Sample((make.away(3, 1), make.away(1, 4)), name="broadcast")], Copysign)
+def copysign(input, other):
+    """`|input|` with the sign of `other`."""
+    return Copysign.apply(input, other)
+
+
+def _nan_samples(make):
+    a, b = make(3, 4), make(3, 4)
+    a[0, 0], b[1, 1] = np.nan, np.nan
+    return [Sample((a, b), name="nan"), Sample((make(3, 1), make(1, 4)), name="broadcast")]
+
+
+@register("fmax", _nan_samples, Fmax)
+def fmax(input, other):
+    """Elementwise maximum that ignores NaN (NaN only where both are NaN)."""
+    return Fmax.apply(input, other)
+
+
+@register("fmin", _nan_samples, Fmin)
+def fmin(input, other):
+    """Elementwise minimum that ignores NaN (NaN only where both are NaN)."""
+    return Fmin.apply(input, other)
+
+
+@register("heaviside", lambda make: [Sample((make.ints(3, 4, low=-2, high=3).astype(make.dtype),
+                                             make(3, 4)), name="same")], Heaviside, grad=False)
+def heaviside(input, values):
+    """0 where input < 0, 1 where input > 0, `values` where input == 0."""
+    return Heaviside.apply(input, values)
+
+
+def _int_pairs(make):
+    return [Sample((make.ints(3, 4, low=-12, high=13), make.ints(3, 4, low=-12, high=13)), name="ints")]
+
+
+@register("gcd", _int_pairs, Gcd, grad=False)
+def gcd(input, other):
+    """Greatest common divisor of integers."""
+    _integers("gcd", input, other)
+    return Gcd.apply(input, other)
+
+
+@register("lcm", _int_pairs, Lcm, grad=False)
+def lcm(input, other):
+    """Least common multiple of integers."""
+    _integers("lcm", input, other)
+    return Lcm.apply(input, other)
+
+
+def _integers(op, *xs):
+    for x in xs:
+        if hasattr(x, "dtype") and x.dtype.is_floating_point:
+            raise DTypeError(f"{op}: expected integer tensors, got {x.dtype}")
+
+
+@register("ldexp", lambda make: [Sample((make(3, 4), make.ints(3, 4, low=-3, high=4).astype(make.dtype)),
+                                        name="same", nograd=(1,))])
+def ldexp(input, other):
+    """`input * 2**other`."""
+    return input * binary.pow(2.0, other)
+
+
+@register("float_power", lambda make: [Sample((make(3, 4, low=0.5, high=2.0), make(3, 4)), name="same"),
+                                       Sample((make(3, 4, low=0.5, high=2.0), 2.5), name="scalar")])
+def float_power(input, exponent):
+    """`input ** exponent` computed in float64, as PyTorch does."""
+    x = input.double()
+    e = exponent.double() if hasattr(exponent, "_data") else exponent
+    return binary.pow(x, e)
+
+
+@register("nextafter", lambda make: [Sample((make(3, 4), make(3, 4)), name="same")], Nextafter, grad=False)
+def nextafter(input, other):
+    """The next representable float after `input` towards `other`."""
+    return Nextafter.apply(input, other)
+
+
+@register("frac", lambda make: [Sample((make.away(3, 4) * 2.3,), name="2d"), Sample((make(0, 3),), name="empty")])
+def frac(input):
+    """The fractional part, `input - trunc(input)`, with the input's sign."""
+    return input - unary.trunc(input).detach()
+
+
+def _nan_to_num_samples(make):
+    a = make(3, 4)
+    a[0, 0], a[1, 1], a[2, 2] = np.nan, np.inf, -np.inf
+    return [Sample((a,), name="default"), Sample((a,), {"nan": 1.5, "posinf": 9.0, "neginf": -9.0}, "values")]
+
+
+@register("nan_to_num", _nan_to_num_samples)
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """NaN, +inf and -inf replaced by `nan`, `posinf` (default: the dtype's max) and `neginf` (its min)."""
+    if not input.is_floating_point():
+        return input.clone()
+    info = np.finfo(input.dtype.np)
+    out = binary.where(binary.isnan(input), float(nan), input)
+    out = binary.where(out == math.inf, float(info.max if posinf is None else posinf), out)
+    return binary.where(out == -math.inf, float(info.min if neginf is None else neginf), out)
+
+
+@register("positive", unary_samples)
+def positive(input):
+    """`input` itself (PyTorch refuses bool tensors)."""
+    if input.dtype.name == "bool":
+        raise DTypeError("positive: bool tensors are not supported")
+    return input
+
+
+@register("rsub", lambda make: binary_samples(make, scalar=None))
+def rsub(input, other, alpha=1):
+    """`other - alpha * input`."""
+    return binary.sub(other, input, alpha=alpha)

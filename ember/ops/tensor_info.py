@@ -1,0 +1,162 @@
+"""Tensor attributes and methods PyTorch users reach for, on ember's dense real tensors: `ndimension`,
+`nbytes`, `itemsize`, `stride`, `storage_offset`, `get_device`, `is_cpu`, `is_meta`, `is_sparse`,
+`is_quantized`, `is_inference`, `H`/`mH`/`adjoint` (transposes: the tensors are real), `unfold`
+(sliding windows along a dim, as a view), the in-place reshapes (`squeeze_`, `unsqueeze_`,
+`transpose_`, `t_`, `swapaxes_`, `swapdims_`), `fill_diagonal_`, the random fills `geometric_`,
+`cauchy_`, `log_normal_`, and `apply_`/`map_`.
+
+    >>> x = ember.arange(6.0)
+    >>> x.unfold(0, 3, 2)
+    tensor([[0., 1., 2.],
+            [2., 3., 4.]])
+"""
+import numpy as np
+
+from ember.errors import ArgumentError, AutogradError, ShapeError
+from ember.ops import creation
+from ember.ops.join import stack
+
+__all__ = []
+METHODS = ("ndimension stride storage_offset get_device adjoint unfold squeeze_ unsqueeze_ transpose_ t_ swapaxes_ "
+           "swapdims_ fill_diagonal_ geometric_ cauchy_ log_normal_ apply_ map_")
+INPLACE = ""
+
+
+def _nbytes(self):
+    return self._data.nbytes
+
+
+def _itemsize(self):
+    return self._data.itemsize
+
+
+PROPERTIES = {
+    "nbytes": _nbytes, "itemsize": _itemsize,
+    "is_cpu": lambda self: self.device.type == "cpu", "is_meta": lambda self: False,
+    "is_sparse": lambda self: False, "is_quantized": lambda self: False,
+    "H": lambda self: self.t() if self.ndim <= 2 else self.mT, "mH": lambda self: self.mT,
+}
+
+
+def ndimension(self):
+    return self.ndim
+
+
+def stride(self, dim=None):
+    """Steps in elements between neighbours along each dim (of the underlying array)."""
+    steps = tuple(s // self._data.itemsize for s in self._data.strides)
+    return steps if dim is None else steps[dim]
+
+
+def storage_offset(self):
+    """The element offset of this view from the start of its base tensor's memory."""
+    if self._base is None:
+        return 0
+    here = self._data.__array_interface__["data"][0] if self.device.type == "cpu" else self._data.data.ptr
+    base = self._base._data
+    start = base.__array_interface__["data"][0] if self.device.type == "cpu" else base.data.ptr
+    return (here - start) // self._data.itemsize
+
+
+def get_device(self):
+    """-1 on the CPU, else the GPU's index."""
+    return -1 if self.device.type == "cpu" else (self.device.index or 0)
+
+
+def adjoint(self):
+    """The transpose of the last two dims (real tensors)."""
+    return self.mT
+
+
+def unfold(self, dimension, size, step):
+    """Windows of `size` along `dimension`, every `step`, as a new last dim."""
+    d = dimension % max(self.ndim, 1)
+    n = self.shape[d] if self.ndim else 1
+    if size < 0 or size > n or step < 1:
+        raise ShapeError(f"unfold: size {size} and step {step} do not fit dim {d} of size {n}")
+    count = (n - size) // step + 1
+    windows = [self.narrow(d, i * step, size) for i in range(count)]
+    return stack(windows, d).movedim(d + 1, -1) if windows else self.narrow(d, 0, 0).unsqueeze(-1)
+
+
+def _restride(op, self, new):
+    """Make `self` take the shape of the view `new` in place (no data moves)."""
+    if self._rg:
+        raise AutogradError(f"{op}: in-place shape changes of tensors that require grad are not supported; "
+                            f"use the out-of-place {op.rstrip('_')}")
+    self._data = new._data
+    return self
+
+
+def squeeze_(self, dim=None):
+    return _restride("squeeze_", self, self.squeeze() if dim is None else self.squeeze(dim))
+
+
+def unsqueeze_(self, dim):
+    return _restride("unsqueeze_", self, self.unsqueeze(dim))
+
+
+def transpose_(self, dim0, dim1):
+    return _restride("transpose_", self, self.transpose(dim0, dim1))
+
+
+def t_(self):
+    return _restride("t_", self, self.t())
+
+
+swapaxes_ = swapdims_ = transpose_
+
+
+def fill_diagonal_(self, fill_value, wrap=False):
+    """Write `fill_value` on the main diagonal (all dims equal, or a tall matrix with `wrap`)."""
+    if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) != 1):
+        raise ShapeError(f"fill_diagonal_: expected a matrix or a tensor with all dims equal, got {tuple(self.shape)}")
+    a = self.detach().numpy().copy()
+    if self.ndim == 2:
+        np.fill_diagonal(a, fill_value, wrap=wrap)
+    else:
+        a[tuple(np.arange(self.shape[0]) for _ in range(self.ndim))] = fill_value
+    return self._inplace(creation.tensor(a, device=self.device), "fill_diagonal_")
+
+
+def _random_fill(op, self, sample, generator):
+    if not self.is_floating_point():
+        raise ArgumentError(f"{op}: expected a floating point tensor, got {self.dtype}")
+    values = sample(creation._rng(generator), tuple(self.shape)).astype(self.dtype.np)
+    return self._inplace(creation.tensor(values, device=self.device), op)
+
+
+def geometric_(self, p, generator=None):
+    """Fill with samples of the number of Bernoulli(p) trials until the first success."""
+    if not 0 < p <= 1:
+        raise ArgumentError(f"geometric_: p must be in (0, 1], got {p}")
+    return _random_fill("geometric_", self, lambda rng, s: rng.geometric(p, s), generator)
+
+
+def cauchy_(self, median=0.0, sigma=1.0, generator=None):
+    """Fill with Cauchy samples."""
+    return _random_fill("cauchy_", self, lambda rng, s: median + sigma * rng.standard_cauchy(s), generator)
+
+
+def log_normal_(self, mean=1.0, std=2.0, generator=None):
+    """Fill with samples whose log is N(mean, std**2)."""
+    return _random_fill("log_normal_", self, lambda rng, s: rng.lognormal(mean, std, s), generator)
+
+
+def apply_(self, callable):
+    """Replace each element `x` by `callable(x)` (a Python function per element; slow, as in PyTorch)."""
+    if self._rg:
+        raise AutogradError("apply_: not supported on tensors that require grad")
+    values = np.vectorize(callable, otypes=[self._data.dtype])(self.detach().numpy()) if self.numel() else \
+        self.detach().numpy()
+    return self._inplace(creation.tensor(values, device=self.device), "apply_")
+
+
+def map_(self, tensor, callable):
+    """Replace each element `x` by `callable(x, y)` with `y` from `tensor` (broadcast)."""
+    if self._rg:
+        raise AutogradError("map_: not supported on tensors that require grad")
+    other = np.broadcast_to(tensor.detach().numpy(), tuple(self.shape))
+    values = np.vectorize(callable, otypes=[self._data.dtype])(self.detach().numpy(), other) if self.numel() else \
+        self.detach().numpy()
+    return self._inplace(creation.tensor(values, device=self.device), "map_")
