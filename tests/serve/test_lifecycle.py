@@ -9,8 +9,10 @@ import time
 import httpx
 import numpy as np
 import pytest
+import tritonclient.http as triton
 
 import ember
+import ember.onnx
 from tests.serve.conftest import ENV, ROOT, make_net, net_predict
 
 
@@ -124,3 +126,22 @@ def test_server_from_python(tmp_path):
         server.stop()
         thread.join(30)
     assert not thread.is_alive()
+
+
+def test_an_onnx_file_is_served_with_both_protocols(tmp_path, serve):
+    """An .onnx file (here one ember exported) is loaded through ember.onnx.load and answers as a model file."""
+    ember.manual_seed(0)
+    net = ember.nn.Sequential(ember.nn.Linear(5, 8), ember.nn.Tanh(), ember.nn.Linear(8, 3))
+    x = np.random.default_rng(4).standard_normal((4, 5)).astype(np.float32)
+    ember.onnx.export(net, ember.tensor(x), str(tmp_path / "tiny.onnx"))
+    expected = net(ember.tensor(x)).detach().numpy()
+    s = serve(tmp_path / "tiny.onnx", "--name", "tiny")
+    r = httpx.post(s.url + "/v1/models/tiny:predict", json={"instances": x.tolist()}, timeout=30)
+    assert r.status_code == 200, r.text
+    np.testing.assert_allclose(r.json()["predictions"], expected, rtol=1e-5, atol=1e-6)
+    client = triton.InferenceServerClient(s.url.removeprefix("http://"))
+    meta = client.get_model_metadata("tiny")
+    infer_input = triton.InferInput(meta["inputs"][0]["name"], list(x.shape), "FP32")
+    infer_input.set_data_from_numpy(x)
+    out = client.infer("tiny", [infer_input]).as_numpy(meta["outputs"][0]["name"])
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
