@@ -30,12 +30,13 @@ LISTS = {
     "cpu": {
         # PyTorch decomposes einsum, inner and tensordot into bmm/mm on the CPU, and the RNN
         # layers (except GRU) and the tanh/relu cells into linear/mkldnn calls it casts.
-        "lower": _CONV | _MATMUL | {"prelu", "scaled_dot_product_attention", "rnn_tanh", "rnn_relu", "lstm",
-                                    "rnn_tanh_cell", "rnn_relu_cell"},
-        "float32": _LOSSES | {"binary_cross_entropy", "prod", "trace"},
+        "lower": _CONV | _MATMUL | {"addbmm", "prelu", "scaled_dot_product_attention", "rnn_tanh", "rnn_relu",
+                                    "lstm", "rnn_tanh_cell", "rnn_relu_cell"},
+        "float32": _LOSSES | {"binary_cross_entropy", "prod", "trace", "quantile", "nanquantile", "cdist",
+                              "cholesky", "inverse"},
         "promote": {"cat", "stack", "index_copy"},
         "opaque": {"gru", "gru_cell", "lstm_cell", "bilinear", "mv", "dot", "vdot", "adaptive_avg_pool1d",
-                   "adaptive_avg_pool2d"},
+                   "adaptive_avg_pool2d", "matrix_exp"},
         "banned": set(),
     },
     "cuda": {

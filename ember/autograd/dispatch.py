@@ -50,6 +50,14 @@ _module_stack = []
 _want_modules = [0]
 
 
+def remove_from(observers, observer):
+    """Remove `observer` from an observer list; one that is not there is ignored."""
+    for i in range(len(observers) - 1, -1, -1):
+        if observers[i] is observer:
+            del observers[i]
+            return
+
+
 def add_observer(observer):
     """Install `observer` (outermost of those installed later); returns it, for `remove_observer`."""
     _observers.append(observer)
@@ -58,10 +66,7 @@ def add_observer(observer):
 
 def remove_observer(observer):
     """Remove an installed observer; removing one that is not installed does nothing."""
-    for i in range(len(_observers) - 1, -1, -1):
-        if _observers[i] is observer:
-            del _observers[i]
-            return
+    remove_from(_observers, observer)
 
 
 @contextlib.contextmanager
@@ -85,22 +90,12 @@ def add_composite_observer(observer):
 
 
 def remove_composite_observer(observer):
-    for i in range(len(_composite_observers) - 1, -1, -1):
-        if _composite_observers[i] is observer:
-            del _composite_observers[i]
-            return
+    remove_from(_composite_observers, observer)
 
 
 def observed_composite(name, fn, args, kwargs):
     """Run the public op `fn(*args, **kwargs)` through every composite observer."""
-    chain = tuple(_composite_observers)
-
-    def proceed_from(i):
-        if i == len(chain):
-            return lambda a, k: fn(*a, **k)
-        nxt = proceed_from(i + 1)
-        return lambda a, k: chain[i](name, a, k, nxt)
-    return proceed_from(0)(args, kwargs)
+    return run_chain(_composite_observers, name, lambda a, k: fn(*a, **k), args, kwargs)
 
 
 # Functions whose values change what an observer does to a traced call (autocast's state): a
@@ -124,28 +119,28 @@ def in_backward():
     return _backward_depth[0] > 0
 
 
-def observed_call(cls, args, attrs, run):
-    """Run `run(cls, args, attrs)` (the untraced apply, or the tracer) through every observer."""
-    chain = tuple(_observers)
+def run_chain(observers, subject, run, *args):
+    """`run(*args)` through each observer in `observers` (first outermost): observer `i` is called as
+    `observer(subject, *args, proceed)` and hands on with `proceed(*args)`. Every observer list of
+    ember (primitive calls, backward nodes, public ops, compiled kernels) runs through this."""
+    chain = tuple(observers)
 
     def proceed_from(i):
         if i == len(chain):
-            return lambda a, k: run(cls, a, k)
+            return run
         nxt = proceed_from(i + 1)
-        return lambda a, k: chain[i](cls, a, k, nxt)
-    return proceed_from(0)(args, attrs)
+        return lambda *a: chain[i](subject, *a, nxt)
+    return proceed_from(0)(*args)
+
+
+def observed_call(cls, args, attrs, run):
+    """Run `run(cls, args, attrs)` (the untraced apply, or the tracer) through every observer."""
+    return run_chain(_observers, cls, lambda a, k: run(cls, a, k), args, attrs)
 
 
 def observed_backward(node, grads, run):
     """Run `run(node, grads)` (one autograd node's backward) through every backward observer."""
-    chain = tuple(_backward_observers)
-
-    def proceed_from(i):
-        if i == len(chain):
-            return lambda g: run(node, g)
-        nxt = proceed_from(i + 1)
-        return lambda g: chain[i](node, g, nxt)
-    return proceed_from(0)(grads)
+    return run_chain(_backward_observers, node, lambda g: run(node, g), grads)
 
 
 def backward_node():

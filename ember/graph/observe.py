@@ -17,6 +17,7 @@ what a trace-time observer attached, e.g. `origin`), and it must return `proceed
 """
 import contextlib
 
+from ember.autograd.dispatch import remove_from, run_chain
 from ember.autograd.function import PRIMITIVES
 
 _observers = []
@@ -42,10 +43,7 @@ def add_observer(observer):
 
 
 def remove_observer(observer):
-    for i in range(len(_observers) - 1, -1, -1):
-        if _observers[i] is observer:
-            del _observers[i]
-            return
+    remove_from(_observers, observer)
 
 
 @contextlib.contextmanager
@@ -63,11 +61,4 @@ def active():
 
 def observed(kernel, fn, *args, **attrs):
     """Run `fn(*args, **attrs)` (one kernel of the observed replay) through every observer."""
-    chain = tuple(_observers)
-
-    def proceed_from(i):
-        if i == len(chain):
-            return lambda a, k: fn(*a, **k)
-        nxt = proceed_from(i + 1)
-        return lambda a, k: chain[i](kernel, a, k, nxt)
-    return proceed_from(0)(args, attrs)
+    return run_chain(_observers, kernel, lambda a, k: fn(*a, **k), args, attrs)

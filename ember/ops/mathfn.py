@@ -11,6 +11,7 @@ The special functions run on SciPy (the `fast` extra); without it they raise wit
 """
 import math
 
+import ml_dtypes
 import numpy as np
 
 from ember.autograd.function import Function
@@ -363,7 +364,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """NaN, +inf and -inf replaced by `nan`, `posinf` (default: the dtype's max) and `neginf` (its min)."""
     if not input.is_floating_point():
         return input.clone()
-    info = np.finfo(input.dtype.np)
+    info = ml_dtypes.finfo(input.dtype.np)  # knows bfloat16 too
     out = binary.where(binary.isnan(input), float(nan), input)
     out = binary.where(out == math.inf, float(info.max if posinf is None else posinf), out)
     return binary.where(out == -math.inf, float(info.min if neginf is None else neginf), out)

@@ -6,6 +6,7 @@
 """
 import numbers
 
+import ml_dtypes
 import numpy as np
 
 from ember.autograd.grad_mode import no_grad
@@ -58,7 +59,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if weight is not None and tuple(weight.shape) != shape:
         raise ShapeError(f"{op}: weight of shape {tuple(weight.shape)} must be normalized_shape {shape}")
     if eps is None:
-        eps = float(np.finfo(input.dtype.np).eps) if input.is_floating_point() else 1e-6
+        eps = float(ml_dtypes.finfo(input.dtype.np).eps) if input.is_floating_point() else 1e-6
     dims = tuple(range(input.ndim - len(shape), input.ndim))
     y = input * unary.rsqrt((input * input).mean(dims, keepdim=True) + eps)
     return y * weight if weight is not None else y

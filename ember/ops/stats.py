@@ -342,21 +342,27 @@ def corrcoef(input):
     return (c / d.unsqueeze(1) / d.unsqueeze(0)).clamp(-1, 1)
 
 
+def _trapezoids(op, y, x, dx, dim):
+    """(dim, each interval's y[i] + y[i+1] scaled by its width / 2) for the trapezoid rules."""
+    dim = normalize_dim(dim, y.ndim, op)
+    n = y.shape[dim]
+    pairs = y.narrow(dim, 1, max(n - 1, 0)) + y.narrow(dim, 0, max(n - 1, 0))
+    if x is None:
+        return dim, pairs * ((1.0 if dx is None else dx) / 2)
+    if dx is not None:
+        raise ArgumentError(f"{op}: give x or dx, not both")
+    spacing = diff(x, dim=-1 if x.ndim == 1 else dim)
+    if x.ndim == 1:
+        spacing = spacing.reshape([-1 if i == dim else 1 for i in range(y.ndim)])
+    return dim, pairs * spacing / 2
+
+
 @register("trapezoid", lambda make: [Sample((make(3, 5),), name="dx1"), Sample((make(3, 5),), {"dx": 0.5}, "dx"),
                                      Sample((make(3, 5), make.distinct(5)), name="x")])
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     """The trapezoid-rule integral of `y` along `dim`, at points `x` or with spacing `dx` (default 1)."""
-    dim = normalize_dim(dim, y.ndim, "trapezoid")
-    n = y.shape[dim]
-    pairs = y.narrow(dim, 1, max(n - 1, 0)) + y.narrow(dim, 0, max(n - 1, 0))
-    if x is not None:
-        if dx is not None:
-            raise ArgumentError("trapezoid: give x or dx, not both")
-        spacing = diff(x, dim=-1 if x.ndim == 1 else dim)
-        if x.ndim == 1:
-            spacing = spacing.reshape([-1 if i == dim else 1 for i in range(y.ndim)])
-        return (pairs * spacing).sum(dim) / 2
-    return pairs.sum(dim) * ((1.0 if dx is None else dx) / 2)
+    dim, areas = _trapezoids("trapezoid", y, x, dx, dim)
+    return areas.sum(dim)
 
 
 trapz = trapezoid
@@ -366,12 +372,5 @@ trapz = trapezoid
                                                 Sample((make(3, 5), make.distinct(5)), name="x")])
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     """The running trapezoid-rule integral of `y` along `dim` (one element shorter than `y`)."""
-    dim = normalize_dim(dim, y.ndim, "cumulative_trapezoid")
-    n = y.shape[dim]
-    pairs = y.narrow(dim, 1, max(n - 1, 0)) + y.narrow(dim, 0, max(n - 1, 0))
-    if x is not None:
-        spacing = diff(x, dim=-1 if x.ndim == 1 else dim)
-        if x.ndim == 1:
-            spacing = spacing.reshape([-1 if i == dim else 1 for i in range(y.ndim)])
-        return (pairs * spacing).cumsum(dim) / 2
-    return pairs.cumsum(dim) * ((1.0 if dx is None else dx) / 2)
+    dim, areas = _trapezoids("cumulative_trapezoid", y, x, dx, dim)
+    return areas.cumsum(dim)

@@ -11,6 +11,7 @@ so the optimizer state of an (R, C) weight is R + C numbers instead of R * C.
 """
 import math
 
+import ml_dtypes
 import numpy as np
 
 from ember.backend.device import array_device
@@ -59,7 +60,7 @@ class Adafactor(Optimizer):
             g = -g
         eps1, eps2 = group["eps"]
         if eps1 is None:
-            eps1 = float(np.finfo(p.dtype).eps)
+            eps1 = float(ml_dtypes.finfo(p.dtype).eps)
         lr = float(group["lr"])
         step = advance(state)
         beta2_t = step ** group["beta2_decay"]

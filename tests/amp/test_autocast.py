@@ -19,6 +19,9 @@ KNOWN = {
     # PyTorch runs an LSTM with projections by its composite path, whose cell state stays float32
     # (c_0 is float32); ember runs the whole LSTM in low precision.
     ("lstm", "proj-bidirectional"): "c_n dtype",
+    # PyTorch's matrix_exp of bfloat16/float16 input overflows to inf/NaN on these small matrices; ember's
+    # (autocast leaves it alone, as PyTorch) computes finite values
+    ("matrix_exp", "2d"): "values", ("matrix_exp", "batched"): "values",
 }
 TOL = {"bfloat16": 2e-2, "float16": 4e-3}     # a few units in the last place of the low dtype
 LOOSE = {"rnn_tanh", "rnn_relu", "lstm", "gru"}  # rounding compounds over time steps and layers
@@ -85,6 +88,9 @@ def test_every_registry_op_matches_torch_autocast():
                         continue
                     if not t.is_floating_point():
                         continue  # indices (sort, topk): low-precision ties may order differently
+                    if KNOWN.get((name, s.name)) == "values" and inputs == fast:
+                        known.add((name, s.name))
+                        continue
                     tol = TOL[fast] * (4 if name in LOOSE else 1)
                     ref = t.detach().float().numpy()
                     scale = max(1.0, float(np.nanmax(np.abs(ref), initial=0, where=np.isfinite(ref))))

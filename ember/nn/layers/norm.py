@@ -31,6 +31,13 @@ def _affine_parameters(module, affine, bias, n, device, dtype):
     module.register_parameter("bias", Parameter(empty(n, device=device, dtype=dtype)) if affine and bias else None)
 
 
+def _running_stats(module, track, n, device, dtype):
+    """`running_mean`, `running_var` and `num_batches_tracked` buffers when `track`, else all declared None."""
+    module.register_buffer("running_mean", zeros(n, device=device, dtype=dtype) if track else None)
+    module.register_buffer("running_var", ones(n, device=device, dtype=dtype) if track else None)
+    module.register_buffer("num_batches_tracked", tensor(0, dtype=dtypes.int64, device=device) if track else None)
+
+
 def _reset_affine(module):
     if module.weight is not None:
         init.ones_(module.weight)
@@ -50,14 +57,7 @@ class _BatchNorm(Module):
         self.eps, self.momentum = eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         _affine_parameters(self, affine, bias, num_features, device, dtype)
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, device=device, dtype=dtype))
-            self.register_buffer("running_var", ones(num_features, device=device, dtype=dtype))
-            self.register_buffer("num_batches_tracked", tensor(0, dtype=dtypes.int64, device=device))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        _running_stats(self, track_running_stats, num_features, device, dtype)
         self.reset_parameters()
 
     def reset_running_stats(self):

@@ -9,11 +9,10 @@ parameter and buffer names.
 from ember.errors import ShapeError
 from ember.nn import functional as F
 from ember.nn import init
-from ember.nn.layers.norm import _affine_parameters, _positive_int, _reset_affine
+from ember.nn.layers.norm import _affine_parameters, _positive_int, _reset_affine, _running_stats
 from ember.nn.module import Module
 from ember.nn.parameter import Parameter
-from ember.backend import dtypes
-from ember.ops.creation import empty, ones, tensor, zeros
+from ember.ops.creation import empty
 from ember.ops.join import stack
 
 __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "LocalResponseNorm", "CrossMapLRN2d"]
@@ -29,14 +28,7 @@ class _InstanceNorm(Module):
         self.eps, self.momentum, self.affine = eps, momentum, affine
         self.track_running_stats = track_running_stats
         _affine_parameters(self, affine, True, num_features, device, dtype)
-        if track_running_stats:  # num_batches_tracked is kept for PyTorch's state_dict layout; never counted
-            self.register_buffer("running_mean", zeros(num_features, device=device, dtype=dtype))
-            self.register_buffer("running_var", ones(num_features, device=device, dtype=dtype))
-            self.register_buffer("num_batches_tracked", tensor(0, dtype=dtypes.int64, device=device))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        _running_stats(self, track_running_stats, num_features, device, dtype)  # num_batches_tracked: never counted
         self.reset_parameters()
 
     def reset_parameters(self):
