@@ -13,7 +13,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ember.autograd.checks import normalize_dim
+from ember.autograd.checks import check_size, normalize_dim
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, ShapeError
@@ -379,6 +379,9 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
 def vander(x, N=None, increasing=False):
     """The Vandermonde matrix: columns are powers of `x` (decreasing unless `increasing`)."""
     n = x.shape[0] if N is None else N
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise ArgumentError(f"vander: N must be a non-negative int, got {N!r}")
+    check_size("vander", (x.shape[0], n), x.dtype.itemsize, "output")
     powers = [x ** p if p else unary.abs(x) * 0 + 1 for p in range(n)]
     cols = powers if increasing else powers[::-1]
     return stack(cols, 1) if cols else x.new_zeros(x.shape[0], 0)
