@@ -6,7 +6,7 @@ in-place `name_` form in `INPLACE`. Adding a family is one entry in FAMILIES.
 Importing this package binds the ops to `Tensor` (see `tensor_methods`).
 """
 from ember.ops import (activation, arrange, attention, binary, compare, conv, convert, creation, dense, diag, dropout,
-                       einsum, extreme, fill, gather, index, join, layout, linalg, linalg_more, loss, mask, mathfn,
+                       einsum, extreme, fill, gather, host, index, join, layout, linalg, linalg_more, loss, mask, mathfn,
                        norm, pool, query, real, reduce, recurrent, registry, scan, shape, softmax, sort, stats, tensor_info, trig,
                        unary, windows)
 from ember.ops import tensor_methods

@@ -17,6 +17,7 @@ from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary, unary
 from ember.ops._util import const
 from ember.ops.gather import gather
+from ember.ops.host import host_compute
 from ember.ops.join import cat
 from ember.ops.registry import Sample, register
 from ember.ops.sort import sort
@@ -169,31 +170,35 @@ def mode(input, dim=-1, keepdim=False):
     """`(values, indices)` of the most frequent value along `dim` (the smallest on ties), with the index
     of its last occurrence, as PyTorch."""
     dim = normalize_dim(dim, input.ndim, "mode")
-    a = np.moveaxis(input.detach().numpy(), dim, -1)
-    flat = a.reshape(-1, a.shape[-1]) if a.size else a.reshape(-1, max(a.shape[-1], 1))
-    idx = np.zeros(flat.shape[0], np.int64)
-    for r, row in enumerate(flat):
-        vals, counts = np.unique(row, return_counts=True)
-        best = vals[np.argmax(counts)]
-        idx[r] = np.nonzero(row == best)[0][-1]
-    idx = np.moveaxis(idx.reshape(a.shape[:-1] + (1,)), -1, dim)
-    index = const(idx, input).long()
+
+    def last_of_most_frequent(x):
+        a = np.moveaxis(x, dim, -1)
+        flat = a.reshape(-1, a.shape[-1]) if a.size else a.reshape(-1, max(a.shape[-1], 1))
+        idx = np.zeros(flat.shape[0], np.int64)
+        for r, row in enumerate(flat):
+            vals, counts = np.unique(row, return_counts=True)
+            idx[r] = np.nonzero(row == vals[np.argmax(counts)])[0][-1]
+        return np.moveaxis(idx.reshape(a.shape[:-1] + (1,)), -1, dim)
+    index = host_compute(last_of_most_frequent, input)
     values = gather(input, dim, index)
     return ModeResult(values, index) if keepdim else ModeResult(values.squeeze(dim), index.squeeze(dim))
 
 
 def _cumulative(op, input, dim, better, result):
     dim = normalize_dim(dim, input.ndim, op)
-    a = np.moveaxis(input.detach().numpy(), dim, -1)
-    idx = np.zeros(a.shape, np.int64)
-    best = a[..., 0].copy() if a.size else None
-    for i in range(1, a.shape[-1] if a.size else 0):
-        v = a[..., i]
-        # ties move the index forward; a NaN wins and stays until a later NaN, as in PyTorch
-        take = (better(v, best) | (v == best) | np.isnan(v)) & (~np.isnan(best) | np.isnan(v))
-        best = np.where(take, v, best)
-        idx[..., i] = np.where(take, i, idx[..., i - 1])
-    index = const(np.moveaxis(idx, -1, dim), input).long()
+
+    def running_index(x):
+        a = np.moveaxis(x, dim, -1)
+        idx = np.zeros(a.shape, np.int64)
+        best = a[..., 0].copy() if a.size else None
+        for i in range(1, a.shape[-1] if a.size else 0):
+            v = a[..., i]
+            # ties move the index forward; a NaN wins and stays until a later NaN, as in PyTorch
+            take = (better(v, best) | (v == best) | np.isnan(v)) & (~np.isnan(best) | np.isnan(v))
+            best = np.where(take, v, best)
+            idx[..., i] = np.where(take, i, idx[..., i - 1])
+        return np.moveaxis(idx, -1, dim)
+    index = host_compute(running_index, input)
     return result(gather(input, dim, index), index)
 
 
@@ -273,16 +278,20 @@ def histc(input, bins=100, min=0, max=0):
         raise ArgumentError(f"histc: bins must be a positive int, got {bins!r}")
     if bins > MAX_BINS:
         raise ArgumentError(f"histc: bins={bins} is more than ember allows ({MAX_BINS}); use fewer bins")
-    a = input.detach().numpy().astype(np.float64).ravel()
     low, high = float(min), float(max)
-    if low == high and a.size:
-        low, high = float(a.min()), float(a.max())
-    if low == high:
-        low, high = low - 1, high + 1
     if low > high:
         raise ArgumentError(f"histc: max ({max}) must be larger than min ({min})")
-    counts, _ = np.histogram(a[(a >= low) & (a <= high)], bins=bins, range=(low, high))
-    return const(counts.astype(input.dtype.np), input)
+
+    def count(a):
+        a = a.astype(np.float64).ravel()
+        lo, hi = low, high
+        if lo == hi and a.size:
+            lo, hi = float(a.min()), float(a.max())
+        if lo == hi:
+            lo, hi = lo - 1, hi + 1
+        counts, _ = np.histogram(a[(a >= lo) & (a <= hi)], bins=bins, range=(lo, hi))
+        return counts.astype(input.dtype.np)
+    return host_compute(count, input)
 
 
 @register("bincount", lambda make: [Sample((make.ints(20, high=6),), name="ints"),
@@ -301,11 +310,11 @@ def bincount(input, weights=None, minlength=0):
     if minlength > MAX_BINS:
         raise ArgumentError(f"bincount: minlength={minlength} is more than ember allows ({MAX_BINS})")
     check_size("bincount", (max(minlength, int(a.max()) + 1 if a.size else 0),), 8, "counts")
-    w = None if weights is None else weights.detach().numpy()
-    out = np.bincount(a, w, minlength)
-    dt = (weights.dtype.np if weights.dtype.name in ("float32", "float64") else np.float64) if w is not None \
+    dt = (weights.dtype.np if weights.dtype.name in ("float32", "float64") else np.float64) if weights is not None \
         else np.int64
-    return const(out.astype(dt), input)
+    if weights is None:
+        return host_compute(lambda a: np.bincount(a, None, minlength).astype(dt), input)
+    return host_compute(lambda a, w: np.bincount(a, w, minlength).astype(dt), input, weights)
 
 
 @register("cov", lambda make: [Sample((make(3, 6),), name="default"),
