@@ -170,6 +170,8 @@ UNARY = {
     "unary.Abs": "Abs", "unary.Neg": "Neg", "unary.Reciprocal": "Reciprocal", "unary.Erf": "Erf",
     "activation.Mish": "Mish", "activation.Hardswish": "HardSwish", "convert.Clone": "Identity",
     "convert.ToDevice": "Identity", "binary.LogicalNot": "Not", "binary.Isnan": "IsNaN", "binary.Isinf": "IsInf",
+    "trig.Sinh": "Sinh", "trig.Cosh": "Cosh", "trig.Asin": "Asin", "trig.Acos": "Acos", "trig.Atan": "Atan",
+    "trig.Asinh": "Asinh", "trig.Acosh": "Acosh", "trig.Atanh": "Atanh",
 }
 BINARY = {
     "binary.Add": "Add", "binary.Sub": "Sub", "binary.Mul": "Mul", "binary.Div": "Div", "binary.Pow": "Pow",

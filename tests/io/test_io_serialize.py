@@ -82,10 +82,13 @@ def test_state_dict_round_trip_loads_into_module(tmp_path):
 
 
 def test_unsupported_objects_are_refused(tmp_path):
-    for bad in (lambda x: x, ember.nn.Linear(2, 2), object(), {"f": print}, np.array(["s"])):
+    for bad in (lambda x: x, object(), {"f": print}, np.array(["s"]), {"model": ember.nn.Linear(2, 2)}):
         with pytest.raises(ember.io.FileError, match="save"):
             ember.io.save(bad, tmp_path / "bad.ember")
     assert not os.path.exists(tmp_path / "bad.ember")
+    # a whole module (as torch.save(model, f)) is stored as a model file, by registered class, never pickled
+    ember.io.save(ember.nn.Linear(2, 2), tmp_path / "whole.ember")
+    assert ember.io.header(tmp_path / "whole.ember")["kind"] == "model"
 
 
 def _rewrite_header(path, change):

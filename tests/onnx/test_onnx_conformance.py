@@ -62,7 +62,11 @@ def run_case(case):
         for g, w in zip(got, outputs):
             w = _array(w)
             assert g.dtype == w.dtype, f"dtype {g.dtype}, expected {w.dtype}"
-            np.testing.assert_allclose(g, w, rtol=case.rtol, atol=case.atol)
+            # float16/bfloat16: ember accumulates reductions and softmax in float32 (as PyTorch), ONNX's reference
+            # outputs in the low dtype, so they may differ by a few units in the last place
+            low = {"float16": 4e-3, "bfloat16": 3e-2}.get(w.dtype.name)
+            np.testing.assert_allclose(g.astype(np.float32) if low else g, w.astype(np.float32) if low else w,
+                                       rtol=max(case.rtol, low) if low else case.rtol, atol=case.atol)
 
 
 def _check(names):

@@ -13,7 +13,8 @@ NAMES = sorted({n for f in ops.FAMILIES for n in f.INPLACE.split() if n in f.__a
 DOMAIN = {"acosh": (1.2, 3.0), "arccosh": (1.2, 3.0), "log": (0.2, 2.0), "sqrt": (0.2, 2.0), "rsqrt": (0.2, 2.0),
           "log10": (0.2, 2.0), "log2": (0.2, 2.0), "lgamma": (0.3, 3.0), "digamma": (0.3, 3.0), "logit": (0.1, 0.9),
           "reciprocal": (0.5, 2.0), "mvlgamma": (2.0, 3.0)}
-ARGS = {"clamp": dict(min=-0.5, max=0.5), "clip": dict(min=-0.5, max=0.5), "mvlgamma": dict(p=2)}
+ARGS = {"clamp": dict(min=-0.5, max=0.5), "clip": dict(min=-0.5, max=0.5), "mvlgamma": dict(p=2),
+        "clamp_min": dict(min=0.1), "clamp_max": dict(max=0.1)}
 
 
 @pytest.mark.parametrize("name", NAMES)
