@@ -35,7 +35,9 @@ from ember.ops import FAMILIES, registry
 RANDOM = {"rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli",
           "multinomial", "empty", "empty_like", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
           "feature_alpha_dropout", "rrelu", "uniform_", "normal_", "bernoulli_", "random_", "exponential_",
-          "new_empty", "gumbel_softmax"}
+          "new_empty", "gumbel_softmax", "cauchy_", "geometric_", "log_normal_", "poisson", "rrelu_",
+          # not random, but defined only up to signs (singular vectors, Q's columns): shapes and dtypes only
+          "svd", "qr"}
 
 # Differences kept on purpose, each with its reason (also in the README).
 DELIBERATE = {
@@ -171,7 +173,9 @@ def build(spec, lib):
 def to_numpy(x):
     if isinstance(x, torch.Tensor):
         x = x.detach()
-        return x.float().numpy() if x.dtype in (torch.bfloat16,) else x.numpy(), str(x.dtype).split(".")[1], tuple(x.shape)
+        # force: torch's lazily zero gradients (ZeroTensor) and conjugate/negative views convert too
+        a = x.float().numpy(force=True) if x.dtype in (torch.bfloat16,) else x.numpy(force=True)
+        return a, str(x.dtype).split(".")[1], tuple(x.shape)
     if isinstance(x, ember.Tensor):
         x = x.detach()
         a = np.asarray(x.__array__())

@@ -314,7 +314,7 @@ def combinations(input, r=2, with_replacement=False):
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     rows = np.array(list(pick(range(input.shape[0]), r)), np.int64).reshape(-1, r)
     if rows.size == 0:
-        return input.new_zeros(0)
+        return input.new_zeros((0, r) if r > 0 else (0,))
     return input[const(rows, input).long()]
 
 
@@ -382,6 +382,8 @@ def vander(x, N=None, increasing=False):
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ArgumentError(f"vander: N must be a non-negative int, got {N!r}")
     check_size("vander", (x.shape[0], n), x.dtype.itemsize, "output")
+    if x.dtype.name == "bool":  # PyTorch computes powers of a bool vector as int64
+        x = x.long()
     powers = [x ** p if p else unary.abs(x) * 0 + 1 for p in range(n)]
     cols = powers if increasing else powers[::-1]
     return stack(cols, 1) if cols else x.new_zeros(x.shape[0], 0)

@@ -123,7 +123,8 @@ class Copysign(Function):
     def forward(self, a, b):
         a, b = operands("copysign", a, b)
         self.flip = self.xp.signbit(a) != self.xp.signbit(b)
-        return self.xp.copysign(floating(a), b)
+        a = floating(a)
+        return self.xp.copysign(a, b).astype(a.dtype, copy=False)
 
     def backward(self, g):
         return g * const(np.where(self.flip, -1.0, 1.0).astype(g.dtype.np), g), None
@@ -232,9 +233,10 @@ def log10(input):
 @register("logit", lambda make: unary_samples(make, 0.05, 0.95) + [Sample((make(3, 4, low=0.0, high=1.0),),
                                                                            {"eps": 0.1}, "eps")])
 def logit(input, eps=None):
-    """`log(p / (1 - p))`; with `eps`, p is clamped to [eps, 1 - eps] first."""
-    p = input if eps is None else input.clamp(eps, 1 - eps)
-    return unary.log(p / (1 - p))
+    """`log(p / (1 - p))`; with `eps` (>= 0; PyTorch ignores a negative one), p is clamped to [eps, 1 - eps]."""
+    x = input if input.is_floating_point() else input.float()
+    p = x if eps is None or eps < 0 else x.clamp(eps, 1 - eps)
+    return unary.log(p) - unary.log1p(-p)  # gradient 1 / (p (1 - p)) even where the value is NaN, as PyTorch
 
 
 @register("xlogy", lambda make: [Sample((make(3, 4), make(3, 4, low=0.3, high=2.0)), name="same"),
@@ -328,7 +330,7 @@ def _integers(op, *xs):
 @register("ldexp", lambda make: [Sample((make(3, 4), make.ints(3, 4, low=-3, high=4).astype(make.dtype)),
                                         name="same", nograd=(1,))])
 def ldexp(input, other):
-    """`input * 2**other`."""
+    """`input * 2**other` (PyTorch's definition, and so its dtypes)."""
     return input * binary.pow(2.0, other)
 
 

@@ -13,6 +13,7 @@ from collections import namedtuple
 import numpy as np
 
 from ember.autograd.tensor import Tensor
+from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError
 from ember.ops import binary, unary
 from ember.ops._util import const
@@ -95,7 +96,8 @@ def _shift(op, fn, input, other):
             raise DTypeError(f"{op}: expected integer tensors or ints")
     a = input.detach().numpy()
     b = other.detach().numpy() if isinstance(other, Tensor) else other
-    return const(fn(a, np.asarray(b, dtype=a.dtype)), input)
+    dt = dtypes.result_type(a, b).np  # PyTorch's promotion: uint8 << an int64 tensor is int64
+    return const(fn(a.astype(dt, copy=False), np.asarray(b, dtype=dt)), input)
 
 
 def bitwise_left_shift(input, other):

@@ -93,7 +93,7 @@ def _quantile(op, input, q, dim, keepdim, interpolation, ignore_nan):
         raise ArgumentError(f"{op}: interpolation must be one of {INTERPOLATIONS}, got {interpolation!r}")
     if not input.is_floating_point():
         raise DTypeError(f"{op}: expected a floating point input, got {input.dtype}")
-    scalar_q = not isinstance(q, Tensor)
+    scalar_q = not isinstance(q, Tensor) or q.ndim == 0
     qs = np.atleast_1d(np.asarray(q.detach().numpy() if isinstance(q, Tensor) else q, dtype=np.float64))
     if qs.ndim > 1 or np.any((qs < 0) | (qs > 1)):
         raise ArgumentError(f"{op}: q must be a scalar or a 1-d tensor with values in [0, 1]")
@@ -243,8 +243,8 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """The mean of the non-NaN elements."""
     if not input.is_floating_point():
         raise DTypeError(f"nanmean: expected a floating point input, got {input.dtype}")
-    count = binary.logical_not(binary.isnan(input)).to(input.dtype)
     total = nansum(input, dim, keepdim, dtype=dtype)
+    count = binary.logical_not(binary.isnan(input)).to(total.dtype)
     return total / (count.sum(dim, keepdim=keepdim) if dim is not None else count.sum())
 
 
@@ -338,7 +338,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         centered = x - mean
         norm = total - correction * ((w * aweights.to(x.dtype)).sum() / total if aweights is not None else 1)
         out = (centered * w) @ centered.transpose(0, 1) / norm
-    return out if input.ndim == 2 else out.reshape(())
+    return out if input.ndim == 2 and x.shape[0] > 1 else out.reshape(())  # one variable: a scalar, as PyTorch
 
 
 @register("corrcoef", lambda make: [Sample((make(3, 6),), name="default")])
