@@ -61,10 +61,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
                             f"ember that is safe: no code runs, classes are found by registered name)")
         model = load_model(_Bytes(data, getattr(f, "name", None)) if data is not None else f)
         return model if target is None else model.to(target)
-    if kind != "object":
-        raise FileError(f"load: {_name(f)!r} is an ember file of kind {kind!r}; read it with the matching "
-                        f"loader (keras.models.load_model for Keras models, ember.io.Checkpoint for checkpoints)")
-    return obj if target is None else _move(obj, target)
+    return obj if target is None else _move(obj, target)  # any other kind: its stored structure, as before
 
 
 class _Bytes:

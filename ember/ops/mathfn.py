@@ -235,8 +235,11 @@ def log10(input):
 def logit(input, eps=None):
     """`log(p / (1 - p))`; with `eps` (>= 0; PyTorch ignores a negative one), p is clamped to [eps, 1 - eps]."""
     x = input if input.is_floating_point() else input.float()
-    p = x if eps is None or eps < 0 else x.clamp(eps, 1 - eps)
-    return unary.log(p) - unary.log1p(-p)  # gradient 1 / (p (1 - p)) even where the value is NaN, as PyTorch
+    if eps is None or eps < 0:  # outside [0, 1] the value and (as PyTorch) the gradient are NaN
+        p = x + binary.where((x < 0) | (x > 1), float("nan"), 0.0).detach()
+    else:
+        p = x.clamp(eps, 1 - eps)
+    return unary.log(p) - unary.log1p(-p)
 
 
 @register("xlogy", lambda make: [Sample((make(3, 4), make(3, 4, low=0.3, high=2.0)), name="same"),
