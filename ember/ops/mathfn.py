@@ -236,7 +236,7 @@ def logit(input, eps=None):
     """`log(p / (1 - p))`; with `eps` (>= 0; PyTorch ignores a negative one), p is clamped to [eps, 1 - eps]."""
     x = input if input.is_floating_point() else input.float()
     if eps is None or eps < 0:  # outside [0, 1] the value and (as PyTorch) the gradient are NaN
-        p = x + binary.where((x < 0) | (x > 1), float("nan"), 0.0).detach()
+        p = x + binary.where((x < 0) | (x > 1), float("nan"), 0.0).to(x.dtype).detach()
     else:
         p = x.clamp(eps, 1 - eps)
     return unary.log(p) - unary.log1p(-p)

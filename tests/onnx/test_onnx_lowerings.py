@@ -70,7 +70,8 @@ NO_LOWERING = {
 
 
 def test_every_primitive_is_lowered_or_listed():
-    missing = sorted(p for p in PRIMITIVES if p not in ember.onnx.LOWERINGS)
+    # ember's own primitives (tests define primitives of their own, e.g. test_passes.Noise)
+    missing = sorted(p for p in PRIMITIVES if p.startswith("ember.") and p not in ember.onnx.LOWERINGS)
     assert missing == sorted(NO_LOWERING), (
         f"unlisted: {sorted(set(missing) - set(NO_LOWERING))}; listed but lowered now: "
         f"{sorted(set(NO_LOWERING) - set(missing))}")
