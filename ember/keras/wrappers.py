@@ -28,9 +28,20 @@ try:
     from sklearn.preprocessing import OneHotEncoder
     from sklearn.utils.multiclass import type_of_target
     from sklearn.utils.validation import check_is_fitted, validate_data
-except ImportError:  # the wrappers then explain how to get scikit-learn
-    sklearn = None
-    BaseEstimator = ClassifierMixin = RegressorMixin = TransformerMixin = object
+except ImportError:  # distinct stand-in bases (one shared `object` gives no method order); the wrappers
+    sklearn = None     # then explain how to get scikit-learn
+
+    class BaseEstimator:
+        pass
+
+    class ClassifierMixin:
+        pass
+
+    class RegressorMixin:
+        pass
+
+    class TransformerMixin:
+        pass
 
 __all__ = ["SKLearnClassifier", "SKLearnRegressor", "SKLearnTransformer"]
 

@@ -24,8 +24,6 @@ import numpy as np
 from ember.autograd import dispatch
 from ember.errors import ArgumentError
 from ember.keras.callbacks.base import Callback
-from ember.utils.tensorboard import SummaryWriter
-from ember.utils.tensorboard.graph import graph_def, tag_modules
 
 log = logging.getLogger("ember.keras")
 
@@ -58,7 +56,7 @@ class TensorBoard(Callback):
 
     def _writer(self, run):
         if run not in self._writers:
-            self._writers[run] = SummaryWriter(os.path.join(self.log_dir, run))
+            self._writers[run] = _board().SummaryWriter(os.path.join(self.log_dir, run))
         return self._writers[run]
 
     # --- hooks --------------------------------------------------------------------------------
@@ -74,7 +72,7 @@ class TensorBoard(Callback):
             self._graph_pending = False
             self._graph_watch = dispatch.module_paths()
             self._graph_watch.__enter__()
-            dispatch.add_observer(tag_modules)
+            dispatch.add_observer(_graph().tag_modules)
 
     def on_train_batch_end(self, batch, logs=None):
         if self._graph_watch is not None:
@@ -124,7 +122,7 @@ class TensorBoard(Callback):
     # --- what is written ----------------------------------------------------------------------
     def _stop_graph_watch(self):
         if self._graph_watch is not None:
-            dispatch.remove_observer(tag_modules)
+            dispatch.remove_observer(_graph().tag_modules)
             self._graph_watch.__exit__(None, None, None)
             self._graph_watch = None
 
@@ -136,7 +134,7 @@ class TensorBoard(Callback):
                         "there is no step graph to write; compile with jit_compile=True or 'auto', or use "
                         "SummaryWriter.add_graph(model, x)", self.model.name)
             return
-        self._writer("train").add_graph_def(graph_def(graph, root=type(self.model).__name__))
+        self._writer("train").add_graph_def(_graph().graph_def(graph, root=type(self.model).__name__))
 
     def _log_weights(self, epoch):
         w = self._writer("train")
@@ -191,3 +189,15 @@ def _weight_image(w):
         return None
     lo, hi = float(w.min()), float(w.max())
     return (w - lo) / (hi - lo) if hi > lo else np.zeros_like(w)
+
+
+def _board():
+    """`ember.utils.tensorboard`, imported when a TensorBoard callback first writes: it needs the
+    `tensorboard` extra, which `ember.keras` itself must not require."""
+    from ember.utils import tensorboard
+    return tensorboard
+
+
+def _graph():
+    from ember.utils.tensorboard import graph
+    return graph
