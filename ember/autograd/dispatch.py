@@ -70,13 +70,18 @@ def remove_observer(observer):
 
 
 @contextlib.contextmanager
-def observing(observer):
-    """`with observing(fn):` installs `fn` for the block."""
-    add_observer(observer)
+def installed(observers, observer):
+    """`with installed(observers, fn):` appends `fn` to an observer list for the block."""
+    observers.append(observer)
     try:
         yield observer
     finally:
-        remove_observer(observer)
+        remove_from(observers, observer)
+
+
+def observing(observer):
+    """`with observing(fn):` installs `fn` for the block."""
+    return installed(_observers, observer)
 
 
 # Read by the registry's op wrapper on every public op call: empty means no composite observer.

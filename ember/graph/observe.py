@@ -15,9 +15,8 @@ what a trace-time observer attached, e.g. `origin`), and it must return `proceed
     >>> with observing(spy):
     ...     _ = compiled_model(x)                      # doctest: +SKIP
 """
-import contextlib
 
-from ember.autograd.dispatch import remove_from, run_chain
+from ember.autograd.dispatch import installed, remove_from, run_chain
 from ember.autograd.function import PRIMITIVES
 
 _observers = []
@@ -46,13 +45,8 @@ def remove_observer(observer):
     remove_from(_observers, observer)
 
 
-@contextlib.contextmanager
 def observing(observer):
-    add_observer(observer)
-    try:
-        yield observer
-    finally:
-        remove_observer(observer)
+    return installed(_observers, observer)
 
 
 def active():

@@ -61,20 +61,16 @@ def register(name, samples, primitive=None, **info):
     def deco(fn):
         if name in REGISTRY:
             raise ValueError(f"op {name!r} registered twice")
-        @functools.wraps(fn)
-        def observable(*args, **kwargs):  # autocast casts whole registered ops (mse_loss, addmm), as PyTorch
-            if _composite_observers:
-                return dispatch.observed_composite(name, fn, args, kwargs)
-            return fn(*args, **kwargs)
-        op = guard(name, observable)
-        op.__wrapped__ = fn  # Tensor methods bind the function itself: autocast observes the public op only
+        # autocast casts whole registered ops (mse_loss, addmm), as PyTorch; Tensor methods bind the
+        # function itself (`__wrapped__`), so the public op alone is observed
+        op = guard(name, fn, observed=True)
         REGISTRY[name] = OpInfo(name=name, fn=op, samples=samples, primitive=primitive,
                                 ref=info.pop("ref", name), **info)
         return op
     return deco
 
 
-def guard(name, fn):
+def guard(name, fn, observed=False):
     """`fn` as a public entry point: flags checked first, then any exception NumPy or Python
     raises inside becomes an ember error naming `name` and the arguments.
 
@@ -84,6 +80,8 @@ def guard(name, fn):
         >>> ember.sum(ember.ones(2, 2), 0, keepdim=1)
         Traceback (most recent call last):
         ember.errors.DTypeError: sum: argument 'keepdim' must be bool, not int
+
+    With `observed` (registered ops), installed composite observers see the call (autocast).
     """
     if getattr(fn, "__guarded__", False):
         return fn
@@ -94,6 +92,8 @@ def guard(name, fn):
         try:
             if flags:
                 _check_flags(name, flags, args, kwargs)
+            if observed and _composite_observers:
+                return dispatch.observed_composite(name, fn, args, kwargs)
             return fn(*args, **kwargs)
         except EmberError:
             raise
