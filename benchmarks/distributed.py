@@ -3,8 +3,9 @@ time at 1 and 2 ranks with overlap on and off, and the inputs of the scaling mod
 one machine").
 
   allreduce   float32 buffers of 1 KB .. 64 MB, 2 ranks: `dist.all_reduce(tensor)` and
-              `comm.Allreduce(MPI.IN_PLACE, array)` on the same array, interleaved (ember, raw, ember,
-              raw, ...), median of each; the ratio ember/raw is the wrapper's overhead.
+              `comm.Allreduce(MPI.IN_PLACE, array)` on the same array, interleaved (ember, raw, raw,
+              ember, ...), each after a barrier, median of each (20x the repetitions for 1 and 16 KB);
+              the ratio ember/raw is the wrapper's overhead.
   ddp         the benchmark models of benchmarks/nn.py (mlp 784-512-512-10, cnn conv32-conv64-128-10),
               SGD, 32 samples per rank (weak scaling), one BLAS thread per rank (OMP_NUM_THREADS=1 unless
               set, so 1 and 2 ranks differ only by the communication): median step time of plain
@@ -43,17 +44,17 @@ def worker_allreduce(repeat):
     for kb in SIZES_KB:
         t = ember.ones(kb * 256)  # float32: 256 per KB
         a = t._data
+        calls = {"ember": lambda: dist.all_reduce(t), "mpi4py": lambda: comm.Allreduce(MPI.IN_PLACE, a, op=MPI.SUM)}
         times = {"ember": [], "mpi4py": []}
-        n = max(5, repeat if kb <= 4096 else repeat // 3)
-        for _ in range(n):
-            comm.Barrier()
-            start = time.perf_counter()
-            dist.all_reduce(t)
-            times["ember"].append(time.perf_counter() - start)
-            comm.Barrier()
-            start = time.perf_counter()
-            comm.Allreduce(MPI.IN_PLACE, a, op=MPI.SUM)
-            times["mpi4py"].append(time.perf_counter() - start)
+        # small buffers: many more calls (a microsecond call needs thousands to settle its median)
+        n = max(5, repeat * 20 if kb <= 16 else repeat if kb <= 4096 else repeat // 3)
+        for i in range(n):
+            # ABBA order: neither side always runs first after the barrier
+            for name in ("ember", "mpi4py") if i % 2 == 0 else ("mpi4py", "ember"):
+                comm.Barrier()
+                start = time.perf_counter()
+                calls[name]()
+                times[name].append(time.perf_counter() - start)
         med = {k: float(np.median(v)) for k, v in times.items()}
         rows.append({"kb": kb, "bytes": kb * 1024, "ember_s": med["ember"], "mpi4py_s": med["mpi4py"],
                      "ratio": med["ember"] / med["mpi4py"]})

@@ -40,12 +40,8 @@ class _Group:
     def __init__(self, comm, mpi, timeout):
         self.comm, self.MPI, self.timeout = comm, mpi, timeout
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
-        # The collective this rank is inside (None between collectives) and a count of collectives entered:
-        # two plain attribute writes per call, so the watchdog costs the collectives nothing measurable.
-        self.waiting, self.entered = None, 0
-        # ReduceOp value -> MPI op, for the blocking all_reduce fast path (AVG is not an MPI op)
+        # ReduceOp value -> MPI op, where MPI has the op (AVG is a SUM, then a division)
         self.ops = {"sum": mpi.SUM, "max": mpi.MAX, "min": mpi.MIN, "product": mpi.PROD}
-        self.in_place = mpi.IN_PLACE
         self.stop = threading.Event()
         self.watchdog = threading.Thread(target=self._watch, name="ember-distributed-watchdog", daemon=True)
         self.watchdog.start()
@@ -54,21 +50,44 @@ class _Group:
         """End the whole job (non-zero exit, naming the rank and the collective) when one rank has waited
         in one collective past the timeout: the other ranks are gone or stuck, and waiting longer cannot
         help. The wait is timed from when this thread first saw that collective (one check interval late
-        at most)."""
-        seen, since = None, 0.0
-        while not self.stop.wait(min(1.0, self.timeout / 4)):
-            name, entered = self.waiting, self.entered
-            if name is None or entered != seen:
-                seen, since = (entered if name is not None else None), time.monotonic()
-                continue
-            if time.monotonic() - since > self.timeout:
-                sys.stderr.write(f"ember.distributed: rank {self.rank} of {self.size} waited {self.timeout:g} s in "
-                                 f"{name} (the timeout of init_process_group): ending the job\n")
-                sys.stderr.flush()
-                os._exit(1)
+        at most).
 
+        The collectives write nothing for it (a write per call is measurable on a 1 KB all-reduce): it
+        looks at each thread's innermost Python frame, which during a blocking MPI call is the frame of
+        the ember function that made it (registered in `WAITING_CODE`). It holds the frame it saw, so a
+        later call's frame can never be the same object: the same frame at two looks is one call."""
+        watched = {}  # thread id -> (the frame it waits in, when that was first seen)
+        while not self.stop.wait(min(1.0, self.timeout / 4)):
+            now, current = time.monotonic(), {}
+            for tid, frame in sys._current_frames().items():
+                if frame.f_code in WAITING_CODE:
+                    old = watched.get(tid)
+                    current[tid] = old if old is not None and old[0] is frame else (frame, now)
+            watched = current
+            for frame, since in watched.values():
+                if now - since > self.timeout:
+                    name = WAITING_CODE[frame.f_code] or frame.f_locals.get("name", "a collective")
+                    sys.stderr.write(f"ember.distributed: rank {self.rank} of {self.size} waited {self.timeout:g} s "
+                                     f"in {name} (the timeout of init_process_group): ending the job\n")
+                    sys.stderr.flush()
+                    os._exit(1)
+
+
+# The code of the functions that make blocking MPI calls -> the collective's name (None: the function's
+# local `name` says it). Filled by `ember.distributed.collectives`.
+WAITING_CODE = {}
 
 _state = {"group": None}
+
+
+class _FastPath:
+    """What the blocking `all_reduce` fast path reads, on one module-level object (one global lookup: it is
+    timed against raw mpi4py): the bound `Allreduce`, `MPI.IN_PLACE`, the group's ops, and `fit`, the
+    array last found fit for it (a contiguous CPU array of a dtype MPI reduces; None without a group)."""
+    allreduce = in_place = ops = fit = None
+
+
+FAST = _FastPath()
 
 
 def _timeout_seconds(timeout):
@@ -130,6 +149,7 @@ def init_process_group(backend="mpi", init_method=None, timeout=None, world_size
             raise ArgumentError(f"init_process_group: {name}={given} but MPI started this process as {name} "
                                 f"{actual}; launch with `mpirun -n N` / `ember run -n N` and leave {name} unset")
     _state["group"] = group
+    FAST.allreduce, FAST.in_place, FAST.ops, FAST.fit = group.comm.Allreduce, MPI.IN_PLACE, group.ops, None
     local = os.environ.get("OMPI_COMM_WORLD_LOCAL_RANK", str(group.rank))
     os.environ.update({"RANK": str(group.rank), "WORLD_SIZE": str(group.size), "LOCAL_RANK": local})
     _install_excepthook(group)
@@ -155,6 +175,7 @@ def destroy_process_group(group=None):
     g = _group("destroy_process_group", group)
     g.stop.set()
     _state["group"] = None
+    FAST.fit = None
 
 
 def is_initialized():

@@ -131,7 +131,9 @@ class Trainer(Steps):
         args = data.as_tensors((x, y, sample_weight))
         if hasattr(self.optimizer, "before_step"):
             self.optimizer.before_step()
-        choice = self._jit_choice if self._data_parallel is None else False  # every rank runs the same collectives
+        # data-parallel, every rank must run the same collectives: compiled only when asked (jit_compile=True),
+        # never by "auto"'s timing (each rank would time, and choose, on its own)
+        choice = self._jit_choice if self._data_parallel is None else self._jit is True
         with quiet():  # backward of log(0) and friends: silent, as in Keras and PyTorch
             if choice is None:
                 total, terms, preds = self._auto_step(args)

@@ -167,7 +167,9 @@ def keras_fit():
     """Keras fit with DataParallel vs the same script single-process, validation metrics included."""
     rng = np.random.default_rng(5)
     out = {}
-    for kind in ("mlp", "cnn", "bn"):
+    # mlp and mlp_jit (the compiled step, jit_compile=True) on batches of 13 that split unevenly over the
+    # ranks: each rank's share of the global batch changes from step to step (in the one compiled graph too)
+    for kind in ("mlp", "cnn", "bn", "mlp_jit"):
         shape = (8, 8, 1) if kind == "cnn" else (12,)
         x = rng.standard_normal((96,) + shape).astype(np.float32)
         y = (x.reshape(96, -1)[:, :3].sum(1) > 0).astype(np.int64) + (x.reshape(96, -1)[:, 3] > 1)
@@ -175,17 +177,18 @@ def keras_fit():
         def build():
             keras.utils.set_random_seed(0)
             body = {"mlp": [keras.layers.Dense(16, activation="relu")],
+                    "mlp_jit": [keras.layers.Dense(16, activation="relu")],
                     "cnn": [keras.layers.Conv2D(4, 3, activation="relu"), keras.layers.Flatten()],
                     "bn": [keras.layers.Dense(16), keras.layers.BatchNormalization()]}[kind]
             model = keras.Sequential([keras.Input(shape=shape)] + body + [keras.layers.Dense(3, activation="softmax")])
             model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss="sparse_categorical_crossentropy",
-                          metrics=["accuracy"])
+                          metrics=["accuracy"], jit_compile=True if kind == "mlp_jit" else "auto")
             return model
 
         def fit(callbacks=(), verbose=2):
             model = build()
-            history = model.fit(x, y, batch_size=12, epochs=3, validation_split=0.25, verbose=verbose,
-                                callbacks=list(callbacks))
+            history = model.fit(x, y, batch_size=13 if kind.startswith("mlp") else 12, epochs=3, validation_split=0.25,
+                                verbose=verbose, callbacks=list(callbacks))
             return model, history.history
 
         keras.distribution.set_distribution(None)
@@ -210,7 +213,8 @@ def keras_fit():
         every = [None] * SIZE
         dist.all_gather_object(every, digests)
         out[kind] = {"parallel": parallel_history, "identical": all(e == digests for e in every),
-                     "steps": len(digests)}
+                     "steps": len(digests), "want_steps": 3 * -(-72 // (13 if kind.startswith("mlp") else 12)),
+                     "compiled": bool(parallel._compiled_steps)}
         if RANK == 0:
             out[kind].update(single=single_history, weights_rel_diff=max(
                 float(np.max(np.abs(a - b)) / np.max(np.abs(b))) for a, b in zip(parallel.get_weights(),

@@ -3,6 +3,10 @@
     ember run -n N failure_job.py kill OUT      # trains until the test SIGKILLs a rank (pids in OUT/pid<r>)
     ember run -n N failure_job.py raise OUT     # the last rank raises after a few steps
     ember run -n N failure_job.py timeout OUT   # rank 1 never joins an all_reduce (EMBER_DIST_TIMEOUT ends it)
+    ember run -n N failure_job.py timeout-barrier OUT   # ... nor a barrier
+
+In the timeout modes the ranks first all-reduce small tensors back to back for longer than the timeout:
+many short collectives must not read as one long one.
 """
 import os
 import sys
@@ -18,10 +22,17 @@ dist.init_process_group("mpi")
 rank, size = dist.get_rank(), dist.get_world_size()
 with open(os.path.join(out, f"pid{rank}"), "w") as f:
     f.write(str(os.getpid()))
-if mode == "timeout":
+if mode.startswith("timeout"):
+    timeout, started, go = float(os.environ["EMBER_DIST_TIMEOUT"]), time.monotonic(), ember.ones(1)
+    while go.item():  # rank 0 says when to stop: every rank makes the same number of calls
+        go.fill_(float(time.monotonic() - started < 1.5 * timeout))
+        dist.all_reduce(go, op=dist.ReduceOp.MIN)
     if rank == 1:
-        time.sleep(120)  # never reaches the all_reduce: rank 0's watchdog must end the job
-    dist.all_reduce(ember.ones(4))
+        time.sleep(120)  # never reaches the collective: rank 0's watchdog must end the job
+    if mode == "timeout":
+        dist.all_reduce(ember.ones(4))
+    else:
+        dist.barrier()
     sys.exit(0)
 model = nn.parallel.DistributedDataParallel(nn.Sequential(nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 2)))
 opt = ember.optim.SGD(model.parameters(), lr=0.01)

@@ -74,15 +74,16 @@ def test_data_parallel_equals_single_process_training(tmp_path, n):
     assert all(r["keras"].pop("bn")["identical"] for r in ranks)  # BatchNormalization: same weights and stats
     for kind, result in chief["keras"].items():
         assert result["weights_rel_diff"] < 1e-5, (kind, result)
-        assert all(r["keras"][kind]["identical"] for r in ranks) and result["steps"] == 3 * 6  # every step
+        assert all(r["keras"][kind]["identical"] for r in ranks) and result["steps"] == result["want_steps"]
+        assert result["compiled"] == (kind == "mlp_jit")  # "auto" runs eager steps data-parallel
         single, parallel = result["single"], result["parallel"]
         assert set(single) == set(parallel) == {"loss", "accuracy", "val_loss", "val_accuracy"}
         for key in single:
             np.testing.assert_allclose(parallel[key], single[key], rtol=1e-5, err_msg=f"{kind} {key}")
     # only rank 0 prints progress and writes CSV logs and checkpoints
-    assert job.stdout.count("Epoch 1/3") == 3
+    assert job.stdout.count("Epoch 1/3") == 4
     written = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("rank"))
-    assert written == [f"{k}-rank0.{e}" for k in ("bn", "cnn", "mlp") for e in ("csv", "ember")]
+    assert written == [f"{k}-rank0.{e}" for k in ("bn", "cnn", "mlp", "mlp_jit") for e in ("csv", "ember")]
 
 
 def start_failure_job(n, mode, tmp_path, env=None):
@@ -115,11 +116,13 @@ def test_a_rank_that_raises_ends_the_job(tmp_path):
     assert processes_naming(str(tmp_path)) == []
 
 
-def test_a_collective_that_waits_past_the_timeout_ends_the_job(tmp_path):
-    job, started = start_failure_job(2, "timeout", tmp_path, env={"EMBER_DIST_TIMEOUT": "3"})
+@pytest.mark.parametrize("mode, collective", [("timeout", "all_reduce"), ("timeout-barrier", "barrier")])
+def test_a_collective_that_waits_past_the_timeout_ends_the_job(tmp_path, mode, collective):
+    job, started = start_failure_job(2, mode, tmp_path, env={"EMBER_DIST_TIMEOUT": "3"})
     out, seconds = finish(job, started)
     assert job.returncode != 0 and seconds < 60  # rank 1 sleeps 120 s: the job ended without it
-    assert "rank 0 of 2 waited 3 s in all_reduce" in out
+    assert f"rank 0 of 2 waited 3 s in {collective}" in out
+    assert seconds > 4.5 + 3  # the back-to-back all-reduces before did not read as one long wait
     assert processes_naming(str(tmp_path)) == []
 
 

@@ -5,8 +5,11 @@ as backward has produced every gradient in it, so communication overlaps the res
 Buckets take parameters in reverse registration order (the order backward usually produces their
 gradients). Each parameter's post-accumulate-grad hook copies its gradient into the bucket's flat
 buffer; the bucket's last gradient starts its `Iallreduce`; the last bucket waits for all of them and
-writes `scale` x the sums back into `.grad`. Inside `ember.compile` tracing, each gradient is instead
-reduced by the `AllReduce` primitive, so the compiled step holds the collective.
+writes the sums back into `.grad` (each gradient is multiplied by `scale` before the sum, as PyTorch
+divides by the world size before its all-reduce). Inside `ember.compile` tracing, each gradient is instead
+reduced by the `AllReduce` primitive, so the compiled step holds the collective; the scale is then read
+from a 0-d float64 array (a captured array: the compiled step reads its current contents), so a scale
+set per step (Keras's uneven slices of a global batch) reaches the compiled step too.
 """
 import numpy as np
 
@@ -31,13 +34,15 @@ class _Bucket:
 
 
 class Reducer:
-    """Sum the gradients of `params` across ranks and multiply them by `scale` (1 / world size: the
-    average; the caller may set another scale per step), bucket by bucket during backward.
+    """Sum `scale` x the gradients of `params` across ranks (1 / world size: the average; the caller may
+    set another scale per step, such as a rank's share of an unevenly split batch), bucket by bucket
+    during backward.
     `overlap=False` starts every bucket only after the whole backward (for measuring the overlap)."""
 
     def __init__(self, params, world_size, bucket_cap_mb=25, overlap=True):
         self.params = [p for p in params if p.requires_grad]
-        self.scale, self.overlap, self.enabled = 1.0 / world_size, overlap, True
+        self._scale = from_numpy(np.array(1.0 / world_size))
+        self.overlap, self.enabled = overlap, True
         self.buckets, self.where = self._build(bucket_cap_mb), {}
         for b, bucket in enumerate(self.buckets):
             for i, p in enumerate(bucket.params):
@@ -58,6 +63,14 @@ class Reducer:
         if current:
             buckets.append(_Bucket(current))
         return buckets
+
+    @property
+    def scale(self):
+        return float(self._scale._data)
+
+    @scale.setter
+    def scale(self, value):
+        self._scale._data[...] = value  # in place: compiled steps hold this array
 
     def remove(self):
         for h in self.handles:
@@ -82,15 +95,15 @@ class Reducer:
             return
         if grad_mode._tracer[0] is not None:  # compiled step: the collective goes into the graph
             if p.grad is not None:
-                p.grad = AllReduce.apply(p.grad, op="sum") * self.scale
+                p.grad = AllReduce.apply(p.grad * self._scale, op="sum")
             return
         b, i = self.where[id(p)]
         bucket = self.buckets[b]
         view = bucket.view(i)
         if p.grad is None:
             view.fill(0)
-        else:
-            np.copyto(view, p.grad._data)
+        else:  # scaled before the sum: with uneven slices each rank weighs its own mean by its rows
+            np.multiply(p.grad._data, view.dtype.type(self.scale), out=view)
         bucket.ready += 1
         if bucket.ready == len(bucket.params):
             self.launched += 1
@@ -112,8 +125,6 @@ class Reducer:
                 bucket.work = all_reduce(from_numpy(bucket.flat), ReduceOp.SUM, async_op=True)
         for bucket in self.buckets:
             bucket.work.wait()
-            if self.scale != 1.0:
-                bucket.flat *= bucket.flat.dtype.type(self.scale)
             for i, p in enumerate(bucket.params):
                 if p.grad is None:
                     p.grad = from_numpy(np.zeros_like(p._data))
