@@ -170,7 +170,7 @@ def report(results):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=30, help="all-reduce repetitions per size")
+    parser.add_argument("--repeat", type=int, default=100, help="all-reduce repetitions per size")
     parser.add_argument("--steps", type=int, default=15, help="timed DDP steps per mode")
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--worker", choices=("allreduce", "one", "two"), help=argparse.SUPPRESS)
