@@ -13,7 +13,7 @@ from ember.keras.layers.base import Layer
 from ember.keras.layers.recurrent import _RNN
 from ember.keras.layers._util import deserialize_layer, serialize_layer
 
-__all__ = ["Bidirectional", "TimeDistributed"]
+__all__ = ["Wrapper", "Bidirectional", "TimeDistributed"]
 
 _MERGES = ("concat", "sum", "mul", "ave", None)
 
@@ -95,12 +95,23 @@ class Bidirectional(Layer):
         return config
 
 
-class TimeDistributed(Layer):
-    """Applies `layer` to every step: (batch, steps, *dims) as (batch * steps, *dims), then back."""
+class Wrapper(Layer):
+    """The base of layers that wrap another `layer` (Keras's `Wrapper`): holds it, builds it, and
+    saves it in the config; subclasses write `call`."""
 
     def __init__(self, layer, **kwargs):
         super().__init__(**kwargs)
-        self.layer = deserialize_layer(layer, "TimeDistributed")
+        self.layer = deserialize_layer(layer, type(self).__name__)
+
+    def call(self, inputs, *args, **kwargs):
+        return self.layer(inputs, *args, **kwargs)
+
+    def get_config(self):
+        return {**super().get_config(), "layer": serialize_layer(self.layer)}
+
+
+class TimeDistributed(Wrapper):
+    """Applies `layer` to every step: (batch, steps, *dims) as (batch * steps, *dims), then back."""
 
     def call(self, inputs, training=None):
         if inputs.ndim < 3:
@@ -110,6 +121,3 @@ class TimeDistributed(Layer):
         flat = inputs.reshape(batch * steps, *inputs.shape[2:])
         out = self.layer(flat, training=training) if isinstance(self.layer, Layer) else self.layer(flat)
         return out.reshape(batch, steps, *out.shape[1:])
-
-    def get_config(self):
-        return {**super().get_config(), "layer": serialize_layer(self.layer)}
