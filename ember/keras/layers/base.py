@@ -179,7 +179,7 @@ class Layer(Module):
         `regularizer` (a name or object) adds its penalty of the weight to `losses`."""
         shape = shape_tuple(() if shape is None else shape, f"{self.name}.add_weight")
         weight = Parameter(empty(*shape, dtype=float32), requires_grad=trainable and self._trainable)
-        initializers.get(initializer)(weight)
+        initializers.initialize(initializers.get(initializer), weight)
         if name is None:
             name = f"weight_{len(self._parameters)}"
         self.register_parameter(name, weight)
