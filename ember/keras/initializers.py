@@ -9,6 +9,7 @@ generator (`ember.manual_seed` or `keras.utils.set_random_seed` make them repeat
     >>> bool((w.abs() <= (6 / 7) ** 0.5).all())
     True
 """
+import inspect
 import math
 
 from ember.autograd import no_grad
@@ -294,8 +295,9 @@ def serialize(initializer):
 def initialize(initializer, weight):
     """Fill `weight` with `initializer`: ember's initializers fill in place; a Keras-style callable
     (a function or an `Initializer` subclass defining `__call__(shape, dtype=None)`) returns the values."""
-    if isinstance(initializer, Initializer) and type(initializer).__call__ is Initializer.__call__:
-        initializer(weight)
+    if isinstance(initializer, Initializer) and type(initializer).__call__ is Initializer.__call__ or \
+            not _takes_shape(initializer):
+        initializer(weight)  # ember's convention: fill the tensor given
         return weight
     values = initializer(tuple(weight.shape), dtype="float32")
     if tuple(values.shape) != tuple(weight.shape):
@@ -304,6 +306,15 @@ def initialize(initializer, weight):
     with no_grad():
         weight.copy_(values if hasattr(values, "detach") else tensor(values))
     return weight
+
+
+def _takes_shape(fn):
+    """Whether `fn` is called as Keras calls initializers, `fn(shape, dtype=None)`."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "shape" in params or "dtype" in params
 
 
 def _snake(name):

@@ -12,8 +12,8 @@ Loss functions are metrics too, by their Keras names (`"binary_crossentropy"`, `
     0.5
 """
 from ember.errors import ArgumentError
-from ember.keras.losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber,
-                                kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
+from ember.keras.losses import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
+                                categorical_focal_crossentropy, categorical_hinge, hinge, huber, kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
                                 mean_squared_error, mean_squared_logarithmic_error, poisson,
                                 sparse_categorical_crossentropy, squared_hinge)
 from ember.keras.metrics.base import Mean, MeanMetricWrapper, Metric, Sum, _array
@@ -40,7 +40,7 @@ __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccu
            "sparse_top_k_categorical_accuracy", "binary_crossentropy", "categorical_crossentropy",
            "sparse_categorical_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "huber", "kl_divergence",
            "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
-           "mean_squared_logarithmic_error", "poisson"]
+           "mean_squared_logarithmic_error", "poisson", "binary_focal_crossentropy", "categorical_focal_crossentropy"]
 
 
 # -- lookup ---------------------------------------------------------------------------------------
