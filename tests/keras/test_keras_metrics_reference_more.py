@@ -39,9 +39,11 @@ CASES = {
     "F1Score_per_class": (lambda k: k.metrics.F1Score(), (HOT_T, HOT_P)),
     "R2Score_adjusted": (lambda k: k.metrics.R2Score(num_regressors=2, class_aggregation=None), (REG_T, REG_P)),
 }
-COVERS = {"keras.metrics": [n for n in CASES if "_" not in n] + ["pearson_correlation", "concordance_correlation",
-                                                                  "serialize", "deserialize", "Metric",
-                                                                  "MeanMetricWrapper"]}
+COVERS = {"keras.metrics": ["PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity",
+                             "SpecificityAtSensitivity", "F1Score", "FBetaScore", "R2Score", "IoU", "MeanIoU",
+                             "BinaryIoU", "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation", "ConcordanceCorrelation",
+                             "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "pearson_correlation",
+                             "concordance_correlation", "serialize", "deserialize", "Metric", "MeanMetricWrapper"]}
 
 
 def as_np(v):
