@@ -11,7 +11,9 @@ import json
 import numpy as np
 
 from ember.backend.dtypes import DType, as_dtype
+from ember.data.dataset import Subset, TensorDataset
 from ember.errors import ArgumentError
+from ember.ops.creation import from_numpy
 from ember.keras.layers import base
 from ember.keras.layers.base import KerasTensor
 from ember.keras.saving import (GLOBAL_CUSTOM_OBJECTS, SCOPED_CUSTOM_OBJECTS, deserialize_keras_object, get_registered_name,
@@ -19,7 +21,8 @@ from ember.keras.saving import (GLOBAL_CUSTOM_OBJECTS, SCOPED_CUSTOM_OBJECTS, de
 
 __all__ = ["register_keras_serializable", "get_registered_name", "get_registered_object", "serialize_keras_object",
            "deserialize_keras_object", "get_custom_objects", "custom_object_scope", "CustomObjectScope", "Config",
-           "is_keras_tensor", "get_source_inputs", "standardize_dtype", "clear_session", "PyDataset", "Sequence"]
+           "is_keras_tensor", "get_source_inputs", "standardize_dtype", "clear_session", "PyDataset", "Sequence",
+           "split_dataset"]
 
 
 def get_custom_objects():
@@ -197,3 +200,36 @@ class PyDataset:
 
 
 Sequence = PyDataset  # Keras 2's name, kept by Keras 3
+
+
+def _split_sizes(left_size, right_size, total):
+    """Keras's rules: sizes are ints (counts) or floats (fractions, rounded); the missing one is the rest."""
+    for name, size in (("left_size", left_size), ("right_size", right_size)):
+        if size is None:
+            continue
+        if isinstance(size, bool) or not isinstance(size, (int, float)) or size <= 0 or \
+                (isinstance(size, float) and size >= 1) or (isinstance(size, int) and size >= total):
+            raise ArgumentError(f"split_dataset: {name} must be an int in (0, {total}) or a float in (0, 1), "
+                                f"got {size!r}")
+    if left_size is None and right_size is None:
+        left_size = 0.5
+    left = None if left_size is None else (round(left_size * total) if isinstance(left_size, float) else left_size)
+    right = None if right_size is None else (round(right_size * total) if isinstance(right_size, float)
+                                             else right_size)
+    left = total - right if left is None else left
+    right = total - left if right is None else right
+    if left + right > total or left == 0 or right == 0:
+        raise ArgumentError(f"split_dataset: sizes {left} + {right} do not fit a dataset of {total} samples")
+    return left, right
+
+
+def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None, preferred_backend=None):
+    """Two `ember.data.Subset`s of a dataset (an ember `Dataset`, or arrays: one array or a tuple of
+    them, whose samples become tuples of tensors, as Keras's torch backend returns them)."""
+    if isinstance(dataset, (np.ndarray, list, tuple)) or hasattr(dataset, "detach"):
+        arrays = list(dataset) if isinstance(dataset, tuple) else [dataset]
+        dataset = TensorDataset(*[t if hasattr(t, "detach") else from_numpy(np.asarray(t)) for t in arrays])
+    total = len(dataset)
+    left, right = _split_sizes(left_size, right_size, total)
+    order = np.random.default_rng(seed).permutation(total).tolist() if shuffle else list(range(total))
+    return Subset(dataset, order[:left]), Subset(dataset, order[left:left + right])

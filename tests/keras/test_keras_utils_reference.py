@@ -10,7 +10,9 @@ from ember import keras as ek
 COVERS = {"keras.utils": ["get_custom_objects", "custom_object_scope", "CustomObjectScope", "get_registered_object",
                           "register_keras_serializable", "get_registered_name", "serialize_keras_object",
                           "deserialize_keras_object", "Config", "is_keras_tensor", "get_source_inputs",
-                          "standardize_dtype", "clear_session", "PyDataset", "Sequence"]}
+                          "standardize_dtype", "clear_session", "PyDataset", "Sequence", "Progbar",
+                          "is_interactive_logging_enabled", "disable_interactive_logging",
+                          "enable_interactive_logging", "split_dataset"]}
 
 
 def both(real_keras):
@@ -128,3 +130,69 @@ def test_pydataset_in_fit(real_keras):
     ours.fit(our_data, epochs=1, verbose=0)  # shuffled batch order: every batch still seen once per epoch
     assert our_data.epochs_seen == 4
     assert issubclass(ek.utils.Sequence, ek.utils.PyDataset) and real_keras.utils.Sequence is not None
+
+
+def _progress(k, verbose):
+    import contextlib
+    import io
+    import re
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        bar = k.utils.Progbar(4, verbose=verbose, stateful_metrics=["acc"])
+        bar.update(1, values=[("loss", 1.0), ("acc", 0.5)])
+        bar.add(1, values=[("loss", 3.0), ("acc", 0.25)])
+        bar.update(4, values=[("loss", 2.0), ("acc", 0.75)], finalize=True)
+    text = re.sub(r"\x1b\[[0-9;]*m|\x08", "", buf.getvalue())  # Keras's colours and backspaces
+    return re.sub(r"\d+(us|ms|s)/step|\d+s", "T", text)  # timings
+
+
+def test_progbar_averages_and_lines(real_keras):
+    """verbose=2: the same final line (running means, stateful values as given); verbose=1: the same last draw."""
+    assert _progress(ek, 2) == _progress(real_keras, 2) == "4/4 - T - T - loss: 2.0000 - acc: 0.7500\n"
+    ours, want = _progress(ek, 1), _progress(real_keras, 1)
+    assert ours.endswith("\n") and want.endswith("\n")
+    assert ours.rsplit("\r", 1)[-1].split(" - ", 1)[1] == want.rsplit("\r", 1)[-1].split(" - ", 1)[1]
+
+
+def test_interactive_logging_switch(real_keras):
+    for k in (real_keras, ek):
+        assert k.utils.is_interactive_logging_enabled()
+        k.utils.disable_interactive_logging()
+        try:
+            assert not k.utils.is_interactive_logging_enabled()
+            assert _progress(k, 2) == ""  # progress goes to the logger, not stdout
+        finally:
+            k.utils.enable_interactive_logging()
+        assert k.utils.is_interactive_logging_enabled()
+
+
+@pytest.mark.parametrize("sizes", [dict(left_size=0.7), dict(right_size=3, shuffle=True, seed=1),
+                                   dict(left_size=4)])
+def test_split_dataset(real_keras, sizes):
+    """Keras's torch backend returns two Subsets of tuples of tensors; so does ember (the same sizes, all samples)."""
+    x, y = np.arange(20, dtype="float32").reshape(10, 2), np.arange(10)
+    for data in ((x, y), x):
+        ref = real_keras.utils.split_dataset(data, **sizes)
+        ours = ek.utils.split_dataset(data, **sizes)
+        assert [len(p) for p in ours] == [len(p) for p in ref]
+        rows = sorted(tuple(np.asarray(v).ravel().tolist()) for part in ours for item in part for v in item[:1])
+        assert rows == sorted(tuple(r.tolist()) for r in x)
+        assert len(ours[0][0]) == len(ref[0][0])
+
+
+def test_model_to_dot_and_plot_model(real_keras, tmp_path):
+    """The same graph: one node per layer labelled with its name and class, the same edges."""
+    def build(k):
+        a = k.Input((4,), name="a")
+        h = k.layers.Dense(3, name="hidden")(a)
+        return k.Model(a, k.layers.Dense(1, name="out")(h), name="net")
+
+    def summary(dot):
+        labels = {n.get_name(): str(n.get("label")) for n in dot.get_nodes() if n.get_name() not in ("node", "edge")}
+        named = {key: next((name for name in ("hidden", "out", "a") if f">{name}<" in label or f"{name} (" in label
+                            or label.startswith(f'"{name}')), None) for key, label in labels.items()}
+        return sorted((named[e.get_source()], named[e.get_destination()]) for e in dot.get_edges())
+    assert summary(ek.utils.model_to_dot(build(ek))) == summary(real_keras.utils.model_to_dot(build(real_keras)))
+    ek.utils.plot_model(build(ek), to_file=str(tmp_path / "ours.png"))
+    real_keras.utils.plot_model(build(real_keras), to_file=str(tmp_path / "keras.png"))
+    assert (tmp_path / "ours.png").read_bytes()[:8] == (tmp_path / "keras.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
