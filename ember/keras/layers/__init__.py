@@ -33,6 +33,10 @@ from ember.keras.layers.pooling_more import (AdaptiveAveragePooling1D, AdaptiveA
                                              AdaptiveMaxPooling3D, AveragePooling3D, GlobalAveragePooling3D,
                                              GlobalMaxPooling3D, MaxPooling3D)
 from ember.keras.layers.extra_more import AlphaDropout, EinsumDense, GroupNormalization
+from ember.keras.layers.input_spec import InputSpec
+from ember.keras.layers.misc import ReversibleEmbedding, TorchModuleWrapper
+from ember.keras.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Normalization, Pipeline,
+                                              Resizing)
 
 __all__ = ["Layer", "Input", "InputLayer", "KerasTensor", "Dense", "Activation", "Dropout", "Flatten", "Lambda", "ModuleWrapper", "Masking",
            "Conv1D",
@@ -49,7 +53,8 @@ __all__ += ["Wrapper", "AdditiveAttention", "Cropping3D", "UpSampling3D", "ZeroP
             "SeparableConv2D", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
             "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "AveragePooling3D",
             "GlobalAveragePooling3D", "GlobalMaxPooling3D", "MaxPooling3D", "AlphaDropout", "EinsumDense",
-            "GroupNormalization"]
+            "GroupNormalization", "InputSpec", "ReversibleEmbedding", "TorchModuleWrapper", "CategoryEncoding",
+            "CenterCrop", "Discretization", "Normalization", "Pipeline", "Resizing"]
 __all__ += ["ActivityRegularization", "GaussianDropout", "GaussianNoise", "Identity", "PReLU", "RMSNormalization",
             "UnitNormalization"]
 

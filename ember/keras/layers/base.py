@@ -24,6 +24,7 @@ from ember.errors import ArgumentError
 from ember.nn import Module, Parameter
 from ember.ops.creation import empty, tensor, zeros
 from ember.keras import initializers, regularizers
+from ember.keras.layers import input_spec as spec_check
 from ember.keras.mixed_precision import policy as policies
 from ember.keras.numerics import quiet
 
@@ -226,6 +227,9 @@ class Layer(Module):
         self._added_losses = []
         policy = self.dtype_policy
         given, inputs = inputs, policies.cast_inputs(policy, inputs)
+        spec = getattr(self, "input_spec", None)
+        if spec is not None and hasattr(spec, "min_ndim"):  # a keras.layers.InputSpec set by the layer
+            spec_check.check_input_spec(self, spec, inputs)
         self._maybe_build(inputs)
         outer = getattr(_CONTEXT, "training", None)
         if training is None:  # as in Keras: the enclosing call's mode, else inference
