@@ -33,6 +33,7 @@ from ember.keras.layers.pooling_more import (AdaptiveAveragePooling1D, AdaptiveA
                                              AdaptiveMaxPooling3D, AveragePooling3D, GlobalAveragePooling3D,
                                              GlobalMaxPooling3D, MaxPooling3D)
 from ember.keras.layers.extra_more import AlphaDropout, EinsumDense, GroupNormalization
+from ember.keras.layers.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.keras.layers.input_spec import InputSpec
 from ember.keras.layers.misc import ReversibleEmbedding, TorchModuleWrapper
 from ember.keras.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Normalization, Pipeline,
@@ -54,7 +55,8 @@ __all__ += ["Wrapper", "AdditiveAttention", "Cropping3D", "UpSampling3D", "ZeroP
             "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "AveragePooling3D",
             "GlobalAveragePooling3D", "GlobalMaxPooling3D", "MaxPooling3D", "AlphaDropout", "EinsumDense",
             "GroupNormalization", "InputSpec", "ReversibleEmbedding", "TorchModuleWrapper", "CategoryEncoding",
-            "CenterCrop", "Discretization", "Normalization", "Pipeline", "Resizing"]
+            "CenterCrop", "Discretization", "Normalization", "Pipeline", "Resizing", "RNN", "GRUCell", "LSTMCell",
+            "SimpleRNNCell", "StackedRNNCells"]
 __all__ += ["ActivityRegularization", "GaussianDropout", "GaussianNoise", "Identity", "PReLU", "RMSNormalization",
             "UnitNormalization"]
 
