@@ -33,6 +33,9 @@ from ember.keras.layers.pooling_more import (AdaptiveAveragePooling1D, AdaptiveA
                                              AdaptiveMaxPooling3D, AveragePooling3D, GlobalAveragePooling3D,
                                              GlobalMaxPooling3D, MaxPooling3D)
 from ember.keras.layers.extra_more import AlphaDropout, EinsumDense, GroupNormalization
+from ember.keras.layers.augment import (AutoContrast, MixUp, RandomBrightness, RandomColorDegeneration,
+                                        RandomContrast, RandomFlip, RandomGrayscale, RandomInvert, RandomPosterization,
+                                        Solarization)
 from ember.keras.layers.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.keras.layers.input_spec import InputSpec
 from ember.keras.layers.misc import ReversibleEmbedding, TorchModuleWrapper
@@ -56,7 +59,8 @@ __all__ += ["Wrapper", "AdditiveAttention", "Cropping3D", "UpSampling3D", "ZeroP
             "GlobalAveragePooling3D", "GlobalMaxPooling3D", "MaxPooling3D", "AlphaDropout", "EinsumDense",
             "GroupNormalization", "InputSpec", "ReversibleEmbedding", "TorchModuleWrapper", "CategoryEncoding",
             "CenterCrop", "Discretization", "Normalization", "Pipeline", "Resizing", "RNN", "GRUCell", "LSTMCell",
-            "SimpleRNNCell", "StackedRNNCells"]
+            "SimpleRNNCell", "StackedRNNCells", "AutoContrast", "MixUp", "RandomBrightness", "RandomColorDegeneration",
+            "RandomContrast", "RandomFlip", "RandomGrayscale", "RandomInvert", "RandomPosterization", "Solarization"]
 __all__ += ["ActivityRegularization", "GaussianDropout", "GaussianNoise", "Identity", "PReLU", "RMSNormalization",
             "UnitNormalization"]
 

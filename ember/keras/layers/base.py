@@ -219,6 +219,8 @@ class Layer(Module):
         with quiet():  # log(0), exp overflow, 0/0: silent, as in Keras and PyTorch
             return super().__call__(*args, **kwargs)
 
+    training_by_default = False  # the mode of a direct call outside any model (True for augmentation layers)
+
     def call(self, inputs):
         """The computation; the default is the identity."""
         return inputs
@@ -232,8 +234,8 @@ class Layer(Module):
             spec_check.check_input_spec(self, spec, inputs)
         self._maybe_build(inputs)
         outer = getattr(_CONTEXT, "training", None)
-        if training is None:  # as in Keras: the enclosing call's mode, else inference
-            training = bool(outer)
+        if training is None:  # as in Keras: the enclosing call's mode, else inference (augmentation: training)
+            training = bool(outer) if outer is not None else self.training_by_default
         if self._call_takes_training:
             kwargs["training"] = training
         previous_mask = self._fill_masks(given, args, kwargs)  # the masks ride on the tensors as given
