@@ -21,6 +21,16 @@ EXACT = {
     "RandomColorDegeneration": lambda k: k.layers.RandomColorDegeneration((0.4, 0.4)),
     "RandomBrightness_unit_range": lambda k: k.layers.RandomBrightness((-0.2, -0.2), value_range=(0, 1)),
     "AutoContrast_unit_range": lambda k: k.layers.AutoContrast(value_range=(0, 1)),
+    "RandomTranslation": lambda k: k.layers.RandomTranslation((0.5, 0.5), (-0.2, -0.2)),
+    "RandomTranslation_constant": lambda k: k.layers.RandomTranslation((-1 / 3, -1 / 3), (0.4, 0.4),
+                                                                       fill_mode="constant", fill_value=7.0),
+    "RandomTranslation_fractional": lambda k: k.layers.RandomTranslation((0.25, 0.25), (0.1, 0.1),
+                                                                         fill_mode="wrap"),
+    "RandomZoom": lambda k: k.layers.RandomZoom((-0.5, -0.5)),
+    "RandomZoom_out": lambda k: k.layers.RandomZoom((0.3, 0.3), (0.6, 0.6), fill_mode="nearest"),
+    "RandomZoom_nearest": lambda k: k.layers.RandomZoom((0.4, 0.4), interpolation="nearest"),
+    "RandomRotation": lambda k: k.layers.RandomRotation((0.25, 0.25)),
+    "RandomRotation_small": lambda k: k.layers.RandomRotation((0.05, 0.05), fill_mode="constant"),
 }
 RANDOM = {
     "RandomFlip": lambda k: k.layers.RandomFlip(seed=4),
@@ -29,10 +39,13 @@ RANDOM = {
     "RandomBrightness": lambda k: k.layers.RandomBrightness(0.2),
     "RandomInvert": lambda k: k.layers.RandomInvert(0.5),
     "MixUp": lambda k: k.layers.MixUp(0.4),
+    "RandomCrop": lambda k: k.layers.RandomCrop(4, 3),
+    "RandomRotation": lambda k: k.layers.RandomRotation(0.5),
 }
 COVERS = {"keras.layers": ["RandomBrightness", "RandomGrayscale", "RandomInvert", "Solarization",
                            "RandomPosterization", "AutoContrast", "RandomColorDegeneration", "RandomFlip",
-                           "RandomContrast", "MixUp"]}
+                           "RandomContrast", "MixUp", "RandomTranslation", "RandomZoom", "RandomRotation",
+                           "RandomCrop"]}
 
 
 def as_np(v):
@@ -74,7 +87,7 @@ def _flip_choices(x, mode):
 def test_random_augmentation_properties(real_keras, name):
     for k in (real_keras, ek):
         out = as_np(RANDOM[name](k)(MID))
-        assert out.shape == MID.shape
+        assert out.shape[0] == MID.shape[0]
         for i, (image, result) in enumerate(zip(MID.astype(np.float64), out)):
             if name.startswith("RandomFlip"):
                 mode = "horizontal" if name.endswith("horizontal") else "horizontal_and_vertical"
@@ -86,6 +99,12 @@ def test_random_augmentation_properties(real_keras, name):
             elif name == "RandomBrightness":  # one shift per image within +-0.2 * 255
                 shift = result - image
                 assert np.allclose(shift, shift.flat[0], atol=1e-3) and abs(shift.flat[0]) <= 51 + 1e-3
+            elif name == "RandomCrop":  # one window of the image
+                windows = [image[r:r + 4, c:c + 3] for r in range(3) for c in range(3)]
+                assert result.shape == (4, 3, 3) and any(np.allclose(result, win) for win in windows)
+            elif name == "RandomRotation":  # bilinear samples of the reflected image stay within its range
+                assert np.isfinite(result).all() and result.min() >= image.min() - 1e-3 and \
+                    result.max() <= image.max() + 1e-3
             elif name == "RandomInvert":
                 assert np.allclose(result, image) or np.allclose(result, 255 - image)
             elif name == "MixUp":  # lam * image + (1 - lam) * another image of the batch

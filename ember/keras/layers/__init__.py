@@ -36,6 +36,7 @@ from ember.keras.layers.extra_more import AlphaDropout, EinsumDense, GroupNormal
 from ember.keras.layers.augment import (AutoContrast, MixUp, RandomBrightness, RandomColorDegeneration,
                                         RandomContrast, RandomFlip, RandomGrayscale, RandomInvert, RandomPosterization,
                                         Solarization)
+from ember.keras.layers.augment_affine import RandomCrop, RandomRotation, RandomTranslation, RandomZoom
 from ember.keras.layers.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.keras.layers.input_spec import InputSpec
 from ember.keras.layers.misc import ReversibleEmbedding, TorchModuleWrapper
@@ -60,7 +61,8 @@ __all__ += ["Wrapper", "AdditiveAttention", "Cropping3D", "UpSampling3D", "ZeroP
             "GroupNormalization", "InputSpec", "ReversibleEmbedding", "TorchModuleWrapper", "CategoryEncoding",
             "CenterCrop", "Discretization", "Normalization", "Pipeline", "Resizing", "RNN", "GRUCell", "LSTMCell",
             "SimpleRNNCell", "StackedRNNCells", "AutoContrast", "MixUp", "RandomBrightness", "RandomColorDegeneration",
-            "RandomContrast", "RandomFlip", "RandomGrayscale", "RandomInvert", "RandomPosterization", "Solarization"]
+            "RandomContrast", "RandomFlip", "RandomGrayscale", "RandomInvert", "RandomPosterization", "Solarization",
+            "RandomCrop", "RandomRotation", "RandomTranslation", "RandomZoom"]
 __all__ += ["ActivityRegularization", "GaussianDropout", "GaussianNoise", "Identity", "PReLU", "RMSNormalization",
             "UnitNormalization"]
 
