@@ -31,6 +31,8 @@ EXACT = {
     "RandomZoom_nearest": lambda k: k.layers.RandomZoom((0.4, 0.4), interpolation="nearest"),
     "RandomRotation": lambda k: k.layers.RandomRotation((0.25, 0.25)),
     "RandomRotation_small": lambda k: k.layers.RandomRotation((0.05, 0.05), fill_mode="constant"),
+    "RandomSharpness": lambda k: k.layers.RandomSharpness((0.9, 0.9)),
+    "RandomSharpness_soft": lambda k: k.layers.RandomSharpness((0.1, 0.1), value_range=(0, 1)),
 }
 RANDOM = {
     "RandomFlip": lambda k: k.layers.RandomFlip(seed=4),
@@ -41,11 +43,12 @@ RANDOM = {
     "MixUp": lambda k: k.layers.MixUp(0.4),
     "RandomCrop": lambda k: k.layers.RandomCrop(4, 3),
     "RandomRotation": lambda k: k.layers.RandomRotation(0.5),
+    "RandomShear": lambda k: k.layers.RandomShear((0.3, 0.3), (0.2, 0.2), fill_mode="constant"),
 }
 COVERS = {"keras.layers": ["RandomBrightness", "RandomGrayscale", "RandomInvert", "Solarization",
                            "RandomPosterization", "AutoContrast", "RandomColorDegeneration", "RandomFlip",
                            "RandomContrast", "MixUp", "RandomTranslation", "RandomZoom", "RandomRotation",
-                           "RandomCrop"]}
+                           "RandomCrop", "RandomSharpness", "RandomShear"]}
 
 
 def as_np(v):
@@ -54,7 +57,7 @@ def as_np(v):
 
 
 def images_for(name):
-    return IMG / 255.0 if "unit_range" in name else IMG
+    return IMG / 255.0 if "unit_range" in name or "soft" in name else IMG
 
 
 @pytest.mark.parametrize("name", sorted(EXACT))
@@ -105,6 +108,11 @@ def test_random_augmentation_properties(real_keras, name):
             elif name == "RandomRotation":  # bilinear samples of the reflected image stay within its range
                 assert np.isfinite(result).all() and result.min() >= image.min() - 1e-3 and \
                     result.max() <= image.max() + 1e-3
+            elif name == "RandomShear":  # sheared by (0.3, 0.2) or by (-0.3, -0.2): Keras's own affine op decides
+                candidates = [as_np(real_keras.ops.image.affine_transform(
+                    image[None].astype("float32"), np.array([[1, s * 0.3, 0, s * 0.2, 1, 0, 0, 0]], "float32"),
+                    fill_mode="constant"))[0] for s in (1, -1)]
+                assert any(np.allclose(result, c, atol=1e-3) for c in candidates), (k.__name__, i)
             elif name == "RandomInvert":
                 assert np.allclose(result, image) or np.allclose(result, 255 - image)
             elif name == "MixUp":  # lam * image + (1 - lam) * another image of the batch

@@ -36,7 +36,8 @@ from ember.keras.layers.extra_more import AlphaDropout, EinsumDense, GroupNormal
 from ember.keras.layers.augment import (AutoContrast, MixUp, RandomBrightness, RandomColorDegeneration,
                                         RandomContrast, RandomFlip, RandomGrayscale, RandomInvert, RandomPosterization,
                                         Solarization)
-from ember.keras.layers.augment_affine import RandomCrop, RandomRotation, RandomTranslation, RandomZoom
+from ember.keras.layers.augment import RandomSharpness
+from ember.keras.layers.augment_affine import RandomCrop, RandomRotation, RandomShear, RandomTranslation, RandomZoom
 from ember.keras.layers.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.keras.layers.input_spec import InputSpec
 from ember.keras.layers.misc import ReversibleEmbedding, TorchModuleWrapper
@@ -62,7 +63,7 @@ __all__ += ["Wrapper", "AdditiveAttention", "Cropping3D", "UpSampling3D", "ZeroP
             "CenterCrop", "Discretization", "Normalization", "Pipeline", "Resizing", "RNN", "GRUCell", "LSTMCell",
             "SimpleRNNCell", "StackedRNNCells", "AutoContrast", "MixUp", "RandomBrightness", "RandomColorDegeneration",
             "RandomContrast", "RandomFlip", "RandomGrayscale", "RandomInvert", "RandomPosterization", "Solarization",
-            "RandomCrop", "RandomRotation", "RandomTranslation", "RandomZoom"]
+            "RandomCrop", "RandomRotation", "RandomTranslation", "RandomZoom", "RandomSharpness", "RandomShear"]
 __all__ += ["ActivityRegularization", "GaussianDropout", "GaussianNoise", "Identity", "PReLU", "RMSNormalization",
             "UnitNormalization"]
 

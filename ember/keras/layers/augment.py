@@ -13,9 +13,10 @@ from ember.errors import ArgumentError, ShapeError
 from ember.ops.binary import where
 from ember.ops.creation import as_tensor, rand
 from ember.keras.layers.base import Layer
+from ember.keras.ops_nn import depthwise_conv
 
 __all__ = ["RandomFlip", "RandomBrightness", "RandomContrast", "RandomGrayscale", "RandomInvert", "Solarization",
-           "RandomPosterization", "AutoContrast", "RandomColorDegeneration", "MixUp", "grayscale"]
+           "RandomPosterization", "AutoContrast", "RandomColorDegeneration", "MixUp", "RandomSharpness", "grayscale"]
 
 GRAY = (0.2989, 0.587, 0.114)  # Keras's rgb_to_grayscale weights
 
@@ -273,3 +274,22 @@ class MixUp(_Augmentation):
         config = super().get_config()
         del config["value_range"]
         return {**config, "alpha": self.alpha}
+
+
+class RandomSharpness(_Augmentation):
+    """Blends each image with a smoothed copy (3x3 kernel, 5/13 at the centre, 1/13 around):
+    `x + (1 - 2f) * (smooth - x)`, f ~ U(factor) in [0, 1] (f = 0.5 leaves the image unchanged)."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(value_range, seed, data_format, **kwargs)
+        self.factor = factor_range(factor, (0.0, 1.0), "RandomSharpness")
+
+    def augment(self, x):
+        f = self.per_image(self.uniform((x.shape[0],), *self.factor) * 2, x)
+        kernel = np.full((3, 3, x.shape[-1], 1), 1 / 13.0)
+        kernel[1, 1] = 5 / 13.0
+        smooth = depthwise_conv(x, as_tensor(kernel.astype(np.float32)).to(x.dtype), padding="same")
+        return self.clip(x + (1.0 - f) * (smooth - x))
+
+    def get_config(self):
+        return {**super().get_config(), "factor": list(self.factor)}

@@ -18,7 +18,7 @@ from ember.ops.creation import as_tensor
 from ember.keras.layers.augment import _Augmentation
 from ember.keras.layers.preprocessing import _resize
 
-__all__ = ["affine_transform", "RandomTranslation", "RandomZoom", "RandomRotation", "RandomCrop"]
+__all__ = ["affine_transform", "RandomTranslation", "RandomZoom", "RandomRotation", "RandomCrop", "RandomShear"]
 
 FILL_MODES = ("reflect", "mirror", "wrap", "nearest", "constant")
 
@@ -186,3 +186,29 @@ class RandomCrop(_Augmentation):
         config = super().get_config()
         del config["value_range"]
         return {**config, "height": self.height, "width": self.width}
+
+
+class RandomShear(_Affine):
+    """Shears each image by factors drawn from U(x_factor) and U(y_factor) (each in [0, 1]), with a
+    random sign per image: x' = x + s_x y, y' = s_y x + y."""
+
+    def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
+                 data_format=None, seed=None, **kwargs):
+        super().__init__(fill_mode, interpolation, seed, fill_value, data_format=data_format, **kwargs)
+        self.x_factor, self.y_factor = (_unit_symmetric(f, "RandomShear") for f in (x_factor, y_factor))
+
+    def transforms(self, n, h, w):
+        sign = np.where(self.uniform((n,)) > 0.5, -1.0, 1.0)
+        sy, sx = self.uniform((n,), *self.y_factor) * sign, self.uniform((n,), *self.x_factor) * sign
+        return [[1.0, sx[i], 0.0, sy[i], 1.0, 0.0] for i in range(n)]
+
+    def get_config(self):
+        return {**super().get_config(), "x_factor": list(self.x_factor), "y_factor": list(self.y_factor)}
+
+
+def _unit_symmetric(factor, where_):
+    """RandomShear's factors: numbers in [0, 1]; f gives (-f, f), a pair is sorted."""
+    values = factor if isinstance(factor, (tuple, list)) else (factor,)
+    if len(values) not in (1, 2) or any(not isinstance(v, (int, float)) or not 0 <= v <= 1 for v in values):
+        raise ArgumentError(f"{where_}: a factor must be a number or two numbers in [0, 1], got {factor!r}")
+    return tuple(sorted(float(v) for v in factor)) if len(values) == 2 else (-float(factor), float(factor))
