@@ -37,6 +37,7 @@ from ember.keras.layers.augment import (AutoContrast, MixUp, RandomBrightness, R
                                         RandomContrast, RandomFlip, RandomGrayscale, RandomInvert, RandomPosterization,
                                         Solarization)
 from ember.keras.layers.augment import RandomSharpness
+from ember.keras.layers.augment_filters import Equalization, RandomGaussianBlur
 from ember.keras.layers.augment_affine import RandomCrop, RandomRotation, RandomShear, RandomTranslation, RandomZoom
 from ember.keras.layers.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.keras.layers.input_spec import InputSpec
@@ -63,7 +64,8 @@ __all__ += ["Wrapper", "AdditiveAttention", "Cropping3D", "UpSampling3D", "ZeroP
             "CenterCrop", "Discretization", "Normalization", "Pipeline", "Resizing", "RNN", "GRUCell", "LSTMCell",
             "SimpleRNNCell", "StackedRNNCells", "AutoContrast", "MixUp", "RandomBrightness", "RandomColorDegeneration",
             "RandomContrast", "RandomFlip", "RandomGrayscale", "RandomInvert", "RandomPosterization", "Solarization",
-            "RandomCrop", "RandomRotation", "RandomTranslation", "RandomZoom", "RandomSharpness", "RandomShear"]
+            "RandomCrop", "RandomRotation", "RandomTranslation", "RandomZoom", "RandomSharpness", "RandomShear",
+            "Equalization", "RandomGaussianBlur"]
 __all__ += ["ActivityRegularization", "GaussianDropout", "GaussianNoise", "Identity", "PReLU", "RMSNormalization",
             "UnitNormalization"]
 
