@@ -45,6 +45,10 @@ class _Entry:
         self.updates, self.batch_dynamic = updates, batch_dynamic
         self.replay = _load(source, glob)
         self.xp, self._observed = xp, None
+        # gradients the step writes without reading the old ones (zero_grad set them to None): dropped
+        # before the replay, so the old and the new gradients are never held at once
+        read = {n.name for n in graph.nodes if n.op == "parameter"}
+        self.replaced_grads = [n[:-5] for n in updates if n.endswith(".grad") and n not in state and n not in read]
 
     def observed_replay(self):
         """The replay with every kernel call passed to `ember.graph.observe` (made on first use)."""
@@ -132,6 +136,8 @@ class Compiled:
             if n.op == "parameter":
                 state[n.name] = _array(entry.state, n.name)
         replay = entry.observed_replay() if observe._observers else entry.replay
+        for name in entry.replaced_grads:
+            entry.state[name].grad = None
         with no_grad():
             outputs, updates = replay([a._data for a in args], state, entry.graph.constants)
         for name, value in zip(entry.updates, updates):

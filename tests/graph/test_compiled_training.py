@@ -1,6 +1,8 @@
 """The compiled training step as one graph: forward, backward at primitive level and the
 optimizer update run in place, against eager training with every optimizer; the generated
 source stays readable."""
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -160,3 +162,38 @@ def test_buffer_reuse_never_aliases_a_live_value(workload):
                 if a != b and spans[a][0] < spans[b][0] <= spans[a][1])
     plan["slots"][b] = plan["slots"][a]
     assert (a, b) in _overlaps(graph)
+
+
+def _traced_step_peak(compiled):
+    """The most memory (tracemalloc: NumPy's allocations too) held during a warm training step, counting
+    everything made since before the model: parameters, optimizer state, gradients, temporaries."""
+    tracemalloc.start()
+    try:
+        ember.manual_seed(0)
+        model = ember.nn.Sequential(ember.nn.Linear(256, 512), ember.nn.ReLU(), ember.nn.Linear(512, 512),
+                                    ember.nn.ReLU(), ember.nn.Linear(512, 10))
+        opt = ember.optim.Adam(model.parameters())
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        run = ember.compile(step, state=dict(model.state_dict(keep_vars=True))) if compiled else step
+        x, y = ember.randn(64, 256), ember.randint(0, 10, (64,))
+        run(x, y)
+        run(x, y)  # the compile's tracing and the optimizer's first state are not the step's
+        tracemalloc.reset_peak()
+        run(x, y)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_compiled_step_holds_no_more_memory_than_eager():
+    # the gradients a step replaces without reading (zero_grad set them to None) are dropped before the
+    # replay: before, the old and the new gradients were held at once (+25% here)
+    for compiled in (False, True):  # once untraced: modules imported on first use are not the step's
+        _traced_step_peak(compiled)
+    assert _traced_step_peak(True) <= 1.05 * _traced_step_peak(False)
