@@ -197,3 +197,35 @@ def test_compiled_step_holds_no_more_memory_than_eager():
     for compiled in (False, True):  # once untraced: modules imported on first use are not the step's
         _traced_step_peak(compiled)
     assert _traced_step_peak(True) <= 1.05 * _traced_step_peak(False)
+
+
+@pytest.mark.parametrize("with_state", [False, True])
+def test_compiled_step_leaves_eager_gradients_on_captured_and_state_parameters(with_state):
+    # a step that captures its model (torch.compile's usual use) leaves each replay's gradients in .grad,
+    # as eager backward does: code after the step (clipping, logging grad norms) reads the current ones
+    models, grads = [], []
+    for compiled in (False, True):
+        ember.manual_seed(0)
+        model = ember.nn.Sequential(ember.nn.Linear(4, 8), ember.nn.Tanh(), ember.nn.Linear(8, 2))
+        opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        run = ember.compile(step, state=dict(model.state_dict(keep_vars=True)) if with_state else None) \
+            if compiled else step
+        ember.manual_seed(1)
+        seen = []
+        for _ in range(4):
+            run(ember.randn(8, 4), ember.randn(8, 2))
+            seen.append([p.grad.numpy().copy() for p in model.parameters()])
+        models.append(model)
+        grads.append(seen)
+    for eager_step, compiled_step in zip(*grads):
+        for e, c in zip(eager_step, compiled_step):
+            np.testing.assert_allclose(c, e, rtol=1e-5, atol=1e-7)
+    for e, c in zip(models[0].parameters(), models[1].parameters()):
+        np.testing.assert_allclose(c.detach().numpy(), e.detach().numpy(), rtol=1e-5, atol=1e-7)
