@@ -12,7 +12,6 @@ import importlib.util
 import io
 import os
 import statistics
-import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
