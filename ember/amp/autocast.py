@@ -213,7 +213,7 @@ def _cached_cast(t, dtype):
     """A float32 leaf that requires grad (a weight) is cast once per region, as in PyTorch; not
     while tracing, where the cast must be recorded in the graph."""
     if not (_cache_on[0] and t._rg and t.grad_fn is None and t.dtype is dtypes.float32
-            and grad_mode._tracer[0] is None):
+            and grad_mode._state.tracer is None):
         return t.to(dtype)
     hit = _cache.get(id(t))
     if hit is not None and hit[0] is t and hit[1] == t._version and hit[2] is dtype:
