@@ -28,7 +28,7 @@ __all__ = ["allclose", "angle", "append", "arccos", "arccosh", "arcsin", "arcsin
            "log10", "logaddexp", "logaddexp2", "logspace", "meshgrid", "nan_to_num", "nextafter", "nonzero",
            "outer", "rad2deg", "ravel", "real", "right_shift", "roll", "rot90", "searchsorted", "select", "signbit",
            "sinc", "sinh", "tensordot", "trace", "tri", "tril", "triu", "trunc", "unique", "unravel_index",
-           "unstack", "vander", "vdot", "vsplit", "vstack"]
+           "unstack", "vander", "vdot", "vsplit", "vstack", "pad"]
 
 # Keras name -> ember op, applied to float values (integers become float32, as Keras's floatx)
 UNARY_FLOAT = {"arccos": "arccos", "arccosh": "arccosh", "arcsin": "arcsin", "arcsinh": "arcsinh", "arctan": "arctan",
@@ -324,3 +324,22 @@ def unique(x, sorted=True, return_index=False, return_inverse=False, return_coun
     if return_inverse and axis is None and isinstance(out, tuple):
         out = (out[0], out[1].reshape(tuple(t.shape))) + tuple(out[2:])
     return out
+
+
+PAD_MODES = {"constant": "constant", "reflect": "reflect", "edge": "replicate", "wrap": "circular"}
+
+
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """NumPy's pad: `pad_width` an int, a (before, after) pair, or one pair per axis; modes "constant"
+    (with `constant_values`), "reflect", "edge" and "wrap"."""
+    t = _t(x)
+    if mode not in PAD_MODES:
+        raise ArgumentError(f"pad: mode must be one of {', '.join(PAD_MODES)}, got {mode!r}")
+    if constant_values is not None and mode != "constant":
+        raise ArgumentError(f"pad: constant_values is only for mode='constant', got mode={mode!r}")
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2) if np.ndim(pad_width) else
+                             np.full((1, 2), int(pad_width)), (t.ndim, 2))
+    flat = tuple(int(v) for pair in widths[::-1] for v in pair)  # PyTorch's order: the last dim first
+    while len(flat) > 2 and flat[-2:] == (0, 0):  # leading dims without padding need not be named
+        flat = flat[:-2]
+    return TORCH["pad"](t, flat, PAD_MODES[mode], constant_values if mode == "constant" else None)

@@ -116,8 +116,11 @@ CALLS = {
     "unfold": lambda o, x, y: o.unfold(o.transpose(IMG, (0, 3, 1, 2)), 2, stride=2),
     "fold": lambda o, x, y: o.fold(o.convert_to_tensor(np.ones((2, 16, 9), "float32")), (6, 6), 2, stride=2),
     "threshold": lambda o, x, y: o.threshold(x, 0.5, -1.0),
+    "pad": lambda o, x, y: o.pad(x, ((1, 0), (2, 3)), constant_values=0.5),
+    "pad_reflect": lambda o, x, y: o.pad(IMG, ((0, 0), (1, 2), (2, 1), (0, 0)), mode="reflect"),
 }
-COVERS = {"keras.ops": UNARY_ELEMENTWISE + BINARY_ELEMENTWISE + INT_BINARY + INT_UNARY + NAN_REDUCTIONS + list(CALLS)
+COVERS = {"keras.activations": ["deserialize"],
+          "keras.ops": UNARY_ELEMENTWISE + BINARY_ELEMENTWISE + INT_BINARY + INT_UNARY + NAN_REDUCTIONS + list(CALLS)
           + ["where", "scan"]}
 
 
@@ -222,3 +225,16 @@ def test_ops_in_a_functional_model(real_keras):
         x = k.Input((4,))
         return k.Model(x, k.ops.hstack([k.ops.arcsinh(x), k.ops.nanmean(x, axis=1, keepdims=True)]))
     assert_same(build(ek).predict(X, verbose=0), build(real_keras).predict(X, verbose=0))
+
+
+@pytest.mark.parametrize("name", ["relu", "gelu", "softmax", "swish"])
+def test_activation_deserialize(real_keras, name):
+    config = real_keras.activations.serialize(real_keras.activations.get(name))
+    z = ek.ops.convert_to_tensor((X - 0.5) * 4)
+    assert_same(ek.activations.deserialize(config)(z), real_keras.activations.deserialize(config)((X - 0.5) * 4))
+
+
+def test_pad_with_one_width_for_every_axis():
+    """An int pads every axis as NumPy does (Keras 3.15's torch backend pads only the last one: not the reference)."""
+    np.testing.assert_array_equal(as_np(ek.ops.pad(X, 1)), np.pad(X, 1))
+    np.testing.assert_array_equal(as_np(ek.ops.pad(IMG, (1, 2), mode="edge")), np.pad(IMG, (1, 2), mode="edge"))
