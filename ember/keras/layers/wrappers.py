@@ -7,6 +7,8 @@
     >>> keras.layers.TimeDistributed(keras.layers.Dense(6))(ember.randn(2, 5, 3)).shape
     ember.Size([2, 5, 6])
 """
+import inspect
+
 from ember.errors import ArgumentError, ShapeError
 from ember.ops.join import cat
 from ember.keras.layers.base import Layer
@@ -111,13 +113,21 @@ class Wrapper(Layer):
 
 
 class TimeDistributed(Wrapper):
-    """Applies `layer` to every step: (batch, steps, *dims) as (batch * steps, *dims), then back."""
+    """Applies `layer` to every step: (batch, steps, *dims) as (batch * steps, *dims), then back. A
+    (batch, steps) mask goes to the inner layer step by step (if it takes one) and on to the output."""
 
-    def call(self, inputs, training=None):
+    def __init__(self, layer, **kwargs):
+        super().__init__(layer, **kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, training=None, mask=None):
         if inputs.ndim < 3:
             raise ShapeError(f"TimeDistributed {self.name!r}: input of shape {tuple(inputs.shape)}: expected "
                              "(batch, steps, ...) with at least 3 dims")
         batch, steps = inputs.shape[:2]
         flat = inputs.reshape(batch * steps, *inputs.shape[2:])
-        out = self.layer(flat, training=training) if isinstance(self.layer, Layer) else self.layer(flat)
+        extra = {}
+        if mask is not None and "mask" in inspect.signature(getattr(self.layer, "call", self.layer)).parameters:
+            extra["mask"] = mask.reshape(batch * steps, *mask.shape[2:])
+        out = self.layer(flat, training=training, **extra) if isinstance(self.layer, Layer) else self.layer(flat)
         return out.reshape(batch, steps, *out.shape[1:])
