@@ -15,7 +15,7 @@ import numpy as np
 import ember.ops.creation as C
 from ember.backend.dtypes import as_dtype
 from ember.errors import ArgumentError
-from ember.keras.ops_convert import TORCH, convert_to_numpy as _np, convert_to_tensor as _t, to_float as _float
+from ember.keras.ops_convert import TORCH, convert_to_tensor as _t, to_float as _float
 
 __all__ = ["allclose", "angle", "append", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh",
            "argpartition", "array", "array_split", "bartlett", "bitwise_and", "bitwise_invert",
