@@ -97,3 +97,30 @@ def test_custom_optimizer_subclass_trains_like_keras(real_keras):
     want = real.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history["loss"]
     got = ours.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history["loss"]
     np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_schedule_free_adamw_against_its_algorithm():
+    """Keras's update rule written out in NumPy float64 with the momentum *before* the step (Keras 3.15 on the
+    torch backend reads it after the in-place update, an aliasing of `momentum.value`, so it is not the
+    reference here): y = (1 - b1) z + b1 x, x averaged with weight 1/t, Adam steps on z, warmup."""
+    w0 = RNG.standard_normal((4, 3))
+    grads = [RNG.standard_normal((4, 3)) for _ in range(4)]
+    lr, b1, b2, eps, warm, wd = 0.01, 0.9, 0.999, 1e-8, 2, 0.01
+    y, z, v = w0.copy(), w0.copy(), np.zeros_like(w0)
+    layer = ek.layers.Dense(1)
+    var = layer.add_weight(shape=(4, 3))
+    with ember.no_grad():
+        var.copy_(ember.tensor(w0.astype("float32")))
+    opt = ek.optimizers.ScheduleFreeAdamW(learning_rate=lr, warmup_steps=warm, weight_decay=wd)
+    for t, g in enumerate(grads, 1):
+        y = y - y * wd * lr
+        step_lr = lr * min(t / warm, 1.0)
+        z_old = z.copy()
+        v = v + (g * g - v) * (1 - b2)
+        z = z - step_lr * g / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        x_old = (y - (1 - b1) * z_old) / b1
+        x_new = (1 - 1 / t) * x_old + z / t
+        y = (1 - b1) * z + b1 * x_new
+        opt.apply([ember.tensor(g.astype("float32"))], [var])
+        np.testing.assert_allclose(var.detach().numpy(), y, rtol=1e-4, atol=1e-5)
+    assert type(ek.optimizers.get("schedulefreeadamw")).__name__ == "ScheduleFreeAdamW"

@@ -1,4 +1,4 @@
-"""Ftrl, Lion, Lamb and Adafactor with Keras's defaults and update rules.
+"""Ftrl, Lion, Lamb, Adafactor and ScheduleFreeAdamW with Keras's defaults and update rules.
 
     >>> keras.optimizers.Lion().learning_rate, keras.optimizers.Adafactor().epsilon_2
     (0.001, 0.001)
@@ -9,7 +9,7 @@ from ember.errors import ArgumentError
 from ember.optim.optimizer import advance, array_module, state_zeros, step_tensor
 from ember.keras.optimizers.base import KerasUpdate, Optimizer
 
-__all__ = ["Ftrl", "Lion", "Lamb", "Adafactor"]
+__all__ = ["Ftrl", "Lion", "Lamb", "Adafactor", "ScheduleFreeAdamW"]
 
 
 class FtrlUpdate(KerasUpdate):
@@ -167,3 +167,42 @@ class Adafactor(Optimizer):
     def hyperparameters(self):
         return {"beta_2_decay": self.beta_2_decay, "epsilon_1": self.epsilon_1, "epsilon_2": self.epsilon_2,
                 "clip_threshold": self.clip_threshold, "relative_step": self.relative_step}
+
+
+class ScheduleFreeAdamWUpdate(KerasUpdate):
+    """Keras's schedule-free AdamW: Adam steps on a `momentum` sequence (started at the weights), the
+    weights set to an interpolation between it and the running average `x` (weight 1/t)."""
+
+    def _init_state(self, p, group):
+        momentum = state_zeros(p)
+        momentum._data[...] = p
+        return {"step": step_tensor(), "momentum": momentum, "v": state_zeros(p)}
+
+    def _rule(self, p, g, state, group, lr):
+        xp, b1, b2 = array_module(p), group["beta_1"], group["beta_2"]
+        t = advance(state)
+        if group["warmup_steps"] > 0:
+            lr = lr * min(t / group["warmup_steps"], 1.0)
+        z, v = state["momentum"]._data, state["v"]._data
+        z_old = z.copy()
+        v += (g * g - v) * (1 - b2)
+        z -= lr * g / (xp.sqrt(v / (1 - b2 ** t)) + group["epsilon"])
+        x_old = (p - (1 - b1) * z_old) / b1  # the momentum before the step (Keras-on-torch aliases it)
+        x_new = (1 - 1 / t) * x_old + (1 / t) * z
+        p[...] = (1 - b1) * z + b1 * x_new
+
+
+class ScheduleFreeAdamW(Optimizer):
+    """Schedule-free AdamW with Keras's defaults (learning_rate=0.0025, beta_1=0.9, beta_2=0.999,
+    epsilon=1e-8, warmup_steps=0): no learning-rate schedule needed."""
+    update_class = ScheduleFreeAdamWUpdate
+
+    def __init__(self, learning_rate=0.0025, beta_1=0.9, beta_2=0.999, epsilon=1e-8, warmup_steps=0,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name="schedulefreeadamw",
+                 **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon, self.warmup_steps = beta_1, beta_2, epsilon, int(warmup_steps)
+
+    def hyperparameters(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "warmup_steps": self.warmup_steps}
