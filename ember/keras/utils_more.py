@@ -16,7 +16,8 @@ from ember.errors import ArgumentError
 from ember.ops.creation import from_numpy
 from ember.keras.layers import base
 from ember.keras.layers.base import KerasTensor
-from ember.keras.saving import (GLOBAL_CUSTOM_OBJECTS, SCOPED_CUSTOM_OBJECTS, deserialize_keras_object, get_registered_name,
+from ember.keras.saving import (GLOBAL_CUSTOM_OBJECTS, SCOPED_CUSTOM_OBJECTS, deserialize_keras_object,
+                                get_registered_name,
                                 get_registered_object, register_keras_serializable, serialize_keras_object)
 
 __all__ = ["register_keras_serializable", "get_registered_name", "get_registered_object", "serialize_keras_object",

@@ -94,4 +94,5 @@ def test_regularizer_configs_cross_libraries(real_keras, make):
         want["config"] else ek.regularizers.serialize(ours)["config"] == want["config"]
     w = np.random.default_rng(1).standard_normal((4, 3)).astype("float32")
     np.testing.assert_allclose(as_np(ours(ek.ops.convert_to_tensor(w))),
-                               as_np(real_keras.regularizers.deserialize(want)(real_keras.ops.convert_to_tensor(w))), rtol=1e-5)
+                               as_np(real_keras.regularizers.deserialize(want)(
+                                   real_keras.ops.convert_to_tensor(w))), rtol=1e-5)

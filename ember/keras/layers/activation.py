@@ -14,7 +14,8 @@ from ember.ops.creation import ones
 from ember.keras.layers.base import Layer
 from ember.keras.layers.conv import check_channels_last, check_format
 
-__all__ = ["ReLU", "LeakyReLU", "Softmax", "ELU", "Rescaling", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"]
+__all__ = ["ReLU", "LeakyReLU", "Softmax", "ELU", "Rescaling", "SpatialDropout1D", "SpatialDropout2D",
+           "SpatialDropout3D"]
 
 
 def _number(value, what, where, minimum=None):

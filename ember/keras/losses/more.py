@@ -149,7 +149,8 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
 
 
 # registered with the common losses: get("dice"), deserialize({"class_name": "Dice", ...}), metrics by name
-_NEW = (BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Dice, Tversky, Circle, CategoricalGeneralizedCrossEntropy)
+_NEW = (BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Dice, Tversky, Circle,
+        CategoricalGeneralizedCrossEntropy)
 CLASSES.update({c.__name__: c for c in _NEW})
 LOSSES.update({c.__name__: c for c in _NEW})
 LOSSES.update({"binary_focal_crossentropy": BinaryFocalCrossentropy, "dice": Dice, "tversky": Tversky,

@@ -13,9 +13,10 @@ Loss functions are metrics too, by their Keras names (`"binary_crossentropy"`, `
 """
 from ember.errors import ArgumentError
 from ember.keras.losses import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
-                                categorical_focal_crossentropy, categorical_hinge, hinge, huber, kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
-                                mean_squared_error, mean_squared_logarithmic_error, poisson,
-                                sparse_categorical_crossentropy, squared_hinge)
+                                categorical_focal_crossentropy, categorical_hinge, hinge, huber, kl_divergence,
+                                log_cosh, mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
+                                mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy,
+                                squared_hinge)
 from ember.keras.metrics.base import Mean, MeanMetricWrapper, Metric, Sum, _array
 from ember.keras.metrics.confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
                                            TruePositives)

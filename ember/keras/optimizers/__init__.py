@@ -38,7 +38,8 @@ from ember.keras.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from ember.keras.optimizers.more import Adafactor, Ftrl, Lamb, Lion, ScheduleFreeAdamW
 
 __all__ = ["Optimizer", "KerasUpdate", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam",
-           "Ftrl", "Lion", "Lamb", "Adafactor", "ScheduleFreeAdamW", "LossScaleOptimizer", "schedules", "get", "serialize", "deserialize"]
+           "Ftrl", "Lion", "Lamb", "Adafactor", "ScheduleFreeAdamW", "LossScaleOptimizer",
+           "schedules", "get", "serialize", "deserialize"]
 
 OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Adamax, Nadam, Ftrl,
                                                     Lion, Lamb, Adafactor, ScheduleFreeAdamW)}
