@@ -123,4 +123,4 @@ def test_schedule_free_adamw_against_its_algorithm():
         y = (1 - b1) * z + b1 * x_new
         opt.apply([ember.tensor(g.astype("float32"))], [var])
         np.testing.assert_allclose(var.detach().numpy(), y, rtol=1e-4, atol=1e-5)
-    assert type(ek.optimizers.get("schedulefreeadamw")).__name__ == "ScheduleFreeAdamW"
+    assert type(ek.optimizers.get("schedulefreeadamw")) is ek.optimizers.ScheduleFreeAdamW
