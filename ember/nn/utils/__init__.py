@@ -10,6 +10,8 @@ normalization (weight_norm.py, spectral_norm.py) and `parametrizations`.
 """
 from ember.nn.utils.clip_grad import *  # noqa: F401,F403
 from ember.nn.utils.clip_grad import __all__ as _clip_all
-from ember.nn.utils import rnn
+from ember.nn.utils import parametrizations, parametrize, rnn
+from ember.nn.utils.weight_norm import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
-__all__ = list(_clip_all) + ["rnn"]
+__all__ = list(_clip_all) + ["rnn", "parametrize", "parametrizations", "weight_norm", "remove_weight_norm",
+                             "spectral_norm", "remove_spectral_norm"]
