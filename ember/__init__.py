@@ -36,6 +36,7 @@ for _name in ("hardshrink", "conv3d", "conv_tbc", "conv_transpose3d", "pdist", "
 adaptive_max_pool1d = nn.functional.adaptive_max_pool1d_with_indices  # torch's returns (values, indices)
 del _name
 from ember.graph import compile
+from ember.autograd.printing import get_printoptions, set_printoptions
 from ember import accelerator, amp
 from ember.amp import autocast
 

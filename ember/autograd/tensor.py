@@ -19,6 +19,7 @@ from ember.backend.device import CPU, array_device, device as as_device
 from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
 from ember.autograd import engine, grad_mode
 from ember.autograd.checks import normalize_dim
+from ember.autograd.printing import PRINT_OPTS, tensor_str
 
 _new = object.__new__
 
@@ -472,9 +473,8 @@ def _format(t):
     a = t.__array__()
     if t.dtype is dtypes.bfloat16:
         a = a.astype(np.float32)
-    body = np.array2string(a, separator=", ", prefix="tensor(", precision=4,
-                           threshold=1000, edgeitems=3, suppress_small=False)
-    extras = []
+    body = tensor_str(a, len("tensor("))
+    extras = [f"size={tuple(a.shape)}"] if a.size and not PRINT_OPTS["edgeitems"] else []  # as torch
     if t.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
         extras.append(f"dtype={t.dtype}")
     if t._device is not CPU:
