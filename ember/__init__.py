@@ -37,7 +37,7 @@ adaptive_max_pool1d = nn.functional.adaptive_max_pool1d_with_indices  # torch's 
 del _name
 from ember.graph import compile
 from ember.autograd.printing import get_printoptions, set_printoptions
-from ember import backends, linalg, testing
+from ember import backends, fft, linalg, testing
 from ember.backends.settings import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
                                      is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
                                      use_deterministic_algorithms)
