@@ -42,6 +42,7 @@ from ember.backends.settings import (are_deterministic_algorithms_enabled, get_f
                                      is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
                                      use_deterministic_algorithms)
 from ember import accelerator, amp
+from ember import distributions
 from ember.amp import autocast
 
 __version__ = "0.1.0"

@@ -13,7 +13,7 @@ LEVELS = {
     "ember.autograd": 1, "ember.ops": 1, "ember.cuda": 1, "ember.testing": 1, "ember.linalg": 1, "ember.fft": 1,
     "ember.distributed": 2, "ember.accelerator": 2,
     "ember.graph": 3, "ember.profiler": 3, "ember.debug": 3,
-    "ember.nn": 4, "ember.optim": 4, "ember.data": 4, "ember.amp": 4,
+    "ember.nn": 4, "ember.optim": 4, "ember.distributions": 4, "ember.data": 4, "ember.amp": 4,
     "ember.keras": 5, "ember.io": 5, "ember.serialization": 5, "ember.onnx": 5, "ember.utils": 5,
     "ember.serve": 6,
     "ember.cli": 7,
