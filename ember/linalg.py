@@ -19,14 +19,14 @@ import numpy as np
 from ember.autograd import grad_mode
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
-from ember.errors import ArgumentError, AutogradError, ShapeError
+from ember.errors import ArgumentError, ShapeError
 from ember.ops import linalg_more
 from ember.ops._util import const
 from ember.ops.creation import eye, zeros
 from ember.ops.diag import diagonal as _diagonal
 from ember.ops.linalg import matmul
 from ember.ops.linalg_decomp import linalg_eigh as eigh, linalg_eigvalsh as eigvalsh, linalg_solve as solve, \
-    linalg_svdvals as svdvals, square
+    linalg_svdvals as svdvals, pinv_full_rank, square
 from ember.ops.join import stack
 from ember.ops.shape import broadcast_tensors, movedim
 
@@ -174,11 +174,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
         raise ShapeError(f"linalg.pinv: expected a (batch of) matrix, got {getattr(A, 'shape', A)}")
     needs_grad = grad_mode.is_grad_enabled() and A.requires_grad
     if needs_grad and atol is None and rtol is None:
-        if not _full_rank(A):
-            raise AutogradError("linalg.pinv: gradients are supported for full-rank matrices only; call it on a "
-                                "detached tensor")
-        At = A.mT
-        return solve(At @ A, At) if A.shape[-2] >= A.shape[-1] else solve(A @ At, At, left=False)
+        return pinv_full_rank(A)
     a = A.detach().numpy()
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     keep = s > _rank_tolerance(s, atol, rtol, A.shape)

@@ -8,7 +8,6 @@ other computed as PyTorch does (probabilities clamped to [eps, 1 - eps] before t
 import numpy as np
 
 from ember.autograd.tensor import Tensor
-from ember.backend import dtypes
 from ember.distributions.distribution import Distribution, broadcast_all
 from ember.errors import ArgumentError, ShapeError
 from ember.ops.creation import arange, bernoulli, full, multinomial

@@ -14,7 +14,7 @@ import numpy as np
 
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
-from ember.errors import ArgumentError, ShapeError
+from ember.errors import ArgumentError, AutogradError, ShapeError
 from ember.ops._util import const
 from ember.ops.registry import Sample, register
 
@@ -132,3 +132,14 @@ def linalg_svdvals(A):
         raise ShapeError(f"linalg.svdvals: expected a floating (batch of) matrix, got "
                          f"{getattr(A, 'shape', type(A).__name__)}")
     return SvdVals.apply(A)
+
+
+def pinv_full_rank(A, op="linalg.pinv"):
+    """The pseudo-inverse of a full-rank A as a differentiable composite: (A^T A)^-1 A^T when A is tall,
+    A^T (A A^T)^-1 when wide (the gradient of the pseudo-inverse where it is differentiable)."""
+    a = A.detach().numpy()
+    if not bool((np.linalg.matrix_rank(a) == min(a.shape[-2:])).all()):
+        raise AutogradError(f"{op}: gradients are supported for full-rank matrices only; call it on a "
+                            f"detached tensor")
+    At = A.mT
+    return linalg_solve(At @ A, At) if A.shape[-2] >= A.shape[-1] else linalg_solve(A @ At, At, left=False)
