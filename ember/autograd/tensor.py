@@ -153,6 +153,22 @@ class Tensor:
         return self._data.__array_interface__["data"][0] if self._device is CPU else self._data.data.ptr
 
     # --- conversion -----------------------------------------------------
+    def __dlpack__(self, *args, **kwargs):
+        """The DLPack capsule of the data (shared memory), so `torch.from_dlpack(t)` and
+        `np.from_dlpack(t)` read an ember tensor without a copy. Keyword arguments as the array's own."""
+        if args:
+            raise ArgumentError(f"Tensor.__dlpack__: takes keyword arguments only (stream=, max_version=, ...), "
+                                f"got {len(args)} positional")
+        try:
+            return self._data.__dlpack__(**kwargs)
+        except (TypeError, ValueError, BufferError) as e:
+            raise ArgumentError(f"Tensor.__dlpack__: {e}") from None
+
+    def __dlpack_device__(self, *args):
+        if args:
+            raise ArgumentError("Tensor.__dlpack_device__: takes no arguments")
+        return self._data.__dlpack_device__()
+
     def numpy(self, force=False):
         """The NumPy array (shared memory on CPU). Refuses a tensor that requires grad, as PyTorch does."""
         if grad_mode._tracer[0] is not None:

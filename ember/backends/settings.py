@@ -11,6 +11,7 @@ Likewise every float32 matmul runs in float32 ('highest'), which each precision 
     True
     >>> ember.use_deterministic_algorithms(False)
 """
+from ember.backend.device import device as as_device
 from ember.errors import ArgumentError, DTypeError
 
 _STATE = {"deterministic": False, "warn_only": False, "matmul_precision": "highest"}
@@ -41,3 +42,8 @@ def set_float32_matmul_precision(precision):
 
 def get_float32_matmul_precision():
     return _STATE["matmul_precision"]
+
+
+def get_default_device():
+    """The device new tensors go to: ember creates them on the CPU unless given `device=`."""
+    return as_device("cpu")
