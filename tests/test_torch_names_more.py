@@ -12,6 +12,10 @@ import ember
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((3, 4, 5))
 M = RNG.standard_normal((4, 4))
+# names reached through getattr on tensors or a loop over both libraries (see the tests below)
+COVERS = {"torch": ["set_anomaly_enabled", "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_autocast_enabled",
+                    "get_autocast_dtype", "autocast"],
+          "torch.Tensor": ["select_scatter", "slice_scatter"]}
 
 
 def pair(a, grad=True):

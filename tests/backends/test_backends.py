@@ -5,6 +5,10 @@ import torch
 import ember
 from ember.errors import ArgumentError, DTypeError
 
+# test_a_script_header_runs_unchanged calls these through a loop over both libraries
+COVERS = {"torch": ["use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
+                    "is_deterministic_algorithms_warn_only_enabled"]}
+
 
 def test_cudnn_flags_are_settable_attributes_with_torchs_defaults():
     for name in ("enabled", "benchmark", "deterministic", "allow_tf32", "benchmark_limit"):
