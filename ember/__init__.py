@@ -51,6 +51,8 @@ from ember.func import cond, vmap, while_loop
 from ember.autograd.anomaly_mode import is_anomaly_check_nan_enabled, set_anomaly_enabled
 from ember.backends.settings import get_default_device
 from ember.ops.dlpack import from_dlpack, to_dlpack
+from ember.nn.aten_forms import *  # noqa: F401,F403  (torch's top-level forms of nn.functional's functions)
+from ember.errors import AllocationError as OutOfMemoryError  # what ember raises when an allocation fails
 
 e, pi, inf, nan, newaxis = math.e, math.pi, math.inf, math.nan, None  # PyTorch's constants
 from ember.amp import autocast
