@@ -1,10 +1,12 @@
-"""SparseAdam against torch.optim.SparseAdam on an Embedding(sparse=True) table: weights and moment
+"""SparseAdam against torch.optim.SparseAdam (and a user-written optimizer on the Optimizer base class) on an Embedding(sparse=True) table: weights and moment
 estimates after steps that reach different rows (rows not reached stay as they were)."""
 import numpy as np
 import pytest
 import torch
 
 import ember
+
+COVERS = {"torch.optim": ["Optimizer"]}  # a custom optimizer subclasses it (last test)
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6}, {"maximize": True}])
@@ -34,3 +36,40 @@ def test_sparse_adam_checks_its_hyperparameters():
         ember.optim.SparseAdam([ember.ones(2, requires_grad=True)], lr=-1.0)
     with pytest.raises(ValueError, match="betas"):
         ember.optim.SparseAdam([ember.ones(2, requires_grad=True)], betas=(1.5, 0.9))
+
+
+def custom_sign_sgd(lib):
+    """A user-written optimizer on the base class, in the style of PyTorch's "writing an optimizer" docs."""
+    class SignSGD(lib.optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, {"lr": lr})
+
+        def step(self, closure=None):
+            loss = closure() if closure is not None else None
+            with lib.no_grad():
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is not None:
+                            state = self.state[p]
+                            state["steps"] = state.get("steps", 0) + 1
+                            p.add_(p.grad.sign(), alpha=-group["lr"])
+            return loss
+    return SignSGD
+
+
+def test_a_custom_optimizer_on_the_base_class_as_torch():
+    w = np.random.default_rng(1).standard_normal((3, 2))
+    results = []
+    for lib in (torch, ember):
+        p = lib.tensor(w, requires_grad=True)
+        opt = custom_sign_sgd(lib)([p], lr=0.05)
+        opt.add_param_group({"params": [lib.zeros(2, requires_grad=True)], "lr": 0.5})
+        for _ in range(3):
+            opt.zero_grad()
+            loss = (p ** 3).sum() + (opt.param_groups[1]["params"][0] - 1).pow(2).sum()
+            loss.backward()
+            opt.step()
+        results.append((p.detach().numpy().copy(), opt.param_groups[1]["params"][0].detach().numpy().copy(),
+                        opt.state[p]["steps"], [g["lr"] for g in opt.param_groups]))
+    for a, b in zip(results[0], results[1]):
+        np.testing.assert_allclose(np.asarray(b), np.asarray(a))
