@@ -327,6 +327,9 @@ def _deliver_leaf(t, g, keys, found, accumulate, create_graph, owned):
             t.grad._data += g._data
         except ValueError:  # a read-only or broadcast .grad set by the user
             t.grad = _tensor._wrap(t.grad._data + g._data, t._device)
+        return
+    if grad_mode._tracer[0] is not None:  # the compiled step writes this .grad back at every replay
+        grad_mode._tracer[0].grad_written(t)
 
 
 def _free(node):

@@ -52,6 +52,10 @@ class Tracer:
         self.undo = {}         # id(array) -> (array, its contents before the trace wrote to it)
         self.next_id = 0
         self.values_read = False  # a value was looked at (while trying a backward at primitive level)
+        self.grad_leaves = {}     # id -> tensor whose .grad backward wrote
+
+    def grad_written(self, tensor):
+        self.grad_leaves[id(tensor)] = tensor
 
     # --- values -------------------------------------------------------------
     def value(self, array, shape=None):
@@ -235,6 +239,8 @@ def record(fn, example_inputs, state=None, dynamic_batch=True):
         out = fn(*example_inputs)
     finally:
         grad_mode._tracer[0] = None
+    tracer.captured = _captured_leaves(tracer, named)
+    named.update(tracer.captured)
     for name, t in named.items():  # gradients that backward left on state tensors
         if t.grad is not None and id(t.grad._data) in tracer.env and tracer.env[id(t.grad._data)] != \
                 tracer.env.get(id(named.get(f"{name}.grad", t)._data)):
@@ -245,6 +251,16 @@ def record(fn, example_inputs, state=None, dynamic_batch=True):
     tracer.graph.nodes.append(Node("output", "output", refs + [Ref(tracer.updates[n]) for n in names],
                                    {"n_outputs": len(refs), "updates": names, "structure": structure}))
     return tracer.graph.validate(), out, tracer
+
+
+def _captured_leaves(tracer, named):
+    """{constant name: tensor} for the tensors the function captured (not in `named`) whose `.grad`
+    backward wrote: they join the compiled step's state, so every replay writes their `.grad` as eager
+    backward would."""
+    known = {id(t) for t in named.values()}
+    constant = {id(array): name for name, array in tracer.graph.constants.items()}
+    return {constant[id(t._data)]: t for t in tracer.grad_leaves.values()
+            if id(t) not in known and id(t._data) in constant}
 
 
 def flatten_output(out):
