@@ -9,6 +9,8 @@ import ember
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.nn.utils import rnn as ernn
 
+COVERS = {"torch.nn.utils.rnn": ["PackedSequence", "invert_permutation"]}  # reached as trnn.X / ernn.X
+
 
 def pair(shape, seed=0, dtype=np.float32):
     a = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
@@ -155,3 +157,12 @@ def test_packed_sequence_moves_and_casts_like_torch():
     assert ep.to(ember.float64).data.dtype == ember.float64
     assert ep.is_cuda is tp.is_cuda is False
     assert ep._fields == tp._fields
+
+
+def test_invert_permutation_as_torch():
+    perm = np.array([2, 0, 3, 1])
+    close(trnn.invert_permutation(torch.tensor(perm)), ernn.invert_permutation(ember.tensor(perm)))
+    assert trnn.invert_permutation(None) is None and ernn.invert_permutation(None) is None
+    t = trnn.PackedSequence(torch.ones(3, 2), torch.tensor([2, 1]), torch.tensor([1, 0]))
+    e = ernn.PackedSequence(ember.ones(3, 2), ember.tensor([2, 1]), ember.tensor([1, 0]))
+    close(t.unsorted_indices, e.unsorted_indices)
