@@ -246,3 +246,34 @@ def test_anomaly_default_device_and_autocast_switches_as_torch():
     assert str(ember.get_default_device()) == str(torch.get_default_device()) == "cpu"
     ts, es = torch.GradScaler("cpu", init_scale=4.0), ember.GradScaler("cpu", init_scale=4.0)
     assert ts.get_scale() == es.get_scale() == 4.0
+
+
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_index_reduce_values_and_gradients(reduce, include_self):
+    (t, e), (ts, es) = pair(RNG.standard_normal((5, 3))), pair(RNG.standard_normal((4, 3)))
+    idx = np.array([0, 4, 2, 0])
+    to = torch.index_reduce(t, 0, torch.tensor(idx), ts, reduce, include_self=include_self)
+    eo = ember.index_reduce(e, 0, ember.tensor(idx), es, reduce, include_self=include_self)
+    same(eo, to, reduce)
+    grads_match(to, eo, [t, ts], [e, es], reduce)
+    t2, e2 = torch.tensor(M), ember.tensor(M)
+    t2.index_reduce_(1, torch.tensor([3, 1]), torch.tensor(M[:, :2]), reduce, include_self=include_self)
+    e2.index_reduce_(1, ember.tensor([3, 1]), ember.tensor(M[:, :2]), reduce, include_self=include_self)
+    same(e2, t2, "index_reduce_")
+
+
+def test_histogramdd_typename_and_get_device_as_torch():
+    pts = RNG.uniform(0, 1, (50, 2)).astype(np.float32)
+    for kw in ({"bins": [3, 4]}, {"bins": 2, "range": [0.0, 1.0, 0.0, 2.0], "density": True},
+               {"bins": [2, 2], "weight": RNG.uniform(0, 1, 50).astype(np.float32)}):
+        tk = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+        ek = {k: ember.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+        th, eh = torch.histogramdd(torch.tensor(pts), **tk), ember.histogramdd(ember.tensor(pts), **ek)
+        same(eh.hist, th.hist, "histogramdd", 1e-5)
+        same(list(eh.bin_edges), list(th.bin_edges), "histogramdd edges", 1e-6)
+    for tv, ev in ((torch.ones(2), ember.ones(2)), (torch.ones(2, dtype=torch.int64), ember.ones(2, dtype=ember.int64))):
+        assert ember.typename(ev) == torch.typename(tv).replace("torch", "ember")
+        assert ember.get_device(ev) == torch.get_device(tv) == -1
+    assert ember.typename(3) == torch.typename(3) == "int" and ember.typename("x") == torch.typename("x")
+    assert ember.typename(ember.nn.Linear(2, 2)).endswith("Linear")

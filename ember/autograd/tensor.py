@@ -164,9 +164,10 @@ class Tensor:
         except (TypeError, ValueError, BufferError) as e:
             raise ArgumentError(f"Tensor.__dlpack__: {e}") from None
 
-    def __dlpack_device__(self, *args):
-        if args:
-            raise ArgumentError("Tensor.__dlpack_device__: takes no arguments")
+    def __dlpack_device__(self, *args, **kwargs):
+        if args or kwargs:
+            raise ArgumentError(f"Tensor.__dlpack_device__: takes no arguments, got {len(args)} positional and "
+                                f"{sorted(kwargs)}")
         return self._data.__dlpack_device__()
 
     def numpy(self, force=False):

@@ -22,7 +22,7 @@ from ember.ops.creation import full_like
 __all__ = ["alias_copy", "detach_copy", "diagonal_copy", "expand_copy", "narrow_copy", "permute_copy", "select_copy",
            "slice_copy", "split_copy", "split_with_sizes_copy", "squeeze_copy", "t_copy", "transpose_copy",
            "unbind_copy", "unfold_copy", "unsqueeze_copy", "view_copy", "detach", "detach_", "adjoint", "fill",
-           "fill_", "zero_", "empty_strided", "empty_permuted", "frombuffer"]
+           "fill_", "zero_", "empty_strided", "empty_permuted", "frombuffer", "typename", "get_device"]
 METHODS = "narrow_copy"
 INPLACE = ""
 
@@ -171,3 +171,17 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
     arr = np.frombuffer(buffer, dtype=dt.np, count=count, offset=offset)
     out = _wrap(arr, as_device("cpu"))
     return out.requires_grad_() if requires_grad else out
+
+
+def typename(obj):
+    """PyTorch's type name: 'ember.FloatTensor' for a float32 CPU tensor, else the object's qualified class name."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = obj if isinstance(obj, type) else type(obj)
+    module = cls.__module__
+    return cls.__qualname__ if module in ("builtins", None) else f"{module}.{cls.__qualname__}"
+
+
+def get_device(input):
+    """The CUDA device index of `input`, -1 on the CPU."""
+    return input.get_device()

@@ -7,6 +7,7 @@ differentiable where PyTorch is): `select_scatter`, `slice_scatter`, `scatter_re
     tensor([[0., 0., 1.],
             [0., 0., 1.]])
 """
+from builtins import range as builtins_range  # `range` is an argument name of PyTorch's histogram functions
 from collections import namedtuple
 
 import numpy as np
@@ -23,12 +24,14 @@ from ember.ops.join import cat
 from ember.ops.linalg_decomp import linalg_solve
 from ember.ops.linalg_more import inverse
 
-__all__ = ["select_scatter", "slice_scatter", "scatter_reduce", "put", "nonzero_static", "histogram", "gradient",
-           "cholesky_inverse", "cholesky_solve"]
-METHODS = "select_scatter slice_scatter scatter_reduce put nonzero_static histogram cholesky_inverse cholesky_solve"
-INPLACE = "scatter_reduce put"
+__all__ = ["select_scatter", "slice_scatter", "scatter_reduce", "index_reduce", "put", "nonzero_static", "histogram",
+           "histogramdd", "gradient", "cholesky_inverse", "cholesky_solve"]
+METHODS = ("select_scatter slice_scatter scatter_reduce index_reduce put nonzero_static histogram cholesky_inverse "
+           "cholesky_solve")
+INPLACE = "scatter_reduce index_reduce put"
 
 HistogramResult = namedtuple("histogram", ("hist", "bin_edges"))
+HistogramddResult = namedtuple("histogramdd", ("hist", "bin_edges"))
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 
@@ -119,6 +122,21 @@ def _with_gradient(out, input, dim, index, src, reduce, include_self, touched):
     return out + moved + w_in * (input - input.detach())
 
 
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """Reduce the slices of `source` into `input`'s slices `index` along `dim` ('prod', 'mean', 'amax',
+    'amin'): scatter_reduce with the 1-D `index` spread over the other dims (the same gradients)."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise ArgumentError(f"index_reduce: reduce must be 'prod', 'mean', 'amax' or 'amin', got {reduce!r}")
+    if not isinstance(index, Tensor) or index.ndim != 1 or source.shape[dim] != index.shape[0]:
+        raise ShapeError(f"index_reduce: index must be 1-D with one entry per slice of source along dim {dim} "
+                         f"(source {tuple(source.shape)}, index {tuple(getattr(index, 'shape', ()))})")
+    d = dim % input.ndim
+    view = [1] * source.ndim
+    view[d] = index.shape[0]
+    full = index.reshape(view).expand(*source.shape)
+    return scatter_reduce(input, d, full, source, reduce, include_self=include_self)
+
+
 def put(input, index, source, accumulate=False):
     """`input` with `source` written at the flat positions `index` (row-major), added with `accumulate`."""
     flat = clone(input).reshape(-1)
@@ -145,6 +163,18 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
     w = None if weight is None else weight.detach().numpy()
     hist, edges = np.histogram(a, edges, weights=w, density=density)
     return HistogramResult(const(hist.astype(a.dtype), input), const(edges.astype(a.dtype), input))
+
+
+def histogramdd(input, bins, *, range=None, weight=None, density=False):
+    """(hist, bin_edges) of the points in `input` (..., D): `bins` per dim (an int, ints, or edge tensors)."""
+    a = input.detach().numpy()
+    points = a.reshape(-1, a.shape[-1])
+    if isinstance(bins, (list, tuple)) and bins and isinstance(bins[0], Tensor):
+        bins = [b.detach().numpy() for b in bins]
+    ranges = None if range is None else [tuple(range[i:i + 2]) for i in builtins_range(0, len(range), 2)]
+    w = None if weight is None else weight.detach().numpy().reshape(-1)
+    hist, edges = np.histogramdd(points, bins, range=ranges, weights=w, density=density)
+    return HistogramddResult(const(hist.astype(a.dtype), input), [const(e.astype(a.dtype), input) for e in edges])
 
 
 def _diff(x, dim, h, edge_order):
