@@ -27,12 +27,14 @@ from ember.ops.diag import diagonal as _diagonal
 from ember.ops.linalg import matmul
 from ember.ops.linalg_decomp import linalg_eigh as eigh, linalg_eigvalsh as eigvalsh, linalg_solve as solve, \
     linalg_svdvals as svdvals, pinv_full_rank, square
+from ember.linalg_lu import lu, lu_factor, lu_factor_ex, lu_solve, solve_ex, tensorinv, tensorsolve
 from ember.ops.join import stack
 from ember.ops.shape import broadcast_tensors, movedim
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "solve", "solve_triangular", "det", "slogdet",
            "eigh", "eigvalsh", "svd", "svdvals", "qr", "cholesky", "cholesky_ex", "lstsq", "pinv", "matrix_rank",
-           "cross", "matmul", "multi_dot", "matrix_power", "matrix_exp", "vecdot", "diagonal", "cond", "vander"]
+           "cross", "matmul", "multi_dot", "matrix_power", "matrix_exp", "vecdot", "diagonal", "cond", "vander",
+           "lu", "lu_factor", "lu_factor_ex", "lu_solve", "solve_ex", "tensorinv", "tensorsolve"]
 
 SVDResult = namedtuple("linalg_svd", ("U", "S", "Vh"))
 QRResult = namedtuple("linalg_qr", ("Q", "R"))

@@ -159,3 +159,43 @@ def test_errors_name_the_function_and_the_problem():
         ember.linalg.pinv(ember.tensor(np.outer(VEC, VEC), requires_grad=True))
     with pytest.raises(AutogradError):
         ember.linalg.svd(ember.tensor(A, requires_grad=True))
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (5, 3), (3, 5), (2, 4, 4)])
+def test_lu_factorization_as_torch(shape):
+    a = RNG.standard_normal(shape)
+    for name in ("lu_factor", "lu_factor_ex", "lu"):
+        t, e = getattr(torch.linalg, name)(torch.tensor(a)), getattr(ember.linalg, name)(ember.tensor(a))
+        for tv, ev in zip(t, e):
+            assert tuple(ev.shape) == tuple(tv.shape) and str(ev.dtype)[6:] == str(tv.dtype)[6:], name
+            np.testing.assert_allclose(ev.numpy(), tv.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+    with pytest.raises(AutogradError, match="LU"):
+        ember.linalg.lu_factor(ember.tensor(a, requires_grad=True))
+
+
+@pytest.mark.parametrize("left,adjoint", [(True, False), (True, True), (False, False)])
+def test_lu_solve_as_torch(left, adjoint):
+    a, b = SPD[None].repeat(2, 0), RNG.standard_normal((2, 4, 3) if left else (2, 3, 4))
+    t = torch.linalg.lu_solve(*torch.linalg.lu_factor(torch.tensor(a)), torch.tensor(b), left=left, adjoint=adjoint)
+    e = ember.linalg.lu_solve(*ember.linalg.lu_factor(ember.tensor(a)), ember.tensor(b), left=left, adjoint=adjoint)
+    np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-9, atol=1e-10)
+
+
+def test_tensor_inverse_solve_and_solve_ex_with_gradients_as_torch():
+    a = RNG.standard_normal((2, 3, 6)) + np.eye(6).reshape(6, 6)[:, :].reshape(2, 3, 6) * 3
+    b = RNG.standard_normal((2, 3))
+    for name, args, kwargs in (("tensorinv", (a,), {"ind": 2}), ("tensorsolve", (a.reshape(2, 3, 2, 3), b), {}),
+                               ("tensorsolve", (a.reshape(2, 3, 2, 3).transpose(2, 3, 0, 1).copy(), b),
+                                {"dims": (0, 1)}),
+                               ("solve_ex", (SPD, B), {})):
+        ta = [torch.tensor(x, requires_grad=True) for x in args]
+        ea = [ember.tensor(x, requires_grad=True) for x in args]
+        t, e = outputs(getattr(torch.linalg, name)(*ta, **kwargs)), outputs(getattr(ember.linalg, name)(*ea, **kwargs))
+        for tv, ev in zip(t, e):
+            assert tuple(ev.shape) == tuple(tv.shape), name
+            np.testing.assert_allclose(ev.detach().numpy(), tv.detach().numpy(), rtol=1e-9, atol=1e-10, err_msg=name)
+        w = RNG.standard_normal(tuple(t[0].shape))
+        (t[0] * torch.tensor(w)).sum().backward()
+        (e[0] * ember.tensor(w)).sum().backward()
+        for tv, ev in zip(ta, ea):
+            np.testing.assert_allclose(ev.grad.numpy(), tv.grad.numpy(), rtol=1e-8, atol=1e-10, err_msg=name)
