@@ -1,6 +1,7 @@
 """`ember.distributions`, PyTorch's `torch.distributions` for the common families: `Normal`, `Uniform`,
-`Bernoulli`, `Categorical`, `MultivariateNormal`, `Independent`, with `sample`, `rsample` (reparameterized,
-where PyTorch has it), `log_prob`, `entropy`, `mean`, `stddev`, `variance`, and `kl_divergence` for pairs of
+`Bernoulli`, `Categorical`, `MultivariateNormal`, `Independent`, `Exponential`, `Laplace`, `Cauchy`,
+`Gumbel`, `HalfNormal`, `LogNormal`, `Gamma`, `Beta`, `Dirichlet`, `Poisson`, `Geometric`, with `sample`,
+`rsample` (reparameterized, where PyTorch has it, except Gamma/Beta/Dirichlet), `log_prob`, `entropy`, `mean`, `stddev`, `variance`, and `kl_divergence` for pairs of
 one family. Samples come from ember's generator (`ember.manual_seed`), so they differ from PyTorch's
 numbers for the same seed; every formula is PyTorch's.
 
@@ -14,8 +15,11 @@ numbers for the same seed; every formula is PyTorch's.
 from ember.distributions.continuous import Independent, Normal, Uniform
 from ember.distributions.discrete import Bernoulli, Categorical
 from ember.distributions.distribution import Distribution
+from ember.distributions.exponential_families import Beta, Dirichlet, Gamma, Geometric, Poisson
 from ember.distributions.kl import kl_divergence, register_kl
+from ember.distributions.location_scale import Cauchy, Exponential, Gumbel, HalfNormal, Laplace, LogNormal
 from ember.distributions.multivariate_normal import MultivariateNormal
 
 __all__ = ["Distribution", "Normal", "Uniform", "Independent", "Bernoulli", "Categorical", "MultivariateNormal",
-           "kl_divergence", "register_kl"]
+           "Exponential", "Laplace", "Cauchy", "Gumbel", "HalfNormal", "LogNormal", "Gamma", "Beta", "Dirichlet",
+           "Poisson", "Geometric", "kl_divergence", "register_kl"]

@@ -74,6 +74,18 @@ class Distribution:
     def rsample(self, sample_shape=()):
         raise AutogradError(f"{type(self).__name__} has no reparameterized sampling (rsample); use sample()")
 
+    def _missing(self, what):
+        raise ArgumentError(f"{type(self).__name__} has no {what} (PyTorch has none either)")
+
+    def entropy(self):
+        self._missing("closed-form entropy")
+
+    def cdf(self, value):
+        self._missing("cdf")
+
+    def icdf(self, value):
+        self._missing("icdf")
+
     def sample_n(self, n):
         return self.sample((n,))
 

@@ -8,6 +8,8 @@ distribution classes, looked up in a table (the most specific registered pair wi
 """
 from ember.distributions.continuous import Normal, Uniform, Independent
 from ember.distributions.discrete import Bernoulli, Categorical
+from ember.distributions.exponential_families import Beta, Dirichlet, Gamma, Geometric, Poisson
+from ember.distributions.location_scale import Exponential, HalfNormal, Laplace, LogNormal
 from ember.distributions.multivariate_normal import MultivariateNormal, mahalanobis
 from ember.errors import ArgumentError
 from ember.linalg import solve_triangular
@@ -91,3 +93,65 @@ def _kl_independent_independent(p, q):
         raise ArgumentError("kl_divergence: Independent distributions with different reinterpreted_batch_ndims")
     return p._sum_rightmost(kl_divergence(p.base_dist, q.base_dist))
 
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p, q):
+    ratio = q.rate / p.rate
+    return -ratio.log() + ratio - 1
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p, q):
+    scale_ratio = p.scale / q.scale
+    distance = (p.loc - q.loc).abs()
+    return -scale_ratio.log() + distance / q.scale + scale_ratio * (-distance / p.scale).exp() - 1
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(LogNormal, LogNormal)
+def _kl_lognormal_lognormal(p, q):
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p, q):
+    t1 = q.concentration * (p.rate / q.rate).log()
+    t2 = q.concentration.lgamma() - p.concentration.lgamma()
+    t3 = (p.concentration - q.concentration) * p.concentration.digamma()
+    t4 = (q.rate - p.rate) * (p.concentration / p.rate)
+    return t1 + t2 + t3 + t4
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p, q):
+    a1, b1, a2, b2 = p.concentration1, p.concentration0, q.concentration1, q.concentration0
+    s1, s2 = a1 + b1, a2 + b2
+    t1 = a2.lgamma() + b2.lgamma() + s1.lgamma()
+    t2 = a1.lgamma() + b1.lgamma() + s2.lgamma()
+    t3 = (a1 - a2) * a1.digamma() + (b1 - b2) * b1.digamma()
+    return t1 - t2 + t3 + (s2 - s1) * s1.digamma()
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p, q):
+    sum_p, sum_q = p.concentration.sum(-1), q.concentration.sum(-1)
+    t1 = sum_p.lgamma() - sum_q.lgamma()
+    t2 = (p.concentration.lgamma() - q.concentration.lgamma()).sum(-1)
+    t3 = p.concentration - q.concentration
+    t4 = p.concentration.digamma() - sum_p.digamma().unsqueeze(-1)
+    return t1 - t2 + (t3 * t4).sum(-1)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
