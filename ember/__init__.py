@@ -15,6 +15,7 @@ from ember.backend.device import Device as device_type, device
 from ember.backend.dtypes import (DType as dtype, bfloat16, bool_ as bool, float16, float32, float64, get_default_dtype,
                                   int8, int16, int32, int64, promote_types, result_type as _result_type,
                                   set_default_dtype, uint8)
+from ember.backend.threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 from ember.backend.random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
                                   set_rng_state)
 from ember.errors import (AllocationError, ArgumentError, AutogradError, DeviceError, DimError, DTypeError,

@@ -122,8 +122,8 @@ def _run_nodes(roots, retain, create_graph, capture, accumulate):
         _expect_leaf(t, pending)
     ready = [n for n in {id(t.grad_fn): t.grad_fn for t, _ in roots if t.grad_fn is not None}.values()
              if deps.get(n, 0) == 0]
-    prev = grad_mode._enabled[0]
-    grad_mode._enabled[0] = create_graph
+    prev = grad_mode._state.enabled
+    grad_mode._state.enabled = create_graph
     try:
         for t, g in ready_leaves:
             _deliver_leaf(t, g, keys, found, accumulate, create_graph, owned)
@@ -137,7 +137,7 @@ def _run_nodes(roots, retain, create_graph, capture, accumulate):
             if not retain:
                 _free(node)
     finally:
-        grad_mode._enabled[0] = prev
+        grad_mode._state.enabled = prev
     return found
 
 
@@ -201,8 +201,8 @@ def _prepare(node, grads, keys, found):
         xp = node.xp
         for i, meta in enumerate(node.out_meta):
             if grads[i] is None and meta is not None:
-                if grad_mode._tracer[0] is not None:  # a graph records the fill (its shape may follow the batch)
-                    grads[i] = grad_mode._tracer[0].zeros(meta[0], meta[1])
+                if grad_mode._state.tracer is not None:  # a graph records the fill (its shape may follow the batch)
+                    grads[i] = grad_mode._state.tracer.zeros(meta[0], meta[1])
                 else:
                     grads[i] = _tensor._wrap(xp.zeros(meta[0], meta[1]), _device_of_grads(grads))
     return grads
@@ -233,13 +233,13 @@ def _call_backward(node, grads):
         dispatch._backward_nodes.pop()
     if not isinstance(results, tuple):
         results = (results,)
-    if grad_mode._anomaly[0]:
+    if grad_mode._state.anomaly:
         anomaly_backward(node, results)
     return results
 
 
 def _run_backward(node, grads):
-    tracer = grad_mode._tracer[0]
+    tracer = grad_mode._state.tracer
     return type(node).backward(node, *grads) if tracer is None else tracer.backward(node, grads)
 
 
@@ -315,12 +315,12 @@ def _deliver_leaf(t, g, keys, found, accumulate, create_graph, owned):
             data = g._data
             if id(data) in owned or getattr(data, "base", None) is not None:
                 data = data.copy()  # never alias another leaf's grad or the caller's tensor
-                if grad_mode._tracer[0] is not None:
-                    grad_mode._tracer[0].alias(data, g._data)
+                if grad_mode._state.tracer is not None:
+                    grad_mode._state.tracer.alias(data, g._data)
             owned.add(id(data))
             g = _tensor._wrap(data, t._device)
         t.grad = g
-    elif create_graph or t.grad._rg or grad_mode._tracer[0] is not None:
+    elif create_graph or t.grad._rg or grad_mode._state.tracer is not None:
         t.grad = t.grad + g
     else:
         try:
@@ -328,8 +328,8 @@ def _deliver_leaf(t, g, keys, found, accumulate, create_graph, owned):
         except ValueError:  # a read-only or broadcast .grad set by the user
             t.grad = _tensor._wrap(t.grad._data + g._data, t._device)
         return
-    if grad_mode._tracer[0] is not None:  # the compiled step writes this .grad back at every replay
-        grad_mode._tracer[0].grad_written(t)
+    if grad_mode._state.tracer is not None:  # the compiled step writes this .grad back at every replay
+        grad_mode._state.tracer.grad_written(t)
 
 
 def _free(node):

@@ -172,8 +172,8 @@ class Tensor:
 
     def numpy(self, force=False):
         """The NumPy array (shared memory on CPU). Refuses a tensor that requires grad, as PyTorch does."""
-        if grad_mode._tracer[0] is not None:
-            grad_mode._tracer[0].read(self, "numpy()")
+        if grad_mode._state.tracer is not None:
+            grad_mode._state.tracer.read(self, "numpy()")
         if self._rg and not force:
             raise AutogradError("numpy(): can't call numpy() on a tensor that requires grad; "
                                 "use tensor.detach().numpy()")
@@ -186,16 +186,16 @@ class Tensor:
         return a if dtype is None else a.astype(dtype)
 
     def item(self):
-        if grad_mode._tracer[0] is not None:
-            grad_mode._tracer[0].read(self, "item()")
+        if grad_mode._state.tracer is not None:
+            grad_mode._state.tracer.read(self, "item()")
         if self._data.size != 1:
             raise ArgumentError(f"item(): a tensor with {self._data.size} elements cannot be "
                                 f"converted to a Python scalar; it must have exactly one")
         return self._data.reshape(()).item()
 
     def tolist(self):
-        if grad_mode._tracer[0] is not None:
-            grad_mode._tracer[0].read(self, "tolist()")
+        if grad_mode._state.tracer is not None:
+            grad_mode._state.tracer.read(self, "tolist()")
         return np.asarray(self.__array__()).tolist() if self._data.dtype != dtypes.bfloat16.np \
             else self.__array__().astype(np.float32).tolist()
 
@@ -211,8 +211,8 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if grad_mode._tracer[0] is not None:
-            grad_mode._tracer[0].read(self, "bool()")
+        if grad_mode._state.tracer is not None:
+            grad_mode._state.tracer.read(self, "bool()")
         if self._data.size != 1:
             raise ArgumentError(f"bool(): the truth value of a tensor with {self._data.size} elements "
                                 f"is ambiguous; use .any() or .all()")
@@ -346,10 +346,10 @@ class Tensor:
         The array is written in place, so views see it; the version counter
         moves, so a backward that needed the old values refuses to run.
         """
-        if self._rg and self.grad_fn is None and grad_mode._enabled[0]:
+        if self._rg and self.grad_fn is None and grad_mode._state.enabled:
             raise AutogradError(f"{op}: a leaf tensor that requires grad is being used in an in-place "
                                 f"operation; wrap it in ember.no_grad() or use the out-of-place {op.rstrip('_')}")
-        if self._base is not None and result._rg and grad_mode._enabled[0]:
+        if self._base is not None and result._rg and grad_mode._state.enabled:
             raise AutogradError(f"{op}: in-place changes to a view of a tensor are not recorded by autograd "
                                 f"in ember; apply the op to the base tensor, or clone() the view first")
         writable(op, self)
@@ -361,11 +361,11 @@ class Tensor:
         if src.shape != self._data.shape:
             raise ArgumentError(f"{op}: output with shape {tuple(self._data.shape)} doesn't match "
                                 f"the broadcast shape {tuple(src.shape)}")
-        if grad_mode._tracer[0] is not None:
-            grad_mode._tracer[0].assign(self._data, src)
+        if grad_mode._state.tracer is not None:
+            grad_mode._state.tracer.assign(self._data, src)
         self._device.xp.copyto(self._data, src, casting="unsafe")
         self._version_counter()[0] += 1
-        if result._rg and grad_mode._enabled[0]:
+        if result._rg and grad_mode._state.enabled:
             self.grad_fn = result.grad_fn
             self._oi = result._oi
             self._rg = True

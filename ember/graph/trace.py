@@ -1,6 +1,6 @@
 """Tracing: run eager code once and record every primitive it calls as a graph.
 
-The tracer sits in level 1's tracer slot (`grad_mode._tracer`) while the code runs, so it sees
+The tracer sits in level 1's tracer slot (`grad_mode._state.tracer`, per thread) while the code runs, so it sees
 each `Function.apply` (forward ops, the ops that `loss.backward()` runs, and an optimizer's
 update primitive), each in-place write (recorded functionally: the written tensor's value
 becomes the new value, and module state that changed becomes an update of the output node),
@@ -98,11 +98,11 @@ class Tracer:
     def call(self, cls, args, attrs):
         node = Node("call", primitive_name(cls), [self.arg(a) for a in args],
                     {k: self.arg(v) for k, v in attrs.items()})
-        grad_mode._tracer[0] = None
+        grad_mode._state.tracer = None
         try:
             out = cls.apply(*args, **attrs)
         finally:
-            grad_mode._tracer[0] = self
+            grad_mode._state.tracer = self
         outs = out if isinstance(out, tuple) else (out,)
         node.outputs = [self.value(o._data) for o in outs]
         node.tuple_out = isinstance(out, tuple)
@@ -126,11 +126,11 @@ class Tracer:
         results = self._primitive_backward(fn, grads) if self.primitive_backward else None
         if results is not None:
             return results
-        grad_mode._tracer[0] = None
+        grad_mode._state.tracer = None
         try:
             results = type(fn).backward(fn, *grads)
         finally:
-            grad_mode._tracer[0] = self
+            grad_mode._state.tracer = self
         results = results if isinstance(results, tuple) else (results,)
         if all(r is None for r in results) or not forward.outputs:
             return results
@@ -232,13 +232,13 @@ def record(fn, example_inputs, state=None, dynamic_batch=True):
                              f"belong in the function's closure)")
         shape = ("B",) + tuple(x.shape[1:]) if dynamic_batch and x.ndim else tuple(x.shape)
         tracer.graph.nodes.append(Node("input", f"input{i}", outputs=[tracer.value(x._data, shape=shape)]))
-    if grad_mode._tracer[0] is not None:
+    if grad_mode._state.tracer is not None:
         raise TraceError("trace: already tracing; nested traces are not supported")
-    grad_mode._tracer[0] = tracer
+    grad_mode._state.tracer = tracer
     try:
         out = fn(*example_inputs)
     finally:
-        grad_mode._tracer[0] = None
+        grad_mode._state.tracer = None
     tracer.captured = _captured_leaves(tracer, named)
     named.update(tracer.captured)
     for name, t in named.items():  # gradients that backward left on state tensors

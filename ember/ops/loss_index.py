@@ -158,7 +158,7 @@ class CrossEntropy(Function):
         total = (1 - eps) * self.w
         if eps:
             total = total + eps / c * (c if self.wc.ndim == 0 else self.wc.sum()) * self.keep
-        if grad_mode._enabled[0]:  # create_graph: softmax from the input, differentiable again
+        if grad_mode._state.enabled:  # create_graph: softmax from the input, differentiable again
             q = xp.zeros(self.logp.shape, self.logp.dtype)
             put_along_axis(xp, q, idx, picked, axis=1)
             if eps:

@@ -219,3 +219,44 @@ def test_detach_and_requires_grad():
         ember.ones(2, dtype=ember.int64).requires_grad_()
     with pytest.raises(AutogradError, match="detach"):
         x.numpy()
+
+
+def test_grad_mode_and_tracing_are_per_thread():
+    # as in PyTorch: one thread inside no_grad (or tracing a compiled function) changes nothing for another
+    import threading
+
+    import ember.graph
+    x = ember.ones(3, requires_grad=True)
+    entered, release, seen = threading.Event(), threading.Event(), {}
+
+    def other():
+        with ember.no_grad():
+            seen["other"] = (x * 2).requires_grad
+            entered.set()
+            release.wait(10)
+
+    t = threading.Thread(target=other)
+    t.start()
+    assert entered.wait(10)
+    seen["main"] = (x * 2).requires_grad  # while the other thread is still inside no_grad
+    release.set()
+    t.join()
+    assert seen == {"other": False, "main": True}
+
+    # a trace on one thread records only that thread's ops
+    started, done = threading.Event(), threading.Event()
+
+    def traced(a):
+        started.set()
+        done.wait(10)
+        return a + 1
+
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault("graph", ember.graph.trace(traced, ember.ones(2))))
+    worker.start()
+    assert started.wait(10)
+    (ember.ones(2) * 3).exp()  # runs on this thread during the other's trace
+    done.set()
+    worker.join()
+    ops = [n.op for n in result["graph"].nodes]
+    assert ops.count("call") == 1 and "Exp" not in str(result["graph"].nodes), ops
