@@ -15,10 +15,11 @@ _CHECK_NAN = [True]
 
 
 def set_anomaly_enabled(mode, check_nan=True):
-    """Turn anomaly detection on or off for the whole program (NaN/Inf checks of every op)."""
+    """Turn anomaly detection (NaN/Inf checks of every op) on or off for this thread: ember keeps the
+    anomaly mode per thread, like its grad mode."""
     if not isinstance(mode, bool):
         raise DTypeError(f"set_anomaly_enabled: mode must be a bool, got {type(mode).__name__}")
-    grad_mode._anomaly[0] = mode
+    grad_mode._state.anomaly = mode
     _CHECK_NAN[0] = bool(check_nan)
 
 
