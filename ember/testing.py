@@ -109,7 +109,8 @@ def _compare_tensors(actual, expected, rtol, atol, equal_nan, check_dtype, check
     n = int(bad.sum())
     raise AssertionError(f"Tensor-likes are not {kind}!\n\nMismatched elements: {n} / {a.size} "
                          f"({100.0 * n / a.size:.1f}%)\n"
-                         f"Greatest absolute difference: {_fmt(diff[where['abs']])} at index {where['abs']}{allowed(atol)}\n"
+                         f"Greatest absolute difference: {_fmt(diff[where['abs']])} at index {where['abs']}"
+                         f"{allowed(atol)}\n"
                          f"Greatest relative difference: {_fmt(rel[where['rel']])} at index {where['rel']}"
                          f"{allowed(rtol)}")
 

@@ -1,8 +1,8 @@
 """`ember.distributions`, PyTorch's `torch.distributions` for the common families: `Normal`, `Uniform`,
 `Bernoulli`, `Categorical`, `MultivariateNormal`, `Independent`, `Exponential`, `Laplace`, `Cauchy`,
 `Gumbel`, `HalfNormal`, `LogNormal`, `Gamma`, `Beta`, `Dirichlet`, `Poisson`, `Geometric`, with `sample`,
-`rsample` (reparameterized, where PyTorch has it, except Gamma/Beta/Dirichlet), `log_prob`, `entropy`, `mean`, `stddev`, `variance`, and `kl_divergence` for pairs of
-one family. Samples come from ember's generator (`ember.manual_seed`), so they differ from PyTorch's
+`rsample` (reparameterized, where PyTorch has it, except Gamma/Beta/Dirichlet), `log_prob`, `entropy`,
+`mean`, `stddev`, `variance`, and `kl_divergence` for pairs of one family. Samples come from ember's generator (`ember.manual_seed`), so they differ from PyTorch's
 numbers for the same seed; every formula is PyTorch's.
 
     >>> import ember

@@ -10,8 +10,9 @@ import ember
 import ember.distributions as ed
 from ember.errors import ArgumentError, AutogradError
 
-COVERS = {"torch.distributions": ["Normal", "Uniform", "Bernoulli", "Categorical", "MultivariateNormal", "Independent",
-                                   "Distribution", "kl_divergence", "register_kl"]}  # reached through getattr(module, name)
+# reached through getattr(module, name)
+COVERS = {"torch.distributions": ["Normal", "Uniform", "Bernoulli", "Categorical", "MultivariateNormal",
+                                  "Independent", "Distribution", "kl_divergence", "register_kl"]}
 RNG = np.random.default_rng(0)
 LOC, SCALE = RNG.standard_normal((2, 3)), RNG.uniform(0.5, 2.0, (2, 3))
 LOW, HIGH = RNG.uniform(-2, 0, (3,)), RNG.uniform(0.5, 2, (3,))
@@ -197,7 +198,9 @@ def test_register_kl_for_a_user_subclass_as_torch():
         @module.register_kl(Shifted, Shifted)
         def _kl(p, q):
             return (p.loc - q.loc).abs()
-        p, q = Shifted(lib.tensor([0.0, 1.0]), lib.tensor([1.0, 1.0])), Shifted(lib.tensor([2.0, -1.0]), lib.tensor([1.0, 2.0]))
-        results.append((module.kl_divergence(p, q).tolist(), module.kl_divergence(p, module.Normal(0.0, 1.0)).tolist()))
+        p = Shifted(lib.tensor([0.0, 1.0]), lib.tensor([1.0, 1.0]))
+        q = Shifted(lib.tensor([2.0, -1.0]), lib.tensor([1.0, 2.0]))
+        results.append((module.kl_divergence(p, q).tolist(),
+                        module.kl_divergence(p, module.Normal(0.0, 1.0)).tolist()))
         assert isinstance(p, module.Distribution)
     assert results[0] == results[1]

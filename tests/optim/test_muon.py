@@ -21,7 +21,8 @@ def test_muon_steps_as_torch(kwargs, shape):
             ((p - lib.tensor(target)) ** 2).sum().backward()
             opt.step()
         lr = kwargs.get("lr", 1e-3) * (0.2 * max(shape) ** 0.5 if "adjust_lr_fn" in kwargs else 1.5)
-        np.testing.assert_allclose(ep.detach().numpy(), tp.detach().numpy(), atol=0.05 * lr, rtol=1e-4)  # a bfloat16 rounding apart at most
+        # at most a bfloat16 rounding apart
+        np.testing.assert_allclose(ep.detach().numpy(), tp.detach().numpy(), atol=0.05 * lr, rtol=1e-4)
         np.testing.assert_allclose(eopt.state[ep]["momentum_buffer"].numpy(),
                                    topt.state[tp]["momentum_buffer"].numpy(), rtol=1e-3, atol=1e-3)
     assert not np.allclose(ep.detach().numpy(), w)

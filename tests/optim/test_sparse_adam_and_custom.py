@@ -1,5 +1,6 @@
-"""SparseAdam against torch.optim.SparseAdam (and a user-written optimizer on the Optimizer base class) on an Embedding(sparse=True) table: weights and moment
-estimates after steps that reach different rows (rows not reached stay as they were)."""
+"""SparseAdam against torch.optim.SparseAdam on an Embedding(sparse=True) table: weights and moment
+estimates after steps that reach different rows (rows not reached stay as they were). Also a user-written
+optimizer on the Optimizer base class, run on both libraries."""
 import numpy as np
 import pytest
 import torch
