@@ -27,7 +27,8 @@ class LM(nn.Module):
         super().__init__()
         self.emb = nn.Embedding(V, D, padding_idx=0)
         self.pos = PosEnc(D)
-        layer = nn.TransformerEncoderLayer(D, nhead=4, dim_feedforward=64, dropout=0.0, batch_first=True, norm_first=True)
+        layer = nn.TransformerEncoderLayer(D, nhead=4, dim_feedforward=64, dropout=0.0, batch_first=True,
+                                           norm_first=True)
         self.enc = nn.TransformerEncoder(layer, num_layers=2)
         self.head = nn.Linear(D, V)
         self.head.weight = self.emb.weight  # tied
