@@ -122,16 +122,18 @@ def _run_nodes(roots, retain, create_graph, capture, accumulate):
         _expect_leaf(t, pending)
     ready = [n for n in {id(t.grad_fn): t.grad_fn for t, _ in roots if t.grad_fn is not None}.values()
              if deps.get(n, 0) == 0]
+    needed = None if keys is None else _needed([t.grad_fn for t, _ in roots if t.grad_fn is not None], keys)
     prev = grad_mode._state.enabled
     grad_mode._state.enabled = create_graph
     try:
         for t, g in ready_leaves:
-            _deliver_leaf(t, g, keys, found, accumulate, create_graph, owned)
+            if keys is None or id(t) in keys:
+                _deliver_leaf(t, g, keys, found, accumulate, create_graph, owned)
             _leaf_done(t, pending)
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
-            grads_in = _prepare(node, grads, keys, found)
+            grads_in = _prepare(node, grads, keys, found) if needed is None or node in needed else None
             results = _call_backward(node, grads_in) if grads_in is not None else None
             _route(node, results, buffers, deps, ready, keys, found, accumulate, create_graph, owned, pending)
             if not retain:
@@ -149,6 +151,29 @@ def _capture_keys(capture):
     for i, t in enumerate(capture):
         keys[id(t) if t.grad_fn is None else (id(t.grad_fn), t._oi)] = i
     return keys
+
+
+def _needed(start, keys):
+    """The nodes on a path to a gradient that was asked for (`grad`'s inputs, `backward(inputs=)`), as
+    PyTorch prunes: the other nodes are not run and their tensors' hooks do not fire."""
+    leaves = {k for k in keys if not isinstance(k, tuple)}
+    producers = {k[0] for k in keys if isinstance(k, tuple)}
+    needed, visited = set(), set()
+    stack = [(n, False) for n in start]
+    while stack:  # depth first, a node decided after its children (graphs can be deeper than recursion)
+        node, children_done = stack.pop()
+        if children_done:
+            if id(node) in producers or any(
+                    e is not None and (id(node.inputs[i]) in leaves if e[0] is None else e[0] in needed)
+                    for i, e in enumerate(node.edges)):
+                needed.add(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        stack.extend((e[0], False) for e in node.edges if e is not None and e[0] is not None and e[0] not in visited)
+    return needed
 
 
 def _dependencies(start, pending=None):
@@ -254,7 +279,7 @@ def _route(node, results, buffers, deps, ready, keys, found, accumulate, create_
             g = _fit(g, a, node, i)
         f = e[0]
         if f is None:
-            if g is not None:
+            if g is not None and (keys is None or id(a) in keys):  # others' gradients are not asked for
                 _deliver_leaf(a, g, keys, found, accumulate, create_graph, owned)
             _leaf_done(a, pending)
             continue

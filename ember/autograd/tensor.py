@@ -19,6 +19,7 @@ from ember.backend.device import CPU, array_device, device as as_device
 from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
 from ember.autograd import engine, grad_mode
 from ember.autograd.checks import normalize_dim
+from ember.autograd.printing import PRINT_OPTS, tensor_str
 
 _new = object.__new__
 
@@ -152,6 +153,23 @@ class Tensor:
         return self._data.__array_interface__["data"][0] if self._device is CPU else self._data.data.ptr
 
     # --- conversion -----------------------------------------------------
+    def __dlpack__(self, *args, **kwargs):
+        """The DLPack capsule of the data (shared memory), so `torch.from_dlpack(t)` and
+        `np.from_dlpack(t)` read an ember tensor without a copy. Keyword arguments as the array's own."""
+        if args:
+            raise ArgumentError(f"Tensor.__dlpack__: takes keyword arguments only (stream=, max_version=, ...), "
+                                f"got {len(args)} positional")
+        try:
+            return self._data.__dlpack__(**kwargs)
+        except (TypeError, ValueError, BufferError) as e:
+            raise ArgumentError(f"Tensor.__dlpack__: {e}") from None
+
+    def __dlpack_device__(self, *args, **kwargs):
+        if args or kwargs:
+            raise ArgumentError(f"Tensor.__dlpack_device__: takes no arguments, got {len(args)} positional and "
+                                f"{sorted(kwargs)}")
+        return self._data.__dlpack_device__()
+
     def numpy(self, force=False):
         """The NumPy array (shared memory on CPU). Refuses a tensor that requires grad, as PyTorch does."""
         if grad_mode._state.tracer is not None:
@@ -472,9 +490,8 @@ def _format(t):
     a = t.__array__()
     if t.dtype is dtypes.bfloat16:
         a = a.astype(np.float32)
-    body = np.array2string(a, separator=", ", prefix="tensor(", precision=4,
-                           threshold=1000, edgeitems=3, suppress_small=False)
-    extras = []
+    body = tensor_str(a, len("tensor("))
+    extras = [f"size={tuple(a.shape)}"] if a.size and not PRINT_OPTS["edgeitems"] else []  # as torch
     if t.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
         extras.append(f"dtype={t.dtype}")
     if t._device is not CPU:

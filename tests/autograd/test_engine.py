@@ -260,3 +260,28 @@ def test_grad_mode_and_tracing_are_per_thread():
     worker.join()
     ops = [n.op for n in result["graph"].nodes]
     assert ops.count("call") == 1 and "Exp" not in str(result["graph"].nodes), ops
+
+
+@pytest.mark.parametrize("how", ["grad", "backward_inputs"])
+def test_only_the_gradients_asked_for_are_computed_and_their_hooks_fire(how):
+    # as PyTorch prunes: autograd.grad(out, x) / backward(inputs=[x]) do not run the branches that lead
+    # only to other tensors, so hooks there do not fire
+
+    def run(lib):
+        w, x, b = (lib.ones(3, requires_grad=True) for _ in range(3))
+        fired = []
+        w.register_hook(lambda g: fired.append("w"))
+        x.register_hook(lambda g: fired.append("x"))
+        b.register_hook(lambda g: fired.append("b"))
+        h = w * x
+        h.register_hook(lambda g: fired.append("h"))
+        u = b.exp()
+        u.register_hook(lambda g: fired.append("u"))
+        out = (h + u).sum()
+        if how == "grad":
+            (g,) = lib.autograd.grad(out, x)
+        else:
+            out.backward(inputs=[x])
+            g = x.grad
+        return sorted(fired), g.detach().numpy().tolist(), w.grad is None and b.grad is None
+    assert run(ember) == run(torch)
