@@ -83,6 +83,28 @@ def promote(a, b):
     return a, b
 
 
+def common(*xs, to_float=False):
+    """The tensors among `xs` cast to PyTorch's result dtype of all of them, and that dtype (a float
+    one with `to_float`, as float-valued ops such as xlogy or hypot give). Python scalars pass
+    through. Composites call it first: a broadcast or a log of one operand would otherwise change
+    how it promotes (a 0-d tensor counts like a scalar only while it is 0-d).
+
+        >>> (a, b), dt = common(ember.ones(2, dtype=ember.float16), ember.tensor(2.0, dtype=ember.float64))
+        >>> dt
+        ember.float16
+    """
+    dt = dtypes.result_type(*[data(x) for x in xs])
+    if to_float:
+        dt = dtypes.float_type(dt)
+    return [x.to(dt) if isinstance(x, Tensor) and x.dtype is not dt else x for x in xs], dt
+
+
+def opmath(dt):
+    """The dtype to compute `dt` in: float32 for float16/bfloat16 (PyTorch computes them in float32
+    and rounds once at the end), else `dt` itself."""
+    return dtypes.float32 if dt in (dtypes.float16, dtypes.bfloat16) else dt
+
+
 def floating(x):
     """`x`, or `x` cast to the default float dtype when it is an integer or bool array."""
     if x.dtype.kind in "biu":

@@ -15,9 +15,10 @@ import ml_dtypes
 import numpy as np
 
 from ember.autograd.function import Function
+from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, EmberError
 from ember.ops import binary, unary
-from ember.ops._util import const, data, floating, operands
+from ember.ops._util import common, const, data, floating, opmath, operands
 from ember.ops.registry import Sample, binary_samples, register, unary_samples
 
 __all__ = ["erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0", "log10", "logit", "xlogy",
@@ -122,12 +123,18 @@ class Fmod(Function):
 class Copysign(Function):
     def forward(self, a, b):
         a, b = operands("copysign", a, b)
-        self.flip = self.xp.signbit(a) != self.xp.signbit(b)
         a = floating(a)
-        return self.xp.copysign(a, b).astype(a.dtype, copy=False)
+        self.y = self.xp.copysign(a, b).astype(a.dtype, copy=False)
+        return self.y
 
     def backward(self, g):
-        return g * const(np.where(self.flip, -1.0, 1.0).astype(g.dtype.np), g), None
+        # PyTorch's formula: y / x (0 where x is 0, NaN where x is inf or NaN); other gets zeros
+        a, b = self.inputs
+        x = data(a).astype(self.y.dtype, copy=False)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = self.xp.where(x == 0, 0, self.y / self.xp.where(x == 0, 1, x))
+        gb = const(self.xp.zeros(b.shape, b.dtype.np), g) if hasattr(b, "_data") else None
+        return g * const(ratio.astype(g.dtype.np, copy=False), g), gb
 
 
 class _NanIgnoring(Function):
@@ -247,10 +254,13 @@ def logit(input, eps=None):
                                         nograd=(0,))])
 def xlogy(input, other):
     """`input * log(other)`, and 0 where input is 0 (unless other is NaN)."""
-    other = other if hasattr(other, "_data") else input.new_full((), float(other))
-    zero = input == 0  # no gradient flows to input or other there, as in PyTorch
-    out = binary.where(zero, 0.0, input * unary.log(binary.where(zero, 1.0, other)))
-    return binary.where(binary.isnan(other), float("nan"), out)
+    (x, y), dt = common(input, other, to_float=True)
+    like = x if hasattr(x, "_data") else y
+    x, y = (v.to(opmath(dt)) if hasattr(v, "_data") else like.new_full((), float(v), dtype=opmath(dt)) for v in (x, y))
+    # where x is 0, 0 * log(y) is already 0 (or NaN for a NaN y) except for y <= 0 or inf: those are
+    # masked, and get no gradient to x (PyTorch's gradients: log(y) to x, x / y to y)
+    mask = (x == 0) & ((y <= 0) | (y == math.inf))
+    return (x * binary.where(mask, 0.0, unary.log(y))).to(dt)
 
 
 @register("logaddexp", lambda make: binary_samples(make, scalar=None))
@@ -333,8 +343,18 @@ def _integers(op, *xs):
 @register("ldexp", lambda make: [Sample((make(3, 4), make.ints(3, 4, low=-3, high=4).astype(make.dtype)),
                                         name="same", nograd=(1,))])
 def ldexp(input, other):
-    """`input * 2**other` (PyTorch's definition, and so its dtypes)."""
-    return input * binary.pow(2.0, other)
+    """`input * 2**other`, as PyTorch computes it: exactly, in input's dtype, for a float input and an
+    integer exponent; else `input * p` with `p = 2**other`, where `p` is `pow(2.0, other)` for an
+    integer or float32 input and a 0-d `2` of input's dtype to the power `other` otherwise (so a
+    float64 or float16 input with a 0-d exponent computes `p` in its own precision)."""
+    if not hasattr(input, "_data") or not hasattr(other, "_data"):
+        return input * binary.pow(2.0, other)
+    if input.is_floating_point() and not other.is_floating_point():
+        wide = opmath(input.dtype)  # powers of two are exact there
+        return (input.to(wide) * binary.pow(2.0, other.to(wide))).to(input.dtype)
+    if not input.is_floating_point() or input.dtype is dtypes.float32:
+        return input * binary.pow(2.0, other)
+    return input * binary.pow(input.new_full((), 2.0), other)
 
 
 @register("float_power", lambda make: [Sample((make(3, 4, low=0.5, high=2.0), make(3, 4)), name="same"),
