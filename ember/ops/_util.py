@@ -83,6 +83,18 @@ def promote(a, b):
     return a, b
 
 
+def float_arrays(a, b):
+    """The operands of a float-valued binary op (true division, atan2, copysign) whose result type
+    is an integer or bool: each array cast straight to the default float, as PyTorch casts every
+    input to the computation dtype. Going through the integer result type first would wrap an int32
+    -1 into a uint8 255. Other operands are returned as they are."""
+    if dtypes.result_type(a, b).is_floating_point:
+        return a, b
+    dt = dtypes.float_type(dtypes.result_type(a, b)).np
+    return tuple(x.astype(dt) if hasattr(x, "dtype") and hasattr(x, "shape") and not isinstance(x, np.generic)
+                 else x for x in (a, b))
+
+
 def common(*xs, to_float=False):
     """The tensors among `xs` cast to PyTorch's result dtype of all of them, and that dtype (a float
     one with `to_float`, as float-valued ops such as xlogy or hypot give). Python scalars pass

@@ -54,6 +54,8 @@ class Inverse(Function):
 
 
 class Slogdet(Function):
+    materialize_grads = False  # the sign carries no gradient: used alone, the input gets none (as PyTorch)
+
     def forward(self, a):
         sign, logabs = self.xp.linalg.slogdet(a)
         return sign.astype(a.dtype), logabs.astype(a.dtype)

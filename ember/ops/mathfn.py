@@ -18,7 +18,7 @@ from ember.autograd.function import Function
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, EmberError
 from ember.ops import binary, unary
-from ember.ops._util import common, const, data, floating, opmath, operands
+from ember.ops._util import common, const, data, float_arrays, floating, opmath, operands
 from ember.ops.registry import Sample, binary_samples, register, unary_samples
 
 __all__ = ["erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0", "log10", "logit", "xlogy",
@@ -74,6 +74,10 @@ class Erfinv(_Special):
 class Lgamma(_Special):
     fn = "gammaln"
 
+    def forward(self, x):
+        y = super().forward(x)
+        return self.xp.where(x == -math.inf, math.inf, y).astype(y.dtype, copy=False)  # C's lgamma(-inf) (SciPy: -inf)
+
     def backward(self, g):
         return g * digamma(self.inputs[0])
 
@@ -122,8 +126,7 @@ class Fmod(Function):
 
 class Copysign(Function):
     def forward(self, a, b):
-        a, b = operands("copysign", a, b)
-        a = floating(a)
+        a, b = operands("copysign", *float_arrays(a, b))
         self.y = self.xp.copysign(a, b).astype(a.dtype, copy=False)
         return self.y
 
@@ -173,6 +176,10 @@ class _Integral(Function):
 
 class Heaviside(_Integral):
     name, fn = "heaviside", "heaviside"
+
+    def forward(self, a, b):
+        a, b = operands(self.name, a, b)
+        return self.xp.heaviside(a, b).astype(a.dtype, copy=False)  # NumPy gives a float for integers
 
 
 class Gcd(_Integral):
@@ -244,8 +251,11 @@ def logit(input, eps=None):
     x = input if input.is_floating_point() else input.float()
     if eps is None or eps < 0:  # outside [0, 1] the value and (as PyTorch) the gradient are NaN
         p = x + binary.where((x < 0) | (x > 1), float("nan"), 0.0).to(x.dtype).detach()
-    else:
-        p = x.clamp(eps, 1 - eps)
+    else:  # outside [eps, 1 - eps] the value is the bound's and the gradient 0 (1/(x(1-x)) inside, as PyTorch)
+        inside = ~((x < eps) | (x > 1 - eps))  # NaN counts as inside: NaN value and gradient
+        p = binary.where(inside, x, 0.5) + 0.0  # + 0.0: -0.0 becomes 0.0, as PyTorch's clamp makes it (grad +inf)
+        bound = x.detach().clamp(eps, 1 - eps)
+        return binary.where(inside, unary.log(p) - unary.log1p(-p), unary.log(bound) - unary.log1p(-bound))
     return unary.log(p) - unary.log1p(-p)
 
 

@@ -9,7 +9,7 @@ import math
 
 from ember.autograd.function import Function
 from ember.ops import binary, unary
-from ember.ops._util import common, floating, operands
+from ember.ops._util import common, float_arrays, floating, operands
 from ember.ops.registry import Sample, binary_samples, register, unary_samples
 
 __all__ = ["sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "atan2", "arcsin", "arccos", "arctan",
@@ -92,7 +92,7 @@ class Atanh(Function):
 
 class Atan2(Function):
     def forward(self, a, b):
-        a, b = operands("atan2", a, b)
+        a, b = operands("atan2", *float_arrays(a, b))
         return self.xp.arctan2(floating(a), floating(b))
 
     def backward(self, g):
