@@ -283,13 +283,23 @@ def histc(input, bins=100, min=0, max=0):
         raise ArgumentError(f"histc: max ({max}) must be larger than min ({min})")
 
     def count(a):
-        a = a.astype(np.float64).ravel()
-        lo, hi = low, high
+        # each element's bin is (x - lo) * bins / (hi - lo), computed in the input's float dtype as
+        # PyTorch does: a float16 element near a bin edge falls where PyTorch puts it
+        a = (a if input.is_floating_point() else a.astype(np.float64)).ravel()
+        dt = a.dtype.type
+        lo, hi = dt(low), dt(high)
         if lo == hi and a.size:
-            lo, hi = float(a.min()), float(a.max())
+            lo, hi = a.min(), a.max()
         if lo == hi:
-            lo, hi = lo - 1, hi + 1
-        counts, _ = np.histogram(a[(a >= lo) & (a <= hi)], bins=bins, range=(lo, hi))
+            lo, hi = dt(lo - 1), dt(hi + 1)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise ArgumentError(f"histc: range of [{lo}, {hi}] is not finite")
+        x = a[(a >= lo) & (a <= hi)]
+        if hi > lo:
+            pos = ((x - lo) * dt(bins) / (hi - lo)).astype(np.int64)
+        else:  # 1e20 +- 1 is 1e20: the widened range is still empty; its values sit mid-range, as PyTorch puts them
+            pos = np.full(x.shape, bins // 2, np.int64)
+        counts = np.bincount(np.minimum(pos, bins - 1), minlength=bins)  # x == hi: the last bin
         return counts.astype(input.dtype.np)
     return host_compute(count, input)
 
