@@ -176,8 +176,9 @@ def mode(input, dim=-1, keepdim=False):
         flat = a.reshape(-1, a.shape[-1]) if a.size else a.reshape(-1, max(a.shape[-1], 1))
         idx = np.zeros(flat.shape[0], np.int64)
         for r, row in enumerate(flat):
-            vals, counts = np.unique(row, return_counts=True)
-            idx[r] = np.nonzero(row == vals[np.argmax(counts)])[0][-1]
+            vals, counts = np.unique(row, return_counts=True)  # NaNs count as one value (README)
+            v = vals[np.argmax(counts)]
+            idx[r] = np.nonzero((row == v) | ((row != row) & (v != v)))[0][-1]  # x != x: NaN
         return np.moveaxis(idx.reshape(a.shape[:-1] + (1,)), -1, dim)
     index = host_compute(last_of_most_frequent, input)
     values = gather(input, dim, index)
