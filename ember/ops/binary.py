@@ -93,14 +93,19 @@ class Pow(Function):
 
     def backward(self, g):
         a, b = self.inputs
-        ga = g * b * a ** (b - 1) if isinstance(a, Tensor) else None
+        ga = None
+        if isinstance(a, Tensor):  # 0 where b == 0 (0 * 0**-1 would be NaN), as PyTorch
+            if isinstance(b, Tensor):
+                ga = where(b == 0, 0.0, g * b * a ** (b - 1))
+            else:
+                ga = g * b * a ** (b - 1) if b != 0 else const(self.xp.zeros(g.shape, g._data.dtype), g)
         gb = None
         if isinstance(b, Tensor):
-            # d/db a**b = a**b * log(a), taken as 0 where a == 0 (as PyTorch does)
+            # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0 (as PyTorch does)
             if isinstance(a, Tensor):
-                log_a = where(a == 0, 1.0, a).log()
+                log_a = where((a == 0) & (b >= 0), 0.0, a.log())
             else:
-                log_a = math.log(a) if a != 0 else 0.0
+                log_a = math.log(a) if a > 0 else (where(b >= 0, 0.0, -math.inf) if a == 0 else math.nan)
             gb = g * self.output(self.y) * log_a
         return ga, gb
 
@@ -164,7 +169,7 @@ class Remainder(Function):
 
     def backward(self, g):
         a, b = self.inputs
-        gb = -g * (a / b).floor() if isinstance(b, Tensor) else None
+        gb = -g * floor_divide(a, b).detach() if isinstance(b, Tensor) else None  # NaN for an infinite a, as PyTorch
         return g, gb
 
 
