@@ -161,6 +161,8 @@ def ravel(input):
 def select(input, dim, index):
     """The slice at `index` along `dim` (that dim removed): a view."""
     dim = normalize_dim(dim, input.ndim, "select")
+    if isinstance(index, Tensor) and index.numel() == 1:  # a one-element tensor is an int, as in PyTorch
+        index = index.item()
     return input[(slice(None),) * dim + (index,)]
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from ember.autograd.checks import broadcast_shapes
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
+from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary, unary
 from ember.ops._util import common
@@ -140,7 +141,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _pair("huber_loss", input, target)
     if not delta > 0:
         raise ArgumentError(f"huber_loss: delta must be > 0, got {delta}")
-    loss = _quadratic_then_linear(input - target, delta).to(input.dtype)  # PyTorch: the input's dtype
+    wide = dtypes.promote_types(input.dtype, target.dtype)  # PyTorch: computed in both dtypes, the input's out
+    loss = _quadratic_then_linear(input.to(wide) - target.to(wide), delta).to(input.dtype)
     return _weighted("huber_loss", loss, weight, reduction, normalize=False)
 
 

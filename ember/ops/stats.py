@@ -366,7 +366,7 @@ def _trapezoids(op, y, x, dx, dim):
     """(dim, each interval's y[i] + y[i+1] scaled by its width / 2) for the trapezoid rules."""
     dim = normalize_dim(dim, y.ndim, op)
     n = y.shape[dim]
-    pairs = y.narrow(dim, 1, max(n - 1, 0)) + y.narrow(dim, 0, max(n - 1, 0))
+    pairs = y.narrow(dim, min(n, 1), max(n - 1, 0)) + y.narrow(dim, 0, max(n - 1, 0))
     if x is None:
         return dim, pairs * ((1.0 if dx is None else dx) / 2)
     if dx is not None:
@@ -382,6 +382,10 @@ def _trapezoids(op, y, x, dx, dim):
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     """The trapezoid-rule integral of `y` along `dim`, at points `x` or with spacing `dx` (default 1)."""
     dim, areas = _trapezoids("trapezoid", y, x, dx, dim)
+    n = y.shape[dim]
+    if x is None and n:  # PyTorch's form for even spacing: an inf at an end gives inf - inf = NaN there too
+        ends = y.narrow(dim, 0, 1).squeeze(dim) + y.narrow(dim, n - 1, 1).squeeze(dim)
+        return (y.sum(dim) - ends * 0.5) * (1.0 if dx is None else dx)
     return areas.sum(dim)
 
 
