@@ -53,6 +53,8 @@ DELIBERATE = {
     "var_mean": "as std_mean",
     "mode": "with NaNs PyTorch's answer depends on where they sit (mode([1, nan, 2, nan, 2]) is 1); ember counts "
             "NaNs as one value",
+    "rsub": "alpha by position with a 0-d other: PyTorch picks its Scalar overload (other becomes a Python number, "
+            "so an integer input gives the default float); ember promotes the 0-d tensor, as PyTorch does for alpha=",
     "gelu": "gelu(inf) is NaN in PyTorch's float32/bfloat16 kernel (inf in float64); ember gives inf in every dtype",
 }
 # Which of several equal values an index points at is not specified (PyTorch's depends on its selection

@@ -415,6 +415,5 @@ def positive(input):
 
 @register("rsub", lambda make: binary_samples(make, scalar=None))
 def rsub(input, other, alpha=1):
-    """`other - alpha * input`; as PyTorch, `alpha * input` is computed first (an integer input with a
-    float alpha becomes the default float before `other` joins)."""
-    return binary.sub(other, input if alpha == 1 else input * alpha)
+    """`other - alpha * input`."""
+    return binary.sub(other, input, alpha=alpha)

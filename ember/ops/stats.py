@@ -383,7 +383,9 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     """The trapezoid-rule integral of `y` along `dim`, at points `x` or with spacing `dx` (default 1)."""
     dim, areas = _trapezoids("trapezoid", y, x, dx, dim)
     n = y.shape[dim]
-    if x is None and n:  # PyTorch's form for even spacing: an inf at an end gives inf - inf = NaN there too
+    if not n:  # as PyTorch: zeros of y's dtype
+        return y.new_zeros(tuple(y.shape[:dim]) + tuple(y.shape[dim + 1:]))
+    if x is None:  # PyTorch's form for even spacing: an inf at an end gives inf - inf = NaN there too
         ends = y.narrow(dim, 0, 1).squeeze(dim) + y.narrow(dim, n - 1, 1).squeeze(dim)
         return (y.sum(dim) - ends * 0.5) * (1.0 if dx is None else dx)
     return areas.sum(dim)
