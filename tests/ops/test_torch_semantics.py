@@ -252,3 +252,49 @@ def test_mode_with_nan_as_the_most_frequent_value():
     assert np.isnan(values.item()) and indices.item() == 2
     same(ember.mode(ember.tensor([[1.0, 2.0, 2.0], [3.0, 3.0, 1.0]]), 1).values,
          torch.mode(torch.tensor([[1.0, 2.0, 2.0], [3.0, 3.0, 1.0]]), 1).values)
+
+
+def test_pow_gradients_at_zero():
+    same_grads(lambda m, x, y: m.pow(x, y), [0.0, 0.0, -0.0, 2.0, 0.0, 1.5], [-0.9, 2.5, 1.0, 0.0, 0.0, -1.0])
+    same_grads(lambda m, x: m.pow(x, 0), [0.0, 2.0])
+    same_grads(lambda m, y: m.pow(0.0, y), [-1.3, 0.0, 0.5])
+    same_grads(lambda m, x, y: m.float_power(x, y), [0.0, 1.12, 0.0], [-1.3, -2.74, 0.5])
+
+
+def test_remainder_gradient_with_an_infinite_dividend():
+    same_grads(lambda m, x, y: m.remainder(x, y), [-np.inf, 5.0, 1.3, np.inf, 2.0], [-2.97, np.inf, -1.2, 2.0, 0.5])
+
+
+@pytest.mark.parametrize("name", ["hardswish", "relu6", "hardtanh"])
+def test_piecewise_linear_activation_gradients_at_kinks_and_nan(name):
+    x = [-3.0, 3.0, 0.0, -2.9, 2.9, 6.0, -1.0, 1.0, np.inf, -np.inf, np.nan]
+    same_grads(lambda m, v: getattr(F if m is ember else TF, name)(v), x, dtypes=["float32"])
+
+
+def test_clamp_with_tensor_bounds_routes_gradients_as_pytorch():
+    same_grads(lambda m, x, lo: m.clamp_min(x, lo), [0.5, 0.0, -1.0, np.nan, 2.0], [0.0, 0.0, 0.0, 0.0, np.nan])
+    same_grads(lambda m, x, lo, hi: m.clamp(x, lo, hi), [0.5, 0.5, 3.0, -3.0, 0.5, 0.5],
+               [0.0, 1.0, 0.0, 2.0, 0.5, 0.0], [np.nan, 0.0, 1.0, 1.0, 0.5, 0.5])
+
+
+def test_angle_of_reals_has_zero_gradient_and_keeps_low_precision():
+    same_grads(lambda m, x: m.angle(x), [-0.0, 0.0, np.inf, -np.inf, np.nan, 2.0, -3.0])
+    for dt in ("float16", "bfloat16", "int32"):
+        same(ember.angle(pair(ember, [-1.0, 0.0, 2.0], dt)), torch.angle(pair(torch, [-1.0, 0.0, 2.0], dt)))
+
+
+def test_trapz_with_an_inf_at_an_end_and_over_an_empty_dim():
+    for y, kw in [([[-1.5, 2.4, 1.4], [1.1, -2.2, np.inf]], {}), ([[1.0, 2.0]], {"dx": 0.5})]:
+        same(ember.trapz(ember.tensor(y), **kw), torch.trapz(torch.tensor(y), **kw))
+    same(ember.trapz(ember.zeros(4, 0, dtype=ember.int64), dx=2.0), torch.trapz(torch.zeros(4, 0, dtype=torch.int64), dx=2.0))
+
+
+def test_select_with_a_one_element_index_tensor():
+    same(ember.select(ember.tensor([[1, 2], [3, 4]]), -1, ember.tensor([0])),
+         torch.select(torch.tensor([[1, 2], [3, 4]]), -1, torch.tensor([0])))
+
+
+def test_huber_loss_of_a_zero_d_float64_input_and_a_bfloat16_target():
+    x, t = 1.68, [[-2.39], [0.98]]
+    same(F.huber_loss(pair(ember, x, "float64"), pair(ember, t, "bfloat16"), reduction="none"),
+         TF.huber_loss(pair(torch, x, "float64"), pair(torch, t, "bfloat16"), reduction="none"))
