@@ -46,7 +46,6 @@ DELIBERATE = {
     "softmin": "as softmax",
     "matrix_exp": "float16/bfloat16: PyTorch's series overflows in the low precision (inf/NaN for ordinary matrices); "
                   "ember computes in float32 and rounds once",
-    "polygamma": "at the poles (non-positive integers) PyTorch's trigamma returns huge finite values; ember gives inf",
     "unique_consecutive": "return_inverse given by position: PyTorch's boolean dispatch returns an empty counts "
                           "tensor in its place; ember returns the inverse (as the keyword and the Tensor method do)",
     "std_mean": "with an inf in a slice PyTorch's one-pass (Welford) mean is NaN; ember's mean is torch.mean's (inf)",

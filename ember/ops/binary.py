@@ -116,11 +116,7 @@ class Maximum(Function):
         return self.xp.maximum(a, b)
 
     def backward(self, g):
-        a, b = self.inputs
-        # ties share the gradient equally, as in PyTorch
-        a, b = data(a), data(b)
-        w = const(((a > b) + 0.5 * (a == b)).astype(g._data.dtype), g)
-        return g * w, g * (1 - w)
+        return _extreme_grads(self.xp, g, self.inputs, lambda a, b: a < b)
 
 
 class Minimum(Function):
@@ -129,10 +125,17 @@ class Minimum(Function):
         return self.xp.minimum(a, b)
 
     def backward(self, g):
-        a, b = self.inputs
-        a, b = data(a), data(b)
-        w = const(((a < b) + 0.5 * (a == b)).astype(g._data.dtype), g)
-        return g * w, g * (1 - w)
+        return _extreme_grads(self.xp, g, self.inputs, lambda a, b: a > b)
+
+
+def _extreme_grads(xp, g, inputs, loses):
+    """maximum/minimum: ties share the gradient equally; an operand that loses gets none; with a NaN
+    (nothing wins) both get all of it, as in PyTorch."""
+    a, b = data(inputs[0]), data(inputs[1])
+    tie = 0.5 * (a == b)
+    wa = xp.where(loses(a, b), 0.0, 1.0) - tie
+    wb = xp.where(loses(b, a), 0.0, 1.0) - tie
+    return g * const(wa.astype(g._data.dtype), g), g * const(wb.astype(g._data.dtype), g)
 
 
 class Where(Function):

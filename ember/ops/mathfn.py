@@ -92,7 +92,15 @@ class Digamma(_Special):
 class Polygamma(Function):
     def forward(self, x, n=0):
         x = floating(x)
-        return _scipy("polygamma")(n, x).astype(x.dtype, copy=False)
+        out = _scipy("polygamma")(n, x).astype(x.dtype, copy=False)
+        if n == 1 and bool((x < 0).any()):
+            # PyTorch's trigamma for x < 0: the reflection pi**2 / sin(pi x)**2 - trigamma(1 - x), in x's
+            # dtype; at the poles sin(pi x) is not quite 0, so it is huge rather than inf there (digamma's
+            # gradient too)
+            with np.errstate(all="ignore"):
+                reflected = np.pi ** 2 / np.sin(np.pi * x) ** 2 - _scipy("polygamma")(1, 1 - x).astype(x.dtype)
+            out = np.where(x < 0, reflected.astype(x.dtype, copy=False), out)
+        return out
 
     def backward(self, g):
         return g * Polygamma.apply(self.inputs[0], n=self.attrs["n"] + 1)
@@ -141,7 +149,7 @@ class Copysign(Function):
 
 
 class _NanIgnoring(Function):
-    """fmax/fmin: the other operand where one is NaN; ties share the gradient, as maximum/minimum."""
+    """fmax/fmin: the other operand where one is NaN; a tie gives input the gradient, as PyTorch."""
     fn = None
 
     def forward(self, a, b):
@@ -150,9 +158,8 @@ class _NanIgnoring(Function):
 
     def backward(self, g):
         a, b = data(self.inputs[0]), data(self.inputs[1])
-        first = (a > b) if self.fn == "fmax" else (a < b)
-        w = first + 0.5 * (a == b) + np.isnan(b) * ~np.isnan(a)
-        w = const(np.broadcast_to(w, g.shape).astype(g.dtype.np), g)
+        first = ((a >= b) if self.fn == "fmax" else (a <= b)) | self.xp.isnan(b)
+        w = const(self.xp.broadcast_to(first, g.shape).astype(g.dtype.np), g)
         return g * w, g * (1 - w)
 
 

@@ -298,3 +298,15 @@ def test_huber_loss_of_a_zero_d_float64_input_and_a_bfloat16_target():
     x, t = 1.68, [[-2.39], [0.98]]
     same(F.huber_loss(pair(ember, x, "float64"), pair(ember, t, "bfloat16"), reduction="none"),
          TF.huber_loss(pair(torch, x, "float64"), pair(torch, t, "bfloat16"), reduction="none"))
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum", "fmax", "fmin"])
+def test_extreme_gradients_with_ties_and_nan(name):
+    same_grads(lambda m, a, b: getattr(m, name)(a, b), [1.0, 2.0, np.nan, 1.0, np.nan, -np.inf], [1.0, np.nan, 3.0, 0.5, np.nan, -np.inf])
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_trigamma_and_digamma_gradient_for_negative_inputs(dt):
+    x = [-4.0, -2.0, -1.0, -2.5, -0.3, 0.0, -0.0, 1.0, 2.5, -np.inf, np.nan]
+    same(ember.polygamma(1, pair(ember, x, dt)), torch.polygamma(1, pair(torch, x, dt)), tol=2e-4)
+    same_grads(lambda m, v: m.digamma(v), [-2.5, -0.3, 1.5, 2.0], dtypes=[dt])
