@@ -261,7 +261,7 @@ def logit(input, eps=None):
     else:  # outside [eps, 1 - eps] the value is the bound's and the gradient 0 (1/(x(1-x)) inside, as PyTorch)
         inside = ~((x < eps) | (x > 1 - eps))  # NaN counts as inside: NaN value and gradient
         p = binary.where(inside, x, 0.5) + 0.0  # + 0.0: -0.0 becomes 0.0, as PyTorch's clamp makes it (grad +inf)
-        bound = x.detach().clamp(eps, 1 - eps)
+        bound = binary.where(x < eps, x.new_full((), eps), x.new_full((), 1 - eps))  # (eps > 1/2: below first)
         return binary.where(inside, unary.log(p) - unary.log1p(-p), unary.log(bound) - unary.log1p(-bound))
     return unary.log(p) - unary.log1p(-p)
 

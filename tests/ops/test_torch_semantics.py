@@ -310,3 +310,15 @@ def test_trigamma_and_digamma_gradient_for_negative_inputs(dt):
     x = [-4.0, -2.0, -1.0, -2.5, -0.3, 0.0, -0.0, 1.0, 2.5, -np.inf, np.nan]
     same(ember.polygamma(1, pair(ember, x, dt)), torch.polygamma(1, pair(torch, x, dt)), tol=2e-4)
     same_grads(lambda m, v: m.digamma(v), [-2.5, -0.3, 1.5, 2.0], dtypes=[dt])
+
+
+@pytest.mark.parametrize("dt", FLOATS)
+def test_logit_with_an_eps_past_one_half_and_in_each_dtype(dt):
+    x = [0.3, -0.2, 1.5, 0.0, 1.0, 0.9, np.nan]
+    for eps in (True, 0.7, 0.1):
+        same(ember.logit(pair(ember, x, dt), eps), torch.logit(pair(torch, x, dt), eps), tol=5e-2 if dt in ("float16", "bfloat16") else 1e-6)
+
+
+def test_one_step_of_linspace_and_logspace_is_the_start():
+    same(ember.logspace(1.5, float("nan"), 1), torch.logspace(1.5, float("nan"), 1))
+    same(ember.linspace(2, float("inf"), 1), torch.linspace(2, float("inf"), 1))
