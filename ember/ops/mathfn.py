@@ -97,8 +97,9 @@ class Polygamma(Function):
             # PyTorch's trigamma for x < 0: the reflection pi**2 / sin(pi x)**2 - trigamma(1 - x), in x's
             # dtype; at the poles sin(pi x) is not quite 0, so it is huge rather than inf there (digamma's
             # gradient too)
+            w = x.astype(np.float32) if x.dtype.itemsize == 2 else x  # float16/bfloat16 in float32, as PyTorch
             with np.errstate(all="ignore"):
-                reflected = np.pi ** 2 / np.sin(np.pi * x) ** 2 - _scipy("polygamma")(1, 1 - x).astype(x.dtype)
+                reflected = np.pi ** 2 / np.sin(np.pi * w) ** 2 - _scipy("polygamma")(1, 1 - w).astype(w.dtype)
             out = np.where(x < 0, reflected.astype(x.dtype, copy=False), out)
         return out
 

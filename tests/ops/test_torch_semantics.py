@@ -305,11 +305,12 @@ def test_extreme_gradients_with_ties_and_nan(name):
     same_grads(lambda m, a, b: getattr(m, name)(a, b), [1.0, 2.0, np.nan, 1.0, np.nan, -np.inf], [1.0, np.nan, 3.0, 0.5, np.nan, -np.inf])
 
 
-@pytest.mark.parametrize("dt", ["float32", "float64"])
+@pytest.mark.parametrize("dt", FLOATS)
 def test_trigamma_and_digamma_gradient_for_negative_inputs(dt):
     x = [-4.0, -2.0, -1.0, -2.5, -0.3, 0.0, -0.0, 1.0, 2.5, -np.inf, np.nan]
     same(ember.polygamma(1, pair(ember, x, dt)), torch.polygamma(1, pair(torch, x, dt)), tol=2e-4)
-    same_grads(lambda m, v: m.digamma(v), [-2.5, -0.3, 1.5, 2.0], dtypes=[dt])
+    if dt in ("float32", "float64"):
+        same_grads(lambda m, v: m.digamma(v), [-2.5, -0.3, 1.5, 2.0], dtypes=[dt])
 
 
 @pytest.mark.parametrize("dt", FLOATS)
