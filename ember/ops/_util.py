@@ -4,7 +4,7 @@ import numpy as np
 from ember.backend import dtypes
 from ember.autograd.tensor import Tensor, _wrap
 from ember.autograd.checks import broadcast_shapes
-from ember.errors import DTypeError
+from ember.errors import ArgumentError, DTypeError
 
 
 def operands(op, a, b):
@@ -81,6 +81,18 @@ def promote(a, b):
     elif dt == dtypes.bfloat16.np:  # NumPy would lift bfloat16 with a Python float to float32; a NumPy
         a, b = (a if ha else dt.type(a)), (b if hb else dt.type(b))  # scalar (not array) suits CuPy too
     return a, b
+
+
+def int_in_range(op, a, b):
+    """A Python int compared with an integer array (`lt`, `eq`, `isin`, ...) must fit its dtype.
+    PyTorch wraps it first (`int32_tensor < -10**18` is True); NumPy compares exactly. Both are
+    surprising, so it is an error, as for arithmetic (README, "Deliberate differences from PyTorch")."""
+    for arr, x in ((a, b), (b, a)):
+        if type(x) is int and getattr(arr, "dtype", None) is not None and arr.dtype.kind in "iu":
+            info = np.iinfo(arr.dtype)
+            if not info.min <= x <= info.max:
+                raise ArgumentError(f"{op}: the Python int {x if abs(x) < 10**30 else '<huge int>'} is outside "
+                                    f"the range of the tensor's dtype {dtypes.dtype_of(arr)}")
 
 
 def float_arrays(a, b):

@@ -15,7 +15,7 @@ from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError
-from ember.ops._util import arith, const, data, float_arrays, floating, operands, promote
+from ember.ops._util import arith, const, data, float_arrays, floating, int_in_range, operands, promote
 from ember.ops.registry import Sample, binary_samples, register
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
@@ -182,21 +182,9 @@ class Compare(Function):
     fn = None
 
     def forward(self, a, b):
-        _int_in_range(self.op_name(), a, b)
+        int_in_range(self.op_name(), a, b)
         a, b = operands(self.op_name(), a, b)
         return getattr(self.xp, self.fn)(a, b)
-
-
-def _int_in_range(op, a, b):
-    """A Python int compared with an integer tensor must fit its dtype. PyTorch wraps it first
-    (`int32_tensor < -10**18` is True); NumPy compares exactly. Both are surprising, so it is an
-    error, as for arithmetic (README, "Deliberate differences from PyTorch")."""
-    for arr, x in ((a, b), (b, a)):
-        if type(x) is int and getattr(arr, "dtype", None) is not None and arr.dtype.kind in "iu":
-            info = np.iinfo(arr.dtype)
-            if not info.min <= x <= info.max:
-                raise ArgumentError(f"{op}: the Python int {x if abs(x) < 10**30 else '<huge int>'} is outside "
-                                    f"the range of the tensor's dtype {dtypes.dtype_of(arr)}")
 
 
 def _compare(name, ufunc, samples=None, bitwise=False):

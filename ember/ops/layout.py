@@ -18,7 +18,7 @@ from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary, unary
-from ember.ops._util import const
+from ember.ops._util import const, int_in_range
 from ember.ops.arrange import flip
 from ember.ops.creation import zeros
 from ember.ops.join import _at_least, cat, hstack, stack, vstack
@@ -243,6 +243,8 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     e = elements.detach().numpy() if isinstance(elements, Tensor) else np.asarray(elements)
     t = test_elements.detach().numpy() if isinstance(test_elements, Tensor) else np.asarray(test_elements)
     like = elements if isinstance(elements, Tensor) else test_elements
+    int_in_range("isin", e if isinstance(elements, Tensor) else elements, t if isinstance(test_elements, Tensor)
+                 else test_elements)
     return const(np.isin(e, t, invert=invert), like)
 
 

@@ -323,3 +323,9 @@ def test_logit_with_an_eps_past_one_half_and_in_each_dtype(dt):
 def test_one_step_of_linspace_and_logspace_is_the_start():
     same(ember.logspace(1.5, float("nan"), 1), torch.logspace(1.5, float("nan"), 1))
     same(ember.linspace(2, float("inf"), 1), torch.linspace(2, float("inf"), 1))
+
+
+def test_isin_with_an_int_outside_the_tensors_dtype_is_refused():
+    with pytest.raises(ember.ArgumentError, match="outside the range"):
+        ember.isin(-10**18, ember.tensor([0, 255], dtype=ember.uint8))  # PyTorch wraps it to 0: True
+    same(ember.isin(ember.tensor([1, 2], dtype=ember.uint8), 2), torch.isin(torch.tensor([1, 2], dtype=torch.uint8), 2))
