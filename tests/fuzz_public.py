@@ -54,11 +54,13 @@ DELIBERATE = {
             "NaNs as one value",
     "rsub": "alpha by position with a 0-d other: PyTorch picks its Scalar overload (other becomes a Python number, "
             "so an integer input gives the default float); ember promotes the 0-d tensor, as PyTorch does for alpha=",
+    "cholesky": "a non-symmetric input: PyTorch reads its lower triangle; ember factors (A + A^T) / 2, the same "
+                "for the symmetric matrices cholesky is defined on (and PyTorch's symmetric gradient)",
     "gelu": "gelu(inf) is NaN in PyTorch's float32/bfloat16 kernel (inf in float64); ember gives inf in every dtype",
 }
 # Which of several equal values an index points at is not specified (PyTorch's depends on its selection
 # algorithm; its median documents it): values are compared, indices by shape and dtype only.
-TIES = {"kthvalue", "median", "nanmedian"}
+TIES = {"kthvalue", "median", "nanmedian", "topk"}
 SKIP = {"data_ptr", "numpy", "tolist", "item", "register_hook", "retain_grad", "backward", "detach_",
         "requires_grad_", "cuda", "cpu", "to", "element_size", "is_contiguous", "contiguous", "new_tensor",
         "__deepcopy__", "__repr__", "__array__", "__iter__", "__init__", "size", "dim", "numel", "nelement",
