@@ -25,7 +25,6 @@ from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary, unary
-from ember.ops._util import common
 from ember.ops.loss_index import REDUCTIONS, _floating, _reduce, reduction_mode
 from ember.ops.loss_index import cross_entropy, nll_loss  # noqa: F401 - in this family's FUNCTIONAL
 from ember.ops.registry import Sample, register
@@ -211,9 +210,12 @@ class BinaryCrossEntropyWithLogits(Function):
 
     def forward(self, x, t, pos_weight=None):
         xp = self.xp
-        softplus = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))  # softplus(-x)
-        lw = 1 if pos_weight is None else (pos_weight - 1) * t + 1
-        return (1 - t) * x + lw * softplus
+        w = x.astype(np.float32) if x.dtype.itemsize == 2 else x  # float16/bfloat16 computed in float32
+        # softplus(-x) = -log_sigmoid(x), rounded to the input's dtype as PyTorch's log_sigmoid(input)
+        softplus = (xp.maximum(-w, 0) + xp.log1p(xp.exp(-xp.abs(w)))).astype(x.dtype, copy=False)
+        if pos_weight is not None:  # PyTorch weighs log_sigmoid(input) in place: still the input's dtype
+            softplus = (((pos_weight - 1) * t + 1) * softplus).astype(x.dtype, copy=False)
+        return (1 - t) * x + softplus
 
     def backward(self, g):
         x, t, pw = self.inputs
@@ -254,8 +256,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if pos_weight is not None:
         _floating(op, "pos_weight", pos_weight)
         broadcast_shapes(op, tuple(pos_weight.shape), tuple(input.shape))
-    (x, t, *pw), _ = common(input, target, *([] if pos_weight is None else [pos_weight]))
-    loss = BinaryCrossEntropyWithLogits.apply(x, t, pw[0] if pw else None)
+    loss = BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)  # softplus(-x) in the input's dtype
     if tuple(loss.shape) != tuple(input.shape):
         raise ShapeError(f"{op}: pos_weight of shape {tuple(pos_weight.shape)} must broadcast to the input's "
                          f"shape {tuple(input.shape)}")

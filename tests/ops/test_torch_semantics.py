@@ -329,3 +329,16 @@ def test_isin_with_an_int_outside_the_tensors_dtype_is_refused():
     with pytest.raises(ember.ArgumentError, match="outside the range"):
         ember.isin(-10**18, ember.tensor([0, 255], dtype=ember.uint8))  # PyTorch wraps it to 0: True
     same(ember.isin(ember.tensor([1, 2], dtype=ember.uint8), 2), torch.isin(torch.tensor([1, 2], dtype=torch.uint8), 2))
+
+
+@pytest.mark.parametrize("da", FLOATS)
+def test_bce_with_logits_rounds_log_sigmoid_to_the_inputs_dtype(da):
+    rng = np.random.default_rng(7)
+    x, y = rng.uniform(-3, 3, (4, 2)), rng.uniform(0, 1, (4, 2))
+    for db in FLOATS:
+        for pw in (None, [1.5, 0.5]):
+            kw_e = {} if pw is None else {"pos_weight": ember.tensor(pw)}
+            kw_t = {} if pw is None else {"pos_weight": torch.tensor(pw)}
+            e = F.binary_cross_entropy_with_logits(pair(ember, x, da), pair(ember, y, db), reduction="none", **kw_e)
+            t = TF.binary_cross_entropy_with_logits(pair(torch, x, da), pair(torch, y, db), reduction="none", **kw_t)
+            same(e, t, tol={"float16": 2e-2, "bfloat16": 5e-2, "float32": 2e-4}.get(db, 1e-7))
