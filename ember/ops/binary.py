@@ -89,6 +89,8 @@ class Pow(Function):
         if getattr(a, "dtype", None) is not None and a.dtype.kind in "iu" and type(b) is int and b < 0:
             raise ValueError("integers to negative integer powers are not allowed")
         self.y = arith("pow", a, b, operator.pow)
+        if getattr(a, "dtype", None) == bool and (type(b) is bool or getattr(b, "dtype", None) == bool):
+            self.y = self.y.astype(bool)  # bool ** bool stays bool, as PyTorch (NumPy gives int8)
         return self.y
 
     def backward(self, g):

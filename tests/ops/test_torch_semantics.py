@@ -342,3 +342,8 @@ def test_bce_with_logits_rounds_log_sigmoid_to_the_inputs_dtype(da):
             e = F.binary_cross_entropy_with_logits(pair(ember, x, da), pair(ember, y, db), reduction="none", **kw_e)
             t = TF.binary_cross_entropy_with_logits(pair(torch, x, da), pair(torch, y, db), reduction="none", **kw_t)
             same(e, t, tol={"float16": 2e-2, "bfloat16": 5e-2, "float32": 2e-4}.get(db, 1e-7))
+
+
+@pytest.mark.parametrize("b", [True, False, 2, 2.0])
+def test_pow_of_bool_by_a_python_scalar(b):
+    same(ember.pow(ember.tensor([True, False]), b), torch.pow(torch.tensor([True, False]), b))
