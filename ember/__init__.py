@@ -39,6 +39,8 @@ for _name in ("hardshrink", "conv3d", "conv_tbc", "conv_transpose3d", "pdist", "
 adaptive_max_pool1d = nn.functional.adaptive_max_pool1d_with_indices  # torch's returns (values, indices)
 del _name
 from ember.graph import compile
+from ember.ops.legacy_types import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                                    HalfTensor, IntTensor, LongTensor, ShortTensor)  # older scripts' constructors
 from ember.autograd.printing import get_printoptions, set_printoptions
 from ember import backends, fft, linalg, testing
 from ember.backends.settings import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,

@@ -125,6 +125,8 @@ def tensor_type(input, dtype=None, non_blocking=False):
     if dtype is None:
         where = "cuda." if input.device.type == "cuda" else ""
         return f"ember.{where}{TENSOR_TYPES[input.dtype]}"
+    if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), dtypes.DType):  # ember.LongTensor
+        return to(input, dtype.dtype, non_blocking=non_blocking)
     if isinstance(dtype, str) and dtype.endswith("Tensor"):
         parts = dtype.split(".")
         if parts[0] not in ("ember", "torch") or parts[-1] not in _BY_TYPE_NAME or \

@@ -25,7 +25,7 @@ from ember.optim.adafactor import Adafactor
 from ember.optim.lbfgs import LBFGS
 from ember.optim.sparse_adam import SparseAdam
 from ember.optim.muon import Muon
-from ember.optim import lr_scheduler
+from ember.optim import lr_scheduler, swa_utils
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
            "RAdam", "Rprop", "ASGD", "Adafactor", "LBFGS", "SparseAdam", "Muon", "lr_scheduler"]
