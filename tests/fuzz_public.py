@@ -44,7 +44,23 @@ DELIBERATE = {
     "softmax": "a dtype in third position is used as dtype (torch.softmax's signature); F.softmax ignores it",
     "log_softmax": "as softmax",
     "softmin": "as softmax",
+    "matrix_exp": "float16/bfloat16: PyTorch's series overflows in the low precision (inf/NaN for ordinary matrices); "
+                  "ember computes in float32 and rounds once",
+    "unique_consecutive": "return_inverse given by position: PyTorch's boolean dispatch returns an empty counts "
+                          "tensor in its place; ember returns the inverse (as the keyword and the Tensor method do)",
+    "std_mean": "with an inf in a slice PyTorch's one-pass (Welford) mean is NaN; ember's mean is torch.mean's (inf)",
+    "var_mean": "as std_mean",
+    "mode": "with NaNs PyTorch's answer depends on where they sit (mode([1, nan, 2, nan, 2]) is 1); ember counts "
+            "NaNs as one value",
+    "rsub": "alpha by position with a 0-d other: PyTorch picks its Scalar overload (other becomes a Python number, "
+            "so an integer input gives the default float); ember promotes the 0-d tensor, as PyTorch does for alpha=",
+    "cholesky": "a non-symmetric input: PyTorch reads its lower triangle; ember factors (A + A^T) / 2, the same "
+                "for the symmetric matrices cholesky is defined on (and PyTorch's symmetric gradient)",
+    "gelu": "gelu(inf) is NaN in PyTorch's float32/bfloat16 kernel (inf in float64); ember gives inf in every dtype",
 }
+# Which of several equal values an index points at is not specified (PyTorch's depends on its selection
+# algorithm; its median documents it): values are compared, indices by shape and dtype only.
+TIES = {"kthvalue", "median", "nanmedian", "topk"}
 SKIP = {"data_ptr", "numpy", "tolist", "item", "register_hook", "retain_grad", "backward", "detach_",
         "requires_grad_", "cuda", "cpu", "to", "element_size", "is_contiguous", "contiguous", "new_tensor",
         "__deepcopy__", "__repr__", "__array__", "__iter__", "__init__", "size", "dim", "numel", "nelement",
@@ -190,8 +206,11 @@ def flatten(out):
 
 
 def same(e, t, name, exact, grad=False):
-    """None if the results agree, else a short reason."""
+    """None if the results agree, else a short reason (`grad`: comparing gradients; a float gives
+    the tolerance)."""
     ef, tf = flatten(e), flatten(t)
+    if name in TIES and len(ef) == len(tf) == 2 and not grad:
+        return same(ef[0], tf[0], name, exact) or same(ef[1], tf[1], name, False)
     if len(ef) != len(tf):
         return f"{len(ef)} outputs vs {len(tf)}"
     for a, b in zip(ef, tf):
@@ -206,6 +225,7 @@ def same(e, t, name, exact, grad=False):
                 return f"dtype {ad} vs {bd}"
             if exact and av.size:
                 tol = {"float16": 2e-2, "bfloat16": 5e-2, "float32": 2e-4}.get(ad, 1e-7 if not grad else 1e-5)
+                tol = max(tol, grad) if type(grad) is float else tol  # a float `grad`: that tolerance at least
                 if av.dtype.kind in "fc" or bv.dtype.kind in "fc":
                     if not np.allclose(av.astype(np.float64), bv.astype(np.float64), rtol=tol, atol=tol,
                                        equal_nan=True):
@@ -238,12 +258,27 @@ def grads_agree(kind, name, ef, tf, specs, kwspecs):
         return None
     if ge is None or gt is None:
         return None
+    # an op asked to compute in float16/bfloat16 (`cumprod(x, 0, dtype=float16)`) has gradients of that precision
+    low = [s[1] for s in kwspecs.values() if s[0] == "dtype" and s[1] in ("float16", "bfloat16")]
+    grad_tol = {"float16": 2e-2, "bfloat16": 5e-2}[low[0]] if low else True
     for a, b in zip(ge, gt):
         if (a is None) != (b is None):
             return "grad presence"
-        if a is not None and same(a, b, name, True, grad=True):
-            return "grad " + same(a, b, name, True, grad=True)
+        if a is not None and same(a, b, name, True, grad=grad_tol):
+            return "grad " + same(a, b, name, True, grad=grad_tol)
     return None
+
+
+def _specified(name, specs, kwspecs):
+    """False for calls whose result PyTorch leaves undefined: `searchsorted` into a sequence that is
+    not sorted, `isin(assume_unique=True)` of elements that are not unique."""
+    arrays = [s[1][0] for s in list(specs) + list(kwspecs.values()) if s[0] == "array"]
+    if name == "searchsorted" and arrays and arrays[0].ndim:
+        with np.errstate(invalid="ignore"):
+            return bool(np.all(np.diff(arrays[0].astype(np.float64), axis=-1) >= 0))
+    if name == "isin" and ("assume_unique", True) in [(k, v[1]) for k, v in kwspecs.items()]:
+        return all(np.unique(a).size == a.size for a in arrays)
+    return True
 
 
 def _alarm(signum, frame):
@@ -291,6 +326,8 @@ def one_call(rng, target, stats, examples, check_grads):
     exact = name not in RANDOM
     if name == "topk" and ("sorted", False) in [(k, v[1]) for k, v in kwspecs.items()]:
         exact = False  # PyTorch documents the order of unsorted topk as unspecified
+    if not _specified(name, specs, kwspecs):
+        exact = False
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
     try:

@@ -6,11 +6,10 @@ import pytest
 from fuzz_public import campaign
 
 
-# The hardening target is 0.2% of compared calls (met before this round's ~200 new torch names joined the
-# campaign: 9 of 9,757). With them the campaign measures 0.3-0.4% — float16/bfloat16 results with 0-d tensor
-# arguments, gradients at domain edges, a few shapes of unique_consecutive/quantile. Until those are fixed this
-# bound guards against regressions; the target stays 0.2%.
-MISMATCH_BOUND = 0.005
+# The hardening target: mismatches under 0.2% of compared calls. Seeds 1-10 at 20,000 calls measure
+# 0-0.05% (README, "Deliberate differences from PyTorch", lists what DELIBERATE excuses); the bound is the
+# target itself.
+MISMATCH_BOUND = 0.002
 
 
 def _check(calls, seed):

@@ -4,7 +4,7 @@ import numpy as np
 from ember.backend import dtypes
 from ember.autograd.tensor import Tensor, _wrap
 from ember.autograd.checks import broadcast_shapes
-from ember.errors import DTypeError
+from ember.errors import ArgumentError, DTypeError
 
 
 def operands(op, a, b):
@@ -81,6 +81,52 @@ def promote(a, b):
     elif dt == dtypes.bfloat16.np:  # NumPy would lift bfloat16 with a Python float to float32; a NumPy
         a, b = (a if ha else dt.type(a)), (b if hb else dt.type(b))  # scalar (not array) suits CuPy too
     return a, b
+
+
+def int_in_range(op, a, b):
+    """A Python int compared with an integer array (`lt`, `eq`, `isin`, ...) must fit its dtype.
+    PyTorch wraps it first (`int32_tensor < -10**18` is True); NumPy compares exactly. Both are
+    surprising, so it is an error, as for arithmetic (README, "Deliberate differences from PyTorch")."""
+    for arr, x in ((a, b), (b, a)):
+        if type(x) is int and getattr(arr, "dtype", None) is not None and arr.dtype.kind in "iu":
+            info = np.iinfo(arr.dtype)
+            if not info.min <= x <= info.max:
+                raise ArgumentError(f"{op}: the Python int {x if abs(x) < 10**30 else '<huge int>'} is outside "
+                                    f"the range of the tensor's dtype {dtypes.dtype_of(arr)}")
+
+
+def float_arrays(a, b):
+    """The operands of a float-valued binary op (true division, atan2, copysign) whose result type
+    is an integer or bool: each array cast straight to the default float, as PyTorch casts every
+    input to the computation dtype. Going through the integer result type first would wrap an int32
+    -1 into a uint8 255. Other operands are returned as they are."""
+    if dtypes.result_type(a, b).is_floating_point:
+        return a, b
+    dt = dtypes.float_type(dtypes.result_type(a, b)).np
+    return tuple(x.astype(dt) if hasattr(x, "dtype") and hasattr(x, "shape") and not isinstance(x, np.generic)
+                 else x for x in (a, b))
+
+
+def common(*xs, to_float=False):
+    """The tensors among `xs` cast to PyTorch's result dtype of all of them, and that dtype (a float
+    one with `to_float`, as float-valued ops such as xlogy or hypot give). Python scalars pass
+    through. Composites call it first: a broadcast or a log of one operand would otherwise change
+    how it promotes (a 0-d tensor counts like a scalar only while it is 0-d).
+
+        >>> (a, b), dt = common(ember.ones(2, dtype=ember.float16), ember.tensor(2.0, dtype=ember.float64))
+        >>> dt
+        ember.float16
+    """
+    dt = dtypes.result_type(*[data(x) for x in xs])
+    if to_float:
+        dt = dtypes.float_type(dt)
+    return [x.to(dt) if isinstance(x, Tensor) and x.dtype is not dt else x for x in xs], dt
+
+
+def opmath(dt):
+    """The dtype to compute `dt` in: float32 for float16/bfloat16 (PyTorch computes them in float32
+    and rounds once at the end), else `dt` itself."""
+    return dtypes.float32 if dt in (dtypes.float16, dtypes.bfloat16) else dt
 
 
 def floating(x):

@@ -139,7 +139,7 @@ class Hardtanh(Function):
     save_inputs = False
 
     def forward(self, x, min_val=-1.0, max_val=1.0):
-        self.inside = (x > min_val) & (x < max_val)
+        self.inside = ~((x <= min_val) | (x >= max_val))  # a NaN passes its gradient, as in PyTorch
         return self.xp.clip(x, min_val, max_val).astype(x.dtype, copy=False)
 
     def backward(self, g):
@@ -163,9 +163,9 @@ class Hardswish(Function):
 
     def backward(self, g):
         x = self.inputs[0]
-        xd = x._data
-        middle, high = const((xd >= -3) & (xd <= 3), g), const(xd > 3, g)
-        return g * ((x / 3 + 0.5) * middle + high)
+        xd = x._data  # PyTorch's slopes: 0 up to -3, x/3 + 1/2 strictly between, 1 from 3 on (and for NaN)
+        middle = (xd > -3) & (xd < 3)
+        return g * binary.where(const(middle, g), x / 3 + 0.5, const((~middle & ~(xd <= -3)).astype(xd.dtype), g))
 
 
 # --- the public functions -----------------------------------------------------------

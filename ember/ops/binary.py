@@ -15,7 +15,7 @@ from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError
-from ember.ops._util import arith, const, data, floating, operands, promote
+from ember.ops._util import arith, const, data, float_arrays, floating, int_in_range, operands, promote
 from ember.ops.registry import Sample, binary_samples, register
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
@@ -71,7 +71,7 @@ class Mul(Function):
 
 class Div(Function):
     def forward(self, a, b):
-        return arith("div", a, b, _true_divide)
+        return arith("div", *float_arrays(a, b), _true_divide)
 
     def backward(self, g):
         a, b = self.inputs
@@ -89,18 +89,25 @@ class Pow(Function):
         if getattr(a, "dtype", None) is not None and a.dtype.kind in "iu" and type(b) is int and b < 0:
             raise ValueError("integers to negative integer powers are not allowed")
         self.y = arith("pow", a, b, operator.pow)
+        if getattr(a, "dtype", None) == bool and (type(b) is bool or getattr(b, "dtype", None) == bool):
+            self.y = self.y.astype(bool)  # bool ** bool stays bool, as PyTorch (NumPy gives int8)
         return self.y
 
     def backward(self, g):
         a, b = self.inputs
-        ga = g * b * a ** (b - 1) if isinstance(a, Tensor) else None
+        ga = None
+        if isinstance(a, Tensor):  # 0 where b == 0 (0 * 0**-1 would be NaN), as PyTorch
+            if isinstance(b, Tensor):
+                ga = where(b == 0, 0.0, g * b * a ** (b - 1))
+            else:
+                ga = g * b * a ** (b - 1) if b != 0 else const(self.xp.zeros(g.shape, g._data.dtype), g)
         gb = None
         if isinstance(b, Tensor):
-            # d/db a**b = a**b * log(a), taken as 0 where a == 0 (as PyTorch does)
+            # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0 (as PyTorch does)
             if isinstance(a, Tensor):
-                log_a = where(a == 0, 1.0, a).log()
+                log_a = where((a == 0) & (b >= 0), 0.0, a.log())
             else:
-                log_a = math.log(a) if a != 0 else 0.0
+                log_a = math.log(a) if a > 0 else (where(b >= 0, 0.0, -math.inf) if a == 0 else math.nan)
             gb = g * self.output(self.y) * log_a
         return ga, gb
 
@@ -111,11 +118,7 @@ class Maximum(Function):
         return self.xp.maximum(a, b)
 
     def backward(self, g):
-        a, b = self.inputs
-        # ties share the gradient equally, as in PyTorch
-        a, b = data(a), data(b)
-        w = const(((a > b) + 0.5 * (a == b)).astype(g._data.dtype), g)
-        return g * w, g * (1 - w)
+        return _extreme_grads(self.xp, g, self.inputs, lambda a, b: a < b)
 
 
 class Minimum(Function):
@@ -124,10 +127,17 @@ class Minimum(Function):
         return self.xp.minimum(a, b)
 
     def backward(self, g):
-        a, b = self.inputs
-        a, b = data(a), data(b)
-        w = const(((a < b) + 0.5 * (a == b)).astype(g._data.dtype), g)
-        return g * w, g * (1 - w)
+        return _extreme_grads(self.xp, g, self.inputs, lambda a, b: a > b)
+
+
+def _extreme_grads(xp, g, inputs, loses):
+    """maximum/minimum: ties share the gradient equally; an operand that loses gets none; with a NaN
+    (nothing wins) both get all of it, as in PyTorch."""
+    a, b = data(inputs[0]), data(inputs[1])
+    tie = 0.5 * (a == b)
+    wa = xp.where(loses(a, b), 0.0, 1.0) - tie
+    wb = xp.where(loses(b, a), 0.0, 1.0) - tie
+    return g * const(wa.astype(g._data.dtype), g), g * const(wb.astype(g._data.dtype), g)
 
 
 class Where(Function):
@@ -164,7 +174,7 @@ class Remainder(Function):
 
     def backward(self, g):
         a, b = self.inputs
-        gb = -g * (a / b).floor() if isinstance(b, Tensor) else None
+        gb = -g * floor_divide(a, b).detach() if isinstance(b, Tensor) else None  # NaN for an infinite a, as PyTorch
         return g, gb
 
 
@@ -174,6 +184,7 @@ class Compare(Function):
     fn = None
 
     def forward(self, a, b):
+        int_in_range(self.op_name(), a, b)
         a, b = operands(self.op_name(), a, b)
         return getattr(self.xp, self.fn)(a, b)
 

@@ -218,7 +218,9 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     _grad_ok("linspace", dt, requires_grad)
     check_size("linspace", (steps,), dt.itemsize, name="steps")
     dev = _dev(device)
-    return _finish(dev.xp.linspace(start, end, steps).astype(dt.np, copy=False), dev, requires_grad)
+    # one step is `start` alone, as PyTorch (NumPy computes it from the step, NaN for a NaN end)
+    values = dev.xp.linspace(start, end, steps) if steps != 1 else dev.xp.full(1, start, dtype=np.float64)
+    return _finish(values.astype(dt.np, copy=False), dev, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):

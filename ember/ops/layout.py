@@ -18,7 +18,7 @@ from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary, unary
-from ember.ops._util import const
+from ember.ops._util import const, int_in_range
 from ember.ops.arrange import flip
 from ember.ops.creation import zeros
 from ember.ops.join import _at_least, cat, hstack, stack, vstack
@@ -72,6 +72,9 @@ def column_stack(tensors):
 row_stack = vstack
 
 
+_VIEW_BYTES = 1024  # about what one tensor view costs in memory (the Tensor, its array header)
+
+
 def tensor_split(input, indices_or_sections, dim=0):
     """Views of `input` along `dim`: into n nearly equal parts, or split before each listed index."""
     dim = normalize_dim(dim, input.ndim, "tensor_split")
@@ -82,6 +85,7 @@ def tensor_split(input, indices_or_sections, dim=0):
     if isinstance(spec, int) and not isinstance(spec, bool):
         if spec < 1:
             raise ArgumentError(f"tensor_split: sections must be a positive int, got {spec}")
+        check_size("tensor_split", (spec,), _VIEW_BYTES, "sections")  # one view per section, made in a loop
         sizes = [n // spec + (1 if i < n % spec else 0) for i in range(spec)]
         bounds = list(itertools.accumulate([0] + sizes))
     else:
@@ -157,6 +161,8 @@ def ravel(input):
 def select(input, dim, index):
     """The slice at `index` along `dim` (that dim removed): a view."""
     dim = normalize_dim(dim, input.ndim, "select")
+    if isinstance(index, Tensor) and index.numel() == 1:  # a one-element tensor is an int, as in PyTorch
+        index = index.item()
     return input[(slice(None),) * dim + (index,)]
 
 
@@ -237,6 +243,8 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     e = elements.detach().numpy() if isinstance(elements, Tensor) else np.asarray(elements)
     t = test_elements.detach().numpy() if isinstance(test_elements, Tensor) else np.asarray(test_elements)
     like = elements if isinstance(elements, Tensor) else test_elements
+    int_in_range("isin", e if isinstance(elements, Tensor) else elements, t if isinstance(test_elements, Tensor)
+                 else test_elements)
     return const(np.isin(e, t, invert=invert), like)
 
 
@@ -381,12 +389,13 @@ def vander(x, N=None, increasing=False):
     n = x.shape[0] if N is None else N
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ArgumentError(f"vander: N must be a non-negative int, got {N!r}")
-    check_size("vander", (x.shape[0], n), x.dtype.itemsize, "output")
-    if x.dtype.name == "bool":  # PyTorch computes powers of a bool vector as int64
+    if x.dtype.kind in "biu":  # PyTorch gives int64 for every integer or bool input
         x = x.long()
-    powers = [x ** p if p else unary.abs(x) * 0 + 1 for p in range(n)]
-    cols = powers if increasing else powers[::-1]
-    return stack(cols, 1) if cols else x.new_zeros(x.shape[0], 0)
+    check_size("vander", (x.shape[0], n), x.dtype.itemsize, "output")
+    # as PyTorch: a column of ones, then running products (x**0 is 1 even for inf and NaN)
+    ones = x.new_ones(x.shape[0], min(n, 1))
+    powers = cat([ones, x.unsqueeze(1).expand(x.shape[0], n - 1).cumprod(1)], 1) if n > 1 else ones
+    return powers if increasing else flip(powers, [1])
 
 
 @register("clamp_min", lambda make: [Sample((make.away(3, 4), 0.3), name="scalar")])

@@ -55,6 +55,8 @@ class Inverse(Function):
 
 
 class Slogdet(Function):
+    materialize_grads = False  # the sign carries no gradient: used alone, the input gets none (as PyTorch)
+
     def forward(self, a):
         sign, logabs = self.xp.linalg.slogdet(a)
         return sign.astype(a.dtype), logabs.astype(a.dtype)
@@ -194,10 +196,12 @@ def svd(input, some=True, compute_uv=True):
     if not compute_uv:
         s = np.linalg.svd(a, compute_uv=False)
         shape = tuple(a.shape[:-2])
-        return SVDResult(const(np.zeros(shape + (a.shape[-2], a.shape[-2]), a.dtype), input), const(s, input),
+        return SVDResult(const(np.zeros(shape + (a.shape[-2], a.shape[-2]), a.dtype), input),
+                         const(s.astype(a.dtype, copy=False), input),
                          const(np.zeros(shape + (a.shape[-1], a.shape[-1]), a.dtype), input))
-    u, s, vh = np.linalg.svd(a, full_matrices=not some)
-    return SVDResult(const(u, input), const(s, input), const(np.swapaxes(vh, -1, -2).copy(), input))
+    u, s, vh = np.linalg.svd(a, full_matrices=not some)  # (NumPy computes a bfloat16 input in float64)
+    return SVDResult(*(const(np.ascontiguousarray(x).astype(a.dtype, copy=False), input)
+                       for x in (u, s, np.swapaxes(vh, -1, -2))))
 
 
 def pinverse(input, rcond=1e-15):

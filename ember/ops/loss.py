@@ -22,6 +22,7 @@ import numpy as np
 from ember.autograd.checks import broadcast_shapes
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
+from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary, unary
 from ember.ops.loss_index import REDUCTIONS, _floating, _reduce, reduction_mode
@@ -129,8 +130,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     d = input - target
     if beta == 0:
         return _reduce(d.abs(), reduction)
-    z = d.abs()
-    return _reduce(binary.where(z < beta, 0.5 * d * d / beta, z - 0.5 * beta), reduction)
+    return _reduce(_quadratic_then_linear(d, beta) / beta, reduction)
 
 
 @register("huber_loss", _with_weight(_threshold_samples("delta")), ref="nn.functional.huber_loss")
@@ -140,10 +140,18 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _pair("huber_loss", input, target)
     if not delta > 0:
         raise ArgumentError(f"huber_loss: delta must be > 0, got {delta}")
-    d = input - target
-    z = d.abs()
-    loss = binary.where(z < delta, 0.5 * d * d, delta * (z - 0.5 * delta))
+    wide = dtypes.promote_types(input.dtype, target.dtype)  # PyTorch: computed in both dtypes, the input's out
+    loss = _quadratic_then_linear(input.to(wide) - target.to(wide), delta).to(input.dtype)
     return _weighted("huber_loss", loss, weight, reduction, normalize=False)
+
+
+def _quadratic_then_linear(d, delta):
+    """`0.5 d**2` where `|d| < delta`, else `delta (|d| - 0.5 delta)`. The square sees only the small
+    `d`s: a large one (1e20, inf) would overflow it and turn its zero gradient into NaN."""
+    z = d.abs()
+    small = (z < delta) | binary.isnan(d)  # a NaN takes the square: NaN value and gradient, as PyTorch
+    ds = binary.where(small, d, 0.0)
+    return binary.where(small, 0.5 * ds * ds, delta * (z - 0.5 * delta))
 
 
 # --- binary cross entropy --------------------------------------------------------------------
@@ -202,9 +210,12 @@ class BinaryCrossEntropyWithLogits(Function):
 
     def forward(self, x, t, pos_weight=None):
         xp = self.xp
-        softplus = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))  # softplus(-x)
-        lw = 1 if pos_weight is None else (pos_weight - 1) * t + 1
-        return (1 - t) * x + lw * softplus
+        w = x.astype(np.float32) if x.dtype.itemsize == 2 else x  # float16/bfloat16 computed in float32
+        # softplus(-x) = -log_sigmoid(x), rounded to the input's dtype as PyTorch's log_sigmoid(input)
+        softplus = (xp.maximum(-w, 0) + xp.log1p(xp.exp(-xp.abs(w)))).astype(x.dtype, copy=False)
+        if pos_weight is not None:  # PyTorch weighs log_sigmoid(input) in place: still the input's dtype
+            softplus = (((pos_weight - 1) * t + 1) * softplus).astype(x.dtype, copy=False)
+        return (1 - t) * x + softplus
 
     def backward(self, g):
         x, t, pw = self.inputs
@@ -245,7 +256,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if pos_weight is not None:
         _floating(op, "pos_weight", pos_weight)
         broadcast_shapes(op, tuple(pos_weight.shape), tuple(input.shape))
-    loss = BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)
+    loss = BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)  # softplus(-x) in the input's dtype
     if tuple(loss.shape) != tuple(input.shape):
         raise ShapeError(f"{op}: pos_weight of shape {tuple(pos_weight.shape)} must broadcast to the input's "
                          f"shape {tuple(input.shape)}")
@@ -253,7 +264,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         _floating(op, "weight", weight)
         broadcast_shapes(op, tuple(weight.shape), tuple(input.shape))
         loss = loss * weight
-    return _reduce(loss, reduction)
+    return _reduce(loss.to(target.dtype), reduction)  # PyTorch works in place on 1 - target: its dtype
 
 
 # --- kl_div, cosine_embedding_loss --------------------------------------------------------------

@@ -56,7 +56,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     _floating(op, "input", input)
     _floating(op, "target", target)
     _same_shape(op, input, target)
-    return _reduce(-logsigmoid(target * input), reduction)
+    return _reduce((-logsigmoid(target * input)).to(input.dtype), reduction)  # PyTorch: the input's dtype
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):

@@ -15,9 +15,10 @@ import ml_dtypes
 import numpy as np
 
 from ember.autograd.function import Function
+from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, EmberError
 from ember.ops import binary, unary
-from ember.ops._util import const, data, floating, operands
+from ember.ops._util import common, const, data, float_arrays, floating, opmath, operands
 from ember.ops.registry import Sample, binary_samples, register, unary_samples
 
 __all__ = ["erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0", "log10", "logit", "xlogy",
@@ -73,6 +74,10 @@ class Erfinv(_Special):
 class Lgamma(_Special):
     fn = "gammaln"
 
+    def forward(self, x):
+        y = super().forward(x)
+        return self.xp.where(x == -math.inf, math.inf, y).astype(y.dtype, copy=False)  # C's lgamma(-inf) (SciPy: -inf)
+
     def backward(self, g):
         return g * digamma(self.inputs[0])
 
@@ -87,7 +92,16 @@ class Digamma(_Special):
 class Polygamma(Function):
     def forward(self, x, n=0):
         x = floating(x)
-        return _scipy("polygamma")(n, x).astype(x.dtype, copy=False)
+        out = _scipy("polygamma")(n, x).astype(x.dtype, copy=False)
+        if n == 1 and bool((x < 0).any()):
+            # PyTorch's trigamma for x < 0: the reflection pi**2 / sin(pi x)**2 - trigamma(1 - x), in x's
+            # dtype; at the poles sin(pi x) is not quite 0, so it is huge rather than inf there (digamma's
+            # gradient too)
+            w = x.astype(np.float32) if x.dtype.itemsize == 2 else x  # float16/bfloat16 in float32, as PyTorch
+            with np.errstate(all="ignore"):
+                reflected = np.pi ** 2 / np.sin(np.pi * w) ** 2 - _scipy("polygamma")(1, 1 - w).astype(w.dtype)
+            out = np.where(x < 0, reflected.astype(x.dtype, copy=False), out)
+        return out
 
     def backward(self, g):
         return g * Polygamma.apply(self.inputs[0], n=self.attrs["n"] + 1)
@@ -121,17 +135,22 @@ class Fmod(Function):
 
 class Copysign(Function):
     def forward(self, a, b):
-        a, b = operands("copysign", a, b)
-        self.flip = self.xp.signbit(a) != self.xp.signbit(b)
-        a = floating(a)
-        return self.xp.copysign(a, b).astype(a.dtype, copy=False)
+        a, b = operands("copysign", *float_arrays(a, b))
+        self.y = self.xp.copysign(a, b).astype(a.dtype, copy=False)
+        return self.y
 
     def backward(self, g):
-        return g * const(np.where(self.flip, -1.0, 1.0).astype(g.dtype.np), g), None
+        # PyTorch's formula: y / x (0 where x is 0, NaN where x is inf or NaN); other gets zeros
+        a, b = self.inputs
+        x = data(a).astype(self.y.dtype, copy=False)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = self.xp.where(x == 0, 0, self.y / self.xp.where(x == 0, 1, x))
+        gb = const(self.xp.zeros(b.shape, b.dtype.np), g) if hasattr(b, "_data") else None
+        return g * const(ratio.astype(g.dtype.np, copy=False), g), gb
 
 
 class _NanIgnoring(Function):
-    """fmax/fmin: the other operand where one is NaN; ties share the gradient, as maximum/minimum."""
+    """fmax/fmin: the other operand where one is NaN; a tie gives input the gradient, as PyTorch."""
     fn = None
 
     def forward(self, a, b):
@@ -140,9 +159,8 @@ class _NanIgnoring(Function):
 
     def backward(self, g):
         a, b = data(self.inputs[0]), data(self.inputs[1])
-        first = (a > b) if self.fn == "fmax" else (a < b)
-        w = first + 0.5 * (a == b) + np.isnan(b) * ~np.isnan(a)
-        w = const(np.broadcast_to(w, g.shape).astype(g.dtype.np), g)
+        first = ((a >= b) if self.fn == "fmax" else (a <= b)) | self.xp.isnan(b)
+        w = const(self.xp.broadcast_to(first, g.shape).astype(g.dtype.np), g)
         return g * w, g * (1 - w)
 
 
@@ -166,6 +184,10 @@ class _Integral(Function):
 
 class Heaviside(_Integral):
     name, fn = "heaviside", "heaviside"
+
+    def forward(self, a, b):
+        a, b = operands(self.name, a, b)
+        return self.xp.heaviside(a, b).astype(a.dtype, copy=False)  # NumPy gives a float for integers
 
 
 class Gcd(_Integral):
@@ -237,8 +259,11 @@ def logit(input, eps=None):
     x = input if input.is_floating_point() else input.float()
     if eps is None or eps < 0:  # outside [0, 1] the value and (as PyTorch) the gradient are NaN
         p = x + binary.where((x < 0) | (x > 1), float("nan"), 0.0).to(x.dtype).detach()
-    else:
-        p = x.clamp(eps, 1 - eps)
+    else:  # outside [eps, 1 - eps] the value is the bound's and the gradient 0 (1/(x(1-x)) inside, as PyTorch)
+        inside = ~((x < eps) | (x > 1 - eps))  # NaN counts as inside: NaN value and gradient
+        p = binary.where(inside, x, 0.5) + 0.0  # + 0.0: -0.0 becomes 0.0, as PyTorch's clamp makes it (grad +inf)
+        bound = binary.where(x < eps, x.new_full((), eps), x.new_full((), 1 - eps))  # (eps > 1/2: below first)
+        return binary.where(inside, unary.log(p) - unary.log1p(-p), unary.log(bound) - unary.log1p(-bound))
     return unary.log(p) - unary.log1p(-p)
 
 
@@ -247,10 +272,13 @@ def logit(input, eps=None):
                                         nograd=(0,))])
 def xlogy(input, other):
     """`input * log(other)`, and 0 where input is 0 (unless other is NaN)."""
-    other = other if hasattr(other, "_data") else input.new_full((), float(other))
-    zero = input == 0  # no gradient flows to input or other there, as in PyTorch
-    out = binary.where(zero, 0.0, input * unary.log(binary.where(zero, 1.0, other)))
-    return binary.where(binary.isnan(other), float("nan"), out)
+    (x, y), dt = common(input, other, to_float=True)
+    like = x if hasattr(x, "_data") else y
+    x, y = (v.to(opmath(dt)) if hasattr(v, "_data") else like.new_full((), float(v), dtype=opmath(dt)) for v in (x, y))
+    # where x is 0, 0 * log(y) is already 0 (or NaN for a NaN y) except for y <= 0 or inf: those are
+    # masked, and get no gradient to x (PyTorch's gradients: log(y) to x, x / y to y)
+    mask = (x == 0) & ((y <= 0) | (y == math.inf))
+    return (x * binary.where(mask, 0.0, unary.log(y))).to(dt)
 
 
 @register("logaddexp", lambda make: binary_samples(make, scalar=None))
@@ -333,8 +361,18 @@ def _integers(op, *xs):
 @register("ldexp", lambda make: [Sample((make(3, 4), make.ints(3, 4, low=-3, high=4).astype(make.dtype)),
                                         name="same", nograd=(1,))])
 def ldexp(input, other):
-    """`input * 2**other` (PyTorch's definition, and so its dtypes)."""
-    return input * binary.pow(2.0, other)
+    """`input * 2**other`, as PyTorch computes it: exactly, in input's dtype, for a float input and an
+    integer exponent; else `input * p` with `p = 2**other`, where `p` is `pow(2.0, other)` for an
+    integer or float32 input and a 0-d `2` of input's dtype to the power `other` otherwise (so a
+    float64 or float16 input with a 0-d exponent computes `p` in its own precision)."""
+    if not hasattr(input, "_data") or not hasattr(other, "_data"):
+        return input * binary.pow(2.0, other)
+    if input.is_floating_point() and not other.is_floating_point():
+        wide = opmath(input.dtype)  # powers of two are exact there
+        return (input.to(wide) * binary.pow(2.0, other.to(wide))).to(input.dtype)
+    if not input.is_floating_point() or input.dtype is dtypes.float32:
+        return input * binary.pow(2.0, other)
+    return input * binary.pow(input.new_full((), 2.0), other)
 
 
 @register("float_power", lambda make: [Sample((make(3, 4, low=0.5, high=2.0), make(3, 4)), name="same"),

@@ -74,9 +74,12 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         raise ArgumentError(f"{op}: size must be a positive int, got {size!r}")
     c = input.shape[1]
     sq = input * input
-    padded = pad(sq.movedim(1, -1), (size // 2, (size - 1) // 2))    # channels last, zero-padded
+    # channels last, zero-padded; a window reaches at most c - 1 channels to each side, so a size
+    # past 2c adds only zeros: pad and loop only as far as real channels reach
+    lo, hi = min(size // 2, max(c - 1, 0)), min((size - 1) // 2, max(c - 1, 0))
+    padded = pad(sq.movedim(1, -1), (lo, hi))
     window = padded[..., 0:c]
-    for j in range(1, size):
+    for j in range(1, lo + hi + 1):
         window = window + padded[..., j:j + c]
     div = ((window / size) * alpha + k) ** beta
     return input / div.movedim(-1, 1)

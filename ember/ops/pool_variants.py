@@ -4,14 +4,16 @@
     >>> F.adaptive_max_pool1d(ember.tensor([[[1.0, 5.0, 2.0, 4.0]]]), 2)
     tensor([[[5., 4.]]])
 """
-import itertools
 import numbers
 
+import numpy as np
+
+from ember.autograd.checks import check_size
 from ember.errors import ArgumentError, ShapeError
 from ember.ops import unary
 from ember.ops._im2col import ints
+from ember.ops._util import const
 from ember.ops.creation import zeros
-from ember.ops.join import stack
 from ember.ops.pool import _batched, avg_pool1d, avg_pool2d
 
 __all__ = []
@@ -21,9 +23,14 @@ FUNCTIONAL = ("adaptive_max_pool1d adaptive_max_pool2d adaptive_max_pool1d_with_
               "adaptive_max_pool2d_with_indices lp_pool1d lp_pool2d max_unpool1d max_unpool2d")
 
 
-def _bins(n, out):
-    """PyTorch's adaptive bins of a dim of length n: [floor(i*n/out), ceil((i+1)*n/out))."""
-    return [((i * n) // out, -(-((i + 1) * n) // out)) for i in range(out)]
+def _bin_index(n, out):
+    """PyTorch's adaptive bins of a dim of length n, [floor(i*n/out), ceil((i+1)*n/out)), as an
+    (out, w) index array: each row is one bin, its last index repeated to the widest bin's width w
+    (a repeat changes neither the max nor the first argmax)."""
+    i = np.arange(out)
+    start, end = i * n // out, -(-((i + 1) * n) // out)
+    w = int((end - start).max()) if out else 1
+    return np.minimum(start[:, None] + np.arange(w), end[:, None] - 1)
 
 
 def _adaptive_max(op, nd, input, output_size, return_indices):
@@ -35,28 +42,27 @@ def _adaptive_max(op, nd, input, output_size, return_indices):
     if any(n == 0 for n in spatial):
         raise ShapeError(f"{op}: input of shape {tuple(input.shape)} has an empty spatial dim")
     n, c = x.shape[:2]
-    values, indices = [], []
-    for cell in itertools.product(*(_bins(s, o) for s, o in zip(spatial, out))):
-        window = x[(slice(None), slice(None)) + tuple(slice(a, b) for a, b in cell)].reshape(n, c, -1)
-        values.append(window.amax(-1))
-        if return_indices:
-            local = window.argmax(-1)
-            widths = [b - a for a, b in cell]
-            flat = 0
-            for d, (a, _) in enumerate(cell):  # the window's flat index -> the input's flat spatial index
-                stride_in = 1
-                for s in spatial[d + 1:]:
-                    stride_in *= s
-                stride_local = 1
-                for w in widths[d + 1:]:
-                    stride_local *= w
-                flat = flat + ((local // stride_local) % widths[d] + a) * stride_in
-            indices.append(flat)
-    y = stack(values, -1).reshape(n, c, *out)
+    check_size(op, (n, c) + out, x.dtype.itemsize, "output")
+    bins = [_bin_index(s, o) for s, o in zip(spatial, out)]
+    index = []  # bin d's (out_d, w_d) array, laid along axes d and nd + d: windows are (N, C, *out, *w)
+    for d, b in enumerate(bins):
+        shape = [1] * (2 * nd)
+        shape[d], shape[nd + d] = b.shape
+        index.append(const(b.reshape(shape), x))
+    windows = x[(slice(None), slice(None)) + tuple(index)].reshape(n, c, *out, -1)
+    first = windows.argmax(-1, keepdim=True)  # the first max (or NaN) of each bin gets the whole gradient
+    y = windows.gather(-1, first).squeeze(-1)
     y = y if batched else y.squeeze(0)
     if not return_indices:
         return y
-    idx = stack(indices, -1).reshape(n, c, *out)
+    xp, local, flat, inner = x._device.xp, first._data[..., 0], 0, 1
+    for d in reversed(range(nd)):  # the window's flat index -> the input's flat spatial index
+        w = bins[d].shape[1]
+        k, local = local % w, local // w
+        rows = xp.arange(out[d]).reshape((out[d],) + (1,) * (nd - 1 - d))
+        flat = flat + xp.asarray(bins[d])[rows, k] * inner
+        inner *= spatial[d]
+    idx = const(flat.astype(xp.int64), x)
     return y, (idx if batched else idx.squeeze(0))
 
 

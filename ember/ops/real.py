@@ -79,7 +79,9 @@ def imag(input):
 def angle(input):
     """pi where the input is negative, 0 elsewhere (NaN stays NaN)."""
     x = input if input.is_floating_point() else input.float()
-    return binary.where(x < 0, math.pi, binary.where(binary.isnan(x), x, 0.0))
+    # a zero gradient everywhere, NaN included (as PyTorch): x enters only through `x * 0` where finite
+    rest = binary.where(binary.isfinite(x), x * 0.0 + 0.0, binary.where(binary.isnan(x), math.nan, 0.0))
+    return binary.where(x < 0, math.pi, rest).to(x.dtype)
 
 
 def is_conj(input):

@@ -388,15 +388,21 @@ def _logical_samples(make):
 def all(input, dim=None, keepdim=False):
     """True where every element over `dim` (None: all) is nonzero; `dim=()` reduces nothing, as in PyTorch."""
     if isinstance(dim, (tuple, list)) and not dim:
-        return binary.ne(input, 0)
+        return _nonzero(input)
     return All.apply(input, dim=dim, keepdim=keepdim)
+
+
+def _nonzero(input):
+    """all/any over no dims: each element tested alone; uint8 stays uint8, as PyTorch's all/any do."""
+    out = binary.ne(input, 0)
+    return out.to(input.dtype) if input.dtype.name == "uint8" else out
 
 
 @register("any", _logical_samples, Any, grad=False)
 def any(input, dim=None, keepdim=False):
     """True where some element over `dim` (None: all) is nonzero; `dim=()` reduces nothing, as in PyTorch."""
     if isinstance(dim, (tuple, list)) and not dim:
-        return binary.ne(input, 0)
+        return _nonzero(input)
     return Any.apply(input, dim=dim, keepdim=keepdim)
 
 

@@ -176,8 +176,9 @@ def mode(input, dim=-1, keepdim=False):
         flat = a.reshape(-1, a.shape[-1]) if a.size else a.reshape(-1, max(a.shape[-1], 1))
         idx = np.zeros(flat.shape[0], np.int64)
         for r, row in enumerate(flat):
-            vals, counts = np.unique(row, return_counts=True)
-            idx[r] = np.nonzero(row == vals[np.argmax(counts)])[0][-1]
+            vals, counts = np.unique(row, return_counts=True)  # NaNs count as one value (README)
+            v = vals[np.argmax(counts)]
+            idx[r] = np.nonzero((row == v) | ((row != row) & (v != v)))[0][-1]  # x != x: NaN
         return np.moveaxis(idx.reshape(a.shape[:-1] + (1,)), -1, dim)
     index = host_compute(last_of_most_frequent, input)
     values = gather(input, dim, index)
@@ -283,13 +284,23 @@ def histc(input, bins=100, min=0, max=0):
         raise ArgumentError(f"histc: max ({max}) must be larger than min ({min})")
 
     def count(a):
-        a = a.astype(np.float64).ravel()
-        lo, hi = low, high
+        # each element's bin is (x - lo) * bins / (hi - lo), computed in the input's float dtype as
+        # PyTorch does: a float16 element near a bin edge falls where PyTorch puts it
+        a = (a if input.is_floating_point() else a.astype(np.float64)).ravel()
+        dt = a.dtype.type
+        lo, hi = dt(low), dt(high)
         if lo == hi and a.size:
-            lo, hi = float(a.min()), float(a.max())
+            lo, hi = a.min(), a.max()
         if lo == hi:
-            lo, hi = lo - 1, hi + 1
-        counts, _ = np.histogram(a[(a >= lo) & (a <= hi)], bins=bins, range=(lo, hi))
+            lo, hi = dt(lo - 1), dt(hi + 1)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise ArgumentError(f"histc: range of [{lo}, {hi}] is not finite")
+        x = a[(a >= lo) & (a <= hi)]
+        if hi > lo:
+            pos = ((x - lo) * dt(bins) / (hi - lo)).astype(np.int64)
+        else:  # 1e20 +- 1 is 1e20: the widened range is still empty; its values sit mid-range, as PyTorch puts them
+            pos = np.full(x.shape, bins // 2, np.int64)
+        counts = np.bincount(np.minimum(pos, bins - 1), minlength=bins)  # x == hi: the last bin
         return counts.astype(input.dtype.np)
     return host_compute(count, input)
 
@@ -355,7 +366,7 @@ def _trapezoids(op, y, x, dx, dim):
     """(dim, each interval's y[i] + y[i+1] scaled by its width / 2) for the trapezoid rules."""
     dim = normalize_dim(dim, y.ndim, op)
     n = y.shape[dim]
-    pairs = y.narrow(dim, 1, max(n - 1, 0)) + y.narrow(dim, 0, max(n - 1, 0))
+    pairs = y.narrow(dim, min(n, 1), max(n - 1, 0)) + y.narrow(dim, 0, max(n - 1, 0))
     if x is None:
         return dim, pairs * ((1.0 if dx is None else dx) / 2)
     if dx is not None:
@@ -371,6 +382,12 @@ def _trapezoids(op, y, x, dx, dim):
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     """The trapezoid-rule integral of `y` along `dim`, at points `x` or with spacing `dx` (default 1)."""
     dim, areas = _trapezoids("trapezoid", y, x, dx, dim)
+    n = y.shape[dim]
+    if not n:  # as PyTorch: zeros of y's dtype
+        return y.new_zeros(tuple(y.shape[:dim]) + tuple(y.shape[dim + 1:]))
+    if x is None:  # PyTorch's form for even spacing: an inf at an end gives inf - inf = NaN there too
+        ends = y.narrow(dim, 0, 1).squeeze(dim) + y.narrow(dim, n - 1, 1).squeeze(dim)
+        return (y.sum(dim) - ends * 0.5) * (1.0 if dx is None else dx)
     return areas.sum(dim)
 
 

@@ -9,7 +9,7 @@ import math
 
 from ember.autograd.function import Function
 from ember.ops import binary, unary
-from ember.ops._util import floating, operands
+from ember.ops._util import common, float_arrays, floating, operands
 from ember.ops.registry import Sample, binary_samples, register, unary_samples
 
 __all__ = ["sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "atan2", "arcsin", "arccos", "arctan",
@@ -92,7 +92,7 @@ class Atanh(Function):
 
 class Atan2(Function):
     def forward(self, a, b):
-        a, b = operands("atan2", a, b)
+        a, b = operands("atan2", *float_arrays(a, b))
         return self.xp.arctan2(floating(a), floating(b))
 
     def backward(self, g):
@@ -130,8 +130,11 @@ arcsin, arccos, arctan, arcsinh, arccosh, arctanh, arctan2 = asin, acos, atan, a
 
 @register("hypot", lambda make: binary_samples(make, 0.3, 2.0, scalar=None))
 def hypot(input, other):
-    """`sqrt(input**2 + other**2)`, elementwise with broadcasting."""
-    return (input * input + other * other).sqrt()
+    """`sqrt(input**2 + other**2)`, elementwise with broadcasting, without overflow in the square
+    (computed in float64 and rounded once: `hypot(1e20, 0)` is 1e20 in float32 too)."""
+    (a, b), dt = common(input, other, to_float=True)
+    a, b = (v.double() if hasattr(v, "_data") else v for v in (a, b))
+    return (a * a + b * b).sqrt().to(dt)
 
 
 @register("sinc", lambda make: unary_samples(make, 0.2, 2.0) + [Sample((make.away(3, 4),), name="signs")])

@@ -358,9 +358,28 @@ def clamp(input, min=None, max=None):
         if not (v is None or isinstance(v, Tensor) or dtypes.scalar_kind(v) is not None):
             raise DTypeError(f"clamp: {name} must be a number or a tensor, got {type(v).__name__}")
     if hasattr(min, "_data") or hasattr(max, "_data"):
-        out = input if min is None else binary.maximum(input, min)
-        return out if max is None else binary.minimum(out, max)
+        return _clamp_by_tensors(input, min, max)
     return Clamp.apply(input, min=min, max=max)
+
+
+def _clamp_by_tensors(x, lo, hi):
+    """`min(max(x, lo), hi)` with PyTorch's gradients: to x where lo <= x <= hi, to lo where x < lo,
+    to hi where x > hi (ties go to x; a NaN anywhere gives NaN and no gradient)."""
+    detach = lambda v: v.detach() if hasattr(v, "_data") else v  # noqa: E731
+    value = detach(x)  # the value, NaNs included, without a gradient
+    value = value if lo is None else binary.maximum(value, detach(lo))
+    value = value if hi is None else binary.minimum(value, detach(hi))
+    keep = True
+    if lo is not None:
+        keep = (x >= lo).detach()
+    if hi is not None:
+        keep = keep & (x <= hi).detach()
+    rest = value
+    if lo is not None:  # (with lo > hi, PyTorch's value there is hi)
+        rest = binary.where((x < lo).detach(), lo if hi is None else binary.minimum(lo, hi), rest)
+    if hi is not None:
+        rest = binary.where((x > hi).detach(), hi, rest)
+    return binary.where(keep, x, rest)
 
 
 clip = clamp

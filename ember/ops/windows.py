@@ -104,12 +104,13 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     if copy:
         out = tensor(obj, dtype=dtype, device=device)
     else:
-        out = as_tensor(obj, dtype=dtype, device=device)
+        # a tensor is cast differentiably (its graph kept, as PyTorch); anything else becomes a new tensor
+        out = obj.to(dtype=dtype, device=device) if isinstance(obj, Tensor) else as_tensor(obj, dtype=dtype, device=device)
         if copy is False and isinstance(obj, (Tensor, np.ndarray)) and \
                 not np.shares_memory(np.asarray(out.detach().numpy()), np.asarray(obj.numpy() if isinstance(obj, Tensor) else obj)):
             raise ArgumentError("asarray: copy=False but the data must be copied (another dtype or device)")
-    if requires_grad:
-        out = out.detach().requires_grad_(True) if out is obj else out.requires_grad_(True)
+    if requires_grad and not out.requires_grad:  # as PyTorch: `obj` itself (or its differentiable cast) when it can
+        out.requires_grad_(True)
     return out
 
 
