@@ -53,7 +53,7 @@ class Sub(Function):
 
     def forward(self, a, b):
         if getattr(a, "dtype", None) == bool or getattr(b, "dtype", None) == bool:
-            raise TypeError("subtraction with a bool tensor is not supported; use logical_xor() or ~")
+            raise DTypeError("sub: subtraction with a bool tensor is not supported; use logical_xor() or ~")
         return arith("sub", a, b, operator.sub)
 
     def backward(self, g):
@@ -87,7 +87,7 @@ def _true_divide(a, b):
 class Pow(Function):
     def forward(self, a, b):
         if getattr(a, "dtype", None) is not None and a.dtype.kind in "iu" and type(b) is int and b < 0:
-            raise ValueError("integers to negative integer powers are not allowed")
+            raise ArgumentError(f"pow: integers to negative integer powers are not allowed (exponent {b})")
         self.y = arith("pow", a, b, operator.pow)
         return self.y
 
@@ -137,7 +137,7 @@ class Where(Function):
         _check("where", cond, a)
         _check("where", cond, b)
         if getattr(cond, "dtype", None) is not None and cond.dtype != bool:
-            raise TypeError(f"where: condition must be a bool tensor, got {dtypes.dtype_of(cond)}")
+            raise DTypeError(f"where: condition must be a bool tensor, got {dtypes.dtype_of(cond)}")
         a, b = promote(a, b)
         self.cond = cond
         return self.xp.where(cond, a, b)

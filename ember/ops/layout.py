@@ -16,7 +16,7 @@ import numpy as np
 from ember.autograd.checks import check_size, normalize_dim
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
-from ember.errors import ArgumentError, DTypeError, ShapeError
+from ember.errors import ArgumentError, DimError, DTypeError, ShapeError
 from ember.ops import binary, unary
 from ember.ops._util import const
 from ember.ops.arrange import flip
@@ -247,6 +247,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True)
         inverse = inverse.reshape(a.shape)
     else:
+        if input.ndim == 0:
+            raise DimError(f"unique: dim={dim} given for a 0-d tensor, which has no dims")
         d = normalize_dim(dim, input.ndim, "unique")
         values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d)
         inverse = inverse.reshape(-1)
@@ -261,12 +263,14 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """Each run of equal consecutive values (or slices along `dim`) collapsed to one."""
     a = input.detach().numpy()
+    if dim is not None and input.ndim == 0:
+        raise DimError(f"unique_consecutive: dim={dim} given for a 0-d tensor, which has no dims")
     d = 0 if dim is None else normalize_dim(dim, input.ndim, "unique_consecutive")
     x = a.reshape(-1) if dim is None else np.moveaxis(a, d, 0)
     if len(x) == 0:
         starts = np.zeros(0, bool)
     else:
-        change = np.any((x[1:] != x[:-1]).reshape(len(x) - 1, -1), axis=1)
+        change = np.any((x[1:] != x[:-1]).reshape(len(x) - 1, int(np.prod(x.shape[1:]))), axis=1)
         starts = np.concatenate([[True], change])
     values = x[starts]
     values = values if dim is None else np.moveaxis(values, 0, d)
@@ -321,6 +325,8 @@ def combinations(input, r=2, with_replacement=False):
 def block_diag(*tensors):
     """The tensors (0-, 1- or 2-d) as blocks on the diagonal of one matrix."""
     ts = [t.reshape(1, -1) if t.ndim < 2 else t for t in _tensors("block_diag", tensors)]
+    if not ts:  # PyTorch returns one empty row
+        return zeros(1, 0)
     rows, cols = sum(t.shape[0] for t in ts), sum(t.shape[1] for t in ts)
     dt = ts[0].dtype
     for t in ts[1:]:

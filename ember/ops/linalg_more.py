@@ -16,7 +16,7 @@ import numpy as np
 from ember.autograd import grad_mode
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
-from ember.errors import ArgumentError, AutogradError, ShapeError
+from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
 from ember.ops import binary, unary
 from ember.ops._util import const
 from ember.ops.join import cat
@@ -34,18 +34,39 @@ QRResult = namedtuple("qr", ("Q", "R"))
 SVDResult = namedtuple("svd", ("U", "S", "V"))
 
 
-def _square(op, a):
-    if not isinstance(a, Tensor) or a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-        raise ShapeError(f"{op}: expected a (batch of) square matrix, got {getattr(a, 'shape', type(a).__name__)}")
-    if not a.is_floating_point():
-        raise ArgumentError(f"{op}: expected a floating point matrix, got {a.dtype}")
+# LAPACK's dtypes: PyTorch's CPU factorizations refuse float16/bfloat16 as well as integers.
+LAPACK = ("float32", "float64")
+
+
+def _matrix(op, a, lapack=True):
+    """A (batch of) matrices: 2 or more dims, and a dtype LAPACK takes (`lapack`) or any float."""
+    if not isinstance(a, Tensor) or a.ndim < 2:
+        got = f"shape {tuple(a.shape)}" if isinstance(a, Tensor) else type(a).__name__
+        raise ShapeError(f"{op}: expected a tensor of 2 or more dims, got {got}")
+    if not a.is_floating_point() or (lapack and a.dtype.name not in LAPACK):
+        want = "float32 or float64" if lapack else "a floating point dtype"
+        raise DTypeError(f"{op}: expected {want}, got {a.dtype}")
+
+
+def _square(op, a, lapack=True):
+    _matrix(op, a, lapack)
+    if a.shape[-1] != a.shape[-2]:
+        raise ShapeError(f"{op}: expected a (batch of) square matrix, got {tuple(a.shape)}")
+
+
+def _lapack(op, fn, *args, **kwargs):
+    """`fn(*args)` of np.linalg, its refusal (a singular matrix, a failed factorization) as an ember error."""
+    try:
+        return fn(*args, **kwargs)
+    except np.linalg.LinAlgError as e:
+        raise ArgumentError(f"{op}: {e} (input shape {tuple(np.shape(args[0]))})") from None
 
 
 class Inverse(Function):
     save_inputs = False
 
     def forward(self, a):
-        self.y = self.xp.linalg.inv(a)
+        self.y = _lapack("inverse", self.xp.linalg.inv, a)
         return self.y
 
     def backward(self, g):
@@ -69,7 +90,7 @@ class Cholesky(Function):
     save_inputs = False
 
     def forward(self, a):
-        self.y = self.xp.linalg.cholesky(a)
+        self.y = _lapack("cholesky", self.xp.linalg.cholesky, a)
         return self.y
 
     def backward(self, g):
@@ -138,9 +159,13 @@ def cholesky(input, upper=False):
                                         Sample((_well_conditioned(make), -2), name="-2")])
 def matrix_power(input, n):
     """The matrix to the integer power `n` (negative: of its inverse), by repeated squaring."""
-    _square("matrix_power", input)
     if not isinstance(n, int) or isinstance(n, bool):
-        raise ArgumentError(f"matrix_power: n must be an int, got {n!r}")
+        raise DTypeError(f"matrix_power: n must be an int, got {type(n).__name__}")
+    if not isinstance(input, Tensor) or input.ndim < 2 or input.shape[-1] != input.shape[-2]:
+        got = f"shape {tuple(input.shape)}" if isinstance(input, Tensor) else type(input).__name__
+        raise ShapeError(f"matrix_power: expected a (batch of) square matrix, got {got}")
+    if n < 0:  # through the inverse: LAPACK's dtypes
+        _square("matrix_power", input)
     base = inverse(input) if n < 0 else input
     n = abs(n)
     result = None
@@ -159,7 +184,7 @@ def matrix_power(input, n):
 @register("matrix_exp", lambda make: [Sample((make(3, 3),), name="2d"), Sample((make(2, 3, 3) * 2,), name="batched")])
 def matrix_exp(input):
     """The matrix exponential, by scaling and squaring a degree-18 Taylor polynomial (differentiable)."""
-    _square("matrix_exp", input)
+    _square("matrix_exp", input, lapack=False)
     norm = float(input.detach().abs().sum(-2).amax()) if input.numel() else 0.0
     squarings = max(0, int(math.ceil(math.log2(norm))) + 1) if norm > 0.5 else 0
     a = input / (2 ** squarings)
@@ -181,28 +206,39 @@ def _no_grad_needed(op, *tensors):
 
 def qr(input, some=True):
     """`(Q, R)` with Q orthonormal and R upper triangular (`some=False`: the complete Q)."""
+    _matrix("qr", input)
     _no_grad_needed("qr", input)
-    q, r = np.linalg.qr(input.detach().numpy(), mode="reduced" if some else "complete")
+    q, r = _lapack("qr", np.linalg.qr, input.detach().numpy(), mode="reduced" if some else "complete")
     return QRResult(const(q, input), const(r, input))
 
 
 def svd(input, some=True, compute_uv=True):
     """`(U, S, V)` with input = U diag(S) V^T (torch.svd's convention: V, not V^T)."""
+    _matrix("svd", input)
     _no_grad_needed("svd", input)
-    a = input.detach().numpy()
+    a = _finite("svd", input.detach().numpy())
     if not compute_uv:
-        s = np.linalg.svd(a, compute_uv=False)
+        s = _lapack("svd", np.linalg.svd, a, compute_uv=False)
         shape = tuple(a.shape[:-2])
         return SVDResult(const(np.zeros(shape + (a.shape[-2], a.shape[-2]), a.dtype), input), const(s, input),
                          const(np.zeros(shape + (a.shape[-1], a.shape[-1]), a.dtype), input))
-    u, s, vh = np.linalg.svd(a, full_matrices=not some)
+    u, s, vh = _lapack("svd", np.linalg.svd, a, full_matrices=not some)
     return SVDResult(const(u, input), const(s, input), const(np.swapaxes(vh, -1, -2).copy(), input))
 
 
 def pinverse(input, rcond=1e-15):
     """The Moore-Penrose pseudo-inverse."""
+    _matrix("pinverse", input)
     _no_grad_needed("pinverse", input)
-    return const(np.linalg.pinv(input.detach().numpy(), rcond=rcond), input)
+    a = _finite("pinverse", input.detach().numpy())
+    return const(_lapack("pinverse", np.linalg.pinv, a, rcond=rcond), input)
+
+
+def _finite(op, a):
+    """The SVD does not converge on NaN or inf: refused, as PyTorch does."""
+    if not np.isfinite(a).all():
+        raise ArgumentError(f"{op}: the input holds NaN or inf; the SVD does not converge on it")
+    return a
 
 
 @register("cross", lambda make: [Sample((make(4, 3), make(4, 3)), {"dim": 1}, "dim1"),

@@ -277,9 +277,11 @@ def transpose(input, dim0, dim1):
     """Swap two dims: a view."""
     n = input.ndim
     d0, d1 = normalize_dim(dim0, n, "transpose", "dim0"), normalize_dim(dim1, n, "transpose", "dim1")
+    if not n:  # a 0-d tensor takes dims 0 and -1 and stays as it is
+        return input
     dims = list(range(n))
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return Permute.apply(input, tuple(dims)) if n else input
+    return Permute.apply(input, tuple(dims))
 
 
 swapaxes = swapdims = transpose

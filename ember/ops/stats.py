@@ -170,6 +170,9 @@ def mode(input, dim=-1, keepdim=False):
     """`(values, indices)` of the most frequent value along `dim` (the smallest on ties), with the index
     of its last occurrence, as PyTorch."""
     dim = normalize_dim(dim, input.ndim, "mode")
+    if input.ndim == 0:  # the value itself, at index 0
+        values, index = mode(input.reshape(1), 0)
+        return ModeResult(values.reshape(()), index.reshape(()))
 
     def last_of_most_frequent(x):
         a = np.moveaxis(x, dim, -1)
@@ -186,6 +189,9 @@ def mode(input, dim=-1, keepdim=False):
 
 def _cumulative(op, input, dim, better, result):
     dim = normalize_dim(dim, input.ndim, op)
+    if input.ndim == 0:
+        values, index = _cumulative(op, input.reshape(1), 0, better, result)
+        return result(values.reshape(()), index.reshape(()))
 
     def running_index(x):
         a = np.moveaxis(x, dim, -1)

@@ -9,6 +9,8 @@ from ember.ops.registry import guard
 
 
 def _swap(fn):
+    fn = getattr(fn, "__wrapped__", fn)  # the method is guarded as `Tensor.__r*__`, with its operand rules
+
     def reflected(self, other):
         return fn(other, self)
     return reflected

@@ -1,0 +1,99 @@
+"""Argument types read from an op's signature, checked by the guard before the op runs
+(registry.guard), with PyTorch's rules for the arguments named like its own:
+
+- The first parameter of a function form named `input` (or `x1`, `query`, ...) must be a tensor;
+  the functions in NUMBER_INPUT also take a Python number there, as `torch.pow(2, t)` does.
+- A parameter named `other` takes a tensor or a number (an operator such as `t + array` also a
+  NumPy array); in OTHER_TENSOR only a tensor, and None only where it is the default.
+- No Python int of more than 64 bits (PyTorch cannot convert one) and no list nested deeper than
+  MAX_NESTING (NumPy's limit on dims), anywhere at the top level of the call.
+
+    >>> ember.exp(2.0)
+    Traceback (most recent call last):
+    ember.errors.DTypeError: exp: argument 'input' must be a Tensor, got float
+"""
+import inspect
+import numbers
+
+import numpy as np
+
+from ember.autograd.tensor import Tensor
+from ember.errors import ArgumentError, DTypeError
+
+# The names PyTorch gives a first parameter that must be a tensor.
+TENSOR_FIRST = ("input", "input1", "x1", "query", "y", "a", "tensor", "sorted_sequence", "x")
+
+# Function forms whose input may be a Python number (torch.add(2, t), torch.pow(2, t), ...).
+NUMBER_INPUT = frozenset(
+    "add sub subtract mul multiply div divide true_divide floor_divide remainder pow float_power xlogy "
+    "bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift bucketize result_type".split())
+
+# Ops whose `other` PyTorch takes as a tensor only (`torch.hypot(t, 2.0)` is refused). maximum and
+# minimum keep taking a number: the result is PyTorch's for the number as a 0-d tensor.
+OTHER_TENSOR = frozenset(
+    "allclose arctan2 atan2 cross dist equal fmax fmin gcd hypot inner is_same_size isclose kron lcm ldexp "
+    "logaddexp logaddexp2 logical_and logical_or logical_xor matmul nextafter vdot".split())
+
+MAX_NESTING = 64
+INT_RANGE = (-(1 << 63), 1 << 64)  # int64, or uint64 for a non-negative scalar
+
+
+def is_number(v):
+    return isinstance(v, (numbers.Number, np.bool_)) and not isinstance(v, np.ndarray)
+
+
+def checks(name, fn):
+    """((position, param name, accepts numbers, None allowed), ...) for `fn` published as `name`."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return ()
+    out = []
+    method = name.startswith("Tensor.")
+    base = name.split(".")[-1]
+    for i, p in enumerate(params):
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+            break  # positions after *args are not this parameter's
+        pos = i if p.kind != p.KEYWORD_ONLY else None
+        if i == 0 and p.name in TENSOR_FIRST and p.default is inspect.Parameter.empty and not method:
+            out.append((pos, p.name, name in NUMBER_INPUT, False))
+        elif i > 0 and p.name == "other":
+            out.append((pos, p.name, base not in OTHER_TENSOR, p.default is None))
+    return tuple(out)
+
+
+def check(op, specs, args, kwargs):
+    """The tensor arguments of `specs` (from `checks`), then `scalars`."""
+    for pos, name, number, none in specs:
+        if name in kwargs:
+            v = kwargs[name]
+        elif pos is not None and pos < len(args):
+            v = args[pos]
+        else:
+            continue
+        if isinstance(v, Tensor) or (number and is_number(v)) or (none and v is None):
+            continue
+        if number and isinstance(v, np.ndarray) and op.startswith("Tensor.__"):
+            continue  # `t + array` is a tensor, as in PyTorch (NumPy's operand rules)
+        want = "a Tensor or a number" if number else "a Tensor"
+        raise DTypeError(f"{op}: argument {name!r} must be {want}, got {type(v).__name__}")
+
+
+def scalars(op, args, kwargs):
+    """Python ints beyond 64 bits and lists nested past MAX_NESTING, refused before anything runs."""
+    for i, v in enumerate(args):
+        _scalar(op, f"at position {i + 1}", v)
+    for k, v in kwargs.items():
+        _scalar(op, repr(k), v)
+
+
+def _scalar(op, where, v):
+    t = type(v)
+    if t is int and not INT_RANGE[0] <= v < INT_RANGE[1]:
+        raise ArgumentError(f"{op}: the int argument {where} (of {v.bit_length()} bits) does not fit in 64 bits")
+    if t is list or t is tuple:
+        depth = 0
+        while (type(v) is list or type(v) is tuple) and v:
+            v, depth = v[0], depth + 1
+            if depth > MAX_NESTING:
+                raise ArgumentError(f"{op}: the argument {where} is a sequence nested more than {MAX_NESTING} deep")
