@@ -45,7 +45,8 @@ def flip(input, dims, *more):
         dims = (dims,) + more
     if dims is None:
         raise ArgumentError("flip: dims must be an int or a sequence of ints, got None")
-    return Flip.apply(input, dims=normalize_dims(dims, input.ndim, "flip", "dims"))
+    dims = normalize_dims(dims, input.ndim, "flip", "dims")
+    return Flip.apply(input, dims=dims) if input.ndim else input.clone()  # a 0-d tensor takes dim 0 or -1
 
 
 class Roll(Function):

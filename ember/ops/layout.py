@@ -16,8 +16,9 @@ import numpy as np
 from ember.autograd.checks import check_size, normalize_dim
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
-from ember.errors import ArgumentError, DimError, DTypeError, ShapeError
+from ember.errors import ArgumentError, DimError, DTypeError, IndexOutOfRangeError, ShapeError
 from ember.ops import binary, unary
+from ember.ops._args import need_int, need_ints, need_number, need_tensor, sections
 from ember.ops._util import const
 from ember.ops.arrange import flip
 from ember.ops.creation import zeros
@@ -74,27 +75,28 @@ row_stack = vstack
 
 def tensor_split(input, indices_or_sections, dim=0):
     """Views of `input` along `dim`: into n nearly equal parts, or split before each listed index."""
+    return _split_at(input, sections("tensor_split", indices_or_sections, tensor=True), dim)
+
+
+def _split_at(input, spec, dim):
     dim = normalize_dim(dim, input.ndim, "tensor_split")
     n = input.shape[dim]
-    spec = indices_or_sections
-    if isinstance(spec, Tensor):
-        spec = spec.tolist()
-    if isinstance(spec, int) and not isinstance(spec, bool):
-        if spec < 1:
-            raise ArgumentError(f"tensor_split: sections must be a positive int, got {spec}")
+    if isinstance(spec, int):
         sizes = [n // spec + (1 if i < n % spec else 0) for i in range(spec)]
         bounds = list(itertools.accumulate([0] + sizes))
-    else:
-        bounds = [0] + [min(max(int(i), 0), n) for i in spec] + [n]
-    return tuple(input.narrow(dim, a, max(b - a, 0)) for a, b in zip(bounds[:-1], bounds[1:]))
+        return tuple(input.narrow(dim, a, b - a) for a, b in zip(bounds[:-1], bounds[1:]))
+    bounds = [0] + spec + [None]
+    pieces = [range(n)[a:b] for a, b in zip(bounds[:-1], bounds[1:])]  # each a Python slice, as PyTorch
+    return tuple(input.narrow(dim, min(r.start, n), len(r)) for r in pieces)
 
 
 def _directional_split(op, input, spec, dim, min_ndim):
+    spec = sections(op, spec)
     if input.ndim < min_ndim:
         raise ShapeError(f"{op}: expected a tensor of at least {min_ndim} dims, got {tuple(input.shape)}")
     if isinstance(spec, int) and input.shape[dim] % spec:
         raise ArgumentError(f"{op}: dim {dim} of size {input.shape[dim]} is not divisible by {spec}")
-    return tensor_split(input, spec, dim)
+    return _split_at(input, spec, dim)
 
 
 def hsplit(input, indices_or_sections):
@@ -114,6 +116,7 @@ def dsplit(input, indices_or_sections):
 
 def split_with_sizes(input, split_sizes, dim=0):
     """Views of the listed sizes along `dim` (they must add up to the dim's size)."""
+    split_sizes = need_ints("split_with_sizes", "split_sizes", split_sizes)
     dim = normalize_dim(dim, input.ndim, "split_with_sizes")
     if sum(split_sizes) != input.shape[dim]:
         raise ShapeError(f"split_with_sizes: sizes {list(split_sizes)} do not add up to {input.shape[dim]}")
@@ -123,19 +126,30 @@ def split_with_sizes(input, split_sizes, dim=0):
 @register("fliplr", lambda make: [Sample((make(3, 4),), name="2d")])
 def fliplr(input):
     """Reverse dim 1."""
+    _need_rank("fliplr", input, 2)
     return flip(input, (1,))
 
 
 @register("flipud", lambda make: [Sample((make(3, 4),), name="2d")])
 def flipud(input):
     """Reverse dim 0."""
+    _need_rank("flipud", input, 1)
     return flip(input, (0,))
+
+
+def _need_rank(op, input, n):
+    if input.ndim < n:
+        raise ShapeError(f"{op}: expected a tensor of at least {n} dims, got shape {tuple(input.shape)}")
 
 
 @register("rot90", lambda make: [Sample((make(3, 4),), name="once"), Sample((make(3, 4), 2), name="twice"),
                                  Sample((make(2, 3, 4), -1, (1, 2)), name="dims")])
 def rot90(input, k=1, dims=(0, 1)):
     """Rotate by 90 degrees `k` times in the plane of `dims`, from the first towards the second."""
+    k, dims = need_int("rot90", "k", k, low=None), need_ints("rot90", "dims", dims)
+    if len(dims) != 2:
+        raise ArgumentError(f"rot90: dims must name 2 dims, got {dims}")
+    _need_rank("rot90", input, 2)
     a, b = (normalize_dim(d, input.ndim, "rot90") for d in dims)
     if a == b:
         raise ArgumentError(f"rot90: dims must differ, got {dims}")
@@ -162,21 +176,41 @@ def select(input, dim, index):
 
 def index_copy(input, dim, index, source):
     """`input` with the slices at `index` along `dim` replaced by `source`'s."""
+    need_tensor("index_copy", "source", source)
     dim = normalize_dim(dim, input.ndim, "index_copy")
+    _index_vector("index_copy", index, input.shape[dim] if input.ndim else 1, negative=False)
     return index_fill(input, dim, index, 0).index_add(dim, index, source)
 
 
 def index_fill(input, dim, index, value):
     """`input` with the slices at `index` along `dim` set to `value`."""
     dim = normalize_dim(dim, input.ndim, "index_fill")
-    mask = np.zeros(input.shape[dim], bool)
-    mask[np.asarray(index.tolist() if isinstance(index, Tensor) else index, np.int64)] = True
+    if isinstance(value, Tensor) and value.ndim:
+        raise ShapeError(f"index_fill: value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
+    if not isinstance(value, Tensor):
+        need_number("index_fill", "value", value)
+    mask = np.zeros(input.shape[dim] if input.ndim else 1, bool)
+    mask[_index_vector("index_fill", index, len(mask), negative=True)] = True
     mask = const(mask.reshape([-1 if i == dim else 1 for i in range(input.ndim)]), input)
     return binary.where(mask, value, input)
 
 
+def _index_vector(op, index, n, negative):
+    """An int64 tensor of 0 or 1 dims with values in [-n, n) ([0, n) without `negative`), as a NumPy array."""
+    if not isinstance(index, Tensor) or index.dtype.name != "int64" or index.ndim > 1:
+        got = f"{index.dtype} of shape {tuple(index.shape)}" if isinstance(index, Tensor) else type(index).__name__
+        raise DTypeError(f"{op}: index must be an int64 tensor of 0 or 1 dims, got {got}")
+    a = index.detach().numpy().reshape(-1)
+    bad = a[(a >= n) | (a < (-n if negative else 0))]
+    if bad.size:
+        raise IndexOutOfRangeError(f"{op}: index {int(bad[0])} is out of range for a dim of size {n}")
+    return a
+
+
 def masked_scatter(input, mask, source):
     """`input` with the positions where `mask` holds filled, in order, from `source`'s elements."""
+    need_tensor("masked_scatter", "mask", mask)
+    need_tensor("masked_scatter", "source", source)
     m = mask.expand(input.shape) if tuple(mask.shape) != tuple(input.shape) else mask
     count = int(m.sum())
     if source.numel() < count:
@@ -189,17 +223,36 @@ def masked_scatter(input, mask, source):
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Each element (or slice along `dim`) repeated `repeats` times; `repeat_interleave(counts)` on
     an integer tensor alone gives `[0]*counts[0] + [1]*counts[1] + ...`."""
+    if output_size is not None:
+        output_size = need_int("repeat_interleave", "output_size", output_size)
     if repeats is None:
-        counts = input.detach().numpy()
+        if input.ndim != 1:
+            raise ShapeError(f"repeat_interleave: counts alone must be 1-d, got shape {tuple(input.shape)}")
+        counts = _repeats(input)
         return const(np.repeat(np.arange(len(counts)), counts), input).long()
     flat = dim is None
     x = input.reshape(-1) if flat else input
-    d = 0 if flat else normalize_dim(dim, input.ndim, "repeat_interleave")
-    reps = repeats.detach().numpy() if isinstance(repeats, Tensor) else repeats
-    index = np.repeat(np.arange(x.shape[d]), reps)
+    d = 0 if flat else normalize_dim(need_int("repeat_interleave", "dim", dim, low=None), input.ndim,
+                                     "repeat_interleave")
+    reps = _repeats(repeats) if isinstance(repeats, Tensor) else need_int("repeat_interleave", "repeats", repeats)
+    n = x.shape[d] if x.ndim else 1
+    if np.ndim(reps) and len(reps) not in (1, n):
+        raise ShapeError(f"repeat_interleave: {len(reps)} repeats for a dim of size {n}")
+    index = np.repeat(np.arange(n), reps)
     if output_size is not None and len(index) != output_size:
         raise ShapeError(f"repeat_interleave: output_size {output_size} does not match {len(index)}")
     return x.index_select(d, const(index, x).long())
+
+
+def _repeats(t):
+    """Counts of repeat_interleave given as a tensor: integers, 1-d (or 0-d), none negative, as PyTorch."""
+    if t.dtype.kind not in "iu" or t.ndim > 1:
+        raise DTypeError(f"repeat_interleave: repeats must be an integer tensor of 0 or 1 dims, "
+                         f"got {t.dtype} of shape {tuple(t.shape)}")
+    a = t.detach().numpy().reshape(-1)
+    if (a < 0).any():
+        raise ArgumentError("repeat_interleave: repeats must be non-negative")
+    return a
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
@@ -208,6 +261,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         if side not in ("left", "right"):
             raise ArgumentError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
         right = side == "right"
+    if not isinstance(input, Tensor):
+        need_number("searchsorted", "input", input)
+    if sorter is not None:
+        need_tensor("searchsorted", "sorter", sorter)
     seq = sorted_sequence.detach().numpy()
     if sorter is not None:
         seq = np.take_along_axis(seq, sorter.detach().numpy(), -1)
@@ -227,13 +284,18 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):
     """The bucket of each value for the 1-d sorted `boundaries` (PyTorch's `right` convention)."""
-    if boundaries.ndim != 1:
+    if need_tensor("bucketize", "boundaries", boundaries).ndim != 1:
         raise ShapeError(f"bucketize: boundaries must be 1-d, got shape {tuple(boundaries.shape)}")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
-    """Whether each element is among `test_elements`."""
+    """Whether each element is among `test_elements` (either may be a number, not both)."""
+    for name, v in (("elements", elements), ("test_elements", test_elements)):
+        if not isinstance(v, Tensor):
+            need_number("isin", name, v)
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise DTypeError("isin: elements and test_elements are both numbers; one must be a tensor")
     e = elements.detach().numpy() if isinstance(elements, Tensor) else np.asarray(elements)
     t = test_elements.detach().numpy() if isinstance(test_elements, Tensor) else np.asarray(test_elements)
     like = elements if isinstance(elements, Tensor) else test_elements
