@@ -67,7 +67,9 @@ def sections(op, spec, tensor=False):
 
 
 def need_number(op, name, x):
-    """A real Python or NumPy number (bools too, as PyTorch's scalars); a 0-d tensor is not one."""
+    """A real Python or NumPy number (bools too, as PyTorch's scalars), or a 0-d tensor's value."""
+    if isinstance(x, Tensor) and x.ndim == 0:
+        return x.item()
     if not isinstance(x, (int, float, np.integer, np.floating, np.bool_)):
         raise DTypeError(f"{op}: {name} must be a number, got {type(x).__name__}")
     return x

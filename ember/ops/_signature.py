@@ -1,8 +1,9 @@
 """Argument types read from an op's signature, checked by the guard before the op runs
 (registry.guard), with PyTorch's rules for the arguments named like its own:
 
-- The first parameter of a function form named `input` (or `x1`, `query`, ...) must be a tensor;
-  the functions in NUMBER_INPUT also take a Python number there, as `torch.pow(2, t)` does.
+- The first parameter of a function form named `input` (or `x1`, `query`, ...) must be a tensor,
+  as must `input` (`polygamma(n, input)`), `input2` and `x2` wherever they are; the functions in
+  NUMBER_INPUT also take a Python number there, as `torch.pow(2, t)` does.
 - A parameter named `other` takes a tensor or a number (an operator such as `t + array` also a
   NumPy array); in OTHER_TENSOR only a tensor, and None only where it is the default.
 - No Python int of more than 64 bits (PyTorch cannot convert one) and no list nested deeper than
@@ -20,8 +21,9 @@ import numpy as np
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError
 
-# The names PyTorch gives a first parameter that must be a tensor.
+# The names PyTorch gives a first parameter that must be a tensor, and those that must be one anywhere.
 TENSOR_FIRST = ("input", "input1", "x1", "query", "y", "a", "tensor", "sorted_sequence", "x")
+TENSOR_ANYWHERE = ("input", "input2", "x2")
 
 # Function forms whose input may be a Python number (torch.add(2, t), torch.pow(2, t), ...).
 NUMBER_INPUT = frozenset(
@@ -55,7 +57,8 @@ def checks(name, fn):
         if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
             break  # positions after *args are not this parameter's
         pos = i if p.kind != p.KEYWORD_ONLY else None
-        if i == 0 and p.name in TENSOR_FIRST and p.default is inspect.Parameter.empty and not method:
+        first = i == 0 and p.name in TENSOR_FIRST and not method
+        if (first or (i > 0 and p.name in TENSOR_ANYWHERE)) and p.default is inspect.Parameter.empty:
             out.append((pos, p.name, name in NUMBER_INPUT, False))
         elif i > 0 and p.name == "other":
             out.append((pos, p.name, base not in OTHER_TENSOR, p.default is None))

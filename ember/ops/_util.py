@@ -4,7 +4,7 @@ import numpy as np
 from ember.backend import dtypes
 from ember.autograd.tensor import Tensor, _wrap
 from ember.autograd.checks import broadcast_shapes
-from ember.errors import DTypeError
+from ember.errors import ArgumentError, DTypeError
 
 
 def operands(op, a, b):
@@ -19,7 +19,19 @@ def operands(op, a, b):
     sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
     if sa != sb:
         broadcast_shapes(op, sa, sb)
+    fits(op, a, b)
+    fits(op, b, a)
     return promote(a, b)
+
+
+def fits(op, arr, scalar):
+    """A Python int with an integer array must fit the array's dtype: PyTorch wraps it around, ember
+    refuses (README, "Deliberate differences from PyTorch")."""
+    if type(scalar) is int and getattr(arr, "dtype", None) is not None and arr.dtype.kind in "iu":
+        info = np.iinfo(arr.dtype)
+        if not info.min <= scalar <= info.max:
+            raise ArgumentError(f"{op}: {scalar} is out of range for a tensor of dtype {dtypes.dtype_of(arr)} "
+                                f"([{info.min}, {info.max}])")
 
 
 def arith(op, a, b, fn):

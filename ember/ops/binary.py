@@ -88,7 +88,7 @@ class Pow(Function):
     def forward(self, a, b):
         if getattr(a, "dtype", None) is not None and a.dtype.kind in "iu" and type(b) is int and b < 0:
             raise ArgumentError(f"pow: integers to negative integer powers are not allowed (exponent {b})")
-        self.y = arith("pow", a, b, operator.pow)
+        self.y = arith("pow", a, b, _pow)
         return self.y
 
     def backward(self, g):
@@ -103,6 +103,19 @@ class Pow(Function):
                 log_a = math.log(a) if a != 0 else 0.0
             gb = g * self.output(self.y) * log_a
         return ga, gb
+
+
+def _pow(a, b):
+    """`a ** b`; integers to negative integer powers (an exponent array) as C's integer pow, as PyTorch:
+    1 for a base of 1, +-1 for -1, else 0 (NumPy refuses them)."""
+    kinds = getattr(a, "dtype", np.dtype(type(a))).kind + getattr(b, "dtype", np.dtype(type(b))).kind
+    if not (hasattr(b, "dtype") and b.ndim and set(kinds) <= set("iu") and (b < 0).any()):
+        return a ** b
+    negative = b < 0
+    y = a ** abs(b)
+    ones = (a == 1) | ((a == -1) & (abs(b) % 2 == 0))
+    signs = (a == -1) & (abs(b) % 2 == 1)
+    return np.where(negative, np.where(ones, 1, np.where(signs, -1, 0)).astype(y.dtype), y)
 
 
 class Maximum(Function):

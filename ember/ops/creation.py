@@ -130,9 +130,9 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor filled with `fill_value` (its dtype inferred from the value, as in PyTorch)."""
     if isinstance(fill_value, Tensor):
         fill_value = _number("full", "fill_value", fill_value)
+    if dtypes.scalar_kind(fill_value) is None:
+        raise DTypeError(f"full: fill_value must be a number or bool, got {type(fill_value).__name__}")
     if dtype is None:
-        if dtypes.scalar_kind(fill_value) is None:
-            raise DTypeError(f"full: fill_value must be a number or bool, got {type(fill_value).__name__}")
         dtype = dtypes.result_type(fill_value)
     try:
         return _filled("full", lambda xp, s, d: xp.full(s, fill_value, d), (size,), dtype, device, requires_grad,

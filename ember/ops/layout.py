@@ -425,6 +425,9 @@ def diagflat(input, offset=0):
 def _triangle_indices(op, row, col, offset, lower, dtype, device):
     if col is None:
         col = row
+    row, col = need_int(op, "row", row), need_int(op, "col", col)
+    offset = need_int(op, "offset", offset, low=None)
+    check_size(op, (2, row, col), 8, "index grid")
     r, c = (np.tril_indices if lower else np.triu_indices)(row, offset, col)
     out = np.stack([r, c]).astype(np.int64)
     return Tensor(out, dtype=dtype or dtypes.int64, device=device)

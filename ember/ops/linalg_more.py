@@ -17,7 +17,9 @@ from ember.autograd import grad_mode
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
+from ember.autograd.checks import broadcast_shapes, normalize_dim
 from ember.ops import binary, unary
+from ember.ops._args import need_number
 from ember.ops._util import const
 from ember.ops.join import cat
 from ember.ops.linalg import matmul, outer
@@ -245,7 +247,14 @@ def _finite(op, a):
                                  Sample((make(3, 2), make(3, 2)), {"dim": 0}, "dim0")])
 def cross(input, other, dim=None):
     """The cross product of 3-vectors along `dim` (default: the first dim of size 3, as torch.cross)."""
-    if dim is None:
+    if input.ndim != other.ndim:
+        raise ShapeError(f"cross: inputs must have the same number of dims, got {tuple(input.shape)} and "
+                         f"{tuple(other.shape)}")
+    shape = broadcast_shapes("cross", tuple(input.shape), tuple(other.shape))
+    input, other = input.expand(shape), other.expand(shape)
+    if dim is not None:
+        dim = normalize_dim(dim, len(shape), "cross")
+    else:
         sizes = [i for i, s in enumerate(input.shape) if s == 3]
         if not sizes:
             raise ShapeError(f"cross: no dim of size 3 in shape {tuple(input.shape)}")
@@ -294,7 +303,14 @@ def dist(input, other, p=2):
                                   Sample((make(4, 3) * 3, 1, 1, 2.0), name="cols")])
 def renorm(input, p, dim, maxnorm):
     """Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`."""
-    d = dim % input.ndim
+    p, maxnorm = need_number("renorm", "p", p), need_number("renorm", "maxnorm", maxnorm)
+    if p <= 0 or maxnorm < 0:
+        raise ArgumentError(f"renorm: p must be positive and maxnorm non-negative, got p={p}, maxnorm={maxnorm}")
+    if input.ndim < 2:
+        raise ShapeError(f"renorm: expected a tensor of at least 2 dims, got shape {tuple(input.shape)}")
+    if not input.is_floating_point():
+        raise DTypeError(f"renorm: expected a floating point tensor, got {input.dtype}")
+    d = normalize_dim(dim, input.ndim, "renorm")
     others = tuple(i for i in range(input.ndim) if i != d)
     norms = input.norm(p, others, keepdim=True)
     scale = binary.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)

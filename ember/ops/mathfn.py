@@ -17,6 +17,7 @@ import numpy as np
 from ember.autograd.function import Function
 from ember.errors import ArgumentError, DTypeError, EmberError
 from ember.ops import binary, unary
+from ember.ops._args import need_number
 from ember.ops._util import const, data, floating, operands
 from ember.ops.registry import Sample, binary_samples, register, unary_samples
 
@@ -367,6 +368,10 @@ def _nan_to_num_samples(make):
 @register("nan_to_num", _nan_to_num_samples)
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """NaN, +inf and -inf replaced by `nan`, `posinf` (default: the dtype's max) and `neginf` (its min)."""
+    nan = 0.0 if nan is None else need_number("nan_to_num", "nan", nan)
+    for name, v in (("posinf", posinf), ("neginf", neginf)):
+        if v is not None:
+            need_number("nan_to_num", name, v)
     if not input.is_floating_point():
         return input.clone()
     info = ml_dtypes.finfo(input.dtype.np)  # knows bfloat16 too

@@ -24,6 +24,7 @@ from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary
 from ember.ops._dims import _axes, _int_acc, _need_nonempty, _np_dtype, _restore
+from ember.ops._args import need_number
 from ember.ops._util import const
 from ember.ops.registry import Sample, register
 
@@ -140,6 +141,10 @@ def _correction(op, dim, unbiased, correction):
     """PyTorch's two spellings: `correction=` (default 1) and the older `unbiased=` (also `var(x, True)`)."""
     if isinstance(dim, bool):
         dim, unbiased = None, dim
+    if unbiased is not None and not isinstance(unbiased, (bool, np.bool_)):
+        raise DTypeError(f"{op}: unbiased must be a bool, got {type(unbiased).__name__}")
+    if correction is not None:
+        need_number(op, "correction", correction)
     if unbiased is not None:
         if correction is not None:
             raise ArgumentError(f"{op}: pass either unbiased= or correction=, not both")

@@ -15,6 +15,7 @@ from ember.autograd.checks import check_size, normalize_dim
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary, unary
+from ember.ops._args import need_int, need_number
 from ember.ops._util import const
 from ember.ops.gather import gather
 from ember.ops.host import host_compute
@@ -260,6 +261,11 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     """The n-th forward difference along `dim`, after `prepend`/`append` are joined on."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ArgumentError(f"diff: n must be a non-negative int, got {n!r}")
+    if input.ndim == 0:
+        raise ShapeError("diff: expected a tensor of at least 1 dim, got a 0-d tensor")
+    for name, t in (("prepend", prepend), ("append", append)):
+        if t is not None and not isinstance(t, Tensor):
+            raise DTypeError(f"diff: {name} must be a tensor, got {type(t).__name__}")
     dim = normalize_dim(dim, input.ndim, "diff")
     x = cat([t for t in (prepend, input, append) if t is not None], dim) if prepend is not None or \
         append is not None else input
@@ -284,7 +290,9 @@ def histc(input, bins=100, min=0, max=0):
         raise ArgumentError(f"histc: bins must be a positive int, got {bins!r}")
     if bins > MAX_BINS:
         raise ArgumentError(f"histc: bins={bins} is more than ember allows ({MAX_BINS}); use fewer bins")
-    low, high = float(min), float(max)
+    low, high = float(need_number("histc", "min", min)), float(need_number("histc", "max", max))
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ArgumentError(f"histc: the range [{low}, {high}] is not finite")
     if low > high:
         raise ArgumentError(f"histc: max ({max}) must be larger than min ({min})")
 
@@ -293,6 +301,8 @@ def histc(input, bins=100, min=0, max=0):
         lo, hi = low, high
         if lo == hi and a.size:
             lo, hi = float(a.min()), float(a.max())
+            if not (np.isfinite(lo) and np.isfinite(hi)):  # NaN or inf in the data, no range given
+                raise ArgumentError(f"histc: the data's range [{lo}, {hi}] is not finite; give min and max")
         if lo == hi:
             lo, hi = lo - 1, hi + 1
         counts, _ = np.histogram(a[(a >= lo) & (a <= hi)], bins=bins, range=(lo, hi))
@@ -327,6 +337,12 @@ def bincount(input, weights=None, minlength=0):
                                Sample((make(2, 5),), {"correction": 0}, "correction0")])
 def cov(input, *, correction=1, fweights=None, aweights=None):
     """The covariance matrix of the variables in the rows of `input` (observations in the columns)."""
+    correction = need_int("cov", "correction", correction, low=None)
+    for name, w in (("fweights", fweights), ("aweights", aweights)):
+        if w is not None and not isinstance(w, Tensor):
+            raise DTypeError(f"cov: {name} must be a tensor, got {type(w).__name__}")
+    if input.ndim > 2:
+        raise ShapeError(f"cov: expected a tensor of at most 2 dims, got shape {tuple(input.shape)}")
     x = input if input.ndim == 2 else input.reshape(1, -1)
     w = None
     if fweights is not None:

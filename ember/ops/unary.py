@@ -16,7 +16,7 @@ from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError
 from ember.backend import dtypes, special
 from ember.ops import binary
-from ember.ops._util import const, floating
+from ember.ops._util import const, fits, floating
 from ember.ops.registry import Sample, register, unary_samples
 
 __all__ = ["exp", "exp2", "expm1", "log", "log2", "log1p", "sqrt", "rsqrt", "sin", "cos", "tan",
@@ -273,6 +273,8 @@ class Clamp(Function):
         self.keep = True
         dt = dtypes.result_type(x, *(v for v in (min, max) if v is not None)).np
         y = x.astype(dt, copy=False)  # PyTorch's result type: clamp(int8, min=0.0) is the default float
+        fits("clamp", y, min)
+        fits("clamp", y, max)
         if min is not None:
             self.keep = x >= min
             y = self.xp.maximum(y, self.xp.asarray(min, dtype=dt))
@@ -339,6 +341,8 @@ fix = trunc
           Round, gradgrad=False)
 def round(input, decimals=0):
     """Round half to even, as `torch.round`; `decimals` rounds to that many places."""
+    if not isinstance(decimals, int) or isinstance(decimals, bool):
+        raise DTypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
     return Round.apply(input, decimals=decimals)
 
 
