@@ -5,7 +5,7 @@ import numpy as np
 
 from ember.autograd.tensor import Tensor
 from ember.backend.random import Generator
-from ember.errors import ArgumentError, DTypeError
+from ember.errors import ArgumentError, DimError, DTypeError
 
 
 def need_tensor(op, name, x):
@@ -72,4 +72,12 @@ def need_number(op, name, x):
         return x.item()
     if not isinstance(x, (int, float, np.integer, np.floating, np.bool_)):
         raise DTypeError(f"{op}: {name} must be a number, got {type(x).__name__}")
+    return x
+
+
+def need_dims(op, x, n=1):
+    """At least `n` dims: PyTorch's ops that work along a dim (other than the reductions) refuse 0-d tensors."""
+    if x.ndim < n:
+        from_ = "a 0-d tensor" if x.ndim == 0 else f"shape {tuple(x.shape)}"
+        raise DimError(f"{op}: expected a tensor of at least {n} dim{'s' if n > 1 else ''}, got {from_}")
     return x

@@ -22,7 +22,7 @@ from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError
 
 # The names PyTorch gives a first parameter that must be a tensor, and those that must be one anywhere.
-TENSOR_FIRST = ("input", "input1", "x1", "query", "y", "a", "tensor", "sorted_sequence", "x")
+TENSOR_FIRST = ("input", "input1", "x1", "query", "y", "a", "tensor", "sorted_sequence", "x", "condition")
 TENSOR_ANYWHERE = ("input", "input2", "x2")
 
 # Function forms whose input may be a Python number (torch.add(2, t), torch.pow(2, t), ...).

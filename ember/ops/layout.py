@@ -377,6 +377,9 @@ def combinations(input, r=2, with_replacement=False):
     """All length-r combinations of a 1-d tensor's elements, as rows."""
     if input.ndim != 1:
         raise ShapeError(f"combinations: expected a 1-d tensor, got shape {tuple(input.shape)}")
+    r = need_int("combinations", "r", r)
+    if r == 0:  # PyTorch's empty result
+        return input.new_zeros((0,))
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     rows = np.array(list(pick(range(input.shape[0]), r)), np.int64).reshape(-1, r)
     if rows.size == 0:

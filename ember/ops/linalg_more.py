@@ -247,8 +247,8 @@ def _finite(op, a):
                                  Sample((make(3, 2), make(3, 2)), {"dim": 0}, "dim0")])
 def cross(input, other, dim=None):
     """The cross product of 3-vectors along `dim` (default: the first dim of size 3, as torch.cross)."""
-    if input.ndim != other.ndim:
-        raise ShapeError(f"cross: inputs must have the same number of dims, got {tuple(input.shape)} and "
+    if input.ndim == 0 or input.ndim != other.ndim:
+        raise ShapeError(f"cross: inputs must have the same number of dims (at least 1), got {tuple(input.shape)} and "
                          f"{tuple(other.shape)}")
     shape = broadcast_shapes("cross", tuple(input.shape), tuple(other.shape))
     input, other = input.expand(shape), other.expand(shape)

@@ -15,6 +15,7 @@ import ml_dtypes
 import numpy as np
 
 from ember.autograd.function import Function
+from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, EmberError
 from ember.ops import binary, unary
 from ember.ops._args import need_number
@@ -235,6 +236,7 @@ def log10(input):
                                                                            {"eps": 0.1}, "eps")])
 def logit(input, eps=None):
     """`log(p / (1 - p))`; with `eps` (>= 0; PyTorch ignores a negative one), p is clamped to [eps, 1 - eps]."""
+    eps = None if eps is None else need_number("logit", "eps", eps)
     x = input if input.is_floating_point() else input.float()
     if eps is None or eps < 0:  # outside [0, 1] the value and (as PyTorch) the gradient are NaN
         p = x + binary.where((x < 0) | (x > 1), float("nan"), 0.0).to(x.dtype).detach()
@@ -342,7 +344,7 @@ def ldexp(input, other):
                                        Sample((make(3, 4, low=0.5, high=2.0), 2.5), name="scalar")])
 def float_power(input, exponent):
     """`input ** exponent` computed in float64, as PyTorch does."""
-    x = input.double()
+    x = input.double() if isinstance(input, Tensor) else float(input)
     e = exponent.double() if hasattr(exponent, "_data") else exponent
     return binary.pow(x, e)
 

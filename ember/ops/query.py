@@ -92,5 +92,5 @@ def poisson(input, generator=None):
     rates = input.detach().numpy()
     if rates.size and (rates < 0).any():
         raise ArgumentError("poisson: rates must be non-negative")
-    out = _rng(generator).poisson(rates).astype(rates.dtype)
+    out = np.asarray(_rng(generator).poisson(rates)).astype(rates.dtype)
     return _wrap(out if input.device.type == "cpu" else input._device.xp.asarray(out), input._device)

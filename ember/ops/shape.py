@@ -395,6 +395,8 @@ def unflatten(input, dim, sizes):
         ember.Size([2, 3, 4])
     """
     shape = tuple(input.shape)
+    if not shape:
+        raise DimError(f"unflatten: dim={dim!r} given for a 0-d tensor, which has no dims")
     d = normalize_dim(dim, len(shape), "unflatten")
     sizes = _ints("unflatten", "sizes", sizes if isinstance(sizes, (tuple, list)) else (sizes,))
     if not sizes:

@@ -15,7 +15,7 @@ from ember.autograd.checks import check_size, normalize_dim
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary, unary
-from ember.ops._args import need_int, need_number
+from ember.ops._args import need_dims, need_int, need_number
 from ember.ops._util import const
 from ember.ops.gather import gather
 from ember.ops.host import host_compute
@@ -94,6 +94,8 @@ def _quantile(op, input, q, dim, keepdim, interpolation, ignore_nan):
         raise ArgumentError(f"{op}: interpolation must be one of {INTERPOLATIONS}, got {interpolation!r}")
     if not input.is_floating_point():
         raise DTypeError(f"{op}: expected a floating point input, got {input.dtype}")
+    if not isinstance(q, Tensor):
+        need_number(op, "q", q)
     scalar_q = not isinstance(q, Tensor) or q.ndim == 0
     qs = np.atleast_1d(np.asarray(q.detach().numpy() if isinstance(q, Tensor) else q, dtype=np.float64))
     if qs.ndim > 1 or np.any((qs < 0) | (qs > 1)):
@@ -375,6 +377,10 @@ def corrcoef(input):
 
 def _trapezoids(op, y, x, dx, dim):
     """(dim, each interval's y[i] + y[i+1] scaled by its width / 2) for the trapezoid rules."""
+    need_dims(op, y)
+    if x is not None and not isinstance(x, Tensor):
+        raise DTypeError(f"{op}: x must be a tensor, got {type(x).__name__}")
+    dx = None if dx is None else need_number(op, "dx", dx)
     dim = normalize_dim(dim, y.ndim, op)
     n = y.shape[dim]
     pairs = y.narrow(dim, 1, max(n - 1, 0)) + y.narrow(dim, 0, max(n - 1, 0))

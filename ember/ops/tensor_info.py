@@ -142,11 +142,13 @@ def geometric_(self, p, generator=None):
 
 def cauchy_(self, median=0.0, sigma=1.0, generator=None):
     """Fill with Cauchy samples."""
+    median, sigma = need_number("cauchy_", "median", median), need_number("cauchy_", "sigma", sigma)
     return _random_fill("cauchy_", self, lambda rng, s: median + sigma * rng.standard_cauchy(s), generator)
 
 
 def log_normal_(self, mean=1.0, std=2.0, generator=None):
     """Fill with samples whose log is N(mean, std**2)."""
+    mean, std = need_number("log_normal_", "mean", mean), need_number("log_normal_", "std", std)
     return _random_fill("log_normal_", self, lambda rng, s: rng.lognormal(mean, std, s), generator)
 
 
