@@ -166,8 +166,6 @@ def matrix_power(input, n):
     if not isinstance(input, Tensor) or input.ndim < 2 or input.shape[-1] != input.shape[-2]:
         got = f"shape {tuple(input.shape)}" if isinstance(input, Tensor) else type(input).__name__
         raise ShapeError(f"matrix_power: expected a (batch of) square matrix, got {got}")
-    if n < 0:  # through the inverse: LAPACK's dtypes
-        _square("matrix_power", input)
     base = inverse(input) if n < 0 else input
     n = abs(n)
     result = None
