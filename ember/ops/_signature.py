@@ -6,6 +6,9 @@
   NUMBER_INPUT also take a Python number there, as `torch.pow(2, t)` does.
 - A parameter named `other` takes a tensor or a number (an operator such as `t + array` also a
   NumPy array); in OTHER_TENSOR only a tensor, and None only where it is the default.
+- Parameters named in TENSOR_PARAMS (`weight`, `bias`, `mask`, ...) take tensors, those in
+  NUMBER_PARAMS (`alpha`, `eps`, ...) numbers; None for a tensor (PyTorch's optional tensors) and for
+  a number where it is the default.
 - No Python int of more than 64 bits (PyTorch cannot convert one) and no list nested deeper than
   MAX_NESTING (NumPy's limit on dims), anywhere at the top level of the call.
 
@@ -34,7 +37,15 @@ NUMBER_INPUT = frozenset(
 # minimum keep taking a number: the result is PyTorch's for the number as a 0-d tensor.
 OTHER_TENSOR = frozenset(
     "allclose arctan2 atan2 cross dist equal fmax fmin gcd hypot inner is_same_size isclose kron lcm ldexp "
-    "logaddexp logaddexp2 logical_and logical_or logical_xor matmul nextafter vdot".split())
+    "logaddexp logaddexp2 logical_and logical_or logical_xor matmul nextafter vdot view_as expand_as reshape_as "
+    "type_as".split())
+
+# Parameters that PyTorch takes as a tensor (or None), and as a number (a 0-d tensor passes too), by name.
+TENSOR_PARAMS = ("weight", "bias", "mask", "target", "weights", "boundaries", "sorter", "prepend", "append",
+                 "fweights", "aweights", "pos_weight", "running_mean", "running_var")
+NUMBER_PARAMS = ("alpha", "beta", "eps", "label_smoothing", "negative_slope", "lambd", "min_val", "max_val", "margin")
+# Where PyTorch differs from the rule by name: lerp's weight may be a number.
+NOT_BY_NAME = {"lerp": ("weight",)}
 
 MAX_NESTING = 64
 INT_RANGE = (-(1 << 63), 1 << 64)  # int64, or uint64 for a non-negative scalar
@@ -45,7 +56,8 @@ def is_number(v):
 
 
 def checks(name, fn):
-    """((position, param name, accepts numbers, None allowed), ...) for `fn` published as `name`."""
+    """((position, param name, kind, None allowed), ...) for `fn` published as `name`; kind is
+    "tensor", "number" or "either"."""
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
@@ -58,28 +70,42 @@ def checks(name, fn):
             break  # positions after *args are not this parameter's
         pos = i if p.kind != p.KEYWORD_ONLY else None
         first = i == 0 and p.name in TENSOR_FIRST and not method
-        if (first or (i > 0 and p.name in TENSOR_ANYWHERE)) and p.default is inspect.Parameter.empty:
-            out.append((pos, p.name, name in NUMBER_INPUT, False))
+        optional = p.default is not inspect.Parameter.empty
+        if (first or (i > 0 and p.name in TENSOR_ANYWHERE)) and not optional:
+            out.append((pos, p.name, "either" if name in NUMBER_INPUT else "tensor", False))
         elif i > 0 and p.name == "other":
-            out.append((pos, p.name, base not in OTHER_TENSOR, p.default is None))
+            out.append((pos, p.name, "tensor" if base in OTHER_TENSOR else "either", p.default is None))
+        elif i > 0 and p.name not in NOT_BY_NAME.get(base, ()):
+            kind = "tensor" if p.name in TENSOR_PARAMS else "number" if p.name in NUMBER_PARAMS else None
+            if kind:
+                out.append((pos, p.name, kind, kind == "tensor" or p.default is None))  # PyTorch's Tensor?
     return tuple(out)
 
 
 def check(op, specs, args, kwargs):
-    """The tensor arguments of `specs` (from `checks`), then `scalars`."""
-    for pos, name, number, none in specs:
+    """The tensor arguments of `specs` (from `checks`): `pow(2, 3)` has no tensor at all."""
+    numbers = either = 0
+    for pos, name, kind, none in specs:
         if name in kwargs:
             v = kwargs[name]
         elif pos is not None and pos < len(args):
             v = args[pos]
         else:
             continue
-        if isinstance(v, Tensor) or (number and is_number(v)) or (none and v is None):
+        either += kind == "either"
+        if kind != "tensor" and is_number(v):
+            numbers += kind == "either"
             continue
-        if number and isinstance(v, np.ndarray) and op.startswith("Tensor.__"):
+        if isinstance(v, Tensor) and (kind != "number" or v.ndim == 0):  # a 0-d tensor is a number too
+            continue
+        if none and v is None:
+            continue
+        if kind == "either" and isinstance(v, np.ndarray) and op.startswith("Tensor.__"):
             continue  # `t + array` is a tensor, as in PyTorch (NumPy's operand rules)
-        want = "a Tensor or a number" if number else "a Tensor"
+        want = {"tensor": "a Tensor", "number": "a number", "either": "a Tensor or a number"}[kind]
         raise DTypeError(f"{op}: argument {name!r} must be {want}, got {type(v).__name__}")
+    if numbers > 1 and numbers == either:
+        raise DTypeError(f"{op}: got only numbers; at least one argument must be a Tensor")
 
 
 def scalars(op, args, kwargs):

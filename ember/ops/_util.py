@@ -30,8 +30,8 @@ def fits(op, arr, scalar):
     if type(scalar) is int and getattr(arr, "dtype", None) is not None and arr.dtype.kind in "iu":
         info = np.iinfo(arr.dtype)
         if not info.min <= scalar <= info.max:
-            raise ArgumentError(f"{op}: {scalar} is out of range for a tensor of dtype {dtypes.dtype_of(arr)} "
-                                f"([{info.min}, {info.max}])")
+            raise ArgumentError(f"{op}: a tensor of dtype {dtypes.dtype_of(arr)} cannot hold the Python int {scalar} "
+                                f"(its range is [{info.min}, {info.max}])")
 
 
 def arith(op, a, b, fn):

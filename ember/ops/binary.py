@@ -86,7 +86,8 @@ def _true_divide(a, b):
 
 class Pow(Function):
     def forward(self, a, b):
-        if getattr(a, "dtype", None) is not None and a.dtype.kind in "iu" and type(b) is int and b < 0:
+        if getattr(a, "dtype", None) is not None and a.dtype.kind in "biu" and \
+                isinstance(b, (int, np.integer)) and not isinstance(b, bool) and b < 0:
             raise ArgumentError(f"pow: integers to negative integer powers are not allowed (exponent {b})")
         self.y = arith("pow", a, b, _pow)
         return self.y
@@ -109,7 +110,7 @@ def _pow(a, b):
     """`a ** b`; integers to negative integer powers (an exponent array) as C's integer pow, as PyTorch:
     1 for a base of 1, +-1 for -1, else 0 (NumPy refuses them)."""
     kinds = getattr(a, "dtype", np.dtype(type(a))).kind + getattr(b, "dtype", np.dtype(type(b))).kind
-    if not (hasattr(b, "dtype") and b.ndim and set(kinds) <= set("iu") and (b < 0).any()):
+    if not (hasattr(b, "shape") and set(kinds) <= set("biu") and (b < 0).any()):
         return a ** b
     negative = b < 0
     y = a ** abs(b)

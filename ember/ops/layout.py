@@ -265,6 +265,8 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         need_number("searchsorted", "input", input)
     if sorter is not None:
         need_tensor("searchsorted", "sorter", sorter)
+    if sorted_sequence.ndim == 0:
+        raise ShapeError("searchsorted: sorted_sequence must have at least 1 dim, got a 0-d tensor")
     seq = sorted_sequence.detach().numpy()
     if sorter is not None:
         seq = np.take_along_axis(seq, sorter.detach().numpy(), -1)
@@ -277,7 +279,8 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise ShapeError(f"searchsorted: the leading dims of sorted_sequence {seq.shape} and input "
                              f"{values.shape} must match")
         flat_s, flat_v = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
-        out = np.stack([np.searchsorted(s, v, which) for s, v in zip(flat_s, flat_v)]).reshape(values.shape)
+        rows = [np.searchsorted(s, v, which) for s, v in zip(flat_s, flat_v)]
+        out = (np.stack(rows) if rows else np.zeros(0, np.int64)).reshape(values.shape)
     like = sorted_sequence
     return const(np.asarray(out).astype(np.int32 if out_int32 else np.int64), like)
 
@@ -452,6 +455,8 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
                             "values are compared; ember's gradient is that of the powers")
 def vander(x, N=None, increasing=False):
     """The Vandermonde matrix: columns are powers of `x` (decreasing unless `increasing`)."""
+    if x.ndim != 1:
+        raise ShapeError(f"vander: x must be 1-d, got shape {tuple(x.shape)}")
     n = x.shape[0] if N is None else N
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ArgumentError(f"vander: N must be a non-negative int, got {N!r}")

@@ -341,6 +341,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         p = 2.0
     elif isinstance(p, str):
         raise ArgumentError(f"norm: p={p!r} is not supported; use a number, inf, -inf or 'fro'")
+    else:
+        p = need_number("norm", "p", p)
     if not input.dtype.is_floating_point:
         raise DTypeError(f"norm: expected a floating point input, got {input.dtype}; use .float()")
     if dtype is not None:

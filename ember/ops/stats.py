@@ -323,6 +323,8 @@ def bincount(input, weights=None, minlength=0):
         raise ArgumentError("bincount: the input must not contain negative values")
     if not isinstance(minlength, int) or isinstance(minlength, bool) or minlength < 0:
         raise ArgumentError(f"bincount: minlength must be a non-negative int, got {minlength!r}")
+    if weights is not None and not isinstance(weights, Tensor):
+        raise DTypeError(f"bincount: weights must be a tensor, got {type(weights).__name__}")
     if weights is not None and tuple(weights.shape) != tuple(input.shape):
         raise ShapeError(f"bincount: weights of shape {tuple(weights.shape)} must match the input's {tuple(input.shape)}")
     if minlength > MAX_BINS:
