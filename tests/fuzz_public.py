@@ -328,7 +328,10 @@ def one_call(rng, target, stats, examples, check_grads):
     why = same(e_out, t_out, name, exact)
     floats = all(s[0] != "array" or s[1][1] in ("float32", "float64") for s in list(specs) + list(kwspecs.values()))
     if why is None and check_grads and exact and floats:
+        translated = stats["translated"]
         why = grads_agree(kind, name, ef, tf, specs, kwspecs)
+        if stats["translated"] > translated:
+            examples.append(("translated", name, specs, kwspecs, "gradient run: " + stats.pop("last translated")))
     if why is not None:
         key = "deliberate" if name in DELIBERATE else "mismatch"
         stats[key] += 1

@@ -11,7 +11,7 @@ import numpy as np
 
 from ember.autograd.checks import check_size, normalize_dim, normalize_dims
 from ember.autograd.function import Function
-from ember.errors import ArgumentError, ShapeError
+from ember.errors import ArgumentError, DimError, ShapeError
 from ember.ops.index import getitem
 from ember.ops.registry import Sample, register
 from ember.ops.shape import _ints, _sizes
@@ -77,7 +77,9 @@ def roll(input, shifts, dims=None):
         if len(shifts) != 1:
             raise ArgumentError(f"roll: with dims=None, shifts must be a single int, got {shifts}")
         return Roll.apply(input, shifts=shifts, dims=None)
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    dims = _ints("roll", "dims", dims if isinstance(dims, (tuple, list)) else (dims,))
+    if input.ndim == 0:
+        raise DimError(f"roll: dims {dims} given for a 0-d tensor, which has no dims")
     if len(shifts) != len(dims):
         raise ArgumentError(f"roll: shifts {shifts} and dims {dims} must have the same length")
     dims = tuple(normalize_dim(d, input.ndim, "roll", "dims") for d in dims)

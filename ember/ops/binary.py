@@ -101,7 +101,7 @@ class Pow(Function):
             if isinstance(a, Tensor):
                 log_a = where(a == 0, 1.0, a).log()
             else:
-                log_a = math.log(a) if a != 0 else 0.0
+                log_a = math.log(a) if a > 0 else 0.0 if a == 0 else math.nan  # no real log of a < 0
             gb = g * self.output(self.y) * log_a
         return ga, gb
 

@@ -436,6 +436,8 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     if not input.is_floating_point():
         raise DTypeError(f"multinomial: input must be a floating point tensor, got {input.dtype}")
     p = np.asarray(input.detach().__array__(), np.float64)
+    if p.shape[-1] == 0:
+        raise ArgumentError(f"multinomial: no categories to draw from (input shape {p.shape})")
     rows = p.reshape(-1, p.shape[-1])
     if (rows < 0).any() or not np.isfinite(rows).all():
         raise ArgumentError("multinomial: probabilities must be finite and non-negative")

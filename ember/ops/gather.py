@@ -185,6 +185,8 @@ def scatter_add(input, dim, index, src):
         >>> ember.zeros(3).scatter_add(0, ember.tensor([0, 0, 2]), ember.tensor([1., 2., 3.]))
         tensor([3., 0., 3.])
     """
+    if not isinstance(src, Tensor):
+        raise DTypeError(f"scatter_add: src must be a tensor, got {type(src).__name__}")
     return Scatter.apply(input, _index_arg("scatter_add", index, input), src, dim=dim, reduce="add",
                          op="scatter_add")
 

@@ -18,7 +18,7 @@ from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DimError, DTypeError, IndexOutOfRangeError, ShapeError
 from ember.ops import binary, unary
-from ember.ops._args import need_int, need_ints, need_number, need_tensor, sections
+from ember.ops._args import need_dims, need_int, need_ints, need_number, need_tensor, sections
 from ember.ops._util import const
 from ember.ops.arrange import flip
 from ember.ops.creation import zeros
@@ -170,6 +170,8 @@ def ravel(input):
 
 def select(input, dim, index):
     """The slice at `index` along `dim` (that dim removed): a view."""
+    index = need_int("select", "index", index, low=None)
+    need_dims("select", input)
     dim = normalize_dim(dim, input.ndim, "select")
     return input[(slice(None),) * dim + (index,)]
 

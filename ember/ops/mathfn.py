@@ -329,7 +329,7 @@ def lcm(input, other):
 
 def _integers(op, *xs):
     for x in xs:
-        if hasattr(x, "dtype") and x.dtype.is_floating_point:
+        if hasattr(x, "dtype") and (x.dtype.is_floating_point or x.dtype.name == "bool"):
             raise DTypeError(f"{op}: expected integer tensors, got {x.dtype}")
 
 

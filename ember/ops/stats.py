@@ -100,6 +100,9 @@ def _quantile(op, input, q, dim, keepdim, interpolation, ignore_nan):
     qs = np.atleast_1d(np.asarray(q.detach().numpy() if isinstance(q, Tensor) else q, dtype=np.float64))
     if qs.ndim > 1 or np.any((qs < 0) | (qs > 1)):
         raise ArgumentError(f"{op}: q must be a scalar or a 1-d tensor with values in [0, 1]")
+    if dim is not None and input.ndim == 0:  # a 0-d tensor's only dim: the value itself, no dim kept
+        normalize_dim(dim, 0, op)
+        dim, keepdim = None, False
     x = input.reshape(-1) if dim is None else input
     d = 0 if dim is None else normalize_dim(dim, input.ndim, op)
     values, _ = sort(x, d)
@@ -176,6 +179,8 @@ def mode(input, dim=-1, keepdim=False):
     if input.ndim == 0:  # the value itself, at index 0
         values, index = mode(input.reshape(1), 0)
         return ModeResult(values.reshape(()), index.reshape(()))
+    if input.shape[dim] == 0:
+        raise ShapeError(f"mode: cannot reduce over dim {dim} of size 0 (input shape {tuple(input.shape)})")
 
     def last_of_most_frequent(x):
         a = np.moveaxis(x, dim, -1)

@@ -116,6 +116,7 @@ swapaxes_ = swapdims_ = transpose_
 
 def fill_diagonal_(self, fill_value, wrap=False):
     """Write `fill_value` on the main diagonal (all dims equal, or a tall matrix with `wrap`)."""
+    fill_value = need_number("fill_diagonal_", "fill_value", fill_value)
     if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) != 1):
         raise ShapeError(f"fill_diagonal_: expected a matrix or a tensor with all dims equal, got {tuple(self.shape)}")
     a = self.detach().numpy().copy()
@@ -149,6 +150,8 @@ def cauchy_(self, median=0.0, sigma=1.0, generator=None):
 def log_normal_(self, mean=1.0, std=2.0, generator=None):
     """Fill with samples whose log is N(mean, std**2)."""
     mean, std = need_number("log_normal_", "mean", mean), need_number("log_normal_", "std", std)
+    if not std > 0:
+        raise ArgumentError(f"log_normal_: std must be positive, got {std}")
     return _random_fill("log_normal_", self, lambda rng, s: rng.lognormal(mean, std, s), generator)
 
 
