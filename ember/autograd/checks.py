@@ -9,6 +9,8 @@ def normalize_dim(dim, ndim, op, name="dim"):
     """A dim in [-ndim, ndim) as a non-negative int (a 0-d tensor takes dims -1 and 0)."""
     if not isinstance(dim, int) or isinstance(dim, bool):
         try:
+            if isinstance(dim, bool) or type(dim).__name__ == "bool_":  # PyTorch refuses a bool where a dim goes
+                raise TypeError
             dim = dim.__index__()
         except (AttributeError, TypeError):
             shown = repr(dim)[:30] if dim is None or isinstance(dim, (str, float)) else ""

@@ -81,3 +81,11 @@ def need_dims(op, x, n=1):
         from_ = "a 0-d tensor" if x.ndim == 0 else f"shape {tuple(x.shape)}"
         raise DimError(f"{op}: expected a tensor of at least {n} dim{'s' if n > 1 else ''}, got {from_}")
     return x
+
+
+def same_dtype(op, **tensors):
+    """Tensors PyTorch takes of one dtype only (no promotion): `heaviside`, `prelu`, `cross`, ..."""
+    got = {name: t.dtype for name, t in tensors.items() if isinstance(t, Tensor)}
+    if len(set(got.values())) > 1:
+        raise DTypeError(f"{op}: expected tensors of one dtype, got " +
+                         ", ".join(f"{name} {d}" for name, d in got.items()))

@@ -47,6 +47,15 @@ NUMBER_PARAMS = ("alpha", "beta", "eps", "label_smoothing", "negative_slope", "l
 # Where PyTorch differs from the rule by name: lerp's weight may be a number.
 NOT_BY_NAME = {"lerp": ("weight",)}
 
+# Dtypes PyTorch has no kernel for, by op: the kinds ("b" bool, "i" signed, "u" unsigned integers)
+# refused for the dtype its tensor arguments (input, other) promote to. `frac` of an integer tensor
+# or `relu` of a bool one is an error there, not a computation.
+NO_KERNEL = {"frac": "biu", "nextafter": "biu", "hypot": "biu", "histc": "biu", "logcumsumexp": "biu",
+             "logaddexp": "biu", "logaddexp2": "biu", "relu": "b", "trace": "b", "median": "b", "nanmedian": "b",
+             "bincount": "b", "trapezoid": "b", "trapz": "b", "cumulative_trapezoid": "b", "ldexp": "b",
+             "bitwise_left_shift": "b", "bitwise_right_shift": "b", "floor_divide": "b", "__floordiv__": "b",
+             "__rfloordiv__": "b"}
+
 MAX_NESTING = 64
 INT_RANGE = (-(1 << 63), 1 << 64)  # int64, or uint64 for a non-negative scalar
 
@@ -126,3 +135,22 @@ def _scalar(op, where, v):
             v, depth = v[0], depth + 1
             if depth > MAX_NESTING:
                 raise ArgumentError(f"{op}: the argument {where} is a sequence nested more than {MAX_NESTING} deep")
+
+
+def no_kernel(name):
+    """The dtype kinds PyTorch has no `name` kernel for ("" for none)."""
+    base = name.split(".")[-1]
+    return NO_KERNEL.get(base, NO_KERNEL.get(base.rstrip("_"), "")) if not base.startswith("__") else \
+        NO_KERNEL.get(base, "")
+
+
+def dtypes_ok(op, kinds, args, kwargs):
+    """The promoted kind of the first two tensor arguments is not one of `kinds`."""
+    ts = [v for v in (*args[:2], kwargs.get("input"), kwargs.get("other")) if isinstance(v, Tensor)]
+    if not ts:
+        return
+    got = {t.dtype.name for t in ts}
+    kind = "f" if any(t.is_floating_point() for t in ts) else "i" if any(d.startswith("int") for d in got) else \
+        "u" if "uint8" in got else "b"
+    if kind in kinds:
+        raise DTypeError(f"{op}: not implemented for {' and '.join(sorted(got))} tensors (as in PyTorch)")

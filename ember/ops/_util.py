@@ -123,3 +123,10 @@ def as_tensor_arg(x, like):
     if isinstance(x, Tensor):
         return x
     return Tensor(x, device=like._device)
+
+
+def int_divisor(op, a, b):
+    """PyTorch refuses an integer division by zero ("ZeroDivisionError"); NumPy would give 0."""
+    kinds = getattr(a, "dtype", np.dtype(type(a))).kind + getattr(b, "dtype", np.dtype(type(b))).kind
+    if set(kinds) <= set("biu") and bool((b == 0).any() if hasattr(b, "shape") else b == 0):
+        raise ArgumentError(f"{op}: integer division by zero")

@@ -19,6 +19,7 @@ from ember.autograd.tensor import Tensor
 from ember.backend import special
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary
+from ember.ops._args import same_dtype
 from ember.ops._util import const
 from ember.ops.registry import Sample, register, unary_samples
 
@@ -386,6 +387,7 @@ def prelu(input, weight):
     need_float("prelu", input)
     if not isinstance(weight, Tensor):
         raise DTypeError(f"prelu: weight must be a Tensor, got {type(weight).__name__}")
+    same_dtype("prelu", input=input, weight=weight)
     channels = input.shape[1] if input.ndim >= 2 else 1
     if weight.numel() != 1 and weight.numel() != channels:
         raise ShapeError(f"prelu: weight of shape {tuple(weight.shape)} has {weight.numel()} entries; it needs 1 "

@@ -14,7 +14,7 @@ from ember.autograd.function import Function
 from ember.errors import ArgumentError, DimError, ShapeError
 from ember.ops.index import getitem
 from ember.ops.registry import Sample, register
-from ember.ops.shape import _ints, _sizes
+from ember.ops.shape import _given, _ints, _sizes
 
 __all__ = ["flip", "roll", "repeat", "tile", "pad"]
 
@@ -115,7 +115,7 @@ def repeat(input, *repeats):
         tensor([[1, 2, 1, 2],
                 [1, 2, 1, 2]])
     """
-    repeats = _sizes(repeats)
+    repeats = _sizes(_given("repeat", "repeats", repeats))
     shape = tuple(input.shape)
     if len(repeats) < len(shape):
         raise ArgumentError(f"repeat: {len(repeats)} repeats {repeats} can't be fewer than the dims of the "

@@ -15,7 +15,8 @@ from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError
-from ember.ops._util import arith, const, data, floating, operands, promote
+from ember.ops._args import same_dtype
+from ember.ops._util import arith, const, data, floating, int_divisor, need_float, operands, promote
 from ember.ops.registry import Sample, binary_samples, register
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
@@ -166,6 +167,7 @@ class FloorDivide(Function):
     save_inputs = False
 
     def forward(self, a, b):
+        int_divisor("floor_divide", a, b)
         return arith("floor_divide", a, b, self.xp.floor_divide)
 
     def backward(self, g):
@@ -174,6 +176,7 @@ class FloorDivide(Function):
 
 class Remainder(Function):
     def forward(self, a, b):
+        int_divisor("remainder", a, b)
         return arith("remainder", a, b, self.xp.remainder)
 
     def backward(self, g):
@@ -310,6 +313,7 @@ def div(input, other, rounding_mode=None):
     if rounding_mode == "floor":
         q = floor_divide(input, other)
     elif rounding_mode == "trunc":
+        int_divisor("div", data(input), data(other))
         q = Div.apply(input, other).trunc()
         dt = dtypes.result_type(*(getattr(x, "_data", x) for x in (input, other)))
         q = q.to(dt)
@@ -383,7 +387,9 @@ def _lerp_samples(make):
 
 @register("lerp", _lerp_samples)
 def lerp(input, end, weight):
-    """`input + weight * (end - input)`."""
+    """`input + weight * (end - input)`, of floating tensors of one dtype (a weight may be a number)."""
+    need_float("lerp", input)
+    same_dtype("lerp", input=input, end=end, weight=weight if getattr(weight, "ndim", 0) else None)
     return input + weight * (end - input)
 
 

@@ -18,7 +18,7 @@ from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DimError, DTypeError, IndexOutOfRangeError, ShapeError
 from ember.ops import binary, unary
-from ember.ops._args import need_dims, need_int, need_ints, need_number, need_tensor, sections
+from ember.ops._args import need_dims, need_int, need_ints, need_number, need_tensor, same_dtype, sections
 from ember.ops._util import const
 from ember.ops.arrange import flip
 from ember.ops.creation import zeros
@@ -213,6 +213,7 @@ def masked_scatter(input, mask, source):
     """`input` with the positions where `mask` holds filled, in order, from `source`'s elements."""
     need_tensor("masked_scatter", "mask", mask)
     need_tensor("masked_scatter", "source", source)
+    same_dtype("masked_scatter", input=input, source=source)
     m = mask.expand(input.shape) if tuple(mask.shape) != tuple(input.shape) else mask
     count = int(m.sum())
     if source.numel() < count:

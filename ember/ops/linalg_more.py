@@ -19,7 +19,7 @@ from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
 from ember.autograd.checks import broadcast_shapes, normalize_dim
 from ember.ops import binary, unary
-from ember.ops._args import need_number
+from ember.ops._args import need_number, same_dtype
 from ember.ops._util import const
 from ember.ops.join import cat
 from ember.ops.linalg import matmul, outer
@@ -245,6 +245,7 @@ def _finite(op, a):
                                  Sample((make(3, 2), make(3, 2)), {"dim": 0}, "dim0")])
 def cross(input, other, dim=None):
     """The cross product of 3-vectors along `dim` (default: the first dim of size 3, as torch.cross)."""
+    same_dtype("cross", input=input, other=other)
     if input.ndim == 0 or input.ndim != other.ndim:
         raise ShapeError(f"cross: inputs must have the same number of dims (at least 1), got {tuple(input.shape)} and "
                          f"{tuple(other.shape)}")

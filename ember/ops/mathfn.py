@@ -16,10 +16,11 @@ import numpy as np
 
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
+from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, EmberError
 from ember.ops import binary, unary
-from ember.ops._args import need_number
-from ember.ops._util import const, data, floating, operands
+from ember.ops._args import need_number, same_dtype
+from ember.ops._util import const, data, floating, int_divisor, operands
 from ember.ops.registry import Sample, binary_samples, register, unary_samples
 
 __all__ = ["erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0", "log10", "logit", "xlogy",
@@ -113,6 +114,7 @@ class I1(_Special):
 
 class Fmod(Function):
     def forward(self, a, b):
+        int_divisor("fmod", a, b)
         a, b = operands("fmod", a, b)
         return self.xp.fmod(a, b)
 
@@ -259,13 +261,21 @@ def xlogy(input, other):
 @register("logaddexp", lambda make: binary_samples(make, scalar=None))
 def logaddexp(input, other):
     """`log(exp(input) + exp(other))`, computed stably."""
+    input, other = _promoted(input, other)
     big = binary.maximum(input, other)
     return big + unary.log1p(unary.exp(-unary.abs(input - other)))
+
+
+def _promoted(a, b):
+    """Both tensors in their result dtype (a bool operand has no subtraction)."""
+    dt = dtypes.result_type(data(a), data(b))
+    return a.to(dt), b.to(dt)
 
 
 @register("logaddexp2", lambda make: binary_samples(make, scalar=None))
 def logaddexp2(input, other):
     """`log2(2**input + 2**other)`, computed stably."""
+    input, other = _promoted(input, other)
     big = binary.maximum(input, other)
     return big + unary.log1p(unary.exp2(-unary.abs(input - other))) / math.log(2)
 
@@ -305,7 +315,8 @@ def fmin(input, other):
 @register("heaviside", lambda make: [Sample((make.ints(3, 4, low=-2, high=3).astype(make.dtype),
                                              make(3, 4)), name="same")], Heaviside, grad=False)
 def heaviside(input, values):
-    """0 where input < 0, 1 where input > 0, `values` where input == 0."""
+    """0 where input < 0, 1 where input > 0, `values` where input == 0 (both of one dtype)."""
+    same_dtype("heaviside", input=input, values=values)
     return Heaviside.apply(input, values)
 
 

@@ -88,6 +88,7 @@ def guard(name, fn, observed=False):
         return fn
     flags = _flags(fn)
     types = _signature.checks(name, fn)
+    kinds = _signature.no_kernel(name)
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
@@ -97,6 +98,8 @@ def guard(name, fn, observed=False):
             if types:
                 _signature.check(name, types, args, kwargs)
             _signature.scalars(name, args, kwargs)
+            if kinds:
+                _signature.dtypes_ok(name, kinds, args, kwargs)
             if observed and _composite_observers:
                 return dispatch.observed_composite(name, fn, args, kwargs)
             return fn(*args, **kwargs)
