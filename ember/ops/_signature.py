@@ -6,6 +6,7 @@
   NUMBER_INPUT also take a Python number there, as `torch.pow(2, t)` does.
 - A parameter named `other` takes a tensor or a number (an operator such as `t + array` also a
   NumPy array); in OTHER_TENSOR only a tensor, and None only where it is the default.
+- `memory_format` only as None: ember tensors have one layout, so no other value would be honoured.
 - Parameters named in TENSOR_PARAMS (`weight`, `bias`, `mask`, ...) take tensors, those in
   NUMBER_PARAMS (`alpha`, `eps`, ...) numbers; None for a tensor (PyTorch's optional tensors) and for
   a number where it is the default.
@@ -41,7 +42,7 @@ OTHER_TENSOR = frozenset(
     "type_as".split())
 
 # Parameters that PyTorch takes as a tensor (or None), and as a number (a 0-d tensor passes too), by name.
-TENSOR_PARAMS = ("weight", "bias", "mask", "target", "weights", "boundaries", "sorter", "prepend", "append",
+TENSOR_PARAMS = ("weight", "bias", "mask", "values", "target", "weights", "boundaries", "sorter", "prepend", "append",
                  "fweights", "aweights", "pos_weight", "running_mean", "running_var")
 NUMBER_PARAMS = ("alpha", "beta", "eps", "label_smoothing", "negative_slope", "lambd", "min_val", "max_val", "margin")
 # Where PyTorch differs from the rule by name: lerp's weight may be a number.
@@ -84,6 +85,8 @@ def checks(name, fn):
             out.append((pos, p.name, "either" if name in NUMBER_INPUT else "tensor", False))
         elif i > 0 and p.name == "other":
             out.append((pos, p.name, "tensor" if base in OTHER_TENSOR else "either", p.default is None))
+        elif p.name == "memory_format":  # ember's tensors have one layout: only the default is meaningful
+            out.append((pos, p.name, "none", True))
         elif i > 0 and p.name not in NOT_BY_NAME.get(base, ()):
             kind = "tensor" if p.name in TENSOR_PARAMS else "number" if p.name in NUMBER_PARAMS else None
             if kind:
@@ -102,6 +105,11 @@ def check(op, specs, args, kwargs):
         else:
             continue
         either += kind == "either"
+        if kind == "none":
+            if v is not None:
+                raise ArgumentError(f"{op}: memory_format is not supported (ember tensors have one memory layout); "
+                                    f"leave it out")
+            continue
         if kind != "tensor" and is_number(v):
             numbers += kind == "either"
             continue

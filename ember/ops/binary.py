@@ -251,7 +251,9 @@ def add(input, other, *, alpha=1):
 
 @register("sub", lambda make: binary_samples(make) + [Sample((make(3, 4), make(3, 4)), {"alpha": 2.0}, "alpha")], Sub)
 def sub(input, other, *, alpha=1):
-    """`input - alpha * other`, broadcasting."""
+    """`input - alpha * other`, broadcasting (no bool operand: PyTorch refuses it even when scaled)."""
+    if any(type(x) is bool or getattr(x, "dtype", None) is dtypes.bool_ for x in (input, other)):
+        raise DTypeError("sub: subtraction with a bool tensor is not supported; use logical_xor() or ~")
     return Sub.apply(input, _scaled("sub", input, other, alpha))
 
 
@@ -388,6 +390,8 @@ def _lerp_samples(make):
 @register("lerp", _lerp_samples)
 def lerp(input, end, weight):
     """`input + weight * (end - input)`, of floating tensors of one dtype (a weight may be a number)."""
+    if not isinstance(end, Tensor):
+        raise DTypeError(f"lerp: end must be a tensor, got {type(end).__name__}")
     need_float("lerp", input)
     same_dtype("lerp", input=input, end=end, weight=weight if getattr(weight, "ndim", 0) else None)
     return input + weight * (end - input)

@@ -314,6 +314,8 @@ def take(input, index):
         tensor([1., 4.])
     """
     index = _index_arg("take", index, input)
+    if index.dtype.name != "int64":
+        raise DTypeError(f"take: expected an int64 index, got {index.dtype}")
     a = index._data
     _check_dtype("take", a)
     n = input.numel()

@@ -302,6 +302,8 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
             need_number("isin", name, v)
     if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
         raise DTypeError("isin: elements and test_elements are both numbers; one must be a tensor")
+    if any(isinstance(v, Tensor) and v.dtype.name == "bool" for v in (elements, test_elements)):
+        raise DTypeError("isin: bool tensors are not supported (as in PyTorch)")
     e = elements.detach().numpy() if isinstance(elements, Tensor) else np.asarray(elements)
     t = test_elements.detach().numpy() if isinstance(test_elements, Tensor) else np.asarray(test_elements)
     like = elements if isinstance(elements, Tensor) else test_elements
@@ -354,6 +356,8 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 def meshgrid(*tensors, indexing="ij"):
     """Coordinate grids from 1-d tensors; `indexing` is 'ij' (matrix) or 'xy' (Cartesian)."""
     ts = _tensors("meshgrid", tensors)
+    if not ts:
+        raise ArgumentError("meshgrid: expected at least one tensor")
     if indexing not in ("ij", "xy"):
         raise ArgumentError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
     if any(t.ndim > 1 for t in ts):

@@ -283,6 +283,9 @@ def kron(input, other):
                                  Sample((make(4, 3), make(2, 3), 3.0), name="p3")])
 def cdist(x1, x2, p=2.0, compute_mode=None):
     """The p-norm distance between each row of `x1` (.., P, M) and each row of `x2` (.., R, M)."""
+    for name, x in (("x1", x1), ("x2", x2)):
+        if not x.is_floating_point():
+            raise DTypeError(f"cdist: expected floating point tensors, got {name} of dtype {x.dtype}")
     if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
         raise ShapeError(f"cdist: expected (.., P, M) and (.., R, M), got {tuple(x1.shape)} and {tuple(x2.shape)}")
     if compute_mode not in (None, "use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",

@@ -13,6 +13,7 @@ import numpy as np
 
 from ember.autograd.checks import check_size, normalize_dim
 from ember.autograd.tensor import Tensor
+from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary, unary
 from ember.ops._args import need_dims, need_int, need_number
@@ -257,6 +258,8 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """The mean of the non-NaN elements."""
     if not input.is_floating_point():
         raise DTypeError(f"nanmean: expected a floating point input, got {input.dtype}")
+    if dtype is not None and not dtypes.as_dtype(dtype, "nanmean").is_floating_point:
+        raise DTypeError(f"nanmean: dtype must be a floating point dtype, got {dtype}")
     total = nansum(input, dim, keepdim, dtype=dtype)
     count = binary.logical_not(binary.isnan(input)).to(total.dtype)
     return total / (count.sum(dim, keepdim=keepdim) if dim is not None else count.sum())

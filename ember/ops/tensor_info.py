@@ -136,14 +136,16 @@ def _random_fill(op, self, sample, generator):
 
 def geometric_(self, p, generator=None):
     """Fill with samples of the number of Bernoulli(p) trials until the first success."""
-    if not 0 < need_number("geometric_", "p", p) <= 1:
-        raise ArgumentError(f"geometric_: p must be in (0, 1], got {p}")
+    if not 0 < need_number("geometric_", "p", p) < 1:  # PyTorch's open interval
+        raise ArgumentError(f"geometric_: p must be in (0, 1), got {p}")
     return _random_fill("geometric_", self, lambda rng, s: rng.geometric(p, s), generator)
 
 
 def cauchy_(self, median=0.0, sigma=1.0, generator=None):
     """Fill with Cauchy samples."""
     median, sigma = need_number("cauchy_", "median", median), need_number("cauchy_", "sigma", sigma)
+    if not sigma > 0:
+        raise ArgumentError(f"cauchy_: sigma must be positive, got {sigma}")
     return _random_fill("cauchy_", self, lambda rng, s: median + sigma * rng.standard_cauchy(s), generator)
 
 

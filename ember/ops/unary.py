@@ -339,7 +339,7 @@ fix = trunc
 
 @register("round", lambda make: unary_samples(make) + [Sample((make(3, 4),), {"decimals": 2}, "decimals")],
           Round, gradgrad=False)
-def round(input, decimals=0):
+def round(input, *, decimals=0):
     """Round half to even, as `torch.round`; `decimals` rounds to that many places."""
     if not isinstance(decimals, int) or isinstance(decimals, bool):
         raise DTypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
