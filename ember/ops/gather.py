@@ -315,7 +315,7 @@ def take(input, index):
     """
     index = _index_arg("take", index, input)
     if index.dtype.name != "int64":
-        raise DTypeError(f"take: expected an int64 index, got {index.dtype}")
+        raise DTypeError(f"take: expected an index of dtype int64, got {index.dtype}")
     a = index._data
     _check_dtype("take", a)
     n = input.numel()
