@@ -11,6 +11,9 @@ def normalize_dim(dim, ndim, op, name="dim"):
         try:
             if isinstance(dim, bool) or type(dim).__name__ == "bool_":  # PyTorch refuses a bool where a dim goes
                 raise TypeError
+            if getattr(getattr(dim, "dtype", None), "name", "int") not in ("int8", "int16", "int32", "int64"):
+                raise TypeError  # a tensor or NumPy scalar of bool or uint8
+
             dim = dim.__index__()
         except (AttributeError, TypeError):
             shown = repr(dim)[:30] if dim is None or isinstance(dim, (str, float)) else ""

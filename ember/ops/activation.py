@@ -388,6 +388,8 @@ def prelu(input, weight):
     if not isinstance(weight, Tensor):
         raise DTypeError(f"prelu: weight must be a Tensor, got {type(weight).__name__}")
     same_dtype("prelu", input=input, weight=weight)
+    if weight.ndim > 1:
+        raise ShapeError(f"prelu: weight must be 0-d or 1-d, got shape {tuple(weight.shape)}")
     channels = input.shape[1] if input.ndim >= 2 else 1
     if weight.numel() != 1 and weight.numel() != channels:
         raise ShapeError(f"prelu: weight of shape {tuple(weight.shape)} has {weight.numel()} entries; it needs 1 "

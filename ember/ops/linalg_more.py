@@ -336,6 +336,9 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
                                          "scaled")])
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """`beta * input + alpha * sum_i batch1[i] @ batch2[i]`."""
+    for name, b in (("batch1", batch1), ("batch2", batch2)):
+        if b.ndim != 3:
+            raise ShapeError(f"addbmm: {name} must be 3-d, got shape {tuple(b.shape)}")
     return input * beta + matmul(batch1, batch2).sum(0) * alpha
 
 

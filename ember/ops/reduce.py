@@ -346,7 +346,10 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if not input.dtype.is_floating_point:
         raise DTypeError(f"norm: expected a floating point input, got {input.dtype}; use .float()")
     if dtype is not None:
-        input = input.to(dtypes.as_dtype(dtype, "norm"))
+        dt = dtypes.as_dtype(dtype, "norm")
+        if dtypes.promote_types(input.dtype, dt) != dt:  # PyTorch widens, never narrows
+            raise DTypeError(f"norm: dtype={dt} would narrow the input's {input.dtype}")
+        input = input.to(dt)
     return Norm.apply(input, p=float(p), dim=dim, keepdim=keepdim)
 
 

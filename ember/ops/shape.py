@@ -379,7 +379,8 @@ def flatten(input, start_dim=0, end_dim=-1):
         ember.Size([2, 12])
     """
     shape = tuple(input.shape)
-    if not shape:
+    if not shape:  # a 0-d tensor takes dims 0 and -1 only
+        normalize_dim(start_dim, 0, "flatten", "start_dim"), normalize_dim(end_dim, 0, "flatten", "end_dim")
         return Reshape.apply(input, (1,))
     s = normalize_dim(start_dim, len(shape), "flatten", "start_dim")
     e = normalize_dim(end_dim, len(shape), "flatten", "end_dim")

@@ -343,6 +343,8 @@ def round(input, *, decimals=0):
     """Round half to even, as `torch.round`; `decimals` rounds to that many places."""
     if not isinstance(decimals, int) or isinstance(decimals, bool):
         raise DTypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
+    if decimals and not input.is_floating_point():
+        raise DTypeError(f"round: decimals={decimals} is not implemented for {input.dtype} tensors (as in PyTorch)")
     return Round.apply(input, decimals=decimals)
 
 
