@@ -2,7 +2,7 @@
 (registry.guard), with PyTorch's rules for the arguments named like its own:
 
 - The first parameter of a function form named `input` (or `x1`, `query`, ...) must be a tensor,
-  as must `input` (`polygamma(n, input)`), `input2` and `x2` wherever they are; the functions in
+  as must `input` (`polygamma(n, input)`), `input2`, `x2`, `mat2`, `batch1`, ... wherever they are; the functions in
   NUMBER_INPUT also take a Python number there, as `torch.pow(2, t)` does.
 - A parameter named `other` takes a tensor or a number (an operator such as `t + array` also a
   NumPy array); in OTHER_TENSOR only a tensor, and None only where it is the default.
@@ -27,7 +27,8 @@ from ember.errors import ArgumentError, DTypeError
 
 # The names PyTorch gives a first parameter that must be a tensor, and those that must be one anywhere.
 TENSOR_FIRST = ("input", "input1", "x1", "query", "y", "a", "tensor", "sorted_sequence", "x", "condition")
-TENSOR_ANYWHERE = ("input", "input2", "x2")
+TENSOR_ANYWHERE = ("input", "input2", "x2", "batch1", "batch2", "mat1", "mat2", "mat", "vec", "vec1", "vec2",
+                   "tensor1", "tensor2")
 
 # Function forms whose input may be a Python number (torch.add(2, t), torch.pow(2, t), ...).
 NUMBER_INPUT = frozenset(

@@ -229,6 +229,7 @@ def svd(input, some=True, compute_uv=True):
 def pinverse(input, rcond=1e-15):
     """The Moore-Penrose pseudo-inverse."""
     _matrix("pinverse", input)
+    rcond = need_number("pinverse", "rcond", rcond)
     _no_grad_needed("pinverse", input)
     a = _finite("pinverse", input.detach().numpy())
     return const(_lapack("pinverse", np.linalg.pinv, a, rcond=rcond), input)
