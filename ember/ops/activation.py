@@ -366,7 +366,7 @@ def glu(input, dim=-1):
     if n % 2:
         raise ShapeError(f"glu: the halved dimension must be even, but dim {d} of the input of shape "
                          f"{tuple(input.shape)} has size {n}")
-    a, b = input.split(n // 2, d)
+    a, b = input.narrow(d, 0, n // 2), input.narrow(d, n // 2, n // 2)  # split(0) of an empty dim is one piece
     return a * b.sigmoid()
 
 
