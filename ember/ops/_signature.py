@@ -56,7 +56,7 @@ NO_KERNEL = {"frac": "biu", "nextafter": "biu", "hypot": "biu", "histc": "biu", 
              "logaddexp": "biu", "logaddexp2": "biu", "relu": "b", "trace": "b", "median": "b", "nanmedian": "b",
              "bincount": "b", "trapezoid": "b", "trapz": "b", "cumulative_trapezoid": "b", "ldexp": "b",
              "bitwise_left_shift": "b", "bitwise_right_shift": "b", "floor_divide": "b", "__floordiv__": "b",
-             "__rfloordiv__": "b"}
+             "__rfloordiv__": "b", "remainder": "b", "__mod__": "b", "__rmod__": "b", "fmod": "b", "topk": "b"}
 
 MAX_NESTING = 64
 INT_RANGE = (-(1 << 63), 1 << 64)  # int64, or uint64 for a non-negative scalar

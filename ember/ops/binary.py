@@ -444,7 +444,7 @@ def bitwise_not(input):
     return BitwiseNot.apply(input)
 
 
-def addcmul(input, tensor1, tensor2, value=1):
+def addcmul(input, tensor1, tensor2, *, value=1):
     """`input + value * tensor1 * tensor2` (an optimizer's update step). With integer tensors, a
     float `value` is truncated to an integer, as in PyTorch.
 
@@ -460,7 +460,7 @@ def addcmul(input, tensor1, tensor2, value=1):
     return add(input, product if value == 1 else product * value)
 
 
-def addcdiv(input, tensor1, tensor2, value=1):
+def addcdiv(input, tensor1, tensor2, *, value=1):
     """`input + value * tensor1 / tensor2` (an optimizer's update step); integer tensors are refused,
     as in PyTorch (use `floor_divide`)."""
     for name, x in (("input", input), ("tensor1", tensor1), ("tensor2", tensor2)):

@@ -126,7 +126,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
     return _filled("empty", lambda xp, s, d: xp.empty(s, d), size, dtype, device, requires_grad)
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor filled with `fill_value` (its dtype inferred from the value, as in PyTorch)."""
     if isinstance(fill_value, Tensor):
         fill_value = _number("full", "fill_value", fill_value)
@@ -157,7 +157,7 @@ ones_like = _like(ones)
 empty_like = _like(empty)
 
 
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """`full` with `input`'s shape, dtype and device."""
     need_tensor("full_like", "input", input)
     return full(tuple(input.shape), fill_value, dtype=input.dtype if dtype is None else dtype,

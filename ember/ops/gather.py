@@ -344,6 +344,8 @@ def take_along_dim(input, indices, dim=None):
         tensor([[10., 20., 30.]])
     """
     indices = _index_arg("take_along_dim", indices, input)
+    if indices.dtype.name != "int64":
+        raise DTypeError(f"take_along_dim: expected indices of dtype int64, got {indices.dtype}")
     if dim is None:
         input, indices = input.reshape(-1), indices.reshape(-1)
         dim = 0

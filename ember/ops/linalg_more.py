@@ -299,7 +299,7 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
 @register("dist", lambda make: [Sample((make(3, 4), make(3, 4)), name="p2"), Sample((make(3, 4), make(4), 1.0), name="p1")])
 def dist(input, other, p=2):
     """The p-norm of `input - other`."""
-    return (input - other).norm(p)
+    return (input - other).norm(need_number("dist", "p", p))
 
 
 @register("renorm", lambda make: [Sample((make(4, 3) * 3, 2, 0, 1.0), name="rows"),

@@ -93,8 +93,10 @@ def nanmedian(input, dim=None, keepdim=False):
 def _quantile(op, input, q, dim, keepdim, interpolation, ignore_nan):
     if interpolation not in INTERPOLATIONS:
         raise ArgumentError(f"{op}: interpolation must be one of {INTERPOLATIONS}, got {interpolation!r}")
-    if not input.is_floating_point():
-        raise DTypeError(f"{op}: expected a floating point input, got {input.dtype}")
+    if input.dtype.name not in ("float32", "float64"):
+        raise DTypeError(f"{op}: expected a float32 or float64 input (as PyTorch), got {input.dtype}")
+    if isinstance(q, Tensor) and q.dtype != input.dtype:
+        raise DTypeError(f"{op}: q of dtype {q.dtype} must have the input's dtype {input.dtype}")
     if not isinstance(q, Tensor):
         need_number(op, "q", q)
     scalar_q = not isinstance(q, Tensor) or q.ndim == 0
