@@ -16,6 +16,7 @@ from ember.autograd.checks import broadcast_shapes, normalize_dim
 from ember.errors import ArgumentError, AutogradError, DimError, DTypeError, ShapeError
 from ember.ops import creation
 from ember.ops._args import need_int, need_number, need_tensor
+from ember.ops._util import fits
 from ember.ops.join import stack
 
 __all__ = []
@@ -117,6 +118,10 @@ swapaxes_ = swapdims_ = transpose_
 def fill_diagonal_(self, fill_value, wrap=False):
     """Write `fill_value` on the main diagonal (all dims equal, or a tall matrix with `wrap`)."""
     fill_value = need_number("fill_diagonal_", "fill_value", fill_value)
+    if not self.is_floating_point() and self.dtype.name != "bool":  # written truncated, within the dtype
+        if not np.isfinite(fill_value):
+            raise ArgumentError(f"fill_diagonal_: {fill_value} cannot be written into a {self.dtype} tensor")
+        fits("fill_diagonal_", self._data, int(fill_value))
     if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) != 1):
         raise ShapeError(f"fill_diagonal_: expected a matrix or a tensor with all dims equal, got {tuple(self.shape)}")
     a = self.detach().numpy().copy()
