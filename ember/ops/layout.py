@@ -9,6 +9,7 @@
     tensor([1, 1, 2, 2])
 """
 import itertools
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -241,6 +242,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     n = x.shape[d] if x.ndim else 1
     if np.ndim(reps) and len(reps) not in (1, n):
         raise ShapeError(f"repeat_interleave: {len(reps)} repeats for a dim of size {n}")
+    total = int(np.sum(reps)) * (1 if np.ndim(reps) else n)
+    check_size("repeat_interleave", (total,) + tuple(x.shape[:d]) + tuple(x.shape[d + 1:]), x.dtype.itemsize, "output")
     index = np.repeat(np.arange(n), reps)
     if output_size is not None and len(index) != output_size:
         raise ShapeError(f"repeat_interleave: output_size {output_size} does not match {len(index)}")
@@ -390,6 +393,9 @@ def combinations(input, r=2, with_replacement=False):
     r = need_int("combinations", "r", r)
     if r == 0:  # PyTorch's empty result
         return input.new_zeros((0,))
+    n = input.shape[0]
+    count = math.comb(n + r - 1, r) if with_replacement else math.comb(n, r)
+    check_size("combinations", (count, r), 8, "index table")  # before enumerating them one by one
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     rows = np.array(list(pick(range(input.shape[0]), r)), np.int64).reshape(-1, r)
     if rows.size == 0:

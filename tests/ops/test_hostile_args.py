@@ -229,3 +229,20 @@ def test_results_where_pytorch_accepts():
     same(5 ** exponent[0], 5 ** exponent[1])
     same(ember.combinations(ember.tensor([1, 2]), r=0), torch.combinations(torch.tensor([1, 2]), r=0))
     same(ember.float_power(-(10**18), EB), torch.float_power(-(10**18), TB))
+
+
+def test_huge_outputs_are_refused_before_anything_is_allocated():
+    import tracemalloc
+    calls = {"repeat_interleave": lambda: ember.repeat_interleave(ember.ones(3), 10**12),
+             "combinations": lambda: ember.combinations(ember.arange(100), r=50),  # ~1e29 rows: never enumerated
+             "tril_indices": lambda: ember.tril_indices(10**6, 10**6),
+             "vander": lambda: ember.vander(ember.ones(3), 10**12)}
+    for op, call in calls.items():
+        tracemalloc.start()
+        try:
+            with pytest.raises(ember.AllocationError, match=rf"^{op}: "):
+                call()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 2**20, (op, peak)
