@@ -33,14 +33,15 @@ TENSOR_ANYWHERE = ("input", "input2", "x2", "batch1", "batch2", "mat1", "mat2", 
 # Function forms whose input may be a Python number (torch.add(2, t), torch.pow(2, t), ...).
 NUMBER_INPUT = frozenset(
     "add sub subtract mul multiply div divide true_divide floor_divide remainder pow float_power xlogy "
-    "bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift bucketize result_type".split())
+    "bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift bucketize result_type "
+    "searchsorted".split())
 
 # Ops whose `other` PyTorch takes as a tensor only (`torch.hypot(t, 2.0)` is refused). maximum and
 # minimum keep taking a number: the result is PyTorch's for the number as a 0-d tensor.
 OTHER_TENSOR = frozenset(
     "allclose arctan2 atan2 cross dist equal fmax fmin gcd hypot inner is_same_size isclose kron lcm ldexp "
     "logaddexp logaddexp2 logical_and logical_or logical_xor matmul nextafter vdot view_as expand_as reshape_as "
-    "type_as".split())
+    "type_as __matmul__ __rmatmul__".split())
 
 # Parameters that PyTorch takes as a tensor (or None), and as a number (a 0-d tensor passes too), by name.
 TENSOR_PARAMS = ("weight", "bias", "mask", "values", "target", "weights", "boundaries", "sorter", "prepend", "append",
@@ -83,7 +84,8 @@ def checks(name, fn):
         first = i == 0 and p.name in TENSOR_FIRST and not method
         optional = p.default is not inspect.Parameter.empty
         if (first or (i > 0 and p.name in TENSOR_ANYWHERE)) and not optional:
-            out.append((pos, p.name, "either" if name in NUMBER_INPUT else "tensor", False))
+            number = name in NUMBER_INPUT and p.name == "input"
+            out.append((pos, p.name, "either" if number else "tensor", False))
         elif i > 0 and p.name == "other":
             out.append((pos, p.name, "tensor" if base in OTHER_TENSOR else "either", p.default is None))
         elif p.name == "memory_format":  # ember's tensors have one layout: only the default is meaningful
@@ -96,7 +98,9 @@ def checks(name, fn):
 
 
 def check(op, specs, args, kwargs):
-    """The tensor arguments of `specs` (from `checks`): `pow(2, 3)` has no tensor at all."""
+    """The tensor arguments of `specs` (from `checks`): `pow(2, 3)` has no tensor at all. An operator
+    given an operand it does not take raises an ember error too (PyTorch returns NotImplemented and
+    Python raises a TypeError): `t + "x"` names the op and the operand."""
     numbers = either = 0
     for pos, name, kind, none in specs:
         if name in kwargs:

@@ -348,7 +348,7 @@ def _integers(op, *xs):
                                         name="same", nograd=(1,))])
 def ldexp(input, other):
     """`input * 2**other` (PyTorch's definition, and so its dtypes)."""
-    if isinstance(other, Tensor) and other.dtype.name == "bool":
+    if isinstance(other, Tensor) and other.dtype.name == "bool" and input.is_floating_point():
         raise DTypeError("ldexp: a bool exponent is not supported (as in PyTorch)")
     return input * binary.pow(2.0, other)
 

@@ -283,7 +283,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         append is not None else input
     for _ in range(n):
         length = x.shape[dim]
-        x = x.narrow(dim, 1, max(length - 1, 0)) - x.narrow(dim, 0, max(length - 1, 0))
+        ahead, behind = x.narrow(dim, min(length, 1), max(length - 1, 0)), x.narrow(dim, 0, max(length - 1, 0))
+        x = ahead != behind if x.dtype.name == "bool" else ahead - behind  # bools differ by xor, as PyTorch
     return x
 
 
@@ -395,7 +396,7 @@ def _trapezoids(op, y, x, dx, dim):
     dx = None if dx is None else need_number(op, "dx", dx)
     dim = normalize_dim(dim, y.ndim, op)
     n = y.shape[dim]
-    pairs = y.narrow(dim, 1, max(n - 1, 0)) + y.narrow(dim, 0, max(n - 1, 0))
+    pairs = y.narrow(dim, min(n, 1), max(n - 1, 0)) + y.narrow(dim, 0, max(n - 1, 0))
     if x is None:
         return dim, pairs * ((1.0 if dx is None else dx) / 2)
     if dx is not None:
