@@ -84,7 +84,7 @@ def checks(name, fn):
         first = i == 0 and p.name in TENSOR_FIRST and not method
         optional = p.default is not inspect.Parameter.empty
         if (first or (i > 0 and p.name in TENSOR_ANYWHERE)) and not optional:
-            number = name in NUMBER_INPUT and p.name == "input"
+            number = name in NUMBER_INPUT and p.name != "sorted_sequence"  # searchsorted's input may be one
             out.append((pos, p.name, "either" if number else "tensor", False))
         elif i > 0 and p.name == "other":
             out.append((pos, p.name, "tensor" if base in OTHER_TENSOR else "either", p.default is None))
