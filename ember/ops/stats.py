@@ -281,7 +281,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     dim = normalize_dim(dim, input.ndim, "diff")
     x = cat([t for t in (prepend, input, append) if t is not None], dim) if prepend is not None or \
         append is not None else input
-    for _ in range(n):
+    for _ in range(min(n, x.shape[dim])):  # past the dim's length it stays empty (n may be 2**62)
         length = x.shape[dim]
         ahead, behind = x.narrow(dim, min(length, 1), max(length - 1, 0)), x.narrow(dim, 0, max(length - 1, 0))
         x = ahead != behind if x.dtype.name == "bool" else ahead - behind  # bools differ by xor, as PyTorch
