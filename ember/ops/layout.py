@@ -83,6 +83,7 @@ def _split_at(input, spec, dim):
     dim = normalize_dim(dim, input.ndim, "tensor_split")
     n = input.shape[dim]
     if isinstance(spec, int):
+        check_size("tensor_split", (spec,), 256, "sections")  # one view per section, made in a loop
         sizes = [n // spec + (1 if i < n % spec else 0) for i in range(spec)]
         bounds = list(itertools.accumulate([0] + sizes))
         return tuple(input.narrow(dim, a, b - a) for a, b in zip(bounds[:-1], bounds[1:]))
