@@ -2,8 +2,8 @@
 (registry.guard), with PyTorch's rules for the arguments named like its own:
 
 - The first parameter of a function form named `input` (or `x1`, `query`, ...) must be a tensor,
-  as must `input` (`polygamma(n, input)`), `input2`, `x2`, `mat2`, `batch1`, ... wherever they are; the functions in
-  NUMBER_INPUT also take a Python number there, as `torch.pow(2, t)` does.
+  as must `input` (`polygamma(n, input)`), `input2`, `x2`, `mat2`, `batch1`, ... wherever they are;
+  the functions in NUMBER_INPUT also take a Python number there, as `torch.pow(2, t)` does.
 - A parameter named `other` takes a tensor or a number (an operator such as `t + array` also a
   NumPy array); in OTHER_TENSOR only a tensor, and None only where it is the default.
 - `memory_format` only as None: ember tensors have one layout, so no other value would be honoured.
@@ -101,53 +101,64 @@ def check(op, specs, args, kwargs):
     """The tensor arguments of `specs` (from `checks`): `pow(2, 3)` has no tensor at all. An operator
     given an operand it does not take raises an ember error too (PyTorch returns NotImplemented and
     Python raises a TypeError): `t + "x"` names the op and the operand."""
-    numbers = either = 0
+    n, numbers, tensor = len(args), 0, False
     for pos, name, kind, none in specs:
-        if name in kwargs:
+        if kwargs and name in kwargs:
             v = kwargs[name]
-        elif pos is not None and pos < len(args):
+        elif pos is not None and pos < n:
             v = args[pos]
         else:
             continue
-        either += kind == "either"
-        if kind == "none":
-            if v is not None:
-                raise ArgumentError(f"{op}: memory_format is not supported (ember tensors have one memory layout); "
-                                    f"leave it out")
-            continue
-        if kind != "tensor" and is_number(v):
+        if isinstance(v, Tensor) and (kind != "number" or not v._data.ndim):  # a 0-d tensor is a number too
+            tensor = True
+        elif kind != "tensor" and kind != "none" and (type(v) in _NUMBERS or is_number(v)):
             numbers += kind == "either"
-            continue
-        if isinstance(v, Tensor) and (kind != "number" or v.ndim == 0):  # a 0-d tensor is a number too
-            continue
-        if none and v is None:
-            continue
-        if kind == "either" and isinstance(v, np.ndarray) and op.startswith("Tensor.__"):
-            continue  # `t + array` is a tensor, as in PyTorch (NumPy's operand rules)
-        want = {"tensor": "a Tensor", "number": "a number", "either": "a Tensor or a number"}[kind]
-        raise DTypeError(f"{op}: argument {name!r} must be {want}, got {type(v).__name__}")
-    if numbers > 1 and numbers == either:
+        else:
+            _refuse(op, name, kind, none, v)
+    if numbers > 1 and not tensor:
         raise DTypeError(f"{op}: got only numbers; at least one argument must be a Tensor")
+
+
+_NUMBERS = frozenset((int, float, bool))
+
+
+def _refuse(op, name, kind, none, v):
+    """Raise for `v` given as `name`, unless it is None where that is allowed, or an array operand."""
+    if kind == "none":
+        if v is not None:
+            raise ArgumentError(f"{op}: memory_format is not supported (ember tensors have one memory layout); "
+                                f"leave it out")
+        return
+    if (none and v is None) or (kind == "either" and isinstance(v, np.ndarray) and op.startswith("Tensor.__")):
+        return  # `t + array` is a tensor, as in PyTorch (NumPy's operand rules)
+    want = {"tensor": "a Tensor", "number": "a number", "either": "a Tensor or a number"}[kind]
+    raise DTypeError(f"{op}: argument {name!r} must be {want}, got {type(v).__name__}")
+
+
+_SCANNED = frozenset((int, list, tuple))
 
 
 def scalars(op, args, kwargs):
     """Python ints beyond 64 bits and lists nested past MAX_NESTING, refused before anything runs."""
     for i, v in enumerate(args):
-        _scalar(op, f"at position {i + 1}", v)
-    for k, v in kwargs.items():
-        _scalar(op, repr(k), v)
+        if type(v) in _SCANNED:
+            _scalar(op, f"at position {i + 1}", v)
+    if kwargs:
+        for k, v in kwargs.items():
+            if type(v) in _SCANNED:
+                _scalar(op, repr(k), v)
 
 
 def _scalar(op, where, v):
-    t = type(v)
-    if t is int and not INT_RANGE[0] <= v < INT_RANGE[1]:
-        raise ArgumentError(f"{op}: the int argument {where} (of {v.bit_length()} bits) does not fit in 64 bits")
-    if t is list or t is tuple:
-        depth = 0
-        while (type(v) is list or type(v) is tuple) and v:
-            v, depth = v[0], depth + 1
-            if depth > MAX_NESTING:
-                raise ArgumentError(f"{op}: the argument {where} is a sequence nested more than {MAX_NESTING} deep")
+    if type(v) is int:
+        if not INT_RANGE[0] <= v < INT_RANGE[1]:
+            raise ArgumentError(f"{op}: the int argument {where} (of {v.bit_length()} bits) does not fit in 64 bits")
+        return
+    depth = 0
+    while (type(v) is list or type(v) is tuple) and v:
+        v, depth = v[0], depth + 1
+        if depth > MAX_NESTING:
+            raise ArgumentError(f"{op}: the argument {where} is a sequence nested more than {MAX_NESTING} deep")
 
 
 def no_kernel(name):
@@ -159,6 +170,9 @@ def no_kernel(name):
 
 def dtypes_ok(op, kinds, args, kwargs):
     """The promoted kind of the first two tensor arguments is not one of `kinds`."""
+    first = args[0] if args else kwargs.get("input")
+    if isinstance(first, Tensor) and first.dtype.is_floating_point:  # no kind of `kinds` is a float's
+        return
     ts = [v for v in (*args[:2], kwargs.get("input"), kwargs.get("other")) if isinstance(v, Tensor)]
     if not ts:
         return
