@@ -20,6 +20,7 @@ import os
 import resource
 import sys
 import time
+import tracemalloc
 
 import numpy as np
 
@@ -113,21 +114,14 @@ def _copy_from_torch(model, workload):
     model.load_state_dict({k: v.detach().numpy() for k, v in ref.state_dict().items()})
 
 
-def worker(lib_name, workload, steps, threads):
-    """One (library, workload) run. lib_name: ember, ember-compiled, torch or torch-compiled."""
-    compiled = lib_name.endswith("-compiled")
-    lib_name = lib_name.removesuffix("-compiled")
-    lib = _import(lib_name)
-    if lib_name == "torch":
-        lib.set_num_threads(threads)
-        lib.manual_seed(0)
+def setup(lib, lib_name, workload, compiled):
+    """(the training step returning the loss as a float, its model, the batch maker, four batches)."""
     model, batch, loss_fn = build(lib, workload)
     if lib_name == "ember":
         _copy_from_torch(model, workload)
     opt = lib.optim.Adam(model.parameters(), lr=1e-3)
     bs = {"mlp": 128, "cnn": 64, "lstm": 32, "transformer": 32}[workload]
     data = [batch(bs) for _ in range(4)]
-    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     def train_step(x, y):
         opt.zero_grad()
@@ -137,10 +131,36 @@ def worker(lib_name, workload, steps, threads):
         return loss
 
     run = lib.compile(train_step) if compiled else train_step
+    return (lambda x, y: run(x, y).item()), model, batch, data
 
-    def step(x, y):
-        return run(x, y).item()
 
+def step_peak_kb(lib, workload, compiled):
+    """The most memory ember holds during a warm training step: parameters, optimizer state, gradients
+    and the step's temporaries, all made under tracemalloc (which sees NumPy's allocations), on a fresh
+    copy of the workload. Unlike the process's maximum RSS this leaves out the compile's tracing; there
+    is no torch number (its allocator is not traced)."""
+    tracemalloc.start()
+    try:
+        step, _, _, data = setup(lib, "ember", workload, compiled)
+        step(*data[0])
+        step(*data[1])  # the compile (its tracing is not the step's), optimizer state made
+        tracemalloc.reset_peak()
+        step(*data[2])
+        return tracemalloc.get_traced_memory()[1] / 1024
+    finally:
+        tracemalloc.stop()
+
+
+def worker(lib_name, workload, steps, threads):
+    """One (library, workload) run. lib_name: ember, ember-compiled, torch or torch-compiled."""
+    compiled = lib_name.endswith("-compiled")
+    lib_name = lib_name.removesuffix("-compiled")
+    lib = _import(lib_name)
+    if lib_name == "torch":
+        lib.set_num_threads(threads)
+        lib.manual_seed(0)
+    step, model, batch, data = setup(lib, lib_name, workload, compiled)
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     losses = [step(*data[0])]  # warm-up (the compile, for the compiled modes)
     compile_time = time.perf_counter() - t0
@@ -152,6 +172,8 @@ def worker(lib_name, workload, steps, threads):
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base_rss
     result = {"step": float(np.median(times)), "loss0": losses[0], "loss": losses[-1], "peak_kb": peak,
               "compile": compile_time}
+    if lib_name == "ember":
+        result["step_peak_kb"] = step_peak_kb(lib, workload, compiled)
     if workload in ("mlp", "cnn"):
         model.eval()
         x1 = batch(1)[0]

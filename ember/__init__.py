@@ -6,6 +6,8 @@
     >>> bool((x.grad == 2 * x).all())
     True
 """
+import math
+
 from ember import autograd, backend, errors, ops
 from ember.autograd import Size, Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, inference_mode
 from ember.autograd.grad_mode import is_anomaly_enabled
@@ -13,6 +15,7 @@ from ember.backend.device import Device as device_type, device
 from ember.backend.dtypes import (DType as dtype, bfloat16, bool_ as bool, float16, float32, float64, get_default_dtype,
                                   int8, int16, int32, int64, promote_types, result_type as _result_type,
                                   set_default_dtype, uint8)
+from ember.backend.threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 from ember.backend.random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
                                   set_rng_state)
 from ember.errors import (AllocationError, ArgumentError, AutogradError, DeviceError, DimError, DTypeError,
@@ -36,7 +39,23 @@ for _name in ("hardshrink", "conv3d", "conv_tbc", "conv_transpose3d", "pdist", "
 adaptive_max_pool1d = nn.functional.adaptive_max_pool1d_with_indices  # torch's returns (values, indices)
 del _name
 from ember.graph import compile
+from ember.autograd.printing import get_printoptions, set_printoptions
+from ember import backends, fft, linalg, testing
+from ember.backends.settings import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
+                                     is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
+                                     use_deterministic_algorithms)
 from ember import accelerator, amp
+from ember import distributions
+from ember.amp import GradScaler, get_autocast_dtype, is_autocast_enabled
+from ember.backend.finfo import finfo, iinfo
+from ember.func import cond, vmap, while_loop
+from ember.autograd.anomaly_mode import is_anomaly_check_nan_enabled, set_anomaly_enabled
+from ember.backends.settings import get_default_device
+from ember.ops.dlpack import from_dlpack, to_dlpack
+from ember.nn.aten_forms import *  # noqa: F401,F403  (torch's top-level forms of nn.functional's functions)
+from ember.errors import AllocationError as OutOfMemoryError  # what ember raises when an allocation fails
+
+e, pi, inf, nan, newaxis = math.e, math.pi, math.inf, math.nan, None  # PyTorch's constants
 from ember.amp import autocast
 
 __version__ = "0.1.0"

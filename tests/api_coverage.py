@@ -42,6 +42,8 @@ NAMESPACES = {**{f"keras.{n}": (f"keras.{n}", f"ember.keras.{n}") for n in KERAS
               "torch.nn": ("torch.nn", "ember.nn"),
               "torch.nn.functional": ("torch.nn.functional", "ember.nn.functional"),
               "torch.optim": ("torch.optim", "ember.optim"), "torch.utils.data": ("torch.utils.data", "ember.data")}
+NAMESPACES.update({ns: (ns, "ember" + ns[len("torch"):]) for ns in (  # torch's submodules that scripts import
+    "torch.linalg", "torch.fft", "torch.distributions", "torch.testing", "torch.nn.utils", "torch.nn.utils.rnn")})
 REFERENCE_ROOTS = {"torch": "torch", "keras": "keras", "real_keras": "keras"}
 
 

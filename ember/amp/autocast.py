@@ -21,6 +21,7 @@ PyTorch. The autocast state is process-wide (PyTorch's is per thread).
 """
 import contextlib
 import functools
+import threading
 
 from ember.autograd import dispatch, grad_mode
 from ember.autograd.tensor import Tensor
@@ -32,29 +33,39 @@ DEVICE_TYPES = ("cpu", "cuda")
 _DEFAULT_DTYPE = {"cpu": dtypes.bfloat16, "cuda": dtypes.float16}
 _LOW = (dtypes.float16, dtypes.bfloat16)
 
-# The dtype each device type casts to, or None where autocast is off there.
-_state = {"cpu": None, "cuda": None}
-_cache_on = [True]
-_depth = [0]        # open autocast regions: the observers are installed while it is above 0
-_suspended = [0]    # inside an op autocast handled: its inner ops are not cast again
-_cache = {}         # id(leaf) -> (leaf, version, dtype, cast): one cast per weight per region
+
+
+class _ThreadState(threading.local):
+    """Per thread, as PyTorch's autocast state: a region opened on one thread casts nothing on another."""
+
+    def __init__(self):
+        self.dtype = {"cpu": None, "cuda": None}  # what each device type casts to; None: autocast off
+        self.cache_on = True
+        self.depth = 0        # this thread's open regions
+        self.suspended = 0    # inside an op autocast handled: its inner ops are not cast again
+        self.cache = {}       # id(leaf) -> (leaf, version, dtype, cast): one cast per weight per region
+
+
+_local = _ThreadState()
+_regions = [0]              # open regions on all threads: the observers are installed while it is above 0
+_regions_lock = threading.Lock()
 
 
 def is_autocast_enabled(device_type="cuda"):
     """Whether autocast is on for `device_type` here."""
-    return _state[_check_device_type(device_type)] is not None
+    return _local.dtype[_check_device_type(device_type)] is not None
 
 
 def get_autocast_dtype(device_type):
     """The dtype autocast casts to on `device_type` (its default when off)."""
     d = _check_device_type(device_type)
-    return _state[d] or _DEFAULT_DTYPE[d]
+    return _local.dtype[d] or _DEFAULT_DTYPE[d]
 
 
 @dispatch.add_guard
 def _guard():
     """What a compiled graph traced now assumes: autocast's dtype per device type."""
-    return "autocast(" + ", ".join(f"{d}={s.name if s else 'off'}" for d, s in _state.items()) + ")"
+    return "autocast(" + ", ".join(f"{d}={s.name if s else 'off'}" for d, s in _local.dtype.items()) + ")"
 
 
 def _check_device_type(device_type):
@@ -93,22 +104,29 @@ class autocast:
         self._saved = []
 
     def __enter__(self):
-        self._saved.append((_state[self.device_type], _cache_on[0]))
-        _state[self.device_type] = self.fast_dtype if self.enabled else None
-        _cache_on[0] = self.cache_enabled
-        if _depth[0] == 0:
-            dispatch.add_observer(_observe_primitive)
-            dispatch.add_composite_observer(_observe_op)
-        _depth[0] += 1
+        state = _local
+        self._saved.append((state.dtype[self.device_type], state.cache_on))
+        state.dtype[self.device_type] = self.fast_dtype if self.enabled else None
+        state.cache_on = self.cache_enabled
+        state.depth += 1
+        with _regions_lock:
+            if _regions[0] == 0:
+                dispatch.add_observer(_observe_primitive)
+                dispatch.add_composite_observer(_observe_op)
+            _regions[0] += 1
         return self
 
     def __exit__(self, *exc):
-        _state[self.device_type], _cache_on[0] = self._saved.pop()
-        _depth[0] -= 1
-        if _depth[0] == 0:
-            dispatch.remove_observer(_observe_primitive)
-            dispatch.remove_composite_observer(_observe_op)
-            _cache.clear()
+        state = _local
+        state.dtype[self.device_type], state.cache_on = self._saved.pop()
+        state.depth -= 1
+        if state.depth == 0:
+            state.cache.clear()
+        with _regions_lock:
+            _regions[0] -= 1
+            if _regions[0] == 0:
+                dispatch.remove_observer(_observe_primitive)
+                dispatch.remove_composite_observer(_observe_op)
         return False
 
     def __call__(self, fn):
@@ -130,10 +148,11 @@ def _observe_op(name, args, kwargs, proceed):
 
 
 def _observe(name, args, kwargs, proceed):
-    if _suspended[0] or dispatch.in_backward():
+    state = _local
+    if state.suspended or state.depth == 0 or dispatch.in_backward():
         return proceed(args, kwargs)
     device_type = _device_type(args, kwargs)
-    if device_type is None or _state[device_type] is None:
+    if device_type is None or state.dtype[device_type] is None:
         return proceed(args, kwargs)
     kind = rule(device_type, name, args, kwargs)
     if kind is None:
@@ -141,7 +160,7 @@ def _observe(name, args, kwargs, proceed):
     if kind == "banned":
         raise DTypeError(f"{name} is unsafe to autocast on {device_type} (its float16 gradient can overflow); "
                          f"use the *_with_logits form, or leave autocast (enabled=False) around it")
-    cast = _CASTS[kind](_state[device_type], args, kwargs)
+    cast = _CASTS[kind](state.dtype[device_type], args, kwargs)
     args, kwargs = _map(cast, args), {k: _map(cast, v) for k, v in kwargs.items()}
     with _suspend():
         return proceed(args, kwargs)
@@ -149,11 +168,11 @@ def _observe(name, args, kwargs, proceed):
 
 @contextlib.contextmanager
 def _suspend():
-    _suspended[0] += 1
+    _local.suspended += 1
     try:
         yield
     finally:
-        _suspended[0] -= 1
+        _local.suspended -= 1
 
 
 def _tensors(value):
@@ -212,12 +231,12 @@ _CASTS = {"lower": _lower, "float32": _float32, "promote": _promote, "opaque": _
 def _cached_cast(t, dtype):
     """A float32 leaf that requires grad (a weight) is cast once per region, as in PyTorch; not
     while tracing, where the cast must be recorded in the graph."""
-    if not (_cache_on[0] and t._rg and t.grad_fn is None and t.dtype is dtypes.float32
-            and grad_mode._tracer[0] is None):
+    if not (_local.cache_on and t._rg and t.grad_fn is None and t.dtype is dtypes.float32
+            and grad_mode._state.tracer is None):
         return t.to(dtype)
-    hit = _cache.get(id(t))
+    hit = _local.cache.get(id(t))
     if hit is not None and hit[0] is t and hit[1] == t._version and hit[2] is dtype:
         return hit[3]
     out = t.to(dtype)
-    _cache[id(t)] = (t, t._version, dtype, out)
+    _local.cache[id(t)] = (t, t._version, dtype, out)
     return out

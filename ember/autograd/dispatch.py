@@ -178,4 +178,4 @@ def module_path():
 
 def tracer():
     """The graph tracer recording now, or None."""
-    return grad_mode._tracer[0]
+    return grad_mode._state.tracer

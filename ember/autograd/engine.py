@@ -122,22 +122,24 @@ def _run_nodes(roots, retain, create_graph, capture, accumulate):
         _expect_leaf(t, pending)
     ready = [n for n in {id(t.grad_fn): t.grad_fn for t, _ in roots if t.grad_fn is not None}.values()
              if deps.get(n, 0) == 0]
-    prev = grad_mode._enabled[0]
-    grad_mode._enabled[0] = create_graph
+    needed = None if keys is None else _needed([t.grad_fn for t, _ in roots if t.grad_fn is not None], keys)
+    prev = grad_mode._state.enabled
+    grad_mode._state.enabled = create_graph
     try:
         for t, g in ready_leaves:
-            _deliver_leaf(t, g, keys, found, accumulate, create_graph, owned)
+            if keys is None or id(t) in keys:
+                _deliver_leaf(t, g, keys, found, accumulate, create_graph, owned)
             _leaf_done(t, pending)
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
-            grads_in = _prepare(node, grads, keys, found)
+            grads_in = _prepare(node, grads, keys, found) if needed is None or node in needed else None
             results = _call_backward(node, grads_in) if grads_in is not None else None
             _route(node, results, buffers, deps, ready, keys, found, accumulate, create_graph, owned, pending)
             if not retain:
                 _free(node)
     finally:
-        grad_mode._enabled[0] = prev
+        grad_mode._state.enabled = prev
     return found
 
 
@@ -149,6 +151,29 @@ def _capture_keys(capture):
     for i, t in enumerate(capture):
         keys[id(t) if t.grad_fn is None else (id(t.grad_fn), t._oi)] = i
     return keys
+
+
+def _needed(start, keys):
+    """The nodes on a path to a gradient that was asked for (`grad`'s inputs, `backward(inputs=)`), as
+    PyTorch prunes: the other nodes are not run and their tensors' hooks do not fire."""
+    leaves = {k for k in keys if not isinstance(k, tuple)}
+    producers = {k[0] for k in keys if isinstance(k, tuple)}
+    needed, visited = set(), set()
+    stack = [(n, False) for n in start]
+    while stack:  # depth first, a node decided after its children (graphs can be deeper than recursion)
+        node, children_done = stack.pop()
+        if children_done:
+            if id(node) in producers or any(
+                    e is not None and (id(node.inputs[i]) in leaves if e[0] is None else e[0] in needed)
+                    for i, e in enumerate(node.edges)):
+                needed.add(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        stack.extend((e[0], False) for e in node.edges if e is not None and e[0] is not None and e[0] not in visited)
+    return needed
 
 
 def _dependencies(start, pending=None):
@@ -201,8 +226,8 @@ def _prepare(node, grads, keys, found):
         xp = node.xp
         for i, meta in enumerate(node.out_meta):
             if grads[i] is None and meta is not None:
-                if grad_mode._tracer[0] is not None:  # a graph records the fill (its shape may follow the batch)
-                    grads[i] = grad_mode._tracer[0].zeros(meta[0], meta[1])
+                if grad_mode._state.tracer is not None:  # a graph records the fill (its shape may follow the batch)
+                    grads[i] = grad_mode._state.tracer.zeros(meta[0], meta[1])
                 else:
                     grads[i] = _tensor._wrap(xp.zeros(meta[0], meta[1]), _device_of_grads(grads))
     return grads
@@ -233,13 +258,13 @@ def _call_backward(node, grads):
         dispatch._backward_nodes.pop()
     if not isinstance(results, tuple):
         results = (results,)
-    if grad_mode._anomaly[0]:
+    if grad_mode._state.anomaly:
         anomaly_backward(node, results)
     return results
 
 
 def _run_backward(node, grads):
-    tracer = grad_mode._tracer[0]
+    tracer = grad_mode._state.tracer
     return type(node).backward(node, *grads) if tracer is None else tracer.backward(node, grads)
 
 
@@ -254,7 +279,7 @@ def _route(node, results, buffers, deps, ready, keys, found, accumulate, create_
             g = _fit(g, a, node, i)
         f = e[0]
         if f is None:
-            if g is not None:
+            if g is not None and (keys is None or id(a) in keys):  # others' gradients are not asked for
                 _deliver_leaf(a, g, keys, found, accumulate, create_graph, owned)
             _leaf_done(a, pending)
             continue
@@ -315,18 +340,21 @@ def _deliver_leaf(t, g, keys, found, accumulate, create_graph, owned):
             data = g._data
             if id(data) in owned or getattr(data, "base", None) is not None:
                 data = data.copy()  # never alias another leaf's grad or the caller's tensor
-                if grad_mode._tracer[0] is not None:
-                    grad_mode._tracer[0].alias(data, g._data)
+                if grad_mode._state.tracer is not None:
+                    grad_mode._state.tracer.alias(data, g._data)
             owned.add(id(data))
             g = _tensor._wrap(data, t._device)
         t.grad = g
-    elif create_graph or t.grad._rg or grad_mode._tracer[0] is not None:
+    elif create_graph or t.grad._rg or grad_mode._state.tracer is not None:
         t.grad = t.grad + g
     else:
         try:
             t.grad._data += g._data
         except ValueError:  # a read-only or broadcast .grad set by the user
             t.grad = _tensor._wrap(t.grad._data + g._data, t._device)
+        return
+    if grad_mode._state.tracer is not None:  # the compiled step writes this .grad back at every replay
+        grad_mode._state.tracer.grad_written(t)
 
 
 def _free(node):

@@ -30,9 +30,7 @@ from ember.autograd import dispatch, grad_mode
 from ember.autograd.anomaly import anomaly_forward as _anomaly_forward, describe
 from ember.autograd.tensor import Tensor, _new, _wrap
 
-_enabled = grad_mode._enabled
-_anomaly = grad_mode._anomaly
-_tracer = grad_mode._tracer
+_state = grad_mode._state
 _observers = dispatch._observers
 
 # Every primitive by its qualified name ("ember.ops.linalg.Matmul"): how a graph names the
@@ -66,8 +64,8 @@ class Function:
     def apply(cls, *args, **attrs):
         if _observers:
             return dispatch.observed_call(cls, args, attrs, _apply_or_trace)
-        if _tracer[0] is not None:
-            return _tracer[0].call(cls, args, attrs)
+        if _state.tracer is not None:
+            return _state.tracer.call(cls, args, attrs)
         return cls._apply(args, attrs)
 
     @classmethod
@@ -97,7 +95,7 @@ class Function:
             raise
         except FOREIGN as e:
             raise translate_error(cls.op_name(), args, attrs, e) from None
-        record = rg and _enabled[0] and cls.differentiable
+        record = rg and _state.enabled and cls.differentiable
         if type(out) is tuple:
             return _wrap_outputs(node, out, dev, record, args, attrs)
         if type(out) is not dev.xp.ndarray:
@@ -120,7 +118,7 @@ class Function:
             node.out_vcs = (t._vc,)  # `output()` refuses an output changed in place since
             t.grad_fn = node
             t._rg = True
-            if _anomaly[0]:
+            if _state.anomaly:
                 _anomaly_forward(node, (out,), arrays, attrs)
         return t
 
@@ -140,7 +138,7 @@ class Function:
                                 f"modified by an in-place operation; apply the in-place op to a clone()")
         dev = _device_of(self)
         t = _wrap(array if type(array) is dev.xp.ndarray else dev.xp.asarray(array), dev)
-        if _enabled[0]:
+        if _state.enabled:
             t.grad_fn = self
             t._oi = index
             t._rg = True
@@ -183,8 +181,8 @@ class Function:
 
 
 def _apply_or_trace(cls, args, attrs):
-    if _tracer[0] is not None:
-        return _tracer[0].call(cls, args, attrs)
+    if _state.tracer is not None:
+        return _state.tracer.call(cls, args, attrs)
     return cls._apply(args, attrs)
 
 
@@ -238,7 +236,7 @@ def _wrap_outputs(node, outs, dev, record, args, attrs):
         node.out_vcs = tuple(t._vc for t in result)
         if type(node).save_inputs:
             node.versions = [a._vc[0] if isinstance(a, Tensor) and a._vc else 0 for a in args]
-        if _anomaly[0]:
+        if _state.anomaly:
             _anomaly_forward(node, outs, [a._data if isinstance(a, Tensor) else a for a in args], attrs)
     return tuple(result)
 
@@ -320,7 +318,7 @@ class _CtxFunction:
             out = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
-        record = _enabled[0] and any(ctx.needs_input_grad)
+        record = _state.enabled and any(ctx.needs_input_grad)
         result = []
         for i, o in enumerate(outs):
             if not isinstance(o, Tensor):

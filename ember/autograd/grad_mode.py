@@ -9,40 +9,48 @@ managers and as decorators.
     False
 """
 import functools
+import threading
 
-# One-element lists: the hot path reads `_enabled[0]` without a function call.
-_enabled = [True]
-_anomaly = [False]
-# The graph tracer (ember.graph, level 3) installs itself here while it records; level 1 calls it
-# through this slot and never imports it. It sees every primitive call and every read of tensor values.
-_tracer = [None]
+
+class _ThreadState(threading.local):
+    """Per thread, as in PyTorch: whether ops record the graph, whether anomaly detection is on, and
+    the graph tracer (ember.graph, level 3) while it records on this thread (level 1 calls it through
+    this slot and never imports it; it sees every primitive call and every read of tensor values).
+    A thread that trains is not affected by another inside `no_grad` or tracing a compiled function.
+    The hot path reads the attributes directly (no function call)."""
+    enabled = True
+    anomaly = False
+    tracer = None
+
+
+_state = _ThreadState()
 
 
 def is_grad_enabled():
-    return _enabled[0]
+    return _state.enabled
 
 
 class _GradMode:
     mode = None
 
     def __enter__(self):
-        self._prev = _enabled[0]
-        _enabled[0] = self.mode
+        self._prev = _state.enabled
+        _state.enabled = self.mode
 
     def __exit__(self, *exc):
-        _enabled[0] = self._prev
+        _state.enabled = self._prev
 
     def __call__(self, fn):
         mode = self.mode
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            prev = _enabled[0]
-            _enabled[0] = mode
+            prev = _state.enabled
+            _state.enabled = mode
             try:
                 return fn(*args, **kwargs)
             finally:
-                _enabled[0] = prev
+                _state.enabled = prev
         return wrapper
 
 
@@ -60,15 +68,15 @@ class set_grad_enabled(_GradMode):
     """`set_grad_enabled(False)` is `no_grad()`; also works as a plain call."""
 
     def __init__(self, mode):
-        self._prev = _enabled[0]
+        self._prev = _state.enabled
         self.mode = bool(mode)
-        _enabled[0] = self.mode  # like PyTorch, calling it (without `with`) sets the mode
+        _state.enabled = self.mode  # like PyTorch, calling it (without `with`) sets the mode
 
     def __enter__(self):
         pass  # __init__ already set the mode and remembered the previous one
 
     def __call__(self, fn):
-        _enabled[0] = self._prev  # used as a decorator: the mode applies inside fn only
+        _state.enabled = self._prev  # used as a decorator: the mode applies inside fn only
         return super().__call__(fn)
 
 
@@ -80,7 +88,7 @@ class inference_mode(no_grad):
 
 
 def is_anomaly_enabled():
-    return _anomaly[0]
+    return _state.anomaly
 
 
 class detect_anomaly:
@@ -94,11 +102,11 @@ class detect_anomaly:
         self.check = bool(check_nan)
 
     def __enter__(self):
-        self._prev = _anomaly[0]
-        _anomaly[0] = self.check
+        self._prev = _state.anomaly
+        _state.anomaly = self.check
 
     def __exit__(self, *exc):
-        _anomaly[0] = self._prev
+        _state.anomaly = self._prev
 
     def __call__(self, fn):
         @functools.wraps(fn)
@@ -111,5 +119,5 @@ class detect_anomaly:
 class set_detect_anomaly(detect_anomaly):
     def __init__(self, mode):
         super().__init__(mode)
-        self._prev = _anomaly[0]
-        _anomaly[0] = self.check
+        self._prev = _state.anomaly
+        _state.anomaly = self.check

@@ -19,6 +19,7 @@ from ember.backend.device import CPU, array_device, device as as_device
 from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
 from ember.autograd import engine, grad_mode
 from ember.autograd.checks import normalize_dim
+from ember.autograd.printing import PRINT_OPTS, tensor_str
 
 _new = object.__new__
 
@@ -152,10 +153,27 @@ class Tensor:
         return self._data.__array_interface__["data"][0] if self._device is CPU else self._data.data.ptr
 
     # --- conversion -----------------------------------------------------
+    def __dlpack__(self, *args, **kwargs):
+        """The DLPack capsule of the data (shared memory), so `torch.from_dlpack(t)` and
+        `np.from_dlpack(t)` read an ember tensor without a copy. Keyword arguments as the array's own."""
+        if args:
+            raise ArgumentError(f"Tensor.__dlpack__: takes keyword arguments only (stream=, max_version=, ...), "
+                                f"got {len(args)} positional")
+        try:
+            return self._data.__dlpack__(**kwargs)
+        except (TypeError, ValueError, BufferError) as e:
+            raise ArgumentError(f"Tensor.__dlpack__: {e}") from None
+
+    def __dlpack_device__(self, *args, **kwargs):
+        if args or kwargs:
+            raise ArgumentError(f"Tensor.__dlpack_device__: takes no arguments, got {len(args)} positional and "
+                                f"{sorted(kwargs)}")
+        return self._data.__dlpack_device__()
+
     def numpy(self, force=False):
         """The NumPy array (shared memory on CPU). Refuses a tensor that requires grad, as PyTorch does."""
-        if grad_mode._tracer[0] is not None:
-            grad_mode._tracer[0].read(self, "numpy()")
+        if grad_mode._state.tracer is not None:
+            grad_mode._state.tracer.read(self, "numpy()")
         if self._rg and not force:
             raise AutogradError("numpy(): can't call numpy() on a tensor that requires grad; "
                                 "use tensor.detach().numpy()")
@@ -168,16 +186,16 @@ class Tensor:
         return a if dtype is None else a.astype(dtype)
 
     def item(self):
-        if grad_mode._tracer[0] is not None:
-            grad_mode._tracer[0].read(self, "item()")
+        if grad_mode._state.tracer is not None:
+            grad_mode._state.tracer.read(self, "item()")
         if self._data.size != 1:
             raise ArgumentError(f"item(): a tensor with {self._data.size} elements cannot be "
                                 f"converted to a Python scalar; it must have exactly one")
         return self._data.reshape(()).item()
 
     def tolist(self):
-        if grad_mode._tracer[0] is not None:
-            grad_mode._tracer[0].read(self, "tolist()")
+        if grad_mode._state.tracer is not None:
+            grad_mode._state.tracer.read(self, "tolist()")
         return np.asarray(self.__array__()).tolist() if self._data.dtype != dtypes.bfloat16.np \
             else self.__array__().astype(np.float32).tolist()
 
@@ -193,8 +211,8 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if grad_mode._tracer[0] is not None:
-            grad_mode._tracer[0].read(self, "bool()")
+        if grad_mode._state.tracer is not None:
+            grad_mode._state.tracer.read(self, "bool()")
         if self._data.size != 1:
             raise ArgumentError(f"bool(): the truth value of a tensor with {self._data.size} elements "
                                 f"is ambiguous; use .any() or .all()")
@@ -328,10 +346,10 @@ class Tensor:
         The array is written in place, so views see it; the version counter
         moves, so a backward that needed the old values refuses to run.
         """
-        if self._rg and self.grad_fn is None and grad_mode._enabled[0]:
+        if self._rg and self.grad_fn is None and grad_mode._state.enabled:
             raise AutogradError(f"{op}: a leaf tensor that requires grad is being used in an in-place "
                                 f"operation; wrap it in ember.no_grad() or use the out-of-place {op.rstrip('_')}")
-        if self._base is not None and result._rg and grad_mode._enabled[0]:
+        if self._base is not None and result._rg and grad_mode._state.enabled:
             raise AutogradError(f"{op}: in-place changes to a view of a tensor are not recorded by autograd "
                                 f"in ember; apply the op to the base tensor, or clone() the view first")
         writable(op, self)
@@ -343,11 +361,11 @@ class Tensor:
         if src.shape != self._data.shape:
             raise ArgumentError(f"{op}: output with shape {tuple(self._data.shape)} doesn't match "
                                 f"the broadcast shape {tuple(src.shape)}")
-        if grad_mode._tracer[0] is not None:
-            grad_mode._tracer[0].assign(self._data, src)
+        if grad_mode._state.tracer is not None:
+            grad_mode._state.tracer.assign(self._data, src)
         self._device.xp.copyto(self._data, src, casting="unsafe")
         self._version_counter()[0] += 1
-        if result._rg and grad_mode._enabled[0]:
+        if result._rg and grad_mode._state.enabled:
             self.grad_fn = result.grad_fn
             self._oi = result._oi
             self._rg = True
@@ -472,9 +490,8 @@ def _format(t):
     a = t.__array__()
     if t.dtype is dtypes.bfloat16:
         a = a.astype(np.float32)
-    body = np.array2string(a, separator=", ", prefix="tensor(", precision=4,
-                           threshold=1000, edgeitems=3, suppress_small=False)
-    extras = []
+    body = tensor_str(a, len("tensor("))
+    extras = [f"size={tuple(a.shape)}"] if a.size and not PRINT_OPTS["edgeitems"] else []  # as torch
     if t.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
         extras.append(f"dtype={t.dtype}")
     if t._device is not CPU:

@@ -16,6 +16,7 @@ from ember.data.sampler import (BatchSampler, DistributedSampler, RandomSampler,
                                 SubsetRandomSampler, WeightedRandomSampler)
 from ember.data import datasets, transforms
 from ember.data.text import CharVocab, Vocab, WordVocab
+from ember.data.stack import StackDataset
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset", "Subset",
            "ArrayDataset", "random_split",
@@ -23,4 +24,4 @@ __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Chai
            "BatchSampler", "DistributedSampler",
            "default_collate", "default_convert",
            "DataLoader", "DataLoaderError", "WorkerInfo", "get_worker_info",
-           "datasets", "transforms", "Vocab", "CharVocab", "WordVocab"]
+           "datasets", "transforms", "Vocab", "CharVocab", "WordVocab", "StackDataset"]

@@ -45,6 +45,10 @@ class _Entry:
         self.updates, self.batch_dynamic = updates, batch_dynamic
         self.replay = _load(source, glob)
         self.xp, self._observed = xp, None
+        # gradients the step writes without reading the old ones (zero_grad set them to None): dropped
+        # before the replay, so the old and the new gradients are never held at once
+        read = {n.name for n in graph.nodes if n.op == "parameter"}
+        self.replaced_grads = [n[:-5] for n in updates if n.endswith(".grad") and n not in state and n not in read]
 
     def observed_replay(self):
         """The replay with every kernel call passed to `ember.graph.observe` (made on first use)."""
@@ -112,16 +116,17 @@ class Compiled:
                                      f"the last because {why}")
             log.warning("ember.compile: retracing %s because %s", _name(self.fn), why)
         state = self._state()
-        graph, out, _ = record(self.fn, args, state, self.dynamic_batch)
+        graph, out, tracer = record(self.fn, args, state, self.dynamic_batch)
         self._last_out = out
         batch = bool(self.dynamic_batch and args and args[0].ndim and args[0].shape[0])
-        graph, batch_dynamic, why = _probe(self.fn, graph, args, state, batch)
+        graph, batch_dynamic, why = _probe(self.fn, graph, args, state, batch, tracer.captured)
         if batch and not batch_dynamic:
             log.warning("ember.compile: %s keys on the batch size: %s", _name(self.fn), why)
         if self.optimize:
             graph = passes.default_pipeline(graph)
         xp = args[0].device.xp if args else CPU.xp
         source, glob = generate(graph, xp, batch_dynamic)
+        state.update(tracer.captured)  # after the probe: it must see the first trace's constants as such
         entry = _Entry(graph, source, glob, state, graph.output.attrs.get("updates", []), batch_dynamic, xp)
         self.last = entry
         return entry
@@ -132,6 +137,8 @@ class Compiled:
             if n.op == "parameter":
                 state[n.name] = _array(entry.state, n.name)
         replay = entry.observed_replay() if observe._observers else entry.replay
+        for name in entry.replaced_grads:
+            entry.state[name].grad = None
         with no_grad():
             outputs, updates = replay([a._data for a in args], state, entry.graph.constants)
         for name, value in zip(entry.updates, updates):
@@ -163,16 +170,18 @@ def compile(fn, state=None, max_retraces=8, dynamic_batch=True, optimize=True):
     return Compiled(fn, state, max_retraces, dynamic_batch, optimize)
 
 
-def _probe(fn, graph, args, state, batch):
+def _probe(fn, graph, args, state, batch, captured=None):
     """Trace again on other inputs (undoing the run's effects on state and the random generator)
     and compare: at batch size + 1 (`batch`) or on perturbed values. A captured array that differs
     between the two traces was computed from the inputs outside any recorded primitive: replaying
     it would be wrong, so that is an error. With `batch`, every literal that changed becomes an
-    expression of B. Returns (graph, batch_dynamic, reason it is not)."""
+    expression of B. `captured`: tensors outside `state` whose `.grad` the first trace wrote (restored
+    too). Returns (graph, batch_dynamic, reason it is not)."""
     b = args[0].shape[0] if batch else None
     probe = [_probe_input(a, b) for a in args]
     saved_rng = ember_random.get_rng_state()
-    grads = {n: t.grad for n, t in state.items()}
+    keep = dict(state, **(captured or {}))
+    grads = {n: t.grad for n, t in keep.items()}
     tracer = None
     try:
         other, _, tracer = record(fn, probe, state, batch)
@@ -183,7 +192,7 @@ def _probe(fn, graph, args, state, batch):
     finally:
         for array, before in (tracer.undo.values() if tracer is not None else ()):
             array[...] = before
-        for n, t in state.items():
+        for n, t in keep.items():
             t.grad = grads[n]
         ember_random.set_rng_state(saved_rng)
     if [(n.op, n.name) for n in graph.nodes] != [(n.op, n.name) for n in other.nodes]:

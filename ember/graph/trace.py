@@ -1,6 +1,6 @@
 """Tracing: run eager code once and record every primitive it calls as a graph.
 
-The tracer sits in level 1's tracer slot (`grad_mode._tracer`) while the code runs, so it sees
+The tracer sits in level 1's tracer slot (`grad_mode._state.tracer`, per thread) while the code runs, so it sees
 each `Function.apply` (forward ops, the ops that `loss.backward()` runs, and an optimizer's
 update primitive), each in-place write (recorded functionally: the written tensor's value
 becomes the new value, and module state that changed becomes an update of the output node),
@@ -52,6 +52,10 @@ class Tracer:
         self.undo = {}         # id(array) -> (array, its contents before the trace wrote to it)
         self.next_id = 0
         self.values_read = False  # a value was looked at (while trying a backward at primitive level)
+        self.grad_leaves = {}     # id -> tensor whose .grad backward wrote
+
+    def grad_written(self, tensor):
+        self.grad_leaves[id(tensor)] = tensor
 
     # --- values -------------------------------------------------------------
     def value(self, array, shape=None):
@@ -94,11 +98,11 @@ class Tracer:
     def call(self, cls, args, attrs):
         node = Node("call", primitive_name(cls), [self.arg(a) for a in args],
                     {k: self.arg(v) for k, v in attrs.items()})
-        grad_mode._tracer[0] = None
+        grad_mode._state.tracer = None
         try:
             out = cls.apply(*args, **attrs)
         finally:
-            grad_mode._tracer[0] = self
+            grad_mode._state.tracer = self
         outs = out if isinstance(out, tuple) else (out,)
         node.outputs = [self.value(o._data) for o in outs]
         node.tuple_out = isinstance(out, tuple)
@@ -122,11 +126,11 @@ class Tracer:
         results = self._primitive_backward(fn, grads) if self.primitive_backward else None
         if results is not None:
             return results
-        grad_mode._tracer[0] = None
+        grad_mode._state.tracer = None
         try:
             results = type(fn).backward(fn, *grads)
         finally:
-            grad_mode._tracer[0] = self
+            grad_mode._state.tracer = self
         results = results if isinstance(results, tuple) else (results,)
         if all(r is None for r in results) or not forward.outputs:
             return results
@@ -228,13 +232,15 @@ def record(fn, example_inputs, state=None, dynamic_batch=True):
                              f"belong in the function's closure)")
         shape = ("B",) + tuple(x.shape[1:]) if dynamic_batch and x.ndim else tuple(x.shape)
         tracer.graph.nodes.append(Node("input", f"input{i}", outputs=[tracer.value(x._data, shape=shape)]))
-    if grad_mode._tracer[0] is not None:
+    if grad_mode._state.tracer is not None:
         raise TraceError("trace: already tracing; nested traces are not supported")
-    grad_mode._tracer[0] = tracer
+    grad_mode._state.tracer = tracer
     try:
         out = fn(*example_inputs)
     finally:
-        grad_mode._tracer[0] = None
+        grad_mode._state.tracer = None
+    tracer.captured = _captured_leaves(tracer, named)
+    named.update(tracer.captured)
     for name, t in named.items():  # gradients that backward left on state tensors
         if t.grad is not None and id(t.grad._data) in tracer.env and tracer.env[id(t.grad._data)] != \
                 tracer.env.get(id(named.get(f"{name}.grad", t)._data)):
@@ -245,6 +251,16 @@ def record(fn, example_inputs, state=None, dynamic_batch=True):
     tracer.graph.nodes.append(Node("output", "output", refs + [Ref(tracer.updates[n]) for n in names],
                                    {"n_outputs": len(refs), "updates": names, "structure": structure}))
     return tracer.graph.validate(), out, tracer
+
+
+def _captured_leaves(tracer, named):
+    """{constant name: tensor} for the tensors the function captured (not in `named`) whose `.grad`
+    backward wrote: they join the compiled step's state, so every replay writes their `.grad` as eager
+    backward would."""
+    known = {id(t) for t in named.values()}
+    constant = {id(array): name for name, array in tracer.graph.constants.items()}
+    return {constant[id(t._data)]: t for t in tracer.grad_leaves.values()
+            if id(t) not in known and id(t._data) in constant}
 
 
 def flatten_output(out):

@@ -10,7 +10,7 @@ from ember.keras.activations_more import (celu, exponential, glu, hard_shrink, h
                                           hard_tanh, log_sigmoid, mish, relu6, soft_shrink, softsign, sparse_plus,
                                           sparse_sigmoid, squareplus, tanh_shrink, threshold)
 
-__all__ = ["get", "serialize", "relu", "softmax", "sigmoid", "tanh", "gelu", "linear", "elu", "selu",
+__all__ = ["get", "serialize", "deserialize", "relu", "softmax", "sigmoid", "tanh", "gelu", "linear", "elu", "selu",
            "softplus", "swish", "silu", "leaky_relu", "log_softmax", "celu", "exponential", "glu", "hard_sigmoid",
            "hard_silu", "hard_swish", "hard_tanh", "log_sigmoid", "mish", "relu6", "soft_shrink", "hard_shrink",
            "softsign", "tanh_shrink", "threshold", "squareplus", "sparse_plus", "sparse_sigmoid"]
@@ -99,6 +99,12 @@ def get(identifier):
         return ACTIVATIONS[identifier]
     raise ArgumentError(f"keras.activations.get: unknown activation {identifier!r}; "
                         f"known names: {', '.join(sorted(ACTIVATIONS))} (or pass a callable)")
+
+
+def deserialize(config, custom_objects=None):
+    """The activation for a name written by `serialize` (or a Keras config dict naming one)."""
+    name = config.get("config", config.get("class_name")) if isinstance(config, dict) else config
+    return get(name)
 
 
 def serialize(fn):

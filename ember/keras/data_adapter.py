@@ -188,10 +188,39 @@ class LoaderAdapter:
             done += 1
 
 
+def is_indexed(data):
+    """A Keras `PyDataset` (or `Sequence`): batches by index, `len` of them, `on_epoch_end()` after each epoch."""
+    return hasattr(data, "__getitem__") and hasattr(data, "__len__") and hasattr(data, "on_epoch_end") and \
+        not isinstance(data, (np.ndarray, Tensor, list, tuple, dict, str))
+
+
+class IndexedEpochs:
+    """One walk per epoch over a `PyDataset`'s batches, in a fresh random order with `shuffle` (as Keras
+    shuffles a PyDataset's batches), then its `on_epoch_end()`."""
+
+    def __init__(self, dataset, shuffle):
+        self.dataset, self.shuffle = dataset, shuffle
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __iter__(self):
+        n = len(self.dataset)
+        order = randperm(n).numpy() if self.shuffle else range(n)
+        last = n - 1
+        for position, index in enumerate(order):
+            batch = self.dataset[int(index)]
+            if position == last:  # fit stops drawing after len() batches: end the epoch with the last one drawn
+                self.dataset.on_epoch_end()
+            yield batch
+
+
 def make(x, y=None, sample_weight=None, batch_size=None, steps=None, shuffle=False, op="fit"):
     """The adapter for what `op` was given."""
     if x is None:
         raise ArgumentError(f"{op}: x is None; pass NumPy arrays, ember tensors, a DataLoader or a generator")
+    if is_indexed(x):
+        x = IndexedEpochs(x, shuffle)
     if is_iterator(x) or is_loader(x):
         if y is not None:
             raise ArgumentError(f"{op}: y must be None when x is a {type(x).__name__}; the data source yields "

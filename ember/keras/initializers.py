@@ -9,12 +9,13 @@ generator (`ember.manual_seed` or `keras.utils.set_random_seed` make them repeat
     >>> bool((w.abs() <= (6 / 7) ** 0.5).all())
     True
 """
+import inspect
 import math
 
 from ember.autograd import no_grad
 from ember.backend.dtypes import as_dtype
 from ember.backend.random import Generator
-from ember.ops.creation import empty
+from ember.ops.creation import empty, tensor
 from ember.errors import ArgumentError
 from ember.nn import init
 
@@ -69,8 +70,11 @@ class VarianceScaling(Initializer):
     """Uniform or truncated normal with variance `scale / fan` (fan_in, fan_out or their mean, "fan_avg")."""
     scale, mode, distribution = 1.0, "fan_in", "truncated_normal"
 
-    def __init__(self, scale=None, mode=None, distribution=None, seed=None):
+    def __init__(self, scale=None, mode=None, distribution=None, seed=None, input_axes=None, output_axes=None):
         self.seed = seed
+        if input_axes is not None or output_axes is not None:
+            raise ArgumentError(f"{type(self).__name__}: input_axes/output_axes are not supported; the fans are "
+                                "read from Keras's layouts (the last two dims)")
         if scale is not None:
             self.scale = float(scale)
         if mode is not None:
@@ -84,7 +88,7 @@ class VarianceScaling(Initializer):
                                 f"mode={self.mode!r}, distribution={self.distribution!r}")
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
 
     def fill(self, tensor):
         fan_in, fan_out = compute_fans(tensor.shape)
@@ -105,7 +109,7 @@ class _Preset(VarianceScaling):
         super().__init__(seed=seed)
 
     def get_config(self):
-        return {}
+        return {"seed": self.seed}
 
 
 class GlorotUniform(_Preset):
@@ -149,7 +153,7 @@ class RandomUniform(Initializer):
         init.uniform_(tensor, self.minval, self.maxval, generator=self.generator())
 
     def get_config(self):
-        return {"minval": self.minval, "maxval": self.maxval}
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
 class RandomNormal(Initializer):
@@ -163,7 +167,7 @@ class RandomNormal(Initializer):
         init.normal_(tensor, self.mean, self.stddev, generator=self.generator())
 
     def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev}
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
 class TruncatedNormal(RandomNormal):
@@ -190,7 +194,7 @@ class Orthogonal(Initializer):
         tensor.copy_(filled.T.reshape(tuple(tensor.shape)))
 
     def get_config(self):
-        return {"gain": self.gain}
+        return {"gain": self.gain, "seed": self.seed}
 
 
 class Identity(Initializer):
@@ -276,7 +280,7 @@ def serialize(initializer):
     {"class_name", "config"}.
 
         >>> keras.initializers.serialize(keras.initializers.RandomUniform(-1, 1))
-        {'class_name': 'RandomUniform', 'config': {'minval': -1.0, 'maxval': 1.0}}
+        {'class_name': 'RandomUniform', 'config': {'minval': -1.0, 'maxval': 1.0, 'seed': None}}
     """
     if initializer is None or isinstance(initializer, str):
         return initializer
@@ -288,6 +292,31 @@ def serialize(initializer):
                         "use a name or a keras.initializers.Initializer")
 
 
+def initialize(initializer, weight):
+    """Fill `weight` with `initializer`: ember's initializers fill in place; a Keras-style callable
+    (a function or an `Initializer` subclass defining `__call__(shape, dtype=None)`) returns the values."""
+    if isinstance(initializer, Initializer) and type(initializer).__call__ is Initializer.__call__ or \
+            not _takes_shape(initializer):
+        initializer(weight)  # ember's convention: fill the tensor given
+        return weight
+    values = initializer(tuple(weight.shape), dtype="float32")
+    if tuple(values.shape) != tuple(weight.shape):
+        raise ArgumentError(f"initializer {initializer!r} returned shape {tuple(values.shape)} for a weight of "
+                            f"shape {tuple(weight.shape)}")
+    with no_grad():
+        weight.copy_(values if hasattr(values, "detach") else tensor(values))
+    return weight
+
+
+def _takes_shape(fn):
+    """Whether `fn` is called as Keras calls initializers, `fn(shape, dtype=None)`."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "shape" in params or "dtype" in params
+
+
 def _snake(name):
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
 
@@ -297,6 +326,12 @@ glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNorm
 lecun_uniform, lecun_normal, random_uniform, random_normal = LecunUniform, LecunNormal, RandomUniform, RandomNormal
 truncated_normal, orthogonal, identity, variance_scaling = TruncatedNormal, Orthogonal, Identity, VarianceScaling
 zeros, ones, constant = Zeros, Ones, Constant
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
 __all__ += ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
             "random_uniform", "random_normal", "truncated_normal", "orthogonal", "identity", "variance_scaling",
-            "zeros", "ones", "constant"]
+            "zeros", "ones", "constant", "IdentityInitializer", "OrthogonalInitializer", "deserialize"]
+
+
+def deserialize(config, custom_objects=None):
+    """An initializer from `serialize`'s dict (or a name)."""
+    return get(config)

@@ -23,8 +23,11 @@ from ember.autograd import Tensor
 from ember.backend.dtypes import as_dtype
 from ember.errors import ArgumentError
 from ember.keras.layers.base import OPS, OpLayer, is_symbolic
+from ember.keras import ops_core as _ops_core, ops_nn as _ops_nn, ops_numpy as _ops_numpy, ops_stats as _ops_stats
+from ember.keras.ops_convert import convert_to_numpy, convert_to_tensor, operand, to_float
 from ember.nn import functional as F
-from ember.ops import einsum as _einsum, extreme, join, linalg, mask, reduce, scan, shape as S, softmax as SM
+from ember.ops import einsum as _einsum, extreme, join, linalg as _linalg, mask, reduce, scan as _scan, shape as S
+from ember.ops import softmax as SM
 from ember.ops import sort as _sorting
 
 __all__ = [
@@ -45,33 +48,7 @@ __all__ = [
 
 
 # -- conversion -----------------------------------------------------------------------------------
-def convert_to_tensor(x, dtype=None, sparse=None):
-    """An ember tensor for a tensor, NumPy array, Python number or nested list."""
-    if isinstance(x, Tensor):
-        t = x
-    elif isinstance(x, (np.ndarray, np.generic)):
-        t = C.as_tensor(np.asarray(x))
-    else:
-        t = C.tensor(x)
-    return t if dtype is None else t.to(as_dtype(dtype))
-
-
-_t = convert_to_tensor
-
-
-def _float(x):
-    t = _t(x)
-    return t if t.dtype.is_floating_point else t.float()
-
-
-def _other(x):
-    """The second operand of a binary op: Python numbers stay numbers (they take the tensor's dtype)."""
-    return x if isinstance(x, (bool, int, float)) else _t(x)
-
-
-def convert_to_numpy(x):
-    """A NumPy array of `x`'s values."""
-    return _t(x).detach().numpy()
+_t, _float, _other = convert_to_tensor, to_float, operand
 
 
 def cast(x, dtype):
@@ -161,7 +138,7 @@ logical_and, logical_or, logical_xor = _binary(B.logical_and), _binary(B.logical
 
 
 def matmul(x1, x2):
-    return linalg.matmul(_t(x1), _t(x2))
+    return _linalg.matmul(_t(x1), _t(x2))
 
 
 def dot(x1, x2):
@@ -169,7 +146,7 @@ def dot(x1, x2):
     a, b = _t(x1), _t(x2)
     if a.ndim == 0 or b.ndim == 0:
         return a * b
-    return linalg.tensordot(a, b, dims=([a.ndim - 1], [builtins.max(b.ndim - 2, 0)]))
+    return _linalg.tensordot(a, b, dims=([a.ndim - 1], [builtins.max(b.ndim - 2, 0)]))
 
 
 def einsum(subscripts, *operands):
@@ -228,9 +205,9 @@ def prod(x, axis=None, keepdims=False, dtype=None):
     t = _t(x)
     if isinstance(axis, (list, tuple)):
         for a in sorted((a % t.ndim for a in axis), reverse=True):
-            t = scan.prod(t, a, keepdims)
+            t = _scan.prod(t, a, keepdims)
         return t
-    return scan.prod(t, axis, keepdims) if axis is not None else scan.prod(t.reshape(-1), 0, False).reshape(
+    return _scan.prod(t, axis, keepdims) if axis is not None else _scan.prod(t.reshape(-1), 0, False).reshape(
         (1,) * t.ndim if keepdims else ())
 
 
@@ -277,12 +254,12 @@ def any(x, axis=None, keepdims=False):
 
 def cumsum(x, axis=None):
     t = _t(x)
-    return scan.cumsum(t.reshape(-1), 0) if axis is None else scan.cumsum(t, axis)
+    return _scan.cumsum(t.reshape(-1), 0) if axis is None else _scan.cumsum(t, axis)
 
 
 def cumprod(x, axis=None):
     t = _t(x)
-    return scan.cumprod(t.reshape(-1), 0) if axis is None else scan.cumprod(t, axis)
+    return _scan.cumprod(t.reshape(-1), 0) if axis is None else _scan.cumprod(t, axis)
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -485,6 +462,12 @@ def top_k(x, k, sorted=True):
     """The `k` largest values along the last axis and their indices."""
     values, indices = _sorting.topk(_t(x), k, -1, True, sorted)
     return values, indices
+
+
+# -- the rest of Keras's ops: NumPy-style, statistics, neural-network, core and linear algebra -------
+for _module in (_ops_numpy, _ops_stats, _ops_nn, _ops_core):
+    globals().update({_name: getattr(_module, _name) for _name in _module.__all__})
+    __all__ += _module.__all__
 
 
 # --- symbolic tensors ----------------------------------------------------------------------------

@@ -8,8 +8,10 @@ model's `losses`) to the loss it minimizes.
     0.04
 """
 from ember.errors import ArgumentError
+from ember.ops.creation import eye
 
-__all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "serialize"]
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2", "orthogonal_regularizer",
+           "get", "serialize", "deserialize"]
 
 
 class Regularizer:
@@ -67,8 +69,32 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
-l1, l2, l1_l2 = L1, L2, L1L2  # Keras's lowercase aliases of the classes
-REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2}
+class OrthogonalRegularizer(Regularizer):
+    """Pushes the rows (or columns, `mode="columns"`) of a 2-d weight towards orthogonality:
+    `factor * mean |cos|` over distinct pairs of the unit-normalized rows, as Keras."""
+
+    def __init__(self, factor=0.01, mode="rows"):
+        if mode not in ("rows", "columns"):
+            raise ArgumentError(f"OrthogonalRegularizer: mode must be 'rows' or 'columns', got {mode!r}")
+        self.factor, self.mode = float(factor), mode
+
+    def __call__(self, weight):
+        if weight.ndim != 2:
+            raise ArgumentError(f"OrthogonalRegularizer: expected a 2-d weight, got shape {tuple(weight.shape)}")
+        w = weight if self.mode == "rows" else weight.transpose(0, 1)
+        unit = w * (w * w).sum(1, keepdim=True).clamp(1e-12, None).rsqrt()
+        product = unit @ unit.transpose(0, 1)
+        size = w.shape[0]
+        off_diagonal = product * (1.0 - eye(size, dtype=product.dtype))
+        return self.factor * 0.5 * off_diagonal.abs().sum() / (size * (size - 1.0) / 2.0)
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
+l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer  # Keras's lowercase aliases
+REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2, "orthogonalregularizer": OrthogonalRegularizer,
+                "orthogonal_regularizer": OrthogonalRegularizer}
 
 
 def get(identifier):
@@ -92,3 +118,8 @@ def serialize(regularizer):
     if isinstance(regularizer, Regularizer):
         return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
     raise ArgumentError(f"cannot serialize regularizer {regularizer!r}: use a keras.regularizers.Regularizer")
+
+
+def deserialize(config, custom_objects=None):
+    """A regularizer from `serialize`'s dict (or a name)."""
+    return get(config)

@@ -38,6 +38,8 @@ __all__ = ["register_keras_serializable", "get_registered_name", "get_registered
 log = logging.getLogger("ember.keras")
 KIND = "keras_model"
 _BUILTIN = {}    # class name -> built-in Keras class
+GLOBAL_CUSTOM_OBJECTS = {}  # keras.utils.get_custom_objects(): names every load may use, set by the user
+SCOPED_CUSTOM_OBJECTS = {}  # the names of the `custom_object_scope`s entered
 _NN_MODULE = "ember.nn.Module"  # the class name recorded for a plain ember.nn module inside a Keras model
 
 
@@ -77,7 +79,7 @@ def get_registered_name(cls):
 
 def get_registered_object(name, custom_objects=None):
     """The class saved under `name`: from `custom_objects`, the registered classes, or Keras's built-ins."""
-    for table in (custom_objects or {}, REGISTERED, _builtins()):
+    for table in (SCOPED_CUSTOM_OBJECTS, GLOBAL_CUSTOM_OBJECTS, custom_objects or {}, REGISTERED, _builtins()):
         if name in table:
             return table[name]
     short = name.split(">")[-1]

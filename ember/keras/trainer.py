@@ -270,8 +270,8 @@ class Trainer(Steps):
             verbose, callbacks = dp.callbacks_for_rank(verbose, callbacks)
         self.history = History()
         progress = [ProgbarLogger(verbose)] if verbose else []
-        calls = CallbackList(list(callbacks or []) + [self.history] + progress, self,
-                             {"epochs": epochs, "steps": train.steps, "verbose": verbose})
+        calls = CallbackList(list(callbacks or []) + [self.history] + progress, model=self, epochs=epochs,
+                             steps=train.steps, verbose=verbose)
         self.stop_training, logs = False, {}
         self._initial_epoch_override = None
         calls.on_train_begin()
@@ -348,7 +348,7 @@ class Trainer(Steps):
         self._require_compiled("evaluate")
         adapter = data.make(x, y, sample_weight, batch_size, steps, False, "evaluate")
         self._prepare(adapter.first_x())
-        calls = CallbackList(list(callbacks or []), self, {"steps": adapter.steps, "verbose": verbose})
+        calls = CallbackList(list(callbacks or []), model=self, steps=adapter.steps, verbose=verbose)
         logs = self._test_loop(adapter, calls)
         if verbose:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
@@ -359,7 +359,7 @@ class Trainer(Steps):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for `x`, batch by batch, as NumPy (a list or dict of arrays for several outputs)."""
         adapter = data.make(x, None, None, batch_size, steps, False, "predict")
-        calls = CallbackList(list(callbacks or []), self, {"steps": adapter.steps, "verbose": verbose})
+        calls = CallbackList(list(callbacks or []), model=self, steps=adapter.steps, verbose=verbose)
         self.eval()
         calls.on_predict_begin()
         parts = []

@@ -18,10 +18,20 @@ from ember.keras.file_utils import get_file
 from ember.keras.plotting import model_to_dot, plot_model
 from ember.keras.preprocessing.image import array_to_img, img_to_array, load_img, save_img
 from ember.keras.preprocessing.sequence import pad_sequences
+from ember.keras.utils_more import (Config, CustomObjectScope, PyDataset, Sequence, clear_session, custom_object_scope,
+                                    deserialize_keras_object, get_custom_objects, get_registered_name,
+                                    get_registered_object, get_source_inputs, is_keras_tensor,
+                                    register_keras_serializable, serialize_keras_object, standardize_dtype)
+from ember.keras import utils_more as _more
+from ember.keras.progbar import (Progbar, disable_interactive_logging, enable_interactive_logging,
+                                 is_interactive_logging_enabled)
+from ember.keras.utils_more import split_dataset
+from ember.keras.preprocessing.timeseries import timeseries_dataset_from_array
 
 __all__ = ["set_random_seed", "to_categorical", "normalize", "pad_sequences", "get_file", "array_to_img",
            "img_to_array", "load_img", "save_img", "pack_x_y_sample_weight", "unpack_x_y_sample_weight",
-           "plot_model", "model_to_dot"]
+           "plot_model", "model_to_dot", "Progbar", "disable_interactive_logging", "enable_interactive_logging",
+           "is_interactive_logging_enabled", "timeseries_dataset_from_array"] + _more.__all__
 
 
 def set_random_seed(seed):

@@ -67,7 +67,10 @@ class Module:
             raise AttributeError(f"cannot assign {name!r} before {type(self).__name__}.__init__() "
                                  f"called super().__init__()")
         params, buffers, modules = self._parameters, self._buffers, self._modules
-        if isinstance(value, Parameter):
+        parametrized = modules.get("parametrizations")
+        if parametrized is not None and name in parametrized._modules:  # nn.utils.parametrize
+            parametrized._modules[name].right_inverse(value)
+        elif isinstance(value, Parameter):
             self._forget(name)
             self.register_parameter(name, value)
         elif isinstance(value, Module):
@@ -105,6 +108,9 @@ class Module:
         for table in ("_parameters", "_buffers", "_modules"):
             if table in d and name in d[table]:
                 return d[table][name]
+        parametrized = d.get("_modules", {}).get("parametrizations")
+        if parametrized is not None and name in parametrized._modules:  # nn.utils.parametrize
+            return parametrized._modules[name]()
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __delattr__(self, name):

@@ -178,12 +178,12 @@ def _run(fn, args, a):
 def _untraced():
     """Static values (shapes and what is computed from them) are worked out when the graph runs, like
     Python ints in traced code: a graph tracer recording the model must not record them as ops."""
-    saved = grad_mode._tracer[0]
-    grad_mode._tracer[0] = None
+    saved = grad_mode._state.tracer
+    grad_mode._state.tracer = None
     try:
         yield
     finally:
-        grad_mode._tracer[0] = saved
+        grad_mode._state.tracer = saved
 
 
 def _attrs(onnx, node):

@@ -52,7 +52,7 @@ def _np_dtype(dtype, op=None, x=None, floating=False):
     dt = dtypes.as_dtype(dtype, op)
     if floating and not dt.is_floating_point:
         raise DTypeError(f"{op}: dtype must be a floating point dtype, got {dt}")
-    if x is not None and getattr(x, "_rg", False) and not dt.is_floating_point and grad_mode._enabled[0]:
+    if x is not None and getattr(x, "_rg", False) and not dt.is_floating_point and grad_mode._state.enabled:
         raise DTypeError(f"{op}: the input requires grad and dtype={dt} is not floating point; "
                          f"autograd has no integer gradients: detach() the input or pass a float dtype")
     return dt.np

@@ -106,7 +106,7 @@ def _filled(op, fill, size, dtype, device, requires_grad, value=0):
     _grad_ok(op, dt, requires_grad)
     check_size(op, shape, dt.itemsize)
     dev = _dev(device)
-    if dev is CPU and grad_mode._tracer[0] is not None:
+    if dev is CPU and grad_mode._state.tracer is not None:
         return _finish(Full.apply(shape=shape, value=value, dtype=dt.np)._data, dev, requires_grad)
     return _finish(fill(dev.xp, shape, dt.np), dev, requires_grad)
 

@@ -154,6 +154,12 @@ class Embedding(Function):
     save_inputs = False
 
     def forward(self, index, weight, padding_idx=None, scale_grad_by_freq=False):
+        n = weight.shape[0]
+        if index.size:  # here, in the primitive, so that a compiled replay checks too
+            lo, hi = int(index.min()), int(index.max())
+            if lo < 0 or hi >= n:
+                raise IndexOutOfRangeError(f"embedding: index {lo if lo < 0 else hi} is out of range for "
+                                           f"num_embeddings={n} (valid indices are 0 to {n - 1})")
         self.index, self.shape = index, weight.shape
         return self.xp.take(weight, index, axis=0)
 
@@ -183,13 +189,6 @@ def _check_embedding(input, weight, padding_idx):
         raise ShapeError(f"embedding: weight must be 2-d (num_embeddings, embedding_dim), got shape "
                          f"{tuple(weight.shape)}")
     n = weight.shape[0]
-    idx = input._data
-    if idx.size:
-        lo, hi = int(idx.min()), int(idx.max())
-        if lo < 0 or hi >= n:
-            bad = lo if lo < 0 else hi
-            raise IndexOutOfRangeError(f"embedding: index {bad} is out of range for num_embeddings={n} "
-                                       f"(valid indices are 0 to {n - 1})")
     if padding_idx is None:
         return None
     if not isinstance(padding_idx, int) or isinstance(padding_idx, bool):

@@ -278,7 +278,7 @@ def setitem(input, key, value):
     idx = _index("setitem", key, input._data.shape, input._device.xp)
     writable("setitem", input)
     v_rg = isinstance(value, Tensor) and value._rg
-    if not (grad_mode._enabled[0] and (input._rg or v_rg)):
+    if not (grad_mode._state.enabled and (input._rg or v_rg)):
         _put(input._data, idx, value._data if isinstance(value, Tensor) else value, False, input._device.xp)
         input._version_counter()[0] += 1
         return

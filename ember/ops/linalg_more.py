@@ -1,7 +1,7 @@
 """More linear algebra with PyTorch's names: `inverse`, `slogdet`, `det`, `logdet`, `cholesky`,
-`matrix_power`, `matrix_exp` (all differentiable), `qr`, `svd`, `pinverse` (values only: their input may
-not require grad), and composites `cross`, `kron`, `cdist`, `dist`, `renorm`, `chain_matmul`, `addr`,
-`addbmm`, `ger`. Batched over leading dims where PyTorch is.
+`matrix_power`, `matrix_exp` (all differentiable), `qr`, `svd` (values only: their input may
+not require grad), `pinverse` (differentiable for full-rank input), and composites `cross`, `kron`,
+`cdist`, `dist`, `renorm`, `chain_matmul`, `addr`, `addbmm`, `ger`. Batched over leading dims where PyTorch is.
 
     >>> import ember
     >>> ember.det(ember.tensor([[2.0, 1.0], [1.0, 3.0]]))
@@ -23,6 +23,7 @@ from ember.ops._args import need_number, same_dtype
 from ember.ops._util import const
 from ember.ops.join import cat
 from ember.ops.linalg import matmul, outer
+from ember.ops.linalg_decomp import pinv_full_rank
 from ember.ops.registry import Sample, register
 
 __all__ = ["inverse", "slogdet", "det", "logdet", "cholesky", "matrix_power", "matrix_exp", "qr", "svd", "pinverse",
@@ -227,10 +228,11 @@ def svd(input, some=True, compute_uv=True):
 
 
 def pinverse(input, rcond=1e-15):
-    """The Moore-Penrose pseudo-inverse."""
+    """The Moore-Penrose pseudo-inverse (differentiable for full-rank matrices, as PyTorch)."""
     _matrix("pinverse", input)
     rcond = need_number("pinverse", "rcond", rcond)
-    _no_grad_needed("pinverse", input)
+    if grad_mode.is_grad_enabled() and input.requires_grad:
+        return pinv_full_rank(input, "pinverse")
     a = _finite("pinverse", input.detach().numpy())
     return const(_lapack("pinverse", np.linalg.pinv, a, rcond=rcond), input)
 

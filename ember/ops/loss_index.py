@@ -60,8 +60,8 @@ def _floating(op, name, x):
 # --- class-index targets: nll_loss and cross_entropy ------------------------------------
 
 def _check_index_target(op, input, target, weight, ignore_index):
-    """Input (C,), (N, C) or (N, C, d1, ...); integer target (), (N,) or (N, d1, ...) with values
-    in [0, C) or `ignore_index`; weight (C,)."""
+    """Input (C,), (N, C) or (N, C, d1, ...); integer target (), (N,) or (N, d1, ...); weight (C,).
+    (The target's values are checked by the primitive: `_picks`.)"""
     _floating(op, "input", input)
     if not isinstance(target, Tensor):
         raise DTypeError(f"{op}: target must be a Tensor of class indices, got {type(target).__name__}")
@@ -80,16 +80,17 @@ def _check_index_target(op, input, target, weight, ignore_index):
         _floating(op, "weight", weight)
         if tuple(weight.shape) != (c,):
             raise ShapeError(f"{op}: weight of shape {tuple(weight.shape)} must have one entry per class, ({c},)")
-    t = target._data
-    bad = (t != ignore_index) & ((t < 0) | (t >= c))
-    if bad.any():
-        raise IndexOutOfRangeError(f"{op}: target {int(t[bad].reshape(-1)[0])} is out of range for {c} classes "
-                                   f"(expected values in [0, {c - 1}] or ignore_index={ignore_index})")
 
 
-def _picks(xp, x, target, weight, ignore_index):
-    """Safe indices (ignored ones set to 0), each element's weight (0 where ignored)."""
+def _picks(op, xp, x, target, weight, ignore_index):
+    """Safe indices (ignored ones set to 0), each element's weight (0 where ignored). The target's
+    values are checked here, in the primitive, so that a compiled replay checks them too."""
     keep = target != ignore_index
+    c = x.shape[1]
+    bad = keep & ((target < 0) | (target >= c))
+    if bad.any():
+        raise IndexOutOfRangeError(f"{op}: target {int(target[bad].reshape(-1)[0])} is out of range for {c} "
+                                   f"classes (expected values in [0, {c - 1}] or ignore_index={ignore_index})")
     t = xp.where(keep, target, 0).astype(np.int64, copy=False)
     w = keep.astype(x.dtype) if weight is None else xp.where(keep, weight[t], 0).astype(x.dtype, copy=False)
     return t, w
@@ -115,7 +116,7 @@ class NllLoss(Function):
 
     def forward(self, x, target, weight=None, ignore_index=-100, reduction="mean"):
         xp = self.xp
-        self.t, self.w = _picks(xp, x, target, weight, ignore_index)
+        self.t, self.w = _picks("nll_loss", xp, x, target, weight, ignore_index)
         self.shape, self.reduction = x.shape, reduction
         loss = -xp.take_along_axis(x, self.t[:, None], axis=1)[:, 0] * self.w
         out, self.denom = _reduce_array(loss, self.w, reduction)
@@ -136,7 +137,7 @@ class CrossEntropy(Function):
 
     def forward(self, x, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         xp = self.xp
-        t, w = _picks(xp, x, target, weight, ignore_index)
+        t, w = _picks("cross_entropy", xp, x, target, weight, ignore_index)
         s = x - x.max(axis=1, keepdims=True)
         s -= xp.log(xp.exp(s).sum(axis=1, keepdims=True))
         loss = -xp.take_along_axis(s, t[:, None], axis=1)[:, 0] * w
@@ -157,7 +158,7 @@ class CrossEntropy(Function):
         total = (1 - eps) * self.w
         if eps:
             total = total + eps / c * (c if self.wc.ndim == 0 else self.wc.sum()) * self.keep
-        if grad_mode._enabled[0]:  # create_graph: softmax from the input, differentiable again
+        if grad_mode._state.enabled:  # create_graph: softmax from the input, differentiable again
             q = xp.zeros(self.logp.shape, self.logp.dtype)
             put_along_axis(xp, q, idx, picked, axis=1)
             if eps:

@@ -63,7 +63,7 @@ class Normalize(Function):
 
     def backward(self, g, g_mean=None, g_var=None):
         x, axes, n = self.inputs[0], self.axes, max(self.n, 1)
-        if grad_mode._enabled[0]:  # create_graph: the statistics as functions of x, differentiable again
+        if grad_mode._state.enabled:  # create_graph: the statistics as functions of x, differentiable again
             xc = x - x.mean(axes, keepdim=True)
             invstd = ((xc * xc).mean(axes, keepdim=True) + self.eps).rsqrt()
             xhat = xc * invstd

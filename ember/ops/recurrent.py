@@ -116,7 +116,7 @@ class LSTMRecurrence(Function):
         return out, h.copy(), c.copy()
 
     def backward(self, g_out, g_h, g_c):
-        if grad_mode._enabled[0]:
+        if grad_mode._state.enabled:
             return _recompute_grad(self, (g_out, g_h, g_c), _lstm_composite)
         gx, h0, c0, w_hh = self.inputs[:4]
         w_hr = self.inputs[4] if len(self.inputs) > 4 else None
@@ -185,7 +185,7 @@ class GRURecurrence(Function):
         return out, h.copy()
 
     def backward(self, g_out, g_h):
-        if grad_mode._enabled[0]:
+        if grad_mode._state.enabled:
             return _recompute_grad(self, (g_out, g_h), _gru_composite)
         gx, h0, w_hh = self.inputs[:3]
         b_hh = self.inputs[3] if len(self.inputs) > 3 else None
@@ -231,7 +231,7 @@ class RNNRecurrence(Function):
         return out, h.copy()
 
     def backward(self, g_out, g_h):
-        if grad_mode._enabled[0]:
+        if grad_mode._state.enabled:
             return _recompute_grad(self, (g_out, g_h), _rnn_composite)
         gx, h0, w_hh = self.inputs
         rev, xp, out = self.attrs.get("reverse", False), self.xp, self.out

@@ -97,7 +97,7 @@ class Cumprod(Function):
             return g
         if not (x._data == 0).any():
             return Cumsum.apply(g * self.output(self.y), dim=d, reverse=True) / x
-        if grad_mode._enabled[0]:  # create_graph: the form whose own derivative is right too
+        if grad_mode._state.enabled:  # create_graph: the form whose own derivative is right too
             return _cumprod_grad_quadratic(x, g, d)
         return _cumprod_grad_first_zero(x, g, self.output(self.y), d)
 

@@ -23,7 +23,9 @@ from ember.optim.rprop import Rprop
 from ember.optim.asgd import ASGD
 from ember.optim.adafactor import Adafactor
 from ember.optim.lbfgs import LBFGS
-from ember.optim import lr_scheduler
+from ember.optim.sparse_adam import SparseAdam
+from ember.optim.muon import Muon
+from ember.optim import lr_scheduler, swa_utils
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
-           "RAdam", "Rprop", "ASGD", "Adafactor", "LBFGS", "lr_scheduler"]
+           "RAdam", "Rprop", "ASGD", "Adafactor", "LBFGS", "SparseAdam", "Muon", "lr_scheduler"]

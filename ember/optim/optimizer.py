@@ -92,7 +92,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        if grad_mode._tracer[0] is not None:
+        if grad_mode._state.tracer is not None:
             self._recorded_step()
             self._step_count += 1
             return loss

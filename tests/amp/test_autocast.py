@@ -262,3 +262,26 @@ def test_compiled_function_retraces_when_autocast_changes(caplog):
         assert f(x).dtype == ember.float32    # retraced without the casts
     assert "autocast(cpu=bfloat16" in caplog.text and "autocast(cpu=off" in caplog.text
     np.testing.assert_allclose(f(x).numpy(), (x @ w).numpy(), rtol=1e-6)
+
+
+def test_autocast_is_per_thread():
+    # as PyTorch's: a region open on one thread casts nothing on another
+    import threading
+    a = ember.ones(4, 4)
+    entered, release, seen = threading.Event(), threading.Event(), {}
+
+    def other():
+        with ember.autocast("cpu", dtype=ember.bfloat16):
+            seen["other"] = (a @ a).dtype
+            entered.set()
+            release.wait(10)
+
+    t = threading.Thread(target=other)
+    t.start()
+    assert entered.wait(10)
+    seen["main"] = (a @ a).dtype
+    seen["main enabled"] = ember.amp.is_autocast_enabled("cpu")
+    release.set()
+    t.join()
+    assert seen == {"other": ember.bfloat16, "main": ember.float32, "main enabled": False}
+    assert (a @ a).dtype == ember.float32  # and the observers are gone with the last region

@@ -219,3 +219,69 @@ def test_detach_and_requires_grad():
         ember.ones(2, dtype=ember.int64).requires_grad_()
     with pytest.raises(AutogradError, match="detach"):
         x.numpy()
+
+
+def test_grad_mode_and_tracing_are_per_thread():
+    # as in PyTorch: one thread inside no_grad (or tracing a compiled function) changes nothing for another
+    import threading
+
+    import ember.graph
+    x = ember.ones(3, requires_grad=True)
+    entered, release, seen = threading.Event(), threading.Event(), {}
+
+    def other():
+        with ember.no_grad():
+            seen["other"] = (x * 2).requires_grad
+            entered.set()
+            release.wait(10)
+
+    t = threading.Thread(target=other)
+    t.start()
+    assert entered.wait(10)
+    seen["main"] = (x * 2).requires_grad  # while the other thread is still inside no_grad
+    release.set()
+    t.join()
+    assert seen == {"other": False, "main": True}
+
+    # a trace on one thread records only that thread's ops
+    started, done = threading.Event(), threading.Event()
+
+    def traced(a):
+        started.set()
+        done.wait(10)
+        return a + 1
+
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault("graph", ember.graph.trace(traced, ember.ones(2))))
+    worker.start()
+    assert started.wait(10)
+    (ember.ones(2) * 3).exp()  # runs on this thread during the other's trace
+    done.set()
+    worker.join()
+    ops = [n.op for n in result["graph"].nodes]
+    assert ops.count("call") == 1 and "Exp" not in str(result["graph"].nodes), ops
+
+
+@pytest.mark.parametrize("how", ["grad", "backward_inputs"])
+def test_only_the_gradients_asked_for_are_computed_and_their_hooks_fire(how):
+    # as PyTorch prunes: autograd.grad(out, x) / backward(inputs=[x]) do not run the branches that lead
+    # only to other tensors, so hooks there do not fire
+
+    def run(lib):
+        w, x, b = (lib.ones(3, requires_grad=True) for _ in range(3))
+        fired = []
+        w.register_hook(lambda g: fired.append("w"))
+        x.register_hook(lambda g: fired.append("x"))
+        b.register_hook(lambda g: fired.append("b"))
+        h = w * x
+        h.register_hook(lambda g: fired.append("h"))
+        u = b.exp()
+        u.register_hook(lambda g: fired.append("u"))
+        out = (h + u).sum()
+        if how == "grad":
+            (g,) = lib.autograd.grad(out, x)
+        else:
+            out.backward(inputs=[x])
+            g = x.grad
+        return sorted(fired), g.detach().numpy().tolist(), w.grad is None and b.grad is None
+    assert run(ember) == run(torch)

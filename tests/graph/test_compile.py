@@ -214,3 +214,23 @@ def test_compiled_module_inference_latency_path():
     expected = model(x).detach().numpy()
     assert not fast(x).requires_grad
     np.testing.assert_allclose(fast(x).numpy(), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [12, -1])
+def test_a_compiled_replay_checks_index_values_as_eager_does(bad):
+    # value checks live in the primitives (not in the public wrappers a replay skips): an index out
+    # of range raises the same ember error in a replay, never wraps around or escapes as IndexError
+    ember.manual_seed(0)
+    emb, head = ember.nn.Embedding(10, 4), ember.nn.Linear(4, 3)
+
+    def loss(tokens, target):
+        return F.cross_entropy(head(emb(tokens)).mean(1), target)
+    fast = ember.compile(loss)
+    good_tokens, good_target = ember.tensor([[1, 2], [3, 4]]), ember.tensor([0, 2])
+    np.testing.assert_allclose(fast(good_tokens, good_target).item(), loss(good_tokens, good_target).item(),
+                               rtol=1e-6)
+    for tokens, target, message in ((ember.tensor([[1, bad], [3, 4]]), good_target, "embedding: index"),
+                                    (good_tokens, ember.tensor([0, bad if bad < 0 else 3]), "cross_entropy: target")):
+        for run in (loss, fast):
+            with pytest.raises(ember.errors.IndexOutOfRangeError, match=message):
+                run(tokens, target)

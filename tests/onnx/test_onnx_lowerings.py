@@ -66,6 +66,9 @@ NO_LOWERING = {
     "ember.ops.mathfn.Nextafter": "no ONNX op",
     "ember.ops.mathfn.Polygamma": "special function: no ONNX op",
     "ember.ops.trig.Atan2": "not lowered yet (Atan + quadrant Where)",
+    "ember.ops.linalg_decomp.Solve": "linear solve: no ONNX op",
+    "ember.ops.linalg_decomp.Eigh": "eigendecomposition: no ONNX op",
+    "ember.ops.linalg_decomp.SvdVals": "singular values: no ONNX op",
 }
 
 

@@ -24,13 +24,15 @@ epoch, with the same result as a run that was never interrupted. Its contract wi
    (set by `BackupAndRestore`) is the epoch its loop starts at instead of `initial_epoch`;
 3. `BackupAndRestore.on_train_end` sets it back to None.
 """
-from ember.keras.callbacks.base import HOOKS, Callback, CallbackList, History, LambdaCallback, MonitorCallback
+from ember.keras.callbacks.base import HOOKS, Callback, History, LambdaCallback, MonitorCallback
+from ember.keras.callbacks.callback_list import CallbackList
 from ember.keras.callbacks.checkpoints import BackupAndRestore, ModelCheckpoint
 from ember.keras.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from ember.keras.callbacks.progress import CSVLogger, ProgbarLogger
 from ember.keras.callbacks.stopping import EarlyStopping, TerminateOnNaN
 from ember.keras.callbacks.tensorboard import TensorBoard
+from ember.keras.callbacks.remote import RemoteMonitor
 
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ProgbarLogger", "ModelCheckpoint",
            "BackupAndRestore", "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger", "TerminateOnNaN",
-           "LambdaCallback", "MonitorCallback", "HOOKS", "TensorBoard"]
+           "LambdaCallback", "MonitorCallback", "HOOKS", "TensorBoard", "RemoteMonitor"]

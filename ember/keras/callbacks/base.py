@@ -1,10 +1,10 @@
-"""The callback base: `Callback` with every Keras hook as a no-op, `CallbackList`, `History`, the
+"""The callback base: `Callback` with every Keras hook as a no-op, `History`, the
 `MonitorCallback` base of callbacks that watch one metric, and `LambdaCallback`."""
 import warnings
 
 from ember.errors import ArgumentError
 
-__all__ = ["Callback", "CallbackList", "History", "MonitorCallback", "LambdaCallback", "HOOKS"]
+__all__ = ["Callback", "History", "MonitorCallback", "LambdaCallback", "HOOKS"]
 
 
 HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
@@ -37,39 +37,6 @@ class Callback:
     def on_predict_end(self, logs=None): pass
     def on_predict_batch_begin(self, batch, logs=None): pass
     def on_predict_batch_end(self, batch, logs=None): pass
-
-
-class CallbackList(Callback):
-    """Calls each hook on every callback in order."""
-
-    def __init__(self, callbacks, model, params):
-        super().__init__()
-        self.callbacks = list(callbacks)
-        for cb in self.callbacks:
-            if not isinstance(cb, Callback):
-                raise ArgumentError(f"fit: callbacks must be keras.callbacks.Callback objects, "
-                                    f"got {type(cb).__name__}")
-            cb.set_model(model)
-            cb.set_params(params)
-
-    def _call(self, hook, *args):
-        for cb in self.callbacks:
-            getattr(cb, hook)(*args)
-
-    def on_train_begin(self, logs=None): self._call("on_train_begin", logs)
-    def on_train_end(self, logs=None): self._call("on_train_end", logs)
-    def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs)
-    def on_epoch_end(self, epoch, logs=None): self._call("on_epoch_end", epoch, logs)
-    def on_train_batch_begin(self, batch, logs=None): self._call("on_train_batch_begin", batch, logs)
-    def on_train_batch_end(self, batch, logs=None): self._call("on_train_batch_end", batch, logs)
-    def on_test_begin(self, logs=None): self._call("on_test_begin", logs)
-    def on_test_end(self, logs=None): self._call("on_test_end", logs)
-    def on_test_batch_begin(self, batch, logs=None): self._call("on_test_batch_begin", batch, logs)
-    def on_test_batch_end(self, batch, logs=None): self._call("on_test_batch_end", batch, logs)
-    def on_predict_begin(self, logs=None): self._call("on_predict_begin", logs)
-    def on_predict_end(self, logs=None): self._call("on_predict_end", logs)
-    def on_predict_batch_begin(self, batch, logs=None): self._call("on_predict_batch_begin", batch, logs)
-    def on_predict_batch_end(self, batch, logs=None): self._call("on_predict_batch_end", batch, logs)
 
 
 class History(Callback):

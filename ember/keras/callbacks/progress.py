@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 
+from ember.keras.progbar import is_interactive_logging_enabled, print_msg
 from ember.errors import ArgumentError
 from ember.keras.callbacks.base import Callback
 
@@ -90,6 +91,9 @@ class ProgbarLogger(Callback):
         self.verbose, self.stream, self.width = verbose, stream, width
 
     def _write(self, text):
+        if not is_interactive_logging_enabled():  # keras.utils.disable_interactive_logging(): to the logger
+            print_msg(text.strip("\r\n"))
+            return
         stream = self.stream or sys.stdout
         stream.write(text)
         stream.flush()

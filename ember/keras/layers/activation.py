@@ -12,9 +12,10 @@ from ember.nn import functional as F
 from ember.ops.binary import where
 from ember.ops.creation import ones
 from ember.keras.layers.base import Layer
-from ember.keras.layers.conv import check_channels_last
+from ember.keras.layers.conv import check_channels_last, check_format
 
-__all__ = ["ReLU", "LeakyReLU", "Softmax", "ELU", "Rescaling", "SpatialDropout1D", "SpatialDropout2D"]
+__all__ = ["ReLU", "LeakyReLU", "Softmax", "ELU", "Rescaling", "SpatialDropout1D", "SpatialDropout2D",
+           "SpatialDropout3D"]
 
 
 def _number(value, what, where, minimum=None):
@@ -120,8 +121,10 @@ class Rescaling(Layer):
 class _SpatialDropout(Layer):
     rank = 1
 
-    def __init__(self, rate, **kwargs):
+    def __init__(self, rate, seed=None, data_format=None, **kwargs):
         super().__init__(**kwargs)
+        check_format(data_format, type(self).__name__)
+        self.seed = seed
         self.supports_masking = True  # passes the input's mask on, as Keras
         if not isinstance(rate, (int, float)) or not 0 <= rate < 1:
             raise ArgumentError(f"{type(self).__name__}: rate must be in [0, 1), got {rate!r}")
@@ -135,7 +138,7 @@ class _SpatialDropout(Layer):
         return inputs * F.dropout(ones(*shape, dtype=inputs.dtype, device=inputs.device), self.rate)
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate}
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
 class SpatialDropout1D(_SpatialDropout):
@@ -146,3 +149,8 @@ class SpatialDropout1D(_SpatialDropout):
 class SpatialDropout2D(_SpatialDropout):
     """Drops whole channels of (batch, height, width, channels) in training."""
     rank = 2
+
+
+class SpatialDropout3D(_SpatialDropout):
+    """Drops whole channels of (batch, depth, height, width, channels) in training."""
+    rank = 3

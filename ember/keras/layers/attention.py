@@ -21,7 +21,7 @@ from ember.ops.linalg import matmul
 from ember.keras.layers.base import Layer
 from ember.keras.layers._util import positive_int, weight_config
 
-__all__ = ["MultiHeadAttention", "Attention"]
+__all__ = ["MultiHeadAttention", "Attention", "AdditiveAttention"]
 
 _NEG = 1e9  # Keras's large negative number for masked scores (float32)
 
@@ -218,17 +218,18 @@ class Attention(Layer):
     def compute_mask(self, inputs, previous_mask=None):
         return previous_mask[0] if isinstance(previous_mask, (list, tuple)) else previous_mask
 
-    def call(self, inputs, mask=None, return_attention_scores=False, training=None, use_causal_mask=False):
-        q, v, k = self._inputs(inputs)
+    def _scores(self, q, k):
         if self.score_mode == "dot":
             scores = matmul(q, k.transpose(1, 2))
-            if self.use_scale:
-                scores = scores * self.scale
-        else:
-            s = q.unsqueeze(2) + k.unsqueeze(1)
-            if self.use_scale:
-                s = s * self.scale
-            scores = self.concat_score_weight * s.tanh().sum(-1)
+            return scores * self.scale if self.use_scale else scores
+        s = q.unsqueeze(2) + k.unsqueeze(1)
+        if self.use_scale:
+            s = s * self.scale
+        return self.concat_score_weight * s.tanh().sum(-1)
+
+    def call(self, inputs, mask=None, return_attention_scores=False, training=None, use_causal_mask=False):
+        q, v, k = self._inputs(inputs)
+        scores = self._scores(q, k)
         q_mask, v_mask = (None, None) if mask is None else (list(mask) + [None])[:2]
         allowed = None if v_mask is None else v_mask.to(dtypes.bool_).unsqueeze(1)
         if use_causal_mask:
@@ -243,3 +244,27 @@ class Attention(Layer):
     def get_config(self):
         return {**super().get_config(), "use_scale": self.use_scale, "score_mode": self.score_mode,
                 "dropout": self.dropout}
+
+
+class AdditiveAttention(Attention):
+    """Bahdanau's additive attention, Keras's `AdditiveAttention`: scores `sum(scale * tanh(query + key))`
+    over the features (a learned `scale` per feature with `use_scale`, the default), then as `Attention`."""
+
+    def __init__(self, use_scale=True, dropout=0.0, **kwargs):
+        super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)
+
+    def build(self, input_shape):
+        if not isinstance(input_shape, list) or len(input_shape) not in (2, 3):
+            raise ArgumentError(f"AdditiveAttention {self.name!r}: expected inputs [query, value] or [query, value, "
+                                "key]")
+        if self.use_scale:
+            self.scale = self.add_weight((input_shape[0][-1],), "glorot_uniform", name="scale")
+
+    def _scores(self, q, k):
+        s = (q.unsqueeze(2) + k.unsqueeze(1)).tanh()
+        return (s * self.scale).sum(-1) if self.use_scale else s.sum(-1)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["score_mode"]
+        return config

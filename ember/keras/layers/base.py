@@ -24,6 +24,7 @@ from ember.errors import ArgumentError
 from ember.nn import Module, Parameter
 from ember.ops.creation import empty, tensor, zeros
 from ember.keras import initializers, regularizers
+from ember.keras.layers import input_spec as spec_check
 from ember.keras.mixed_precision import policy as policies
 from ember.keras.numerics import quiet
 
@@ -179,7 +180,7 @@ class Layer(Module):
         `regularizer` (a name or object) adds its penalty of the weight to `losses`."""
         shape = shape_tuple(() if shape is None else shape, f"{self.name}.add_weight")
         weight = Parameter(empty(*shape, dtype=float32), requires_grad=trainable and self._trainable)
-        initializers.get(initializer)(weight)
+        initializers.initialize(initializers.get(initializer), weight)
         if name is None:
             name = f"weight_{len(self._parameters)}"
         self.register_parameter(name, weight)
@@ -218,6 +219,8 @@ class Layer(Module):
         with quiet():  # log(0), exp overflow, 0/0: silent, as in Keras and PyTorch
             return super().__call__(*args, **kwargs)
 
+    training_by_default = False  # the mode of a direct call outside any model (True for augmentation layers)
+
     def call(self, inputs):
         """The computation; the default is the identity."""
         return inputs
@@ -226,10 +229,13 @@ class Layer(Module):
         self._added_losses = []
         policy = self.dtype_policy
         given, inputs = inputs, policies.cast_inputs(policy, inputs)
+        spec = getattr(self, "input_spec", None)
+        if spec is not None and hasattr(spec, "min_ndim"):  # a keras.layers.InputSpec set by the layer
+            spec_check.check_input_spec(self, spec, inputs)
         self._maybe_build(inputs)
         outer = getattr(_CONTEXT, "training", None)
-        if training is None:  # as in Keras: the enclosing call's mode, else inference
-            training = bool(outer)
+        if training is None:  # as in Keras: the enclosing call's mode, else inference (augmentation: training)
+            training = bool(outer) if outer is not None else self.training_by_default
         if self._call_takes_training:
             kwargs["training"] = training
         previous_mask = self._fill_masks(given, args, kwargs)  # the masks ride on the tensors as given

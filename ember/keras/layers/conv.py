@@ -22,6 +22,10 @@ from ember.keras.layers._util import positive_int, weight_config
 __all__ = ["Conv1D", "Conv2D", "Conv2DTranspose"]
 
 
+SPATIAL_DIMS = {1: "steps", 2: "height, width", 3: "depth, height, width"}
+CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+
+
 def ntuple(value, n, what, where):
     """An int or `n` positive ints, as an n-tuple."""
     out = (value,) * n if isinstance(value, int) and not isinstance(value, bool) else tuple(value)
@@ -66,7 +70,7 @@ def pad_same(x, kernel, strides, dilation=None, value=0.0):
 def check_channels_last(layer, inputs, rank, channels=None):
     """A ShapeError naming the layer unless `inputs` is (batch, *rank spatial dims, channels)."""
     if inputs.ndim != rank + 2 or (channels is not None and inputs.shape[-1] != channels):
-        dims = {1: "steps", 2: "height, width"}[rank]
+        dims = SPATIAL_DIMS[rank]
         want = f"(batch, {dims}, {channels if channels is not None else 'channels'})"
         raise ShapeError(f"{type(layer).__name__} {layer.name!r}: input of shape {tuple(inputs.shape)}: "
                          f"expected {want} (channels last)")
@@ -110,7 +114,7 @@ class _Conv(Layer):
     def build(self, input_shape):
         where = f"{type(self).__name__} {self.name!r}"
         if len(input_shape) != self.rank + 2 or input_shape[-1] is None:
-            dims = {1: "steps", 2: "height, width"}[self.rank]
+            dims = SPATIAL_DIMS[self.rank]
             raise ShapeError(f"{where}: input of shape {tuple(input_shape)}: expected (batch, {dims}, channels) "
                              "(channels last) with known channels")
         self.in_channels = input_shape[-1]
@@ -134,8 +138,8 @@ class _Conv(Layer):
         check_channels_last(self, inputs, self.rank, self.in_channels)
         x = self._pad(to_channels_first(inputs))
         weight = self.kernel.permute(self.rank + 1, self.rank, *range(self.rank))  # (out, in, *kernel)
-        conv = F.conv1d if self.rank == 1 else F.conv2d
-        out = conv(x, weight, self.bias if self.use_bias else None, self.strides, 0, self.dilation_rate, self.groups)
+        out = CONV[self.rank](x, weight, self.bias if self.use_bias else None, self.strides, 0, self.dilation_rate,
+                              self.groups)
         return self.activation(to_channels_last(out))
 
     def get_config(self):

@@ -6,8 +6,10 @@ broadcast); `Concatenate(axis=-1)` joins along an axis.
     >>> keras.layers.Add()([a, b]).shape, keras.layers.Concatenate()([a, b]).shape
     (ember.Size([2, 3]), ember.Size([2, 6]))
 """
+from ember.backend import dtypes
 from ember.errors import ArgumentError, ShapeError
-from ember.ops.binary import maximum as _maximum, minimum as _minimum
+from ember.ops.binary import maximum as _maximum, minimum as _minimum, where
+from ember.ops.creation import ones
 from ember.ops.dense import normalize
 from ember.ops.join import cat
 from ember.ops.linalg import matmul
@@ -54,10 +56,22 @@ class _Merge(Layer):
         if out is None:
             raise ShapeError(f"{where}: inputs of shapes {[tuple(s) for s in shapes]} do not match (or broadcast)")
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
         shapes = [tuple(x.shape) for x in inputs] if isinstance(inputs, (list, tuple)) else inputs
         self._check_shapes(shapes)
+        if mask is not None and hasattr(self, "_masked_merge"):
+            return self._masked_merge(list(inputs), list(mask))
         return self._merge(list(inputs))
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """As Keras: the OR of the inputs' masks when every input has one, else no mask."""
+        masks = previous_mask if isinstance(previous_mask, (list, tuple)) else None
+        if not masks or any(m is None for m in masks):
+            return None
+        out = masks[0].to(dtypes.bool_)
+        for m in masks[1:]:
+            out = out | m.to(dtypes.bool_)
+        return out
 
 
 class Add(_Merge):
@@ -95,8 +109,30 @@ class Average(Add):
         return super()._merge(xs) * (1.0 / len(xs))
 
 
+def _masked_extreme(op, xs, masks):
+    """Keras's masked Maximum/Minimum: a masked-out input takes the running result's value (and the
+    reverse), so padded steps never win; the output is masked where every input is."""
+    out, out_mask = xs[0], _feature_mask(masks[0], xs[0])
+    for x, m in zip(xs[1:], masks[1:]):
+        m = _feature_mask(m, x)
+        if m is not None:
+            x = where(m, x, out)
+        if out_mask is not None:
+            out = where(out_mask, out, x)
+        out_mask = out_mask | m if m is not None and out_mask is not None else None
+        out = op(out, x)
+    return out
+
+
+def _feature_mask(mask, x):
+    return None if mask is None else mask.to(dtypes.bool_).unsqueeze(-1).expand(*x.shape)
+
+
 class Maximum(_Merge):
-    """The elementwise maximum of the inputs."""
+    """The elementwise maximum of the inputs (masked steps left out, as Keras)."""
+
+    def _masked_merge(self, xs, masks):
+        return _masked_extreme(_maximum, xs, masks)
 
     def _merge(self, xs):
         out = xs[0]
@@ -106,7 +142,10 @@ class Maximum(_Merge):
 
 
 class Minimum(_Merge):
-    """The elementwise minimum of the inputs."""
+    """The elementwise minimum of the inputs (masked steps left out, as Keras)."""
+
+    def _masked_merge(self, xs, masks):
+        return _masked_extreme(_minimum, xs, masks)
 
     def _merge(self, xs):
         out = xs[0]
@@ -140,6 +179,21 @@ class Concatenate(_Merge):
     def _merge(self, xs):
         return cat(xs, self.axis)
 
+    def compute_mask(self, inputs, previous_mask=None):
+        """As Keras: each input's mask (all true where it has none) joined along `axis`, then any over
+        the last axis."""
+        masks = previous_mask if isinstance(previous_mask, (list, tuple)) else None
+        if not masks or all(m is None for m in masks):
+            return None
+        full = []
+        for x, m in zip(inputs, masks):
+            if m is None:
+                full.append(ones(*x.shape, dtype=dtypes.bool_))
+            else:
+                m = m.to(dtypes.bool_)
+                full.append(m.unsqueeze(-1).expand(*x.shape) if m.ndim < x.ndim else m)
+        return cat(full, self.axis).any(-1)
+
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
 
@@ -152,6 +206,9 @@ class Dot(_Merge):
         ember.Size([2, 1])
     """
     n_inputs = 2
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return None  # as Keras: the contracted axes leave no mask
 
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)

@@ -14,7 +14,8 @@ from ember.keras.layers.base import Layer
 from ember.keras.layers.conv import check_channels_last, check_format
 from ember.keras.layers._util import positive_int
 
-__all__ = ["Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D", "UpSampling1D", "UpSampling2D",
+__all__ = ["Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "UpSampling1D",
+           "UpSampling2D", "UpSampling3D", "Cropping3D",
            "Cropping1D", "Cropping2D"]
 
 
@@ -195,3 +196,26 @@ class UpSampling1D(_UpSampling):
 class UpSampling2D(_UpSampling):
     """Repeats rows and columns (nearest neighbour): (batch, height * sh, width * sw, channels)."""
     rank = 2
+
+
+class ZeroPadding3D(_ZeroPadding):
+    """Zeros around (batch, depth, height, width, channels): `padding` an int, 3 ints or 3 (before, after) pairs."""
+    rank = 3
+
+
+class Cropping3D(_Cropping):
+    """Drops borders of (batch, depth, height, width, channels)."""
+    rank = 3
+
+
+class UpSampling3D(_UpSampling):
+    """Repeats each voxel (nearest neighbour) along depth, height and width."""
+    rank = 3
+
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(size, data_format, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["interpolation"]
+        return config

@@ -7,13 +7,15 @@
     >>> keras.layers.TimeDistributed(keras.layers.Dense(6))(ember.randn(2, 5, 3)).shape
     ember.Size([2, 5, 6])
 """
+import inspect
+
 from ember.errors import ArgumentError, ShapeError
 from ember.ops.join import cat
 from ember.keras.layers.base import Layer
 from ember.keras.layers.recurrent import _RNN
 from ember.keras.layers._util import deserialize_layer, serialize_layer
 
-__all__ = ["Bidirectional", "TimeDistributed"]
+__all__ = ["Wrapper", "Bidirectional", "TimeDistributed"]
 
 _MERGES = ("concat", "sum", "mul", "ave", None)
 
@@ -95,21 +97,37 @@ class Bidirectional(Layer):
         return config
 
 
-class TimeDistributed(Layer):
-    """Applies `layer` to every step: (batch, steps, *dims) as (batch * steps, *dims), then back."""
+class Wrapper(Layer):
+    """The base of layers that wrap another `layer` (Keras's `Wrapper`): holds it, builds it, and
+    saves it in the config; subclasses write `call`."""
 
     def __init__(self, layer, **kwargs):
         super().__init__(**kwargs)
-        self.layer = deserialize_layer(layer, "TimeDistributed")
+        self.layer = deserialize_layer(layer, type(self).__name__)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, *args, **kwargs):
+        return self.layer(inputs, *args, **kwargs)
+
+    def get_config(self):
+        return {**super().get_config(), "layer": serialize_layer(self.layer)}
+
+
+class TimeDistributed(Wrapper):
+    """Applies `layer` to every step: (batch, steps, *dims) as (batch * steps, *dims), then back. A
+    (batch, steps) mask goes to the inner layer step by step (if it takes one) and on to the output."""
+
+    def __init__(self, layer, **kwargs):
+        super().__init__(layer, **kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, training=None, mask=None):
         if inputs.ndim < 3:
             raise ShapeError(f"TimeDistributed {self.name!r}: input of shape {tuple(inputs.shape)}: expected "
                              "(batch, steps, ...) with at least 3 dims")
         batch, steps = inputs.shape[:2]
         flat = inputs.reshape(batch * steps, *inputs.shape[2:])
-        out = self.layer(flat, training=training) if isinstance(self.layer, Layer) else self.layer(flat)
+        extra = {}
+        if mask is not None and "mask" in inspect.signature(getattr(self.layer, "call", self.layer)).parameters:
+            extra["mask"] = mask.reshape(batch * steps, *mask.shape[2:])
+        out = self.layer(flat, training=training, **extra) if isinstance(self.layer, Layer) else self.layer(flat)
         return out.reshape(batch, steps, *out.shape[1:])
-
-    def get_config(self):
-        return {**super().get_config(), "layer": serialize_layer(self.layer)}

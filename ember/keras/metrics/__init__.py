@@ -12,13 +12,18 @@ Loss functions are metrics too, by their Keras names (`"binary_crossentropy"`, `
     0.5
 """
 from ember.errors import ArgumentError
-from ember.keras.losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge, huber,
-                                kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
-                                mean_squared_error, mean_squared_logarithmic_error, poisson,
-                                sparse_categorical_crossentropy, squared_hinge)
+from ember.keras.losses import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
+                                categorical_focal_crossentropy, categorical_hinge, hinge, huber, kl_divergence,
+                                log_cosh, mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
+                                mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy,
+                                squared_hinge)
 from ember.keras.metrics.base import Mean, MeanMetricWrapper, Metric, Sum, _array
 from ember.keras.metrics.confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
                                            TruePositives)
+from ember.keras.metrics.more import (BinaryIoU, ConcordanceCorrelation, F1Score, FBetaScore, IoU, MeanIoU, OneHotIoU,
+                                      OneHotMeanIoU, PearsonCorrelation, PrecisionAtRecall, R2Score,
+                                      RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
+                                      concordance_correlation, pearson_correlation)
 from ember.keras.metrics.mean import (binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
                                       sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
 from ember.keras.metrics.mean import (Accuracy, AutoAccuracy, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy,
@@ -40,7 +45,11 @@ __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccu
            "sparse_top_k_categorical_accuracy", "binary_crossentropy", "categorical_crossentropy",
            "sparse_categorical_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "huber", "kl_divergence",
            "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
-           "mean_squared_logarithmic_error", "poisson"]
+           "mean_squared_logarithmic_error", "poisson", "binary_focal_crossentropy", "categorical_focal_crossentropy",
+           "pearson_correlation", "concordance_correlation", "serialize", "deserialize"]
+__all__ += ["BinaryIoU", "ConcordanceCorrelation", "F1Score", "FBetaScore", "IoU", "MeanIoU", "OneHotIoU",
+            "OneHotMeanIoU", "PearsonCorrelation", "PrecisionAtRecall", "R2Score", "RecallAtPrecision",
+            "SensitivityAtSpecificity", "SpecificityAtSensitivity"]
 
 
 # -- lookup ---------------------------------------------------------------------------------------
@@ -58,7 +67,9 @@ CLASSES = [Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCateg
            FalsePositives, TrueNegatives, FalseNegatives, MeanSquaredError,
            MeanAbsoluteError, RootMeanSquaredError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
            BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson, Hinge,
-           SquaredHinge, CategoricalHinge, LogCoshError, CosineSimilarity]
+           SquaredHinge, CategoricalHinge, LogCoshError, CosineSimilarity, BinaryIoU, ConcordanceCorrelation, F1Score,
+           FBetaScore, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU, PearsonCorrelation, PrecisionAtRecall, R2Score,
+           RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity]
 
 # Keras's names: each class name, its snake_case form, and the aliases Keras adds.
 METRICS = {**{c.__name__: c for c in CLASSES}, **{_snake(c.__name__): c for c in CLASSES},
@@ -95,3 +106,18 @@ def _numpy_values(fn):
         return _array(fn(y_true, y_pred))
     values.__name__ = getattr(fn, "__name__", "metric")
     return values
+
+
+def serialize(metric):
+    """`{"class_name", "config"}` of a metric, read back by `deserialize` (and by `get`)."""
+    return {"module": "keras.metrics", "class_name": type(metric).__name__, "config": metric.get_config(),
+            "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """The metric for a dict from `serialize` (Keras's own serialized metrics included)."""
+    name = config.get("class_name") if isinstance(config, dict) else None
+    if name not in METRICS:
+        raise ArgumentError(f"metrics.deserialize: unknown metric class {name!r}")
+    settings = {k: v for k, v in (config.get("config") or {}).items() if k != "dtype"}
+    return METRICS[name].from_config(settings)

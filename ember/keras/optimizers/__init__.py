@@ -35,11 +35,14 @@ from ember.keras.optimizers.base import KerasUpdate, Optimizer
 from ember.keras.optimizers.classic import SGD, Adadelta, Adagrad, RMSprop
 from ember.keras.optimizers.adaptive import Adam, Adamax, AdamW, Nadam
 from ember.keras.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from ember.keras.optimizers.more import Adafactor, Ftrl, Lamb, Lion, ScheduleFreeAdamW
 
 __all__ = ["Optimizer", "KerasUpdate", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam",
+           "Ftrl", "Lion", "Lamb", "Adafactor", "ScheduleFreeAdamW", "LossScaleOptimizer",
            "schedules", "get", "serialize", "deserialize"]
 
-OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Adamax, Nadam)}
+OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Adamax, Nadam, Ftrl,
+                                                    Lion, Lamb, Adafactor, ScheduleFreeAdamW)}
 
 
 def serialize(optimizer):
@@ -47,7 +50,7 @@ def serialize(optimizer):
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
-def deserialize(config):
+def deserialize(config, custom_objects=None):
     """The optimizer for a dict from `serialize` (class names are matched case-insensitively)."""
     name = config.get("class_name") if isinstance(config, dict) else None
     if not isinstance(name, str) or name.lower() not in OPTIMIZERS:

@@ -5,5 +5,6 @@
            [0, 0, 3]], dtype=int32)
 """
 from ember.keras.preprocessing import image, sequence
+from ember.keras.preprocessing.timeseries import timeseries_dataset_from_array
 
-__all__ = ["image", "sequence"]
+__all__ = ["image", "sequence", "timeseries_dataset_from_array"]

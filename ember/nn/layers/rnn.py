@@ -22,6 +22,7 @@ from ember.nn import init
 from ember.nn.layers.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from ember.nn.module import Module
 from ember.nn.parameter import Parameter
+from ember.nn.utils.rnn import PackedSequence, run_packed
 from ember.ops import recurrent
 from ember.ops.creation import empty, zeros
 
@@ -124,8 +125,8 @@ class RNNBase(Module):
         """`input` with a batch dim (added at dim 0 with batch_first, else 1, when it came unbatched),
         whether it came unbatched, and the batch size."""
         if not isinstance(input, Tensor):
-            raise DTypeError(f"{self._name()}: input must be a Tensor, got {type(input).__name__}"
-                             + ("; PackedSequence is not supported" if hasattr(input, "batch_sizes") else ""))
+            raise DTypeError(f"{self._name()}: input must be a Tensor or a PackedSequence, got "
+                             f"{type(input).__name__}")
         layout = "(batch, seq_len, " if self.batch_first else "(seq_len, batch, "
         seq_dim = 1 if self.batch_first and input.ndim == 3 else 0
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size or input.shape[seq_dim] == 0:
@@ -182,6 +183,8 @@ class RNN(RNNBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return run_packed(self, input, hx)
         x, unbatched, batch = self._check_input(input)
         h0 = self._check_state(hx, x, unbatched, batch, self.hidden_size, "hx")
         op = {"RNN_TANH": recurrent.rnn_tanh, "RNN_RELU": recurrent.rnn_relu, "GRU": recurrent.gru}[self.mode]
@@ -222,6 +225,8 @@ class LSTM(RNNBase):
                          bidirectional, proj_size, device, dtype)
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return run_packed(self, input, hx)
         x, unbatched, batch = self._check_input(input)
         if hx is None:
             hx = (None, None)

@@ -61,7 +61,7 @@ class DistributedDataParallel(Module):
         self.reducer = Reducer(module.parameters(), get_world_size(), bucket_cap_mb, overlap)
 
     def forward(self, *args, **kwargs):
-        tracing = grad_mode._tracer[0] is not None
+        tracing = grad_mode._state.tracer is not None
         if not tracing:
             self.reducer.check_finished("DistributedDataParallel.forward")
         if self.broadcast_buffers and not tracing:  # every forward, as PyTorch (run rank-0-only code on .module)

@@ -93,7 +93,7 @@ class Reducer:
     def _ready(self, p):
         if not self.enabled:
             return
-        if grad_mode._tracer[0] is not None:  # compiled step: the collective goes into the graph
+        if grad_mode._state.tracer is not None:  # compiled step: the collective goes into the graph
             if p.grad is not None:
                 p.grad = AllReduce.apply(p.grad * self._scale, op="sum")
             return

@@ -1,5 +1,5 @@
-"""Gradient utilities, as PyTorch's `torch.nn.utils`: clip gradients by norm or by value, and
-flatten parameters into one vector and back.
+"""Gradient utilities, as PyTorch's `torch.nn.utils.clip_grad` and `convert_parameters`: clip gradients
+by norm or by value, and flatten parameters into one vector and back.
 
     >>> import ember
     >>> w = ember.ones(4, requires_grad=True)

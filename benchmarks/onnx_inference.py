@@ -4,25 +4,17 @@ onnxruntime on the ONNX file `ember.onnx.export` writes, for the benchmark model
 this one process on the same weights and inputs, with the same thread count; the table prints the
 median time per call and ember / onnxruntime ratios (below 1: ember is faster).
 
-    python benchmarks/onnx.py                       # all models, batch 1 and 128
-    python benchmarks/onnx.py mlp cnn --batches 1 --repeats 20 --threads 1
+    python benchmarks/onnx_inference.py                       # all models, batch 1 and 128
+    python benchmarks/onnx_inference.py mlp cnn --batches 1 --repeats 20 --threads 1
 """
 import argparse
-import importlib
 import importlib.util
 import io
 import os
 import statistics
-import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# This file is named onnx.py, and benchmarks/nn.py puts this folder on sys.path: whoever then runs
-# `import onnx` gets this file. Take the folder off sys.path and hand them the onnx package instead.
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
-if __name__ == "onnx":
-    del sys.modules["onnx"]
-    sys.modules["onnx"] = importlib.import_module("onnx")
 
 
 def _bench():
@@ -30,7 +22,6 @@ def _bench():
     spec = importlib.util.spec_from_file_location("ember_benchmark_nn", os.path.join(HERE, "nn.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
     return module
 
 

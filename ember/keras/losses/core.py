@@ -1,4 +1,5 @@
-"""Keras's losses, as classes and as functions, computed as Keras computes them.
+"""Keras's common losses, as classes and as functions, computed as Keras computes them, and the
+lookup by name (`get`, `serialize`, `deserialize`) over every loss of `keras.losses`.
 
 A function (`keras.losses.mean_squared_error(y_true, y_pred)`) gives one value per sample (the
 last axis reduced). A `Loss` object reduces those values: `loss(y_true, y_pred, sample_weight=None)`
@@ -234,8 +235,29 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
 
 
 # -- reduction ------------------------------------------------------------------------------------
-def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch_size", name="loss"):
-    """Multiply the per-sample `values` by `sample_weight`, then reduce them as Keras's `reduction` says."""
+def _masked_weights(values, sample_weight, mask, reduction):
+    """Keras's `apply_mask`: the mask becomes sample weights (scaled by total / valid for the mean
+    reductions, so the mean runs over the unmasked values), times `sample_weight` if given."""
+    m = _tensor(mask).to(values.dtype)
+    if m.ndim == values.ndim + 1 and m.shape[-1] == 1:
+        m = m.squeeze(-1)
+    if reduction in ("mean", "sum_over_batch_size"):
+        valid = float(m.sum())
+        m = m * (m.numel() / valid if valid else 0.0)
+    if sample_weight is None:
+        return m
+    w = _tensor(sample_weight).to(values.dtype)
+    if w.ndim == m.ndim + 1 and w.shape[-1] == 1:
+        w = w.squeeze(-1)
+    return m * w.reshape(tuple(w.shape) + (1,) * (m.ndim - w.ndim)) if w.ndim <= m.ndim else m.reshape(
+        tuple(m.shape) + (1,) * (w.ndim - m.ndim)) * w
+
+
+def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch_size", name="loss", mask=None):
+    """Multiply the per-sample `values` by `sample_weight` (and a Keras `mask`, as Keras: masked-out
+    values weigh 0 and the mean runs over the rest), then reduce them as `reduction` says."""
+    if mask is not None:
+        sample_weight = _masked_weights(values, sample_weight, mask, reduction)
     weights = None
     if sample_weight is not None:
         weights = _tensor(sample_weight).to(values.dtype)
@@ -273,7 +295,11 @@ class Loss:
 
     @quietly
     def __call__(self, y_true, y_pred, sample_weight=None):
-        return reduce_weighted_values(self.per_sample(y_true, y_pred), sample_weight, self.reduction, self.name)
+        in_mask = getattr(y_pred, "_keras_mask", None)  # a masked sequence output: padded steps do not count
+        values = self.per_sample(y_true, y_pred)
+        out_mask = getattr(values, "_keras_mask", None)  # a loss may mask its own values (circle)
+        mask = in_mask if out_mask is None else out_mask if in_mask is None else in_mask.bool() & out_mask.bool()
+        return reduce_weighted_values(values, sample_weight, self.reduction, self.name, mask=mask)
 
     def per_sample(self, y_true, y_pred):
         """The unreduced values (tensors or NumPy arrays in, a tensor out); `y_true` is cast to the

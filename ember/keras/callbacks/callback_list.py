@@ -1,0 +1,67 @@
+"""`CallbackList`: the callbacks of one `fit`/`evaluate`/`predict` call, each hook called on each in order.
+
+    >>> calls = keras.callbacks.CallbackList([keras.callbacks.Callback()], add_history=True, epochs=2)
+    >>> len(calls.callbacks), calls.params
+    (2, {'epochs': 2})
+"""
+from ember.errors import ArgumentError
+from ember.keras.callbacks.base import Callback, History
+from ember.keras.callbacks.progress import ProgbarLogger
+
+__all__ = ["CallbackList"]
+
+
+class CallbackList(Callback):
+    """Calls each hook on every callback in order (Keras's arguments: `add_history` and `add_progbar`
+    append a `History` and a progress bar; `model` and `**params` are given to each callback)."""
+
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
+        super().__init__()
+        self.callbacks = list(callbacks or [])
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise ArgumentError(f"fit: callbacks must be keras.callbacks.Callback objects, "
+                                    f"got {type(cb).__name__}")
+        if add_history:
+            self.callbacks.append(History())
+        if add_progbar:
+            self.callbacks.append(ProgbarLogger(params.get("verbose", 1)))
+        if model is not None:
+            self.set_model(model)
+        self.set_params(params)
+
+    def set_model(self, model):
+        super().set_model(model)
+        for cb in self.callbacks:
+            cb.set_model(model)
+
+    def set_params(self, params):
+        super().set_params(params)
+        for cb in self.callbacks:
+            cb.set_params(params)
+
+    def append(self, callback):
+        self.callbacks.append(callback)
+        if self.model is not None:
+            callback.set_model(self.model)
+        if self.params is not None:
+            callback.set_params(self.params)
+
+    def _call(self, hook, *args):
+        for cb in self.callbacks:
+            getattr(cb, hook)(*args)
+
+    def on_train_begin(self, logs=None): self._call("on_train_begin", logs)
+    def on_train_end(self, logs=None): self._call("on_train_end", logs)
+    def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs)
+    def on_epoch_end(self, epoch, logs=None): self._call("on_epoch_end", epoch, logs)
+    def on_train_batch_begin(self, batch, logs=None): self._call("on_train_batch_begin", batch, logs)
+    def on_train_batch_end(self, batch, logs=None): self._call("on_train_batch_end", batch, logs)
+    def on_test_begin(self, logs=None): self._call("on_test_begin", logs)
+    def on_test_end(self, logs=None): self._call("on_test_end", logs)
+    def on_test_batch_begin(self, batch, logs=None): self._call("on_test_batch_begin", batch, logs)
+    def on_test_batch_end(self, batch, logs=None): self._call("on_test_batch_end", batch, logs)
+    def on_predict_begin(self, logs=None): self._call("on_predict_begin", logs)
+    def on_predict_end(self, logs=None): self._call("on_predict_end", logs)
+    def on_predict_batch_begin(self, batch, logs=None): self._call("on_predict_batch_begin", batch, logs)
+    def on_predict_batch_end(self, batch, logs=None): self._call("on_predict_batch_end", batch, logs)
