@@ -83,7 +83,7 @@ def check_size(op, shape, itemsize, name="size"):
 
 def as_shape(op, size, name="size"):
     """`f(2, 3)`, `f((2, 3))` and `f([2, 3])` all mean shape (2, 3)."""
-    if len(size) == 1 and isinstance(size[0], (list, tuple)) or (len(size) == 1 and hasattr(size[0], "__len__")):
+    if len(size) == 1 and hasattr(size[0], "__len__") and not isinstance(size[0], (str, bytes, bytearray, dict)):
         size = tuple(size[0])
     try:
         shape = tuple(int(s.__index__()) for s in size)

@@ -26,9 +26,9 @@ from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError
 
 # The names PyTorch gives a first parameter that must be a tensor, and those that must be one anywhere.
-TENSOR_FIRST = ("input", "input1", "x1", "query", "y", "a", "tensor", "sorted_sequence", "x", "condition")
+TENSOR_FIRST = ("input", "input1", "x1", "query", "y", "a", "tensor", "sorted_sequence", "x", "condition", "B", "L")
 TENSOR_ANYWHERE = ("input", "input2", "x2", "batch1", "batch2", "mat1", "mat2", "mat", "vec", "vec1", "vec2",
-                   "tensor1", "tensor2")
+                   "tensor1", "tensor2", "L")
 
 # Function forms whose input may be a Python number (torch.add(2, t), torch.pow(2, t), ...).
 NUMBER_INPUT = frozenset(

@@ -285,6 +285,8 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         if seq.shape[:-1] != values.shape[:-1]:
             raise ShapeError(f"searchsorted: the leading dims of sorted_sequence {seq.shape} and input "
                              f"{values.shape} must match")
+        if values.size == 0 or seq.size == 0:  # nothing to search, or nowhere: index 0
+            return const(np.zeros(values.shape, np.int32 if out_int32 else np.int64), sorted_sequence)
         flat_s, flat_v = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
         rows = [np.searchsorted(s, v, which) for s, v in zip(flat_s, flat_v)]
         out = (np.stack(rows) if rows else np.zeros(0, np.int64)).reshape(values.shape)
