@@ -13,7 +13,7 @@ import numpy as np
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.backend.device import device as as_device
-from ember.autograd.checks import check_size
+from ember.autograd.checks import check_size, normalize_dim
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import fill as _fill, tensor_info
 from ember.ops._args import need_ints
@@ -66,7 +66,7 @@ def select_copy(input, dim, index):
 
 
 def slice_copy(input, dim=0, start=None, end=None, step=1):
-    key = (slice(None),) * (dim % max(input.ndim, 1)) + (slice(start, end, step),)
+    key = (slice(None),) * normalize_dim(dim, input.ndim, "slice_copy") + (slice(start, end, step),)
     return _copied(input[key])
 
 

@@ -152,6 +152,8 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
 def put(input, index, source, accumulate=False):
     """`input` with `source` written at the flat positions `index` (row-major), added with `accumulate`."""
     need_tensor("put", "index", index), need_tensor("put", "source", source)
+    if index.numel() != source.numel():
+        raise ShapeError(f"put: index has {index.numel()} elements and source {source.numel()}; they must match")
     flat = clone(input).reshape(-1)
     out = index_put(flat, (index.reshape(-1),), source.reshape(-1), accumulate=accumulate)
     return out.reshape(input.shape)
@@ -171,6 +173,8 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
     given edges (a 1-D tensor). Weighted by `weight`; `density` normalizes to a density."""
     if isinstance(bins, Tensor) and bins.ndim != 1:
         raise ShapeError(f"histogram: bins given as edges must be a 1-d tensor, got shape {tuple(bins.shape)}")
+    if isinstance(bins, Tensor) and bins.numel() > 1 and not bool((bins[1:] >= bins[:-1]).all()):
+        raise ArgumentError("histogram: bin edges must increase monotonically")
     if not isinstance(bins, Tensor) and need_int("histogram", "bins", bins) < 1:
         raise ArgumentError(f"histogram: bins must be positive, got {bins}")
     a = input.detach().numpy()
@@ -218,7 +222,8 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
     if edge_order not in (1, 2):
         raise ArgumentError(f"gradient: edge_order must be 1 or 2, got {edge_order!r}")
     need_dims("gradient", input)
-    dims = list(range(input.ndim)) if dim is None else ([dim] if isinstance(dim, int) else list(dim))
+    dims = list(range(input.ndim)) if dim is None else \
+        [normalize_dim(d, input.ndim, "gradient") for d in (dim if isinstance(dim, (list, tuple)) else [dim])]
     steps = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
     if len(steps) != len(dims) or any(isinstance(s, Tensor) for s in steps):
         raise ArgumentError(f"gradient: spacing must be a number or one number per dim ({len(dims)}), "
