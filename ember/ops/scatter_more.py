@@ -239,4 +239,7 @@ def cholesky_inverse(L, upper=False):
 
 def cholesky_solve(B, L, upper=False):
     """X with A X = B for A = L L^T (U^T U with `upper=True`)."""
+    for name, t in (("B", B), ("L", L)):
+        if t.ndim < 2:
+            raise ShapeError(f"cholesky_solve: {name} must have at least 2 dims, got shape {tuple(t.shape)}")
     return linalg_solve(L.mT @ L if upper else L @ L.mT, B)
