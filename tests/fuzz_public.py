@@ -330,6 +330,7 @@ def one_call(rng, target, stats, examples, check_grads):
         exact = False
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
+    translated = stats["translated"]
     try:
         e_out, e_err = ef(*[build(s, "ember") for s in specs], **{k: build(s, "ember") for k, s in kwspecs.items()}), None
     except Timeout:
@@ -344,6 +345,8 @@ def one_call(rng, target, stats, examples, check_grads):
         return
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+    if stats["translated"] > translated:  # the guard translated an exception from inside: the call's arguments
+        examples.append(("translated", name, specs, kwspecs, stats.pop("last translated")))
     stats["calls"] += 1
     try:
         t_out, t_err = tf(*[build(s, "torch") for s in specs], **{k: build(s, "torch") for k, s in kwspecs.items()}), None
@@ -362,7 +365,10 @@ def one_call(rng, target, stats, examples, check_grads):
     why = same(e_out, t_out, name, exact)
     floats = all(s[0] != "array" or s[1][1] in ("float32", "float64") for s in list(specs) + list(kwspecs.values()))
     if why is None and check_grads and exact and floats:
+        translated = stats["translated"]
         why = grads_agree(kind, name, ef, tf, specs, kwspecs)
+        if stats["translated"] > translated:
+            examples.append(("translated", name, specs, kwspecs, "gradient run: " + stats.pop("last translated")))
     if why is not None:
         key = "deliberate" if name in DELIBERATE else "mismatch"
         stats[key] += 1
@@ -385,7 +391,7 @@ def campaign(calls, seed, check_grads=True):
         stats[kind] += 1
         if kind == "translated":
             stats["translated " + type(e).__name__] += 1
-            examples.append(("translated", op, [], {}, f"{type(e).__name__}: {str(e)[:100]}"))
+            stats["last translated"] = f"{op}: {type(e).__name__}: {str(e)[:100]}"
         return original[1][1](op, args, attrs, e)
     try:
         for m, _ in original:
@@ -415,6 +421,8 @@ def main(argv=None):
     p.add_argument("--calls", type=int, default=20000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--show", type=int, default=40)
+    p.add_argument("--kinds", default="foreign,hang,mismatch,lenient",
+                   help="outcomes whose examples are shown, e.g. translated,lenient")
     a = p.parse_args(argv)
     stats, examples = campaign(a.calls, a.seed)
     for k in ("calls", "foreign", "hang", "signature", "translated", "agree-error", "refused", "lenient", "compared", "mismatch",
@@ -428,7 +436,7 @@ def main(argv=None):
                                          Counter((k, n) for k, n, *_ in examples if k == "translated").most_common(20)))
     print("by op:", ", ".join(f"{k}:{n}={c}" for (k, n), c in kinds.most_common(30)))
     shown = Counter()
-    order = {"foreign": 0, "hang": 1, "mismatch": 2, "lenient": 3}
+    order = {k: i for i, k in enumerate(a.kinds.split(","))}
     for k, n, s, kw, why in sorted(examples, key=lambda e: order.get(e[0], 9)):
         if k in order and shown[(k, n)] < 2 and sum(shown.values()) < a.show:
             shown[(k, n)] += 1

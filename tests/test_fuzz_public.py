@@ -1,6 +1,7 @@
 """The hostile-argument campaign of tests/fuzz_public.py over every public function and Tensor
 method, with PyTorch as the oracle: no non-ember exception, no hang, and mismatches with
-PyTorch (shapes, dtypes, values, gradients) under 0.2% of the calls both sides accept."""
+PyTorch (shapes, dtypes, values, gradients) under 0.2% of the calls both sides accept; few exceptions
+from inside that the guard had to translate, and few calls accepted that PyTorch refuses."""
 import pytest
 
 from fuzz_public import campaign
@@ -11,6 +12,12 @@ from fuzz_public import campaign
 # target itself.
 MISMATCH_BOUND = 0.002
 
+# Exceptions from inside ember or NumPy that the guard had to translate (arguments not validated up front),
+# and calls ember accepted where PyTorch refuses, per compared call. Measured at 0-0.1% and ~1.1% over
+# seeds 1-6 (20,000 calls each); the bounds keep a margin and guard against regressions.
+TRANSLATED_BOUND = 0.003
+LENIENT_BOUND = 0.025
+
 
 def _check(calls, seed):
     stats, examples = campaign(calls, seed)
@@ -20,6 +27,10 @@ def _check(calls, seed):
     rate = stats["mismatch"] / stats["compared"]
     mismatches = [(name, why) for k, name, _, _, why in examples if k == "mismatch"]
     assert rate < MISMATCH_BOUND * max(1, 2000 / stats["compared"]) or stats["mismatch"] <= 2, mismatches
+    translated = [(name, why) for k, name, _, _, why in examples if k == "translated"]
+    assert stats["translated"] <= max(2, TRANSLATED_BOUND * stats["compared"]), translated
+    lenient = [(name, why) for k, name, _, _, why in examples if k == "lenient"]
+    assert stats["lenient"] <= max(5, LENIENT_BOUND * stats["compared"]), lenient[:20]
 
 
 def test_public_functions_and_methods_against_torch():

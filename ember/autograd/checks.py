@@ -9,6 +9,11 @@ def normalize_dim(dim, ndim, op, name="dim"):
     """A dim in [-ndim, ndim) as a non-negative int (a 0-d tensor takes dims -1 and 0)."""
     if not isinstance(dim, int) or isinstance(dim, bool):
         try:
+            if isinstance(dim, bool) or type(dim).__name__ == "bool_":  # PyTorch refuses a bool where a dim goes
+                raise TypeError
+            if getattr(getattr(dim, "dtype", None), "name", "int") not in ("int8", "int16", "int32", "int64"):
+                raise TypeError  # a tensor or NumPy scalar of bool or uint8
+
             dim = dim.__index__()
         except (AttributeError, TypeError):
             shown = repr(dim)[:30] if dim is None or isinstance(dim, (str, float)) else ""
@@ -78,7 +83,7 @@ def check_size(op, shape, itemsize, name="size"):
 
 def as_shape(op, size, name="size"):
     """`f(2, 3)`, `f((2, 3))` and `f([2, 3])` all mean shape (2, 3)."""
-    if len(size) == 1 and isinstance(size[0], (list, tuple)) or (len(size) == 1 and hasattr(size[0], "__len__")):
+    if len(size) == 1 and hasattr(size[0], "__len__") and not isinstance(size[0], (str, bytes, bytearray, dict)):
         size = tuple(size[0])
     try:
         shape = tuple(int(s.__index__()) for s in size)

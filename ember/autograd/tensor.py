@@ -457,14 +457,14 @@ def as_array(data, dtype=None, device=None):
             arr = np.asarray(data)
         except (ValueError, TypeError) as e:
             raise ArgumentError(f"tensor(): could not convert {type(data).__name__} to a tensor: {e}") from None
+        if arr.dtype.kind in "OUScV":  # strings and objects, whatever dtype= asks for
+            raise DTypeError(f"tensor(): can't convert data of type {arr.dtype} to a tensor; "
+                             f"expected numbers, bools, or nested lists of them")
         if dt is None:
             if arr.dtype.kind == "f":
                 dt = dtypes.get_default_dtype().np
             elif arr.dtype.kind in "iu" and arr.dtype != np.uint8:
                 dt = np.dtype(np.int64)
-            elif arr.dtype.kind == "O" or arr.dtype.kind in "USc":
-                raise DTypeError(f"tensor(): can't convert data of type {arr.dtype} to a tensor; "
-                                 f"expected numbers, bools, or nested lists of them")
     if not isinstance(arr, xp.ndarray):
         arr = xp.asarray(arr)
     if dt is not None and arr.dtype != dt:

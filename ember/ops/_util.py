@@ -19,7 +19,19 @@ def operands(op, a, b):
     sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
     if sa != sb:
         broadcast_shapes(op, sa, sb)
+    fits(op, a, b)
+    fits(op, b, a)
     return promote(a, b)
+
+
+def fits(op, arr, scalar):
+    """A Python int with an integer array must fit the array's dtype: PyTorch wraps it around, ember
+    refuses (README, "Deliberate differences from PyTorch")."""
+    if type(scalar) is int and getattr(arr, "dtype", None) is not None and arr.dtype.kind in "iu":
+        info = np.iinfo(arr.dtype)
+        if not info.min <= scalar <= info.max:
+            raise ArgumentError(f"{op}: a tensor of dtype {dtypes.dtype_of(arr)} cannot hold the Python int {scalar} "
+                                f"(its range is [{info.min}, {info.max}])")
 
 
 def arith(op, a, b, fn):
@@ -157,3 +169,10 @@ def as_tensor_arg(x, like):
     if isinstance(x, Tensor):
         return x
     return Tensor(x, device=like._device)
+
+
+def int_divisor(op, a, b):
+    """PyTorch refuses an integer division by zero ("ZeroDivisionError"); NumPy would give 0."""
+    kinds = getattr(a, "dtype", np.dtype(type(a))).kind + getattr(b, "dtype", np.dtype(type(b))).kind
+    if set(kinds) <= set("biu") and bool((b == 0).any() if hasattr(b, "shape") else b == 0):
+        raise ArgumentError(f"{op}: integer division by zero")

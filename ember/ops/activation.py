@@ -19,6 +19,7 @@ from ember.autograd.tensor import Tensor
 from ember.backend import special
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary
+from ember.ops._args import same_dtype
 from ember.ops._util import const
 from ember.ops.registry import Sample, register, unary_samples
 
@@ -365,7 +366,7 @@ def glu(input, dim=-1):
     if n % 2:
         raise ShapeError(f"glu: the halved dimension must be even, but dim {d} of the input of shape "
                          f"{tuple(input.shape)} has size {n}")
-    a, b = input.split(n // 2, d)
+    a, b = input.narrow(d, 0, n // 2), input.narrow(d, n // 2, n // 2)  # split(0) of an empty dim is one piece
     return a * b.sigmoid()
 
 
@@ -386,6 +387,9 @@ def prelu(input, weight):
     need_float("prelu", input)
     if not isinstance(weight, Tensor):
         raise DTypeError(f"prelu: weight must be a Tensor, got {type(weight).__name__}")
+    same_dtype("prelu", input=input, weight=weight)
+    if weight.ndim > 1:
+        raise ShapeError(f"prelu: weight must be 0-d or 1-d, got shape {tuple(weight.shape)}")
     channels = input.shape[1] if input.ndim >= 2 else 1
     if weight.numel() != 1 and weight.numel() != channels:
         raise ShapeError(f"prelu: weight of shape {tuple(weight.shape)} has {weight.numel()} entries; it needs 1 "

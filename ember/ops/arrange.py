@@ -11,10 +11,10 @@ import numpy as np
 
 from ember.autograd.checks import check_size, normalize_dim, normalize_dims
 from ember.autograd.function import Function
-from ember.errors import ArgumentError, ShapeError
+from ember.errors import ArgumentError, DimError, ShapeError
 from ember.ops.index import getitem
 from ember.ops.registry import Sample, register
-from ember.ops.shape import _ints, _sizes
+from ember.ops.shape import _given, _ints, _sizes
 
 __all__ = ["flip", "roll", "repeat", "tile", "pad"]
 
@@ -45,7 +45,8 @@ def flip(input, dims, *more):
         dims = (dims,) + more
     if dims is None:
         raise ArgumentError("flip: dims must be an int or a sequence of ints, got None")
-    return Flip.apply(input, dims=normalize_dims(dims, input.ndim, "flip", "dims"))
+    dims = normalize_dims(dims, input.ndim, "flip", "dims")
+    return Flip.apply(input, dims=dims) if input.ndim else input.clone()  # a 0-d tensor takes dim 0 or -1
 
 
 class Roll(Function):
@@ -76,7 +77,9 @@ def roll(input, shifts, dims=None):
         if len(shifts) != 1:
             raise ArgumentError(f"roll: with dims=None, shifts must be a single int, got {shifts}")
         return Roll.apply(input, shifts=shifts, dims=None)
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    dims = _ints("roll", "dims", dims if isinstance(dims, (tuple, list)) else (dims,))
+    if input.ndim == 0:
+        raise DimError(f"roll: dims {dims} given for a 0-d tensor, which has no dims")
     if len(shifts) != len(dims):
         raise ArgumentError(f"roll: shifts {shifts} and dims {dims} must have the same length")
     dims = tuple(normalize_dim(d, input.ndim, "roll", "dims") for d in dims)
@@ -112,7 +115,7 @@ def repeat(input, *repeats):
         tensor([[1, 2, 1, 2],
                 [1, 2, 1, 2]])
     """
-    repeats = _sizes(repeats)
+    repeats = _sizes(_given("repeat", "repeats", repeats))
     shape = tuple(input.shape)
     if len(repeats) < len(shape):
         raise ArgumentError(f"repeat: {len(repeats)} repeats {repeats} can't be fewer than the dims of the "

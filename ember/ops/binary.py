@@ -15,7 +15,9 @@ from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError
-from ember.ops._util import arith, const, data, float_arrays, floating, int_in_range, operands, promote
+from ember.ops._args import same_dtype
+from ember.ops._util import (arith, const, data, float_arrays, floating, int_divisor, int_in_range, need_float,
+                              operands, promote)
 from ember.ops.registry import Sample, binary_samples, register
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
@@ -53,7 +55,7 @@ class Sub(Function):
 
     def forward(self, a, b):
         if getattr(a, "dtype", None) == bool or getattr(b, "dtype", None) == bool:
-            raise TypeError("subtraction with a bool tensor is not supported; use logical_xor() or ~")
+            raise DTypeError("sub: subtraction with a bool tensor is not supported; use logical_xor() or ~")
         return arith("sub", a, b, operator.sub)
 
     def backward(self, g):
@@ -86,9 +88,10 @@ def _true_divide(a, b):
 
 class Pow(Function):
     def forward(self, a, b):
-        if getattr(a, "dtype", None) is not None and a.dtype.kind in "iu" and type(b) is int and b < 0:
-            raise ValueError("integers to negative integer powers are not allowed")
-        self.y = arith("pow", a, b, operator.pow)
+        if getattr(a, "dtype", None) is not None and a.dtype.kind in "biu" and \
+                isinstance(b, (int, np.integer)) and not isinstance(b, bool) and b < 0:
+            raise ArgumentError(f"pow: integers to negative integer powers are not allowed (exponent {b})")
+        self.y = arith("pow", a, b, _pow)
         if getattr(a, "dtype", None) == bool and (type(b) is bool or getattr(b, "dtype", None) == bool):
             self.y = self.y.astype(bool)  # bool ** bool stays bool, as PyTorch (NumPy gives int8)
         return self.y
@@ -110,6 +113,19 @@ class Pow(Function):
                 log_a = math.log(a) if a > 0 else (where(b >= 0, 0.0, -math.inf) if a == 0 else math.nan)
             gb = g * self.output(self.y) * log_a
         return ga, gb
+
+
+def _pow(a, b):
+    """`a ** b`; integers to negative integer powers (an exponent array) as C's integer pow, as PyTorch:
+    1 for a base of 1, +-1 for -1, else 0 (NumPy refuses them)."""
+    kinds = getattr(a, "dtype", np.dtype(type(a))).kind + getattr(b, "dtype", np.dtype(type(b))).kind
+    if not (hasattr(b, "shape") and set(kinds) <= set("biu") and (b < 0).any()):
+        return a ** b
+    negative = b < 0
+    y = a ** abs(b)
+    ones = (a == 1) | ((a == -1) & (abs(b) % 2 == 0))
+    signs = (a == -1) & (abs(b) % 2 == 1)
+    return np.where(negative, np.where(ones, 1, np.where(signs, -1, 0)).astype(y.dtype), y)
 
 
 class Maximum(Function):
@@ -147,7 +163,7 @@ class Where(Function):
         _check("where", cond, a)
         _check("where", cond, b)
         if getattr(cond, "dtype", None) is not None and cond.dtype != bool:
-            raise TypeError(f"where: condition must be a bool tensor, got {dtypes.dtype_of(cond)}")
+            raise DTypeError(f"where: condition must be a bool tensor, got {dtypes.dtype_of(cond)}")
         a, b = promote(a, b)
         self.cond = cond
         return self.xp.where(cond, a, b)
@@ -162,6 +178,7 @@ class FloorDivide(Function):
     save_inputs = False
 
     def forward(self, a, b):
+        int_divisor("floor_divide", a, b)
         return arith("floor_divide", a, b, self.xp.floor_divide)
 
     def backward(self, g):
@@ -170,6 +187,7 @@ class FloorDivide(Function):
 
 class Remainder(Function):
     def forward(self, a, b):
+        int_divisor("remainder", a, b)
         return arith("remainder", a, b, self.xp.remainder)
 
     def backward(self, g):
@@ -245,7 +263,9 @@ def add(input, other, *, alpha=1):
 
 @register("sub", lambda make: binary_samples(make) + [Sample((make(3, 4), make(3, 4)), {"alpha": 2.0}, "alpha")], Sub)
 def sub(input, other, *, alpha=1):
-    """`input - alpha * other`, broadcasting."""
+    """`input - alpha * other`, broadcasting (no bool operand: PyTorch refuses it even when scaled)."""
+    if any(type(x) is bool or getattr(x, "dtype", None) is dtypes.bool_ for x in (input, other)):
+        raise DTypeError("sub: subtraction with a bool tensor is not supported; use logical_xor() or ~")
     return Sub.apply(input, _scaled("sub", input, other, alpha))
 
 
@@ -307,6 +327,7 @@ def div(input, other, rounding_mode=None):
     if rounding_mode == "floor":
         q = floor_divide(input, other)
     elif rounding_mode == "trunc":
+        int_divisor("div", data(input), data(other))
         q = Div.apply(input, other).trunc()
         dt = dtypes.result_type(*(getattr(x, "_data", x) for x in (input, other)))
         q = q.to(dt)
@@ -380,7 +401,11 @@ def _lerp_samples(make):
 
 @register("lerp", _lerp_samples)
 def lerp(input, end, weight):
-    """`input + weight * (end - input)`."""
+    """`input + weight * (end - input)`, of floating tensors of one dtype (a weight may be a number)."""
+    if not isinstance(end, Tensor):
+        raise DTypeError(f"lerp: end must be a tensor, got {type(end).__name__}")
+    need_float("lerp", input)
+    same_dtype("lerp", input=input, end=end, weight=weight if getattr(weight, "ndim", 0) else None)
     return input + weight * (end - input)
 
 
@@ -431,7 +456,7 @@ def bitwise_not(input):
     return BitwiseNot.apply(input)
 
 
-def addcmul(input, tensor1, tensor2, value=1):
+def addcmul(input, tensor1, tensor2, *, value=1):
     """`input + value * tensor1 * tensor2` (an optimizer's update step). With integer tensors, a
     float `value` is truncated to an integer, as in PyTorch.
 
@@ -447,7 +472,7 @@ def addcmul(input, tensor1, tensor2, value=1):
     return add(input, product if value == 1 else product * value)
 
 
-def addcdiv(input, tensor1, tensor2, value=1):
+def addcdiv(input, tensor1, tensor2, *, value=1):
     """`input + value * tensor1 / tensor2` (an optimizer's update step); integer tensors are refused,
     as in PyTorch (use `floor_divide`)."""
     for name, x in (("input", input), ("tensor1", tensor1), ("tensor2", tensor2)):

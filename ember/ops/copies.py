@@ -13,8 +13,10 @@ import numpy as np
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.backend.device import device as as_device
-from ember.errors import ArgumentError, ShapeError
+from ember.autograd.checks import check_size, normalize_dim
+from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import fill as _fill, tensor_info
+from ember.ops._args import need_ints
 from ember.ops._util import _wrap
 from ember.ops.convert import clone
 from ember.ops.creation import full_like
@@ -48,7 +50,7 @@ def diagonal_copy(input, offset=0, dim1=0, dim2=1):
 
 
 def expand_copy(input, size, *, implicit=False):
-    return _copied(input.expand(*size))
+    return _copied(input.expand(*need_ints("expand_copy", "size", size)))
 
 
 def narrow_copy(input, dim, start, length):
@@ -56,7 +58,7 @@ def narrow_copy(input, dim, start, length):
 
 
 def permute_copy(input, dims):
-    return _copied(input.permute(*dims))
+    return _copied(input.permute(*need_ints("permute_copy", "dims", dims)))
 
 
 def select_copy(input, dim, index):
@@ -64,7 +66,7 @@ def select_copy(input, dim, index):
 
 
 def slice_copy(input, dim=0, start=None, end=None, step=1):
-    key = (slice(None),) * (dim % max(input.ndim, 1)) + (slice(start, end, step),)
+    key = (slice(None),) * normalize_dim(dim, input.ndim, "slice_copy") + (slice(start, end, step),)
     return _copied(input[key])
 
 
@@ -73,7 +75,7 @@ def split_copy(input, split_size, dim=0):
 
 
 def split_with_sizes_copy(input, split_sizes, dim=0):
-    return _copied(input.split(list(split_sizes), dim))
+    return _copied(input.split(list(need_ints("split_with_sizes_copy", "split_sizes", split_sizes)), dim))
 
 
 def squeeze_copy(input, dim=None):
@@ -141,12 +143,13 @@ def zero_(input):
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """An uninitialized tensor of `size` whose elements lie `stride` elements apart, as in PyTorch."""
-    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    size, stride = need_ints("empty_strided", "size", size), need_ints("empty_strided", "stride", stride)
     if len(size) != len(stride) or any(s < 0 for s in size + stride):
         raise ShapeError(f"empty_strided: size {size} and stride {stride} must be non-negative and of one length")
     dt = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype, "empty_strided")
     dev = as_device(device or "cpu")
     extent = 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
+    check_size("empty_strided", (extent,), dt.itemsize, "storage")
     base = dev.xp.empty(extent, dtype=dt.np)
     arr = dev.xp.lib.stride_tricks.as_strided(base, size, tuple(s * base.itemsize for s in stride))
     out = _wrap(arr, dev)
@@ -156,7 +159,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
 def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad=False,
                    pin_memory=False):
     """An uninitialized tensor of `size` laid out in memory in the dim order `physical_layout`."""
-    size, order = tuple(size), tuple(physical_layout)
+    size, order = need_ints("empty_permuted", "size", size), need_ints("empty_permuted", "physical_layout", physical_layout)
     if sorted(order) != list(range(len(size))):
         raise ArgumentError(f"empty_permuted: physical_layout {order} must be a permutation of the {len(size)} dims")
     stride, step = [0] * len(size), 1
@@ -168,6 +171,11 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
 def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
     """A 1-D tensor over the memory of a Python buffer object (shared, not copied)."""
     dt = dtypes.as_dtype(dtype, "frombuffer")
+    try:
+        memoryview(buffer)
+    except TypeError:
+        raise DTypeError(f"frombuffer: buffer must support the buffer protocol (bytes, bytearray, array, ...), "
+                         f"got {type(buffer).__name__}") from None
     arr = np.frombuffer(buffer, dtype=dt.np, count=count, offset=offset)
     out = _wrap(arr, as_device("cpu"))
     return out.requires_grad_() if requires_grad else out

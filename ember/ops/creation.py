@@ -52,7 +52,7 @@ def _dev(device):
     return CPU if device is None else as_device(device)
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False):
+def tensor(data, *, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data` (nested lists, numbers, arrays, tensors).
 
         >>> ember.tensor([[1, 2], [3, 4]]).dtype, ember.tensor([1.5]).dtype
@@ -69,7 +69,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     return _finish(arr, _dev(device) if device is not None else array_device(arr), requires_grad)
 
 
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(data, *, dtype=None, device=None):
     """`data` as a tensor, sharing memory with a NumPy array or tensor when dtype and device allow."""
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
@@ -126,13 +126,13 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
     return _filled("empty", lambda xp, s, d: xp.empty(s, d), size, dtype, device, requires_grad)
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor filled with `fill_value` (its dtype inferred from the value, as in PyTorch)."""
     if isinstance(fill_value, Tensor):
         fill_value = _number("full", "fill_value", fill_value)
+    if dtypes.scalar_kind(fill_value) is None:
+        raise DTypeError(f"full: fill_value must be a number or bool, got {type(fill_value).__name__}")
     if dtype is None:
-        if dtypes.scalar_kind(fill_value) is None:
-            raise DTypeError(f"full: fill_value must be a number or bool, got {type(fill_value).__name__}")
         dtype = dtypes.result_type(fill_value)
     try:
         return _filled("full", lambda xp, s, d: xp.full(s, fill_value, d), (size,), dtype, device, requires_grad,
@@ -143,7 +143,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def _like(fn):
-    def like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+    def like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
         need_tensor(fn.__name__ + "_like", "input", input)
         return fn(tuple(input.shape), dtype=input.dtype if dtype is None else dtype,
                   device=input.device if device is None else device, requires_grad=requires_grad)
@@ -157,7 +157,7 @@ ones_like = _like(ones)
 empty_like = _like(empty)
 
 
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """`full` with `input`'s shape, dtype and device."""
     need_tensor("full_like", "input", input)
     return full(tuple(input.shape), fill_value, dtype=input.dtype if dtype is None else dtype,
@@ -205,7 +205,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return _finish(arr, dev, requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """`steps` values evenly spaced from `start` to `end` inclusive.
 
         >>> ember.linspace(0, 1, 5)
@@ -223,7 +223,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     return _finish(values.astype(dt.np, copy=False), dev, requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """`steps` values from `base ** start` to `base ** end`, evenly spaced in the exponent."""
     dt = _dt(dtype, op="logspace")
     _grad_ok("logspace", dt, requires_grad)
@@ -412,6 +412,8 @@ def bernoulli(input, p=None, generator=None):
         probs = np.asarray(input.__array__())  # the draw is made on the CPU generator
     else:
         p = _number("bernoulli", "p", p)
+        if not 0 <= p <= 1:  # even for an empty tensor, as PyTorch
+            raise ArgumentError(f"bernoulli: probabilities must be in [0, 1], got p={p}")
         probs = np.full(input._data.shape, p)
     if probs.size and not bool(((probs >= 0) & (probs <= 1)).all()):
         raise ArgumentError("bernoulli: probabilities must be in [0, 1]" +
@@ -438,6 +440,8 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     if not input.is_floating_point():
         raise DTypeError(f"multinomial: input must be a floating point tensor, got {input.dtype}")
     p = np.asarray(input.detach().__array__(), np.float64)
+    if p.shape[-1] == 0:
+        raise ArgumentError(f"multinomial: no categories to draw from (input shape {p.shape})")
     rows = p.reshape(-1, p.shape[-1])
     if (rows < 0).any() or not np.isfinite(rows).all():
         raise ArgumentError("multinomial: probabilities must be finite and non-negative")

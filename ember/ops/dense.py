@@ -20,6 +20,7 @@ from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError
+from ember.ops._args import need_number
 from ember.ops._util import const
 from ember.ops.registry import Sample, register
 
@@ -265,6 +266,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     _need_tensor("normalize", "input", input)
     if out is not None:
         raise ArgumentError("normalize: out= is not supported; use the returned tensor")
+    p, eps = need_number("normalize", "p", p), need_number("normalize", "eps", eps)
     denom = input.norm(p, dim, keepdim=True).clamp(min=eps)
     return input / denom
 

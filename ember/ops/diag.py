@@ -10,6 +10,7 @@ copy with the diagonal written), `diag_embed` (a tensor with the given diagonal)
 from ember.autograd.checks import check_size, normalize_dim
 from ember.autograd.function import Function
 from ember.errors import ArgumentError, ShapeError
+from ember.ops._args import need_int
 from ember.ops._util import const
 from ember.ops.linalg import _need_ranks, _need_tensors
 from ember.ops.registry import Sample, register
@@ -88,6 +89,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
         tensor([0., 4., 8.])
     """
     _need_tensors("diagonal", ("input", input))
+    offset = need_int("diagonal", "offset", offset, low=None)
     return Diagonal.apply(input, offset=offset, dim1=dim1, dim2=dim2)
 
 
@@ -98,6 +100,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     """A copy of `input` with `src` written on the diagonal that `diagonal(input, offset, dim1, dim2)` reads."""
     _need_tensors("diagonal_scatter", ("input", input), ("src", src))
+    offset = need_int("diagonal_scatter", "offset", offset, low=None)
     return DiagonalScatter.apply(input, src, offset=offset, dim1=dim1, dim2=dim2)
 
 
@@ -108,6 +111,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     _need_tensors("diag_embed", ("input", input))
     if input.ndim == 0:
         raise ShapeError("diag_embed: expected a tensor with at least 1 dimension, got a 0-d tensor")
+    offset = need_int("diag_embed", "offset", offset, low=None)
     d1, d2 = _diag_dims("diag_embed", input.ndim + 1, dim1, dim2)
     size = input.shape[-1] + abs(offset)
     shape = list(input.shape[:-1])

@@ -203,8 +203,8 @@ def amin(input, dim=(), keepdim=False):
 @register("aminmax", lambda make: [Sample((make.distinct(3, 4),), name="all"),
                                    Sample((make.distinct(3, 4),), {"dim": 1, "keepdim": True}, "dim")])
 def aminmax(input, *, dim=None, keepdim=False):
-    """`(min, max)` over `dim` (None: all) as a named tuple."""
-    dims = () if dim is None else dim
+    """`(min, max)` over `dim` (None: all; one int, as PyTorch) as a named tuple."""
+    dims = () if dim is None else normalize_dim(dim, input.ndim, "aminmax")
     return AminmaxResult(amin(input, dims, keepdim), amax(input, dims, keepdim))
 
 

@@ -6,6 +6,7 @@ so views see the new values and the version counter moves.
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError
 from ember.ops import creation
+from ember.ops._args import need_number
 
 __all__ = []
 METHODS = "zero_ fill_ copy_ uniform_ normal_ bernoulli_ random_ exponential_"
@@ -43,6 +44,7 @@ def copy_(self, src, non_blocking=False):
 def uniform_(self, a=0.0, b=1.0, generator=None):
     """Fill with samples from U(a, b)."""
     _need_float("uniform_", self)
+    a, b = need_number("uniform_", "a", a), need_number("uniform_", "b", b)
     if not a <= b:
         raise ArgumentError(f"uniform_: expected a <= b, got a={a}, b={b}")
     u = creation.rand(*self.shape, generator=generator, dtype=self.dtype, device=self.device)

@@ -185,6 +185,8 @@ def scatter_add(input, dim, index, src):
         >>> ember.zeros(3).scatter_add(0, ember.tensor([0, 0, 2]), ember.tensor([1., 2., 3.]))
         tensor([3., 0., 3.])
     """
+    if not isinstance(src, Tensor):
+        raise DTypeError(f"scatter_add: src must be a tensor, got {type(src).__name__}")
     return Scatter.apply(input, _index_arg("scatter_add", index, input), src, dim=dim, reduce="add",
                          op="scatter_add")
 
@@ -312,6 +314,8 @@ def take(input, index):
         tensor([1., 4.])
     """
     index = _index_arg("take", index, input)
+    if index.dtype.name != "int64":
+        raise DTypeError(f"take: expected an index of dtype int64, got {index.dtype}")
     a = index._data
     _check_dtype("take", a)
     n = input.numel()
@@ -340,6 +344,8 @@ def take_along_dim(input, indices, dim=None):
         tensor([[10., 20., 30.]])
     """
     indices = _index_arg("take_along_dim", indices, input)
+    if indices.dtype.name != "int64":
+        raise DTypeError(f"take_along_dim: expected indices of dtype int64, got {indices.dtype}")
     if dim is None:
         input, indices = input.reshape(-1), indices.reshape(-1)
         dim = 0

@@ -260,6 +260,11 @@ def index_put(input, indices, values, accumulate=False):
         >>> ember.zeros(3).index_put((ember.tensor([0, 0]),), ember.tensor(1.0), accumulate=True)
         tensor([2., 0., 0.])
     """
+    if not isinstance(indices, (tuple, list)) or not all(i is None or isinstance(i, Tensor) for i in indices):
+        raise DTypeError(f"index_put: indices must be a tuple of tensors, got {type(indices).__name__}")
+    if not isinstance(values, Tensor) or values.dtype != input.dtype:
+        got = values.dtype if isinstance(values, Tensor) else type(values).__name__
+        raise DTypeError(f"index_put: values must be a tensor of the input's dtype {input.dtype}, got {got}")
     indices = tuple(indices)
     idx = _index("index_put", indices, input._data.shape, input._device.xp)
     return _watch(IndexPut.apply(input, values, idx=idx, accumulate=accumulate), *_key_tensors(indices))

@@ -159,6 +159,9 @@ def cat(tensors, dim=0):
 
     1-D tensors of shape (0,) are skipped (PyTorch's legacy rule), whatever the others' rank.
     """
+    if isinstance(dim, bool):
+        raise ArgumentError(f"cat: dim must be an int, got bool {dim}")
+    _int("cat", "dim", dim)
     return Cat.apply(*_tensor_list("cat", tensors), dim=dim)
 
 
@@ -253,6 +256,8 @@ def split(tensor, split_size_or_sections, dim=0):
             raise ShapeError(f"split: split sizes {list(sizes)} must be non-negative and sum to {n}, the size "
                              f"of dim {d} of the input of shape {tuple(tensor.shape)}")
     else:
+        if isinstance(split_size_or_sections, bool):
+            raise ArgumentError(f"split: split_size must be an int, got bool {split_size_or_sections}")
         size = _int("split", "split_size", split_size_or_sections)
         if size < 0 or (size == 0 and n):
             raise ArgumentError(f"split: split_size={size} must be positive (0 only for a dim of size 0)")

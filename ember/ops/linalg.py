@@ -13,7 +13,7 @@ from ember.autograd.checks import broadcast_shapes, check_size, normalize_dim
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
-from ember.errors import ArgumentError, DTypeError, ShapeError
+from ember.errors import ArgumentError, DimError, DTypeError, ShapeError
 from ember.ops.registry import Sample, register
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "inner", "tensordot", "addmm", "addmv", "baddbmm"]
@@ -211,7 +211,9 @@ def _tensordot_dims(a, b, dims):
         return list(range(a.ndim - dims, a.ndim)), list(range(dims))
     if not isinstance(dims, (list, tuple)) or len(dims) != 2:
         raise ArgumentError(f"tensordot: dims must be an int or two lists of dims, got {dims!r}")
-    da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+    da, db = (list(d) if isinstance(d, (list, tuple)) else [d] for d in dims)
+    if (da and a.ndim == 0) or (db and b.ndim == 0):
+        raise DimError(f"tensordot: dims {dims!r} given for a 0-d tensor, which has no dims")
     if len(da) != len(db):
         raise ArgumentError(f"tensordot: dims {dims!r} name {len(da)} dims of the first tensor but "
                             f"{len(db)} of the second")

@@ -16,8 +16,10 @@ import numpy as np
 from ember.autograd import grad_mode
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
-from ember.errors import ArgumentError, AutogradError, ShapeError
+from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
+from ember.autograd.checks import broadcast_shapes, normalize_dim
 from ember.ops import binary, unary
+from ember.ops._args import need_number, same_dtype
 from ember.ops._util import const
 from ember.ops.join import cat
 from ember.ops.linalg import matmul, outer
@@ -35,18 +37,39 @@ QRResult = namedtuple("qr", ("Q", "R"))
 SVDResult = namedtuple("svd", ("U", "S", "V"))
 
 
-def _square(op, a):
-    if not isinstance(a, Tensor) or a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-        raise ShapeError(f"{op}: expected a (batch of) square matrix, got {getattr(a, 'shape', type(a).__name__)}")
-    if not a.is_floating_point():
-        raise ArgumentError(f"{op}: expected a floating point matrix, got {a.dtype}")
+# LAPACK's dtypes: PyTorch's CPU factorizations refuse float16/bfloat16 as well as integers.
+LAPACK = ("float32", "float64")
+
+
+def _matrix(op, a, lapack=True):
+    """A (batch of) matrices: 2 or more dims, and a dtype LAPACK takes (`lapack`) or any float."""
+    if not isinstance(a, Tensor) or a.ndim < 2:
+        got = f"shape {tuple(a.shape)}" if isinstance(a, Tensor) else type(a).__name__
+        raise ShapeError(f"{op}: expected a tensor of 2 or more dims, got {got}")
+    if not a.is_floating_point() or (lapack and a.dtype.name not in LAPACK):
+        want = "float32 or float64" if lapack else "a floating point dtype"
+        raise DTypeError(f"{op}: expected {want}, got {a.dtype}")
+
+
+def _square(op, a, lapack=True):
+    _matrix(op, a, lapack)
+    if a.shape[-1] != a.shape[-2]:
+        raise ShapeError(f"{op}: expected a (batch of) square matrix, got {tuple(a.shape)}")
+
+
+def _lapack(op, fn, *args, **kwargs):
+    """`fn(*args)` of np.linalg, its refusal (a singular matrix, a failed factorization) as an ember error."""
+    try:
+        return fn(*args, **kwargs)
+    except np.linalg.LinAlgError as e:
+        raise ArgumentError(f"{op}: {e} (input shape {tuple(np.shape(args[0]))})") from None
 
 
 class Inverse(Function):
     save_inputs = False
 
     def forward(self, a):
-        self.y = self.xp.linalg.inv(a)
+        self.y = _lapack("inverse", self.xp.linalg.inv, a)
         return self.y
 
     def backward(self, g):
@@ -72,7 +95,7 @@ class Cholesky(Function):
     save_inputs = False
 
     def forward(self, a):
-        self.y = self.xp.linalg.cholesky(a)
+        self.y = _lapack("cholesky", self.xp.linalg.cholesky, a)
         return self.y
 
     def backward(self, g):
@@ -141,9 +164,11 @@ def cholesky(input, upper=False):
                                         Sample((_well_conditioned(make), -2), name="-2")])
 def matrix_power(input, n):
     """The matrix to the integer power `n` (negative: of its inverse), by repeated squaring."""
-    _square("matrix_power", input)
     if not isinstance(n, int) or isinstance(n, bool):
-        raise ArgumentError(f"matrix_power: n must be an int, got {n!r}")
+        raise DTypeError(f"matrix_power: n must be an int, got {type(n).__name__}")
+    if not isinstance(input, Tensor) or input.ndim < 2 or input.shape[-1] != input.shape[-2]:
+        got = f"shape {tuple(input.shape)}" if isinstance(input, Tensor) else type(input).__name__
+        raise ShapeError(f"matrix_power: expected a (batch of) square matrix, got {got}")
     base = inverse(input) if n < 0 else input
     n = abs(n)
     result = None
@@ -162,7 +187,7 @@ def matrix_power(input, n):
 @register("matrix_exp", lambda make: [Sample((make(3, 3),), name="2d"), Sample((make(2, 3, 3) * 2,), name="batched")])
 def matrix_exp(input):
     """The matrix exponential, by scaling and squaring a degree-18 Taylor polynomial (differentiable)."""
-    _square("matrix_exp", input)
+    _square("matrix_exp", input, lapack=False)
     norm = float(input.detach().abs().sum(-2).amax()) if input.numel() else 0.0
     squarings = max(0, int(math.ceil(math.log2(norm))) + 1) if norm > 0.5 else 0
     a = input / (2 ** squarings)
@@ -184,38 +209,58 @@ def _no_grad_needed(op, *tensors):
 
 def qr(input, some=True):
     """`(Q, R)` with Q orthonormal and R upper triangular (`some=False`: the complete Q)."""
+    _matrix("qr", input)
     _no_grad_needed("qr", input)
-    q, r = np.linalg.qr(input.detach().numpy(), mode="reduced" if some else "complete")
+    q, r = _lapack("qr", np.linalg.qr, input.detach().numpy(), mode="reduced" if some else "complete")
     return QRResult(const(q, input), const(r, input))
 
 
 def svd(input, some=True, compute_uv=True):
     """`(U, S, V)` with input = U diag(S) V^T (torch.svd's convention: V, not V^T)."""
+    _matrix("svd", input)
     _no_grad_needed("svd", input)
-    a = input.detach().numpy()
+    a = _finite("svd", input.detach().numpy())
     if not compute_uv:
-        s = np.linalg.svd(a, compute_uv=False)
+        s = _lapack("svd", np.linalg.svd, a, compute_uv=False)
         shape = tuple(a.shape[:-2])
         return SVDResult(const(np.zeros(shape + (a.shape[-2], a.shape[-2]), a.dtype), input),
                          const(s.astype(a.dtype, copy=False), input),
                          const(np.zeros(shape + (a.shape[-1], a.shape[-1]), a.dtype), input))
-    u, s, vh = np.linalg.svd(a, full_matrices=not some)  # (NumPy computes a bfloat16 input in float64)
+    u, s, vh = _lapack("svd", np.linalg.svd, a, full_matrices=not some)  # (NumPy computes a bfloat16 input in float64)
     return SVDResult(*(const(np.ascontiguousarray(x).astype(a.dtype, copy=False), input)
                        for x in (u, s, np.swapaxes(vh, -1, -2))))
 
 
 def pinverse(input, rcond=1e-15):
     """The Moore-Penrose pseudo-inverse (differentiable for full-rank matrices, as PyTorch)."""
+    _matrix("pinverse", input)
+    rcond = need_number("pinverse", "rcond", rcond)
     if grad_mode.is_grad_enabled() and input.requires_grad:
         return pinv_full_rank(input, "pinverse")
-    return const(np.linalg.pinv(input.detach().numpy(), rcond=rcond), input)
+    a = _finite("pinverse", input.detach().numpy())
+    return const(_lapack("pinverse", np.linalg.pinv, a, rcond=rcond), input)
+
+
+def _finite(op, a):
+    """The SVD does not converge on NaN or inf: refused, as PyTorch does."""
+    if not np.isfinite(a).all():
+        raise ArgumentError(f"{op}: the input holds NaN or inf; the SVD does not converge on it")
+    return a
 
 
 @register("cross", lambda make: [Sample((make(4, 3), make(4, 3)), {"dim": 1}, "dim1"),
                                  Sample((make(3, 2), make(3, 2)), {"dim": 0}, "dim0")])
 def cross(input, other, dim=None):
     """The cross product of 3-vectors along `dim` (default: the first dim of size 3, as torch.cross)."""
-    if dim is None:
+    same_dtype("cross", input=input, other=other)
+    if input.ndim == 0 or input.ndim != other.ndim:
+        raise ShapeError(f"cross: inputs must have the same number of dims (at least 1), got {tuple(input.shape)} and "
+                         f"{tuple(other.shape)}")
+    shape = broadcast_shapes("cross", tuple(input.shape), tuple(other.shape))
+    input, other = input.expand(shape), other.expand(shape)
+    if dim is not None:
+        dim = normalize_dim(dim, len(shape), "cross")
+    else:
         sizes = [i for i, s in enumerate(input.shape) if s == 3]
         if not sizes:
             raise ShapeError(f"cross: no dim of size 3 in shape {tuple(input.shape)}")
@@ -245,6 +290,9 @@ def kron(input, other):
                                  Sample((make(4, 3), make(2, 3), 3.0), name="p3")])
 def cdist(x1, x2, p=2.0, compute_mode=None):
     """The p-norm distance between each row of `x1` (.., P, M) and each row of `x2` (.., R, M)."""
+    for name, x in (("x1", x1), ("x2", x2)):
+        if not x.is_floating_point():
+            raise DTypeError(f"cdist: expected floating point tensors, got {name} of dtype {x.dtype}")
     if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
         raise ShapeError(f"cdist: expected (.., P, M) and (.., R, M), got {tuple(x1.shape)} and {tuple(x2.shape)}")
     if compute_mode not in (None, "use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
@@ -257,14 +305,21 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
 @register("dist", lambda make: [Sample((make(3, 4), make(3, 4)), name="p2"), Sample((make(3, 4), make(4), 1.0), name="p1")])
 def dist(input, other, p=2):
     """The p-norm of `input - other`."""
-    return (input - other).norm(p)
+    return (input - other).norm(need_number("dist", "p", p))
 
 
 @register("renorm", lambda make: [Sample((make(4, 3) * 3, 2, 0, 1.0), name="rows"),
                                   Sample((make(4, 3) * 3, 1, 1, 2.0), name="cols")])
 def renorm(input, p, dim, maxnorm):
     """Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`."""
-    d = dim % input.ndim
+    p, maxnorm = need_number("renorm", "p", p), need_number("renorm", "maxnorm", maxnorm)
+    if p <= 0 or maxnorm < 0:
+        raise ArgumentError(f"renorm: p must be positive and maxnorm non-negative, got p={p}, maxnorm={maxnorm}")
+    if input.ndim < 2:
+        raise ShapeError(f"renorm: expected a tensor of at least 2 dims, got shape {tuple(input.shape)}")
+    if not input.is_floating_point():
+        raise DTypeError(f"renorm: expected a floating point tensor, got {input.dtype}")
+    d = normalize_dim(dim, input.ndim, "renorm")
     others = tuple(i for i in range(input.ndim) if i != d)
     norms = input.norm(p, others, keepdim=True)
     scale = binary.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
@@ -288,6 +343,9 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
                                          "scaled")])
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """`beta * input + alpha * sum_i batch1[i] @ batch2[i]`."""
+    for name, b in (("batch1", batch1), ("batch2", batch2)):
+        if b.ndim != 3:
+            raise ShapeError(f"addbmm: {name} must be 3-d, got shape {tuple(b.shape)}")
     return input * beta + matmul(batch1, batch2).sum(0) * alpha
 
 

@@ -196,6 +196,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     """
     reduction = reduction_mode("binary_cross_entropy", reduction, size_average, reduce)
     _pair("binary_cross_entropy", input, target, strict=True)
+    if input.dtype != target.dtype:
+        raise DTypeError(f"binary_cross_entropy: target of dtype {target.dtype} must have the input's dtype "
+                         f"{input.dtype}")
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         _floating("binary_cross_entropy", "weight", weight)

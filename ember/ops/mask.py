@@ -16,7 +16,8 @@ from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DimError, DTypeError, ShapeError
 from ember.ops._indexing import ReadsIndex, _check_bounds, _check_dtype, _check_watched, _index_arg, _watch
-from ember.ops._util import const
+from ember.ops._args import need_number
+from ember.ops._util import const, fits
 from ember.ops.index import GetItem
 from ember.ops.registry import Sample, register
 
@@ -71,6 +72,14 @@ def masked_fill(input, mask, value):
         >>> ember.zeros(3).masked_fill(ember.tensor([True, False, True]), -1.0)
         tensor([-1.,  0., -1.])
     """
+    if isinstance(value, Tensor) and value.ndim:
+        raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
+    if not isinstance(value, Tensor):
+        need_number("masked_fill", "value", value)
+        if isinstance(input, Tensor) and input.dtype.np.kind in "iu":
+            if not np.isfinite(value):
+                raise ArgumentError(f"masked_fill: value {value} cannot be converted to {input.dtype}")
+            fits("masked_fill", input._data, value)
     return MaskedFill.apply(input, _index_arg("masked_fill", mask, input), value)
 
 

@@ -15,10 +15,12 @@ import ml_dtypes
 import numpy as np
 
 from ember.autograd.function import Function
+from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, EmberError
 from ember.ops import binary, unary
-from ember.ops._util import common, const, data, float_arrays, floating, opmath, operands
+from ember.ops._args import need_number, same_dtype
+from ember.ops._util import common, const, data, float_arrays, floating, int_divisor, opmath, operands
 from ember.ops.registry import Sample, binary_samples, register, unary_samples
 
 __all__ = ["erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0", "log10", "logit", "xlogy",
@@ -125,6 +127,7 @@ class I1(_Special):
 
 class Fmod(Function):
     def forward(self, a, b):
+        int_divisor("fmod", a, b)
         a, b = operands("fmod", a, b)
         return self.xp.fmod(a, b)
 
@@ -256,6 +259,7 @@ def log10(input):
                                                                            {"eps": 0.1}, "eps")])
 def logit(input, eps=None):
     """`log(p / (1 - p))`; with `eps` (>= 0; PyTorch ignores a negative one), p is clamped to [eps, 1 - eps]."""
+    eps = None if eps is None else need_number("logit", "eps", eps)
     x = input if input.is_floating_point() else input.float()
     if eps is None or eps < 0:  # outside [0, 1] the value and (as PyTorch) the gradient are NaN
         p = x + binary.where((x < 0) | (x > 1), float("nan"), 0.0).to(x.dtype).detach()
@@ -284,13 +288,21 @@ def xlogy(input, other):
 @register("logaddexp", lambda make: binary_samples(make, scalar=None))
 def logaddexp(input, other):
     """`log(exp(input) + exp(other))`, computed stably."""
+    input, other = _promoted(input, other)
     big = binary.maximum(input, other)
     return big + unary.log1p(unary.exp(-unary.abs(input - other)))
+
+
+def _promoted(a, b):
+    """Both tensors in their result dtype (a bool operand has no subtraction)."""
+    dt = dtypes.result_type(data(a), data(b))
+    return a.to(dt), b.to(dt)
 
 
 @register("logaddexp2", lambda make: binary_samples(make, scalar=None))
 def logaddexp2(input, other):
     """`log2(2**input + 2**other)`, computed stably."""
+    input, other = _promoted(input, other)
     big = binary.maximum(input, other)
     return big + unary.log1p(unary.exp2(-unary.abs(input - other))) / math.log(2)
 
@@ -330,7 +342,8 @@ def fmin(input, other):
 @register("heaviside", lambda make: [Sample((make.ints(3, 4, low=-2, high=3).astype(make.dtype),
                                              make(3, 4)), name="same")], Heaviside, grad=False)
 def heaviside(input, values):
-    """0 where input < 0, 1 where input > 0, `values` where input == 0."""
+    """0 where input < 0, 1 where input > 0, `values` where input == 0 (both of one dtype)."""
+    same_dtype("heaviside", input=input, values=values)
     return Heaviside.apply(input, values)
 
 
@@ -354,7 +367,7 @@ def lcm(input, other):
 
 def _integers(op, *xs):
     for x in xs:
-        if hasattr(x, "dtype") and x.dtype.is_floating_point:
+        if hasattr(x, "dtype") and (x.dtype.is_floating_point or x.dtype.name == "bool"):
             raise DTypeError(f"{op}: expected integer tensors, got {x.dtype}")
 
 
@@ -365,6 +378,8 @@ def ldexp(input, other):
     integer exponent; else `input * p` with `p = 2**other`, where `p` is `pow(2.0, other)` for an
     integer or float32 input and a 0-d `2` of input's dtype to the power `other` otherwise (so a
     float64 or float16 input with a 0-d exponent computes `p` in its own precision)."""
+    if isinstance(other, Tensor) and other.dtype.name == "bool" and input.is_floating_point():
+        raise DTypeError("ldexp: a bool exponent is not supported (as in PyTorch)")
     if not hasattr(input, "_data") or not hasattr(other, "_data"):
         return input * binary.pow(2.0, other)
     if input.is_floating_point() and not other.is_floating_point():
@@ -379,7 +394,7 @@ def ldexp(input, other):
                                        Sample((make(3, 4, low=0.5, high=2.0), 2.5), name="scalar")])
 def float_power(input, exponent):
     """`input ** exponent` computed in float64, as PyTorch does."""
-    x = input.double()
+    x = input.double() if isinstance(input, Tensor) else float(input)
     e = exponent.double() if hasattr(exponent, "_data") else exponent
     return binary.pow(x, e)
 
@@ -405,6 +420,10 @@ def _nan_to_num_samples(make):
 @register("nan_to_num", _nan_to_num_samples)
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """NaN, +inf and -inf replaced by `nan`, `posinf` (default: the dtype's max) and `neginf` (its min)."""
+    nan = 0.0 if nan is None else need_number("nan_to_num", "nan", nan)
+    for name, v in (("posinf", posinf), ("neginf", neginf)):
+        if v is not None:
+            need_number("nan_to_num", name, v)
     if not input.is_floating_point():
         return input.clone()
     info = ml_dtypes.finfo(input.dtype.np)  # knows bfloat16 too

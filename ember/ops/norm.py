@@ -208,7 +208,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """
     op = "layer_norm"
     _input(op, input, 0)
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not isinstance(normalized_shape, (int, tuple, list)) and not hasattr(normalized_shape, "__index__"):
+        raise DTypeError(f"{op}: normalized_shape must be an int or a tuple of ints, got "
+                         f"{type(normalized_shape).__name__}")
+    shape = (normalized_shape,) if not isinstance(normalized_shape, (tuple, list)) else tuple(normalized_shape)
     k = len(shape)
     if not k or k > input.ndim or any(not isinstance(s, int) for s in shape) \
             or tuple(input.shape[input.ndim - k:]) != shape:

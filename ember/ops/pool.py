@@ -42,7 +42,8 @@ PoolGeometry = namedtuple("PoolGeometry", "size kernel stride pad dilation out e
 
 def _geometry(op, shape, kernel, stride, padding, dilation, ceil_mode, nd):
     kernel = ints(op, "kernel_size", kernel, nd, 1)
-    stride = kernel if stride is None or stride == () or stride == [] else ints(op, "stride", stride, nd, 1)
+    empty = stride is None or (isinstance(stride, (tuple, list)) and not stride)
+    stride = kernel if empty else ints(op, "stride", stride, nd, 1)
     padding = ints(op, "padding", padding, nd, 0)
     dilation = ints(op, "dilation", dilation, nd, 1)
     out, extent = [], []

@@ -90,7 +90,7 @@ def poisson(input, generator=None):
     if not _tensor("poisson", input).is_floating_point():
         raise DTypeError(f"poisson: expected floating point rates, got {input.dtype}")
     rates = input.detach().numpy()
-    if rates.size and (rates < 0).any():
-        raise ArgumentError("poisson: rates must be non-negative")
-    out = _rng(generator).poisson(rates).astype(rates.dtype)
+    if rates.size and not ((rates >= 0) & (rates < 1e18)).all():  # NumPy's sampler stops near 9.2e18
+        raise ArgumentError("poisson: rates must be finite, non-negative and below 1e18")
+    out = np.asarray(_rng(generator).poisson(rates)).astype(rates.dtype)
     return _wrap(out if input.device.type == "cpu" else input._device.xp.asarray(out), input._device)

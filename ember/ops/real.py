@@ -16,7 +16,8 @@ from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError
 from ember.ops import binary, unary
-from ember.ops._util import const
+from ember.autograd.checks import broadcast_shapes
+from ember.ops._util import const, fits
 from ember.ops.registry import Sample, register, unary_samples
 
 __all__ = ["absolute", "signbit", "isposinf", "isneginf", "isreal", "frexp", "conj", "conj_physical", "resolve_conj",
@@ -94,12 +95,16 @@ def is_neg(input):
 
 def _shift(op, fn, input, other):
     for x in (input, other):
-        if isinstance(x, Tensor) and x.is_floating_point() or isinstance(x, float):
+        if isinstance(x, Tensor) and x.is_floating_point() or isinstance(x, (float, np.floating)):
             raise DTypeError(f"{op}: expected integer tensors or ints")
-    a = input.detach().numpy()
+    like = input if isinstance(input, Tensor) else other
+    a = input.detach().numpy() if isinstance(input, Tensor) else input
     b = other.detach().numpy() if isinstance(other, Tensor) else other
+    broadcast_shapes(op, np.shape(a), np.shape(b))
+    fits(op, a, b)
+    fits(op, b, a)
     dt = dtypes.result_type(a, b).np  # PyTorch's promotion: uint8 << an int64 tensor is int64
-    return const(fn(a.astype(dt, copy=False), np.asarray(b, dtype=dt)), input)
+    return const(fn(np.asarray(a, dtype=dt), np.asarray(b, dtype=dt)), like)
 
 
 def bitwise_left_shift(input, other):

@@ -24,6 +24,7 @@ from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary
 from ember.ops._dims import _axes, _int_acc, _need_nonempty, _np_dtype, _restore
+from ember.ops._args import need_number
 from ember.ops._util import const
 from ember.ops.registry import Sample, register
 
@@ -140,6 +141,10 @@ def _correction(op, dim, unbiased, correction):
     """PyTorch's two spellings: `correction=` (default 1) and the older `unbiased=` (also `var(x, True)`)."""
     if isinstance(dim, bool):
         dim, unbiased = None, dim
+    if unbiased is not None and not isinstance(unbiased, (bool, np.bool_)):
+        raise DTypeError(f"{op}: unbiased must be a bool, got {type(unbiased).__name__}")
+    if correction is not None:
+        need_number(op, "correction", correction)
     if unbiased is not None:
         if correction is not None:
             raise ArgumentError(f"{op}: pass either unbiased= or correction=, not both")
@@ -336,10 +341,15 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         p = 2.0
     elif isinstance(p, str):
         raise ArgumentError(f"norm: p={p!r} is not supported; use a number, inf, -inf or 'fro'")
+    else:
+        p = need_number("norm", "p", p)
     if not input.dtype.is_floating_point:
         raise DTypeError(f"norm: expected a floating point input, got {input.dtype}; use .float()")
     if dtype is not None:
-        input = input.to(dtypes.as_dtype(dtype, "norm"))
+        dt = dtypes.as_dtype(dtype, "norm")
+        if dtypes.promote_types(input.dtype, dt) != dt:  # PyTorch widens, never narrows
+            raise DTypeError(f"norm: dtype={dt} would narrow the input's {input.dtype}")
+        input = input.to(dt)
     return Norm.apply(input, p=float(p), dim=dim, keepdim=keepdim)
 
 

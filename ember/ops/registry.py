@@ -18,6 +18,7 @@ import numpy as np
 from ember.autograd import dispatch
 from ember.autograd.function import FOREIGN, translate_error
 from ember.errors import DTypeError, EmberError
+from ember.ops import _signature
 
 REGISTRY = {}
 _composite_observers = dispatch._composite_observers
@@ -71,8 +72,8 @@ def register(name, samples, primitive=None, **info):
 
 
 def guard(name, fn, observed=False):
-    """`fn` as a public entry point: flags checked first, then any exception NumPy or Python
-    raises inside becomes an ember error naming `name` and the arguments.
+    """`fn` as a public entry point: flags and tensor arguments checked first (`_signature`), then
+    any exception NumPy or Python raises inside becomes an ember error naming `name` and the arguments.
 
     A flag is a parameter whose default is True or False (`keepdim`, `requires_grad`,
     `descending`): as in PyTorch, it must be given a bool, not 1 or "yes".
@@ -86,12 +87,19 @@ def guard(name, fn, observed=False):
     if getattr(fn, "__guarded__", False):
         return fn
     flags = _flags(fn)
+    types = _signature.checks(name, fn)
+    kinds = _signature.no_kernel(name)
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
         try:
             if flags:
                 _check_flags(name, flags, args, kwargs)
+            if types:
+                _signature.check(name, types, args, kwargs)
+            _signature.scalars(name, args, kwargs)
+            if kinds:
+                _signature.dtypes_ok(name, kinds, args, kwargs)
             if observed and _composite_observers:
                 return dispatch.observed_composite(name, fn, args, kwargs)
             return fn(*args, **kwargs)

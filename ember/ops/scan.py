@@ -15,7 +15,7 @@ from ember.autograd import grad_mode
 from ember.autograd.checks import normalize_dim
 from ember.autograd.function import Function
 from ember.backend import dtypes
-from ember.errors import ArgumentError
+from ember.errors import ArgumentError, DTypeError
 from ember.ops import binary
 from ember.ops._dims import _along, _int_acc, _np_dtype, _restore
 from ember.ops._util import const
@@ -179,7 +179,7 @@ def cumsum(input, dim, *, dtype=None):
         >>> ember.tensor([1, 2, 3]).cumsum(0)
         tensor([1, 3, 6])
     """
-    return Cumsum.apply(input, dim=dim, dtype=_np_dtype(dtype, "cumsum", input))
+    return Cumsum.apply(input, dim=dim, dtype=_scan_dtype(dtype, "cumsum", input))
 
 
 @register("cumprod", lambda make: _scan_samples(make, zeros=True), Cumprod)
@@ -190,4 +190,11 @@ def cumprod(input, dim, *, dtype=None):
         >>> ember.tensor([2.0, 0.0, 3.0]).cumprod(0)
         tensor([2., 0., 0.])
     """
-    return Cumprod.apply(input, dim=dim, dtype=_np_dtype(dtype, "cumprod", input))
+    return Cumprod.apply(input, dim=dim, dtype=_scan_dtype(dtype, "cumprod", input))
+
+
+def _scan_dtype(dtype, op, input):
+    dt = _np_dtype(dtype, op, input)
+    if dt is not None and dt.kind == "b":  # PyTorch has no bool scan kernel
+        raise DTypeError(f"{op}: dtype=bool is not supported")
+    return dt

@@ -15,6 +15,8 @@ import numpy as np
 from ember.autograd import grad_mode
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, AutogradError, ShapeError
+from ember.autograd.checks import normalize_dim
+from ember.ops._args import need_dims, need_int, need_tensor
 from ember.ops._util import const
 from ember.ops.convert import clone
 from ember.ops.creation import zeros_like
@@ -35,7 +37,10 @@ HistogramddResult = namedtuple("histogramdd", ("hist", "bin_edges"))
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 
-def _scattered(input, src, key):
+def _scattered(input, src, key, op):
+    slot = tuple(input[key].shape)
+    if tuple(src.shape) != slot:  # PyTorch wants the slice's shape exactly, no broadcasting
+        raise ShapeError(f"{op}: src of shape {tuple(src.shape)} must have the shape {slot} of the slice it fills")
     out = clone(input)
     out[key] = src
     return out
@@ -43,12 +48,19 @@ def _scattered(input, src, key):
 
 def select_scatter(input, src, dim, index):
     """`input` with `src` written into the slice `input.select(dim, index)`."""
-    return _scattered(input, src, (slice(None),) * (dim % input.ndim) + (index,))
+    need_tensor("select_scatter", "src", src)
+    dim = normalize_dim(dim, need_dims("select_scatter", input).ndim, "select_scatter")
+    key = (slice(None),) * dim + (need_int("select_scatter", "index", index, low=None),)
+    return _scattered(input, src, key, "select_scatter")
 
 
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     """`input` with `src` written into `input[..., start:end:step, ...]` along `dim`."""
-    return _scattered(input, src, (slice(None),) * (dim % input.ndim) + (slice(start, end, step),))
+    need_tensor("slice_scatter", "src", src)
+    dim = normalize_dim(dim, need_dims("slice_scatter", input).ndim, "slice_scatter")
+    start, end = (None if v is None else need_int("slice_scatter", n, v, low=None) for n, v in (("start", start), ("end", end)))
+    key = (slice(None),) * dim + (slice(start, end, need_int("slice_scatter", "step", step, low=1)),)
+    return _scattered(input, src, key, "slice_scatter")
 
 
 def _identity(reduce, dtype):
@@ -139,6 +151,9 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
 
 def put(input, index, source, accumulate=False):
     """`input` with `source` written at the flat positions `index` (row-major), added with `accumulate`."""
+    need_tensor("put", "index", index), need_tensor("put", "source", source)
+    if index.numel() != source.numel():
+        raise ShapeError(f"put: index has {index.numel()} elements and source {source.numel()}; they must match")
     flat = clone(input).reshape(-1)
     out = index_put(flat, (index.reshape(-1),), source.reshape(-1), accumulate=accumulate)
     return out.reshape(input.shape)
@@ -156,6 +171,12 @@ def nonzero_static(input, *, size, fill_value=-1):
 def histogram(input, bins, *, range=None, weight=None, density=False):
     """(hist, bin_edges) of `input`'s values: `bins` equal bins over `range` (default: min to max) or the
     given edges (a 1-D tensor). Weighted by `weight`; `density` normalizes to a density."""
+    if isinstance(bins, Tensor) and bins.ndim != 1:
+        raise ShapeError(f"histogram: bins given as edges must be a 1-d tensor, got shape {tuple(bins.shape)}")
+    if isinstance(bins, Tensor) and bins.numel() > 1 and not bool((bins[1:] >= bins[:-1]).all()):
+        raise ArgumentError("histogram: bin edges must increase monotonically")
+    if not isinstance(bins, Tensor) and need_int("histogram", "bins", bins) < 1:
+        raise ArgumentError(f"histogram: bins must be positive, got {bins}")
     a = input.detach().numpy()
     edges = bins.detach().numpy() if isinstance(bins, Tensor) else \
         np.linspace(*(range if range is not None else (a.min(), a.max()) if a.size else (0.0, 1.0)), int(bins) + 1,
@@ -167,6 +188,9 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
 
 def histogramdd(input, bins, *, range=None, weight=None, density=False):
     """(hist, bin_edges) of the points in `input` (..., D): `bins` per dim (an int, ints, or edge tensors)."""
+    need_dims("histogramdd", input)
+    if not isinstance(bins, (list, tuple)) and need_int("histogramdd", "bins", bins) < 1:
+        raise ArgumentError(f"histogramdd: bins must be positive, got {bins}")
     a = input.detach().numpy()
     points = a.reshape(-1, a.shape[-1])
     if isinstance(bins, (list, tuple)) and bins and isinstance(bins[0], Tensor):
@@ -197,7 +221,9 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
     `spacing` is a number or one number per dim (coordinate tensors are not supported)."""
     if edge_order not in (1, 2):
         raise ArgumentError(f"gradient: edge_order must be 1 or 2, got {edge_order!r}")
-    dims = list(range(input.ndim)) if dim is None else ([dim] if isinstance(dim, int) else list(dim))
+    need_dims("gradient", input)
+    dims = list(range(input.ndim)) if dim is None else \
+        [normalize_dim(d, input.ndim, "gradient") for d in (dim if isinstance(dim, (list, tuple)) else [dim])]
     steps = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
     if len(steps) != len(dims) or any(isinstance(s, Tensor) for s in steps):
         raise ArgumentError(f"gradient: spacing must be a number or one number per dim ({len(dims)}), "
@@ -213,4 +239,7 @@ def cholesky_inverse(L, upper=False):
 
 def cholesky_solve(B, L, upper=False):
     """X with A X = B for A = L L^T (U^T U with `upper=True`)."""
+    for name, t in (("B", B), ("L", L)):
+        if t.ndim < 2:
+            raise ShapeError(f"cholesky_solve: {name} must have at least 2 dims, got shape {tuple(t.shape)}")
     return linalg_solve(L.mT @ L if upper else L @ L.mT, B)

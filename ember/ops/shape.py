@@ -15,7 +15,7 @@ import operator
 from ember.autograd.checks import broadcast_shapes, check_size, normalize_dim, normalize_dims
 from ember.autograd.function import Function
 from ember.backend import dtypes
-from ember.errors import ArgumentError, DimError, ShapeError
+from ember.errors import ArgumentError, DimError, DTypeError, ShapeError
 from ember.ops.reduce import sum_to_size
 from ember.ops.registry import Sample, register
 
@@ -34,6 +34,13 @@ def _sizes(args):
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         return tuple(args[0])
     return tuple(args)
+
+
+def _given(op, name, args):
+    """The varargs of `x.reshape(2, 3)` / `x.reshape((2, 3))`: PyTorch requires them (`x.reshape()` is refused)."""
+    if not args:
+        raise DTypeError(f"{op}: missing the required argument {name!r} (for a 0-d result pass ())")
+    return args
 
 
 def _ints(op, name, values):
@@ -147,7 +154,7 @@ def _shape_samples(make):
 @register("reshape", _shape_samples, Reshape)
 def reshape(input, *shape):
     """The same elements in a new shape (one dim may be -1). A view when the layout allows."""
-    return Reshape.apply(input, _sizes(shape))
+    return Reshape.apply(input, _sizes(_given("reshape", "shape", shape)))
 
 
 def _viewable(x, shape):
@@ -187,7 +194,7 @@ def view(input, *shape):
 
     Fails when the layout can't be viewed (e.g. `x.T.view(-1)`): use `reshape`.
     """
-    shape = _sizes(shape)
+    shape = _sizes(_given("view", "shape", shape))
     if len(shape) == 1 and isinstance(shape[0], (str, dtypes.DType)):
         raise ArgumentError(f"view: view(dtype) is not supported (got {shape[0]!r}); use .to(dtype) to "
                             f"convert values")
@@ -267,7 +274,7 @@ def broadcast_tensors(*tensors):
                                    Sample((make(0, 3, 2), (1, 2, 0)), name="empty")], Permute)
 def permute(input, *dims):
     """Reorder the dims: a view."""
-    return Permute.apply(input, _sizes(dims))
+    return Permute.apply(input, _sizes(_given("permute", "dims", dims)))
 
 
 @register("transpose", lambda make: [Sample((make(2, 3, 4), 0, 2), name="3d"), Sample((make(3, 4), -1, -2), name="neg"),
@@ -277,9 +284,11 @@ def transpose(input, dim0, dim1):
     """Swap two dims: a view."""
     n = input.ndim
     d0, d1 = normalize_dim(dim0, n, "transpose", "dim0"), normalize_dim(dim1, n, "transpose", "dim1")
+    if not n:  # a 0-d tensor takes dims 0 and -1 and stays as it is
+        return input
     dims = list(range(n))
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return Permute.apply(input, tuple(dims)) if n else input
+    return Permute.apply(input, tuple(dims))
 
 
 swapaxes = swapdims = transpose
@@ -370,7 +379,8 @@ def flatten(input, start_dim=0, end_dim=-1):
         ember.Size([2, 12])
     """
     shape = tuple(input.shape)
-    if not shape:
+    if not shape:  # a 0-d tensor takes dims 0 and -1 only
+        normalize_dim(start_dim, 0, "flatten", "start_dim"), normalize_dim(end_dim, 0, "flatten", "end_dim")
         return Reshape.apply(input, (1,))
     s = normalize_dim(start_dim, len(shape), "flatten", "start_dim")
     e = normalize_dim(end_dim, len(shape), "flatten", "end_dim")
@@ -393,6 +403,8 @@ def unflatten(input, dim, sizes):
         ember.Size([2, 3, 4])
     """
     shape = tuple(input.shape)
+    if not shape:
+        raise DimError(f"unflatten: dim={dim!r} given for a 0-d tensor, which has no dims")
     d = normalize_dim(dim, len(shape), "unflatten")
     sizes = _ints("unflatten", "sizes", sizes if isinstance(sizes, (tuple, list)) else (sizes,))
     if not sizes:

@@ -13,8 +13,10 @@ import numpy as np
 
 from ember.autograd.checks import check_size, normalize_dim
 from ember.autograd.tensor import Tensor
+from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary, unary
+from ember.ops._args import need_dims, need_int, need_number
 from ember.ops._util import const
 from ember.ops.gather import gather
 from ember.ops.host import host_compute
@@ -91,12 +93,19 @@ def nanmedian(input, dim=None, keepdim=False):
 def _quantile(op, input, q, dim, keepdim, interpolation, ignore_nan):
     if interpolation not in INTERPOLATIONS:
         raise ArgumentError(f"{op}: interpolation must be one of {INTERPOLATIONS}, got {interpolation!r}")
-    if not input.is_floating_point():
-        raise DTypeError(f"{op}: expected a floating point input, got {input.dtype}")
+    if input.dtype.name not in ("float32", "float64"):
+        raise DTypeError(f"{op}: expected a float32 or float64 input (as PyTorch), got {input.dtype}")
+    if isinstance(q, Tensor) and q.dtype != input.dtype:
+        raise DTypeError(f"{op}: q of dtype {q.dtype} must have the input's dtype {input.dtype}")
+    if not isinstance(q, Tensor):
+        need_number(op, "q", q)
     scalar_q = not isinstance(q, Tensor) or q.ndim == 0
     qs = np.atleast_1d(np.asarray(q.detach().numpy() if isinstance(q, Tensor) else q, dtype=np.float64))
     if qs.ndim > 1 or np.any((qs < 0) | (qs > 1)):
         raise ArgumentError(f"{op}: q must be a scalar or a 1-d tensor with values in [0, 1]")
+    if dim is not None and input.ndim == 0:  # a 0-d tensor's only dim: the value itself, no dim kept
+        normalize_dim(dim, 0, op)
+        dim, keepdim = None, False
     x = input.reshape(-1) if dim is None else input
     d = 0 if dim is None else normalize_dim(dim, input.ndim, op)
     values, _ = sort(x, d)
@@ -170,6 +179,11 @@ def mode(input, dim=-1, keepdim=False):
     """`(values, indices)` of the most frequent value along `dim` (the smallest on ties), with the index
     of its last occurrence, as PyTorch."""
     dim = normalize_dim(dim, input.ndim, "mode")
+    if input.ndim == 0:  # the value itself, at index 0
+        values, index = mode(input.reshape(1), 0)
+        return ModeResult(values.reshape(()), index.reshape(()))
+    if input.shape[dim] == 0:
+        raise ShapeError(f"mode: cannot reduce over dim {dim} of size 0 (input shape {tuple(input.shape)})")
 
     def last_of_most_frequent(x):
         a = np.moveaxis(x, dim, -1)
@@ -187,6 +201,9 @@ def mode(input, dim=-1, keepdim=False):
 
 def _cumulative(op, input, dim, better, result):
     dim = normalize_dim(dim, input.ndim, op)
+    if input.ndim == 0:
+        values, index = _cumulative(op, input.reshape(1), 0, better, result)
+        return result(values.reshape(()), index.reshape(()))
 
     def running_index(x):
         a = np.moveaxis(x, dim, -1)
@@ -244,6 +261,8 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """The mean of the non-NaN elements."""
     if not input.is_floating_point():
         raise DTypeError(f"nanmean: expected a floating point input, got {input.dtype}")
+    if dtype is not None and not dtypes.as_dtype(dtype, "nanmean").is_floating_point:
+        raise DTypeError(f"nanmean: dtype must be a floating point dtype, got {dtype}")
     total = nansum(input, dim, keepdim, dtype=dtype)
     count = binary.logical_not(binary.isnan(input)).to(total.dtype)
     return total / (count.sum(dim, keepdim=keepdim) if dim is not None else count.sum())
@@ -255,12 +274,18 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     """The n-th forward difference along `dim`, after `prepend`/`append` are joined on."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ArgumentError(f"diff: n must be a non-negative int, got {n!r}")
+    if input.ndim == 0:
+        raise ShapeError("diff: expected a tensor of at least 1 dim, got a 0-d tensor")
+    for name, t in (("prepend", prepend), ("append", append)):
+        if t is not None and not isinstance(t, Tensor):
+            raise DTypeError(f"diff: {name} must be a tensor, got {type(t).__name__}")
     dim = normalize_dim(dim, input.ndim, "diff")
     x = cat([t for t in (prepend, input, append) if t is not None], dim) if prepend is not None or \
         append is not None else input
-    for _ in range(n):
+    for _ in range(min(n, x.shape[dim])):  # past the dim's length it stays empty (n may be 2**62)
         length = x.shape[dim]
-        x = x.narrow(dim, 1, max(length - 1, 0)) - x.narrow(dim, 0, max(length - 1, 0))
+        ahead, behind = x.narrow(dim, min(length, 1), max(length - 1, 0)), x.narrow(dim, 0, max(length - 1, 0))
+        x = ahead != behind if x.dtype.name == "bool" else ahead - behind  # bools differ by xor, as PyTorch
     return x
 
 
@@ -279,7 +304,9 @@ def histc(input, bins=100, min=0, max=0):
         raise ArgumentError(f"histc: bins must be a positive int, got {bins!r}")
     if bins > MAX_BINS:
         raise ArgumentError(f"histc: bins={bins} is more than ember allows ({MAX_BINS}); use fewer bins")
-    low, high = float(min), float(max)
+    low, high = float(need_number("histc", "min", min)), float(need_number("histc", "max", max))
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ArgumentError(f"histc: the range [{low}, {high}] is not finite")
     if low > high:
         raise ArgumentError(f"histc: max ({max}) must be larger than min ({min})")
 
@@ -290,7 +317,9 @@ def histc(input, bins=100, min=0, max=0):
         dt = a.dtype.type
         lo, hi = dt(low), dt(high)
         if lo == hi and a.size:
-            lo, hi = a.min(), a.max()
+            lo, hi = float(a.min()), float(a.max())
+            if not (np.isfinite(lo) and np.isfinite(hi)):  # NaN or inf in the data, no range given
+                raise ArgumentError(f"histc: the data's range [{lo}, {hi}] is not finite; give min and max")
         if lo == hi:
             lo, hi = dt(lo - 1), dt(hi + 1)
         if not (np.isfinite(lo) and np.isfinite(hi)):
@@ -316,6 +345,8 @@ def bincount(input, weights=None, minlength=0):
         raise ArgumentError("bincount: the input must not contain negative values")
     if not isinstance(minlength, int) or isinstance(minlength, bool) or minlength < 0:
         raise ArgumentError(f"bincount: minlength must be a non-negative int, got {minlength!r}")
+    if weights is not None and not isinstance(weights, Tensor):
+        raise DTypeError(f"bincount: weights must be a tensor, got {type(weights).__name__}")
     if weights is not None and tuple(weights.shape) != tuple(input.shape):
         raise ShapeError(f"bincount: weights of shape {tuple(weights.shape)} must match the input's {tuple(input.shape)}")
     if minlength > MAX_BINS:
@@ -332,6 +363,12 @@ def bincount(input, weights=None, minlength=0):
                                Sample((make(2, 5),), {"correction": 0}, "correction0")])
 def cov(input, *, correction=1, fweights=None, aweights=None):
     """The covariance matrix of the variables in the rows of `input` (observations in the columns)."""
+    correction = need_int("cov", "correction", correction, low=None)
+    for name, w in (("fweights", fweights), ("aweights", aweights)):
+        if w is not None and not isinstance(w, Tensor):
+            raise DTypeError(f"cov: {name} must be a tensor, got {type(w).__name__}")
+    if input.ndim > 2:
+        raise ShapeError(f"cov: expected a tensor of at most 2 dims, got shape {tuple(input.shape)}")
     x = input if input.ndim == 2 else input.reshape(1, -1)
     w = None
     if fweights is not None:
@@ -364,6 +401,10 @@ def corrcoef(input):
 
 def _trapezoids(op, y, x, dx, dim):
     """(dim, each interval's y[i] + y[i+1] scaled by its width / 2) for the trapezoid rules."""
+    need_dims(op, y)
+    if x is not None and not isinstance(x, Tensor):
+        raise DTypeError(f"{op}: x must be a tensor, got {type(x).__name__}")
+    dx = None if dx is None else need_number(op, "dx", dx)
     dim = normalize_dim(dim, y.ndim, op)
     n = y.shape[dim]
     pairs = y.narrow(dim, min(n, 1), max(n - 1, 0)) + y.narrow(dim, 0, max(n - 1, 0))

@@ -12,8 +12,11 @@
 """
 import numpy as np
 
-from ember.errors import ArgumentError, AutogradError, ShapeError
+from ember.autograd.checks import broadcast_shapes, normalize_dim
+from ember.errors import ArgumentError, AutogradError, DimError, DTypeError, ShapeError
 from ember.ops import creation
+from ember.ops._args import need_int, need_number, need_tensor
+from ember.ops._util import fits
 from ember.ops.join import stack
 
 __all__ = []
@@ -45,7 +48,11 @@ def ndimension(self):
 def stride(self, dim=None):
     """Steps in elements between neighbours along each dim (of the underlying array)."""
     steps = tuple(s // self._data.itemsize for s in self._data.strides)
-    return steps if dim is None else steps[dim]
+    if dim is None:
+        return steps
+    if self.ndim == 0:
+        raise DimError(f"stride: dim={dim!r} given for a 0-d tensor, which has no dims")
+    return steps[normalize_dim(need_int("stride", "dim", dim, low=None), self.ndim, "stride")]
 
 
 def storage_offset(self):
@@ -70,7 +77,8 @@ def adjoint(self):
 
 def unfold(self, dimension, size, step):
     """Windows of `size` along `dimension`, every `step`, as a new last dim."""
-    d = dimension % max(self.ndim, 1)
+    d = normalize_dim(need_int("unfold", "dimension", dimension, low=None), self.ndim, "unfold")
+    size, step = need_int("unfold", "size", size, low=None), need_int("unfold", "step", step, low=None)
     n = self.shape[d] if self.ndim else 1
     if size < 0 or size > n or step < 1:
         raise ShapeError(f"unfold: size {size} and step {step} do not fit dim {d} of size {n}")
@@ -109,6 +117,11 @@ swapaxes_ = swapdims_ = transpose_
 
 def fill_diagonal_(self, fill_value, wrap=False):
     """Write `fill_value` on the main diagonal (all dims equal, or a tall matrix with `wrap`)."""
+    fill_value = need_number("fill_diagonal_", "fill_value", fill_value)
+    if not self.is_floating_point() and self.dtype.name != "bool":  # written truncated, within the dtype
+        if not np.isfinite(fill_value):
+            raise ArgumentError(f"fill_diagonal_: {fill_value} cannot be written into a {self.dtype} tensor")
+        fits("fill_diagonal_", self._data, int(fill_value))
     if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) != 1):
         raise ShapeError(f"fill_diagonal_: expected a matrix or a tensor with all dims equal, got {tuple(self.shape)}")
     a = self.detach().numpy().copy()
@@ -128,23 +141,30 @@ def _random_fill(op, self, sample, generator):
 
 def geometric_(self, p, generator=None):
     """Fill with samples of the number of Bernoulli(p) trials until the first success."""
-    if not 0 < p <= 1:
-        raise ArgumentError(f"geometric_: p must be in (0, 1], got {p}")
+    if not 0 < need_number("geometric_", "p", p) < 1:  # PyTorch's open interval
+        raise ArgumentError(f"geometric_: p must be in (0, 1), got {p}")
     return _random_fill("geometric_", self, lambda rng, s: rng.geometric(p, s), generator)
 
 
 def cauchy_(self, median=0.0, sigma=1.0, generator=None):
     """Fill with Cauchy samples."""
+    median, sigma = need_number("cauchy_", "median", median), need_number("cauchy_", "sigma", sigma)
+    if not sigma > 0:
+        raise ArgumentError(f"cauchy_: sigma must be positive, got {sigma}")
     return _random_fill("cauchy_", self, lambda rng, s: median + sigma * rng.standard_cauchy(s), generator)
 
 
 def log_normal_(self, mean=1.0, std=2.0, generator=None):
     """Fill with samples whose log is N(mean, std**2)."""
+    mean, std = need_number("log_normal_", "mean", mean), need_number("log_normal_", "std", std)
+    if not std > 0:
+        raise ArgumentError(f"log_normal_: std must be positive, got {std}")
     return _random_fill("log_normal_", self, lambda rng, s: rng.lognormal(mean, std, s), generator)
 
 
 def apply_(self, callable):
     """Replace each element `x` by `callable(x)` (a Python function per element; slow, as in PyTorch)."""
+    _need_callable("apply_", callable)
     if self._rg:
         raise AutogradError("apply_: not supported on tensors that require grad")
     values = np.vectorize(callable, otypes=[self._data.dtype])(self.detach().numpy()) if self.numel() else \
@@ -154,9 +174,18 @@ def apply_(self, callable):
 
 def map_(self, tensor, callable):
     """Replace each element `x` by `callable(x, y)` with `y` from `tensor` (broadcast)."""
+    need_tensor("map_", "tensor", tensor)
+    _need_callable("map_", callable)
     if self._rg:
         raise AutogradError("map_: not supported on tensors that require grad")
+    if broadcast_shapes("map_", tuple(self.shape), tuple(tensor.shape)) != tuple(self.shape):
+        raise ShapeError(f"map_: tensor of shape {tuple(tensor.shape)} does not broadcast to {tuple(self.shape)}")
     other = np.broadcast_to(tensor.detach().numpy(), tuple(self.shape))
     values = np.vectorize(callable, otypes=[self._data.dtype])(self.detach().numpy(), other) if self.numel() else \
         self.detach().numpy()
     return self._inplace(creation.tensor(values, device=self.device), "map_")
+
+
+def _need_callable(op, fn):
+    if not callable(fn):
+        raise DTypeError(f"{op}: callable must be a function, got {type(fn).__name__}")

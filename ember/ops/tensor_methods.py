@@ -9,6 +9,8 @@ from ember.ops.registry import guard
 
 
 def _swap(fn):
+    fn = getattr(fn, "__wrapped__", fn)  # the method is guarded as `Tensor.__r*__`, with its operand rules
+
     def reflected(self, other):
         return fn(other, self)
     return reflected
@@ -116,7 +118,7 @@ def _new_ones(self, *size, dtype=None, device=None, requires_grad=False):
                          requires_grad=requires_grad)
 
 
-def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
     return creation.full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
                          requires_grad=requires_grad)
 
@@ -126,7 +128,7 @@ def _new_empty(self, *size, dtype=None, device=None, requires_grad=False):
                           requires_grad=requires_grad)
 
 
-def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     return creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
                            requires_grad=requires_grad)
 
@@ -141,7 +143,7 @@ NEW = {"where": _where, "new_zeros": _new_zeros, "new_ones": _new_ones, "new_ful
 
 
 def _caster(dt):
-    def method(self, memory_format=None):
+    def method(self, *, memory_format=None):
         return convert.to(self, dt)
     method.__name__ = dt.name
     return method

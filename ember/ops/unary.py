@@ -16,7 +16,7 @@ from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError
 from ember.backend import dtypes, special
 from ember.ops import binary
-from ember.ops._util import const, floating
+from ember.ops._util import const, fits, floating
 from ember.ops.registry import Sample, register, unary_samples
 
 __all__ = ["exp", "exp2", "expm1", "log", "log2", "log1p", "sqrt", "rsqrt", "sin", "cos", "tan",
@@ -176,7 +176,7 @@ class Relu(Function):
 class Abs(Function):
     def forward(self, x):
         if x.dtype == bool:
-            raise TypeError("abs is not defined for bool tensors")
+            raise DTypeError("abs: not defined for bool tensors")
         return self.xp.abs(x)
 
     def backward(self, g):
@@ -188,7 +188,7 @@ class Neg(Function):
 
     def forward(self, x):
         if x.dtype.kind == "b":
-            raise TypeError("negation of a bool tensor is not supported; use logical_not() or ~")
+            raise DTypeError("neg: negation of a bool tensor is not supported; use logical_not() or ~")
         return -x
 
     def backward(self, g):
@@ -224,7 +224,7 @@ class _Piecewise(Function):
 
     def forward(self, x):
         if x.dtype.kind == "b":  # PyTorch has no rounding kernels for bool
-            raise TypeError(f"{self.fn} is not implemented for bool tensors")
+            raise DTypeError(f"{self.fn}: not implemented for bool tensors")
         return x if x.dtype.kind in "iu" else getattr(self.xp, self.fn)(x)
 
     def backward(self, g):
@@ -258,7 +258,7 @@ class Round(_Piecewise):
 
     def forward(self, x, decimals=0):
         if x.dtype.kind == "b":
-            raise TypeError("round is not implemented for bool tensors")
+            raise DTypeError("round: not implemented for bool tensors")
         if x.dtype.kind in "biu":
             return x
         return self.xp.round(x, decimals)
@@ -269,10 +269,12 @@ class Clamp(Function):
 
     def forward(self, x, min=None, max=None):
         if min is None and max is None:
-            raise ValueError("at least one of min and max must be given")
+            raise ArgumentError("clamp: at least one of min and max must be given")
         self.keep = True
         dt = dtypes.result_type(x, *(v for v in (min, max) if v is not None)).np
         y = x.astype(dt, copy=False)  # PyTorch's result type: clamp(int8, min=0.0) is the default float
+        fits("clamp", y, min)
+        fits("clamp", y, max)
         if min is not None:
             self.keep = x >= min
             y = self.xp.maximum(y, self.xp.asarray(min, dtype=dt))
@@ -337,8 +339,12 @@ fix = trunc
 
 @register("round", lambda make: unary_samples(make) + [Sample((make(3, 4),), {"decimals": 2}, "decimals")],
           Round, gradgrad=False)
-def round(input, decimals=0):
+def round(input, *, decimals=0):
     """Round half to even, as `torch.round`; `decimals` rounds to that many places."""
+    if not isinstance(decimals, int) or isinstance(decimals, bool):
+        raise DTypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
+    if decimals and not input.is_floating_point():
+        raise DTypeError(f"round: decimals={decimals} is not implemented for {input.dtype} tensors (as in PyTorch)")
     return Round.apply(input, decimals=decimals)
 
 

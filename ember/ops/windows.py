@@ -15,6 +15,7 @@ import numpy as np
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError
+from ember.ops._args import need_finite, need_ints, need_number
 from ember.ops.creation import _dev, _dt, _finish, _grad_ok, as_tensor, tensor
 from ember.autograd.checks import check_size
 
@@ -81,6 +82,8 @@ def range(start=0, end=None, step=1, *, dtype=None, layout=None, device=None, re
     `torch.range`; prefer `arange`."""
     if end is None:
         start, end = 0, start
+    start, end, step = (need_finite("range", n, need_number("range", n, v))
+                        for n, v in (("start", start), ("end", end), ("step", step)))
     if step == 0 or (end - start) * step < 0:
         raise ArgumentError(f"range: step {step} does not lead from {start} to {end}")
     count = int(math.floor((end - start) / step)) + 1
@@ -116,8 +119,10 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
 
 def unravel_index(indices, shape):
     """The coordinates of flat `indices` in an array of `shape`, as a tuple of tensors."""
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    flat = indices.detach().numpy() if isinstance(indices, Tensor) else np.asarray(indices)
+    shape = need_ints("unravel_index", "shape", (shape,) if not isinstance(shape, (tuple, list)) else shape)
+    if not isinstance(indices, Tensor):
+        raise DTypeError(f"unravel_index: indices must be a tensor, got {type(indices).__name__}")
+    flat = indices.detach().numpy()
     if flat.dtype.kind not in "iu":
         raise DTypeError("unravel_index: expected integer indices")
     total = int(np.prod(shape))

@@ -288,7 +288,7 @@ def test_requires_grad_attribute_must_be_a_bool():
     (lambda: ember.randperm(3, generator=0.5), ember.DTypeError),
     (lambda: ember.rand(3, generator="x"), ember.DTypeError),
     (lambda: ember.ones(2).type_as(True), ember.DTypeError),
-    (lambda: ember.eye(10**400), ember.AllocationError),
+    (lambda: ember.eye(10**400), ember.ArgumentError),  # no int past 64 bits reaches an op
     (lambda: ember.eye(2.5), ember.DTypeError),
     (lambda: ember.logspace(0.0, 10**400, 5), ember.ArgumentError),
     (lambda: ember.linspace(-(10**400), 0.0, 5), ember.ArgumentError),
