@@ -55,7 +55,7 @@ NOT_BY_NAME = {"lerp": ("weight",)}
 # or `relu` of a bool one is an error there, not a computation.
 NO_KERNEL = {"frac": "biu", "nextafter": "biu", "hypot": "biu", "histc": "biu", "logcumsumexp": "biu",
              "logaddexp": "biu", "logaddexp2": "biu", "relu": "b", "trace": "b", "median": "b", "nanmedian": "b",
-             "bincount": "b", "trapezoid": "b", "trapz": "b", "cumulative_trapezoid": "b", "ldexp": "b",
+             "bincount": "b", "trapezoid": "b", "trapz": "b", "cumulative_trapezoid": "b",
              "bitwise_left_shift": "b", "bitwise_right_shift": "b", "floor_divide": "b", "__floordiv__": "b",
              "__rfloordiv__": "b", "remainder": "b", "__mod__": "b", "__rmod__": "b", "fmod": "b", "topk": "b"}
 

@@ -30,7 +30,8 @@ def fits(op, arr, scalar):
     if type(scalar) is int and getattr(arr, "dtype", None) is not None and arr.dtype.kind in "iu":
         info = np.iinfo(arr.dtype)
         if not info.min <= scalar <= info.max:
-            raise ArgumentError(f"{op}: a tensor of dtype {dtypes.dtype_of(arr)} cannot hold the Python int {scalar} "
+            shown = scalar if abs(scalar) < 10**30 else f"<int of {scalar.bit_length()} bits>"
+            raise ArgumentError(f"{op}: a tensor of dtype {dtypes.dtype_of(arr)} cannot hold the Python int {shown} "
                                 f"(its range is [{info.min}, {info.max}])")
 
 
@@ -99,12 +100,8 @@ def int_in_range(op, a, b):
     """A Python int compared with an integer array (`lt`, `eq`, `isin`, ...) must fit its dtype.
     PyTorch wraps it first (`int32_tensor < -10**18` is True); NumPy compares exactly. Both are
     surprising, so it is an error, as for arithmetic (README, "Deliberate differences from PyTorch")."""
-    for arr, x in ((a, b), (b, a)):
-        if type(x) is int and getattr(arr, "dtype", None) is not None and arr.dtype.kind in "iu":
-            info = np.iinfo(arr.dtype)
-            if not info.min <= x <= info.max:
-                raise ArgumentError(f"{op}: the Python int {x if abs(x) < 10**30 else '<huge int>'} is outside "
-                                    f"the range of the tensor's dtype {dtypes.dtype_of(arr)}")
+    fits(op, a, b)
+    fits(op, b, a)
 
 
 def float_arrays(a, b):

@@ -317,9 +317,7 @@ def histc(input, bins=100, min=0, max=0):
         dt = a.dtype.type
         lo, hi = dt(low), dt(high)
         if lo == hi and a.size:
-            lo, hi = float(a.min()), float(a.max())
-            if not (np.isfinite(lo) and np.isfinite(hi)):  # NaN or inf in the data, no range given
-                raise ArgumentError(f"histc: the data's range [{lo}, {hi}] is not finite; give min and max")
+            lo, hi = a.min(), a.max()  # in the input's dtype; a non-finite range is refused below
         if lo == hi:
             lo, hi = dt(lo - 1), dt(hi + 1)
         if not (np.isfinite(lo) and np.isfinite(hi)):

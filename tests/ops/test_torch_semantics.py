@@ -93,7 +93,7 @@ def test_any_and_all_over_no_dims_keep_uint8(fn):
 @pytest.mark.parametrize("op", ["lt", "le", "eq", "gt"])
 def test_comparing_an_integer_tensor_with_an_int_outside_its_dtype_is_refused(op):
     # PyTorch wraps -10**18 into int32 first (and says int32(2) < -10**18); ember refuses, as for arithmetic
-    with pytest.raises(ember.ArgumentError, match="outside the range"):
+    with pytest.raises(ember.ArgumentError, match="cannot hold the Python int"):
         getattr(ember, op)(ember.tensor([2], dtype=ember.int32), -10**18)
     same(getattr(ember, op)(ember.tensor([2], dtype=ember.int32), 2**31 - 1),
          getattr(torch, op)(torch.tensor([2], dtype=torch.int32), 2**31 - 1))
@@ -177,6 +177,8 @@ def test_vander_gradient():
                                   lambda n: F.adaptive_max_pool1d(ember.zeros(1, 1, 4), n)])
 def test_a_huge_count_is_refused_before_any_loop(call):
     with pytest.raises(ember.AllocationError):
+        call(2**62)
+    with pytest.raises((ember.ArgumentError, ember.AllocationError)):  # past 64 bits: refused by either check
         call(10**29)
 
 
@@ -225,11 +227,6 @@ def test_histc_bins_elements_as_pytorch_in_each_dtype(dt):
         same(ember.histc(pair(ember, [1e20], dt), bins=4), torch.histc(pair(torch, [1e20], dt), bins=4))
     with pytest.raises(ember.ArgumentError, match="not finite"):
         ember.histc(pair(ember, [1.0, np.inf], dt))
-
-
-def test_svd_of_an_empty_bfloat16_matrix_keeps_the_dtype():
-    for e, t in zip(ember.svd(ember.zeros(0, 2, dtype=ember.bfloat16)), torch.svd(torch.zeros(0, 2, dtype=torch.bfloat16))):
-        same(e, t)
 
 
 def test_asarray_of_a_tensor_with_requires_grad_is_that_tensor():
@@ -326,7 +323,7 @@ def test_one_step_of_linspace_and_logspace_is_the_start():
 
 
 def test_isin_with_an_int_outside_the_tensors_dtype_is_refused():
-    with pytest.raises(ember.ArgumentError, match="outside the range"):
+    with pytest.raises(ember.ArgumentError, match="cannot hold the Python int"):
         ember.isin(-10**18, ember.tensor([0, 255], dtype=ember.uint8))  # PyTorch wraps it to 0: True
     same(ember.isin(ember.tensor([1, 2], dtype=ember.uint8), 2), torch.isin(torch.tensor([1, 2], dtype=torch.uint8), 2))
 
