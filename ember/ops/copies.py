@@ -16,7 +16,7 @@ from ember.backend.device import device as as_device
 from ember.autograd.checks import check_size, normalize_dim
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import fill as _fill, tensor_info
-from ember.ops._args import need_ints
+from ember.ops._args import need_int, need_ints
 from ember.ops._util import _wrap
 from ember.ops.convert import clone
 from ember.ops.creation import full_like
@@ -66,6 +66,9 @@ def select_copy(input, dim, index):
 
 
 def slice_copy(input, dim=0, start=None, end=None, step=1):
+    start, end = (None if v is None else need_int("slice_copy", name, v, low=None)
+                  for name, v in (("start", start), ("end", end)))
+    step = need_int("slice_copy", "step", step, low=1)  # PyTorch: the step must be positive
     key = (slice(None),) * normalize_dim(dim, input.ndim, "slice_copy") + (slice(start, end, step),)
     return _copied(input[key])
 

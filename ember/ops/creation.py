@@ -453,7 +453,8 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     check_size("multinomial", (rows.shape[0], num_samples), 8)
     rng = _rng(generator)
     if replacement:
-        out = np.stack([rng.choice(rows.shape[1], num_samples, p=r / r.sum()) for r in rows])
+        out = np.stack([rng.choice(rows.shape[1], num_samples, p=r / r.sum()) for r in rows]) if len(rows) else \
+            np.zeros((0, num_samples), np.int64)  # no rows: no draws, as PyTorch
     else:  # keys p / Exp(1): their order is a draw without replacement; p = 0 comes last
         keys = rows / rng.exponential(size=rows.shape)
         out = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]

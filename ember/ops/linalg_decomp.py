@@ -14,7 +14,7 @@ import numpy as np
 
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
-from ember.errors import ArgumentError, AutogradError, ShapeError
+from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
 from ember.ops._util import const
 from ember.ops.registry import Sample, register
 
@@ -34,7 +34,10 @@ class Solve(Function):
     save_inputs = True
 
     def forward(self, a, b):
-        self.x = self.xp.linalg.solve(a, b)
+        try:
+            self.x = self.xp.linalg.solve(a, b)
+        except np.linalg.LinAlgError as e:  # as PyTorch's refusal of a singular A
+            raise ArgumentError(f"linalg.solve: the solver failed: {e} (A of shape {tuple(a.shape)})") from None
         return self.x
 
     def backward(self, g):
@@ -105,6 +108,14 @@ def linalg_solve(A, B, *, left=True):
     if rhs.shape[-2] != A.shape[-1]:
         raise ShapeError(f"linalg.solve: A of shape {tuple(A.shape)} and B of shape {tuple(B.shape)}: B's "
                          f"{'last' if vector else 'second to last'} dim must be {A.shape[-1]}")
+    if A.dtype != B.dtype or A.dtype.name not in ("float32", "float64"):
+        raise DTypeError(f"linalg.solve: A and B must have one dtype, float32 or float64 (as PyTorch's), got "
+                         f"{A.dtype} and {B.dtype}")
+    try:
+        np.broadcast_shapes(tuple(A.shape[:-2]), tuple(rhs.shape[:-2]))
+    except ValueError:
+        raise ShapeError(f"linalg.solve: the batch dims of A {tuple(A.shape)} and B {tuple(B.shape)} do not "
+                         f"broadcast") from None
     x = Solve.apply(A, rhs)
     return x.squeeze(-1) if vector else x
 

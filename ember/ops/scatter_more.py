@@ -177,6 +177,7 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
         raise ArgumentError("histogram: bin edges must increase monotonically")
     if not isinstance(bins, Tensor) and need_int("histogram", "bins", bins) < 1:
         raise ArgumentError(f"histogram: bins must be positive, got {bins}")
+    _check_weight("histogram", weight, input, input.shape)
     a = input.detach().numpy()
     edges = bins.detach().numpy() if isinstance(bins, Tensor) else \
         np.linspace(*(range if range is not None else (a.min(), a.max()) if a.size else (0.0, 1.0)), int(bins) + 1,
@@ -186,15 +187,33 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
     return HistogramResult(const(hist.astype(a.dtype), input), const(edges.astype(a.dtype), input))
 
 
+def _check_weight(op, weight, input, shape):
+    if weight is None:
+        return
+    if not isinstance(weight, Tensor) or tuple(weight.shape) != tuple(shape) or weight.dtype != input.dtype:
+        got = f"shape {tuple(weight.shape)} ({weight.dtype})" if isinstance(weight, Tensor) else type(weight).__name__
+        raise ShapeError(f"{op}: weight must be a tensor of shape {tuple(shape)} and the input's dtype "
+                         f"{input.dtype}, got {got}")
+
+
 def histogramdd(input, bins, *, range=None, weight=None, density=False):
     """(hist, bin_edges) of the points in `input` (..., D): `bins` per dim (an int, ints, or edge tensors)."""
     need_dims("histogramdd", input)
     if not isinstance(bins, (list, tuple)) and need_int("histogramdd", "bins", bins) < 1:
         raise ArgumentError(f"histogramdd: bins must be positive, got {bins}")
+    _check_weight("histogramdd", weight, input, input.shape[:-1])
     a = input.detach().numpy()
     points = a.reshape(-1, a.shape[-1])
-    if isinstance(bins, (list, tuple)) and bins and isinstance(bins[0], Tensor):
-        bins = [b.detach().numpy() for b in bins]
+    if isinstance(bins, (list, tuple)):
+        if len(bins) != a.shape[-1]:
+            raise ArgumentError(f"histogramdd: {len(bins)} bins given for points of {a.shape[-1]} dims "
+                                f"(input of shape {tuple(input.shape)}); give one per dim")
+        if bins and isinstance(bins[0], Tensor):
+            bins = [b.detach().numpy() for b in bins]
+        else:
+            bins = [need_int("histogramdd", "bins", b, low=1) for b in bins]
+    if points.shape[-1] == 0:
+        raise ShapeError(f"histogramdd: points of 0 dims (input of shape {tuple(input.shape)})")
     ranges = None if range is None else [tuple(range[i:i + 2]) for i in builtins_range(0, len(range), 2)]
     w = None if weight is None else weight.detach().numpy().reshape(-1)
     hist, edges = np.histogramdd(points, bins, range=ranges, weights=w, density=density)
@@ -233,8 +252,16 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
 
 
 def cholesky_inverse(L, upper=False):
-    """The inverse of A = L L^T (U^T U with `upper=True`) from its Cholesky factor."""
-    return inverse(L.mT @ L if upper else L @ L.mT)
+    """The inverse of A = L L^T (U^T U with `upper=True`) from its Cholesky factor (only its lower, or
+    upper, triangle is read, as PyTorch's)."""
+    return inverse(_factor_product(L, upper))
+
+
+def _factor_product(L, upper):
+    """A = L L^T from the lower triangle of `L` (U^T U from the upper one, with `upper`). As PyTorch's,
+    the value reads the triangle only while the gradient is the formula's with respect to all of L."""
+    t = L + ((L.triu() if upper else L.tril()) - L).detach()
+    return t.mT @ t if upper else t @ t.mT
 
 
 def cholesky_solve(B, L, upper=False):
@@ -242,4 +269,4 @@ def cholesky_solve(B, L, upper=False):
     for name, t in (("B", B), ("L", L)):
         if t.ndim < 2:
             raise ShapeError(f"cholesky_solve: {name} must have at least 2 dims, got shape {tuple(t.shape)}")
-    return linalg_solve(L.mT @ L if upper else L @ L.mT, B)
+    return linalg_solve(_factor_product(L, upper), B)
