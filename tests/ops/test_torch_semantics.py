@@ -344,3 +344,29 @@ def test_bce_with_logits_rounds_log_sigmoid_to_the_inputs_dtype(da):
 @pytest.mark.parametrize("b", [True, False, 2, 2.0])
 def test_pow_of_bool_by_a_python_scalar(b):
     same(ember.pow(ember.tensor([True, False]), b), torch.pow(torch.tensor([True, False]), b))
+
+
+# --- found by the public campaign after the round's merges -----------------------------------------
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_inverse_and_solve_read_one_triangle_as_pytorch(upper):
+    a = np.random.default_rng(4).standard_normal((3, 3)) + 3 * np.eye(3)  # not triangular
+    b = np.random.default_rng(5).standard_normal((3, 2))
+    same(ember.cholesky_inverse(ember.tensor(a), upper), torch.cholesky_inverse(torch.tensor(a), upper))
+    same(ember.cholesky_solve(ember.tensor(b), ember.tensor(a), upper),
+         torch.cholesky_solve(torch.tensor(b), torch.tensor(a), upper))
+
+
+def test_argument_checks_found_after_the_merges():
+    x = ember.arange(6.0)
+    for call, error, message in (
+            (lambda: ember.slice_copy(x, 0, step=0), ember.ArgumentError, "step must be >= 1"),
+            (lambda: ember.slice_copy(x, 0, start=1.5), ember.DTypeError, "start must be an int"),
+            (lambda: ember.histogram(x, 3, weight=ember.ones(4)), ember.ShapeError, "weight must be a tensor of shape"),
+            (lambda: ember.histogramdd(ember.ones(4, 2), [3]), ember.ArgumentError, "1 bins given for points of 2"),
+            (lambda: ember.linalg.solve(ember.eye(2), ember.ones(2, 1).double()), ember.DTypeError, "one dtype"),
+            (lambda: ember.linalg.solve(ember.zeros(2, 2), ember.ones(2, 1)), ember.ArgumentError, "Singular")):
+        with pytest.raises(error, match=message):
+            call()
+    assert tuple(ember.multinomial(ember.ones(0, 3), 2, True).shape) == tuple(
+        torch.multinomial(torch.ones(0, 3), 2, True).shape) == (0, 2)
