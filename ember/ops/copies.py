@@ -17,7 +17,8 @@ from ember.autograd.checks import check_size, normalize_dim
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import fill as _fill, tensor_info
 from ember.ops._args import need_int, need_ints
-from ember.ops._util import _wrap
+from ember.ops._util import _wrap, const
+from ember.ops.binary import where
 from ember.ops.convert import clone
 from ember.ops.creation import full_like
 
@@ -130,8 +131,11 @@ def fill(input, value):
     if isinstance(value, Tensor):
         if value.ndim:
             raise ArgumentError(f"fill: value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
-        return value.to(input.dtype).expand(input.shape) + input.detach() * 0
-    return full_like(input, value)
+        value = value.to(input.dtype).expand(input.shape)
+    else:
+        value = full_like(input, value)
+    # the value wherever the input holds NaN too, with a zero gradient to the input, as PyTorch's
+    return where(const(np.ones(tuple(input.shape), bool), input), value, input)
 
 
 def fill_(input, value):

@@ -239,7 +239,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         if input.ndim != 1:
             raise ShapeError(f"repeat_interleave: counts alone must be 1-d, got shape {tuple(input.shape)}")
         counts = _repeats(input)
-        return const(np.repeat(np.arange(len(counts)), counts), input).long()
+        return const(np.repeat(np.arange(len(counts)), counts), input).to(input.dtype)  # the counts' dtype, as PyTorch
     flat = dim is None
     x = input.reshape(-1) if flat else input
     d = 0 if flat else normalize_dim(need_int("repeat_interleave", "dim", dim, low=None), input.ndim,

@@ -180,7 +180,8 @@ def matrix_power(input, n):
             base = base @ base
     if result is None:
         eye = const(np.broadcast_to(np.eye(input.shape[-1], dtype=input.dtype.np), tuple(input.shape)).copy(), input)
-        return eye + input * 0
+        # the identity whatever the input holds (NaN too), with a zero gradient to it, as PyTorch
+        return binary.where(const(np.zeros(tuple(input.shape), bool), input), input, eye)
     return result
 
 

@@ -259,9 +259,11 @@ def cholesky_inverse(L, upper=False):
 
 def _factor_product(L, upper):
     """A = L L^T from the lower triangle of `L` (U^T U from the upper one, with `upper`). As PyTorch's,
-    the value reads the triangle only while the gradient is the formula's with respect to all of L."""
-    t = L + ((L.triu() if upper else L.tril()) - L).detach()
-    return t.mT @ t if upper else t @ t.mT
+    the value reads the triangle only, while the gradient is that of L L^T with all of L."""
+    def product(m):
+        return m.mT @ m if upper else m @ m.mT
+    full = product(L)
+    return product(L.triu() if upper else L.tril()).detach() + (full - full.detach())  # (the last term is 0)
 
 
 def cholesky_solve(B, L, upper=False):

@@ -370,3 +370,27 @@ def test_argument_checks_found_after_the_merges():
             call()
     assert tuple(ember.multinomial(ember.ones(0, 3), 2, True).shape) == tuple(
         torch.multinomial(torch.ones(0, 3), 2, True).shape) == (0, 2)
+
+
+def test_identity_results_ignore_nan_inputs_and_pass_zero_gradients():
+    # matrix_power(x, 0) and fill(x, v) are the identity / v whatever x holds, with a zero gradient to x
+    for fn in (lambda m, x: m.matrix_power(x, 0), lambda m, x: m.fill(x, 2.0)):
+        e, t = ember.full((2, 2), np.nan, requires_grad=True), torch.full((2, 2), np.nan, requires_grad=True)
+        ey, ty = fn(ember, e), fn(torch, t)
+        same(ey, ty)
+        ey.sum().backward()
+        ty.sum().backward()
+        same(e.grad, t.grad)
+
+
+def test_repeat_interleave_of_counts_keeps_their_dtype():
+    same(ember.repeat_interleave(ember.tensor([1, 2], dtype=ember.int32)),
+         torch.repeat_interleave(torch.tensor([1, 2], dtype=torch.int32)))
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_gradients_of_a_full_matrix_as_pytorch(upper):
+    a = np.random.default_rng(6).standard_normal((3, 3)) + 3 * np.eye(3)
+    b = np.random.default_rng(7).standard_normal((3, 2))
+    same_grads(lambda m, x: m.cholesky_inverse(x, upper), a)
+    same_grads(lambda m, x, y: m.cholesky_solve(y, x, upper), a, b)
