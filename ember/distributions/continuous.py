@@ -17,8 +17,9 @@ _REAL = ("Real()", lambda self, v: v == v)  # not NaN
 _POSITIVE = ("GreaterThan(lower_bound=0.0)", lambda self, v: v > 0)
 
 
-class Normal(Distribution):
-    """The normal distribution N(loc, scale^2); `rsample` is loc + scale * eps."""
+class LocScale(Distribution):
+    """A real distribution with a real `loc` and a positive `scale`, broadcast together, which samples
+    with reparameterization (the base of Normal, Laplace, Cauchy, Gumbel, LogNormal)."""
     arg_constraints = {"loc": _REAL, "scale": _POSITIVE}
     support = _REAL
     has_rsample = True
@@ -26,6 +27,10 @@ class Normal(Distribution):
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
         super().__init__(self.loc.shape, (), validate_args)
+
+
+class Normal(LocScale):
+    """The normal distribution N(loc, scale^2); `rsample` is loc + scale * eps."""
 
     mean = property(lambda self: self.loc)
     mode = property(lambda self: self.loc)

@@ -7,15 +7,13 @@ parameters, formulas, supports and reparameterized sampling.
 """
 import math
 
-from ember.distributions.continuous import Normal
+from ember.distributions.continuous import _POSITIVE, _REAL, LocScale, Normal
 from ember.distributions.distribution import Distribution, broadcast_all
 from ember.ops.binary import where
 from ember.ops.creation import rand
 
 __all__ = ["Exponential", "Laplace", "Cauchy", "Gumbel", "HalfNormal", "LogNormal"]
 
-_REAL = ("Real()", lambda self, v: v == v)
-_POSITIVE = ("GreaterThan(lower_bound=0.0)", lambda self, v: v > 0)
 _NONNEGATIVE = ("GreaterThanEq(lower_bound=0.0)", lambda self, v: v >= 0)
 EULER = 0.57721566490153286060
 
@@ -60,16 +58,8 @@ class Exponential(Distribution):
         return 1.0 - self.rate.log()
 
 
-class Laplace(Distribution):
+class Laplace(LocScale):
     """Laplace(loc, scale): density exp(-|x - loc| / scale) / (2 scale)."""
-    arg_constraints = {"loc": _REAL, "scale": _POSITIVE}
-    support = _REAL
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, (), validate_args)
-
     mean = property(lambda self: self.loc)
     mode = property(lambda self: self.loc)
     stddev = property(lambda self: math.sqrt(2) * self.scale)
@@ -96,16 +86,8 @@ class Laplace(Distribution):
         return 1 + (2 * self.scale).log()
 
 
-class Cauchy(Distribution):
+class Cauchy(LocScale):
     """Cauchy(loc, scale): no mean or variance (NaN and inf, as PyTorch)."""
-    arg_constraints = {"loc": _REAL, "scale": _POSITIVE}
-    support = _REAL
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, (), validate_args)
-
     mean = property(lambda self: self.loc * float("nan"))
     mode = property(lambda self: self.loc)
     variance = property(lambda self: self.loc * 0 + float("inf"))
@@ -129,16 +111,8 @@ class Cauchy(Distribution):
         return math.log(4 * math.pi) + self.scale.log()
 
 
-class Gumbel(Distribution):
+class Gumbel(LocScale):
     """Gumbel(loc, scale): the distribution of maxima."""
-    arg_constraints = {"loc": _REAL, "scale": _POSITIVE}
-    support = _REAL
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, (), validate_args)
-
     mean = property(lambda self: self.loc + self.scale * EULER)
     mode = property(lambda self: self.loc)
     stddev = property(lambda self: (math.pi / math.sqrt(6)) * self.scale)
@@ -191,16 +165,13 @@ class HalfNormal(Distribution):
         return self.base_dist.entropy() - math.log(2)
 
 
-class LogNormal(Distribution):
+class LogNormal(LocScale):
     """exp(X) for X ~ Normal(loc, scale)."""
-    arg_constraints = {"loc": _REAL, "scale": _POSITIVE}
     support = _POSITIVE
-    has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(loc, scale, validate_args)
         self.base_dist = Normal(self.loc, self.scale, validate_args=False)
-        super().__init__(self.loc.shape, (), validate_args)
 
     mean = property(lambda self: (self.loc + self.scale ** 2 / 2).exp())
     mode = property(lambda self: (self.loc - self.scale ** 2).exp())

@@ -172,14 +172,7 @@ def _traced_step_peak(compiled):
         ember.manual_seed(0)
         model = ember.nn.Sequential(ember.nn.Linear(256, 512), ember.nn.ReLU(), ember.nn.Linear(512, 512),
                                     ember.nn.ReLU(), ember.nn.Linear(512, 10))
-        opt = ember.optim.Adam(model.parameters())
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
+        step = _step_of(model, ember.optim.Adam(model.parameters()))
         run = ember.compile(step, state=dict(model.state_dict(keep_vars=True))) if compiled else step
         x, y = ember.randn(64, 256), ember.randint(0, 10, (64,))
         run(x, y)
