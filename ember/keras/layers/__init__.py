@@ -41,6 +41,8 @@ from ember.keras.layers.augment_filters import Equalization, RandomGaussianBlur
 from ember.keras.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from ember.keras.layers.attention_more import GroupQueryAttention
 from ember.keras.layers.normalization_more import SpectralNormalization
+from ember.keras.layers.augment_color import RandomColorJitter, RandomHue, RandomSaturation
+from ember.keras.layers.augment_mix import CutMix, RandomErasing
 from ember.keras.layers.augment_affine import RandomCrop, RandomRotation, RandomShear, RandomTranslation, RandomZoom
 from ember.keras.layers.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.keras.layers.input_spec import InputSpec
@@ -103,5 +105,6 @@ def deserialize(config, custom_objects=None):
     return deserialize_layer(config, "layers.deserialize")
 
 
-__all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "GroupQueryAttention", "SpectralNormalization"]
+__all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "GroupQueryAttention", "SpectralNormalization", "RandomHue",
+            "RandomSaturation", "RandomColorJitter", "RandomErasing", "CutMix"]
 __all__ += ["serialize", "deserialize"]
