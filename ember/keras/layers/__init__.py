@@ -43,6 +43,7 @@ from ember.keras.layers.attention_more import GroupQueryAttention
 from ember.keras.layers.normalization_more import SpectralNormalization
 from ember.keras.layers.augment_color import RandomColorJitter, RandomHue, RandomSaturation
 from ember.keras.layers.augment_mix import CutMix, RandomErasing
+from ember.keras.layers.augment_more import ContrastLimitedAdaptiveHistogramEqualization, MaxNumBoundingBoxes
 from ember.keras.layers.augment_affine import RandomCrop, RandomRotation, RandomShear, RandomTranslation, RandomZoom
 from ember.keras.layers.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.keras.layers.input_spec import InputSpec
@@ -106,5 +107,6 @@ def deserialize(config, custom_objects=None):
 
 
 __all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "GroupQueryAttention", "SpectralNormalization", "RandomHue",
-            "RandomSaturation", "RandomColorJitter", "RandomErasing", "CutMix"]
+            "RandomSaturation", "RandomColorJitter", "RandomErasing", "CutMix",
+            "ContrastLimitedAdaptiveHistogramEqualization", "MaxNumBoundingBoxes"]
 __all__ += ["serialize", "deserialize"]
