@@ -44,6 +44,7 @@ from ember.keras.layers.normalization_more import SpectralNormalization
 from ember.keras.layers.augment_color import RandomColorJitter, RandomHue, RandomSaturation
 from ember.keras.layers.augment_mix import CutMix, RandomErasing
 from ember.keras.layers.augment_more import ContrastLimitedAdaptiveHistogramEqualization, MaxNumBoundingBoxes
+from ember.keras.layers.augment_warp import RandomElasticTransform, RandomPerspective
 from ember.keras.layers.augment_affine import RandomCrop, RandomRotation, RandomShear, RandomTranslation, RandomZoom
 from ember.keras.layers.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.keras.layers.input_spec import InputSpec
@@ -108,5 +109,6 @@ def deserialize(config, custom_objects=None):
 
 __all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "GroupQueryAttention", "SpectralNormalization", "RandomHue",
             "RandomSaturation", "RandomColorJitter", "RandomErasing", "CutMix",
-            "ContrastLimitedAdaptiveHistogramEqualization", "MaxNumBoundingBoxes"]
+            "ContrastLimitedAdaptiveHistogramEqualization", "MaxNumBoundingBoxes", "RandomPerspective",
+            "RandomElasticTransform"]
 __all__ += ["serialize", "deserialize"]
