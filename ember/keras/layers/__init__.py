@@ -45,6 +45,7 @@ from ember.keras.layers.augment_color import RandomColorJitter, RandomHue, Rando
 from ember.keras.layers.augment_mix import CutMix, RandomErasing
 from ember.keras.layers.augment_more import ContrastLimitedAdaptiveHistogramEqualization, MaxNumBoundingBoxes
 from ember.keras.layers.augment_warp import RandomElasticTransform, RandomPerspective
+from ember.keras.layers.augment_policies import AugMix, RandAugment
 from ember.keras.layers.augment_affine import RandomCrop, RandomRotation, RandomShear, RandomTranslation, RandomZoom
 from ember.keras.layers.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.keras.layers.input_spec import InputSpec
@@ -110,5 +111,5 @@ def deserialize(config, custom_objects=None):
 __all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "GroupQueryAttention", "SpectralNormalization", "RandomHue",
             "RandomSaturation", "RandomColorJitter", "RandomErasing", "CutMix",
             "ContrastLimitedAdaptiveHistogramEqualization", "MaxNumBoundingBoxes", "RandomPerspective",
-            "RandomElasticTransform"]
+            "RandomElasticTransform", "RandAugment", "AugMix"]
 __all__ += ["serialize", "deserialize"]
