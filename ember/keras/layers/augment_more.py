@@ -36,12 +36,13 @@ def _tile_maps(tiles, clip_limit):
     return np.clip((cdf - cdf_min) * np.float32(255.0) / np.where(denominator == 0, 1, denominator), 0, 255)
 
 
-def clahe(images, clip_limit, tile_grid_size):
-    """Keras's CLAHE of (n, h, w, c) float32 NumPy images on the 0..255 scale."""
+def clahe(images, clip_limit, tile_grid_size, pad_mode="symmetric"):
+    """Keras's CLAHE of (n, h, w, c) float32 NumPy images on the 0..255 scale; images that the grid does
+    not divide are padded at the bottom and right by `pad_mode` (NumPy's modes)."""
     n, h, w, c = images.shape
     gh, gw = tile_grid_size
     th, tw = -(-h // gh), -(-w // gw)
-    padded = np.pad(images, [(0, 0), (0, th * gh - h), (0, tw * gw - w), (0, 0)], mode="symmetric")
+    padded = np.pad(images, [(0, 0), (0, th * gh - h), (0, tw * gw - w), (0, 0)], mode=pad_mode)
     tiles = padded.reshape(n, gh, th, gw, tw, c).transpose(0, 1, 3, 5, 2, 4).reshape(n, gh, gw, c, th * tw)
     maps = np.pad(_tile_maps(np.clip(tiles.astype(np.int32), 0, 255), clip_limit),
                   [(0, 0), (1, 1), (1, 1), (0, 0), (0, 0)], mode="edge")  # a border of copied tiles
