@@ -194,7 +194,9 @@ def _check_one(name, image, result, lib):
     elif name == "RandomPerspective":  # bilinear samples of the image and the fill value -1 outside it
         assert result.min() >= -1.0 - 1e-3 and result.max() <= image.max() + 1e-3, lib
         assert result[0, 0].min() >= image.min() - 1e-3, lib  # the top-left corner never moves
-    else:  # within the value range
+    elif name == "RandAugment":  # Keras's own output can leave the value range (some of its operations do not clip)
+        assert np.isfinite(result).all(), lib
+    else:  # clipped to the value range
         assert result.min() >= -1e-3 and result.max() <= 255 + 1e-3, lib
 
 
