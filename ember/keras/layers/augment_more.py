@@ -6,8 +6,8 @@ number of boxes per image, for batching). Both apply in training and at inferenc
     >>> clahe(ember.rand(1, 8, 8, 1) * 255).shape
     ember.Size([1, 8, 8, 1])
     >>> boxes = {"boxes": ember.ones(2, 1, 4), "labels": ember.ones(2, 1)}
-    >>> keras.layers.MaxNumBoundingBoxes(3, bounding_box_format="xyxy")({"images": ember.ones(2, 4, 4, 3), "bounding_boxes": boxes}
-    ...     )["bounding_boxes"]["labels"].tolist()
+    >>> pad = keras.layers.MaxNumBoundingBoxes(3, bounding_box_format="xyxy")
+    >>> pad({"images": ember.ones(2, 4, 4, 3), "bounding_boxes": boxes})["bounding_boxes"]["labels"].tolist()
     [[1.0, -1.0, -1.0], [1.0, -1.0, -1.0]]
 """
 import numpy as np

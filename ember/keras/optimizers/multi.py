@@ -10,8 +10,10 @@ Each inner optimizer keeps its own learning rate, schedule, clipping (over its o
     >>> opt_map = keras.optimizers.OptimizerMap(keras.optimizers.SGD(0.1))
     >>> opt_map["encoder/.*"] = keras.optimizers.Adam()
     >>> opt_map["encoder/dense/kernel"].name, opt_map["decoder/dense/kernel"].name
-    ('adam', 'sgd')
-    >>> model.compile(optimizer=keras.optimizers.MultiOptimizer(opt_map), loss="mse")
+    ('adam', 'SGD')
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="encoder")], name="net")
+    >>> both = keras.optimizers.OptimizerMap(keras.optimizers.SGD(0.1), {"net/encoder/kernel": keras.optimizers.Adam()})
+    >>> model.compile(optimizer=keras.optimizers.MultiOptimizer(both), loss="mse")
 """
 import re
 from collections.abc import MutableMapping
