@@ -13,6 +13,7 @@ steps. Inference calls use the kernel as it is. An all-zero kernel is left alone
 from ember.autograd import no_grad
 from ember.errors import ArgumentError
 from ember.ops.binary import minimum
+from ember.ops.creation import as_tensor
 from ember.keras import initializers
 from ember.keras.layers.wrappers import Wrapper
 
@@ -72,6 +73,29 @@ class SpectralNormalization(Wrapper):
                     self.vector_u.copy_(u)
                     self.kernel.copy_(kernel)
         return self.layer(inputs).to(inputs.dtype)
+
+    def _keras_order(self):
+        """Keras's weight order: the wrapped kernel, `vector_u`, then the wrapped layer's other weights."""
+        inner = self.layer.weights
+        kernel = next(i for i, w in enumerate(inner) if w is self.kernel)
+        return [inner[kernel], self.vector_u] + inner[:kernel] + inner[kernel + 1:]
+
+    def get_weights(self):
+        """The weights as NumPy arrays, in Keras's order (see `_keras_order`)."""
+        return [w.detach().numpy().copy() for w in self._keras_order()]
+
+    def set_weights(self, weights):
+        """Set the weights from NumPy arrays in `get_weights`'s (Keras's) order."""
+        order = self._keras_order()
+        if len(weights) != len(order):
+            raise ArgumentError(f"{self.name}.set_weights: expected {len(order)} arrays, got {len(weights)}")
+        for w, value in zip(order, weights):
+            if tuple(w.shape) != tuple(getattr(value, "shape", ())):
+                raise ArgumentError(f"{self.name}.set_weights: a weight of shape {tuple(w.shape)} got an array of "
+                                    f"shape {tuple(getattr(value, 'shape', ()))}")
+        with no_grad():
+            for w, value in zip(order, weights):
+                w.copy_(as_tensor(value).to(w.dtype))
 
     def get_config(self):
         return {**super().get_config(), "power_iterations": self.power_iterations}
