@@ -158,3 +158,47 @@ def test_spectral_normalization_needs_a_kernel():
         ek.layers.SpectralNormalization(ek.layers.Dense(2), power_iterations=0)
     with pytest.raises(ValueError, match="kernel"):
         ek.layers.SpectralNormalization(ek.layers.ReLU())(ember.ones(2, 3))
+
+
+def _sigmoid(v):
+    return 1 / (1 + np.exp(-v))
+
+
+def test_conv_lstm_dropout_masks_as_keras(real_keras):
+    """Keras's ConvLSTM dropout: one mask per gate, values 0 or 1 / (1 - rate), the same at every step.
+    With a 1x1 kernel, no recurrent kernel and the same input at both steps, every output is one of the
+    16 values the four gates' masks allow (redrawn masks would leave that set); both libraries are checked."""
+    w, b = np.array([0.7, -0.4, 1.1, 0.9]), np.array([0.1, 0.3, -0.2, 0.05])
+    x = np.repeat(RNG.uniform(0.5, 2.0, (3, 1, 8, 1)), 2, axis=1).astype("float32")
+    v = x[:, 0, :, 0].astype(np.float64)[..., None]  # (batch, steps, 1)
+    candidates = []
+    for mi, mf, mc, mo in np.ndindex(2, 2, 2, 2):
+        gi, gf = _sigmoid(w[0] * v * 2 * mi + b[0]), _sigmoid(w[1] * v * 2 * mf + b[1])
+        gc, go = np.tanh(w[2] * v * 2 * mc + b[2]), _sigmoid(w[3] * v * 2 * mo + b[3])
+        candidates.append(go * np.tanh(gf * gi * gc + gi * gc))
+    candidates = np.concatenate(candidates, -1)  # (batch, steps, 16)
+    weights = [w.reshape(1, 1, 4).astype("float32"), np.zeros((1, 1, 4), "float32"), b.astype("float32")]
+    for k in (real_keras, ek):
+        layer = k.layers.ConvLSTM1D(1, 1, dropout=0.5)
+        layer(x[:1] if k is real_keras else ember.tensor(x[:1]))
+        layer.set_weights(weights)
+        out = to_numpy(k, layer(x if k is real_keras else ember.tensor(x), training=True))[..., 0]
+        gap = np.abs(candidates - out[..., None]).min(-1)
+        assert gap.max() < 1e-5, k.__name__
+        assert len(np.unique(np.round(out / candidates[..., 15], 4))) > 2, k.__name__  # the masks vary
+
+
+def test_conv_lstm_recurrent_dropout_in_training_and_inference(real_keras):
+    x = RNG.standard_normal((2, 1, 5, 5, 2)).astype("float32")
+    for k in (real_keras, ek):
+        plain = k.layers.ConvLSTM2D(2, 3, padding="same")
+        dropped = k.layers.ConvLSTM2D(2, 3, padding="same", dropout=0.3, recurrent_dropout=0.4)
+        xk = x if k is real_keras else ember.tensor(x)
+        plain(xk)
+        dropped(xk)
+        dropped.set_weights(plain.get_weights())
+        np.testing.assert_allclose(to_numpy(k, dropped(xk, training=False)), to_numpy(k, plain(xk)), atol=1e-6)
+        rec_only = k.layers.ConvLSTM2D(2, 3, padding="same", recurrent_dropout=0.4)
+        rec_only(xk)
+        rec_only.set_weights(plain.get_weights())  # one step from h = 0: the recurrent mask changes nothing
+        np.testing.assert_allclose(to_numpy(k, rec_only(xk, training=True)), to_numpy(k, plain(xk)), atol=1e-6)

@@ -7,6 +7,8 @@ An LSTM whose input and recurrent transformations are convolutions. Weights have
 4 * filters), `bias` (4 * filters,), gates i, f, c, o; `unit_forget_bias` starts the forget gate's
 bias at 1. The input convolution uses `strides`, `padding` and `dilation_rate`; the recurrent one
 is stride 1 with 'same' padding. The input convolution of every timestep runs as one batched call.
+In training, `dropout` and `recurrent_dropout` multiply the input and the previous output by Keras's
+masks: one per gate, scaled by 1 / (1 - rate), drawn once per call and kept over the timesteps.
 
     >>> layer = keras.layers.ConvLSTM2D(4, 3, padding="same", return_sequences=True)
     >>> layer(ember.ones(2, 5, 8, 8, 1)).shape, tuple(layer.kernel.shape)
@@ -14,8 +16,9 @@ is stride 1 with 'same' padding. The input convolution of every timestep runs as
 """
 from ember.autograd import Tensor, no_grad
 from ember.errors import ArgumentError, ShapeError
-from ember.ops.creation import zeros
-from ember.ops.join import stack
+from ember.nn import functional as F
+from ember.ops.creation import ones_like, zeros
+from ember.ops.join import cat, stack
 from ember.keras import activations, initializers
 from ember.keras.layers.base import Layer
 from ember.keras.layers.conv import CONV, SPATIAL_DIMS, check_format, check_padding, ntuple, pad_same, \
@@ -25,8 +28,8 @@ from ember.keras.layers._util import positive_int, weight_config
 __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 
 # Keras arguments ember does not implement here, with the values that mean "off".
-_OFF = {"kernel_constraint": None, "recurrent_constraint": None, "bias_constraint": None, "dropout": 0.0,
-        "recurrent_dropout": 0.0, "stateful": False, "seed": None, "activity_regularizer": None}
+_OFF = {"kernel_constraint": None, "recurrent_constraint": None, "bias_constraint": None, "stateful": False,
+        "activity_regularizer": None}
 
 
 class _ConvLSTM(Layer):
@@ -35,8 +38,9 @@ class _ConvLSTM(Layer):
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  activation="tanh", recurrent_activation="sigmoid", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", unit_forget_bias=True,
-                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None, return_sequences=False,
-                 return_state=False, go_backwards=False, **kwargs):
+                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False, go_backwards=False,
+                 **kwargs):
         where, n = type(self).__name__, self.rank
         for key in [k for k in kwargs if k in _OFF]:
             value = kwargs.pop(key)
@@ -52,6 +56,13 @@ class _ConvLSTM(Layer):
             raise ArgumentError(f"{where}: strides > 1 cannot be combined with dilation_rate > 1; got "
                                 f"strides={self.strides}, dilation_rate={self.dilation_rate}")
         self.padding = check_padding(padding, where)
+        for what, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
+            if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate < 1:
+                raise ArgumentError(f"{where}: {what} must be a number in [0, 1), got {rate!r}")
+        if seed is not None:
+            raise ArgumentError(f"{where}: seed={seed!r} is not supported; dropout draws from ember's generator "
+                                "(seed it with ember.manual_seed)")
+        self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias, self.unit_forget_bias = bool(use_bias), bool(unit_forget_bias)
@@ -110,6 +121,38 @@ class _ConvLSTM(Layer):
                              f"{want_last}; got {[tuple(s.shape) for s in states]}")
         return [to_channels_first(s) for s in states]
 
+    def _gate_masks(self, rate, like, training):
+        """Keras's dropout masks: one per gate (i, f, c, o), scaled by 1 / (1 - rate), the same at every step."""
+        if not (training and rate):
+            return None
+        return [F.dropout(ones_like(like), rate, training=True) for _ in range(4)]
+
+    def _input_gates(self, inputs, masks):
+        """The input convolution of every step: (batch, time, 4 * filters, *spatial), channels first."""
+        batch, steps = inputs.shape[0], inputs.shape[1]
+        x = to_channels_first(inputs.reshape(batch * steps, *inputs.shape[2:]))
+        if self.padding == "same":
+            x = pad_same(x, self.kernel_size, self.strides, self.dilation_rate)
+        conv, weight = CONV[self.rank], self._conv_weight(self.kernel)
+        bias = self.bias if self.use_bias else None
+        if masks is None:
+            out = conv(x, weight, bias, stride=self.strides, dilation=self.dilation_rate)
+        else:
+            x = x.reshape(batch, steps, *x.shape[1:])
+            f = self.filters
+            out = cat([conv((x * m.unsqueeze(1)).flatten(0, 1), weight[g * f:(g + 1) * f],
+                            None if bias is None else bias[g * f:(g + 1) * f], stride=self.strides,
+                            dilation=self.dilation_rate) for g, m in enumerate(masks)], 1)
+        return out.reshape(batch, steps, *out.shape[1:])
+
+    def _recurrent_gates(self, h, weight, masks):
+        conv, same = CONV[self.rank], (1,) * self.rank
+        if masks is None:
+            return conv(pad_same(h, self.kernel_size, same), weight)
+        f = self.filters
+        return cat([conv(pad_same(h * m, self.kernel_size, same), weight[g * f:(g + 1) * f])
+                    for g, m in enumerate(masks)], 1)
+
     def call(self, inputs, initial_state=None, training=None):
         if inputs.ndim != self.rank + 3 or tuple(inputs.shape[2:]) != self.spatial_dims + (self.input_dim,):
             raise ShapeError(f"{type(self).__name__} {self.name!r}: input of shape {tuple(inputs.shape)}: expected "
@@ -117,20 +160,15 @@ class _ConvLSTM(Layer):
         batch, steps = inputs.shape[0], inputs.shape[1]
         if steps == 0:
             raise ShapeError(f"{type(self).__name__} {self.name!r}: the input has no timesteps")
-        conv = CONV[self.rank]
-        x = to_channels_first(inputs.reshape(batch * steps, *inputs.shape[2:]))
-        if self.padding == "same":
-            x = pad_same(x, self.kernel_size, self.strides, self.dilation_rate)
-        gates_in = conv(x, self._conv_weight(self.kernel), self.bias if self.use_bias else None,
-                        stride=self.strides, dilation=self.dilation_rate)
-        gates_in = gates_in.reshape(batch, steps, *gates_in.shape[1:])
+        in_masks = self._gate_masks(self.dropout, to_channels_first(inputs[:, 0]), training)
+        gates_in = self._input_gates(inputs, in_masks)
         h, c = self._initial_states(batch, initial_state, inputs)
         recurrent_weight = self._conv_weight(self.recurrent_kernel)
+        h_masks = self._gate_masks(self.recurrent_dropout, h, training)
         f, act, rec = self.filters, self.activation, self.recurrent_activation
         outputs = []
         for t in (range(steps - 1, -1, -1) if self.go_backwards else range(steps)):
-            hp = pad_same(h, self.kernel_size, (1,) * self.rank)
-            z = gates_in[:, t] + conv(hp, recurrent_weight)
+            z = gates_in[:, t] + self._recurrent_gates(h, recurrent_weight, h_masks)
             i, fg, g, o = z[:, :f], z[:, f:2 * f], z[:, 2 * f:3 * f], z[:, 3 * f:]
             c = rec(fg) * c + rec(i) * act(g)
             h = rec(o) * act(c)
@@ -144,7 +182,8 @@ class _ConvLSTM(Layer):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
                 "strides": self.strides, "padding": self.padding, "data_format": "channels_last",
-                "dilation_rate": self.dilation_rate, "use_bias": self.use_bias,
+                "dilation_rate": self.dilation_rate, "use_bias": self.use_bias, "dropout": self.dropout,
+                "recurrent_dropout": self.recurrent_dropout,
                 "unit_forget_bias": self.unit_forget_bias, "return_sequences": self.return_sequences,
                 "return_state": self.return_state, "go_backwards": self.go_backwards,
                 **weight_config(self, "activation", "recurrent_activation", "kernel_initializer",
