@@ -202,3 +202,16 @@ def test_conv_lstm_recurrent_dropout_in_training_and_inference(real_keras):
         rec_only(xk)
         rec_only.set_weights(plain.get_weights())  # one step from h = 0: the recurrent mask changes nothing
         np.testing.assert_allclose(to_numpy(k, rec_only(xk, training=True)), to_numpy(k, plain(xk)), atol=1e-6)
+
+
+def test_conv_lstm_with_dropout_trains():
+    """'same' padding with dropout masks (the masks apply before the padding), in a fit."""
+    model = ek.Sequential([ek.Input((3, 6, 6, 1)), ek.layers.ConvLSTM2D(3, 3, padding="same", dropout=0.2,
+                                                                         recurrent_dropout=0.2),
+                           ek.layers.GlobalAveragePooling2D(), ek.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = RNG.random((8, 3, 6, 6, 1)).astype("float32"), RNG.random((8, 2)).astype("float32")
+    losses = model.fit(x, y, epochs=2, batch_size=4, verbose=0).history["loss"]
+    assert np.isfinite(losses).all()
+    with pytest.raises(ValueError, match="dropout"):
+        ek.layers.ConvLSTM2D(2, 3, dropout=1.0)

@@ -131,18 +131,19 @@ class _ConvLSTM(Layer):
         """The input convolution of every step: (batch, time, 4 * filters, *spatial), channels first."""
         batch, steps = inputs.shape[0], inputs.shape[1]
         x = to_channels_first(inputs.reshape(batch * steps, *inputs.shape[2:]))
-        if self.padding == "same":
-            x = pad_same(x, self.kernel_size, self.strides, self.dilation_rate)
         conv, weight = CONV[self.rank], self._conv_weight(self.kernel)
         bias = self.bias if self.use_bias else None
+
+        def convolve(x, weight, bias):
+            if self.padding == "same":
+                x = pad_same(x, self.kernel_size, self.strides, self.dilation_rate)
+            return conv(x, weight, bias, stride=self.strides, dilation=self.dilation_rate)
         if masks is None:
-            out = conv(x, weight, bias, stride=self.strides, dilation=self.dilation_rate)
+            out = convolve(x, weight, bias)
         else:
-            x = x.reshape(batch, steps, *x.shape[1:])
-            f = self.filters
-            out = cat([conv((x * m.unsqueeze(1)).flatten(0, 1), weight[g * f:(g + 1) * f],
-                            None if bias is None else bias[g * f:(g + 1) * f], stride=self.strides,
-                            dilation=self.dilation_rate) for g, m in enumerate(masks)], 1)
+            x, f = x.reshape(batch, steps, *x.shape[1:]), self.filters
+            out = cat([convolve((x * m.unsqueeze(1)).flatten(0, 1), weight[g * f:(g + 1) * f],
+                                None if bias is None else bias[g * f:(g + 1) * f]) for g, m in enumerate(masks)], 1)
         return out.reshape(batch, steps, *out.shape[1:])
 
     def _recurrent_gates(self, h, weight, masks):
