@@ -134,6 +134,7 @@ def test_multi_optimizer_fit_matches_keras(real_keras, tmp_path):
     ours.save(tmp_path / "multi.ember")  # the optimizer's config and every inner state come back
     loaded = ek.models.load_model(tmp_path / "multi.ember")
     assert [type(o).__name__ for o in loaded.optimizer.optimizers] == ["Adam", "RMSprop", "SGD"]
+    assert [o.iterations for o in loaded.optimizer.optimizers] == [int(o.iterations) for o in ref.optimizer.optimizers]
     more_ref = ref.fit(X, Y, batch_size=8, epochs=1, shuffle=False, verbose=0).history["loss"]
     more = loaded.fit(X, Y, batch_size=8, epochs=1, shuffle=False, verbose=0).history["loss"]
     np.testing.assert_allclose(more, more_ref, rtol=1e-4)

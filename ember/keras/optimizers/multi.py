@@ -159,6 +159,17 @@ class MultiOptimizer(Optimizer):
         return self._inner_optimizers
 
     @property
+    def iterations(self):
+        """The steps taken together; setting it (BackupAndRestore, load_model) sets the inner optimizers' too."""
+        return self._iterations
+
+    @iterations.setter
+    def iterations(self, value):
+        self._iterations = value
+        for opt in getattr(self, "_built_inner", ()):  # each has stepped with every step taken together
+            opt.iterations = value
+
+    @property
     def learning_rate(self):
         raise AttributeError("MultiOptimizer has no learning rate of its own: read it on its optimizers "
                              "(multi.optimizers[i].learning_rate)")
@@ -191,7 +202,7 @@ class MultiOptimizer(Optimizer):
     def before_step(self):
         for opt in self._built_inner:
             opt.before_step()
-        self.iterations += 1
+        self._iterations += 1  # not through the setter: the inner optimizers count their own steps
 
     def apply_gradients(self, grads_and_vars=None):
         """Without arguments (`fit`): every inner optimizer steps its weights. With Keras's
@@ -212,7 +223,7 @@ class MultiOptimizer(Optimizer):
             mine = [(g, v) for g, v in pairs if self._owner.get(id(v)) == i]
             if mine:
                 opt.apply_gradients(mine)
-        self.iterations += 1
+        self._iterations += 1  # not through the setter: the inner optimizers count their own steps
 
     def get_config(self):
         if not isinstance(self._optimizer_map, OptimizerMap):
