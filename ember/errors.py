@@ -54,8 +54,9 @@ class DeviceError(EmberError, RuntimeError):
     """A device that is unknown, unavailable or mixed with another in one op."""
 
 
-class StateDictError(EmberError, KeyError):
-    """A state dict that does not fit a module: every missing, unexpected and mis-shaped key, listed."""
+class StateDictError(EmberError, KeyError, RuntimeError):
+    """A state dict that does not fit a module: every missing, unexpected and mis-shaped key, listed
+    (a RuntimeError too, which is what PyTorch's load_state_dict raises and callers catch)."""
 
     def __str__(self):  # KeyError would repr() the message
         return str(self.args[0]) if self.args else ""

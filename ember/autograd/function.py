@@ -324,9 +324,10 @@ class _CtxFunction:
             if not isinstance(o, Tensor):
                 result.append(o)
                 continue
+            differentiable = id(o) not in ctx._nondiff   # before the rewrap below changes id(o)
             if any(o is a for a in args):  # returned an input: a new tensor for the new node
                 o = _wrap(o._data, o._device)
-            if record and id(o) not in ctx._nondiff and o.is_floating_point():
+            if record and differentiable and o.is_floating_point():
                 o.grad_fn, o._oi, o._rg = ctx, i, True
             result.append(o)
         if record:

@@ -21,6 +21,7 @@ from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.backend.device import Device, device as as_device
 from ember.errors import ArgumentError, DTypeError, StateDictError
+from ember.nn import backward_hooks
 from ember.nn.parameter import Buffer, Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -33,7 +34,8 @@ class Module:
     _version = 1
 
     def __init__(self):
-        for name in ("_parameters", "_buffers", "_modules", "_forward_pre_hooks", "_forward_hooks"):
+        for name in ("_parameters", "_buffers", "_modules", "_forward_pre_hooks", "_forward_hooks",
+                     "_backward_hooks", "_backward_pre_hooks"):
             object.__setattr__(self, name, OrderedDict())
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "training", True)
@@ -54,12 +56,15 @@ class Module:
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
+        hooked = self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks")
+        if hooked:
+            args, hook_state = backward_hooks.wrap_inputs(self, args)
         out = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, out)
             if result is not None:
                 out = result
-        return out
+        return backward_hooks.wrap_outputs(hook_state, out) if hooked else out
 
     # --- registration -----------------------------------------------------
     def __setattr__(self, name, value):
@@ -348,6 +353,17 @@ class Module:
         """`hook(module, args, output)` after forward; returning a value replaces the output."""
         return _add_hook(self._forward_hooks, hook, prepend)
 
+    def register_full_backward_hook(self, hook, prepend=False):
+        """`hook(module, grad_input, grad_output)` once the gradients with respect to the module's
+        tensor inputs are computed (None for inputs that need none); returning a tuple replaces
+        grad_input."""
+        return _add_hook(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """`hook(module, grad_output)` once the gradients with respect to the module's outputs are
+        computed; returning a tuple replaces grad_output."""
+        return _add_hook(self._backward_pre_hooks, hook, prepend)
+
     # --- state ------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """Parameters and persistent buffers by dotted name (PyTorch's names and order), detached
@@ -391,12 +407,12 @@ class Module:
             values[key] = value
         if strict:
             if missing:
-                problems.insert(0, "missing key(s) in state_dict: " + ", ".join(map(repr, missing)))
+                problems.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
             if unexpected:
                 problems.insert(1 if missing else 0,
-                                "unexpected key(s) in state_dict: " + ", ".join(map(repr, unexpected)))
+                                "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
         if problems:
-            raise StateDictError(f"error(s) in loading state_dict for {type(self).__name__}:\n\t"
+            raise StateDictError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                  + "\n\t".join(problems))
         with no_grad():
             for key, value in values.items():

@@ -105,3 +105,26 @@ def test_gradcheck_refuses_float32():
     x = ember.ones(2, requires_grad=True)
     with pytest.raises(ember.AutogradError, match="float64"):
         gradcheck(lambda t: t * 2, (x,))
+
+
+def test_a_returned_input_marked_non_differentiable_stays_so_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for lib in (torch, ember):
+        class PassBoth(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b):
+                ctx.mark_non_differentiable(b)
+                return a, b
+
+            @staticmethod
+            def backward(ctx, ga, gb):
+                seen[lib.__name__] = gb.numpy().tolist()
+                return ga, None
+
+        a = lib.ones(2, requires_grad=True)
+        out_a, out_b = PassBoth.apply(a, lib.ones(2))
+        assert out_a.requires_grad and not out_b.requires_grad
+        (out_a * 3).sum().backward()
+        assert a.grad.tolist() == [3.0, 3.0]
+    assert seen["ember"] == seen["torch"] == [0.0, 0.0]   # the non-differentiable output's grad reads zeros

@@ -89,7 +89,7 @@ def test_load_state_dict_lists_every_problem_and_copies_nothing():
     with pytest.raises(ember.errors.StateDictError) as info:
         e.load_state_dict(sd)
     msg = str(info.value)
-    assert "'blocks.1.bias'" in msg and "'extra.weight'" in msg and "a.weight" in msg and "(3, 3)" in msg
+    assert '"blocks.1.bias"' in msg and '"extra.weight"' in msg and "a.weight" in msg and "(3, 3)" in msg
     assert (e.a.weight == before).all() and not (e.head.out.bias == 1).all()
     with pytest.raises(ember.errors.StateDictError, match="size mismatch"):
         e.load_state_dict(sd, strict=False)

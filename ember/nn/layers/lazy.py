@@ -50,7 +50,8 @@ class LazyModuleMixin:
 
     def _become(self, size):
         fresh = self.cls_to_become(**{self.size_arg: size}, **self._lazy_args)
-        kept = {k: self.__dict__[k] for k in ("_forward_pre_hooks", "_forward_hooks", "training")}
+        kept = {k: self.__dict__[k] for k in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks",
+                                             "_backward_pre_hooks", "training")}
         self.__dict__.clear()
         self.__dict__.update(fresh.__dict__)
         self.__dict__.update(kept)
