@@ -98,8 +98,10 @@ def run(nodes, values, outputs, training):
         return values[id(a)] if isinstance(a, KerasTensor) else a
     for node in nodes:
         args, kwargs = map_structure(get, (node.args, node.kwargs))
-        out = node.layer(*args, training=training, **kwargs) if isinstance(node.layer, Layer) else \
-            node.layer(*args, **kwargs)
+        if isinstance(node.layer, Layer) and (training is not None or "training" not in kwargs):
+            # as in Keras 3, the model's own mode overrides a `training=` recorded when the graph was built
+            kwargs = {**kwargs, "training": training}
+        out = node.layer(*args, **kwargs)
         for t, v in zip(flatten(node.outputs), flatten(out)):
             values[id(t)] = v
     return map_structure(lambda t: values[id(t)], outputs)

@@ -14,6 +14,7 @@ import copy
 
 import numpy as np
 
+from ember.autograd import Tensor
 from ember.errors import ArgumentError, ShapeError
 from ember.keras import losses, metrics as metrics_module
 from ember.keras.layers.base import flatten
@@ -174,8 +175,16 @@ class Objective:
         outputs = self.outputs or []
         if len(outputs) > 1:
             logs.update({o.tracker.name: o.tracker.result() for o in outputs if o.loss is not None})
-        logs.update({m.name: m.result() for m in self.metric_objects()})
+        logs.update({m.name: _scalar(m.result()) for m in self.metric_objects()})
         return logs
+
+
+def _scalar(value):
+    """A metric's result as a Python float when it is one number (a custom metric's `result()` is
+    often a 0-d tensor); Keras's logs and History hold floats."""
+    if isinstance(value, Tensor) and value.ndim == 0:
+        return float(value.detach().numpy())
+    return value
 
 
 def _renamed(metric, taken):

@@ -19,14 +19,14 @@ import numpy as np
 
 from ember.autograd import Tensor, no_grad
 from ember.backend import dtypes
-from ember.backend.dtypes import float32
 from ember.errors import ArgumentError
-from ember.nn import Module, Parameter
-from ember.ops.creation import empty, tensor, zeros
+from ember.nn import Module
+from ember.ops.creation import tensor, zeros
 from ember.keras import initializers, regularizers
 from ember.keras.layers import input_spec as spec_check
 from ember.keras.mixed_precision import policy as policies
 from ember.keras.numerics import quiet
+from ember.keras.variables import Variable
 
 __all__ = ["Layer", "InputLayer", "Input", "KerasTensor", "OpLayer", "Node", "mask_of", "set_masks"]
 
@@ -176,11 +176,11 @@ class Layer(Module):
 
     def add_weight(self, shape=None, initializer="glorot_uniform", trainable=True, name=None, dtype=None,
                    regularizer=None):
-        """A new `Parameter` of `shape`, filled by `initializer`, registered under `name`;
+        """A new `keras.Variable` (a `Parameter`) of `shape`, filled by `initializer`, registered under `name`;
         `regularizer` (a name or object) adds its penalty of the weight to `losses`."""
         shape = shape_tuple(() if shape is None else shape, f"{self.name}.add_weight")
-        weight = Parameter(empty(*shape, dtype=float32), requires_grad=trainable and self._trainable)
-        initializers.initialize(initializers.get(initializer), weight)
+        weight = Variable(initializer, shape=shape, trainable=trainable and self._trainable)
+        weight.never_trainable = not trainable
         if name is None:
             name = f"weight_{len(self._parameters)}"
         self.register_parameter(name, weight)
@@ -308,9 +308,15 @@ class Layer(Module):
 
     @trainable.setter
     def trainable(self, value):
-        self._trainable = bool(value)
+        # as Keras: every layer inside follows (a frozen BatchNormalization stops updating its moving
+        # statistics), and weights made with add_weight(trainable=False) stay non-trainable
+        value = bool(value)
+        for layer in self.modules():
+            if isinstance(layer, Layer):
+                layer._trainable = value
         for p in self.parameters():
-            p.requires_grad_(self._trainable)
+            if not getattr(p, "never_trainable", False):
+                p.requires_grad_(value)
 
     @property
     def weights(self):

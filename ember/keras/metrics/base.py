@@ -4,6 +4,8 @@ import numpy as np
 
 from ember.autograd import Tensor
 from ember.keras.numerics import quietly
+from ember.keras.variables import Variable
+from ember.ops.creation import zeros_like
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "EPSILON"]
 
@@ -37,15 +39,54 @@ def _weights(sample_weight, values):
 
 
 class Metric:
-    """Base class: `update_state`, `result`, `reset_state`, `name`, `get_config`."""
+    """Base class: `update_state`, `result`, `reset_state`, `name`, `get_config`.
+
+    A subclass keeps its state in variables made by `add_variable` (as in Keras; the base
+    `reset_state` zeroes them) or, as ember's own metrics do, in attributes its `reset_state` sets.
+
+        >>> class Count(keras.metrics.Metric):
+        ...     def __init__(self, name="count"):
+        ...         super().__init__(name=name)
+        ...         self.n = self.add_variable(shape=(), initializer="zeros", name="n")
+        ...     def update_state(self, y_true, y_pred, sample_weight=None):
+        ...         self.n.assign_add(float(len(y_true)))
+        ...     def result(self):
+        ...         return self.n
+    """
     default_name = "metric"
 
     def __init__(self, name=None, dtype=None):
         self.name = name or self.default_name
-        self.reset_state()
+        self._variables = []
+        # ember's metrics set their state in reset_state; a user's reset_state may read variables its
+        # __init__ has not made yet, so it is not called here (Keras never calls it at construction)
+        own = next(k for k in type(self).__mro__ if "reset_state" in vars(k))
+        if own.__module__.startswith("ember."):
+            own.reset_state(self)
+
+    def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
+        """A non-trainable `keras.Variable` of state, zeroed by the base `reset_state`."""
+        variable = Variable(initializer if initializer is not None else "zeros", shape=shape, dtype=dtype,
+                            trainable=False, name=name)
+        self._variables.append(variable)
+        return variable
+
+    def add_weight(self, shape=(), initializer=None, dtype=None, name=None):
+        """`add_variable` under its older name."""
+        return self.add_variable(shape, initializer, dtype=dtype, name=name)
+
+    @property
+    def variables(self):
+        return list(getattr(self, "_variables", []))
 
     def reset_state(self):
-        raise NotImplementedError
+        for v in self.variables:
+            v.assign(zeros_like(v))
+
+    def __call__(self, *args, **kwargs):
+        """`update_state(...)`, then the `result()`."""
+        self.update_state(*args, **kwargs)
+        return self.result()
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError
