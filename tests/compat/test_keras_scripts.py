@@ -14,7 +14,7 @@ SCRIPTS = pathlib.Path(__file__).parent / "keras_scripts"
 IMPORTS = [(r"^import keras$", "from ember import keras"),
            (r"^from keras import (.*)$", r"from ember.keras import \1"),
            (r"^import torch$", "import ember as torch")]
-FAST = ["custom_train_step", "imbalanced"]
+FAST = ["custom_train_step", "imbalanced", "subclassed_custom_parts", "multi_io_callbacks", "pydataset_finetune"]
 SLOW = ["convnet", "text_transformer", "timeseries_classifier", "char_lstm", "bidirectional_imdb"]
 
 

@@ -70,6 +70,7 @@ def test_full_backward_hooks_see_and_replace_what_pytorch_does(b_needs_grad, rep
     np.testing.assert_allclose(gw_e, gw_t, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing")
 def test_backward_hook_with_no_input_needing_grad_gets_nones_and_handle_removes_it():
     calls = {}
     for lib in (torch, ember):

@@ -141,4 +141,5 @@ def test_port_rewrites_module_names_in_imports(source, expected):
 
 def test_every_kind_of_script_is_here():
     assert set(_scripts()) >= {"quickstart", "mnist_cnn", "mnist_rnn", "word_lm_lstm", "word_lm_transformer", "vae",
-                               "sine_lstm_lbfgs", "polynomial_regression", "forward_forward"}
+                               "sine_lstm_lbfgs", "polynomial_regression", "forward_forward", "dcgan",
+                               "seq2seq_attention", "resnet_recipes", "extending_and_checkpoints"}
