@@ -98,6 +98,16 @@ class Model(Trainer, Layer):
     def outputs(self):
         return list(self._outputs) if self._nodes is not None else None
 
+    @property
+    def input(self):
+        """A functional model's input(s) as given to `keras.Model` (Keras's `model.input`)."""
+        return self._input_structure if self._nodes is not None else Layer.input.fget(self)
+
+    @property
+    def output(self):
+        """A functional model's output(s) as given to `keras.Model` (Keras's `model.output`)."""
+        return self._output_structure if self._nodes is not None else Layer.output.fget(self)
+
     def get_layer(self, name=None, index=None):
         """A layer by name or by index."""
         layers = self.layers

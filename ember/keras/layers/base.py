@@ -183,6 +183,7 @@ class Layer(Module):
         weight.never_trainable = not trainable
         if name is None:
             name = f"weight_{len(self._parameters)}"
+        weight.name = name
         self.register_parameter(name, weight)
         weight.path = f"{self.name}/{name}"  # Keras's variable path; a model sets the full one (optimizers/paths.py)
         regularizer = regularizers.get(regularizer)
@@ -292,6 +293,27 @@ class Layer(Module):
     def compute_dtype(self):
         """The dtype the layer computes in ("float16" under "mixed_float16")."""
         return self.dtype_policy.compute_dtype
+
+    @property
+    def output(self):
+        """The symbolic output of this layer's one call in a functional graph, as Keras's
+        `layer.output` (a feature extractor: `keras.Model(model.inputs, model.get_layer("h").output)`)."""
+        return self._only_node("output").outputs
+
+    @property
+    def input(self):
+        """The symbolic input(s) of this layer's one call in a functional graph (an Input's own tensor)."""
+        node = self._only_node("input")
+        inputs = node.inputs()
+        return node.outputs if not inputs else inputs[0] if len(inputs) == 1 else inputs
+
+    def _only_node(self, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f"The layer {self.name!r} has never been called and thus has no defined {what}.")
+        if len(self._inbound_nodes) > 1:
+            raise ArgumentError(f"The layer {self.name!r} has multiple inbound nodes ({len(self._inbound_nodes)} "
+                                f"calls), so its {what} is ambiguous; use one call per layer")
+        return self._inbound_nodes[0]
 
     @property
     def variable_dtype(self):
@@ -559,8 +581,8 @@ class InputLayer(Layer):
         self.batch_input_shape = (batch_size,) + self.batch_input_shape[1:]
         self.input_dtype = dtype
         examples = tuple(example_value(self.batch_input_shape, dtype, which) for which in (0, 1))
-        self.output = KerasTensor((None,) + self.batch_input_shape[1:], dtype, self.name, (self, 0, 0), examples)
-        self._inbound_nodes.append(Node(self, (), {}, self.output))
+        output = KerasTensor((None,) + self.batch_input_shape[1:], dtype, self.name, (self, 0, 0), examples)
+        self._inbound_nodes.append(Node(self, (), {}, output))
         self.built = True
 
     def get_config(self):

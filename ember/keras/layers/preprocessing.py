@@ -34,7 +34,9 @@ def _values(data):
 
 class Normalization(Layer):
     """`(x - mean) / sqrt(variance)` per feature along `axis` (the last by default); the statistics
-    are given or computed by `adapt(data)`. `invert=True` undoes the normalization."""
+    are given or computed by `adapt(data)`. `invert=True` undoes the normalization. As in Keras,
+    adapted statistics are non-trainable weights (`mean`, `variance`, `count`), so a saved model
+    keeps them; before `adapt` they are 0 and 1."""
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
@@ -42,34 +44,47 @@ class Normalization(Layer):
             raise ArgumentError("Normalization: give both mean and variance, or neither (then call adapt)")
         self.axis = (axis,) if isinstance(axis, int) else tuple(axis or ())
         self.invert, self.input_mean, self.input_variance = bool(invert), mean, variance
-        self.mean = self.variance = None
-        if mean is not None:
-            self.mean, self.variance = np.asarray(mean, np.float64), np.asarray(variance, np.float64)
+        self._fixed = None if mean is None else (np.asarray(mean, np.float64), np.asarray(variance, np.float64))
+
+    def build(self, input_shape):
+        if self._fixed is not None:
+            return
+        shape = tuple(input_shape[a % len(input_shape)] for a in sorted(a % len(input_shape) for a in self.axis))
+        if any(d is None for d in shape):
+            raise ShapeError(f"Normalization {self.name!r}: axis {self.axis} of the input shape {tuple(input_shape)} "
+                             "must be known")
+        self.mean = self.add_weight(shape, "zeros", trainable=False, name="mean")
+        self.variance = self.add_weight(shape, "ones", trainable=False, name="variance")
+        self.count = self.add_weight((), "zeros", trainable=False, name="count")
 
     def adapt(self, data, batch_size=None, steps=None):
         """Compute the mean and variance of `data` over every axis but `axis`."""
         x = _values(data)
         keep = {a % x.ndim for a in self.axis}
         reduce_axes = tuple(d for d in range(x.ndim) if d not in keep)
-        self.mean, self.variance = x.mean(reduce_axes), x.var(reduce_axes)
+        if not self.built:
+            self.build((None,) + x.shape[1:])
+            self.built = True
+        self.mean.assign(x.mean(reduce_axes).astype(np.float32))
+        self.variance.assign(x.var(reduce_axes).astype(np.float32))
 
     def _broadcast(self, values, ndim):
-        values = np.asarray(values, np.float64)
         keep = sorted(a % ndim for a in self.axis)
         if values.ndim == 0 or not keep:
             return values
         shape = [1] * ndim
-        for a, n in zip(keep, values.shape if values.ndim == len(keep) else [values.size]):
+        for a, n in zip(keep, values.shape if values.ndim == len(keep) else [values.numel()]):
             shape[a] = n
         return values.reshape(shape)
 
     def call(self, inputs):
-        if self.mean is None:
-            raise ArgumentError(f"Normalization {self.name!r}: no statistics yet; give mean and variance or call "
-                                "adapt(data) first")
         x = inputs if inputs.dtype.is_floating_point else inputs.float()
-        mean = tensor(self._broadcast(self.mean, x.ndim), dtype=x.dtype)
-        std = tensor(np.maximum(np.sqrt(self._broadcast(self.variance, x.ndim)), EPSILON), dtype=x.dtype)
+        if self._fixed is not None:
+            mean, variance = (tensor(v, dtype=x.dtype) for v in self._fixed)
+        else:
+            mean, variance = self.mean.detach().to(x.dtype), self.variance.detach().to(x.dtype)
+        mean = self._broadcast(mean, x.ndim)
+        std = self._broadcast(variance, x.ndim).sqrt().clamp(min=EPSILON)
         return mean + x * std if self.invert else (x - mean) / std
 
     def get_config(self):
