@@ -59,6 +59,16 @@ from ember.errors import AllocationError as OutOfMemoryError  # what ember raise
 
 e, pi, inf, nan, newaxis = math.e, math.pi, math.inf, math.nan, None  # PyTorch's constants
 from ember.amp import autocast
+from ember.amp.state import *  # noqa: F401,F403  (PyTorch's autocast state functions)
+from ember.backends.runtime import *  # noqa: F401,F403  (runtime switches and build queries)
+from ember import cpu
+from ember.ops.symbolic import *  # noqa: F401,F403  (sym_int, sym_max, ...: on numbers, not tensors only)
+from ember.cpu import Event, Stream, get_device_module
+from ember.lapack_extra import *  # noqa: F401,F403  (geqrf, orgqr, ormqr, lu, lu_solve, lu_unpack, *_lowrank)
+from ember.nn.aten_extra import *  # noqa: F401,F403  (native_* norms, SyncBatchNorm statistics)
+for _name in ("geqrf", "orgqr", "ormqr", "lu", "lu_solve"):  # Tensor methods too, as in PyTorch
+    setattr(Tensor, _name, globals()[_name])
+del _name
 
 __version__ = "0.1.0"
 

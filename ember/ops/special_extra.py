@@ -1,0 +1,93 @@
+"""The regularized incomplete gamma functions (`igamma`, `igammac`) and binomial sampling.
+
+    >>> import ember
+    >>> ember.igamma(ember.tensor([1.0]), ember.tensor([2.0]))  # 1 - exp(-2)
+    tensor([0.8647])
+
+`igamma` needs SciPy (the `fast` extra) for its kernel; without it the call raises an ember error.
+"""
+import numpy as np
+
+from ember.autograd.function import Function
+from ember.autograd.tensor import Tensor
+from ember.backend import dtypes, special
+from ember.errors import ArgumentError, AutogradError, DTypeError
+from ember.ops import shape, unary
+from ember.ops._util import _wrap
+from ember.ops.creation import _rng
+
+__all__ = ["igamma", "igammac", "binomial"]
+METHODS = "igamma igammac"
+INPLACE = "igamma igammac"
+
+
+def _scipy(op):
+    s = special._scipy()
+    if s is None:
+        raise ArgumentError(f"{op}: needs SciPy for the incomplete gamma function; pip install 'ember[fast]'")
+    return s
+
+
+class _IGamma(Function):
+    upper = False
+
+    def forward(self, a, x):
+        s = _scipy(self.op_name())
+        dt = np.result_type(a.dtype, x.dtype)
+        return (s.gammaincc if self.upper else s.gammainc)(a, x).astype(dt, copy=False)
+
+    def backward(self, g):
+        a, x = self.inputs
+        if a.requires_grad:
+            raise AutogradError(f"{self.op_name()}: the derivative with respect to input (the shape a) is not "
+                                f"implemented (as in PyTorch); only other (x) gets a gradient")
+        lgam = unary.lgamma(a)
+        d = unary.exp((a - 1) * unary.log(x) - x - lgam)  # x^(a-1) e^-x / Gamma(a)
+        return None, (-g * d if self.upper else g * d)
+
+
+class IGamma(_IGamma):
+    name = "igamma"
+
+
+class IGammac(_IGamma):
+    name, upper = "igammac", True
+
+
+def _operands(op, input, other):
+    for name, t in (("input", input), ("other", other)):
+        if not isinstance(t, Tensor):
+            raise DTypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+    dt = dtypes.promote_types(input.dtype, other.dtype)
+    if not dt.is_floating_point:
+        raise DTypeError(f"{op}: expected floating point tensors, got {input.dtype} and {other.dtype}")
+    return input.to(dt), other.to(dt)
+
+
+def igamma(input, other):
+    """The regularized lower incomplete gamma function P(input, other) (SciPy's `gammainc`)."""
+    a, x = _operands("igamma", input, other)
+    a, x = shape.broadcast_tensors(a, x)
+    return IGamma.apply(a, x)
+
+
+def igammac(input, other):
+    """The regularized upper incomplete gamma function Q(input, other) = 1 - P (SciPy's `gammaincc`)."""
+    a, x = _operands("igammac", input, other)
+    a, x = shape.broadcast_tensors(a, x)
+    return IGammac.apply(a, x)
+
+
+def binomial(count, prob, generator=None):
+    """Binomial samples: successes in `count` trials of probability `prob` (float tensors, broadcast)."""
+    for name, t in (("count", count), ("prob", prob)):
+        if not isinstance(t, Tensor) or not t.is_floating_point():
+            raise DTypeError(f"binomial: {name} must be a floating point tensor, got "
+                             f"{getattr(t, 'dtype', type(t).__name__)}")
+    n, p = count.detach().numpy(), prob.detach().numpy()
+    if n.size and (not np.isfinite(n).all() or (n < 0).any()):
+        raise ArgumentError("binomial: count must be finite and non-negative")
+    if p.size and (not ((p >= 0) & (p <= 1)).all()):
+        raise ArgumentError("binomial: prob must be in [0, 1]")
+    out = np.asarray(_rng(generator).binomial(n.astype(np.int64), p)).astype(count.numpy().dtype)
+    return _wrap(out if count.device.type == "cpu" else count._device.xp.asarray(out), count._device)
