@@ -60,7 +60,7 @@ def _reflect(op, A, tau, Q):
         raise ShapeError(f"{op}: tau's batch dims {tuple(tau.shape[:-1])} must equal input's {tuple(A.shape[:-2])}")
     below = A.tril(-1)
     for i in range(k - 1, -1, -1):
-        unit = const(np.eye(m, 1, -i, dtype=A.numpy().dtype)[:, 0], A)
+        unit = const(np.eye(m, 1, -i, dtype=A.dtype.np)[:, 0], A)
         v = (below[..., :, i] + unit).unsqueeze(-1)                              # (..., m, 1)
         Q = Q - tau[..., i].unsqueeze(-1).unsqueeze(-1) * (v @ (v.mT @ Q))
     return Q

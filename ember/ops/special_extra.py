@@ -12,7 +12,7 @@ from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes, special
 from ember.errors import ArgumentError, AutogradError, DTypeError
-from ember.ops import shape, unary
+from ember.ops import shape
 from ember.ops._util import _wrap
 from ember.ops.creation import _rng
 
@@ -41,8 +41,7 @@ class _IGamma(Function):
         if a.requires_grad:
             raise AutogradError(f"{self.op_name()}: the derivative with respect to input (the shape a) is not "
                                 f"implemented (as in PyTorch); only other (x) gets a gradient")
-        lgam = unary.lgamma(a)
-        d = unary.exp((a - 1) * unary.log(x) - x - lgam)  # x^(a-1) e^-x / Gamma(a)
+        d = ((a - 1) * x.log() - x - a.lgamma()).exp()  # x^(a-1) e^-x / Gamma(a)
         return None, (-g * d if self.upper else g * d)
 
 
