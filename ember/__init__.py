@@ -63,7 +63,7 @@ from ember.amp.state import *  # noqa: F401,F403  (PyTorch's autocast state func
 from ember.backends.runtime import *  # noqa: F401,F403  (runtime switches and build queries)
 from ember import cpu
 from ember.ops.symbolic import *  # noqa: F401,F403  (sym_int, sym_max, ...: on numbers, not tensors only)
-from ember.cpu import Event, Stream, get_device_module
+from ember.cpu import Event, Stream, cudnn_is_acceptable, get_device_module, is_storage
 from ember.lapack_extra import *  # noqa: F401,F403  (geqrf, orgqr, ormqr, lu, lu_solve, lu_unpack, *_lowrank)
 from ember.nn.aten_extra import *  # noqa: F401,F403  (native_* norms, SyncBatchNorm statistics)
 for _name in ("geqrf", "orgqr", "ormqr", "lu", "lu_solve"):  # Tensor methods too, as in PyTorch

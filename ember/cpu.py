@@ -10,11 +10,13 @@ recording one raises, as in PyTorch.
 import sys
 
 from ember import cuda
+from ember.autograd.tensor import Tensor
 from ember.backend.device import device as as_device
-from ember.errors import DeviceError
+from ember.backends import cudnn
+from ember.errors import DeviceError, DTypeError
 
 __all__ = ["Stream", "Event", "get_device_module", "is_available", "device_count", "current_device",
-           "synchronize", "current_stream"]
+           "synchronize", "current_stream", "cudnn_is_acceptable", "is_storage"]
 
 
 def _no_events(op):
@@ -116,3 +118,15 @@ def get_device_module(device=None):
     """The module for `device`'s type (`ember.cpu`, `ember.cuda`); with no argument, the default device's."""
     kind = as_device("cpu" if device is None else device).type
     return _MODULES[kind]
+
+
+def cudnn_is_acceptable(tensor):
+    """Whether cuDNN would take `tensor`: never in ember, which has no cuDNN (its CUDA kernels are CuPy's)."""
+    if not isinstance(tensor, Tensor):
+        raise DTypeError(f"cudnn_is_acceptable: expected a Tensor, got {type(tensor).__name__}")
+    return cudnn.is_acceptable(tensor)
+
+
+def is_storage(obj):
+    """False for every object: ember has no storage type (a tensor's memory is its NumPy/CuPy array)."""
+    return False

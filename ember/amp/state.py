@@ -12,7 +12,8 @@ State is per thread, as in PyTorch. ember has no IPU or XLA device: their flags 
 defaults (off; float16 on IPU, bfloat16 on XLA), their dtypes can be set and read back, and turning
 autocast on for them raises (no op would ever run there to be cast).
 """
-from ember.amp import autocast as _autocast
+from ember.amp.autocast import (_LOW, _check_device_type, _local, _observe_op, _observe_primitive, _regions,
+                                 _regions_lock, dispatch, get_autocast_dtype, is_autocast_enabled)
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError
 
@@ -36,23 +37,23 @@ def _bool(op, enabled):
 
 def _low(op, dtype):
     dt = dtypes.as_dtype(dtype, op)
-    if dt not in _autocast._LOW:
+    if dt not in _LOW:
         raise DTypeError(f"{op}: autocast runs ops in ember.bfloat16 or ember.float16, got {dt}")
     return dt
 
 
 def _observers(want):
     """Install autocast's observers while a device type is switched on outside any region."""
-    with _autocast._regions_lock:
+    with _regions_lock:
         if want != _hold[0]:
             _hold[0] = want
-            if want and _autocast._regions[0] == 0:
-                _autocast.dispatch.add_observer(_autocast._observe_primitive)
-                _autocast.dispatch.add_composite_observer(_autocast._observe_op)
-            _autocast._regions[0] += 1 if want else -1
-            if _autocast._regions[0] == 0:
-                _autocast.dispatch.remove_observer(_autocast._observe_primitive)
-                _autocast.dispatch.remove_composite_observer(_autocast._observe_op)
+            if want and _regions[0] == 0:
+                dispatch.add_observer(_observe_primitive)
+                dispatch.add_composite_observer(_observe_op)
+            _regions[0] += 1 if want else -1
+            if _regions[0] == 0:
+                dispatch.remove_observer(_observe_primitive)
+                dispatch.remove_composite_observer(_observe_op)
 
 
 def set_autocast_enabled(device_type, enabled=None):
@@ -60,16 +61,16 @@ def set_autocast_enabled(device_type, enabled=None):
     is PyTorch's older CUDA form."""
     if enabled is None and isinstance(device_type, bool):
         device_type, enabled = "cuda", device_type
-    d = _autocast._check_device_type(device_type)
-    state = _autocast._local
+    d = _check_device_type(device_type)
+    state = _local
     state.dtype[d] = state.fast[d] if _bool("set_autocast_enabled", enabled) else None
     _observers(any(v is not None for v in state.dtype.values()))
 
 
 def set_autocast_dtype(device_type, dtype):
     """The dtype autocast casts to on `device_type` (takes effect at once if it is on there)."""
-    d = _autocast._check_device_type(device_type)
-    state = _autocast._local
+    d = _check_device_type(device_type)
+    state = _local
     state.fast[d] = _low("set_autocast_dtype", dtype)
     if state.dtype[d] is not None:
         state.dtype[d] = state.fast[d]
@@ -80,7 +81,7 @@ def set_autocast_cpu_enabled(enabled):
 
 
 def is_autocast_cpu_enabled():
-    return _autocast.is_autocast_enabled("cpu")
+    return is_autocast_enabled("cpu")
 
 
 def set_autocast_cpu_dtype(dtype):
@@ -88,7 +89,7 @@ def set_autocast_cpu_dtype(dtype):
 
 
 def get_autocast_cpu_dtype():
-    return _autocast.get_autocast_dtype("cpu")
+    return get_autocast_dtype("cpu")
 
 
 def set_autocast_gpu_dtype(dtype):
@@ -96,33 +97,33 @@ def set_autocast_gpu_dtype(dtype):
 
 
 def get_autocast_gpu_dtype():
-    return _autocast.get_autocast_dtype("cuda")
+    return get_autocast_dtype("cuda")
 
 
 def is_autocast_cache_enabled():
     """Whether float32 weights are cast once per region (or until `clear_autocast_cache`)."""
-    return _autocast._local.cache_on
+    return _local.cache_on
 
 
 def set_autocast_cache_enabled(enabled):
-    _autocast._local.cache_on = _bool("set_autocast_cache_enabled", enabled)
+    _local.cache_on = _bool("set_autocast_cache_enabled", enabled)
 
 
 def clear_autocast_cache():
     """Forget the cached low-precision copies of weights (a region does this when the outermost one exits)."""
-    _autocast._local.cache.clear()
+    _local.cache.clear()
 
 
 def autocast_increment_nesting():
     """One more open autocast region on this thread; returns the new count."""
-    _autocast._local.depth += 1
-    return _autocast._local.depth
+    _local.depth += 1
+    return _local.depth
 
 
 def autocast_decrement_nesting():
     """One fewer open region; returns the new count (PyTorch lets it go below zero, and so does ember)."""
-    _autocast._local.depth -= 1
-    return _autocast._local.depth
+    _local.depth -= 1
+    return _local.depth
 
 
 def _no_device_get(kind):
