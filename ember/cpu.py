@@ -115,8 +115,11 @@ _MODULES = {"cpu": sys.modules[__name__], "cuda": cuda}
 
 
 def get_device_module(device=None):
-    """The module for `device`'s type (`ember.cpu`, `ember.cuda`); with no argument, the default device's."""
-    kind = as_device("cpu" if device is None else device).type
+    """The module for `device`'s type (`ember.cpu`, `ember.cuda`, the latter also where CUDA is not
+    available, as in PyTorch); with no argument, the default device's."""
+    kind = device.split(":")[0] if isinstance(device, str) else getattr(device, "type", "cpu" if device is None else None)
+    if kind not in _MODULES:
+        raise DeviceError(f"get_device_module: unknown device {device!r}; ember's devices are 'cpu' and 'cuda'")
     return _MODULES[kind]
 
 
