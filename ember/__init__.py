@@ -62,6 +62,7 @@ from ember.amp import autocast
 from ember.amp.state import *  # noqa: F401,F403  (PyTorch's autocast state functions)
 from ember.backends.runtime import *  # noqa: F401,F403  (runtime switches and build queries)
 from ember import cpu
+from ember.backend.memory_format import *  # noqa: F401,F403  (memory formats and layouts)
 from ember.ops.symbolic import *  # noqa: F401,F403  (sym_int, sym_max, ...: on numbers, not tensors only)
 from ember.cpu import Event, Stream, cudnn_is_acceptable, get_device_module, is_storage
 from ember.lapack_extra import *  # noqa: F401,F403  (geqrf, orgqr, ormqr, lu, lu_solve, lu_unpack, *_lowrank)

@@ -14,6 +14,7 @@ from ember.backend import dtypes, special
 from ember.errors import ArgumentError, AutogradError, DTypeError
 from ember.ops import shape
 from ember.ops._util import _wrap
+from ember.ops.registry import Sample, register
 from ember.ops.creation import _rng
 
 __all__ = ["igamma", "igammac", "binomial"]
@@ -63,6 +64,15 @@ def _operands(op, input, other):
     return input.to(dt), other.to(dt)
 
 
+def _igamma_samples(make):
+    return [Sample((make(3, 4, low=0.5, high=3.0), make(3, 4, low=0.2, high=4.0)), name="2d", nograd=(0,)),
+            Sample((make(3, 1, low=0.5, high=3.0), make(4, low=0.2, high=4.0)), name="broadcast", nograd=(0,)),
+            Sample((make(4, 3, low=0.5, high=3.0, noncontig=True), make(4, 3, low=0.2, high=4.0)), name="noncontig",
+                   nograd=(0,)),
+            Sample((make(0, 3, low=0.5, high=3.0), make(0, 3, low=0.2, high=4.0)), name="empty", nograd=(0,))]
+
+
+@register("igamma", _igamma_samples, IGamma)
 def igamma(input, other):
     """The regularized lower incomplete gamma function P(input, other) (SciPy's `gammainc`)."""
     a, x = _operands("igamma", input, other)
@@ -70,6 +80,7 @@ def igamma(input, other):
     return IGamma.apply(a, x)
 
 
+@register("igammac", _igamma_samples, IGammac)
 def igammac(input, other):
     """The regularized upper incomplete gamma function Q(input, other) = 1 - P (SciPy's `gammaincc`)."""
     a, x = _operands("igammac", input, other)

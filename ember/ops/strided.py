@@ -19,6 +19,7 @@ from ember.errors import ArgumentError, AutogradError, ShapeError
 from ember.ops import creation, gather
 from ember.ops._args import need_ints, need_tensor
 from ember.ops._util import const
+from ember.ops.registry import Sample, register
 
 __all__ = ["as_strided", "as_strided_", "as_strided_copy", "as_strided_scatter", "slice_inverse", "resize_as_"]
 METHODS = " ".join(__all__[:-1]) + " resize_as_"
@@ -103,6 +104,13 @@ class AsStrided(Function):
         return gather.take(total, in_idx)  # the storage's gradient, read where the input's elements lie
 
 
+def _as_strided_samples(make):
+    return [Sample((make(10), (2, 2), (3, 1), 1), name="2d"), Sample((make(3, 4), (3, 2), (4, 2)), name="default-offset"),
+            Sample((make(6), (2, 2), (1, 1), 1), name="overlapping"), Sample((make(5), (3, 2), (0, 1)), name="zero-stride"),
+            Sample((make(4), (0, 2), (1, 1)), name="empty"), Sample((make(4), (), (), 3), name="0d")]
+
+
+@register("as_strided", _as_strided_samples, AsStrided)
 def as_strided(input, size, stride, storage_offset=None):
     """A view of `input`'s storage with the given sizes, strides and storage offset (default: `input`'s).
 
