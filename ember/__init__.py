@@ -62,6 +62,8 @@ from ember.amp import autocast
 from ember.amp.state import *  # noqa: F401,F403  (PyTorch's autocast state functions)
 from ember.backends.runtime import *  # noqa: F401,F403  (runtime switches and build queries)
 from ember import cpu
+from ember.backend.dtypes import (float8_e4m3fn, float8_e4m3fnuz, float8_e5m2, float8_e5m2fnuz, float8_e8m0fnu,
+                                  uint16, uint32, uint64)  # PyTorch's limited-support dtypes
 from ember.backend.memory_format import *  # noqa: F401,F403  (memory formats and layouts)
 from ember.ops.symbolic import *  # noqa: F401,F403  (sym_int, sym_max, ...: on numbers, not tensors only)
 from ember.cpu import Event, Stream, cudnn_is_acceptable, get_device_module, is_storage

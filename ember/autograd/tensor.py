@@ -472,7 +472,7 @@ def as_array(data, dtype=None, device=None):
     if not isinstance(arr, xp.ndarray):
         arr = xp.asarray(arr)
     if dt is not None and arr.dtype != dt:
-        arr = arr.astype(dt)
+        arr = dtypes.cast(xp, arr, dt)
     dtypes.dtype_of(arr)  # refuses unsupported dtypes (complex, strings, ...)
     return arr
 
