@@ -10,7 +10,7 @@ import math
 
 from ember import autograd, backend, errors, ops
 from ember.autograd import Size, Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, inference_mode
-from ember.autograd.grad_mode import is_anomaly_enabled
+from ember.autograd.grad_mode import is_anomaly_enabled, is_inference_mode_enabled
 from ember.backend.device import Device as device_type, device
 from ember.backend.dtypes import (DType as dtype, bfloat16, bool_ as bool, float16, float32, float64, get_default_dtype,
                                   int8, int16, int32, int64, promote_types, result_type as _result_type,
@@ -62,6 +62,7 @@ from ember.amp import autocast
 from ember.amp.state import *  # noqa: F401,F403  (PyTorch's autocast state functions)
 from ember.backends.runtime import *  # noqa: F401,F403  (runtime switches and build queries)
 from ember import cpu
+from ember.futures import Future, fork, wait
 from ember.backend.dtypes import (float8_e4m3fn, float8_e4m3fnuz, float8_e5m2, float8_e5m2fnuz, float8_e8m0fnu,
                                   uint16, uint32, uint64)  # PyTorch's limited-support dtypes
 from ember.backend.memory_format import *  # noqa: F401,F403  (memory formats and layouts)

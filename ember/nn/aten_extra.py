@@ -16,7 +16,8 @@ from ember.nn import functional as F
 from ember.ops._args import need_ints
 
 __all__ = ["native_batch_norm", "native_layer_norm", "native_group_norm", "frobenius_norm", "batch_norm_stats",
-           "batch_norm_update_stats", "embedding_renorm_"]
+           "batch_norm_update_stats", "embedding_renorm_", "batch_norm_elemt", "batch_norm_gather_stats",
+           "batch_norm_gather_stats_with_counts", "batch_norm_backward_reduce", "batch_norm_backward_elemt"]
 
 
 def _need(op, name, x):
@@ -117,3 +118,69 @@ def embedding_renorm_(input, indices, max_norm, norm_type):
             if norm > max_norm:
                 input[r] = input[r] * (max_norm / (norm + 1e-7))
     return input
+
+
+# --- the rest of SyncBatchNorm's kernels: plain math on one process's tensors ----------------------------
+def _per_channel(x, v):
+    """A (C,) tensor shaped to broadcast along dim 1 of `x`."""
+    return v.reshape((1, -1) + (1,) * (x.ndim - 2))
+
+
+def batch_norm_elemt(input, weight, bias, mean, invstd, eps):
+    """(input - mean) * invstd, scaled by `weight` and shifted by `bias` per channel (either may be None)."""
+    _channel_dims("batch_norm_elemt", input)
+    out = (input - _per_channel(input, mean)) * _per_channel(input, invstd)
+    if weight is not None:
+        out = out * _per_channel(input, weight)
+    return out if bias is None else out + _per_channel(input, bias)
+
+
+def batch_norm_gather_stats_with_counts(input, mean, invstd, running_mean, running_var, momentum, eps, counts):
+    """Combine per-process (mean, invstd) rows of shape (P, C), with `counts` elements each, into the global
+    (mean, invstd); the running statistics are updated in place (unbiased variance), as SyncBatchNorm does."""
+    op = "batch_norm_gather_stats_with_counts"
+    for name, t in (("mean", mean), ("invstd", invstd), ("counts", counts)):
+        _need(op, name, t)
+    if mean.ndim != 2 or tuple(invstd.shape) != tuple(mean.shape) or counts.numel() != mean.shape[0]:
+        raise ShapeError(f"{op}: mean and invstd must be (processes, C) and counts (processes,), got "
+                         f"{tuple(mean.shape)}, {tuple(invstd.shape)} and {tuple(counts.shape)}")
+    c = counts.to(mean.dtype).reshape(-1, 1)
+    n = c.sum()
+    var_i = invstd ** -2 - eps
+    g_mean = (c * mean).sum(0) / n
+    g_var = (c * (var_i + mean ** 2)).sum(0) / n - g_mean ** 2
+    with no_grad():
+        total = float(n)
+        if running_mean is not None:
+            running_mean.mul_(1 - momentum).add_(momentum * g_mean.to(running_mean.dtype))
+        if running_var is not None:
+            unbiased = g_var * (total / max(total - 1, 1))
+            running_var.mul_(1 - momentum).add_(momentum * unbiased.to(running_var.dtype))
+    return g_mean, (g_var + eps).rsqrt()
+
+
+def batch_norm_gather_stats(input, mean, invstd, running_mean, running_var, momentum, eps, count):
+    """`batch_norm_gather_stats_with_counts` with every process holding `count` elements."""
+    counts = ops.creation.full((mean.shape[0],), float(count), dtype=mean.dtype, device=mean.device)
+    return batch_norm_gather_stats_with_counts(input, mean, invstd, running_mean, running_var, momentum, eps, counts)
+
+
+def batch_norm_backward_reduce(grad_out, input, mean, invstd, weight, input_g, weight_g, bias_g):
+    """(sum of grad_out, sum of grad_out * (input - mean), weight's gradient, bias's gradient) per channel;
+    each of the last three is None unless its flag asks for it."""
+    dims = _channel_dims("batch_norm_backward_reduce", input)
+    sum_dy = grad_out.sum(dims)
+    sum_dy_xmu = (grad_out * (input - _per_channel(input, mean))).sum(dims)
+    grad_weight = sum_dy_xmu * invstd if weight_g else None
+    return (sum_dy if input_g else None, sum_dy_xmu if input_g else None, grad_weight, sum_dy if bias_g else None)
+
+
+def batch_norm_backward_elemt(grad_out, input, mean, invstd, weight, sum_dy, sum_dy_xmu, count):
+    """The input's gradient from the globally reduced sums, `count` holding each process's element count."""
+    _channel_dims("batch_norm_backward_elemt", input)
+    _need("batch_norm_backward_elemt", "count", count)
+    n = float(count.sum())
+    xmu = input - _per_channel(input, mean)
+    inv = _per_channel(input, invstd)
+    g = (grad_out - _per_channel(input, sum_dy / n) - xmu * inv ** 2 * _per_channel(input, sum_dy_xmu / n)) * inv
+    return g if weight is None else g * _per_channel(input, weight)

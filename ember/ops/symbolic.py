@@ -12,7 +12,8 @@ import numbers
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError
 
-__all__ = ["sym_int", "sym_float", "sym_max", "sym_min", "sym_not", "sym_sqrt", "sym_sum", "sym_ite"]
+__all__ = ["sym_int", "sym_float", "sym_max", "sym_min", "sym_not", "sym_sqrt", "sym_sum", "sym_ite", "sym_constrain_range",
+           "sym_constrain_range_for_size", "sym_fresh_size"]
 METHODS = ""
 INPLACE = ""
 
@@ -90,3 +91,27 @@ def sym_ite(b, t, f):
         raise DTypeError(f"sym_ite: both branches must have one type, got {type(t).__name__} and "
                          f"{type(f).__name__}")
     return t if b else f
+
+
+def _range(op, size, low, high):
+    size = _number(op, size)
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+        raise DTypeError(f"{op}: size must be an int, got {type(size).__name__}")
+    if not low <= size <= high:
+        raise ArgumentError(f"{op}: invalid value range for {size} between [{low}, {high}]")
+
+
+def sym_constrain_range(size, *, min=None, max=None):
+    """Check that the int `size` lies in [min, max] (either bound may be None); PyTorch's tracer records
+    the bound, ember's sizes are concrete, so the check is all there is to do."""
+    _range("sym_constrain_range", size, -math.inf if min is None else min, math.inf if max is None else max)
+
+
+def sym_constrain_range_for_size(size, *, min=None, max=None):
+    """`sym_constrain_range` for a size: the lower bound defaults to 0, the upper to 2**63 - 1."""
+    _range("sym_constrain_range_for_size", size, 0 if min is None else min, (1 << 63) - 1 if max is None else max)
+
+
+def sym_fresh_size(expr):
+    """`expr` itself: ember has no symbolic sizes to make a fresh one of."""
+    return expr
