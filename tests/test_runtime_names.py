@@ -7,6 +7,8 @@ import torch
 
 import ember
 
+COVERS = {"torch": ["set_default_device"]}  # called as `lib.<name>` on both (tests/api_coverage.py, rule 2)
+
 
 @pytest.fixture(autouse=True)
 def _restore():
