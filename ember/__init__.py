@@ -65,6 +65,8 @@ from ember import cpu
 from ember.futures import Future, fork, wait
 from ember.backend.dtypes import (float8_e4m3fn, float8_e4m3fnuz, float8_e5m2, float8_e5m2fnuz, float8_e8m0fnu,
                                   uint16, uint32, uint64)  # PyTorch's limited-support dtypes
+from ember.backend.shell_dtypes import SHELLS as _SHELLS
+globals().update(_SHELLS)  # uint1..uint7, int1..int7, bits*, float4_e2m1fn_x2: named, never stored
 from ember.backend.memory_format import *  # noqa: F401,F403  (memory formats and layouts)
 from ember.ops.symbolic import *  # noqa: F401,F403  (sym_int, sym_max, ...: on numbers, not tensors only)
 from ember.cpu import Event, Stream, cudnn_is_acceptable, get_device_module, is_storage

@@ -10,6 +10,7 @@ CuPy) arrays; `dtype_of(array)` maps the array's dtype back to the ember one.
 import numpy as np
 import ml_dtypes
 
+from ember.backend.shell_dtypes import ShellDType
 from ember.errors import DTypeError
 
 
@@ -99,6 +100,8 @@ def as_dtype(d, op=None):
     """Accept an ember dtype, a NumPy dtype, a Python type or a name; `op` names the caller in errors."""
     if isinstance(d, DType):
         return d
+    if isinstance(d, ShellDType):
+        raise d.refuse(op)
     if d is float:  # Python's float is a double: float64, as in PyTorch
         return float64
     if d is int:
