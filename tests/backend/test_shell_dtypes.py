@@ -8,8 +8,8 @@ import torch
 
 import ember
 
-SHELLS = [f"uint{b}" for b in range(1, 8)] + [f"int{b}" for b in range(1, 8)] + \
-    ["bits1x8", "bits2x4", "bits4x2", "bits8", "bits16", "float4_e2m1fn_x2"]
+SHELLS = ["uint1", "uint2", "uint3", "uint4", "uint5", "uint6", "uint7", "int1", "int2", "int3", "int4", "int5", "int6",
+          "int7", "bits1x8", "bits2x4", "bits4x2", "bits8", "bits16", "float4_e2m1fn_x2"]
 
 
 @pytest.mark.parametrize("name", SHELLS)
