@@ -63,7 +63,6 @@ from ember.backend.memory_format import *  # noqa: F401,F403  (memory formats an
 from ember.ops.symbolic import *  # noqa: F401,F403  (sym_int, sym_max, ...: on numbers, not tensors only)
 from ember.cpu import Event, Stream, cudnn_is_acceptable, get_device_module, is_storage
 from ember.lapack_extra import *  # noqa: F401,F403  (geqrf, orgqr, ormqr, lu, lu_solve, lu_unpack, *_lowrank)
-from ember.nn.aten_extra import *  # noqa: F401,F403  (native_* norms, SyncBatchNorm statistics)
 for _name in ("geqrf", "orgqr", "ormqr", "lu", "lu_solve"):  # Tensor methods too, as in PyTorch
     setattr(Tensor, _name, globals()[_name])
 del _name
@@ -88,10 +87,12 @@ _LAZY_NAMES = {"compile": "ember.graph", "load": "ember.io", "save": "ember.io",
 def _nn_forms():
     """{name: function}: torch's top-level forms of nn.functional's functions."""
     import importlib
-    functional, aten = (importlib.import_module(m) for m in ("ember.nn.functional", "ember.nn.aten_forms"))
+    functional, aten, extra = (importlib.import_module(m) for m in ("ember.nn.functional", "ember.nn.aten_forms",
+                                                                     "ember.nn.aten_extra"))
     forms = {name: getattr(functional, name) for name in _FUNCTIONAL_FORMS}
     forms["adaptive_max_pool1d"] = functional.adaptive_max_pool1d_with_indices  # torch's returns (values, indices)
     forms.update((name, getattr(aten, name)) for name in aten.__all__)
+    forms.update((name, getattr(extra, name)) for name in extra.__all__)  # native_* norms, SyncBatchNorm kernels
     return forms
 
 
