@@ -17,7 +17,7 @@ from ember.ops._args import need_ints
 
 __all__ = ["native_batch_norm", "native_layer_norm", "native_group_norm", "frobenius_norm", "batch_norm_stats",
            "batch_norm_update_stats", "embedding_renorm_", "batch_norm_elemt", "batch_norm_gather_stats",
-           "batch_norm_gather_stats_with_counts", "batch_norm_backward_reduce", "batch_norm_backward_elemt"]
+           "batch_norm_gather_stats_with_counts", "batch_norm_backward_reduce", "batch_norm_backward_elemt", "ctc_loss"]
 
 
 def _need(op, name, x):
@@ -184,3 +184,15 @@ def batch_norm_backward_elemt(grad_out, input, mean, invstd, weight, sum_dy, sum
     inv = _per_channel(input, invstd)
     g = (grad_out - _per_channel(input, sum_dy / n) - xmu * inv ** 2 * _per_channel(input, sum_dy_xmu / n)) * inv
     return g if weight is None else g * _per_channel(input, weight)
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=None, zero_infinity=False):
+    """PyTorch's top-level CTC loss: `reduction` as an int (0 none, 1 mean, 2 sum). Left out, it gives the
+    per-sequence losses, as torch.ctc_loss does in PyTorch 2.13 (its functional form defaults to 'mean')."""
+    r = "none" if reduction is None else _REDUCTION_CODES.get(reduction) if not isinstance(reduction, bool) else None
+    if r is None:
+        raise ArgumentError(f"ctc_loss: reduction must be 0 (none), 1 (mean) or 2 (sum), got {reduction!r}")
+    return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, r, zero_infinity)
+
+
+_REDUCTION_CODES = {0: "none", 1: "mean", 2: "sum"}
