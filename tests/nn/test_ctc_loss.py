@@ -84,3 +84,16 @@ def test_ctc_loss_refusals():
         F.ctc_loss(elp, ember.tensor([[0, 1, 2]] * 3), INPUT_LENGTHS, TARGET_LENGTHS)
     with pytest.raises(ember.DTypeError, match="ctc_loss"):
         F.ctc_loss(elp.detach().to(ember.int64), ember.tensor(TARGETS), INPUT_LENGTHS, TARGET_LENGTHS)
+
+
+def test_ctc_loss_module_matches_torch():
+    e, t, elp, tlp = _both()
+    ours = ember.nn.CTCLoss(blank=0, reduction="sum", zero_infinity=True)(elp, ember.tensor(TARGETS), [2, 5, 6],
+                                                                            TARGET_LENGTHS)
+    theirs = torch.nn.CTCLoss(blank=0, reduction="sum", zero_infinity=True)(tlp, torch.tensor(TARGETS), [2, 5, 6],
+                                                                             TARGET_LENGTHS)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+    ours.backward()
+    theirs.backward()
+    np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), atol=1e-12)
+    assert repr(ember.nn.CTCLoss().reduction) == repr(torch.nn.CTCLoss().reduction)
