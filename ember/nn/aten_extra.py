@@ -13,11 +13,13 @@ from ember.autograd.grad_mode import no_grad
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.nn import functional as F
+from ember.ops import grid3d
 from ember.ops._args import need_ints
 
 __all__ = ["native_batch_norm", "native_layer_norm", "native_group_norm", "frobenius_norm", "batch_norm_stats",
            "batch_norm_update_stats", "embedding_renorm_", "batch_norm_elemt", "batch_norm_gather_stats",
-           "batch_norm_gather_stats_with_counts", "batch_norm_backward_reduce", "batch_norm_backward_elemt", "ctc_loss"]
+           "batch_norm_gather_stats_with_counts", "batch_norm_backward_reduce", "batch_norm_backward_elemt", "ctc_loss",
+           "grid_sampler_3d"]
 
 
 def _need(op, name, x):
@@ -196,3 +198,16 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
 
 
 _REDUCTION_CODES = {0: "none", 1: "mean", 2: "sum"}
+
+
+def grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners):
+    """PyTorch's top-level 3-d grid sampling: modes as ints (interpolation 0 trilinear, 1 nearest; padding
+    0 zeros, 1 border, 2 reflection)."""
+    modes = {0: "bilinear", 1: "nearest"}
+    paddings = {0: "zeros", 1: "border", 2: "reflection"}
+    if interpolation_mode not in modes or isinstance(interpolation_mode, bool):
+        raise ArgumentError(f"grid_sampler_3d: interpolation_mode must be 0 (trilinear) or 1 (nearest), got "
+                            f"{interpolation_mode!r} (bicubic has no 3-d form)")
+    if padding_mode not in paddings or isinstance(padding_mode, bool):
+        raise ArgumentError(f"grid_sampler_3d: padding_mode must be 0, 1 or 2, got {padding_mode!r}")
+    return grid3d.grid_sample_3d(input, grid, modes[interpolation_mode], paddings[padding_mode], align_corners)
