@@ -18,7 +18,7 @@ from ember.ops._dims import _axes
 from ember.ops._util import _wrap
 
 __all__ = ["segment_reduce", "hash_tensor"]
-METHODS = ""
+METHODS = "hash_tensor"
 INPLACE = ""
 
 # reduce name -> (the reduction of a non-empty segment along `axis`, its value on an empty one, with `initial`)

@@ -68,6 +68,8 @@ def test_hash_tensor_matches_torch(values, kw):
     ours, theirs = ember.hash_tensor(ember.tensor(values), **kw), torch.hash_tensor(torch.tensor(values), **kw)
     assert ours.dtype is ember.uint64 and theirs.dtype is torch.uint64
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ember.tensor(values).hash_tensor(**kw).numpy(),
+                                  torch.tensor(values).hash_tensor(**kw).numpy())
     for dt in ("int8", "float16", "int32"):
         v = np.array([1, 2, 7], dtype=dt)
         np.testing.assert_array_equal(ember.hash_tensor(ember.tensor(v)).numpy(), torch.hash_tensor(torch.tensor(v)).numpy())
