@@ -16,7 +16,7 @@ import numpy as np
 from ember import linalg, linalg_lu
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
-from ember.ops import creation
+from ember.ops import creation, registry
 from ember.ops._util import const
 
 __all__ = ["geqrf", "orgqr", "ormqr", "lu", "lu_solve", "lu_unpack", "svd_lowrank", "pca_lowrank"]
@@ -93,6 +93,7 @@ def ormqr(input, tau, other, left=True, transpose=False):
 
 def lu(A, pivot=True, get_infos=False):
     """(LU, pivots), with `get_infos` also the LAPACK infos: `linalg.lu_factor(_ex)`'s result."""
+    _matrix("lu", "A", A)
     if get_infos:
         return tuple(linalg_lu.lu_factor_ex(A, pivot=pivot))
     return tuple(linalg_lu.lu_factor(A, pivot=pivot))
@@ -100,12 +101,33 @@ def lu(A, pivot=True, get_infos=False):
 
 def lu_solve(b, LU_data, LU_pivots):
     """X with A X = b, A given by `lu`'s (LU_data, LU_pivots)."""
+    _check_lu("lu_solve", LU_data, LU_pivots)
+    _matrix("lu_solve", "b", b)
+    n = LU_data.shape[-1]
+    if LU_data.shape[-2] != n:
+        raise ShapeError(f"lu_solve: LU_data must be square, got shape {tuple(LU_data.shape)}")
+    if b.shape[-2] != n or b.dtype is not LU_data.dtype:
+        raise ShapeError(f"lu_solve: b of shape {tuple(b.shape)} and dtype {b.dtype} must have {n} rows and "
+                         f"LU_data's dtype {LU_data.dtype}")
     return linalg_lu.lu_solve(LU_data, LU_pivots, b)
+
+
+def _check_lu(op, LU, pivots):
+    _matrix(op, "LU_data", LU)
+    if not isinstance(pivots, Tensor) or pivots.dtype.name not in ("int32", "int64"):
+        raise DTypeError(f"{op}: LU_pivots must be an int32 tensor, got {getattr(pivots, 'dtype', type(pivots).__name__)}")
+    m, n = LU.shape[-2:]
+    if tuple(pivots.shape) != tuple(LU.shape[:-2]) + (min(m, n),):
+        raise ShapeError(f"{op}: LU_pivots of shape {tuple(pivots.shape)} do not match LU_data of shape "
+                         f"{tuple(LU.shape)} (expected {tuple(LU.shape[:-2]) + (min(m, n),)})")
+    p = pivots.numpy()
+    if p.size and (p.min() < 1 or p.max() > m):
+        raise ArgumentError(f"{op}: LU_pivots must be 1-based row numbers in [1, {m}]")
 
 
 def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
     """(P, L, U) from `lu`'s result; a part not asked for is an empty tensor, as in PyTorch."""
-    _matrix("lu_unpack", "LU_data", LU_data)
+    _check_lu("lu_unpack", LU_data, LU_pivots)
     P, L, U = linalg_lu._unpack(LU_data, LU_pivots)
     empty = creation.empty(0, dtype=LU_data.dtype)
     return (P if unpack_pivots else empty, L if unpack_data else empty, U if unpack_data else empty)
@@ -148,3 +170,6 @@ def pca_lowrank(A, q=None, center=True, niter=2):
     q = min(6, m, n) if q is None else q
     X = A - A.mean(-2, keepdim=True) if center else A
     return svd_lowrank(X, q, niter=niter)
+
+
+globals().update({_n: registry.guard(_n, globals()[_n]) for _n in __all__})  # bad arguments: ember errors
