@@ -38,11 +38,15 @@ def _ptr(a):
 
 def storage_of(op, x):
     """(flat storage array, this tensor's element offset in it)."""
-    owner = _owner(x._data)
+    return _storage(op, x._data)
+
+
+def _storage(op, a):
+    owner = _owner(a)
     if not owner.flags.c_contiguous:
         raise ArgumentError(f"{op}: the tensor's memory is not one contiguous block (its base has strides "
                             f"{owner.strides}); call .contiguous() first")
-    return owner.reshape(-1), (_ptr(x._data) - _ptr(owner)) // max(x._data.itemsize, 1)
+    return owner.reshape(-1), (_ptr(a) - _ptr(owner)) // max(a.itemsize, 1)
 
 
 def _parse(op, size, stride, offset):
@@ -92,8 +96,10 @@ class AsStrided(Function):
     is_view = True
     save_inputs = False
 
-    def forward(self, x, flat, size, stride, offset, own_stride, own_offset, storage_n):
-        self.geometry = (size, stride, offset, x.shape, own_stride, own_offset, storage_n)
+    def forward(self, x, size, stride, offset):
+        flat, own = _storage("as_strided", x)  # the storage is found from the array itself (also at replay)
+        own_stride = tuple(s // max(x.itemsize, 1) for s in x.strides)
+        self.geometry = (size, stride, offset, x.shape, own_stride, own, flat.size)
         return _view(flat, size, stride, offset, self.xp)
 
     def backward(self, g):
@@ -119,10 +125,8 @@ def as_strided(input, size, stride, storage_offset=None):
                 [1., 3.]])
     """
     need_tensor("as_strided", "input", input)
-    size, stride, offset, flat = _geometry("as_strided", input, size, stride, storage_offset)
-    _, own = storage_of("as_strided", input)
-    own_stride = tuple(s // max(input._data.itemsize, 1) for s in input._data.strides)
-    return AsStrided.apply(input, flat, size, stride, offset, own_stride, own, flat.size)
+    size, stride, offset, _ = _geometry("as_strided", input, size, stride, storage_offset)
+    return AsStrided.apply(input, size, stride, offset)
 
 
 def as_strided_(input, size, stride, storage_offset=None):
