@@ -29,29 +29,23 @@ def _scipy(op):
     return s
 
 
-class _IGamma(Function):
-    upper = False
+class IGamma(Function):
+    """P(a, x), or Q(a, x) = 1 - P with `upper`."""
+    name = "igamma"
 
-    def forward(self, a, x):
+    def forward(self, a, x, upper=False):
+        self.upper = upper
         s = _scipy(self.op_name())
         dt = np.result_type(a.dtype, x.dtype)
-        return (s.gammaincc if self.upper else s.gammainc)(a, x).astype(dt, copy=False)
+        return (s.gammaincc if upper else s.gammainc)(a, x).astype(dt, copy=False)
 
     def backward(self, g):
         a, x = self.inputs
         if a.requires_grad:
-            raise AutogradError(f"{self.op_name()}: the derivative with respect to input (the shape a) is not "
+            raise AutogradError(f"{'igammac' if self.upper else 'igamma'}: the derivative with respect to input (the shape a) is not "
                                 f"implemented (as in PyTorch); only other (x) gets a gradient")
         d = ((a - 1) * x.log() - x - a.lgamma()).exp()  # x^(a-1) e^-x / Gamma(a)
         return None, (-g * d if self.upper else g * d)
-
-
-class IGamma(_IGamma):
-    name = "igamma"
-
-
-class IGammac(_IGamma):
-    name, upper = "igammac", True
 
 
 def _operands(op, input, other):
@@ -82,12 +76,12 @@ def igamma(input, other):
     return IGamma.apply(a, x)
 
 
-@register("igammac", _igamma_samples, IGammac, grad=False)
+@register("igammac", _igamma_samples, IGamma, grad=False)
 def igammac(input, other):
     """The regularized upper incomplete gamma function Q(input, other) = 1 - P (SciPy's `gammaincc`)."""
     a, x = _operands("igammac", input, other)
     a, x = shape.broadcast_tensors(a, x)
-    return IGammac.apply(a, x)
+    return IGamma.apply(a, x, upper=True)
 
 
 def binomial(count, prob, generator=None):
