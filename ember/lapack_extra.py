@@ -19,7 +19,7 @@ from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
 from ember.ops import creation, registry
 from ember.ops._util import const
 
-__all__ = ["geqrf", "orgqr", "ormqr", "lu", "lu_solve", "lu_unpack", "svd_lowrank", "pca_lowrank"]
+__all__ = ["geqrf", "orgqr", "ormqr", "lu", "lu_solve", "lu_unpack", "svd_lowrank", "pca_lowrank", "lobpcg"]
 
 
 def _matrix(op, name, A, floating=True):
@@ -170,6 +170,74 @@ def pca_lowrank(A, q=None, center=True, niter=2):
     q = min(6, m, n) if q is None else q
     X = A - A.mean(-2, keepdim=True) if center else A
     return svd_lowrank(X, q, niter=niter)
+
+
+
+def _b_orthonormal(S, B):
+    """Columns spanning S's range, orthonormal in the B inner product (near-dependent directions dropped)."""
+    gram = S.T @ (B @ S)
+    w, v = np.linalg.eigh((gram + gram.T) / 2)
+    keep = w > w.max() * 1e-12 if w.size else w > 0
+    return S @ (v[:, keep] / np.sqrt(w[keep]))
+
+
+def _lobpcg(a, b, x, k, ik, niter, tol, largest):
+    """Knyazev's locally optimal block preconditioned conjugate gradient, on arrays."""
+    sign = 1.0 if largest else -1.0
+    p = None
+    norm_a, norm_b = np.linalg.norm(a, 2), np.linalg.norm(b, 2)
+    for _ in range(niter + 1):
+        blocks = [x] if p is None else [x, p]
+        if _ > 0:
+            blocks.insert(1, w)
+        s = _b_orthonormal(np.concatenate(blocks, 1), b)
+        evals, evecs = np.linalg.eigh(s.T @ a @ s)
+        order = np.argsort(-sign * evals)[:x.shape[1]]
+        new_x = s @ evecs[:, order]
+        theta = evals[order]
+        r = a @ new_x - (b @ new_x) * theta
+        p = new_x - x @ (x.T @ (b @ new_x)) if _ > 0 else None
+        x = new_x
+        err = np.linalg.norm(r, axis=0) / ((norm_a + np.abs(theta) * norm_b) * np.linalg.norm(x, axis=0))
+        if (err[:k] < tol).all():
+            break
+        w = r if ik is None else ik @ r
+    return theta[:k], x[:, :k]
+
+
+def lobpcg(A, k=None, B=None, X=None, n=None, iK=None, niter=None, tol=None, largest=None, method=None,
+           tracker=None, ortho_iparams=None, ortho_fparams=None, ortho_bparams=None):
+    """The k largest (or smallest, `largest=False`) eigenpairs of the symmetric positive definite problem
+    A x = e B x (B = I by default) by LOBPCG: a block of n >= k vectors (X, or random from ember's
+    generator), preconditioner iK, at most `niter` iterations (default 1000) until the relative residual
+    is below `tol` (default sqrt of the dtype's eps). Values only (a tensor that requires grad is refused)."""
+    op = "lobpcg"
+    _matrix(op, "A", A)
+    if any(isinstance(t, Tensor) and t.requires_grad for t in (A, B, X, iK)):
+        raise AutogradError(f"{op}: ember's lobpcg gives values only; detach() the inputs")
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ShapeError(f"{op}: A must be one square matrix, got shape {tuple(A.shape)}")
+    if method not in (None, "basic", "ortho") or tracker is not None or any(
+            v is not None for v in (ortho_iparams, ortho_fparams, ortho_bparams)):
+        raise ArgumentError(f"{op}: method must be 'basic' or 'ortho' (one algorithm serves both here); tracker and "
+                            f"the ortho_* parameters are not supported")
+    m = A.shape[0]
+    k = (X.shape[-1] if X is not None else 1) if k is None else k
+    n = (X.shape[-1] if X is not None else k) if n is None else n
+    if not 0 < k <= n or m < 3 * n:
+        raise ArgumentError(f"{op}: needs 0 < k <= n and A's rows ({m}) at least 3 x n (n={n}, k={k})")
+    a = A.numpy()
+    b = np.eye(m, dtype=a.dtype) if B is None else _matrix(op, "B", B).numpy()
+    ik = None if iK is None else _matrix(op, "iK", iK).numpy()
+    for name, t in (("B", b), ("iK", ik)):
+        if t is not None and t.shape != a.shape:
+            raise ShapeError(f"{op}: {name} must have A's shape {a.shape}, got {t.shape}")
+    x = _matrix(op, "X", X).numpy() if X is not None else creation.randn(m, n, dtype=A.dtype).numpy()
+    if x.shape != (m, n):
+        raise ShapeError(f"{op}: X must be ({m}, {n}), got {x.shape}")
+    tol = float(np.finfo(a.dtype).eps) ** 0.5 if tol is None else tol
+    e, v = _lobpcg(a, b, x, k, ik, 1000 if niter is None else niter, tol, True if largest is None else largest)
+    return const(e.astype(a.dtype), A), const(v.astype(a.dtype), A)
 
 
 globals().update({_n: registry.guard(_n, globals()[_n]) for _n in __all__})  # bad arguments: ember errors

@@ -133,3 +133,36 @@ def test_pca_lowrank_matches_torch():
     _, ts_raw, _ = torch.pca_lowrank(torch.tensor(a), q=3, center=False)
     np.testing.assert_allclose(es_raw.numpy()[:2], ts_raw.numpy()[:2], rtol=1e-8)
     assert len(ember.pca_lowrank(ember.tensor(a))[1]) == len(torch.pca_lowrank(torch.tensor(a))[1]) == 6
+
+
+def _spd(m):
+    a = RNG.standard_normal((m, m))
+    return a @ a.T + np.eye(m)
+
+
+@pytest.mark.parametrize("kw", [{"k": 3}, {"k": 2, "largest": False}, {"k": 2, "method": "basic"}, {"n": 3, "k": 1}])
+def test_lobpcg_matches_torch(kw):
+    a = _spd(30)
+    ember.manual_seed(0)
+    ev, evec = ember.lobpcg(ember.tensor(a), **kw)
+    tv, tvec = torch.lobpcg(torch.tensor(a), **kw)
+    np.testing.assert_allclose(ev.numpy(), tv.numpy(), rtol=1e-7)
+    assert tuple(evec.shape) == tuple(tvec.shape)
+    np.testing.assert_allclose(np.abs(np.sum(evec.numpy() * tvec.numpy(), 0)), 1.0, atol=1e-6)  # signs are free
+
+
+def test_lobpcg_generalized_start_block_and_refusals():
+    a, b = _spd(30), np.diag(np.linspace(1.0, 3.0, 30))
+    x0 = RNG.standard_normal((30, 4))
+    np.testing.assert_allclose(ember.lobpcg(ember.tensor(a), k=2, B=ember.tensor(b))[0].numpy(),
+                               torch.lobpcg(torch.tensor(a), k=2, B=torch.tensor(b))[0].numpy(), rtol=1e-7)
+    np.testing.assert_allclose(ember.lobpcg(ember.tensor(a), X=ember.tensor(x0))[0].numpy(),
+                               torch.lobpcg(torch.tensor(a), X=torch.tensor(x0))[0].numpy(), rtol=1e-7)
+    with pytest.raises(ValueError, match="3 x"):
+        torch.lobpcg(torch.tensor(a[:5, :5]), k=2)
+    with pytest.raises(ember.ArgumentError, match="3 x n"):
+        ember.lobpcg(ember.tensor(a[:5, :5]), k=2)
+    with pytest.raises(ember.ArgumentError, match="method"):
+        ember.lobpcg(ember.tensor(a), k=1, method="foo")
+    with pytest.raises(ember.AutogradError, match="values only"):
+        ember.lobpcg(ember.tensor(a, requires_grad=True), k=1)
