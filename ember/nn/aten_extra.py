@@ -8,6 +8,8 @@ statistics they computed, SyncBatchNorm's per-process statistics (`batch_norm_st
     >>> mean
     tensor([[2.]])
 """
+import numpy as np
+
 from ember import linalg, ops
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.tensor import Tensor
@@ -19,6 +21,7 @@ from ember.ops._args import need_ints
 __all__ = ["native_batch_norm", "native_layer_norm", "native_group_norm", "frobenius_norm", "batch_norm_stats",
            "batch_norm_update_stats", "embedding_renorm_", "batch_norm_elemt", "batch_norm_gather_stats",
            "batch_norm_gather_stats_with_counts", "batch_norm_backward_reduce", "batch_norm_backward_elemt", "ctc_loss",
+           "embedding_bag",
            "grid_sampler_3d"]
 
 
@@ -211,3 +214,47 @@ def grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners
     if padding_mode not in paddings or isinstance(padding_mode, bool):
         raise ArgumentError(f"grid_sampler_3d: padding_mode must be 0, 1 or 2, got {padding_mode!r}")
     return grid3d.grid_sample_3d(input, grid, modes[interpolation_mode], paddings[padding_mode], align_corners)
+
+
+_BAG_MODES = {0: "sum", 1: "mean", 2: "max"}
+_FAST_SUM = ("float32", "float16", "bfloat16")  # PyTorch's CPU fast path: it returns no offset2bag then
+
+
+def embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sparse=False, per_sample_weights=None,
+                  include_last_offset=False, padding_idx=None):
+    """PyTorch's top-level `embedding_bag`: (output, offset2bag, bag_size, max_indices), `mode` as an int
+    (0 sum, 1 mean, 2 max), 1-d `indices` with `offsets`. The bookkeeping outputs are PyTorch's CPU ones:
+    offset2bag is each index's bag (empty on the float sum fast path), bag_size the non-padding count per bag
+    (zeros for sum), max_indices the row that gave each maximum (the bag sizes for mean, zeros for sum)."""
+    op = "embedding_bag"
+    if isinstance(mode, bool) or mode not in _BAG_MODES:
+        raise ArgumentError(f"{op}: mode must be 0 (sum), 1 (mean) or 2 (max), got {mode!r}")
+    for name, t in (("weight", weight), ("indices", indices), ("offsets", offsets)):
+        _need(op, name, t)
+    if indices.ndim != 1 or offsets.ndim != 1:
+        raise ShapeError(f"{op}: the top-level form takes 1-d indices and offsets, got shapes {tuple(indices.shape)} "
+                         f"and {tuple(offsets.shape)} (nn.functional.embedding_bag takes 2-d bags)")
+    out = F.embedding_bag(indices, weight, offsets, None, 2, scale_grad_by_freq, _BAG_MODES[mode], sparse,
+                          per_sample_weights, include_last_offset, padding_idx)
+    idx, off = indices.numpy().astype(np.int64), offsets.numpy().astype(np.int64)
+    starts = off[:-1] if include_last_offset else off
+    ends = off[1:] if include_last_offset else np.append(off[1:], idx.size)
+    bag_of = np.zeros(idx.size, dtype=np.int64)
+    for b, (s, e) in enumerate(zip(starts, ends)):
+        bag_of[s:e] = b
+    keep = idx != padding_idx if padding_idx is not None else np.ones(idx.size, dtype=bool)
+    counts = np.array([keep[s:e].sum() for s, e in zip(starts, ends)], dtype=np.int64)
+    as_t = lambda a: ops.creation.tensor(a, dtype=indices.dtype, device=indices.device)  # noqa: E731
+    if mode == 0:  # one zero per bag for a weight that requires grad, per offset otherwise (PyTorch's two kernels)
+        zeros = as_t(np.zeros(len(starts) if weight.requires_grad else off.size, dtype=np.int64))
+        fast = weight.dtype.name in _FAST_SUM and padding_idx is None
+        return out, as_t(np.zeros(0, dtype=np.int64) if fast else bag_of), zeros, zeros.clone()
+    if mode == 1:
+        return out, as_t(bag_of), as_t(counts), as_t(counts)
+    w = weight.detach().numpy()
+    best = np.zeros((len(starts), w.shape[1]), dtype=np.int64)
+    for b, (s, e) in enumerate(zip(starts, ends)):
+        rows = idx[s:e][keep[s:e]]
+        if rows.size:
+            best[b] = rows[np.argmax(w[rows], axis=0)]
+    return out, as_t(bag_of), as_t(counts), as_t(best)
