@@ -165,7 +165,7 @@ def _sdpa_samples(make):
             Sample((make(2, 0, 4), make(2, 5, 4), make(2, 5, 3)), name="empty")]
 
 
-@register("scaled_dot_product_attention", _sdpa_samples, ref="nn.functional.scaled_dot_product_attention")
+@register("scaled_dot_product_attention", _sdpa_samples, Attention, ref="nn.functional.scaled_dot_product_attention")
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
                                  enable_gqa=False):
     """`softmax(query @ key^T * scale + mask) @ value`, with `scale = 1 / sqrt(E)` by default.
