@@ -10,6 +10,7 @@ NumPy float32/float64 array): pool.py runs its NumPy code.
 import numpy as np
 
 from ember.backend.jit import Kernel
+from ember.ops import _layout
 
 
 def _max_loop(x, y, best, sh, sw, dh, dw, kh, kw):
@@ -75,7 +76,45 @@ def _spread_loop(g, best, out, sh, sw, dh, dw, kw):
                     out[n, c, i * sh + (t // kw) * dh, j * sw + (t % kw) * dw] += g[n, c, i, j]
 
 
+def _max2x2_cl_loop(x, y, best, sh, sw):
+    # _max2x2_loop on channels-last (N, H, W, C) arrays: the channel loop innermost reads memory in order
+    n_, oh, ow, c_ = y.shape
+    for n in range(n_):
+        for i in range(oh):
+            for j in range(ow):
+                r, q = i * sh, j * sw
+                for c in range(c_):
+                    v0, v1, v2, v3 = x[n, r, q, c], x[n, r, q + 1, c], x[n, r + 1, q, c], x[n, r + 1, q + 1, c]
+                    m, t = v0, 0
+                    if v1 > m:
+                        m, t = v1, 1
+                    if v2 > m:
+                        m, t = v2, 2
+                    if v3 > m:
+                        m, t = v3, 3
+                    total = v0 + v1 + v2 + v3
+                    if total != total:  # as in _max_loop
+                        m, t = v0, 0
+                        for k, v in enumerate((v1, v2, v3)):
+                            if v > m or (v != v and m == m):
+                                m, t = v, k + 1
+                    y[n, i, j, c] = m
+                    best[n, i, j, c] = t
+
+
+def _spread_cl_loop(g, best, out, sh, sw, dh, dw, kw):
+    # _spread_loop on channels-last (N, OH, OW, C) / (N, H, W, C) arrays
+    n_, oh, ow, c_ = g.shape
+    for n in range(n_):
+        for i in range(oh):
+            for j in range(ow):
+                for c in range(c_):
+                    t = best[n, i, j, c]
+                    out[n, i * sh + (t // kw) * dh, j * sw + (t % kw) * dw, c] += g[n, i, j, c]
+
+
 _MAX, _MAX2X2, _SPREAD = Kernel(_max_loop), Kernel(_max2x2_loop), Kernel(_spread_loop)
+_MAX2X2_CL, _SPREAD_CL = Kernel(_max2x2_cl_loop), Kernel(_spread_cl_loop)
 
 
 def _usable(*arrays):
@@ -83,8 +122,18 @@ def _usable(*arrays):
 
 
 def max_pool(x, geo, index_dtype):
-    """(maximum, winning offset) of each window of the padded `x` (N, C, *extent), or None."""
+    """(maximum, winning offset) of each window of the padded `x` (N, C, *extent), or None.
+    A channels-last `x` gives channels-last results (see ember/ops/_layout.py)."""
     small = geo.kernel == (2, 2) and geo.dilation == (1, 1)
+    if small and _layout.is_channels_last(x):
+        kernel = _MAX2X2_CL.get()
+        if kernel is None or not _usable(x):
+            return None
+        xl = x.transpose(0, 2, 3, 1)
+        shape = (x.shape[0],) + tuple(geo.out) + (x.shape[1],)
+        y, best = np.empty(shape, x.dtype), np.empty(shape, index_dtype)
+        kernel(xl, y, best, *geo.stride)
+        return y.transpose(0, 3, 1, 2), best.transpose(0, 3, 1, 2)
     kernel = (_MAX2X2 if small else _MAX).get()
     if kernel is None or not _usable(x):
         return None
@@ -99,6 +148,14 @@ def max_pool(x, geo, index_dtype):
 
 def spread(g, best, geo):
     """Each window's gradient added at its winning offset, on a zero (N, C, *extent) array, or None."""
+    if _layout.is_channels_last(best):
+        kernel = _SPREAD_CL.get()
+        if kernel is None or not _usable(g, best):
+            return None
+        out = np.zeros((g.shape[0],) + tuple(geo.extent) + (g.shape[1],), g.dtype)
+        kernel(np.ascontiguousarray(g.transpose(0, 2, 3, 1)), best.transpose(0, 2, 3, 1), out, *geo.stride,
+               *geo.dilation, geo.kernel[1])
+        return out.transpose(0, 3, 1, 2)
     kernel = _SPREAD.get()
     if kernel is None or not _usable(g, best):
         return None
