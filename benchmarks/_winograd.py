@@ -1,4 +1,7 @@
-"""Winograd F(2x2, 3x3) kernels for 3x3 convolutions with stride 1 and no dilation: the forward
+"""A candidate measured by benchmarks/conv_algorithms.py, not used by ember's kernels (it measured
+slower than im2col here: the transforms cost more than the GEMM FLOPs they save).
+
+Winograd F(2x2, 3x3) kernels for 3x3 convolutions with stride 1 and no dilation: the forward
 and both gradients with 16 multiplies per 2x2 output tile instead of 36 (2.25x fewer GEMM FLOPs
 than im2col), on raw arrays (NumPy or CuPy, passed as `xp`).
 
@@ -15,9 +18,8 @@ transforms (each a small GEMM with the Kronecker product of two 4-point matrices
     input_grad   Z[e] = U[e]^T @ Gy[e]                                  gx = B Z B^T, tiles added back
 
 where e runs over the 16 transformed positions and each product is one batched GEMM over
-channels and tiles. The results differ from im2col's only by rounding (tests/ops/test_winograd.py
-checks float64 to 1e-12 against it); which algorithm runs is chosen in ember/ops/_im2col.py from
-`python benchmarks/conv_algorithms.py`.
+channels and tiles. The results differ from im2col's only by rounding (the benchmark checks them
+against ember's kernels in float64 before timing).
 
     >>> import numpy as np
     >>> x, w = np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3))
