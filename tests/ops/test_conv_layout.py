@@ -182,3 +182,22 @@ def test_compiled_cnn_training_matches_torch():
         np.testing.assert_allclose(loss.item(), t_loss.item(), rtol=1e-10)
     for (name, p), q in zip(net.named_parameters(), ref.parameters()):
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("case", [0, 1, 4])
+def test_numba_col2im_equals_the_strided_adds(case):
+    pytest.importorskip("numba")
+    x, w, b, gy, geo = _problem(case)
+    w = np.concatenate([w] * 2, axis=1)          # >= 4 input channels: the loop's range
+    x = np.concatenate([x] * 2, axis=1)
+    geo = K.geometry("conv2d", x.shape, w.shape, geo.stride, geo.pads, geo.dilation, 1, 2)
+    got = {}
+    for fast in (True, False):
+        before = jit.set_enabled(fast)
+        try:
+            with _layout.channels_last():
+                got[fast] = CL.input_grad(np, _channels_last(gy), w, geo, x.shape)
+        finally:
+            jit.set_enabled(before)
+    np.testing.assert_allclose(got[True], got[False], rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(got[True], K.input_grad(np, gy, w, geo, x.shape), rtol=1e-12, atol=1e-12)
