@@ -64,6 +64,12 @@ def _columns(xp, x, geo):
         padded[:, t:t + h, l:l + w] = xl
         xl = padded
     s = xl.strides
+    if c == 1:  # runs of one value copy slowly: (KH*KW, N*OH*OW) along the output width, transposed (a view)
+        win = xp.lib.stride_tricks.as_strided(xl, (kh, kw, n, oh, ow),
+                                              (s[1] * dh, s[2] * dw, s[0], s[1] * sh, s[2] * sw))
+        cols = xp.empty((kh, kw, n, oh, ow), x.dtype)
+        cols[...] = win
+        return cols.reshape(kh * kw, n * oh * ow).T
     win = xp.lib.stride_tricks.as_strided(xl, (n, oh, ow, kh, kw, c),
                                           (s[0], s[1] * sh, s[2] * sw, s[1] * dh, s[2] * dw, s[3]))
     cols = xp.empty((n, oh, ow, kh, kw, c), x.dtype)
