@@ -8,7 +8,8 @@ values, then
                  `fast` extra) one pass over d, else KH*KW strided adds (same sums, other order)
 With consecutive conv/pool layers channels-last, no layout transposes run between them; against
 the channels-first kernels of ember/ops/_im2col.py (same GEMM FLOPs) this measured 0.80-0.93x on the
-cnn workload's 32->64 layer and 0.7-0.8x on its 1->32 layer, forward and both gradients (`python benchmarks/conv_algorithms.py`).
+cnn workload's 32->64 layer and 0.7-0.8x on its 1->32 layer, forward and both gradients
+(`python benchmarks/conv_algorithms.py`).
 Used for 2-d convolutions with one group, inside a compiled replay or on a channels-last input.
 
     >>> import numpy as np

