@@ -7,9 +7,10 @@ benchmarks/conv_algorithms.py`: the im2col copy reads runs of C values, and no t
 needed between consecutive conv/pool layers). Every op still sees correct (N, C, H, W) values,
 since NumPy follows strides; only the memory order differs.
 
-Eager ops return C-contiguous arrays as PyTorch does, so user code that calls `view` on a
-convolution's output keeps working. A compiled replay runs under `channels_last()`: there the
-kernels leave their outputs channels-last, which the next conv/pool layer reads without a copy
+Eager convolutions return C-contiguous arrays as PyTorch does (also for a channels-last input),
+so user code that calls `view` on a convolution's output keeps working; max pooling keeps a
+channels-last input's layout. A compiled replay runs under `channels_last()`: there convolutions
+leave their outputs channels-last too, which the next conv/pool layer reads without a copy
 (ember/graph/compile.py makes returned values contiguous again).
 
     >>> import numpy as np
