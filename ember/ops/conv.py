@@ -20,7 +20,7 @@ benchmark's docstring has the table.
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.autograd.checks import check_size
-from ember.errors import ArgumentError, ShapeError
+from ember.errors import ArgumentError, AutogradError, ShapeError
 from ember.ops import _im2col as K
 from ember.ops.registry import Sample, register
 
@@ -33,13 +33,19 @@ FUNCTIONAL = "conv1d conv2d conv_transpose1d conv_transpose2d"
 # --- primitives ----------------------------------------------------------------
 
 class Conv(Function):
-    """y = conv(x, w) + b on batched inputs; `geo` holds stride, padding, dilation, groups."""
+    """y = conv(x, w) + b on batched inputs; `geo` holds stride, padding, dilation, groups. With
+    `relu` (set only by the compiler's conv_relu_fusion, in graphs with no backward of it) the
+    result is max(y, 0), clamped in place."""
 
-    def forward(self, x, w, b=None, geo=None):
+    def forward(self, x, w, b=None, geo=None, relu=False):
         y = K.forward(self.xp, x, w, b, geo)
-        return y if y.dtype == x.dtype else y.astype(x.dtype)  # grouped bfloat16 kernels compute in float32
+        y = y if y.dtype == x.dtype else y.astype(x.dtype)  # grouped bfloat16 kernels compute in float32
+        return self.xp.maximum(y, 0, out=y) if relu else y
 
     def backward(self, g):
+        if self.attrs.get("relu"):
+            raise AutogradError("Conv: a convolution fused with its ReLU has no backward; the compiler "
+                                "fuses only calls that no backward node replays")
         x, w, b = self.inputs
         geo = self.attrs["geo"]
         gx = ConvInputGrad.apply(g, w, geo=geo, x_shape=tuple(x.shape)) if x.requires_grad else None
