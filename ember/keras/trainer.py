@@ -23,6 +23,7 @@ from ember.keras.callbacks import CallbackList, History, ProgbarLogger
 from ember.keras.layers.base import Layer, flatten, map_structure
 from ember.keras.numerics import quiet
 from ember.keras.objective import Objective, class_weights
+from ember.keras.optimizers.paths import assign_paths
 from ember.keras.steps import Steps
 
 __all__ = ["Trainer"]
@@ -86,6 +87,7 @@ class Trainer(Steps):
             params = [p for p in self.parameters() if p.requires_grad]
             if not params:
                 raise ArgumentError(f"{self.name}.fit: the model has no trainable weights")
+            assign_paths(self)  # Keras's variable paths, which Muon and MultiOptimizer select weights by
             self._step_optimizer = self.optimizer.build(params)
 
     def _penalties(self):
