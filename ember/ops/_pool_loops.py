@@ -5,7 +5,9 @@ again, with temporaries, for the winning offset; these loops read each window on
 the maximum and its offset together, and the backward adds each gradient at its window's
 winning offset (no zero-filled comparisons per offset). Same results: the first maximum wins,
 NaN wins over numbers (the first NaN). `None` where the kernels do not apply (no numba, not a
-NumPy float32/float64 array): pool.py runs its NumPy code.
+NumPy float32/float64 array): pool.py runs its NumPy code. Channels-last arrays (compiled replays,
+ember/ops/_layout.py) get loops with the channel loop innermost, and over windows that tile the input
+the gradient writes each element once instead of adding into zeros (tests/ops/test_conv_layout.py).
 """
 import numpy as np
 
