@@ -41,9 +41,9 @@ def test_inference_graph_fuses_each_conv_relu_pair_with_eager_and_torch_values()
     assert np.isnan(got).any() and np.array_equal(np.isnan(got), np.isnan(eager))
 
 
-def test_training_graph_keeps_relu_whose_backward_replays():
+def _train(compiled):
     net = _net()
-    opt = ember.optim.SGD(net.parameters(), lr=0.1)
+    opt = ember.optim.SGD(net.parameters(), lr=0.01)
 
     def step(x):
         opt.zero_grad()
@@ -51,12 +51,24 @@ def test_training_graph_keeps_relu_whose_backward_replays():
         loss.backward()
         opt.step()
         return loss
-    compiled = ember.compile(step)
-    x = ember.randn(2, 2, 9, 9, dtype=ember.float64)
-    compiled(x)
-    compiled(x)
-    assert ("Conv", True) not in _calls(compiled.last.graph)
-    assert "relu=True" not in compiled.source()
+    run = ember.compile(step) if compiled else step
+    rng = np.random.default_rng(0)
+    losses = [float(run(ember.tensor(rng.standard_normal((2, 2, 9, 9))))) for _ in range(3)]
+    return run, losses, [(p.detach().numpy(), p.grad.numpy()) for p in net.parameters()]
+
+
+def test_training_graph_fuses_where_the_backward_is_recorded_with_eager_values():
+    # ReLU's backward reads its output and the convolution's backward reads its inputs, both recorded
+    # as ops: the pair fuses in a training step too, and the step equals eager's.
+    compiled, losses, params = _train(compiled=True)
+    _, eager_losses, eager_params = _train(compiled=False)
+    assert _calls(compiled.last.graph).count(("Conv", True)) == 2
+    assert "relu=True" in compiled.source()
+    np.testing.assert_allclose(losses, eager_losses, rtol=1e-12)
+    assert len(set(losses)) == 3
+    for (w, g), (w_ref, g_ref) in zip(params, eager_params):
+        np.testing.assert_allclose(w, w_ref, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(g, g_ref, rtol=1e-12, atol=1e-12)
 
 
 def test_conv_output_used_twice_is_not_fused():

@@ -1,7 +1,8 @@
 """Convolution + ReLU fusion: a `Conv` call whose only user is a `Relu` becomes one `Conv` call
 with `relu=True`, which clamps its fresh output in place (`maximum(y, 0, out=y)`) instead of a
-separate ReLU that allocates a mask and a new array. Calls that a `backward` node replays are never
-fused (their backward runs on their own instance), so in practice this applies to inference graphs.
+separate ReLU pass and array. Calls that a `backward` node replays are never fused (their backward
+runs on their own instance); in training steps the pair's backward is recorded as ops (ReLU's reads its
+output, the convolution's its inputs), so it fuses there too.
 The values are the same: PyTorch's ReLU is max(y, 0) with NaN kept, and so is `maximum`.
 
     >>> import ember
