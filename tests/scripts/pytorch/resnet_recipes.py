@@ -1,7 +1,8 @@
 """Training recipes from ResNet-style image classification code: BasicBlock residual blocks with a
 downsampling shortcut, parameter groups (no weight decay on norms and biases, a lower learning rate
 for the stem), gradient accumulation over micro-batches, clip_grad_norm_, StepLR, a DataLoader with a
-custom collate_fn and a WeightedRandomSampler, and top-1/top-5 accuracy under torch.no_grad().
+custom collate_fn and a WeightedRandomSampler, activation checkpointing of a stage, and top-1/top-5
+accuracy under torch.no_grad().
 """
 import numpy as np
 import torch
@@ -9,6 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.data import Dataset, DataLoader, WeightedRandomSampler, SequentialSampler
 from torch.optim.lr_scheduler import StepLR
+from torch.utils.checkpoint import checkpoint
 torch.manual_seed(0)
 num_classes = 10
 
@@ -67,7 +69,8 @@ class ResNet(nn.Module):
         return nn.Sequential(*layers)
     def forward(self, x):
         out = F.relu(self.bn1(self.conv1(x)))
-        out = self.layer2(self.layer1(out))
+        out = self.layer1(out)
+        out = checkpoint(self.layer2, out, use_reentrant=False) if self.training else self.layer2(out)
         out = F.adaptive_avg_pool2d(out, (1, 1))
         return self.linear(torch.flatten(out, 1))
 
