@@ -22,6 +22,8 @@ runs them in order; for speed, export and serving it lowers to the graph IR by t
 `jit_compile` compiles the whole training step with `ember.compile`, and `model.graph()` traces
 the forward pass.
 """
+import weakref
+
 import numpy as np
 
 from ember import graph as ember_graph
@@ -31,7 +33,7 @@ from ember.errors import ArgumentError
 from ember.nn import Module
 from ember.ops.creation import zeros
 from ember.keras import functional, saving
-from ember.keras.layers.base import (InputLayer, KerasTensor, Layer, example_value, flatten, map_structure,
+from ember.keras.layers.base import (Input, InputLayer, KerasTensor, Layer, example_value, flatten, map_structure,
                                      snake_case, spec_inputs, spec_of, unique_name)
 from ember.keras.summary import print_summary
 from ember.keras.trainer import Trainer
@@ -220,6 +222,7 @@ class Sequential(Model):
     def __init__(self, layers=None, name=None, trainable=True):
         super().__init__(name=name, trainable=trainable)
         self._stack, self._shapes, self.input_shape_ = [], {}, None
+        self._symbolic, self._traced = None, []
         self._input_dtype = "float32"
         for layer in layers or []:
             self.add(layer)
@@ -248,6 +251,9 @@ class Sequential(Model):
                                 "layer names must be unique")
         self.add_module(name, layer)
         self._stack.append(layer)
+        self._symbolic = None
+        if isinstance(layer, Layer):   # `layer.output` asks this model to trace its graph (see _symbolic_graph)
+            object.__setattr__(layer, "_sequential", weakref.ref(self))
         if len(self._stack) == 1 and getattr(layer, "batch_input_shape", None) is not None:
             self.input_shape_ = layer.batch_input_shape
         if self.input_shape_ is not None:
@@ -285,6 +291,36 @@ class Sequential(Model):
 
     def _summary_rows(self):
         return [(name, m, self._shapes.get(name)) for name, m in zip(self._modules, self._stack)]
+
+    # Keras builds a Sequential model with an Input as a functional graph; ember runs the layers directly
+    # and traces that graph only when asked for it (`model.inputs`, `model.get_layer("h").output`).
+    def _symbolic_graph(self):
+        """(input, output) KerasTensors of this model's layers called on an Input, traced once per stack."""
+        if self._symbolic is None:
+            if self.input_shape_ is None:
+                raise AttributeError(f"Sequential model {self.name!r} has no defined input yet; start it with "
+                                     "keras.Input(shape=...)")
+            for layer, node in self._traced:   # a retrace (layers added since) replaces the old nodes
+                if node in layer._inbound_nodes:
+                    layer._inbound_nodes.remove(node)
+            inp = Input(shape=self.input_shape_[1:], dtype=self._input_dtype)
+            x, self._traced = inp, []
+            for layer in self._stack:
+                if not isinstance(layer, Layer):
+                    raise AttributeError(f"Sequential model {self.name!r}: {type(layer).__name__} is not a "
+                                         "keras layer, so the model has no symbolic graph")
+                x = layer(x)
+                self._traced.append((layer, layer._inbound_nodes[-1]))
+            self._symbolic = (inp, x)
+        return self._symbolic
+
+    @property
+    def inputs(self):
+        return None if self.input_shape_ is None else [self._symbolic_graph()[0]]
+
+    @property
+    def outputs(self):
+        return None if self.input_shape_ is None else [self._symbolic_graph()[1]]
 
     def get_config(self):
         return saving.sequential_config(self)

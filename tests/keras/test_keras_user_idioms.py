@@ -54,3 +54,20 @@ def test_adapted_normalization_is_saved_with_its_statistics_as_in_keras(real_ker
     theirs = _normalization(real_keras, str(tmp_path / "theirs.keras"))
     assert ours == theirs
     assert ours[4] == ours[5]   # the restored model predicts as the adapted one
+
+
+def _sequential_extractor(keras):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation="relu", name="hidden",
+                                                                    kernel_initializer="ones"),
+                              keras.layers.Dense(2, name="head")])
+    extractor = keras.Model(inputs=model.inputs, outputs=model.get_layer("hidden").output)
+    x = np.linspace(-1, 1, 10, dtype="float32").reshape(2, 5)
+    model.add(keras.layers.Dense(1, name="extra"))   # layers added later are traced as well
+    return (np.asarray(extractor.predict(x, verbose=0)).round(5).tolist(), len(extractor.layers),
+            tuple(model.outputs[0].shape), tuple(model.get_layer("head").input.shape),
+            hasattr(model, "output"), tuple(model.predict(x, verbose=0).shape))
+
+
+def test_sequential_feature_extractor_from_get_layer_output_as_in_keras(real_keras):
+    assert _sequential_extractor(ember_keras) == _sequential_extractor(real_keras)

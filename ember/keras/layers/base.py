@@ -308,6 +308,9 @@ class Layer(Module):
         return node.outputs if not inputs else inputs[0] if len(inputs) == 1 else inputs
 
     def _only_node(self, what):
+        owner = self.__dict__.get("_sequential")
+        if not self._inbound_nodes and owner is not None and owner() is not None:
+            owner()._symbolic_graph()   # a layer of a Sequential model: its graph, traced on demand
         if not self._inbound_nodes:
             raise AttributeError(f"The layer {self.name!r} has never been called and thus has no defined {what}.")
         if len(self._inbound_nodes) > 1:
