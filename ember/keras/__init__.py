@@ -16,8 +16,9 @@ from ember.keras.layers import Input, InputLayer, Layer
 from ember.keras.models import Model, Sequential
 from ember.keras import models
 from ember.keras.variables import Variable
+from ember.keras import backend
 
-__all__ = ["activations", "callbacks", "datasets", "preprocessing", "random", "initializers", "layers", "losses",
+__all__ = ["activations", "backend", "callbacks", "datasets", "preprocessing", "random", "initializers", "layers", "losses",
            "metrics", "models", "ops", "optimizers", "regularizers", "saving", "utils", "wrappers", "Input",
            "InputLayer", "Layer", "Model", "Sequential", "Variable"]
 from ember.keras import distribution  # noqa: E402  (keras.distribution.DataParallel; MPI is started only when used)

@@ -39,7 +39,7 @@ from ember.keras.summary import print_summary
 from ember.keras.trainer import Trainer
 from ember.onnx.exporter import export_structured
 
-__all__ = ["Model", "Sequential", "load_model"]
+__all__ = ["Model", "Sequential", "load_model", "clone_model"]
 
 
 class Model(Trainer, Layer):
@@ -332,3 +332,19 @@ class Sequential(Model):
 
 saving.register_builtin(Model, Sequential)
 load_model = saving.load_model
+
+
+def clone_model(model, input_tensors=None, clone_function=None, call_function=None, recursive=False, **kwargs):
+    """A new model of the same architecture (from `get_config`), with new, freshly initialized weights,
+    as Keras's `clone_model`.
+
+        >>> twin = keras.models.clone_model(model)
+        >>> twin.set_weights(model.get_weights())
+    """
+    given = {"input_tensors": input_tensors, "clone_function": clone_function, "call_function": call_function,
+             **kwargs}
+    unsupported = sorted(k for k, v in given.items() if v is not None) + (["recursive"] if recursive else [])
+    if unsupported:
+        raise ArgumentError(f"clone_model: {', '.join(unsupported)} not supported by ember; clone the model "
+                            "as it is")
+    return type(model).from_config(model.get_config())

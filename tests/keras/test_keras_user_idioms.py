@@ -71,3 +71,22 @@ def _sequential_extractor(keras):
 
 def test_sequential_feature_extractor_from_get_layer_output_as_in_keras(real_keras):
     assert _sequential_extractor(ember_keras) == _sequential_extractor(real_keras)
+
+
+def _clone_and_clear(keras):
+    keras.backend.clear_session()
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(2, name="out")(keras.layers.Dense(4)(inputs)))
+    twin = keras.models.clone_model(model)
+    fresh = [not np.array_equal(a, b) for a, b in zip(model.get_weights(), twin.get_weights())]
+    twin.set_weights(model.get_weights())
+    x = np.ones((2, 3), "float32")
+    same = np.allclose(twin.predict(x, verbose=0), model.predict(x, verbose=0))
+    twin.layers[1].kernel.assign(np.zeros((3, 4), "float32"))   # the clone's weights are its own
+    keras.backend.clear_session()
+    return ([layer.name for layer in twin.layers[1:]], fresh[0], same, bool(np.any(model.layers[1].kernel.numpy())),
+            keras.layers.Dense(1).name)
+
+
+def test_clone_model_and_clear_session_as_in_keras(real_keras):
+    assert _clone_and_clear(ember_keras) == _clone_and_clear(real_keras)
