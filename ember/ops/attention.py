@@ -123,14 +123,16 @@ class Attention(Function):
         q, k, v = self.inputs[:3]
         xp, w, scale = self.xp, self.w, self.attrs.get("scale", 1.0)
         g = g._data
-        dv = xp.matmul(w, g) if v.requires_grad else None
+        # each gradient in its input's memory order (empty_like keeps it): heads that are views of
+        # one (N, L, H, hd) projection get gradients whose reshape back to (N, L, E) is free
+        dv = xp.matmul(w, g, out=xp.empty_like(v._data)) if v.requires_grad else None
         ds = xp.matmul(v._data, xp.swapaxes(g, -1, -2))   # the weights' gradient, then the scores' (transposed)
         rows = xp.multiply(ds, w)
         ds -= rows.sum(-2, keepdims=True)
         ds *= w
         ds *= ds.dtype.type(scale)
-        dq = xp.matmul(xp.swapaxes(ds, -1, -2), k._data) if q.requires_grad else None
-        dk = xp.matmul(ds, q._data) if k.requires_grad else None
+        dq = xp.matmul(xp.swapaxes(ds, -1, -2), k._data, out=xp.empty_like(q._data)) if q.requires_grad else None
+        dk = xp.matmul(ds, q._data, out=xp.empty_like(k._data)) if k.requires_grad else None
         return _wrap_all((dq, dk, dv) + (None,) * (len(self.inputs) - 3), q)
 
 
