@@ -22,6 +22,7 @@ from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.backend import dtypes
 from ember.ops import binary, creation, dropout, linalg, softmax
+from ember.ops._softmax_loops import softmax_backward_columns
 from ember.ops.recurrent import _recompute_grad, _wrap_all
 from ember.ops.registry import Sample, register
 
@@ -127,10 +128,11 @@ class Attention(Function):
         # one (N, L, H, hd) projection get gradients whose reshape back to (N, L, E) is free
         dv = xp.matmul(w, g, out=xp.empty_like(v._data)) if v.requires_grad else None
         ds = xp.matmul(v._data, xp.swapaxes(g, -1, -2))   # the weights' gradient, then the scores' (transposed)
-        rows = xp.multiply(ds, w)
-        ds -= rows.sum(-2, keepdims=True)
-        ds *= w
-        ds *= ds.dtype.type(scale)
+        if not softmax_backward_columns(ds, w, scale):
+            rows = xp.multiply(ds, w)
+            ds -= rows.sum(-2, keepdims=True)
+            ds *= w
+            ds *= ds.dtype.type(scale)
         dq = xp.matmul(xp.swapaxes(ds, -1, -2), k._data, out=xp.empty_like(q._data)) if q.requires_grad else None
         dk = xp.matmul(ds, q._data, out=xp.empty_like(k._data)) if k.requires_grad else None
         return _wrap_all((dq, dk, dv) + (None,) * (len(self.inputs) - 3), q)
