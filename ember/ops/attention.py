@@ -22,7 +22,7 @@ from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.backend import dtypes
 from ember.ops import binary, creation, dropout, linalg, softmax
-from ember.ops._softmax_loops import softmax_backward_columns
+from ember.ops._softmax_loops import softmax_backward_columns, softmax_columns
 from ember.ops.recurrent import _recompute_grad, _wrap_all
 from ember.ops.registry import Sample, register
 
@@ -106,15 +106,16 @@ class Attention(Function):
                 xp.copyto(s, -math.inf, where=~mask)
             else:
                 s += mask
-        top = s.max(-2, keepdims=True)
-        if masked:  # a row with nothing to attend: exp(-inf) = 0 everywhere, then 0 / 1
-            xp.copyto(top, 0, where=top == -math.inf)
-        s -= top
-        xp.exp(s, out=s)
-        total = s.sum(-2, keepdims=True)
-        if masked:
-            xp.copyto(total, 1, where=total == 0)  # only a dead row sums to 0: its maximum gave exp(0) = 1
-        s /= total
+        if not softmax_columns(s, masked):
+            top = s.max(-2, keepdims=True)
+            if masked:  # a row with nothing to attend: exp(-inf) = 0 everywhere, then 0 / 1
+                xp.copyto(top, 0, where=top == -math.inf)
+            s -= top
+            xp.exp(s, out=s)
+            total = s.sum(-2, keepdims=True)
+            if masked:
+                xp.copyto(total, 1, where=total == 0)  # only a dead row sums to 0: its maximum gave exp(0) = 1
+            s /= total
         self.w = s                                          # the weights, transposed
         return xp.matmul(xp.swapaxes(s, -1, -2), v)
 
