@@ -1,5 +1,6 @@
-"""The attention softmax-backward loop (ember/ops/_softmax_loops.py) against its NumPy code, bit
-for bit, and the attention primitive with the loop on and off against PyTorch."""
+"""The attention softmax loops (ember/ops/_softmax_loops.py), forward and backward, against the
+NumPy code they replace, bit for bit (NaN, inf and dead columns included), and the attention
+primitive with the loops on and off against PyTorch."""
 import numpy as np
 import pytest
 import torch
