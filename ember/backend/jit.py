@@ -43,15 +43,17 @@ def set_enabled(flag):
 class Kernel:
     """A Python loop compiled by numba on first use (see the module docstring)."""
 
-    def __init__(self, fn):
+    def __init__(self, fn, fastmath=False):
         self.fn = fn
+        self.fastmath = fastmath  # e.g. {"reassoc"}: lets a sum over a row vectorize (NaN/inf kept)
         self.compiled = None
 
     def get(self):
         if not available():
             return None
         if self.compiled is None:
-            self.compiled = _numba().njit(cache=True, error_model="numpy", nogil=True)(self.fn)
+            self.compiled = _numba().njit(cache=True, error_model="numpy", nogil=True,
+                                          fastmath=self.fastmath)(self.fn)
         return self.compiled
 
 

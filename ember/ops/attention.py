@@ -22,6 +22,7 @@ from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.backend import dtypes
 from ember.ops import binary, creation, dropout, linalg, softmax
+from ember.ops._softmax_loops import softmax_backward_columns, softmax_columns
 from ember.ops.recurrent import _recompute_grad, _wrap_all
 from ember.ops.registry import Sample, register
 
@@ -83,32 +84,40 @@ def _gqa(query, key, value):
 
 class Attention(Function):
     """softmax(q k^T * scale + mask) v as one primitive on arrays, for q, k, v of one batch shape
-    and dtype float32/float64: scores, masking and softmax in place in one (..., L, S) buffer kept
-    for backward (the weights), whose backward is four batched GEMMs and two passes over it.
+    and dtype float32/float64: scores, masking and softmax in place in one buffer kept for
+    backward (the weights), whose backward is four batched GEMMs and two passes over it.
     `mask` is additive (float) or bool (True: attend); `causal` masks keys after the query;
-    `masked` says a row with every score -inf gives zeros (and zero gradients), not NaN."""
+    `masked` says a row with every score -inf gives zeros (and zero gradients), not NaN.
+
+    The buffer holds the scores transposed, (..., S, L) = k q^T: softmax then reduces over
+    axis -2, which NumPy does as vectorized passes over whole rows; its row max over a short
+    last axis (S = 64) is ~1.7x slower (float32, (32, 4, 64, 64)). BLAS reads either layout."""
 
     def forward(self, q, k, v, mask=None, scale=1.0, causal=False, masked=False):
         xp = self.xp
-        s = xp.matmul(q, xp.swapaxes(k, -1, -2))
+        s = xp.matmul(k, xp.swapaxes(q, -1, -2))          # s[..., j, i]: key j, query i
         s *= s.dtype.type(scale)
-        if causal:
-            s[..., xp.triu(xp.ones(s.shape[-2:], bool), 1)] = -math.inf
-        elif mask is not None and mask.dtype == bool:
-            xp.copyto(s, -math.inf, where=~mask)
+        if causal:  # keys after the query: below the diagonal here
+            # copyto with a broadcast where is ~9x faster than boolean-index assignment
+            xp.copyto(s, -math.inf, where=xp.tril(xp.ones(s.shape[-2:], bool), -1))
         elif mask is not None:
-            s += mask
-        top = s.max(-1, keepdims=True)
-        if masked:  # a row with nothing to attend: exp(-inf) = 0 everywhere, then 0 / 1
-            xp.copyto(top, 0, where=top == -math.inf)
-        s -= top
-        xp.exp(s, out=s)
-        total = s.sum(-1, keepdims=True)
-        if masked:
-            xp.copyto(total, 1, where=total == 0)  # only a dead row sums to 0: its maximum gave exp(0) = 1
-        s /= total
-        self.w = s
-        return xp.matmul(s, v)
+            mask = _transposed_mask(xp, mask, s.shape)
+            if mask.dtype == bool:
+                xp.copyto(s, -math.inf, where=~mask)
+            else:
+                s += mask
+        if not softmax_columns(s, masked):
+            top = s.max(-2, keepdims=True)
+            if masked:  # a row with nothing to attend: exp(-inf) = 0 everywhere, then 0 / 1
+                xp.copyto(top, 0, where=top == -math.inf)
+            s -= top
+            xp.exp(s, out=s)
+            total = s.sum(-2, keepdims=True)
+            if masked:
+                xp.copyto(total, 1, where=total == 0)  # only a dead row sums to 0: its maximum gave exp(0) = 1
+            s /= total
+        self.w = s                                          # the weights, transposed
+        return xp.matmul(xp.swapaxes(s, -1, -2), v)
 
     def backward(self, g):
         if grad_mode._state.enabled:
@@ -116,15 +125,26 @@ class Attention(Function):
         q, k, v = self.inputs[:3]
         xp, w, scale = self.xp, self.w, self.attrs.get("scale", 1.0)
         g = g._data
-        dv = xp.matmul(xp.swapaxes(w, -1, -2), g) if v.requires_grad else None
-        ds = xp.matmul(g, xp.swapaxes(v._data, -1, -2))   # the weights' gradient, then the scores'
-        rows = xp.multiply(ds, w)
-        ds -= rows.sum(-1, keepdims=True)
-        ds *= w
-        ds *= ds.dtype.type(scale)
-        dq = xp.matmul(ds, k._data) if q.requires_grad else None
-        dk = xp.matmul(xp.swapaxes(ds, -1, -2), q._data) if k.requires_grad else None
+        # each gradient in its input's memory order (empty_like keeps it): heads that are views of
+        # one (N, L, H, hd) projection get gradients whose reshape back to (N, L, E) is free
+        dv = xp.matmul(w, g, out=xp.empty_like(v._data)) if v.requires_grad else None
+        ds = xp.matmul(v._data, xp.swapaxes(g, -1, -2))   # the weights' gradient, then the scores' (transposed)
+        if not softmax_backward_columns(ds, w, scale):
+            rows = xp.multiply(ds, w)
+            ds -= rows.sum(-2, keepdims=True)
+            ds *= w
+            ds *= ds.dtype.type(scale)
+        dq = xp.matmul(xp.swapaxes(ds, -1, -2), k._data, out=xp.empty_like(q._data)) if q.requires_grad else None
+        dk = xp.matmul(ds, q._data, out=xp.empty_like(k._data)) if k.requires_grad else None
         return _wrap_all((dq, dk, dv) + (None,) * (len(self.inputs) - 3), q)
+
+
+def _transposed_mask(xp, mask, shape):
+    """`mask` (broadcasting to (..., L, S)) as (..., S, L) for the transposed scores `shape`: a
+    contiguous copy of its own (usually small) extent, so the masking pass reads it row by row."""
+    L, S = shape[-1], shape[-2]
+    lead = mask.shape[:-2] if mask.ndim > 2 else ()
+    return xp.ascontiguousarray(xp.swapaxes(xp.broadcast_to(mask, lead + (L, S)), -1, -2))
 
 
 def _attention_composite(q, k, v, mask=None, scale=1.0, causal=False, masked=False):

@@ -21,6 +21,7 @@ from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError
 from ember.ops._args import need_number
+from ember.ops._row_loops import embedding_grad
 from ember.ops._util import const
 from ember.ops.registry import Sample, register
 
@@ -165,15 +166,21 @@ class Embedding(Function):
 
     def backward(self, g):
         idx = self.index.reshape(-1)
-        rows = g.reshape(idx.shape[0], self.shape[1])
         pad, by_freq = self.attrs.get("padding_idx"), self.attrs.get("scale_grad_by_freq")
-        if by_freq or pad is not None:
+        scale = None
+        if by_freq:
             scale = self.xp.ones(idx.shape[0], g._data.dtype)
-            if by_freq:
-                counts = self.xp.bincount(idx, minlength=self.shape[0])
-                scale /= counts[idx]
-            if pad is not None:
-                scale[idx == pad] = 0
+            scale /= self.xp.bincount(idx, minlength=self.shape[0])[idx]
+        if not grad_mode._state.enabled:  # no double backward: one pass on arrays where it applies
+            out = self.xp.zeros(self.shape, g._data.dtype)
+            if embedding_grad(out, idx, g._data.reshape(idx.shape[0], self.shape[1]), scale,
+                              -1 if pad is None else pad):
+                return None, const(out, g)
+        rows = g.reshape(idx.shape[0], self.shape[1])
+        if pad is not None:
+            scale = self.xp.ones(idx.shape[0], g._data.dtype) if scale is None else scale
+            scale[idx == pad] = 0
+        if scale is not None:
             rows = rows * const(scale.reshape(-1, 1), g)
         zeros = const(self.xp.zeros(self.shape, g._data.dtype), g)
         return None, zeros.index_add(0, const(idx, g), rows)

@@ -26,7 +26,7 @@ from ember.autograd import grad_mode
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor, _wrap
 from ember.errors import ArgumentError, DTypeError, ShapeError
-from ember.ops import fill
+from ember.ops import _norm_loops, fill
 from ember.ops._util import const
 from ember.ops.reduce import _quiet
 from ember.ops.registry import Sample, register
@@ -47,6 +47,14 @@ class Normalize(Function):
         xp = self.xp
         self.axes, self.eps = axes, eps
         self.n = int(np.prod([x.shape[a] for a in axes]))
+        rows = _rows(x, axes, self.n)
+        if rows is not None:  # layer_norm's trailing axes: one kernel, row by row
+            y, stats = xp.empty_like(x), xp.empty((3, rows.shape[0]), x.dtype)
+            if _norm_loops.forward(rows, eps, y.reshape(rows.shape), *stats):
+                kept = x.shape[:x.ndim - len(axes)] + (1,) * len(axes)
+                mean, var, self.invstd = (a.reshape(kept) for a in stats)
+                self.y = y
+                return y, mean, var
         low = x.dtype.itemsize < 4  # float16/bfloat16: statistics in float32, as PyTorch accumulates them
         xs = x.astype(np.float32) if low else x
         # No elements: NaN, quietly. Only then: entering catch_warnings resets Python's once-per-place
@@ -84,9 +92,24 @@ class Normalize(Function):
         return gx if isinstance(gx, Tensor) else None
 
 
+def _rows(x, axes, n):
+    """`x` as (rows, n) when `axes` are its trailing axes and it is C-contiguous, else None."""
+    k = x.ndim - len(axes)
+    if n == 0 or tuple(axes) != tuple(range(k, x.ndim)) or not getattr(x, "flags", None) or \
+            not x.flags.c_contiguous:
+        return None
+    return x.reshape(-1, n)
+
+
 def _normalize_grad(xp, g, xhat, invstd, axes):
     """invstd * (g - mean(g) - xhat * mean(g * xhat)) on arrays, in two buffers (the ember-op form
-    makes a Tensor and a temporary per step)."""
+    makes a Tensor and a temporary per step); over trailing axes, one kernel row by row."""
+    n = xhat.size // max(invstd.size, 1)
+    rows, grows = _rows(xhat, axes, n), _rows(g, axes, n)
+    if rows is not None and grows is not None:
+        out = xp.empty_like(xhat)
+        if _norm_loops.backward(grows, rows, invstd.reshape(-1), out.reshape(rows.shape)):
+            return out
     t = xp.multiply(g, xhat)
     m2 = t.mean(axis=axes, keepdims=True)
     xp.subtract(g, g.mean(axis=axes, keepdims=True), out=t)

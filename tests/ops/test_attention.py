@@ -159,3 +159,26 @@ def test_primitive_double_backward_matches_torch():
     (t_g[0].sum() + (t_g[1] * t_g[1]).sum()).backward()
     for e, t in ((eq, tq), (ek, tk), (ev, tv)):
         np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("L,S,mask_shape,kind", [
+    (6, 9, (9,), "float"), (6, 9, (9,), "bool"), (5, 7, (3, 5, 7), "float"), (5, 7, (3, 1, 7), "bool"),
+    (6, 4, None, "causal"), (4, 7, None, "causal"), (1, 3, (1, 3), "float")])
+@pytest.mark.parametrize("dtype,tol", [("float32", 2e-5), ("float64", 1e-12)])
+def test_primitive_queries_and_keys_of_different_lengths_and_mask_ranks(L, S, mask_shape, kind, dtype, tol):
+    # the primitive holds the scores transposed (keys by queries): L != S and masks of every rank
+    # check that every mask lands on the right (query, key) pair
+    q = rng.standard_normal((3, L, 4)).astype(dtype) * 2
+    k, v = (rng.standard_normal((3, S, 4)).astype(dtype) * 2 for _ in range(2))
+    mask = None
+    if kind == "bool":
+        mask = rng.random(mask_shape) < 0.6
+        mask[..., 0] = True
+    elif kind == "float":
+        mask = (rng.standard_normal(mask_shape) * 2).astype(dtype)
+    (eq, ek, ev), (tq, tk, tv) = _both(q, k, v)
+    em, tm = (None, None) if mask is None else (ember.tensor(mask), torch.tensor(mask))
+    e_out = F.scaled_dot_product_attention(eq, ek, ev, em, is_causal=kind == "causal")
+    t_out = TF.scaled_dot_product_attention(tq, tk, tv, tm, is_causal=kind == "causal")
+    assert _path(e_out) == "Attention"
+    _compare(e_out, t_out, (eq, ek, ev), (tq, tk, tv), tol=tol)
