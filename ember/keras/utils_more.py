@@ -6,6 +6,7 @@
     ...     keras.utils.get_registered_object("twice")(3)
     6
 """
+import gc
 import json
 
 import numpy as np
@@ -170,8 +171,11 @@ def standardize_dtype(dtype):
 
 
 def clear_session(free_memory=True):
-    """Forget the automatic layer names (the next `Dense` is "dense" again), as Keras does."""
+    """Forget the automatic layer names (the next `Dense` is "dense" again), as Keras does; with
+    `free_memory`, also collect the garbage the dropped models left (Keras's `gc.collect()`)."""
     base._COUNTERS.clear()
+    if free_memory:
+        gc.collect()
 
 
 class PyDataset:

@@ -55,6 +55,8 @@ def random_grads(shapes, steps=3):
 
 
 def test_variable_paths_match_keras(real_keras):
+    real_keras.backend.clear_session()  # both name counters from zero, whatever ran before
+    ek.backend.clear_session()
     ref, ours = twin_models(real_keras)
     assert [w.path for w in ours.trainable_weights] == [v.path for v in ref.trainable_variables]
     i = real_keras.Input((4,))
