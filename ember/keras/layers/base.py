@@ -133,6 +133,36 @@ def _call_parameters(cls):
     return names
 
 
+def _weight_args(where, args, shape, initializer, dtype):
+    """Keras's positional form of add_weight: (shape, initializer, dtype), each given once."""
+    if len(args) > 3:
+        raise ArgumentError(f"{where}: takes at most 3 positional arguments (shape, initializer, dtype), "
+                            f"got {len(args)}")
+    if args and isinstance(args[0], str):
+        raise ArgumentError(f"{where}: name must be passed as a keyword argument, got add_weight({args[0]!r}, ...)")
+    given = dict(zip(("shape", "initializer", "dtype"), args))
+    keywords = {"shape": shape, "initializer": initializer, "dtype": dtype}
+    for key, value in given.items():
+        if keywords[key] is not None:
+            raise ArgumentError(f"{where}: {key} was passed both positionally and as a keyword argument")
+        keywords[key] = value
+    return keywords["shape"], keywords["initializer"], keywords["dtype"]
+
+
+def _refuse_weight_options(where, constraint, aggregation, overwrite_with_gradient, autocast, mixed):
+    """add_weight's options that change training in ways ember does not implement: refused, not dropped."""
+    if constraint is not None:
+        raise ArgumentError(f"{where}: constraint={constraint!r} is not supported by ember")
+    if aggregation not in ("none", None):
+        raise ArgumentError(f"{where}: aggregation={aggregation!r} (a distribution strategy's variable "
+                            "aggregation) is not supported by ember; leave it 'none'")
+    if overwrite_with_gradient:
+        raise ArgumentError(f"{where}: overwrite_with_gradient=True is not supported by ember")
+    if not autocast and mixed:
+        raise ArgumentError(f"{where}: autocast=False under a mixed-precision policy is not supported by "
+                            "ember (its layers compute with the policy's dtype)")
+
+
 class Layer(Module):
     """Base class of Keras layers: override `build(input_shape)` (create weights with `add_weight`)
     and `call(inputs[, training])`. The first call builds the layer from its input's shape.
@@ -174,12 +204,23 @@ class Layer(Module):
     def build(self, input_shape):
         """Create the weights for inputs of `input_shape` (with the batch dimension). Default: none."""
 
-    def add_weight(self, shape=None, initializer="glorot_uniform", trainable=True, name=None, dtype=None,
-                   regularizer=None):
-        """A new `keras.Variable` (a `Parameter`) of `shape`, filled by `initializer`, registered under `name`;
-        `regularizer` (a name or object) adds its penalty of the weight to `losses`."""
-        shape = shape_tuple(() if shape is None else shape, f"{self.name}.add_weight")
-        weight = Variable(initializer, shape=shape, trainable=trainable and self._trainable)
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False,
+                   name=None):
+        """A new `keras.Variable` (a `Parameter`) of `shape` and `dtype` (the layer's variable dtype unless
+        given), filled by `initializer` (Keras's default: glorot_uniform for floats, zeros otherwise) and
+        registered under `name`; `regularizer` (a name or object) adds its penalty of the weight to
+        `losses`. As in Keras, shape, initializer and dtype may come positionally, the rest by keyword."""
+        where = f"{self.name}.add_weight"
+        shape, initializer, dtype = _weight_args(where, args, shape, initializer, dtype)
+        _refuse_weight_options(where, constraint=constraint, aggregation=aggregation,
+                               overwrite_with_gradient=overwrite_with_gradient,
+                               autocast=autocast, mixed=self.dtype_policy.is_mixed)
+        shape = shape_tuple(() if shape is None else shape, where)
+        dtype = dtypes.as_dtype(dtype if dtype is not None else self.variable_dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.is_floating_point else "zeros"
+        weight = Variable(initializer, shape=shape, dtype=dtype, trainable=trainable and self._trainable)
         weight.never_trainable = not trainable
         if name is None:
             name = f"weight_{len(self._parameters)}"

@@ -94,13 +94,15 @@ def policy_of(dtype):
 
 def cast_inputs(policy, value):
     """Floating tensors in `value` (nested lists/tuples/dicts) cast to the compute dtype: all of them
-    under a mixed policy, and half-precision ones reaching a full-precision layer."""
+    under a mixed or float64 policy, and half-precision ones reaching a full-precision layer. (Under
+    the default float32 policy a float64 tensor passes: PyTorch's `layer.double()` idiom.)"""
     target = getattr(dtypes, policy.compute_dtype)
+    every = policy.is_mixed or policy.compute_dtype == "float64"
 
     def cast(t):
         if not isinstance(t, Tensor) or not t.dtype.is_floating_point or t.dtype is target:
             return t
-        return t.to(target) if policy.is_mixed or t.dtype.name in _LOW else t
+        return t.to(target) if every or t.dtype.name in _LOW else t
     return _map(cast, value)
 
 
