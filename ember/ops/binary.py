@@ -170,7 +170,7 @@ class Where(Function):
 
     def backward(self, g):
         c = const(self.cond, g)
-        zero = g * 0
+        zero = const(self.xp.zeros((), g._data.dtype), g)  # a true 0, as PyTorch's (g * 0 keeps NaN and inf)
         return None, where(c, g, zero), where(c, zero, g)
 
 
@@ -406,7 +406,14 @@ def lerp(input, end, weight):
         raise DTypeError(f"lerp: end must be a tensor, got {type(end).__name__}")
     need_float("lerp", input)
     same_dtype("lerp", input=input, end=end, weight=weight if getattr(weight, "ndim", 0) else None)
-    return input + weight * (end - input)
+    diff = end - input
+    # from the nearer end, as PyTorch: lerp(x, inf, 0.9) is inf - inf * 0.1 (NaN), lerp(-inf, x, 0.9) is -inf
+    if not isinstance(weight, Tensor):
+        return input + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+    near = weight.abs() < 0.5
+    # each branch sees the weight only where it is taken, so an inf difference in the other branch does not
+    # turn the weight's gradient into 0 * inf
+    return where(near, input + where(near, weight, 0.0) * diff, end - diff * (1 - where(near, 1.0, weight)))
 
 
 def _isx(name):

@@ -18,7 +18,7 @@ from ember.backend import dtypes
 from ember.backend.device import CPU, array_device, device as as_device
 from ember.backend.random import default_generator
 from ember.errors import ArgumentError, DTypeError, ShapeError
-from ember.ops._args import need_generator, need_int, need_tensor
+from ember.ops._args import need_generator, need_int, need_number, need_tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like",
            "ones_like", "empty_like", "full_like", "arange", "linspace", "logspace", "eye", "rand",
@@ -226,6 +226,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """`steps` values from `base ** start` to `base ** end`, evenly spaced in the exponent."""
     dt = _dt(dtype, op="logspace")
+    base = need_number("logspace", "base", base)
     _grad_ok("logspace", dt, requires_grad)
     t = linspace(start, end, steps, dtype=dtypes.float64, device=device)
     return _finish((base ** t._data).astype(dt.np), t.device, requires_grad)

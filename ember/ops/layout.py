@@ -24,6 +24,7 @@ from ember.ops._util import const, int_in_range
 from ember.ops.arrange import flip
 from ember.ops.creation import zeros
 from ember.ops.join import _at_least, cat, hstack, stack, vstack
+from ember.ops.mask import masked_fill
 from ember.ops.registry import Sample, register
 
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "column_stack", "row_stack", "tensor_split", "hsplit", "vsplit",
@@ -79,6 +80,7 @@ _VIEW_BYTES = 1024  # about what one tensor view costs in memory (the Tensor, it
 
 def tensor_split(input, indices_or_sections, dim=0):
     """Views of `input` along `dim`: into n nearly equal parts, or split before each listed index."""
+    need_dims("tensor_split", input)
     return _split_at(input, sections("tensor_split", indices_or_sections, tensor=True), dim)
 
 
@@ -201,7 +203,7 @@ def index_fill(input, dim, index, value):
     mask = np.zeros(input.shape[dim] if input.ndim else 1, bool)
     mask[_index_vector("index_fill", index, len(mask), negative=True)] = True
     mask = const(mask.reshape([-1 if i == dim else 1 for i in range(input.ndim)]), input)
-    return binary.where(mask, value, input)
+    return masked_fill(input, mask, value)  # in input's dtype, as PyTorch (where() would promote)
 
 
 def _index_vector(op, index, n, negative):
@@ -317,10 +319,12 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
         raise DTypeError("isin: bool tensors are not supported (as in PyTorch)")
     e = elements.detach().numpy() if isinstance(elements, Tensor) else np.asarray(elements)
     t = test_elements.detach().numpy() if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    # NumPy does not promote bfloat16 with other dtypes: compared in float32, which holds it exactly
+    e, t = (a.astype(np.float32) if a.dtype == dtypes.bfloat16.np else a for a in (e, t))
     like = elements if isinstance(elements, Tensor) else test_elements
     int_in_range("isin", e if isinstance(elements, Tensor) else elements, t if isinstance(test_elements, Tensor)
                  else test_elements)
-    return const(np.isin(e, t, invert=invert), like)
+    return const(np.isin(e, t, invert=invert).astype(bool, copy=False), like)  # bool even when empty
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):

@@ -103,6 +103,8 @@ class Polygamma(Function):
             with np.errstate(all="ignore"):
                 reflected = np.pi ** 2 / np.sin(np.pi * w) ** 2 - _scipy("polygamma")(1, 1 - w).astype(w.dtype)
             out = np.where(x < 0, reflected.astype(x.dtype, copy=False), out)
+        if n >= 2:  # PyTorch's Hurwitz zeta is NaN at +inf (SciPy gives the limit, 0)
+            out = np.where(x == np.inf, np.nan, out).astype(out.dtype, copy=False)
         return out
 
     def backward(self, g):
@@ -190,7 +192,8 @@ class Heaviside(_Integral):
 
     def forward(self, a, b):
         a, b = operands(self.name, a, b)
-        return self.xp.heaviside(a, b).astype(a.dtype, copy=False)  # NumPy gives a float for integers
+        # PyTorch's `a == 0 ? b : a > 0`: NaN gives 0 (NumPy's heaviside gives NaN, and a float for integers)
+        return self.xp.where(a == 0, b, a > 0).astype(a.dtype, copy=False)
 
 
 class Gcd(_Integral):

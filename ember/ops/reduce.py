@@ -113,14 +113,18 @@ class Var(Function):
         self.axes = _axes(dim, x.ndim, self.op_name())
         self.shape = x.shape
         self.keepdim = keepdim
-        self.dof = _count(x.shape, self.axes) - correction
-        with _quiet(self.dof <= 0):
+        n = _count(x.shape, self.axes)
+        self.dof = n - correction
+        with _quiet(not self.dof > 0):
             wide = x.astype(self.xp.float64) if x.dtype != self.xp.float64 else x
-            return self.xp.var(wide, axis=self.axes, ddof=correction, keepdims=keepdim)
+            # a NaN correction divides by max(0, n - NaN) = 0, as PyTorch's
+            return self.xp.var(wide, axis=self.axes, ddof=correction if correction == correction else n,
+                               keepdims=keepdim)
 
     def backward(self, g):
         x = self.inputs[0]
-        scale = 2.0 / self.dof if self.dof > 0 else math.inf
+        # PyTorch's 2 / (n - correction), unclamped: negative past n, inf at n, NaN for a NaN correction
+        scale = 2.0 / self.dof if self.dof != 0 else math.inf
         centered = x - x.mean(self.axes, keepdim=True)
         return _restore(g, self.shape, self.axes, self.keepdim) * centered * scale
 

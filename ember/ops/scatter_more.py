@@ -14,9 +14,10 @@ import numpy as np
 
 from ember.autograd import grad_mode
 from ember.autograd.tensor import Tensor
+from ember.backend import dtypes
 from ember.errors import ArgumentError, AutogradError, ShapeError
 from ember.autograd.checks import normalize_dim
-from ember.ops._args import need_dims, need_int, need_tensor
+from ember.ops._args import need_dims, need_int, need_number, need_tensor
 from ember.ops._util import const
 from ember.ops.convert import clone
 from ember.ops.creation import zeros_like
@@ -248,12 +249,16 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
         raise ArgumentError(f"gradient: spacing must be a number or one number per dim ({len(dims)}), "
                             f"got {spacing!r}")
     x = input if input.is_floating_point() else input.float()
+    steps = [need_number("gradient", "spacing", h) for h in steps]
     return tuple(_diff(x, d % input.ndim, float(h), edge_order) for d, h in zip(dims, steps))
 
 
 def cholesky_inverse(L, upper=False):
     """The inverse of A = L L^T (U^T U with `upper=True`) from its Cholesky factor (only its lower, or
-    upper, triangle is read, as PyTorch's)."""
+    upper, triangle is read, as PyTorch's). float32 is computed in float64 and rounded once: forming
+    L L^T squares the condition number, which LAPACK's potri (PyTorch's) avoids."""
+    if L.dtype is dtypes.float32:
+        return inverse(_factor_product(L.double(), upper)).float()
     return inverse(_factor_product(L, upper))
 
 
@@ -271,4 +276,6 @@ def cholesky_solve(B, L, upper=False):
     for name, t in (("B", B), ("L", L)):
         if t.ndim < 2:
             raise ShapeError(f"cholesky_solve: {name} must have at least 2 dims, got shape {tuple(t.shape)}")
+    if L.dtype is dtypes.float32 and B.dtype is dtypes.float32:  # in float64, as cholesky_inverse
+        return linalg_solve(_factor_product(L.double(), upper), B.double()).float()
     return linalg_solve(_factor_product(L, upper), B)

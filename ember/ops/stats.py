@@ -112,27 +112,31 @@ def _quantile(op, input, q, dim, keepdim, interpolation, ignore_nan):
     n = x.shape[d]
     valid = (n - binary.isnan(x).long().sum(d, keepdim=True).numpy()) if ignore_nan else \
         np.full([1 if i == d else s for i, s in enumerate(x.shape)], n)
+    # PyTorch reads a slice with a NaN (all-NaN for nanquantile) at its last sorted place: the NaN, which
+    # then gets the gradient
+    nan_at = (valid == 0) if ignore_nan else binary.isnan(x).any(d, keepdim=True).numpy()
     outs = []
-    for qv in qs:
-        rank = qv * (np.maximum(valid, 1) - 1)
+    q_grad = isinstance(q, Tensor) and q.requires_grad and interpolation == "linear"
+    for i, qv in enumerate(qs):
+        rank = np.where(nan_at, max(n - 1, 0), qv * (np.maximum(valid, 1) - 1))
         lo, hi = np.floor(rank).astype(np.int64), np.ceil(rank).astype(np.int64)
         frac = rank - lo
         if interpolation == "lower":
-            hi, frac = lo, frac * 0
+            hi = lo
         elif interpolation == "higher":
-            lo, frac = hi, frac * 0
+            lo = hi
         elif interpolation == "nearest":
             lo = hi = np.round(rank).astype(np.int64)  # half to even, as PyTorch
-            frac = frac * 0
         elif interpolation == "midpoint":
             frac = np.where(hi > lo, 0.5, 0.0)
-        a = gather(values, d, const(lo, values).long())
-        b = gather(values, d, const(hi, values).long())
-        out = a + (b - a) * const(frac.astype(values.dtype.np), values)
-        if ignore_nan:
-            out = binary.where(const(valid == 0, out), float("nan"), out)
-        elif bool(binary.isnan(x).any()):
-            out = binary.where(binary.isnan(x).any(d, keepdim=True), float("nan"), out)
+        out = gather(values, d, const(lo, values).long())
+        if interpolation in ("linear", "midpoint"):
+            b = gather(values, d, const(hi, values).long())
+            w = const(frac.astype(values.dtype.np), values)
+            if q_grad:  # the weight's gradient to q: d rank / d q (none where the rank is pinned to a NaN)
+                qi = q.reshape(-1)[i]
+                w = w + (qi - qi.detach()) * const(np.where(nan_at, 0, np.maximum(valid, 1) - 1), values)
+            out = binary.lerp(out, b, w)  # from the nearer end, as PyTorch: lerp(-inf, x, 0.9) is -inf
         outs.append(out if keepdim and dim is not None else out.squeeze(d) if dim is not None else out.reshape(()))
     if scalar_q:
         return outs[0]

@@ -8,6 +8,8 @@
 import math
 
 from ember.autograd.function import Function
+from ember.autograd.checks import broadcast_shapes
+from ember.autograd.tensor import Tensor
 from ember.ops import binary, unary
 from ember.ops._util import common, float_arrays, floating, operands
 from ember.ops.registry import Sample, binary_samples, register, unary_samples
@@ -134,6 +136,11 @@ def hypot(input, other):
     (computed in float64 and rounded once: `hypot(1e20, 0)` is 1e20 in float32 too)."""
     (a, b), dt = common(input, other, to_float=True)
     a, b = (v.double() if hasattr(v, "_data") else v for v in (a, b))
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.shape != b.shape:
+        # squared in the broadcast shape, as PyTorch's elementwise gradient: a 0-d NaN broadcast over an
+        # empty tensor gets the gradient 0 (the sum of none), not 0 * NaN
+        shape = broadcast_shapes("hypot", tuple(a.shape), tuple(b.shape))
+        a, b = a.expand(shape), b.expand(shape)
     return (a * a + b * b).sqrt().to(dt)
 
 
