@@ -23,7 +23,7 @@ from ember.ops._args import need_number, same_dtype
 from ember.backend import dtypes
 from ember.ops._util import common, const
 from ember.ops.join import cat
-from ember.ops.linalg import matmul, outer
+from ember.ops.linalg import ignored, matmul, outer
 from ember.ops.registry import Sample, register
 
 __all__ = ["inverse", "slogdet", "det", "logdet", "cholesky", "matrix_power", "matrix_exp", "qr", "svd", "pinverse",
@@ -189,6 +189,14 @@ def matrix_power(input, n):
 def matrix_exp(input):
     """The matrix exponential, by scaling and squaring a degree-18 Taylor polynomial (differentiable)."""
     _square("matrix_exp", input, lapack=False)
+    bad = ~np.isfinite(input.detach().numpy()).all(axis=(-2, -1), keepdims=True)
+    if bad.any():  # a matrix holding inf or NaN has a NaN exponential, as PyTorch's; the others their own
+        mask = const(np.broadcast_to(bad, tuple(input.shape)), input)
+        return binary.where(mask, math.nan, _expm(binary.where(mask, 0.0, input)))
+    return _expm(input)
+
+
+def _expm(input):
     norm = float(input.detach().abs().sum(-2).amax()) if input.numel() else 0.0
     squarings = max(0, int(math.ceil(math.log2(norm))) + 1) if norm > 0.5 else 0
     a = input / (2 ** squarings)
@@ -385,12 +393,18 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
                 [6., 8.]])
     """
     (input, vec1, vec2), dt = common(input, vec1, vec2)
+    for name, v in (("alpha", alpha), ("beta", beta)):  # PyTorch's checks on the coefficients
+        need_number("addr", name, v)
+        if isinstance(v, bool) and dt.name != "bool":
+            raise DTypeError(f"addr: a bool {name} is only supported for a bool result, not {dt}")
+        if isinstance(v, float) and not dt.is_floating_point:
+            raise DTypeError(f"addr: {name} must not be a floating point number for {dt} tensors, got {v}")
     prod = outer(vec1, vec2)
     if dt.name == "bool":
         prod = prod if alpha else prod & False
         return (input & bool(beta)) | prod if beta else prod | False
     if beta == 0:  # input ignored, NaN and inf in it too (PyTorch's documented rule); its gradient is 0
-        return binary.where(input.new_ones(input.shape, dtype=dtypes.bool_), 0, input) + prod * alpha
+        return ignored(input) + prod * alpha
     return input * beta + prod * alpha
 
 
@@ -401,7 +415,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     for name, b in (("batch1", batch1), ("batch2", batch2)):
         if b.ndim != 3:
             raise ShapeError(f"addbmm: {name} must be 3-d, got shape {tuple(b.shape)}")
-    return input * beta + matmul(batch1, batch2).sum(0) * alpha
+    return (input * beta if beta != 0 else ignored(input)) + matmul(batch1, batch2).sum(0) * alpha
 
 
 ger = outer

@@ -26,6 +26,7 @@ from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary, unary
 from ember.ops.loss_index import REDUCTIONS, _floating, _reduce, reduction_mode
+from ember.ops.mathfn import xlogy
 from ember.ops.loss_index import cross_entropy, nll_loss  # noqa: F401 - in this family's FUNCTIONAL
 from ember.ops.registry import Sample, register
 
@@ -293,8 +294,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        zero = target == 0
-        loss = binary.where(zero, 0.0, target * binary.where(zero, 1.0, target).log()) - target * input
+        loss = xlogy(target, target) - target * input  # as PyTorch, whose gradients (NaN at target 0) it has
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.ndim else loss.sum()
     return _reduce(loss, reduction)

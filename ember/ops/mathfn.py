@@ -274,18 +274,28 @@ def logit(input, eps=None):
     return unary.log(p) - unary.log1p(-p)
 
 
+class Xlogy(Function):
+    """`x * log(y)`, 0 where x is 0 and y is not NaN. PyTorch's gradients: log(y) to x (0 where x is 0 and
+    y <= 0), x / y to y (NaN at x = y = 0)."""
+
+    def forward(self, x, y):
+        with np.errstate(all="ignore"):
+            return self.xp.where((x == 0) & ~self.xp.isnan(y), x.dtype.type(0), x * self.xp.log(y))
+
+    def backward(self, g):
+        x, y = self.inputs
+        return g * binary.where((x == 0) & (y <= 0), 0.0, unary.log(y)), g * x / y
+
+
 @register("xlogy", lambda make: [Sample((make(3, 4), make(3, 4, low=0.3, high=2.0)), name="same"),
                                  Sample((np.zeros((2, 3), make.dtype), make(2, 3, low=0.3, high=2.0)), name="zeros",
-                                        nograd=(0,))])
+                                        nograd=(0,))], Xlogy)
 def xlogy(input, other):
     """`input * log(other)`, and 0 where input is 0 (unless other is NaN)."""
     (x, y), dt = common(input, other, to_float=True)
     like = x if hasattr(x, "_data") else y
     x, y = (v.to(opmath(dt)) if hasattr(v, "_data") else like.new_full((), float(v), dtype=opmath(dt)) for v in (x, y))
-    # where x is 0, 0 * log(y) is already 0 (or NaN for a NaN y) except for y <= 0 or inf: those are
-    # masked, and get no gradient to x (PyTorch's gradients: log(y) to x, x / y to y)
-    mask = (x == 0) & ((y <= 0) | (y == math.inf))
-    return (x * binary.where(mask, 0.0, unary.log(y))).to(dt)
+    return Xlogy.apply(x, y).to(dt)
 
 
 @register("logaddexp", lambda make: binary_samples(make, scalar=None))

@@ -135,7 +135,8 @@ def _quantile(op, input, q, dim, keepdim, interpolation, ignore_nan):
             w = const(frac.astype(values.dtype.np), values)
             if q_grad:  # the weight's gradient to q: d rank / d q (none where the rank is pinned to a NaN)
                 qi = q.reshape(-1)[i]
-                w = w + (qi - qi.detach()) * const(np.where(nan_at, 0, np.maximum(valid, 1) - 1), values)
+                step = (qi - qi.detach()) * const(np.maximum(valid, 1) - 1, values)  # 0, with d/dq = n - 1
+                w = w + binary.where(const(np.broadcast_to(nan_at, w.shape), values), 0.0, step)
             out = binary.lerp(out, b, w)  # from the nearer end, as PyTorch: lerp(-inf, x, 0.9) is -inf
         outs.append(out if keepdim and dim is not None else out.squeeze(d) if dim is not None else out.reshape(()))
     if scalar_q:
