@@ -85,6 +85,8 @@ def as_shape(op, size, name="size"):
     """`f(2, 3)`, `f((2, 3))` and `f([2, 3])` all mean shape (2, 3)."""
     if len(size) == 1 and hasattr(size[0], "__len__") and not isinstance(size[0], (str, bytes, bytearray, dict)):
         size = tuple(size[0])
+    if any(isinstance(s, bool) for s in size):  # PyTorch refuses True as a size
+        raise ArgumentError(f"{op}: {name} must be ints, got a bool in {_short(size)}")
     try:
         shape = tuple(int(s.__index__()) for s in size)
     except (AttributeError, TypeError):

@@ -91,6 +91,8 @@ class Pow(Function):
         if getattr(a, "dtype", None) is not None and a.dtype.kind in "biu" and \
                 isinstance(b, (int, np.integer)) and not isinstance(b, bool) and b < 0:
             raise ArgumentError(f"pow: integers to negative integer powers are not allowed (exponent {b})")
+        if getattr(a, "dtype", None) == bool and getattr(b, "dtype", None) == bool:
+            raise DTypeError("pow: not implemented for two bool tensors (as in PyTorch; a bool exponent works)")
         self.y = arith("pow", a, b, _pow)
         if getattr(a, "dtype", None) == bool and (type(b) is bool or getattr(b, "dtype", None) == bool):
             self.y = self.y.astype(bool)  # bool ** bool stays bool, as PyTorch (NumPy gives int8)
@@ -162,6 +164,7 @@ class Where(Function):
     def forward(self, cond, a, b):
         _check("where", cond, a)
         _check("where", cond, b)
+        _check("where", a, b)  # pairwise broadcastable: all three are
         if getattr(cond, "dtype", None) is not None and cond.dtype != bool:
             raise DTypeError(f"where: condition must be a bool tensor, got {dtypes.dtype_of(cond)}")
         a, b = promote(a, b)
@@ -286,9 +289,11 @@ def _scaled(op, input, other, alpha):
     _need_operand(op, "other", other)
     if not _number(alpha):
         raise DTypeError(f"{op}: alpha must be a number, got {type(alpha).__name__}")
+    kinds = [dtypes.dtype_of(x._data).kind if isinstance(x, Tensor) else dtypes.scalar_kind(x) for x in (input, other)]
+    if isinstance(alpha, (bool, np.bool_)) and any(k != "b" for k in kinds):
+        raise DTypeError(f"{op}: a bool alpha is only supported for bool results, got alpha={alpha}")
     if alpha == 1 and type(alpha) is not float:
         return other
-    kinds = [dtypes.dtype_of(x._data).kind if isinstance(x, Tensor) else dtypes.scalar_kind(x) for x in (input, other)]
     if "f" not in kinds and isinstance(alpha, (float, np.floating)):
         raise DTypeError(f"{op}: for integral input tensors, alpha must not be a floating point number, got {alpha}")
     if "f" not in kinds and "i" not in kinds and not isinstance(alpha, (bool, np.bool_)):
@@ -409,6 +414,8 @@ def lerp(input, end, weight):
     diff = end - input
     # from the nearer end, as PyTorch: lerp(x, inf, 0.9) is inf - inf * 0.1 (NaN), lerp(-inf, x, 0.9) is -inf
     if not isinstance(weight, Tensor):
+        if not _number(weight):
+            raise DTypeError(f"lerp: weight must be a number or a tensor, got {type(weight).__name__}")
         return input + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
     near = weight.abs() < 0.5
     # each branch sees the weight only where it is taken, so an inf difference in the other branch does not

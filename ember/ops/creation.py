@@ -134,6 +134,10 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
         raise DTypeError(f"full: fill_value must be a number or bool, got {type(fill_value).__name__}")
     if dtype is None:
         dtype = dtypes.result_type(fill_value)
+    dt = dtypes.as_dtype(dtype, "full")
+    if dt.np.kind in "iu" and not isinstance(fill_value, bool) and \
+            not (math.isfinite(fill_value) and np.iinfo(dt.np).min <= fill_value <= np.iinfo(dt.np).max):
+        raise ArgumentError(f"full: fill_value={fill_value!r} cannot be converted to {dt} without overflow")
     try:
         return _filled("full", lambda xp, s, d: xp.full(s, fill_value, d), (size,), dtype, device, requires_grad,
                        fill_value)
@@ -167,8 +171,8 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
 def _number(op, name, x):
     """A Python number from an argument that may be a 0-d tensor; refuses anything else."""
     if isinstance(x, Tensor):
-        if x.numel() != 1:
-            raise ArgumentError(f"{op}: {name} must be a number or a one-element tensor, got shape {tuple(x.shape)}")
+        if x.ndim:  # PyTorch takes a 0-d tensor where it takes a number, nothing larger
+            raise ArgumentError(f"{op}: {name} must be a number or a 0-d tensor, got shape {tuple(x.shape)}")
         x = float(x) if x.is_floating_point() else x.item()
     if dtypes.scalar_kind(x) is None:
         raise ArgumentError(f"{op}: {name} must be a number, got {type(x).__name__}")
@@ -338,6 +342,8 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ArgumentError(f"randperm: n must be a non-negative int, got {n!r}")
     dt = _dt(dtype, dtypes.int64, "randperm")
+    if dt.name == "bool":
+        raise DTypeError("randperm: not implemented for bool (as in PyTorch)")
     return _random("randperm", lambda rng, s: rng.permutation(n), (n,), dt, device, requires_grad, generator)
 
 

@@ -345,6 +345,7 @@ def take_along_dim(input, indices, dim=None):
         >>> ember.take_along_dim(x, x.argsort(dim=1), dim=1)
         tensor([[10., 20., 30.]])
     """
+    need_tensor("take_along_dim", "indices", indices)
     indices = _index_arg("take_along_dim", indices, input)
     if indices.dtype.name != "int64":
         raise DTypeError(f"take_along_dim: expected indices of dtype int64, got {indices.dtype}")

@@ -14,6 +14,7 @@ import math
 import ml_dtypes
 import numpy as np
 
+from ember.autograd.checks import broadcast_shapes
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
@@ -279,6 +280,8 @@ class Xlogy(Function):
     y <= 0), x / y to y (NaN at x = y = 0)."""
 
     def forward(self, x, y):
+        if x.shape != y.shape:
+            broadcast_shapes("xlogy", x.shape, y.shape)
         with np.errstate(all="ignore"):
             return self.xp.where((x == 0) & ~self.xp.isnan(y), x.dtype.type(0), x * self.xp.log(y))
 

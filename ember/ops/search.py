@@ -152,6 +152,8 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     for name, v in (("elements", elements), ("test_elements", test_elements)):
         if not isinstance(v, Tensor):
             need_number("isin", name, v)
+            if isinstance(v, bool):
+                raise DTypeError(f"isin: bool {name} are not supported (as in PyTorch)")
     if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
         raise DTypeError("isin: elements and test_elements are both numbers; one must be a tensor")
     if any(isinstance(v, Tensor) and v.dtype.name == "bool" for v in (elements, test_elements)):
@@ -166,6 +168,12 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     return const(np.isin(e, t, invert=invert).astype(bool, copy=False), like)  # bool even when empty
 
 
+def _zero_sized_off(input, d, op):
+    """PyTorch refuses an empty input whose empty dims are not `dim`: the slices compared have no elements."""
+    if input.numel() == 0 and input.shape[d] != 0:
+        raise ShapeError(f"{op}: the input of shape {tuple(input.shape)} has zero-sized dims other than dim {d}")
+
+
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values (sorted), with the inverse indices and counts on request."""
     a = input.detach().numpy()
@@ -176,6 +184,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         if input.ndim == 0:
             raise DimError(f"unique: dim={dim} given for a 0-d tensor, which has no dims")
         d = normalize_dim(dim, input.ndim, "unique")
+        _zero_sized_off(input, d, "unique")
         values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d)
         inverse = inverse.reshape(-1)
     out = [const(values, input)]
@@ -192,6 +201,8 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     if dim is not None and input.ndim == 0:
         raise DimError(f"unique_consecutive: dim={dim} given for a 0-d tensor, which has no dims")
     d = 0 if dim is None else normalize_dim(dim, input.ndim, "unique_consecutive")
+    if dim is not None:
+        _zero_sized_off(input, d, "unique_consecutive")
     x = a.reshape(-1) if dim is None else np.moveaxis(a, d, 0)
     if len(x) == 0:
         starts = np.zeros(0, bool)

@@ -407,6 +407,8 @@ def _trapezoids(op, y, x, dx, dim):
     need_dims(op, y)
     if x is not None and not isinstance(x, Tensor):
         raise DTypeError(f"{op}: x must be a tensor, got {type(x).__name__}")
+    if x is not None and x.dtype.name == "bool":
+        raise DTypeError(f"{op}: a bool x is not supported (as in PyTorch)")
     dx = None if dx is None else need_number(op, "dx", dx)
     dim = normalize_dim(dim, y.ndim, op)
     n = y.shape[dim]

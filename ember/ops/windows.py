@@ -99,6 +99,8 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=Fals
     """A 0-d tensor of the number `s` (float32 by default, as PyTorch)."""
     if isinstance(s, builtins.bool) or not isinstance(s, (int, float)):
         raise ArgumentError(f"scalar_tensor: expected a number, got {type(s).__name__}")
+    if layout is not None:  # ember has one layout (strided): any other value would be dropped
+        raise ArgumentError(f"scalar_tensor: layout must be None, got {type(layout).__name__}")
     return tensor(float(s), dtype=dtype or dtypes.get_default_dtype(), device=device, requires_grad=requires_grad)
 
 

@@ -215,6 +215,38 @@ def test_cholesky_inverse_float32_is_computed_in_float64():
     lambda L: L.frombuffer(bytearray(8), dtype=L.int32, offset=9),
     lambda L: (TF if L is torch else F).cross_entropy(L.zeros(4, 3), L.zeros(4, 3), ignore_index=0),
     lambda L: L.cdist(L.ones(2, 3, dtype=L.float64), L.ones(1, 3)),
+    # accepted before, refused by PyTorch where its refusal protects the user
+    lambda L: L.cholesky_inverse(L.ones(0, 4)),
+    lambda L: L.histogram(L.ones(3, dtype=L.float16), L.tensor([0.0, 1.0, 2.0], dtype=L.float64)),
+    lambda L: L.gradient(L.ones(4, 4, dtype=L.uint8)),
+    lambda L: L.gradient(L.ones(4, 4, dtype=L.bool)),
+    lambda L: L.gradient(L.ones(3), dim=(0, 0)),
+    lambda L: L.chunk(L.ones(2), True),
+    lambda L: L.unique_consecutive(L.ones(0, 4), dim=1),
+    lambda L: L.full((3,), L.ones(1)),
+    lambda L: L.full((3,), math.nan, dtype=L.uint8),
+    lambda L: L.full((3,), 1e20, dtype=L.int64),
+    lambda L: L.ones(3, 2, dtype=L.uint8).fill_(math.nan),
+    lambda L: L.linspace(2, L.ones(1), 1),
+    lambda L: L.logspace(L.ones(1, dtype=L.int32), 2.0, 2),
+    lambda L: L.randperm(3, dtype=L.bool),
+    lambda L: L.pow(L.tensor([True]), L.tensor([True])),
+    lambda L: L.add(L.tensor(1.0, dtype=L.float64), L.ones(3, 4), alpha=True),
+    lambda L: L.add(L.ones(2, dtype=L.uint8), L.ones(2, dtype=L.uint8), alpha=True),
+    lambda L: (TF if L is torch else F).adaptive_avg_pool2d(L.ones(2, 4, 4), (2,)),
+    lambda L: L.log_softmax(L.ones(2), 0, math.inf),  # torch.log_softmax: the dtype's place
+    lambda L: L.take_along_dim(L.ones(4), (1, 2, 3)),
+    lambda L: L.nonzero_static(L.ones(1, 3), size=True),
+    lambda L: (TF if L is torch else F).huber_loss(L.ones(2), L.ones(2), delta={"a": 1}),
+    lambda L: L.xlogy(L.ones(2, 4, dtype=L.uint8), L.ones(2)),
+    lambda L: L.ones(3, dtype=L.uint8).where(L.tensor([True]), L.ones(4, 4, 4, dtype=L.int64)),
+    lambda L: L.ones(2).lerp(L.ones(2), b"bytes"),
+    lambda L: L.roll(L.ones(2), True),
+    lambda L: L.ones(2).new_full(True, 0.2),
+    lambda L: L.zeros(True),
+    lambda L: L.trapz(L.ones(2, 4), x=L.ones(2, 4, dtype=L.bool)),
+    lambda L: L.isin(True, L.ones(3)),
+    lambda L: L.scalar_tensor(1.2, layout=[1]),
 ])
 def test_refused_before_running(call):
     with pytest.raises(Exception):
@@ -229,6 +261,10 @@ def test_accepted_as_pytorch():
     both(lambda L, a, b: L.isin(a, b), ([1, 2], "int64"), ([1.0, 3.0], "bfloat16"), grad=False)
     both(lambda L, a, b: (TF if L is torch else F).cross_entropy(a, b, label_smoothing=0.5),
          (np.zeros((4, 0)), "float64"), (np.zeros((4, 0)), "float64"), grad=False)
+    both(lambda L, a: L.pow(a, True), ([True, False], "bool"), grad=False)
+    both(lambda L, a, b: L.add(a, b, alpha=True), ([True, False], "bool"), ([False, False], "bool"), grad=False)
+    both(lambda L, a: L.full((2,), a), (1.5, "float32"), grad=False)  # a 0-d tensor as the value
+    both(lambda L, a: L.unique(a, dim=0), (np.zeros((0, 4)), "float32"), grad=False)
     assert ember.frombuffer(bytearray(8), dtype=ember.int32, offset=4).tolist() == \
         torch.frombuffer(bytearray(8), dtype=torch.int32, offset=4).tolist()
 
