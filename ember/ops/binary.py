@@ -121,6 +121,9 @@ def _pow(a, b):
     """`a ** b`; integers to negative integer powers (an exponent array) as C's integer pow, as PyTorch:
     1 for a base of 1, +-1 for -1, else 0 (NumPy refuses them)."""
     kinds = getattr(a, "dtype", np.dtype(type(a))).kind + getattr(b, "dtype", np.dtype(type(b))).kind
+    if type(b) is float and b == -0.5 and kinds[0] == "f":  # PyTorch's rsqrt for a scalar -0.5: NaN at -inf
+        with np.errstate(all="ignore"):
+            return 1 / np.sqrt(a)
     if not (hasattr(b, "shape") and set(kinds) <= set("biu") and (b < 0).any()):
         return a ** b
     negative = b < 0

@@ -181,6 +181,9 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
     if not isinstance(bins, Tensor) and need_int("histogram", "bins", bins) < 1:
         raise ArgumentError(f"histogram: bins must be positive, got {bins}")
     _check_weight("histogram", weight, input, input.shape)
+    if range is not None and (not isinstance(range, (tuple, list)) or len(range) != 2):
+        raise ArgumentError(f"histogram: range must be a (min, max) pair, got {type(range).__name__}")
+    range = None if range is None else tuple(need_number("histogram", "range", v) for v in range)
     a = input.detach().numpy()
     edges = bins.detach().numpy() if isinstance(bins, Tensor) else \
         np.linspace(*(range if range is not None else (a.min(), a.max()) if a.size else (0.0, 1.0)), int(bins) + 1,

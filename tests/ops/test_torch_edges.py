@@ -140,6 +140,12 @@ def test_xlogy_and_kl_div_gradients():
              ([0.0, -INF, INF, 1.0, 2.0, 0.5, 1.0], "float32"), (target, "float32"))
 
 
+@pytest.mark.parametrize("exponent", [0.5, -0.5, np.float32(0.5), 1.5, -1.5])
+def test_pow_scalar_exponent_at_minus_inf(exponent):
+    """PyTorch computes x ** 0.5 as sqrt and x ** -0.5 as rsqrt: NaN at -inf (C's pow gives inf, 0)."""
+    both(lambda L, x: x ** exponent, ([-INF, 4.0, 0.0, 2.5], "float32"))
+
+
 def test_matrix_exp_of_non_finite_matrices_is_nan():
     batch = [[[1.0, INF], [0.0, 1.0]], [[0.1, 0.2], [0.3, 0.4]]]
     both(lambda L, a: L.matrix_exp(a), (batch, "float64"), grad=False)
@@ -247,6 +253,7 @@ def test_cholesky_inverse_float32_is_computed_in_float64():
     lambda L: L.trapz(L.ones(2, 4), x=L.ones(2, 4, dtype=L.bool)),
     lambda L: L.isin(True, L.ones(3)),
     lambda L: L.scalar_tensor(1.2, layout=[1]),
+    lambda L: L.histogram(L.ones(3), 2, range={"a": 1}),
 ])
 def test_refused_before_running(call):
     with pytest.raises(Exception):
