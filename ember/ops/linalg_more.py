@@ -81,7 +81,11 @@ class Slogdet(Function):
     materialize_grads = False  # the sign carries no gradient: used alone, the input gets none (as PyTorch)
 
     def forward(self, a):
-        sign, logabs = self.xp.linalg.slogdet(a)
+        with np.errstate(all="ignore"):
+            sign, logabs = self.xp.linalg.slogdet(a)
+        # a matrix holding NaN or inf: PyTorch's LU gives sign 0 and a NaN log (LAPACK's here says sign 1)
+        bad = ~self.xp.isfinite(a).all(axis=(-2, -1))
+        sign, logabs = self.xp.where(bad, 0, sign), self.xp.where(bad, self.xp.nan, logabs)
         return sign.astype(a.dtype), logabs.astype(a.dtype)
 
     def backward(self, g_sign, g_logabs):

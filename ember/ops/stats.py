@@ -243,6 +243,8 @@ def cummin(input, dim):
 def logcumsumexp(input, dim):
     """`log(cumsum(exp(input)))` along `dim`, shifted by the maximum for stability."""
     dim = normalize_dim(dim, input.ndim, "logcumsumexp")
+    if input.ndim == 0:  # the value itself, and PyTorch's gradient 1 (whatever it holds: NaN too)
+        return input.clone()
     shift = input.detach().amax(dim, keepdim=True) if input.numel() else input.detach()
     shift = binary.where(binary.isfinite(shift), shift, 0.0)
     return unary.log(unary.exp(input - shift).cumsum(dim)) + shift

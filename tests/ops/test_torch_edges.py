@@ -146,6 +146,18 @@ def test_pow_scalar_exponent_at_minus_inf(exponent):
     both(lambda L, x: x ** exponent, ([-INF, 4.0, 0.0, 2.5], "float32"))
 
 
+def test_hypot_slogdet_logcumsumexp_round_at_special_values():
+    both(lambda L, a, b: L.hypot(a, b), ([3.0, 0.0, INF, -2.0, -INF], "float32"), ([4.0, 0.0, 1.0, NAN, NAN], "float32"))
+    both(lambda L, a, b: L.hypot(a, b), ([1e20], "float32"), ([0.0], "float32"))
+    bad = np.eye(4)
+    bad[1, 2] = NAN
+    both(lambda L, a: L.slogdet(a), ([bad, np.eye(4) * 2], "float32"), grad=False)
+    both(lambda L, a: L.logcumsumexp(a, -1), (NAN, "float32"))
+    for d in (-10**18, 10**18, 400, 30, -30, 2, -2):
+        for dt in ("float16", "bfloat16", "float32", "float64"):
+            both(lambda L, a: L.round(a, decimals=d), ([1.5, 2.25, -3.7, 1234.5678], dt), grad=False, tol=1e-6)
+
+
 def test_matrix_exp_of_non_finite_matrices_is_nan():
     batch = [[[1.0, INF], [0.0, 1.0]], [[0.1, 0.2], [0.3, 0.4]]]
     both(lambda L, a: L.matrix_exp(a), (batch, "float64"), grad=False)
