@@ -6,8 +6,9 @@ Two workloads on data of the digits' shape (synthetic, 1,536 samples, batch 32, 
         -> Dense 10 softmax                                        (`ember train`, the default)
 Six ways to train each, every one in its own child process with the threads pinned:
   torch         a hand-written PyTorch loop, same architecture (NCHW), over pre-made batches
-  raw           a hand-written ember loop over the same Keras model and loss and the same pre-made
-                batches: zero_grad, forward, loss, backward, step (no `.item()`, no shuffling)
+  raw           a hand-written ember loop over the same Keras model, loss and optimizer (Keras's Adam,
+                as `fit` builds it) and the same pre-made batches: zero_grad, forward, loss, backward,
+                step (no `.item()`, no shuffling)
   raw-compiled  the same step through `ember.compile`
   fit-eager     `model.fit(x, y, batch_size=32, verbose=0)` compiled with `jit_compile=False`: shuffles,
                 slices the batches, tracks the loss, calls the callbacks
@@ -17,9 +18,9 @@ Six ways to train each, every one in its own child process with the threads pinn
 The table gives samples/s (median over epochs, after one warm-up epoch) and each mode's ratio to
 torch; below it, fit's overhead over the raw step it runs (eager or compiled), in percent ((raw samples/s) / (fit
 samples/s) - 1) and in microseconds per step. On a shared machine the separate processes see
-different loads, so one more child measures the eager overhead paired: inside one `fit`
-(jit_compile=False) a callback runs a raw epoch after each fit epoch, on the same model, and the
-median of the per-pair ratios is reported.
+different loads, so two more children measure the overhead paired: inside one `fit` (jit_compile=False,
+then True) a callback runs a raw epoch (eager, then compiled) after each fit epoch, on the same model,
+and the median of the per-pair ratios is reported.
 
     python benchmarks/fit.py                       # both workloads, all threads
     python benchmarks/fit.py cnn --epochs 7 --threads 1
@@ -40,6 +41,7 @@ import _child  # noqa: E402
 WORKLOADS = ("mlp", "cnn")
 MODES = ("torch", "raw", "raw-compiled", "fit-eager", "fit", "fit+acc")
 FITS = ("fit-eager", "fit", "fit+acc")
+PAIRED = ("paired", "paired-compiled")  # fit and the raw loop alternating in one process, eager / compiled
 SAMPLES, BATCH = 1536, 32
 
 
@@ -122,14 +124,15 @@ def run_ember(mode, workload, epochs):
     return times[1:], {True: "compiled", False: "eager"}.get(choice, "?")
 
 
-def run_paired(workload, epochs):
-    """Alternate fit epochs and raw epochs in one process: (median of fit/raw per pair - 1, fit s, raw s)."""
+def run_paired(workload, epochs, compiled=False):
+    """Alternate fit epochs and raw epochs in one process, both eager or both compiled:
+    (median of fit/raw per pair - 1, fit s, raw s)."""
     import ember
     from ember import keras
     keras.utils.set_random_seed(0)
     x, y = make_data(workload)
     model, loss_fn = keras_model(workload), keras.losses.SparseCategoricalCrossentropy()
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=2e-3), loss=loss_fn, jit_compile=False)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=2e-3), loss=loss_fn, jit_compile=compiled)
     data = batches(x, y, ember.from_numpy)
     pairs = []
 
@@ -139,17 +142,22 @@ def run_paired(workload, epochs):
 
         def on_epoch_end(self, epoch, logs=None):
             fit_s = time.perf_counter() - self.start
-            opt = self.opt = getattr(self, "opt", None) or ember.optim.Adam(model.parameters(), lr=2e-3, eps=1e-7)
+            if not hasattr(self, "step"):
+                opt = _keras_adam(model)
+
+                def train_step(xb, yb):
+                    opt.zero_grad()
+                    loss_fn(yb, model(xb, training=True)).backward()
+                    opt.step()
+                self.step = ember.compile(train_step) if compiled else train_step
             t0 = time.perf_counter()
             for xb, yb in data:
-                opt.zero_grad()
-                loss_fn(yb, model(xb, training=True)).backward()
-                opt.step()
+                self.step(xb, yb)
             pairs.append((fit_s, time.perf_counter() - t0))
             model.train()
 
-    model.fit(x, y, batch_size=BATCH, epochs=epochs + 1, verbose=0, callbacks=[Paired()])
-    fit_s, raw_s = np.array(pairs[1:]).T
+    model.fit(x, y, batch_size=BATCH, epochs=epochs + 2, verbose=0, callbacks=[Paired()])
+    fit_s, raw_s = np.array(pairs[2:]).T  # the first two pairs trace and warm up
     return float(np.median(fit_s / raw_s) - 1), float(np.median(fit_s)), float(np.median(raw_s))
 
 
@@ -157,7 +165,7 @@ def _raw_loop(model, loss_fn, x, y, epochs, compiled):
     import ember
     data = batches(x, y, ember.from_numpy)
     model(data[0][0])  # build, as fit does before its first step
-    opt = ember.optim.Adam(model.parameters(), lr=2e-3, eps=1e-7)
+    opt = _keras_adam(model)
 
     def train_step(xb, yb):
         opt.zero_grad()
@@ -174,6 +182,12 @@ def _raw_loop(model, loss_fn, x, y, epochs, compiled):
     return [_timed(epoch) for _ in range(epochs + 1)][1:], "compiled" if compiled else "eager"
 
 
+def _keras_adam(model):
+    """The update `fit` runs: Keras's Adam built over the model's weights (an ember.optim optimizer)."""
+    from ember import keras
+    return keras.optimizers.Adam(learning_rate=2e-3).build([p for p in model.parameters() if p.requires_grad])
+
+
 def _timed(fn):
     t0 = time.perf_counter()
     fn()
@@ -181,8 +195,8 @@ def _timed(fn):
 
 
 def worker(mode, workload, epochs, threads):
-    if mode == "paired":
-        overhead, fit_s, raw_s = run_paired(workload, epochs)
+    if mode in PAIRED:
+        overhead, fit_s, raw_s = run_paired(workload, epochs, compiled=mode == "paired-compiled")
         return print(json.dumps({"overhead": overhead, "fit_s": fit_s, "raw_s": raw_s}))
     times, step = run_torch(workload, epochs, threads) if mode == "torch" else run_ember(mode, workload, epochs)
     print(json.dumps({"epoch_s": float(np.median(times)), "times": times, "step": step}))
@@ -250,11 +264,13 @@ def main():
         rate = {m: SAMPLES / r["epoch_s"] for m, r in res.items()}
         cells = [f"{rate[m]:8.0f} {rate[m] / rate['torch']:6.2f}x" for m in MODES]
         print(f"{w:9s} " + " ".join(f"{c:>16s}" for c in cells))
-        paired = run_child("paired", w, args.epochs, args.threads)
-        if "error" not in paired:
-            step_us = 1e6 * paired["overhead"] * paired["raw_s"] / (SAMPLES // BATCH)
-            overheads.append(f"{w:9s} fit-eager over raw, paired in one process: {100 * paired['overhead']:+6.1f}%  "
-                             f"{step_us:+7.0f} us/step")
+        for mode in PAIRED:
+            paired = run_child(mode, w, args.epochs, args.threads)
+            if "error" not in paired:
+                step_us = 1e6 * paired["overhead"] * paired["raw_s"] / (SAMPLES // BATCH)
+                kind = "compiled" if mode == "paired-compiled" else "eager"
+                overheads.append(f"{w:9s} fit over raw, both {kind:8s}, paired in one process: "
+                                 f"{100 * paired['overhead']:+6.1f}%  {step_us:+7.0f} us/step")
         for fit in FITS:
             raw = "raw-compiled" if res[fit]["step"] == "compiled" else "raw"   # the step fit chose to run
             step_us = 1e6 * (res[fit]["epoch_s"] - res[raw]["epoch_s"]) / (SAMPLES // BATCH)

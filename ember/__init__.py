@@ -25,20 +25,14 @@ for _family in ops.FAMILIES:  # each family lists its public ops in __all__, and
     globals().update({_name + "_": getattr(Tensor, _name + "_") for _name in _family.INPLACE.split()
                       if _name in _family.__all__})  # ember.exp_(x), as torch.exp_(x)
 del _family
-from ember import cuda, data, graph, io, nn, onnx, optim
-from ember import debug, profiler
-from ember import utils  # torch.utils.data's place: `torch.utils.data.DataLoader` after `import torch`
-from ember.io import load, register, save
+from ember import cuda
 
 # Functions PyTorch also exports at its top level, with the signatures they have in torch.nn.functional
-# (the losses and normalizations it exports there take other arguments and are left out).
-for _name in ("hardshrink", "conv3d", "conv_tbc", "conv_transpose3d", "pdist", "pixel_shuffle", "pixel_unshuffle",
-              "channel_shuffle", "native_channel_shuffle", "rrelu", "rrelu_", "threshold", "threshold_", "max_pool3d",
-              "max_pool1d_with_indices", "rms_norm", "selu_", "celu_"):
-    globals()[_name] = getattr(nn.functional, _name)
-adaptive_max_pool1d = nn.functional.adaptive_max_pool1d_with_indices  # torch's returns (values, indices)
-del _name
-from ember.graph import compile
+# (the losses and normalizations it exports there take other arguments and are left out). They load
+# with ember.nn, on first use (see `__getattr__`).
+_FUNCTIONAL_FORMS = ("hardshrink", "conv3d", "conv_tbc", "conv_transpose3d", "pdist", "pixel_shuffle",
+                     "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "rrelu", "rrelu_", "threshold",
+                     "threshold_", "max_pool3d", "max_pool1d_with_indices", "rms_norm", "selu_", "celu_")
 from ember.ops.legacy_types import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
                                     HalfTensor, IntTensor, LongTensor, ShortTensor)  # older scripts' constructors
 from ember.autograd.printing import get_printoptions, set_printoptions
@@ -47,14 +41,12 @@ from ember.backends.settings import (are_deterministic_algorithms_enabled, get_f
                                      is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
                                      use_deterministic_algorithms)
 from ember import accelerator, amp
-from ember import distributions
 from ember.amp import GradScaler, get_autocast_dtype, is_autocast_enabled
 from ember.backend.finfo import finfo, iinfo
 from ember.func import cond, vmap, while_loop
 from ember.autograd.anomaly_mode import is_anomaly_check_nan_enabled, set_anomaly_enabled
 from ember.backends.settings import get_default_device
 from ember.ops.dlpack import from_dlpack, to_dlpack
-from ember.nn.aten_forms import *  # noqa: F401,F403  (torch's top-level forms of nn.functional's functions)
 from ember.errors import AllocationError as OutOfMemoryError  # what ember raises when an allocation fails
 
 e, pi, inf, nan, newaxis = math.e, math.pi, math.inf, math.nan, None  # PyTorch's constants
@@ -70,9 +62,37 @@ int = int32
 short = int16
 
 
+# The packages above level 2 load on first use: `import ember` then pays only for tensors, ops and
+# autograd (about half its time was nn, io, data, optim, onnx and graph, which many scripts never touch).
+_LAZY_MODULES = frozenset({"data", "debug", "distributed", "distributions", "graph", "io", "keras", "nn", "onnx",
+                           "optim", "profiler", "serialization", "utils"})
+_LAZY_NAMES = {"compile": "ember.graph", "load": "ember.io", "save": "ember.io", "register": "ember.io"}
+
+
+def _nn_forms():
+    """{name: function}: torch's top-level forms of nn.functional's functions."""
+    import importlib
+    functional, aten = (importlib.import_module(m) for m in ("ember.nn.functional", "ember.nn.aten_forms"))
+    forms = {name: getattr(functional, name) for name in _FUNCTIONAL_FORMS}
+    forms["adaptive_max_pool1d"] = functional.adaptive_max_pool1d_with_indices  # torch's returns (values, indices)
+    forms.update((name, getattr(aten, name)) for name in aten.__all__)
+    return forms
+
+
 def __getattr__(name):
-    """`ember.keras` loads on first use: it is a third of `import ember`'s time."""
-    if name == "keras":
-        import importlib
-        return importlib.import_module("ember.keras")
-    raise AttributeError(f"module 'ember' has no attribute {name!r}")
+    """`ember.nn`, `ember.optim`, `ember.compile`, `ember.conv3d`, ...: loaded on first use, then kept."""
+    import importlib
+    if name in _LAZY_MODULES:
+        value = importlib.import_module("ember." + name)
+    elif name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+    elif name.startswith("__") or name not in (forms := _nn_forms()):
+        raise AttributeError(f"module 'ember' has no attribute {name!r}")
+    else:
+        value = forms[name]
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY_MODULES | set(_LAZY_NAMES) | set(_nn_forms()))

@@ -10,7 +10,6 @@ in the process) and fixes the mmap threshold at 32 MB (larger arrays still map a
 It is set once, at import. `EMBER_MALLOC_TUNE=0` leaves malloc alone.
 """
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -26,7 +25,7 @@ def tune_malloc():
     if os.environ.get("EMBER_MALLOC_TUNE", "1") == "0" or not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc = ctypes.CDLL(None)  # the process's own symbols, libc's among them (find_library would spawn ldconfig)
         mallopt = libc.mallopt
     except (OSError, AttributeError):  # not glibc (musl has no mallopt): nothing to tune
         return False

@@ -31,6 +31,7 @@ from ember.io.serialize import FileError
 from ember.nn import Module
 from ember.keras import layers as layers_module, losses, metrics, optimizers
 from ember.keras.layers.base import REGISTERED, InputLayer, KerasTensor, Layer, OpLayer, flatten, spec_inputs
+from ember.keras.optimizers.paths import assign_paths
 
 __all__ = ["register_keras_serializable", "get_registered_name", "get_registered_object", "serialize_keras_object",
            "deserialize_keras_object", "save_model", "load_model", "save_weights", "load_weights"]
@@ -254,6 +255,7 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
                       jit_compile=settings.get("jit_compile", "auto"))
         if "optimizer" in obj:
             params = [p for p in model.parameters() if p.requires_grad]
+            assign_paths(model)
             model._step_optimizer = model.optimizer.build(params) if not isinstance(
                 model.optimizer, type(model._step_optimizer)) or model._step_optimizer is None else \
                 model._step_optimizer

@@ -23,12 +23,13 @@ from ember.keras.callbacks import CallbackList, History, ProgbarLogger
 from ember.keras.layers.base import Layer, flatten, map_structure
 from ember.keras.numerics import quiet
 from ember.keras.objective import Objective, class_weights
+from ember.keras.optimizers.paths import assign_paths
 from ember.keras.steps import Steps
 
 __all__ = ["Trainer"]
 
 log = logging.getLogger("ember.keras")
-_AUTO_TRIALS = 6  # steps timed per mode when jit_compile="auto" picks (the medians decide)
+_AUTO_TRIALS = 6  # steps timed per mode when jit_compile="auto" picks (the fastest of each decide)
 
 
 class Trainer(Steps):
@@ -86,6 +87,7 @@ class Trainer(Steps):
             params = [p for p in self.parameters() if p.requires_grad]
             if not params:
                 raise ArgumentError(f"{self.name}.fit: the model has no trainable weights")
+            assign_paths(self)  # Keras's variable paths, which Muon and MultiOptimizer select weights by
             self._step_optimizer = self.optimizer.build(params)
 
     def _penalties(self):
@@ -171,14 +173,15 @@ class Trainer(Steps):
 
     def _auto_step(self, args):
         """jit_compile="auto": trace on the first step, then time compiled and eager steps in turn and keep
-        the faster (by the medians of `_AUTO_TRIALS` each)."""
+        the faster (by the fastest of `_AUTO_TRIALS` each)."""
         trial = self.__dict__.setdefault("_auto_trial", {"compiled": [], "eager": []})
         compiled = len(trial["compiled"]) <= len(trial["eager"])  # trace, then alternate: same conditions
         start = time.perf_counter()
         out = self._compiled_or_eager(args) if compiled else self._train_fn(*args)
         trial["compiled" if compiled else "eager"].append(time.perf_counter() - start)
         if self._jit_choice is None and len(trial["eager"]) == _AUTO_TRIALS:
-            fast, slow = np.median(trial["compiled"][1:]), np.median(trial["eager"])  # [0] was the trace
+            # the fastest of each: on a loaded machine other processes only ever add time
+            fast, slow = min(trial["compiled"][1:]), min(trial["eager"])  # [0] was the trace
             self._jit_choice = fast < slow
             log.info("ember.keras: %s trains %s (compiled step %.2f ms, eager %.2f ms)", self.name,
                      "compiled" if self._jit_choice else "eagerly", fast * 1e3, slow * 1e3)

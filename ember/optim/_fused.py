@@ -1,4 +1,4 @@
-"""One-pass update kernels for Adam/AdamW, SGD and RMSprop (the `fast` extra: numba).
+"""One-pass update kernels for Adam/AdamW (PyTorch's and Keras's forms), SGD and RMSprop (the `fast` extra: numba).
 
 Each kernel reads a parameter, its gradient and its state once and writes them once,
 where the NumPy code of the optimizers makes a dozen passes and temporaries (4x faster
@@ -27,6 +27,16 @@ def _adam_loop(p, g, m, v, w1, b2, w2, step_size, c2, eps):
         p[i] -= step_size * mi / (np.sqrt(vi) / c2 + eps)
 
 
+def _adam_keras_loop(p, g, m, v, w1, w2, alpha, eps):
+    for i in range(p.size):
+        gi = g[i]
+        mi = m[i] + (gi - m[i]) * w1
+        m[i] = mi
+        vi = v[i] + (gi * gi - v[i]) * w2
+        v[i] = vi
+        p[i] -= alpha * mi / (np.sqrt(vi) + eps)
+
+
 def _sgd_loop(p, g, buf, momentum, keep, lr, nesterov, has_buf):
     for i in range(p.size):
         d = g[i]
@@ -52,6 +62,7 @@ def _rmsprop_loop(p, g, sq, buf, alpha, w, eps, lr, momentum, has_buf):
 
 
 _ADAM, _SGD, _RMSPROP = Kernel(_adam_loop), Kernel(_sgd_loop), Kernel(_rmsprop_loop)
+_ADAM_KERAS = Kernel(_adam_keras_loop)
 
 
 def adam(p, g, m, v, *, beta1, beta2, step_size, bias_correction2_sqrt, eps):
@@ -63,6 +74,19 @@ def adam(p, g, m, v, *, beta1, beta2, step_size, bias_correction2_sqrt, eps):
         return False
     s = p.dtype.type
     kernel(*arrays, s(1 - beta1), s(beta2), s(1 - beta2), s(step_size), s(bias_correction2_sqrt), s(eps))
+    return True
+
+
+def adam_keras(p, g, m, v, *, beta1, beta2, alpha, eps):
+    """Keras's form of Adam in one pass: `m += (g - m) * (1 - beta1)`, `v += (g * g - v) * (1 - beta2)`,
+    `p -= alpha * m / (sqrt(v) + eps)`, with `alpha` the bias-corrected rate (epsilon outside the
+    correction, where PyTorch's is inside). False where the kernel does not apply."""
+    kernel = _ADAM_KERAS.get()
+    arrays = flat(p, g, m, v) if kernel is not None else None
+    if arrays is None:
+        return False
+    s = p.dtype.type
+    kernel(*arrays, s(1 - beta1), s(1 - beta2), s(alpha), s(eps))
     return True
 
 

@@ -448,10 +448,14 @@ def _call(layer, kind, x, training=True):
 
 @pytest.mark.parametrize("make,shape", GRAD_CASES)
 def test_gradients_reach_every_trainable_weight(make, shape):
+    # weights and data fixed, whatever ran before: a relu RNN's units can all start dead for some draws
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
     layer = make()
-    x = ember.tensor(rand(*(shape if isinstance(shape, tuple) else (2, 3, 4))), requires_grad=True)
+    x = ember.tensor(rng.standard_normal(shape if isinstance(shape, tuple) else (2, 3, 4)).astype(np.float32),
+                     requires_grad=True)
     out = _call(layer, shape, x)
-    (out * ember.tensor(rand(*out.shape))).sum().backward()
+    (out * ember.tensor(rng.standard_normal(out.shape).astype(np.float32))).sum().backward()
     assert x.grad is not None and x.grad.shape == x.shape
     assert layer.trainable_weights
     for w in layer.trainable_weights:

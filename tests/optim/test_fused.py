@@ -18,6 +18,8 @@ CASES = {
     "sgd-nesterov": lambda ps: ember.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
     "rmsprop": lambda ps: ember.optim.RMSprop(ps, lr=0.01),
     "rmsprop-momentum": lambda ps: ember.optim.RMSprop(ps, lr=0.01, momentum=0.9),
+    "keras-adam": lambda ps: ember.keras.optimizers.Adam(learning_rate=0.01).build(ps),
+    "keras-adamw": lambda ps: ember.keras.optimizers.AdamW(learning_rate=0.01, weight_decay=0.1).build(ps),
 }
 
 
@@ -43,7 +45,8 @@ def _trajectory(case, dtype, numba):
 @pytest.mark.parametrize("case", list(CASES))
 def test_numba_kernels_equal_the_numpy_path(case, dtype):
     fast, slow = _trajectory(case, dtype, True), _trajectory(case, dtype, False)
-    kernel = {"adam": _fused._ADAM, "sgd": _fused._SGD, "rmsprop": _fused._RMSPROP}[case.split("-")[0].rstrip("w")]
+    kernel = {"adam": _fused._ADAM, "keras": _fused._ADAM_KERAS, "sgd": _fused._SGD,
+              "rmsprop": _fused._RMSPROP}[case.split("-")[0].rstrip("w")]
     assert kernel.compiled is not None  # the fast path ran
     for step_fast, step_slow in zip(fast, slow):
         for a, b in zip(step_fast, step_slow):

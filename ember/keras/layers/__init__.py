@@ -38,6 +38,14 @@ from ember.keras.layers.augment import (AutoContrast, MixUp, RandomBrightness, R
                                         Solarization)
 from ember.keras.layers.augment import RandomSharpness
 from ember.keras.layers.augment_filters import Equalization, RandomGaussianBlur
+from ember.keras.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+from ember.keras.layers.attention_more import GroupQueryAttention
+from ember.keras.layers.normalization_more import SpectralNormalization
+from ember.keras.layers.augment_color import RandomColorJitter, RandomHue, RandomSaturation
+from ember.keras.layers.augment_mix import CutMix, RandomErasing
+from ember.keras.layers.augment_more import ContrastLimitedAdaptiveHistogramEqualization, MaxNumBoundingBoxes
+from ember.keras.layers.augment_warp import RandomElasticTransform, RandomPerspective
+from ember.keras.layers.augment_policies import AugMix, RandAugment
 from ember.keras.layers.augment_affine import RandomCrop, RandomRotation, RandomShear, RandomTranslation, RandomZoom
 from ember.keras.layers.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.keras.layers.input_spec import InputSpec
@@ -100,4 +108,8 @@ def deserialize(config, custom_objects=None):
     return deserialize_layer(config, "layers.deserialize")
 
 
+__all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "GroupQueryAttention", "SpectralNormalization", "RandomHue",
+            "RandomSaturation", "RandomColorJitter", "RandomErasing", "CutMix",
+            "ContrastLimitedAdaptiveHistogramEqualization", "MaxNumBoundingBoxes", "RandomPerspective",
+            "RandomElasticTransform", "RandAugment", "AugMix"]
 __all__ += ["serialize", "deserialize"]

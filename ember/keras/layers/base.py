@@ -184,6 +184,7 @@ class Layer(Module):
         if name is None:
             name = f"weight_{len(self._parameters)}"
         self.register_parameter(name, weight)
+        weight.path = f"{self.name}/{name}"  # Keras's variable path; a model sets the full one (optimizers/paths.py)
         regularizer = regularizers.get(regularizer)
         if regularizer is not None:
             self._regularizers.append((name, regularizer))

@@ -109,7 +109,10 @@ class Wrapper(Layer):
         return self.layer(inputs, *args, **kwargs)
 
     def get_config(self):
-        return {**super().get_config(), "layer": serialize_layer(self.layer)}
+        layer = serialize_layer(self.layer)
+        if type(self.layer).__module__.startswith("ember.keras.layers"):
+            layer = {"module": "keras.layers", **layer}  # Keras's reader finds its built-in classes by it
+        return {**super().get_config(), "layer": layer}
 
 
 class TimeDistributed(Wrapper):

@@ -36,27 +36,19 @@ from ember.keras.optimizers.classic import SGD, Adadelta, Adagrad, RMSprop
 from ember.keras.optimizers.adaptive import Adam, Adamax, AdamW, Nadam
 from ember.keras.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from ember.keras.optimizers.more import Adafactor, Ftrl, Lamb, Lion, ScheduleFreeAdamW
+from ember.keras.optimizers.muon import Muon
+from ember.keras.optimizers.multi import MultiOptimizer, OptimizerMap
+from ember.keras.optimizers import registry
+from ember.keras.optimizers.registry import OPTIMIZERS, serialize
 
 __all__ = ["Optimizer", "KerasUpdate", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam",
-           "Ftrl", "Lion", "Lamb", "Adafactor", "ScheduleFreeAdamW", "LossScaleOptimizer",
-           "schedules", "get", "serialize", "deserialize"]
-
-OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Adamax, Nadam, Ftrl,
-                                                    Lion, Lamb, Adafactor, ScheduleFreeAdamW)}
-
-
-def serialize(optimizer):
-    """`{"class_name": ..., "config": ...}` for a Keras optimizer."""
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+           "Ftrl", "Lion", "Lamb", "Adafactor", "ScheduleFreeAdamW", "Muon", "LossScaleOptimizer", "MultiOptimizer",
+           "OptimizerMap", "schedules", "get", "serialize", "deserialize"]
 
 
 def deserialize(config, custom_objects=None):
     """The optimizer for a dict from `serialize` (class names are matched case-insensitively)."""
-    name = config.get("class_name") if isinstance(config, dict) else None
-    if not isinstance(name, str) or name.lower() not in OPTIMIZERS:
-        raise ArgumentError(f"optimizers.deserialize: unknown optimizer {name!r}; known names: "
-                            f"{', '.join(sorted(OPTIMIZERS))}")
-    return OPTIMIZERS[name.lower()].from_config(dict(config.get("config") or {}))
+    return registry.deserialize(config, custom_objects, {**OPTIMIZERS, "multioptimizer": MultiOptimizer})
 
 
 def get(identifier):

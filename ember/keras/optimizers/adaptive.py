@@ -7,6 +7,7 @@ the bias-uncorrected root, `p -= lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m 
 """
 import math
 
+from ember.optim import _fused
 from ember.optim.optimizer import advance, array_module, state_zeros, step_tensor
 from ember.keras.optimizers.base import KerasUpdate, Optimizer
 
@@ -25,6 +26,9 @@ class AdamUpdate(KerasUpdate):
         t = advance(state)
         alpha = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
         m, v = state["m"]._data, state["v"]._data
+        if not group["amsgrad"] and _fused.adam_keras(p, g, m, v, beta1=b1, beta2=b2, alpha=alpha,
+                                                      eps=group["epsilon"]):
+            return
         m += (g - m) * (1 - b1)
         v += (g * g - v) * (1 - b2)
         if group["amsgrad"]:
