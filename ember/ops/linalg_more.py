@@ -83,9 +83,9 @@ class Slogdet(Function):
     def forward(self, a):
         with np.errstate(all="ignore"):
             sign, logabs = self.xp.linalg.slogdet(a)
-        # a matrix holding NaN or inf: PyTorch's LU gives sign 0 and a NaN log (LAPACK's here says sign 1)
-        bad = ~self.xp.isfinite(a).all(axis=(-2, -1))
-        sign, logabs = self.xp.where(bad, 0, sign), self.xp.where(bad, self.xp.nan, logabs)
+        # a NaN on the LU diagonal: PyTorch's sign is the product of the diagonal's signs, 0 with a NaN among
+        # them (NumPy's says 1); an inf alone keeps its sign and an inf log in both
+        sign = self.xp.where(self.xp.isnan(logabs), 0, sign)
         return sign.astype(a.dtype), logabs.astype(a.dtype)
 
     def backward(self, g_sign, g_logabs):

@@ -106,6 +106,8 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=Fals
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     """`obj` as a tensor, sharing memory when it can (`copy=True` always copies, `copy=False` refuses to)."""
+    if copy is not None and not isinstance(copy, (bool, np.bool_)):
+        raise DTypeError(f"asarray: copy must be a bool or None, got {type(copy).__name__}")
     if copy:
         out = tensor(obj, dtype=dtype, device=device)
     else:

@@ -152,10 +152,25 @@ def test_hypot_slogdet_logcumsumexp_round_at_special_values():
     bad = np.eye(4)
     bad[1, 2] = NAN
     both(lambda L, a: L.slogdet(a), ([bad, np.eye(4) * 2], "float32"), grad=False)
+    for m in ([[INF, 0], [0, 1.0]], [[-INF, 0], [0, 1.0]], [[1, INF], [0, 1.0]], [[1, 2], [INF, 1.0]]):
+        both(lambda L, a: L.slogdet(a), (m, "float64"), grad=False)
+        both(lambda L, a: L.logdet(a), (m, "float64"), grad=False)
     both(lambda L, a: L.logcumsumexp(a, -1), (NAN, "float32"))
     for d in (-10**18, 10**18, 400, 30, -30, 2, -2):
         for dt in ("float16", "bfloat16", "float32", "float64"):
             both(lambda L, a: L.round(a, decimals=d), ([1.5, 2.25, -3.7, 1234.5678], dt), grad=False, tol=1e-6)
+
+
+def test_sizes_and_flags_as_pytorch():
+    with pytest.raises(ember.EmberError):
+        ember.full(ember.tensor([True, False, True]), 0.8)  # a tensor of sizes: PyTorch refuses it
+    with pytest.raises(TypeError):
+        torch.full(torch.tensor([True, False, True]), 0.8)
+    with pytest.raises(ember.EmberError):
+        ember.asarray(-0.5, copy=NAN)
+    with pytest.raises(TypeError):
+        torch.asarray(-0.5, copy=NAN)
+    assert tuple(ember.zeros(ember.tensor(3)).shape) == tuple(torch.zeros(torch.tensor(3)).shape)
 
 
 def test_matrix_exp_of_non_finite_matrices_is_nan():
