@@ -221,10 +221,24 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     dt = _dt(dtype, op="linspace")
     _grad_ok("linspace", dt, requires_grad)
     check_size("linspace", (steps,), dt.itemsize, name="steps")
-    dev = _dev(device)
-    # one step is `start` alone, as PyTorch (NumPy computes it from the step, NaN for a NaN end)
-    values = dev.xp.linspace(start, end, steps) if steps != 1 else dev.xp.full(1, start, dtype=np.float64)
-    return _finish(values.astype(dt.np, copy=False), dev, requires_grad)
+    return _finish(_spaced("linspace", start, end, steps, dt).astype(dt.np, copy=False), _dev(device), requires_grad)
+
+
+def _spaced(op, start, end, steps, dt):
+    """PyTorch's linspace values in float64: an integer dtype truncates the bounds first; the first half
+    counts up from start and the second down from end (so an inf end gives NaN, as in PyTorch); one step
+    is start alone."""
+    if not dt.is_floating_point:
+        if not (math.isfinite(start) and math.isfinite(end)):
+            raise ArgumentError(f"{op}: start and end must be finite for dtype {dt}, got {start} and {end}")
+        start, end = math.trunc(start), math.trunc(end)
+    start, end = float(start), float(end)
+    i = np.arange(steps, dtype=np.float64)
+    if steps == 1:
+        return np.full(1, start)
+    with np.errstate(all="ignore"):
+        step = (end - start) / (steps - 1) if math.isfinite(end - start) else (end - start)
+        return np.where(i < steps // 2, start + i * step, end - (steps - 1 - i) * step)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
@@ -232,8 +246,13 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     dt = _dt(dtype, op="logspace")
     base = need_number("logspace", "base", base)
     _grad_ok("logspace", dt, requires_grad)
-    t = linspace(start, end, steps, dtype=dtypes.float64, device=device)
-    return _finish((base ** t._data).astype(dt.np), t.device, requires_grad)
+    start, end = _number("logspace", "start", start), _number("logspace", "end", end)
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+        raise ArgumentError(f"logspace: steps must be a non-negative int, got {steps!r}")
+    check_size("logspace", (steps,), dt.itemsize, name="steps")
+    with np.errstate(all="ignore"):
+        values = np.power(float(base), _spaced("logspace", start, end, steps, dt))
+    return _finish(values.astype(dt.np), _dev(device), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):

@@ -153,6 +153,8 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
 def put(input, index, source, accumulate=False):
     """`input` with `source` written at the flat positions `index` (row-major), added with `accumulate`."""
     need_tensor("put", "index", index), need_tensor("put", "source", source)
+    if index.dtype.name != "int64":  # a bool index would be a mask: PyTorch refuses anything but int64
+        raise DTypeError(f"put: index must be an int64 tensor, got {index.dtype}")
     if index.numel() != source.numel():
         raise ShapeError(f"put: index has {index.numel()} elements and source {source.numel()}; they must match")
     flat = clone(input).reshape(-1)

@@ -161,6 +161,16 @@ def test_hypot_slogdet_logcumsumexp_round_at_special_values():
             both(lambda L, a: L.round(a, decimals=d), ([1.5, 2.25, -3.7, 1234.5678], dt), grad=False, tol=1e-6)
 
 
+def test_linspace_logspace_as_pytorch():
+    for lo, hi, n, dt in ((0.6, 4.7, 3, "int64"), (-0.29, 3.0, 4, "float16"), (0, 1, 5, "float32"), (2, 3, 1, "float64"),
+                          (-1.5, 2.5, 7, "int32"), (0, 1, 0, "float32")):
+        for op in ("linspace", "logspace"):
+            both(lambda L, _: getattr(L, op)(lo, hi, n, dtype=getattr(L, dt)), (0.0, "float32"), grad=False,
+                 tol=2e-2 if dt == "float16" else 1e-4)  # PyTorch computes float16 at its precision
+    both(lambda L, e: L.linspace(-0.29, e, 2), (1e20, "float16"), grad=False)  # an inf end: NaN, as PyTorch
+    both(lambda L, a, b: L.logspace(a, b, 2, dtype=L.int64), (0.6292, "float32"), (4, "int64"), grad=False)
+
+
 def test_sizes_and_flags_as_pytorch():
     with pytest.raises(ember.EmberError):
         ember.full(ember.tensor([True, False, True]), 0.8)  # a tensor of sizes: PyTorch refuses it
@@ -281,6 +291,7 @@ def test_cholesky_inverse_float32_is_computed_in_float64():
     lambda L: L.isin(True, L.ones(3)),
     lambda L: L.scalar_tensor(1.2, layout=[1]),
     lambda L: L.histogram(L.ones(3), 2, range={"a": 1}),
+    lambda L: L.put(L.ones(2, 2), L.ones(2, 2, dtype=L.bool), L.ones(2, 2)),
 ])
 def test_refused_before_running(call):
     with pytest.raises(Exception):
