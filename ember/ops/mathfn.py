@@ -279,11 +279,14 @@ class Xlogy(Function):
     """`x * log(y)`, 0 where x is 0 and y is not NaN. PyTorch's gradients: log(y) to x (0 where x is 0 and
     y <= 0), x / y to y (NaN at x = y = 0)."""
 
-    def forward(self, x, y):
+    def forward(self, x, y, low=None):
         if x.shape != y.shape:
             broadcast_shapes("xlogy", x.shape, y.shape)
         with np.errstate(all="ignore"):
-            return self.xp.where((x == 0) & ~self.xp.isnan(y), x.dtype.type(0), x * self.xp.log(y))
+            log = self.xp.log(y)
+            if low is not None:
+                log = log.astype(getattr(dtypes, low).np).astype(log.dtype)
+            return self.xp.where((x == 0) & ~self.xp.isnan(y), x.dtype.type(0), x * log)
 
     def backward(self, g):
         x, y = self.inputs
@@ -298,7 +301,8 @@ def xlogy(input, other):
     (x, y), dt = common(input, other, to_float=True)
     like = x if hasattr(x, "_data") else y
     x, y = (v.to(opmath(dt)) if hasattr(v, "_data") else like.new_full((), float(v), dtype=opmath(dt)) for v in (x, y))
-    return Xlogy.apply(x, y).to(dt)
+    # float16/bfloat16: PyTorch's kernel rounds log(y) to that dtype before the product
+    return Xlogy.apply(x, y, low=dt.name if opmath(dt) is not dt else None).to(dt)
 
 
 @register("logaddexp", lambda make: binary_samples(make, scalar=None))

@@ -115,6 +115,7 @@ class Var(Function):
         self.keepdim = keepdim
         n = _count(x.shape, self.axes)
         self.dof = n - correction
+        self.whole = dim is None or x.ndim == 0
         with _quiet(not self.dof > 0):
             wide = x.astype(self.xp.float64) if x.dtype != self.xp.float64 else x
             # a NaN correction divides by max(0, n - NaN) = 0, as PyTorch's
@@ -123,6 +124,9 @@ class Var(Function):
 
     def backward(self, g):
         x = self.inputs[0]
+        if self.whole and self.dof <= 0:  # PyTorch's rule over all dims: inf * (x - mean), NaN where x is the mean
+            at_mean = const((x._data == x._data.mean()), g)
+            return _restore(g, self.shape, self.axes, self.keepdim) * binary.where(at_mean, math.nan, math.inf)
         # PyTorch's 2 / (n - correction), unclamped: negative past n, inf at n, NaN for a NaN correction
         scale = 2.0 / self.dof if self.dof != 0 else math.inf
         centered = x - x.mean(self.axes, keepdim=True)

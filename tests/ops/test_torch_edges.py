@@ -74,6 +74,14 @@ def test_pinverse_rank_deficient_gradient():
 
 # --- var/std: a correction past the sample size, or NaN --------------------------------------------
 
+@pytest.mark.parametrize("values, kw", [(NAN, {}), (2.0, {}), ([1.0, 2.0, 3.0], {"correction": 3}),
+                                        ([[1.0, 2.0], [3.0, 5.0]], {"correction": 4}), ([1.0, NAN], {"correction": 2})])
+@pytest.mark.parametrize("op", ["var", "std"])
+def test_var_std_over_all_dims_without_degrees_of_freedom(op, values, kw):
+    """PyTorch's gradient over all dims when n <= correction: inf, NaN where the element is the mean."""
+    both(lambda L, x: getattr(L, op)(x, **kw), (values, "float64"))
+
+
 @pytest.mark.parametrize("correction", [NAN, 5, 3, 2.5, INF, -1.0])
 @pytest.mark.parametrize("op", ["var", "std"])
 def test_var_std_correction_edges(op, correction):
@@ -135,6 +143,11 @@ def test_xlogy_and_kl_div_gradients():
     ys = [0.0, INF, -1.0, NAN, 0.0, 2.0, INF, 3.0, 1.0, -2.0]
     both(lambda L, x, y: L.xlogy(x, y), (xs, "float64"), (ys, "float64"))
     both(lambda L, x: L.xlogy(x, 3.0), (xs, "float32"))
+    vals = [0.0768, 0.33, 1.7, 5.3, 0.011, 0.0, 2.0]
+    for dt in ("bfloat16", "float16"):  # log(y) rounded to the dtype before the product, as PyTorch's kernel
+        both(lambda L, x, y: L.xlogy(x, y), (vals, dt), (vals[::-1], dt), grad=False, tol=1e-6)
+    both(lambda L, a, b: (TF if L is torch else F).kl_div(a, b, reduction="sum"), (-1.2074, "float64"),
+         (0.0768, "bfloat16"), grad=False, tol=1e-7)
     for log_target, target in ((False, [0.0, -1.0, INF, NAN, -0.0, 1e-45, 1.0]), (True, [-INF, INF, NAN, 0.0, -1.0, 1, 2])):
         both(lambda L, a, b: (TF if L is torch else F).kl_div(a, b, reduction="sum", log_target=log_target),
              ([0.0, -INF, INF, 1.0, 2.0, 0.5, 1.0], "float32"), (target, "float32"))
