@@ -87,6 +87,10 @@ def _ill_conditioned(which):
     return pick
 
 
+def _non_finite(specs, kwspecs):
+    return any(dt.startswith(("float", "bfloat")) and not np.isfinite(a).all() for a, dt in _arrays(specs, kwspecs))
+
+
 def _bfloat16_nan(specs, kwspecs):
     return any(dt == "bfloat16" and np.isnan(a).any() for a, dt in _arrays(specs, kwspecs))
 
@@ -107,6 +111,9 @@ DELIBERATE_WHEN = {
                          "ill-conditioned factors (cond(L L^T) > 1e3 in float32, > 1e8 in float64): the answers agree only "
                          "to about cond * eps; ember computes float32 in float64 and rounds once, PyTorch in float32"),
     "cholesky_solve": (_ill_conditioned(1), "as cholesky_inverse"),
+    "logdet": (_non_finite, "the gradient at a matrix holding inf or NaN (undefined there): PyTorch's has NaN where "
+                            "its LU pivoting spreads them, ember's is A^-T from LAPACK's inverse"),
+    "slogdet": (_non_finite, "as logdet"),
 }
 
 # Which of several equal values an index points at is not specified (PyTorch's depends on its selection

@@ -120,6 +120,7 @@ def dsplit(input, indices_or_sections):
 def split_with_sizes(input, split_sizes, dim=0):
     """Views of the listed sizes along `dim` (they must add up to the dim's size)."""
     split_sizes = need_ints("split_with_sizes", "split_sizes", split_sizes)
+    need_dims("split_with_sizes", input)
     dim = normalize_dim(dim, input.ndim, "split_with_sizes")
     if sum(split_sizes) != input.shape[dim]:
         raise ShapeError(f"split_with_sizes: sizes {list(split_sizes)} do not add up to {input.shape[dim]}")
