@@ -51,6 +51,19 @@ def _import_time(module, repeats=5):
     return statistics.median(times)
 
 
+def _gemm_rate(threads):
+    """NumPy's float32 GEMM rate at 512^3 in a child with BLAS pinned to `threads` threads, as the
+    workers run (this process's BLAS is not pinned), best of 20 calls (what the machine reaches when
+    a burst of load is not running)."""
+    code = ("import time, numpy as np; a = np.ones((512, 512), np.float32); a @ a; ts = []\n"
+            "for _ in range(20):\n t = time.perf_counter(); a @ a; ts.append(time.perf_counter() - t)\n"
+            "print(2 * 512 ** 3 / min(ts))")
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads))
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                check=True).stdout)
+
+
 def _cells(rounds, w, key):
     """Per mode: (median time, median ratio to torch) over the rounds."""
     cells = {}
@@ -85,7 +98,7 @@ def main():
     cache = tempfile.mkdtemp(prefix="ember-numba-cache-")
     os.environ["NUMBA_CACHE_DIR"] = cache  # empty: round 1 compiles every kernel (cold)
     rounds = [_round(args.workloads, args.steps, args.threads) for _ in range(args.rounds)]
-    rate = bench.gemm_rate(args.threads)
+    rate = _gemm_rate(args.threads)
     print(f"{args.rounds} rounds x {args.steps} steps, {args.threads} threads, float32, Adam; medians of per-round "
           f"ratios to PyTorch eager (below 1: faster). NumPy GEMM {rate / 1e9:.0f} GFLOP/s; floor = the "
           f"step's GEMM FLOPs at that rate")

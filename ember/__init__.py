@@ -10,7 +10,7 @@ import math
 
 from ember import autograd, backend, errors, ops
 from ember.autograd import Size, Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, inference_mode
-from ember.autograd.grad_mode import is_anomaly_enabled
+from ember.autograd.grad_mode import is_anomaly_enabled, is_inference_mode_enabled
 from ember.backend.device import Device as device_type, device
 from ember.backend.dtypes import (DType as dtype, bfloat16, bool_ as bool, float16, float32, float64, get_default_dtype,
                                   int8, int16, int32, int64, promote_types, result_type as _result_type,
@@ -51,6 +51,21 @@ from ember.errors import AllocationError as OutOfMemoryError  # what ember raise
 
 e, pi, inf, nan, newaxis = math.e, math.pi, math.inf, math.nan, None  # PyTorch's constants
 from ember.amp import autocast
+from ember.amp.state import *  # noqa: F401,F403  (PyTorch's autocast state functions)
+from ember.backends.runtime import *  # noqa: F401,F403  (runtime switches and build queries)
+from ember import cpu
+from ember.futures import Future, fork, wait
+from ember.backend.dtypes import (float8_e4m3fn, float8_e4m3fnuz, float8_e5m2, float8_e5m2fnuz, float8_e8m0fnu,
+                                  uint16, uint32, uint64)  # PyTorch's limited-support dtypes
+from ember.backend.shell_dtypes import SHELLS as _SHELLS
+globals().update(_SHELLS)  # uint1..uint7, int1..int7, bits*, float4_e2m1fn_x2: named, never stored
+from ember.backend.memory_format import *  # noqa: F401,F403  (memory formats and layouts)
+from ember.ops.symbolic import *  # noqa: F401,F403  (sym_int, sym_max, ...: on numbers, not tensors only)
+from ember.cpu import Event, Stream, cudnn_is_acceptable, get_device_module, is_storage
+from ember.lapack_extra import *  # noqa: F401,F403  (geqrf, orgqr, ormqr, lu, lu_solve, lu_unpack, *_lowrank)
+for _name in ("geqrf", "orgqr", "ormqr", "lu", "lu_solve"):  # Tensor methods too, as in PyTorch
+    setattr(Tensor, _name, globals()[_name])
+del _name
 
 __version__ = "0.1.0"
 
@@ -72,10 +87,12 @@ _LAZY_NAMES = {"compile": "ember.graph", "load": "ember.io", "save": "ember.io",
 def _nn_forms():
     """{name: function}: torch's top-level forms of nn.functional's functions."""
     import importlib
-    functional, aten = (importlib.import_module(m) for m in ("ember.nn.functional", "ember.nn.aten_forms"))
+    functional, aten, extra = (importlib.import_module(m) for m in ("ember.nn.functional", "ember.nn.aten_forms",
+                                                                     "ember.nn.aten_extra"))
     forms = {name: getattr(functional, name) for name in _FUNCTIONAL_FORMS}
     forms["adaptive_max_pool1d"] = functional.adaptive_max_pool1d_with_indices  # torch's returns (values, indices)
     forms.update((name, getattr(aten, name)) for name in aten.__all__)
+    forms.update((name, getattr(extra, name)) for name in extra.__all__)  # native_* norms, SyncBatchNorm kernels
     return forms
 
 

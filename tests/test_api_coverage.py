@@ -21,8 +21,11 @@ def test_report_covers_every_namespace(rows, capsys):
     for ns, r in rows.items():
         assert 0 <= r["covered"] <= r["present"] <= r["total"], ns
         assert len(r["missing"]) == r["total"] - r["present"], ns
+    narrow = rows["torch"]["narrow"]
+    assert narrow["total"] >= rows["torch"]["total"] and narrow["covered"] >= rows["torch"]["covered"]
     cov.print_report(rows)
-    assert "keras.layers" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "keras.layers" in out and "torch (narrow)" in out
 
 
 def test_each_omission_has_a_reason_and_matches_a_reference_name():

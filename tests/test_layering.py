@@ -11,7 +11,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "ember"
 LEVELS = {
     "ember.errors": 0, "ember.backend": 0, "ember.backends": 0,
     "ember.autograd": 1, "ember.ops": 1, "ember.cuda": 1, "ember.testing": 1, "ember.linalg": 1,
-    "ember.linalg_lu": 1, "ember.fft": 1, "ember.func": 1,
+    "ember.linalg_lu": 1, "ember.cpu": 1, "ember.futures": 1, "ember.lapack_extra": 1, "ember.fft": 1, "ember.func": 1,
     "ember.distributed": 2, "ember.accelerator": 2,
     "ember.graph": 3, "ember.profiler": 3, "ember.debug": 3,
     "ember.nn": 4, "ember.optim": 4, "ember.distributions": 4, "ember.data": 4, "ember.amp": 4,

@@ -40,6 +40,7 @@ class _ThreadState(threading.local):
 
     def __init__(self):
         self.dtype = {"cpu": None, "cuda": None}  # what each device type casts to; None: autocast off
+        self.fast = dict(_DEFAULT_DTYPE)  # the dtype each device type casts to when on (set_autocast_dtype)
         self.cache_on = True
         self.depth = 0        # this thread's open regions
         self.suspended = 0    # inside an op autocast handled: its inner ops are not cast again
@@ -57,9 +58,8 @@ def is_autocast_enabled(device_type="cuda"):
 
 
 def get_autocast_dtype(device_type):
-    """The dtype autocast casts to on `device_type` (its default when off)."""
-    d = _check_device_type(device_type)
-    return _local.dtype[d] or _DEFAULT_DTYPE[d]
+    """The dtype autocast casts to on `device_type` (what `set_autocast_dtype` or the region set, even when off)."""
+    return _local.fast[_check_device_type(device_type)]
 
 
 @dispatch.add_guard
@@ -92,7 +92,7 @@ class autocast:
 
     def __init__(self, device_type, dtype=None, enabled=True, cache_enabled=None):
         self.device_type = _check_device_type(device_type)
-        dtype = _DEFAULT_DTYPE[device_type] if dtype is None else dtypes.as_dtype(dtype, "autocast")
+        dtype = _local.fast[device_type] if dtype is None else dtypes.as_dtype(dtype, "autocast")
         if dtype not in _LOW:
             raise DTypeError(f"autocast: dtype={dtype} is not supported; use ember.bfloat16 or ember.float16")
         if not isinstance(enabled, bool):
@@ -105,8 +105,9 @@ class autocast:
 
     def __enter__(self):
         state = _local
-        self._saved.append((state.dtype[self.device_type], state.cache_on))
+        self._saved.append((state.dtype[self.device_type], state.cache_on, state.fast[self.device_type]))
         state.dtype[self.device_type] = self.fast_dtype if self.enabled else None
+        state.fast[self.device_type] = self.fast_dtype
         state.cache_on = self.cache_enabled
         state.depth += 1
         with _regions_lock:
@@ -118,7 +119,7 @@ class autocast:
 
     def __exit__(self, *exc):
         state = _local
-        state.dtype[self.device_type], state.cache_on = self._saved.pop()
+        state.dtype[self.device_type], state.cache_on, state.fast[self.device_type] = self._saved.pop()
         state.depth -= 1
         if state.depth == 0:
             state.cache.clear()
@@ -149,7 +150,7 @@ def _observe_op(name, args, kwargs, proceed):
 
 def _observe(name, args, kwargs, proceed):
     state = _local
-    if state.suspended or state.depth == 0 or dispatch.in_backward():
+    if state.suspended or dispatch.in_backward():  # off (dtype None) unless a region or set_autocast_enabled
         return proceed(args, kwargs)
     device_type = _device_type(args, kwargs)
     if device_type is None or state.dtype[device_type] is None:

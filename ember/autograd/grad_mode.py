@@ -21,6 +21,7 @@ class _ThreadState(threading.local):
     enabled = True
     anomaly = False
     tracer = None
+    inference = False  # inside inference_mode (is_inference_mode_enabled)
 
 
 _state = _ThreadState()
@@ -81,10 +82,34 @@ class set_grad_enabled(_GradMode):
 
 
 class inference_mode(no_grad):
-    """Same as `no_grad` in ember (no separate inference tensors)."""
+    """`no_grad` that `is_inference_mode_enabled()` reports (ember has no separate inference tensors)."""
 
     def __init__(self, mode=True):
         self.mode = not mode
+        self.inference = bool(mode)
+
+    def __enter__(self):
+        self._prev_inference = _state.inference
+        _state.inference = self.inference
+        super().__enter__()
+
+    def __exit__(self, *exc):
+        super().__exit__(*exc)
+        _state.inference = self._prev_inference
+
+    def __call__(self, fn):
+        inference = self.inference
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(inference):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def is_inference_mode_enabled():
+    """Whether this thread is inside `inference_mode()` (and not an inner `inference_mode(False)`)."""
+    return _state.inference
 
 
 def is_anomaly_enabled():

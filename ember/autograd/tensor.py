@@ -14,7 +14,7 @@ import weakref
 
 import numpy as np
 
-from ember.backend import dtypes
+from ember.backend import dtypes, memory_format as memory_format_
 from ember.backend.device import CPU, array_device, device as as_device
 from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
 from ember.autograd import engine, grad_mode
@@ -146,8 +146,12 @@ class Tensor:
     def is_floating_point(self):
         return self.dtype.is_floating_point
 
-    def is_contiguous(self):
-        return bool(self._data.flags.c_contiguous)
+    def is_contiguous(self, memory_format=None):
+        """Whether the memory is row-major (or laid out as `memory_format`, e.g. `ember.channels_last`)."""
+        if memory_format is None:
+            return bool(self._data.flags.c_contiguous)
+        return memory_format_.is_dense_in(self._data, memory_format_.order_of("is_contiguous", self._data,
+                                                                            memory_format))
 
     def data_ptr(self):
         return self._data.__array_interface__["data"][0] if self._device is CPU else self._data.data.ptr
@@ -468,7 +472,7 @@ def as_array(data, dtype=None, device=None):
     if not isinstance(arr, xp.ndarray):
         arr = xp.asarray(arr)
     if dt is not None and arr.dtype != dt:
-        arr = arr.astype(dt)
+        arr = dtypes.cast(xp, arr, dt)
     dtypes.dtype_of(arr)  # refuses unsupported dtypes (complex, strings, ...)
     return arr
 

@@ -10,6 +10,7 @@ CuPy) arrays; `dtype_of(array)` maps the array's dtype back to the ember one.
 import numpy as np
 import ml_dtypes
 
+from ember.backend.shell_dtypes import ShellDType
 from ember.errors import DTypeError
 
 
@@ -44,8 +45,21 @@ float16 = DType("float16", np.float16, "f", 1)
 bfloat16 = DType("bfloat16", ml_dtypes.bfloat16, "f", 1)
 float32 = DType("float32", np.float32, "f", 2)
 float64 = DType("float64", np.float64, "f", 3)
+# PyTorch's "limited support" dtypes: they promote with nothing but themselves (the wide unsigned ints
+# with floats, as in PyTorch); arithmetic runs in NumPy (ml_dtypes for float8), where PyTorch has few kernels
+uint16 = DType("uint16", np.uint16, "i", 2)
+uint32 = DType("uint32", np.uint32, "i", 3)
+uint64 = DType("uint64", np.uint64, "i", 4)
+float8_e4m3fn = DType("float8_e4m3fn", ml_dtypes.float8_e4m3fn, "f", 0)
+float8_e4m3fnuz = DType("float8_e4m3fnuz", ml_dtypes.float8_e4m3fnuz, "f", 0)
+float8_e5m2 = DType("float8_e5m2", ml_dtypes.float8_e5m2, "f", 0)
+float8_e5m2fnuz = DType("float8_e5m2fnuz", ml_dtypes.float8_e5m2fnuz, "f", 0)
+float8_e8m0fnu = DType("float8_e8m0fnu", ml_dtypes.float8_e8m0fnu, "f", 0)
+float8_e8m0fnu.is_signed = False  # exponent bits only
 
-ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
+WIDE_UNSIGNED = (uint16, uint32, uint64)
+FLOAT8 = (float8_e4m3fn, float8_e4m3fnuz, float8_e5m2, float8_e5m2fnuz, float8_e8m0fnu)
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64) + WIDE_UNSIGNED + FLOAT8
 FLOATS = (float16, bfloat16, float32, float64)
 INTS = (uint8, int8, int16, int32, int64)
 
@@ -86,6 +100,8 @@ def as_dtype(d, op=None):
     """Accept an ember dtype, a NumPy dtype, a Python type or a name; `op` names the caller in errors."""
     if isinstance(d, DType):
         return d
+    if isinstance(d, ShellDType):
+        raise d.refuse(op)
     if d is float:  # Python's float is a double: float64, as in PyTorch
         return float64
     if d is int:
@@ -108,6 +124,8 @@ def as_dtype(d, op=None):
 def _pair(a, b):
     if a is b:
         return a
+    if a in _LONE or b in _LONE:
+        return _lone_pair(a, b)
     if a.kind != b.kind:
         return a if _CAT[a.kind] > _CAT[b.kind] else b
     if a.kind == "f":
@@ -120,6 +138,49 @@ def _pair(a, b):
             return int16 if other is int8 else other
         return a if a._rank > b._rank else b
     return a
+
+
+_LONE = frozenset(WIDE_UNSIGNED + FLOAT8)
+
+
+def _lone_pair(a, b):
+    """PyTorch promotes uint16/32/64 only with floating dtypes (to the float), float8 with nothing."""
+    for wide, other in ((a, b), (b, a)):
+        if wide in WIDE_UNSIGNED and other.kind == "f" and other not in FLOAT8:
+            return other
+    kind = "Float8 types" if a in FLOAT8 or b in FLOAT8 else "uint16, uint32, uint64 types"
+    raise DTypeError(f"promotion for {kind} is not supported: {a} with {b}; cast one of them first (.to(dtype))")
+
+
+# Casts PyTorch rounds differently from a plain NumPy/ml_dtypes cast: float8_e4m3fn saturates at its
+# largest finite value (NaN stays NaN); float8_e8m0fnu keeps the exponent of |x|, and zero becomes 2**-127
+_E4M3_MAX = 448.0
+
+
+def _to_e4m3fn(xp, x):
+    return xp.clip(x.astype(np.float32), -_E4M3_MAX, _E4M3_MAX)
+
+
+def _to_e8m0(xp, x):
+    x = xp.abs(x.astype(np.float32))
+    return xp.where(x == 0, np.float32(2.0 ** -127), x)
+
+
+_ML_FLOATS = frozenset(d.np for d in FLOAT8 + (bfloat16,))
+_CAST_FIRST = {float8_e4m3fn.np: _to_e4m3fn, float8_e8m0fnu.np: _to_e8m0}
+
+
+def cast(xp, x, np_dtype):
+    """`x.astype(np_dtype)`, rounding as PyTorch does where it differs (see _CAST_FIRST)."""
+    np_dtype = np.dtype(np_dtype)
+    if x.dtype == np_dtype:
+        return x.astype(np_dtype)
+    if x.dtype in _ML_FLOATS and np_dtype in _ML_FLOATS:
+        x = x.astype(np.float32)  # ml_dtypes lacks some casts between its own types: float32 holds them exactly
+    first = _CAST_FIRST.get(np_dtype)
+    if first is not None and x.dtype.kind not in "b":
+        x = first(xp, x)
+    return x.astype(np_dtype)
 
 
 def promote_types(a, b):

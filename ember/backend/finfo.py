@@ -16,8 +16,8 @@ __all__ = ["finfo", "iinfo"]
 
 
 def _numpy_info(kind, dtype):
-    if dtype is dtypes.bfloat16:
-        return ml_dtypes.finfo(ml_dtypes.bfloat16)
+    if dtype is dtypes.bfloat16 or dtype in dtypes.FLOAT8:  # ml_dtypes' types
+        return ml_dtypes.finfo(dtype.np)
     return np.finfo(dtype.np) if kind == "f" else np.iinfo(dtype.np)
 
 

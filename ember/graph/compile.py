@@ -30,6 +30,7 @@ from ember.graph.codegen import Sym, generate
 from ember.backend.device import CPU
 from ember.graph.ir import Graph, Node, Ref, short_name
 from ember.graph.trace import TraceError, flatten_output, record, unflatten
+from ember.ops import _layout
 from ember.ops.join import cat
 
 log = logging.getLogger("ember.compile")
@@ -139,8 +140,9 @@ class Compiled:
         replay = entry.observed_replay() if observe._observers else entry.replay
         for name in entry.replaced_grads:
             entry.state[name].grad = None
-        with no_grad():
+        with no_grad(), _layout.channels_last():  # conv/pool keep channels-last between layers
             outputs, updates = replay([a._data for a in args], state, entry.graph.constants)
+        outputs = [_plain(o) for o in outputs]
         for name, value in zip(entry.updates, updates):
             _write(entry.state, entry.graph.constants, name, value)
         dev = args[0].device if args else CPU
@@ -287,3 +289,8 @@ def _explain(old, new):
 
 def _name(fn):
     return getattr(fn, "__qualname__", type(fn).__name__)
+
+
+def _plain(a):
+    """A returned array in C-contiguous memory when a kernel left it channels-last, as eager returns it."""
+    return a.copy(order="C") if getattr(a, "ndim", 0) == 4 and _layout.is_channels_last(a) else a

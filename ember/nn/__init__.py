@@ -27,6 +27,7 @@ from ember.nn.layers.pool_variants import *  # noqa: F401,F403
 from ember.nn.layers.lazy import *  # noqa: F401,F403
 from ember.nn.layers.data_parallel import *  # noqa: F401,F403
 from ember.nn.layers.loss_margin import *  # noqa: F401,F403
+from ember.nn.layers.loss_ctc import *  # noqa: F401,F403
 from ember.nn import functional, init, utils
 from ember.nn import modules  # torch.nn.modules' import paths
 from ember.nn import parallel  # noqa: E402  (DistributedDataParallel; needs ember.distributed, level 2)

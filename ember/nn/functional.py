@@ -15,6 +15,8 @@ from ember.ops.unary import sigmoid, tanh
 
 _KERNELS = (activation, softmax, dense, dropout, conv, pool, norm, norm_instance, attention, loss, loss_margin,
             threshold, resample, pool_variants, embedding_bag, conv3d, pool3d, gumbel, grid)
+from ember.ops import ctc  # the CTC loss
+_KERNELS += (ctc,)
 for _family in _KERNELS:
     globals().update({_name: getattr(_family, _name) for _name in _family.FUNCTIONAL.split()})
 del _family

@@ -147,7 +147,41 @@ def rnn(e, node):
     return _recurrence(e, node, "RNN", gx, h0, w_hh, activations=[act])
 
 
+def _allowed(e, node, mask):
+    """The bool 'may attend' input of Where for a causal or bool-masked attention, else None."""
+    if node.attrs.get("causal"):
+        L, S = e.shapes[node.args[0].id][-2], e.shapes[node.args[1].id][-2]
+        if not isinstance(L, int) or not isinstance(S, int):
+            raise OnnxError("onnx export: causal attention needs static sequence lengths")
+        return e.const(np.tril(np.ones((L, S), dtype=bool)), "causal")
+    return e.name(mask) if mask is not None and e.dtype(mask) == "bool" else None
+
+
+def attention(e, node):
+    """softmax(q k^T * scale + mask) v; with `masked`, a row whose every score is -inf gives zeros."""
+    q, k, v = node.args[:3]
+    mask = node.args[3] if len(node.args) > 3 else None
+    dt = np.dtype(_out_dtype(node))
+    rank = len(e.shapes[k.id])
+    k_t = e.op("Transpose", [e.name(k)], perm=list(range(rank - 2)) + [rank - 1, rank - 2])
+    s = e.op("Mul", [e.op("MatMul", [e.name(q), k_t]), e.const(np.asarray(node.attrs.get("scale", 1.0), dt))])
+    allowed = _allowed(e, node, mask)
+    if mask is not None and allowed is None:
+        s = e.op("Add", [s, e.name(mask)])
+    inf = e.const(np.asarray(-np.inf, dt), "neg_inf")
+    if allowed is not None:
+        s = e.op("Where", [allowed, s, inf])
+    if node.attrs.get("masked"):
+        zero = e.const(np.asarray(0, dt), "zero")
+        dead = e.op("Equal", [e.op("ReduceMax", [s, e.ints([-1])], keepdims=1), inf])
+        w = e.op("Where", [dead, zero, e.op("Softmax", [e.op("Where", [dead, zero, s])], axis=-1)])
+    else:
+        w = e.op("Softmax", [s], axis=-1)
+    return [e.op("MatMul", [w, e.name(v)])]
+
+
 NN_LOWERINGS = {
+    "ember.ops.attention.Attention": attention,
     "ember.ops.dense.Linear": linear,
     "ember.ops.dense.Embedding": embedding,
     "ember.ops.conv.Conv": conv,

@@ -19,6 +19,9 @@ FAMILIES = (unary, binary, reduce, scan, extreme, shape, join, arrange, index, g
             recurrent, compare, trig, mathfn, stats, layout, linalg_more, query, real, windows, tensor_info,
             copies, scatter_more, search)
 
+from ember.ops import ctc, grid3d, mapped, segment, strided, special_extra  # PyTorch's remaining top-level ops
+FAMILIES += (strided, special_extra, segment, mapped, ctc, grid3d)
+
 for _family in FAMILIES:  # every public function guarded, not only the registry's primitives
     registry.guard_module(_family, _family.__all__ + getattr(_family, "FUNCTIONAL", "").split())
 del _family

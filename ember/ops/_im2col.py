@@ -18,12 +18,15 @@ W (Og, Cg*KH*KW) @ cols, the weight gradient one GEMM gy @ cols^T, and the input
 gradient one GEMM W^T @ gy followed by KH*KW strided adds (col2im). With one group
 the GEMMs are 2-D `dot`s, which always reach BLAS.
 
-1-d convolutions run as 2-d ones with a height of 1.
+1-d convolutions run as 2-d ones with a height of 1. Inside a compiled replay, or on a
+channels-last input, 2-d convolutions with one group run the channels-last kernels of
+ember/ops/_im2col_cl.py instead (measured faster there; same GEMMs, other memory order).
 """
 from collections import namedtuple
 
 from ember.autograd.checks import check_size
 from ember.errors import ArgumentError, DTypeError, ShapeError
+from ember.ops import _im2col_cl as CL
 
 # Spatial sizes are pairs (height, width); `pads` holds (before, after) per spatial dim.
 # `out` is the output's spatial size: what the windows give, or (for a transposed convolution with
@@ -157,6 +160,8 @@ def _from_rows(xp, y, n, geo):
 
 def forward(xp, x, w, bias, geo):
     """y = conv(x, w) + bias."""
+    if CL.applies(geo, x, w):
+        return CL.forward(xp, x, w, bias, geo)
     g = geo.groups
     y = _matmul(xp, w.reshape(g, w.shape[0] // g, -1), columns(xp, x, geo))
     if bias is not None:
@@ -167,6 +172,8 @@ def forward(xp, x, w, bias, geo):
 def weight_grad(xp, x, gy, geo, w_shape):
     """The gradient of conv(x, w) in w for output gradient gy: one GEMM per group, computed as
     (cols @ gy^T)^T, which OpenBLAS runs ~30x faster than gy @ cols^T for these shapes."""
+    if CL.applies(geo, x, gy):
+        return CL.weight_grad(xp, x, gy, geo, w_shape)
     gw = _matmul(xp, columns(xp, x, geo), rows(xp, gy, geo).transpose(0, 2, 1))
     return xp.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(w_shape)
 
@@ -174,6 +181,8 @@ def weight_grad(xp, x, gy, geo, w_shape):
 def input_grad(xp, gy, w, geo, x_shape):
     """The gradient of conv(x, w) in x for output gradient gy: one GEMM, then col2im (KH*KW strided
     adds into a channels-first buffer, transposed to (N, C, H, W) once at the end)."""
+    if CL.applies(geo, gy, w):
+        return CL.input_grad(xp, gy, w, geo, x_shape)
     g = geo.groups
     n = x_shape[0]
     (oh, ow), (kh, kw), (sh, sw), (dh, dw) = geo.out, geo.kernel, geo.stride, geo.dilation

@@ -6,7 +6,7 @@
   the functions in NUMBER_INPUT also take a Python number there, as `torch.pow(2, t)` does.
 - A parameter named `other` takes a tensor or a number (an operator such as `t + array` also a
   NumPy array); in OTHER_TENSOR only a tensor, and None only where it is the default.
-- `memory_format` only as None: ember tensors have one layout, so no other value would be honoured.
+- `memory_format` as None or an ember memory format (each function that takes one lays its result out so).
 - Parameters named in TENSOR_PARAMS (`weight`, `bias`, `mask`, ...) take tensors, those in
   NUMBER_PARAMS (`alpha`, `eps`, ...) numbers; None for a tensor (PyTorch's optional tensors) and for
   a number where it is the default.
@@ -23,6 +23,7 @@ import numbers
 import numpy as np
 
 from ember.autograd.tensor import Tensor
+from ember.backend import memory_format
 from ember.errors import ArgumentError, DTypeError
 
 # The names PyTorch gives a first parameter that must be a tensor, and those that must be one anywhere.
@@ -88,7 +89,7 @@ def checks(name, fn):
             out.append((pos, p.name, "either" if number else "tensor", False))
         elif i > 0 and p.name == "other":
             out.append((pos, p.name, "tensor" if base in OTHER_TENSOR else "either", p.default is None))
-        elif p.name == "memory_format":  # ember's tensors have one layout: only the default is meaningful
+        elif p.name == "memory_format":  # None or a memory format; the function honours it
             out.append((pos, p.name, "none", True))
         elif i > 0 and p.name not in NOT_BY_NAME.get(base, ()):
             kind = "tensor" if p.name in TENSOR_PARAMS else "number" if p.name in NUMBER_PARAMS else None
@@ -126,8 +127,7 @@ def _refuse(op, name, kind, none, v):
     """Raise for `v` given as `name`, unless it is None where that is allowed, or an array operand."""
     if kind == "none":
         if v is not None:
-            raise ArgumentError(f"{op}: memory_format is not supported (ember tensors have one memory layout); "
-                                f"leave it out")
+            memory_format.need_format(op, v)
         return
     if (none and v is None) or (kind == "either" and isinstance(v, np.ndarray) and op.startswith("Tensor.__")):
         return  # `t + array` is a tensor, as in PyTorch (NumPy's operand rules)

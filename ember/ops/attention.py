@@ -15,11 +15,14 @@ import math
 
 import numpy as np
 
+from ember.autograd import grad_mode
 from ember.autograd.checks import broadcast_shapes
+from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.backend import dtypes
 from ember.ops import binary, creation, dropout, linalg, softmax
+from ember.ops.recurrent import _recompute_grad, _wrap_all
 from ember.ops.registry import Sample, register
 
 __all__ = []
@@ -78,6 +81,74 @@ def _gqa(query, key, value):
     return _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hv)
 
 
+class Attention(Function):
+    """softmax(q k^T * scale + mask) v as one primitive on arrays, for q, k, v of one batch shape
+    and dtype float32/float64: scores, masking and softmax in place in one (..., L, S) buffer kept
+    for backward (the weights), whose backward is four batched GEMMs and two passes over it.
+    `mask` is additive (float) or bool (True: attend); `causal` masks keys after the query;
+    `masked` says a row with every score -inf gives zeros (and zero gradients), not NaN."""
+
+    def forward(self, q, k, v, mask=None, scale=1.0, causal=False, masked=False):
+        xp = self.xp
+        s = xp.matmul(q, xp.swapaxes(k, -1, -2))
+        s *= s.dtype.type(scale)
+        if causal:
+            s[..., xp.triu(xp.ones(s.shape[-2:], bool), 1)] = -math.inf
+        elif mask is not None and mask.dtype == bool:
+            xp.copyto(s, -math.inf, where=~mask)
+        elif mask is not None:
+            s += mask
+        top = s.max(-1, keepdims=True)
+        if masked:  # a row with nothing to attend: exp(-inf) = 0 everywhere, then 0 / 1
+            xp.copyto(top, 0, where=top == -math.inf)
+        s -= top
+        xp.exp(s, out=s)
+        total = s.sum(-1, keepdims=True)
+        if masked:
+            xp.copyto(total, 1, where=total == 0)  # only a dead row sums to 0: its maximum gave exp(0) = 1
+        s /= total
+        self.w = s
+        return xp.matmul(s, v)
+
+    def backward(self, g):
+        if grad_mode._state.enabled:
+            return _recompute_grad(self, (g,), _attention_composite)
+        q, k, v = self.inputs[:3]
+        xp, w, scale = self.xp, self.w, self.attrs.get("scale", 1.0)
+        g = g._data
+        dv = xp.matmul(xp.swapaxes(w, -1, -2), g) if v.requires_grad else None
+        ds = xp.matmul(g, xp.swapaxes(v._data, -1, -2))   # the weights' gradient, then the scores'
+        rows = xp.multiply(ds, w)
+        ds -= rows.sum(-1, keepdims=True)
+        ds *= w
+        ds *= ds.dtype.type(scale)
+        dq = xp.matmul(ds, k._data) if q.requires_grad else None
+        dk = xp.matmul(xp.swapaxes(ds, -1, -2), q._data) if k.requires_grad else None
+        return _wrap_all((dq, dk, dv) + (None,) * (len(self.inputs) - 3), q)
+
+
+def _attention_composite(q, k, v, mask=None, scale=1.0, causal=False, masked=False):
+    """Attention in ember ops (differentiable twice; used under create_graph)."""
+    L, S = q.shape[-2], k.shape[-2]
+    scores = linalg.matmul(q, k.transpose(-2, -1)) * scale
+    allowed = creation.ones(L, S, dtype=dtypes.bool_, device=q.device).tril() if causal else \
+        mask if mask is not None and mask.dtype.name == "bool" else None
+    if mask is not None and allowed is None:
+        scores = scores + mask
+    if allowed is not None:
+        scores = binary.where(allowed, scores, -math.inf)
+    return (linalg.matmul(_softmax_rows(scores, masked), v),)
+
+
+def _fused(query, key, value, attn_mask, dropout_p):
+    """Whether the one-primitive path applies: no dropout, one batch shape, float32/float64, not
+    empty, no gradient wanted for the mask."""
+    batch = tuple(query.shape[:-2])
+    return (not dropout_p and query.dtype.name in ("float32", "float64") and tuple(key.shape[:-2]) == batch
+            and tuple(value.shape[:-2]) == batch and query.numel() > 0 and key.numel() > 0
+            and (attn_mask is None or not attn_mask.requires_grad))
+
+
 def _sdpa_samples(make):
     causal_q = make(2, 5, 4)
     return [Sample((make(2, 3, 4), make(2, 5, 4), make(2, 5, 3)), name="3d"),
@@ -94,7 +165,7 @@ def _sdpa_samples(make):
             Sample((make(2, 0, 4), make(2, 5, 4), make(2, 5, 3)), name="empty")]
 
 
-@register("scaled_dot_product_attention", _sdpa_samples, ref="nn.functional.scaled_dot_product_attention")
+@register("scaled_dot_product_attention", _sdpa_samples, Attention, ref="nn.functional.scaled_dot_product_attention")
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
                                  enable_gqa=False):
     """`softmax(query @ key^T * scale + mask) @ value`, with `scale = 1 / sqrt(E)` by default.
@@ -113,6 +184,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         key, value = _gqa(query, key, value)
     L, S = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    if _fused(query, key, value, attn_mask, dropout_p):
+        return Attention.apply(query, key, value, *([] if attn_mask is None else [attn_mask]), scale=float(scale),
+                               causal=bool(is_causal), masked=attn_mask is not None or bool(is_causal))
     scores = linalg.matmul(query, key.transpose(-2, -1)) * scale
     allowed = None
     if is_causal:

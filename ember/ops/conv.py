@@ -11,7 +11,9 @@ along the output width, then one BLAS GEMM per group; the weight gradient is one
 on the same columns; the input gradient one GEMM then col2im with KH*KW strided adds.
 On a shared 2-core CPU: forward 1.7x torch's time at 64->64 32x32 (2.3x at 32->64 14x14),
 forward+backward 1.2x (2.0x); the im2col copy costs about as much as the GEMM. The
-benchmark's docstring has the table.
+benchmark's docstring has the table. Inside compiled replays, 2-d convolutions with one group run
+channels-last instead (ember/ops/_im2col_cl.py; chosen with `python benchmarks/conv_algorithms.py`,
+which also measured Winograd F(2x2,3x3) and shifted GEMMs slower here).
 
     >>> x, w = ember.randn(8, 3, 28, 28), ember.randn(16, 3, 3, 3)
     >>> ember.conv2d(x, w, padding=1).shape
@@ -20,7 +22,7 @@ benchmark's docstring has the table.
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.autograd.checks import check_size
-from ember.errors import ArgumentError, ShapeError
+from ember.errors import ArgumentError, AutogradError, ShapeError
 from ember.ops import _im2col as K
 from ember.ops.registry import Sample, register
 
@@ -33,18 +35,25 @@ FUNCTIONAL = "conv1d conv2d conv_transpose1d conv_transpose2d"
 # --- primitives ----------------------------------------------------------------
 
 class Conv(Function):
-    """y = conv(x, w) + b on batched inputs; `geo` holds stride, padding, dilation, groups."""
+    """y = conv(x, w) + b on batched inputs; `geo` holds stride, padding, dilation, groups. With
+    `relu` (set only by the compiler's conv_relu_fusion, in graphs with no backward of it) the
+    result is max(y, 0), clamped in place."""
 
-    def forward(self, x, w, b=None, geo=None):
+    def forward(self, x, w, b=None, geo=None, relu=False):
         y = K.forward(self.xp, x, w, b, geo)
-        return y if y.dtype == x.dtype else y.astype(x.dtype)  # grouped bfloat16 kernels compute in float32
+        y = y if y.dtype == x.dtype else y.astype(x.dtype)  # grouped bfloat16 kernels compute in float32
+        return self.xp.maximum(y, 0, out=y) if relu else y
 
     def backward(self, g):
+        if self.attrs.get("relu"):
+            raise AutogradError("Conv: a convolution fused with its ReLU has no backward; the compiler "
+                                "fuses only calls that no backward node replays")
         x, w, b = self.inputs
         geo = self.attrs["geo"]
         gx = ConvInputGrad.apply(g, w, geo=geo, x_shape=tuple(x.shape)) if x.requires_grad else None
         gw = ConvWeightGrad.apply(x, g, geo=geo, w_shape=tuple(w.shape)) if w.requires_grad else None
-        gb = g.sum([0] + list(range(2, g.ndim))) if b is not None and b.requires_grad else None
+        # over the batch first, then space: 0.2-0.5x the time of one sum over (0, 2, 3) in either layout
+        gb = g.sum(0).sum(list(range(1, g.ndim - 1))) if b is not None and b.requires_grad else None
         return gx, gw, gb
 
 

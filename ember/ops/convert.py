@@ -7,8 +7,8 @@
 """
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
-from ember.backend import dtypes
-from ember.errors import DTypeError
+from ember.backend import dtypes, memory_format as mf
+from ember.errors import ArgumentError, DTypeError
 from ember.backend.device import Device, device as as_device
 from ember.errors import DTypeError
 from ember.ops.registry import Sample, register, unary_samples
@@ -24,7 +24,7 @@ class Cast(Function):
     save_inputs = False
 
     def forward(self, x, dtype):
-        return x.astype(dtype)
+        return dtypes.cast(self.xp, x, dtype)
 
     def backward(self, g):
         return g  # the engine casts a gradient to its input's dtype
@@ -61,8 +61,9 @@ def _device_of_module(xp):
 
 @register("to", lambda make: [Sample((make(3, 4), dtypes.float64), name="f64"), Sample((make(3, 4), dtypes.float32), name="f32")],
           Cast, ref="Tensor.to")
-def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False):
-    """`t.to(dtype)`, `t.to(device)`, `t.to(device, dtype)` or `t.to(other_tensor)`."""
+def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False, memory_format=None):
+    """`t.to(dtype)`, `t.to(device)`, `t.to(device, dtype)` or `t.to(other_tensor)`; `memory_format`
+    (`ember.channels_last`, ...) lays the result out so, copying only when it is not already."""
     for a in args:
         if isinstance(a, Tensor):
             dtype, device = a.dtype, a.device
@@ -83,19 +84,44 @@ def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False):
             out = Cast.apply(out, dt.np)
     if copy and out is input:
         out = Clone.apply(input)
+    if memory_format is not None:
+        out = _laid_out("to", out, memory_format, fresh=out is not input)
     return out
+
+
+def _laid_out(op, t, fmt, fresh=False, dense=False):
+    """`t` with its memory in `fmt`'s dim order: `t` itself when it already has those strides (`dense`:
+    when it is dense in that order, size-1 dims aside, as `contiguous` asks), else a copy (a fresh result,
+    not yet seen by anyone, is rearranged in place of copying twice)."""
+    order = mf.order_of(op, t._data, fmt)
+    if (mf.is_dense_in if dense else mf.is_laid_out)(t._data, order):
+        return t
+    if not fresh:
+        t = Clone.apply(t)
+    t._data = mf.lay_out(t._device.xp, t._data, order)
+    return t
 
 
 @register("clone", unary_samples, Clone)
 def clone(input, memory_format=None):
-    """A copy with its own memory; gradients flow back to `input`."""
-    return Clone.apply(input)
+    """A copy with its own memory; gradients flow back to `input`. Row-major unless `memory_format` says
+    otherwise (`ember.preserve_format` keeps a dense input's dim order, as PyTorch's default does)."""
+    out = Clone.apply(input)
+    if memory_format is not None:
+        out._data = mf.lay_out(out._device.xp, out._data, mf.order_of("clone", input._data, memory_format))
+    return out
 
 
 @register("contiguous", lambda make: [Sample((make(4, 3, noncontig=True),), name="noncontig")], ref="Tensor.contiguous")
 def contiguous(input, memory_format=None):
-    """`input` if its memory is C-contiguous, else a contiguous copy."""
-    return input if input._data.flags.c_contiguous else Clone.apply(input)
+    """`input` if its memory is C-contiguous (or laid out as `memory_format` asks), else such a copy."""
+    if memory_format is None or memory_format is mf.contiguous_format:
+        return input if input._data.flags.c_contiguous else Clone.apply(input)
+    if memory_format is mf.preserve_format:  # PyTorch accepts it only where there is nothing to do
+        if input._data.flags.c_contiguous:
+            return input
+        raise ArgumentError("contiguous: preserve memory format is unsupported by the contiguous operator")
+    return _laid_out("contiguous", input, memory_format, dense=True)
 
 
 def type_as(input, other):

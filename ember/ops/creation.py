@@ -14,7 +14,7 @@ from ember.autograd import grad_mode
 from ember.autograd.checks import as_shape, broadcast_shapes, check_size
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor, _wrap, as_array
-from ember.backend import dtypes
+from ember.backend import dtypes, memory_format
 from ember.backend.device import CPU, array_device, device as as_device
 from ember.backend.random import default_generator
 from ember.errors import ArgumentError, DTypeError, ShapeError
@@ -149,8 +149,9 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
 def _like(fn):
     def like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
         need_tensor(fn.__name__ + "_like", "input", input)
-        return fn(tuple(input.shape), dtype=input.dtype if dtype is None else dtype,
-                  device=input.device if device is None else device, requires_grad=requires_grad)
+        out = fn(tuple(input.shape), dtype=input.dtype if dtype is None else dtype,
+                 device=input.device if device is None else device, requires_grad=requires_grad)
+        return _formatted(fn.__name__ + "_like", out, input, memory_format)
     like.__name__ = fn.__name__ + "_like"
     like.__doc__ = f"`{fn.__name__}` with `input`'s shape, dtype and device."
     return like
@@ -164,8 +165,17 @@ empty_like = _like(empty)
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """`full` with `input`'s shape, dtype and device."""
     need_tensor("full_like", "input", input)
-    return full(tuple(input.shape), fill_value, dtype=input.dtype if dtype is None else dtype,
-                device=input.device if device is None else device, requires_grad=requires_grad)
+    out = full(tuple(input.shape), fill_value, dtype=input.dtype if dtype is None else dtype,
+               device=input.device if device is None else device, requires_grad=requires_grad)
+    return _formatted("full_like", out, input, memory_format)
+
+
+def _formatted(op, out, input, fmt):
+    """A fresh `*_like` result laid out as `fmt` asks (preserve_format: as `input` is)."""
+    if fmt is not None:
+        out._data = memory_format.lay_out(out._device.xp, out._data,
+                                          memory_format.order_of(op, out._data, fmt, source=input._data))
+    return out
 
 
 def _number(op, name, x):

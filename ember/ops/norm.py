@@ -24,7 +24,7 @@ import numpy as np
 
 from ember.autograd import grad_mode
 from ember.autograd.function import Function
-from ember.autograd.tensor import Tensor
+from ember.autograd.tensor import Tensor, _wrap
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import fill
 from ember.ops._util import const
@@ -54,15 +54,19 @@ class Normalize(Function):
         with _quiet(self.n == 0):
             mean = xs.mean(axis=axes, keepdims=True)
             xc = xs - mean
-            var = (xc * xc).mean(axis=axes, keepdims=True)
+            var = xp.multiply(xc, xc).mean(axis=axes, keepdims=True)
             self.invstd = 1 / xp.sqrt(var + eps)
-        self.y = xc * self.invstd
+        xc *= self.invstd  # xc is this op's own array: normalized in place
+        self.y = xc
         if low:
             self.y, mean, var, self.invstd = (a.astype(x.dtype) for a in (self.y, mean, var, self.invstd))
         return self.y, mean, var
 
     def backward(self, g, g_mean=None, g_var=None):
         x, axes, n = self.inputs[0], self.axes, max(self.n, 1)
+        if g is not None and g_mean is None and g_var is None and not grad_mode._state.enabled and \
+                self.y.dtype in (np.float32, np.float64) and self.n:
+            return _wrap(_normalize_grad(self.xp, g._data, self.y, self.invstd, axes), x._device)
         if grad_mode._state.enabled:  # create_graph: the statistics as functions of x, differentiable again
             xc = x - x.mean(axes, keepdim=True)
             invstd = ((xc * xc).mean(axes, keepdim=True) + self.eps).rsqrt()
@@ -78,6 +82,18 @@ class Normalize(Function):
         if g_var is not None:
             gx = gx + g_var * xc * (2.0 / n)
         return gx if isinstance(gx, Tensor) else None
+
+
+def _normalize_grad(xp, g, xhat, invstd, axes):
+    """invstd * (g - mean(g) - xhat * mean(g * xhat)) on arrays, in two buffers (the ember-op form
+    makes a Tensor and a temporary per step)."""
+    t = xp.multiply(g, xhat)
+    m2 = t.mean(axis=axes, keepdims=True)
+    xp.subtract(g, g.mean(axis=axes, keepdims=True), out=t)
+    u = xp.multiply(xhat, m2)
+    t -= u
+    t *= invstd
+    return t
 
 
 def _affine(op, y, weight, bias, shape):

@@ -23,7 +23,7 @@ from ember.autograd.engine import grad as _autograd_grad
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor, _wrap
 from ember.errors import ArgumentError, DTypeError, ShapeError
-from ember.ops import dense, dropout as _dropout, join, linalg, unary
+from ember.ops import _rnn_loops as _loops, dense, dropout as _dropout, join, linalg, unary
 from ember.ops.registry import Sample, register
 
 __all__ = ["lstm", "gru", "rnn_tanh", "rnn_relu", "lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell"]
@@ -81,32 +81,57 @@ def _wrap_all(grads, like):
     return tuple(None if g is None else _wrap(g, like._device) for g in grads)
 
 
+def _gates_backward(xp, a, tc, c_prev, dh, dc, d, tmp, H):
+    """_rnn_loops.gates_backward in NumPy: the same float operations in the same order."""
+    i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+    xp.multiply(tc, tc, out=tmp)                  # dc += dh o (1 - tanh(c)^2)
+    xp.subtract(1, tmp, out=tmp)
+    tmp *= o
+    tmp *= dh
+    dc += tmp
+    xp.subtract(1, a, out=d)                      # sigmoid' of i, f, o
+    d *= a
+    dg = d[:, 2 * H:3 * H]
+    xp.multiply(g, g, out=dg)                     # tanh' of g
+    xp.subtract(1, dg, out=dg)
+    d[:, :H] *= g                                 # d(c)/d(gate) for i, f, g
+    d[:, H:2 * H] *= c_prev
+    dg *= i
+    d3 = d[:, :3 * H].reshape(len(d), 3, H)
+    d3 *= dc[:, None, :]
+    d[:, 3 * H:] *= tc                            # d(h)/d(o)
+    d[:, 3 * H:] *= dh
+    dc *= f
+
+
 class LSTMRecurrence(Function):
     """(out, h_n, c_n) of one LSTM layer and direction, from gx = x W_ih^T + b_ih + b_hh."""
 
     def forward(self, gx, h0, c0, w_hh, w_hr=None, reverse=False):
         xp, (T, B, G), H = self.xp, gx.shape, c0.shape[-1]
-        # tanh(s * z) * s + s is sigmoid(z) for s = 1/2 (gates i, f, o) and tanh(z) for g (s = 1, 0)
+        # tanh(s * z) * s + s is sigmoid(z) for s = 1/2 (gates i, f, o) and tanh(z) for g (s = 1, 0).
+        # The inner s is applied to gx (all steps in one pass) and to W_hh^T (once): exact, a power of 2
         scale = xp.full(G, 0.5, gx.dtype)
         scale[2 * H:3 * H] = 1
         shift = scale.copy()
         shift[2 * H:3 * H] = 0
-        act, c_all, tc_all = xp.empty(gx.shape, gx.dtype), xp.empty((T, B, H), gx.dtype), xp.empty((T, B, H), gx.dtype)
+        act = xp.multiply(gx, scale, out=xp.empty(gx.shape, gx.dtype))  # the activations, step by step
+        c_all, tc_all = xp.empty((T, B, H), gx.dtype), xp.empty((T, B, H), gx.dtype)
         out = xp.empty((T, B, h0.shape[-1]), gx.dtype)
         hpre = xp.empty_like(c_all) if w_hr is not None else out  # h before the projection
-        w_t, ig, h, c = xp.ascontiguousarray(w_hh.T), xp.empty((B, H), gx.dtype), h0, c0  # BLAS: ~10% faster
+        w_t = xp.ascontiguousarray(w_hh.T) * scale  # contiguous: BLAS ~10% faster than on a transposed view
+        pre, ig, h, c = xp.empty((B, G), gx.dtype), xp.empty((B, H), gx.dtype), h0, c0
         for t in _order(T, reverse):
-            a = act[t]
-            xp.dot(h, w_t, out=a)
-            a += gx[t]
-            a *= scale
+            a, c_prev, c = act[t], c, c_all[t]
+            xp.dot(h, w_t, out=pre)
+            a += pre
             xp.tanh(a, out=a)
-            a *= scale
-            a += shift
-            xp.multiply(a[:, H:2 * H], c, out=c_all[t])
-            xp.multiply(a[:, :H], a[:, 2 * H:3 * H], out=ig)
-            c = c_all[t]
-            c += ig
+            if not _loops.gates(a, c_prev, c, H):  # the same float operations in NumPy
+                a *= scale
+                a += shift
+                xp.multiply(a[:, H:2 * H], c_prev, out=c)
+                xp.multiply(a[:, :H], a[:, 2 * H:3 * H], out=ig)
+                c += ig
             xp.tanh(c, out=tc_all[t])
             xp.multiply(a[:, 3 * H:], tc_all[t], out=hpre[t])
             if w_hr is not None:
@@ -129,29 +154,12 @@ class LSTMRecurrence(Function):
         dh, dc, gout = g_h._data.copy(), g_c._data.copy(), g_out._data
         for t in _order(T, not rev):  # per step, on arrays that are still in cache
             a, d, c_prev = act[t], d_gates[t], c0._data if t == start else self.c_all[t + back]
-            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
             dh += gout[t]
             if w_hr is not None:
                 d_out[t] = dh
                 dh = xp.dot(dh, w_hr._data)
-            xp.multiply(tc[t], tc[t], out=tmp)            # dc += dh o (1 - tanh(c)^2)
-            xp.subtract(1, tmp, out=tmp)
-            tmp *= o
-            tmp *= dh
-            dc += tmp
-            xp.subtract(1, a, out=d)                      # sigmoid' of i, f, o
-            d *= a
-            dg = d[:, 2 * H:3 * H]
-            xp.multiply(g, g, out=dg)                     # tanh' of g
-            xp.subtract(1, dg, out=dg)
-            d[:, :H] *= g                                 # d(c)/d(gate) for i, f, g
-            d[:, H:2 * H] *= c_prev
-            dg *= i
-            d3 = d[:, :3 * H].reshape(B, 3, H)
-            d3 *= dc[:, None, :]
-            d[:, 3 * H:] *= tc[t]                         # d(h)/d(o)
-            d[:, 3 * H:] *= dh
-            dc *= f
+            if not _loops.gates_backward(a, tc[t], c_prev, dh, dc, d, H):
+                _gates_backward(xp, a, tc[t], c_prev, dh, dc, d, tmp, H)
             dh = xp.dot(d, w_hh._data)
         grads = [d_gates, dh, dc, _weight_grad(d_gates, self.out, h0._data, rev) if w_hh.requires_grad else None]
         if w_hr is not None:

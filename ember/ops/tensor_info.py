@@ -14,6 +14,7 @@ import numpy as np
 
 from ember.autograd.checks import broadcast_shapes, normalize_dim
 from ember.errors import ArgumentError, AutogradError, DimError, DTypeError, ShapeError
+from ember.backend import memory_format
 from ember.ops import creation
 from ember.ops._args import need_int, need_number, need_tensor
 from ember.ops._util import fits
@@ -37,6 +38,7 @@ PROPERTIES = {
     "nbytes": _nbytes, "itemsize": _itemsize,
     "is_cpu": lambda self: self.device.type == "cpu", "is_meta": lambda self: False,
     "is_sparse": lambda self: False, "is_quantized": lambda self: False,
+    "layout": lambda self: memory_format.strided,  # every ember tensor is dense
     "H": lambda self: self.t() if self.ndim <= 2 else self.mT, "mH": lambda self: self.mT,
 }
 

@@ -144,7 +144,7 @@ NEW = {"where": _where, "new_zeros": _new_zeros, "new_ones": _new_ones, "new_ful
 
 def _caster(dt):
     def method(self, *, memory_format=None):
-        return convert.to(self, dt)
+        return convert.to(self, dt, memory_format=memory_format)
     method.__name__ = dt.name
     return method
 

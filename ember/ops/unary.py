@@ -165,12 +165,16 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
+    save_inputs = False
+
     def forward(self, x):
-        self.mask = ~(x <= 0)  # a NaN passes its gradient on, as in PyTorch
-        return self.xp.maximum(x, 0) if x.dtype.kind != "b" else x
+        self.y = self.xp.maximum(x, 0) if x.dtype.kind != "b" else x
+        return self.y
 
     def backward(self, g):
-        return g * const(self.mask, g)
+        # from the output, as PyTorch does: y != 0 where x > 0 and where x is NaN (a NaN passes its
+        # gradient on); one pass forward, and the backward is ember ops a compiled graph fuses
+        return g * (self.output(self.y) != 0)
 
 
 class Abs(Function):

@@ -136,3 +136,25 @@ def test_errors_name_layer_and_shapes():
         mha(x, kv, kv, is_causal=True)
     with pytest.raises(ArgumentError, match="divisible"):
         nn.MultiheadAttention(10, 3)
+
+
+def _self_attention(lib, **kwargs):
+    """A module calling its MultiheadAttention with one tensor as query, key and value (the
+    batch-first self-attention path)."""
+    class SelfAttention(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mha = lib.nn.MultiheadAttention(E, H, batch_first=True)
+
+        def forward(self, x, **kw):
+            return self.mha(x, x, x, need_weights=False, **kw)[0]
+    return SelfAttention()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mask_kind", ["none", "causal-float", "bool", "per-head", "padding"])
+def test_batch_first_self_attention_matches_torch(dtype, mask_kind):
+    masks = {"none": {}, "causal-float": {"attn_mask": np.where(causal_bool(L, L), -np.inf, 0.0), "is_causal": True},
+             "bool": {"attn_mask": causal_bool(L, L)}, "per-head": {"attn_mask": randn(N * H, L, L)},
+             "padding": {"key_padding_mask": np.eye(N, L, dtype=bool)}}
+    check_module(_self_attention(ember), _self_attention(torch), randn(N, L, E), dtype=dtype, kwargs=masks[mask_kind])

@@ -100,3 +100,62 @@ def test_attention_errors():
                                        enable_gqa=True)
     with pytest.raises(ember.ArgumentError, match="dropout_p"):
         F.scaled_dot_product_attention(q, q, q, dropout_p=1.5)
+
+
+def _path(out):
+    return type(out.grad_fn).__name__
+
+
+def test_one_primitive_where_it_applies_and_the_composite_elsewhere():
+    q = ember.randn(2, 3, 4, requires_grad=True)
+    assert _path(F.scaled_dot_product_attention(q, q, q, is_causal=True)) == "Attention"
+    assert _path(F.scaled_dot_product_attention(q, q, q, ember.randn(3, 3))) == "Attention"
+    assert _path(F.scaled_dot_product_attention(q, q, q, dropout_p=0.3)) != "Attention"
+    assert _path(F.scaled_dot_product_attention(q, ember.randn(1, 3, 4), ember.randn(1, 3, 4))) != "Attention"
+    assert _path(F.scaled_dot_product_attention(q, q, q, ember.randn(3, 3, requires_grad=True))) != "Attention"
+    h = q.detach().to(ember.float16).requires_grad_()
+    assert _path(F.scaled_dot_product_attention(h, h, h)) != "Attention"
+
+
+@pytest.mark.parametrize("kind", ["causal", "float-dead-row", "bool-broadcast", "none"])
+@pytest.mark.parametrize("dtype,tol", [("float32", 2e-5), ("float64", 1e-12)])
+def test_primitive_matches_composite_and_torch(kind, dtype, tol):
+    from ember.ops.attention import Attention, _attention_composite
+    q, k, v = (rng.standard_normal((2, 3, 6, 8)).astype(dtype) * 3 for _ in range(3))
+    mask = None
+    if kind == "float-dead-row":
+        mask = np.triu(np.full((6, 6), -np.inf), 1).astype(dtype)
+        mask[2] = -np.inf
+    elif kind == "bool-broadcast":
+        mask = rng.random((2, 1, 6, 6)) < 0.5
+        mask[..., 0] = True
+    attrs = {"scale": 0.3, "causal": kind == "causal", "masked": kind != "none"}
+    extra = [] if mask is None else [ember.tensor(mask)]
+    runs = []
+    for fn in (lambda *a: Attention.apply(*a, **attrs), lambda *a: _attention_composite(*a, **attrs)[0]):
+        leaves = [ember.tensor(a, requires_grad=True) for a in (q, k, v)]
+        out = fn(*leaves, *extra)
+        out.backward(ember.tensor(np.ones(tuple(out.shape), dtype)))
+        runs.append([out.detach().numpy()] + [x.grad.numpy() for x in leaves])
+    (tq, tk, tv) = (torch.tensor(a, requires_grad=True) for a in (q, k, v))
+    tm = None if mask is None else torch.tensor(mask)
+    t_out = TF.scaled_dot_product_attention(tq, tk, tv, tm, is_causal=kind == "causal", scale=0.3)
+    t_out.backward(torch.ones_like(t_out))
+    ref = [t_out.detach().numpy(), tq.grad.numpy(), tk.grad.numpy(), tv.grad.numpy()]
+    for fused, comp, t in zip(*runs, ref):
+        np.testing.assert_allclose(fused, comp, rtol=tol, atol=tol)
+        np.testing.assert_allclose(fused, t, rtol=tol * 10, atol=tol * 10)
+
+
+def test_primitive_double_backward_matches_torch():
+    q, k, v = (rng.standard_normal((2, 4, 5)) for _ in range(3))
+    (eq, ek, ev), (tq, tk, tv) = _both(q, k, v)
+    e_out = F.scaled_dot_product_attention(eq, ek, ev, is_causal=True)
+    t_out = TF.scaled_dot_product_attention(tq, tk, tv, is_causal=True)
+    assert _path(e_out) == "Attention"
+    e_g = ember.autograd.grad((e_out * e_out).sum(), [eq, ek], create_graph=True)
+    t_g = torch.autograd.grad((t_out * t_out).sum(), [tq, tk], create_graph=True)
+    (e_g[0].sum() + (e_g[1] * e_g[1]).sum()).backward()
+    (t_g[0].sum() + (t_g[1] * t_g[1]).sum()).backward()
+    for e, t in ((eq, tq), (ek, tk), (ev, tv)):
+        np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-9)

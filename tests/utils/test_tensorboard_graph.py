@@ -61,10 +61,10 @@ def test_keras_callback_graph_separates_forward_and_backward(tmp_path):
     g = graph_of(tmp_path / "train")
     forward = [n for n in g.node if n.name.startswith("Sequential/hidden/")]
     backward = [n for n in g.node if n.name.startswith("gradients/Sequential/hidden/")]
-    assert {n.op for n in forward} >= {"matmul", "relu", "Parameter"}
-    # dense's backward is recorded at primitive level (matmuls inside the gradients/ scope, as TensorFlow
-    # shows them); relu's replays as one gradient node
-    assert {n.op for n in backward} >= {"matmul", "relu_grad"}
-    relu = next(n for n in forward if n.op == "relu")
-    relu_grad = next(n for n in backward if n.op == "relu_grad")
-    assert relu.name in relu_grad.input   # the backward node reads its forward op's output
+    assert {n.op for n in forward} >= {"matmul", "fused", "Parameter"}  # bias add and relu fused
+    # dense's and relu's backward are recorded at primitive level (inside the gradients/ scope, as TensorFlow
+    # shows them); relu's gradient mask is computed from relu's output
+    assert {n.op for n in backward} >= {"matmul", "fused"}
+    act = next(n for n in forward if n.op == "fused")
+    act_grad = next(n for n in backward if n.op == "fused")
+    assert act.name in act_grad.input   # the backward node reads its forward op's output

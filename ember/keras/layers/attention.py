@@ -82,6 +82,24 @@ class _Projection(Layer):
         return y + self.bias if hasattr(self, "bias") else y
 
 
+def check_qkv(layer, query, value, key, mask):
+    """The (batch, steps, features) inputs of an attention layer with `dims` = (query, value, key)
+    features, and its (batch, query steps, key steps) mask, checked before any projection."""
+    kind = type(layer).__name__
+    for what, t, dim in (("query", query, layer.dims[0]), ("value", value, layer.dims[1]),
+                         ("key", key, layer.dims[2])):
+        if t.ndim != 3 or t.shape[-1] != dim:
+            raise ShapeError(f"{kind} {layer.name!r}: {what} of shape {tuple(t.shape)}: expected "
+                             f"(batch, steps, {dim})")
+    if key.shape[:2] != value.shape[:2] or query.shape[0] != value.shape[0]:
+        raise ShapeError(f"{kind} {layer.name!r}: query {tuple(query.shape)}, value {tuple(value.shape)} and key "
+                         f"{tuple(key.shape)} must share the batch, and key and value the steps")
+    want = (query.shape[0], query.shape[1], value.shape[1])
+    if mask is not None and tuple(mask.shape) not in (want, want[1:]):
+        raise ShapeError(f"{kind} {layer.name!r}: attention_mask of shape {tuple(mask.shape)}: "
+                         f"expected (batch, query steps, key steps) = {want}")
+
+
 class MultiHeadAttention(Layer):
     """Keras's `MultiHeadAttention`: `call(query, value, key=None, attention_mask=None,
     return_attention_scores=False, training=None, use_causal_mask=False)` on (batch, steps, dim)
@@ -141,7 +159,7 @@ class MultiHeadAttention(Layer):
         key = value if key is None else key
         if not self.built:
             self.build(tuple(query.shape), tuple(value.shape), tuple(key.shape))
-        self._check(query, value, key, attention_mask)
+        check_qkv(self, query, value, key, attention_mask)
         attention_mask = _padding_mask(query_mask, value_mask, key_mask, attention_mask)
         q = self.query(query, 1) * (1.0 / math.sqrt(self.key_dim))    # (B, T, heads, key_dim)
         k, v = self.key(key, 1), self.value(value, 1)                  # (B, S, heads, .)
@@ -154,21 +172,6 @@ class MultiHeadAttention(Layer):
         out = matmul(dropped, v.permute(0, 2, 1, 3)).permute(0, 2, 1, 3)  # (B, T, heads, value_dim)
         out = self.attention_output(out, 2)
         return (out, probs) if return_attention_scores else out
-
-    def _check(self, query, value, key, mask):
-        for what, t, dim in (("query", query, self.dims[0]), ("value", value, self.dims[1]),
-                             ("key", key, self.dims[2])):
-            if t.ndim != 3 or t.shape[-1] != dim:
-                raise ShapeError(f"MultiHeadAttention {self.name!r}: {what} of shape {tuple(t.shape)}: expected "
-                                 f"(batch, steps, {dim})")
-        if key.shape[:2] != value.shape[:2] or query.shape[0] != value.shape[0]:
-            raise ShapeError(f"MultiHeadAttention {self.name!r}: query {tuple(query.shape)}, value "
-                             f"{tuple(value.shape)} and key {tuple(key.shape)} must share the batch, and key and "
-                             "value the steps")
-        want = (query.shape[0], query.shape[1], value.shape[1])
-        if mask is not None and tuple(mask.shape) not in (want, want[1:]):
-            raise ShapeError(f"MultiHeadAttention {self.name!r}: attention_mask of shape {tuple(mask.shape)}: "
-                             f"expected (batch, query steps, key steps) = {want}")
 
     def get_config(self):
         return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,

@@ -20,7 +20,7 @@ from ember.errors import ArgumentError, ShapeError
 from ember.nn import functional as F
 from ember.ops.creation import arange
 from ember.ops.linalg import matmul
-from ember.keras.layers.attention import _and, _causal, _dropout_rate, _mask_scores, _padding_mask, _Projection
+from ember.keras.layers.attention import _and, _causal, _dropout_rate, check_qkv, _mask_scores, _padding_mask, _Projection
 from ember.keras.layers.base import Layer
 from ember.keras.layers._util import positive_int, weight_config
 
@@ -101,7 +101,7 @@ class GroupQueryAttention(Layer):
         key = value if key is None else key
         if not self.built:
             self.build(tuple(query.shape), tuple(value.shape), tuple(key.shape))
-        self._check(query, value, key, attention_mask)
+        check_qkv(self, query, value, key, attention_mask)
         allowed = self._allowed(query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask)
         q = self.query(query, 1) * (1.0 / math.sqrt(self.head_dim))            # (B, T, hq, d)
         k = self.key(key, 1).repeat_interleave(self.num_repeats, dim=2)         # (B, S, hq, d)
@@ -115,21 +115,6 @@ class GroupQueryAttention(Layer):
             out = out * F.sigmoid(self.gate(query, 1))
         out = self.attention_output(out, 2)
         return (out, probs) if return_attention_scores else out
-
-    def _check(self, query, value, key, mask):
-        for what, t, dim in (("query", query, self.dims[0]), ("value", value, self.dims[1]),
-                             ("key", key, self.dims[2])):
-            if t.ndim != 3 or t.shape[-1] != dim:
-                raise ShapeError(f"GroupQueryAttention {self.name!r}: {what} of shape {tuple(t.shape)}: expected "
-                                 f"(batch, steps, {dim})")
-        if key.shape[:2] != value.shape[:2] or query.shape[0] != value.shape[0]:
-            raise ShapeError(f"GroupQueryAttention {self.name!r}: query {tuple(query.shape)}, value "
-                             f"{tuple(value.shape)} and key {tuple(key.shape)} must share the batch, and key and "
-                             "value the steps")
-        want = (query.shape[0], query.shape[1], value.shape[1])
-        if mask is not None and tuple(mask.shape) not in (want, want[1:]):
-            raise ShapeError(f"GroupQueryAttention {self.name!r}: attention_mask of shape {tuple(mask.shape)}: "
-                             f"expected (batch, query steps, key steps) = {want}")
 
     def get_config(self):
         return {**super().get_config(), "head_dim": self.head_dim, "num_query_heads": self.num_query_heads,

@@ -128,6 +128,8 @@ class MultiheadAttention(Module):
         if is_causal and attn_mask is None:
             raise ArgumentError(f"{self._name()}: is_causal=True needs attn_mask as well; make one with "
                                 f"Transformer.generate_square_subsequent_mask(L)")
+        if batched and self.batch_first and not need_weights and self._plain_self_attention(query, key, value):
+            return self._attend_batch_first(query, key_padding_mask, attn_mask), None
         if not batched:
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
             if key_padding_mask is not None:
@@ -206,6 +208,25 @@ class MultiheadAttention(Module):
         if key_padding_mask is not None:
             key_padding_mask = F.pad(key_padding_mask, (0, 1))
         return k, v, attn_mask, key_padding_mask
+
+    def _plain_self_attention(self, query, key, value):
+        return (query is key and key is value and self._qkv_same_embed_dim and self.bias_k is None
+                and not self.add_zero_attn)
+
+    def _attend_batch_first(self, x, key_padding_mask, attn_mask):
+        """Self-attention over (N, L, E) without going through (L, N, E): one QKV GEMM on the
+        contiguous input, heads as views (N, H, L, hd), and the output projection's result is
+        already the (N, L, E) output, so no transposed copies forward or backward."""
+        N, L, E = x.shape
+        H, hd = self.num_heads, self.head_dim
+        attn_mask, key_padding_mask = self._check_masks(attn_mask, key_padding_mask, x.dtype, L, L, N)
+        mask = self._merge_masks(attn_mask, key_padding_mask, N)
+        if mask is not None:
+            mask = mask.view(N, H, -1, L) if mask.shape[0] != 1 else mask.unsqueeze(0)
+        q, k, v = (t.reshape(N, L, H, hd).transpose(1, 2)
+                   for t in F.linear(x, self.in_proj_weight, self.in_proj_bias).chunk(3, -1))
+        out = F.scaled_dot_product_attention(q, k, v, mask, self.dropout if self.training else 0.0)
+        return F.linear(out.transpose(1, 2).reshape(N * L, E), self.out_proj.weight, self.out_proj.bias).view(N, L, E)
 
     def _attend(self, query, key, value, key_padding_mask, need_weights, attn_mask, average):
         L, N, E = query.shape

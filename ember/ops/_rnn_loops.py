@@ -1,0 +1,80 @@
+"""An LSTM time step's gate arithmetic in one pass (the `fast` extra: numba; ember/backend/jit.py).
+
+Per time step the NumPy code of ember/ops/recurrent.py makes about eight array passes in the
+forward and twenty in the backward, each a separate call on a (batch, 4 * hidden) array; at the
+benchmark's sizes the calls cost more than the arithmetic. These loops do the part that needs no
+transcendental function in one pass each: `gates` turns the tanh of the (pre-scaled) gate inputs
+into the gate activations and the new cell state; `gates_backward` turns the gradients reaching
+h and c into the gradient of every gate and of the previous cell state. tanh itself stays with
+NumPy, whose SIMD tanh is ~30x faster than a scalar one in a loop.
+
+Both paths compute the same float operations in the same order, so they agree bit for bit
+(tests/ops/test_rnn_loops.py). `False` where a kernel does not apply (no numba, not a
+C-contiguous NumPy float32/float64 array): recurrent.py runs its NumPy code.
+
+    >>> import numpy as np
+    >>> a, c = np.zeros((1, 4), np.float32), np.ones((1, 1), np.float32)
+    >>> gates(a, c, c.copy(), 1)          # i = f = o = 1/2, g = 0: c' = c / 2
+    True
+"""
+import numpy as np
+
+from ember.backend.jit import Kernel
+
+
+def _gates_loop(a, c_prev, c, H, half):
+    # a: tanh of the scaled gate inputs (B, 4H), gates i, f, g, o; i, f, o become tanh / 2 + 1/2
+    # (their sigmoid), g stays tanh; c = f * c_prev + i * g. The constants come in the arrays'
+    # dtype: a float literal would make numba compute float32 in float64.
+    for b in range(a.shape[0]):
+        for j in range(H):
+            i = a[b, j] * half + half
+            f = a[b, H + j] * half + half
+            o = a[b, 3 * H + j] * half + half
+            a[b, j], a[b, H + j], a[b, 3 * H + j] = i, f, o
+            c[b, j] = f * c_prev[b, j] + i * a[b, 2 * H + j]
+
+
+def _gates_backward_loop(a, tc, c_prev, dh, dc, d, H, one):
+    # dh, dc: gradients reaching h_t and c_t; d gets the gradient of the gate inputs; dc becomes
+    # the gradient of c_{t-1}. The products are grouped as in recurrent.py's NumPy code.
+    for b in range(a.shape[0]):
+        for j in range(H):
+            i, f, g, o = a[b, j], a[b, H + j], a[b, 2 * H + j], a[b, 3 * H + j]
+            t, h_grad = tc[b, j], dh[b, j]
+            c_grad = dc[b, j] + (one - t * t) * o * h_grad
+            d[b, j] = (one - i) * i * g * c_grad
+            d[b, H + j] = (one - f) * f * c_prev[b, j] * c_grad
+            d[b, 2 * H + j] = (one - g * g) * i * c_grad
+            d[b, 3 * H + j] = (one - o) * o * t * h_grad
+            dc[b, j] = c_grad * f
+
+
+_GATES, _GATES_BACKWARD = Kernel(_gates_loop), Kernel(_gates_backward_loop)
+
+
+def _fits(*arrays):
+    dt = arrays[0].dtype
+    return all(type(x) is np.ndarray and x.dtype == dt and x.flags.c_contiguous for x in arrays) and \
+        dt in (np.float32, np.float64)
+
+
+def gates(a, c_prev, c, H):
+    """Gate activations in place in `a` (B, 4H) and the new cell state into `c` (B, H); False
+    (nothing done) where the kernel does not apply."""
+    kernel = _GATES.get()
+    if kernel is None or not _fits(a, c_prev, c):
+        return False
+    kernel(a, c_prev, c, H, a.dtype.type(0.5))
+    return True
+
+
+def gates_backward(a, tc, c_prev, dh, dc, d, H):
+    """Gradient of the gate inputs into `d` (B, 4H) and of the previous cell state into `dc`
+    (in place), from the activations `a`, tanh(c_t) `tc` and the gradients `dh`, `dc` reaching
+    h_t and c_t; False (nothing done) where the kernel does not apply."""
+    kernel = _GATES_BACKWARD.get()
+    if kernel is None or not _fits(a, tc, c_prev, dh, dc, d):
+        return False
+    kernel(a, tc, c_prev, dh, dc, d, H, a.dtype.type(1))
+    return True

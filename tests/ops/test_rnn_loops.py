@@ -1,0 +1,89 @@
+"""The LSTM gate loops (ember/ops/_rnn_loops.py) against recurrent.py's NumPy code, bit for bit,
+and both against PyTorch's LSTM: forward, backward, reverse, projection, extreme gate inputs,
+and the fallback when a state is not contiguous."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+from ember.backend import jit
+from ember.ops import _rnn_loops, recurrent as R
+
+pytest.importorskip("numba")
+
+
+def _inputs(dtype, proj, T=5, B=3, H=4, scale=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    P = 2 if proj else H
+    arrays = [rng.standard_normal((T, B, 4 * H)) * scale, rng.standard_normal((B, P)), rng.standard_normal((B, H)),
+              rng.standard_normal((4 * H, P)) * 0.5] + ([rng.standard_normal((P, H))] if proj else [])
+    ups = [rng.standard_normal((T, B, P)), rng.standard_normal((B, P)), rng.standard_normal((B, H))]
+    return [a.astype(dtype) for a in arrays], [u.astype(dtype) for u in ups]
+
+
+def _run(fast, arrays, ups, reverse, c0_view=False):
+    """Outputs and input gradients of one LSTMRecurrence, numba on or off."""
+    before = jit.set_enabled(fast)
+    try:
+        args = [ember.tensor(a, requires_grad=True) for a in arrays]
+        call = list(args)
+        if c0_view:  # a strided c_0: the loops do not apply to the first step, NumPy runs it
+            call[2] = ember.tensor(np.repeat(arrays[2], 2, axis=1), requires_grad=False)[:, ::2]
+        outs = R.LSTMRecurrence.apply(*call, reverse=reverse)
+        ember.autograd.backward(list(outs), [ember.tensor(u) for u in ups])
+        return [o.detach().numpy() for o in outs] + [a.grad.numpy() for a in args if a.grad is not None]
+    finally:
+        jit.set_enabled(before)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("proj", [False, True])
+def test_loops_equal_numpy_bit_for_bit(dtype, reverse, proj):
+    arrays, ups = _inputs(dtype, proj)
+    fast, slow = _run(True, arrays, ups, reverse), _run(False, arrays, ups, reverse)
+    assert len(fast) == len(slow) == 3 + len(arrays)
+    for a, b in zip(fast, slow):
+        assert a.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(a, b)
+
+
+def test_saturated_gates_and_strided_state_equal_numpy():
+    arrays, ups = _inputs("float32", False, scale=40.0, seed=1)  # gates at 0 and 1, tanh at +-1
+    for a, b in zip(_run(True, arrays, ups, False, c0_view=True), _run(False, arrays, ups, False, c0_view=True)):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("dtype,tol", [("float32", 2e-5), ("float64", 1e-12)])
+def test_lstm_matches_torch(fast, dtype, tol):
+    rng = np.random.default_rng(2)
+    ref = torch.nn.LSTM(6, 8, batch_first=True).to(getattr(torch, dtype))
+    model = ember.nn.LSTM(6, 8, batch_first=True).to(getattr(ember, dtype))
+    model.load_state_dict({k: v.detach().numpy() for k, v in ref.state_dict().items()})
+    x = rng.standard_normal((3, 7, 6)).astype(dtype) * 3
+    up = rng.standard_normal((3, 7, 8)).astype(dtype)
+    before = jit.set_enabled(fast)
+    try:
+        ex = ember.tensor(x, requires_grad=True)
+        out = model(ex)[0]
+        out.backward(ember.tensor(up))
+    finally:
+        jit.set_enabled(before)
+    tx = torch.tensor(x, requires_grad=True)
+    t_out = ref(tx)[0]
+    t_out.backward(torch.tensor(up))
+    np.testing.assert_allclose(out.detach().numpy(), t_out.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=tol * 10, atol=tol * 10)
+    for name, p in ref.named_parameters():
+        np.testing.assert_allclose(dict(model.named_parameters())[name].grad.numpy(), p.grad.numpy(),
+                                   rtol=tol * 10, atol=tol * 10, err_msg=name)
+
+
+def test_loops_decline_what_they_cannot_index():
+    a, c = np.zeros((2, 8), np.float32), np.zeros((2, 2), np.float32)
+    assert not _rnn_loops.gates(a, c[:, ::-1], c.copy(), 2)         # strided
+    assert not _rnn_loops.gates(a.astype(np.float16), c, c.copy(), 2)  # no half-precision loop
+    d = np.zeros_like(a)
+    assert not _rnn_loops.gates_backward(a, c, c, c.astype(np.float64), c.copy(), d, 2)  # mixed dtypes
+    assert _rnn_loops.gates(a, c, c.copy(), 2)
