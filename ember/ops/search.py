@@ -61,6 +61,8 @@ def masked_scatter(input, mask, source):
     """`input` with the positions where `mask` holds filled, in order, from `source`'s elements."""
     need_tensor("masked_scatter", "mask", mask)
     need_tensor("masked_scatter", "source", source)
+    if mask.dtype.name != "bool":  # PyTorch takes bool masks only
+        raise DTypeError(f"masked_scatter: mask must be a bool tensor, got {mask.dtype}")
     same_dtype("masked_scatter", input=input, source=source)
     m = mask.expand(input.shape) if tuple(mask.shape) != tuple(input.shape) else mask
     count = int(m.sum())

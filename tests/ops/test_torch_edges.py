@@ -306,6 +306,7 @@ def test_cholesky_inverse_float32_is_computed_in_float64():
     lambda L: L.histogram(L.ones(3), 2, range={"a": 1}),
     lambda L: L.put(L.ones(2, 2), L.ones(2, 2, dtype=L.bool), L.ones(2, 2)),
     lambda L: L.split_with_sizes(L.tensor(1.0, dtype=L.bfloat16), ()),
+    lambda L: L.ones(4, 3, 1, dtype=L.bool).masked_scatter(L.tensor([[1.0], [NAN], [0.0]]), L.tensor(True)),
 ])
 def test_refused_before_running(call):
     with pytest.raises(Exception):
