@@ -119,8 +119,10 @@ class Var(Function):
         with _quiet(not self.dof > 0):
             wide = x.astype(self.xp.float64) if x.dtype != self.xp.float64 else x
             # a NaN correction divides by max(0, n - NaN) = 0, as PyTorch's
-            return self.xp.var(wide, axis=self.axes, ddof=correction if correction == correction else n,
-                               keepdims=keepdim)
+            out = self.xp.var(wide, axis=self.axes, ddof=correction if correction == correction else n,
+                              keepdims=keepdim)
+            # no element: NaN whatever the correction (NumPy divides 0 by n - correction, 0 for a negative one)
+            return out if n else self.xp.full_like(out, self.xp.nan)
 
     def backward(self, g):
         x = self.inputs[0]

@@ -82,6 +82,12 @@ def test_var_std_over_all_dims_without_degrees_of_freedom(op, values, kw):
     both(lambda L, x: getattr(L, op)(x, **kw), (values, "float64"))
 
 
+@pytest.mark.parametrize("correction", [-10**18, -1, 0, 1])
+def test_var_of_no_element_is_nan(correction):
+    both(lambda L, x: L.var(x, correction=correction), (np.ones((4, 0, 2)), "float32"), grad=False)
+    both(lambda L, x: L.var(x, dim=1, correction=correction), (np.ones((4, 0, 2)), "float32"), grad=False)
+
+
 @pytest.mark.parametrize("correction", [NAN, 5, 3, 2.5, INF, -1.0])
 @pytest.mark.parametrize("op", ["var", "std"])
 def test_var_std_correction_edges(op, correction):
