@@ -16,7 +16,7 @@ from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError
 from ember.ops._args import same_dtype
-from ember.ops._util import (arith, const, data, float_arrays, floating, int_divisor, int_in_range, need_float,
+from ember.ops._util import (arith, common, const, data, float_arrays, floating, int_divisor, int_in_range, need_float,
                               operands, promote)
 from ember.ops.registry import Sample, binary_samples, register
 
@@ -414,6 +414,9 @@ def lerp(input, end, weight):
         raise DTypeError(f"lerp: end must be a tensor, got {type(end).__name__}")
     need_float("lerp", input)
     same_dtype("lerp", input=input, end=end, weight=weight if getattr(weight, "ndim", 0) else None)
+    # all three in their result dtype first (a bfloat16 difference with a float32 weight: PyTorch's is float32)
+    if isinstance(weight, Tensor):
+        (input, end, weight), _ = common(input, end, weight)
     diff = end - input
     # from the nearer end, as PyTorch: lerp(x, inf, 0.9) is inf - inf * 0.1 (NaN), lerp(-inf, x, 0.9) is -inf
     if not isinstance(weight, Tensor):

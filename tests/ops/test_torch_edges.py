@@ -112,6 +112,8 @@ def test_lerp_from_the_nearer_end():
     both(lambda L, a, b, w: L.lerp(a, b, w), ([-INF, 1.0, 2.0, 1.0], "float64"), ([1.0, INF, 3.0, INF], "float64"),
          ([0.9, 0.2, -3.0, 0.3], "float64"))
     both(lambda L, a, b: L.lerp(a, b, 0.9), ([-INF, 1.0], "float32"), ([1.0, INF], "float32"))
+    both(lambda L, a, b, w: L.lerp(a, b, w), (-0.998, "bfloat16"), (1.7247, "bfloat16"), (2.4904, "float32"),
+         grad=False)  # 0-d operands: computed in the result dtype, float32
     both(lambda L, a, b, w: L.lerp(a, b, w), ([-2.03, 2.03], "float16"), ([INF, 1.58], "float16"),
          ([-1.75, -1.03], "float16"), grad=False, tol=1e-2)
 
