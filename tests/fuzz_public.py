@@ -12,8 +12,8 @@ Outcomes: `foreign` (ember raised a non-ember exception), `hang` (past the time 
 `signature` counts Python's own errors for calls that do not fit the signature apart),
 `agree-error` (both refused), `refused` (ember refused what PyTorch accepts), `lenient` (ember
 accepted what PyTorch refuses), `compared` (both returned; then `mismatch` counts differing
-shapes, dtypes, values or gradients). Names in DELIBERATE differ on purpose (README,
-"Deliberate differences from PyTorch") and are not counted as mismatches.
+shapes, dtypes, values or gradients). Names in DELIBERATE, and the calls DELIBERATE_WHEN picks out, differ
+on purpose (README, "Deliberate differences from PyTorch") and are not counted as mismatches.
 """
 import argparse
 import inspect
@@ -58,6 +58,64 @@ DELIBERATE = {
                 "for the symmetric matrices cholesky is defined on (and PyTorch's symmetric gradient)",
     "gelu": "gelu(inf) is NaN in PyTorch's float32/bfloat16 kernel (inf in float64); ember gives inf in every dtype",
 }
+
+
+def _raws(specs, kwspecs):
+    return [v for k, v in list(specs) + list(kwspecs.values()) if k == "raw"]
+
+
+def _arrays(specs, kwspecs):
+    return [v for k, v in list(specs) + list(kwspecs.values()) if k == "array"]
+
+
+def _ill_conditioned(which):
+    """Calls whose Cholesky factor (argument `which`) makes A = L L^T (U^T U) so ill-conditioned that results
+    agree only to about cond(A) * eps, past the comparison's tolerance: cond(A) > 1e3 in float32 (ember
+    computes those in float64, PyTorch in float32), > 1e8 in float64."""
+    def pick(specs, kwspecs):
+        arrays = _arrays(specs, kwspecs)
+        if len(arrays) <= which or arrays[which][1] not in ("float32", "float64") or arrays[which][0].ndim < 2:
+            return False
+        a = arrays[which][0].astype(np.float64)
+        if not a.size or a.shape[-1] != a.shape[-2]:
+            return False
+        upper = True in [v for v in _raws(specs, kwspecs) if type(v) is bool]
+        with np.errstate(all="ignore"):
+            t = np.triu(a) if upper else np.tril(a)
+            limit = 1e3 if arrays[which][1] == "float32" else 1e8
+            return bool(not np.isfinite(t).all() or np.any(np.linalg.cond(t) ** 2 > limit))
+    return pick
+
+
+def _non_finite(specs, kwspecs):
+    return any(dt.startswith(("float", "bfloat")) and not np.isfinite(a).all() for a, dt in _arrays(specs, kwspecs))
+
+
+def _bfloat16_nan(specs, kwspecs):
+    return any(dt == "bfloat16" and np.isnan(a).any() for a, dt in _arrays(specs, kwspecs))
+
+
+# Differences kept on purpose for some calls only: name -> (which calls, reason) (also in the README).
+DELIBERATE_WHEN = {
+    "var": (lambda s, kw: () in _raws(s, kw),
+            "dim=(): PyTorch's value reduces all dims but its gradient counts no element (2 / (1 - correction): "
+            "inf); ember's gradient is that of the value it returns"),
+    "std": (lambda s, kw: () in _raws(s, kw), "as var"),
+    "norm": (lambda s, kw: any(v != v for v in _raws(s, kw) if type(v) is float),
+             "p=NaN: PyTorch gives |x| for a one-element tensor reduced over all dims (with a NaN gradient) and NaN "
+             "otherwise; ember gives NaN (no p-norm has p = NaN)"),
+    "signbit": (_bfloat16_nan, "the sign of a NaN cast to bfloat16: PyTorch's depends on its conversion path "
+                               "(`.to(bfloat16)` sets it, a tensor literal clears it); ember keeps the NaN's sign"),
+    "copysign": (_bfloat16_nan, "as signbit"),
+    "cholesky_inverse": (_ill_conditioned(0),
+                         "ill-conditioned factors (cond(L L^T) > 1e3 in float32, > 1e8 in float64): the answers agree only "
+                         "to about cond * eps; ember computes float32 in float64 and rounds once, PyTorch in float32"),
+    "cholesky_solve": (_ill_conditioned(1), "as cholesky_inverse"),
+    "logdet": (_non_finite, "the gradient at a matrix holding inf or NaN (undefined there): PyTorch's has NaN where "
+                            "its LU pivoting spreads them, ember's is A^-T from LAPACK's inverse"),
+    "slogdet": (_non_finite, "as logdet"),
+}
+
 # Which of several equal values an index points at is not specified (PyTorch's depends on its selection
 # algorithm; its median documents it): values are compared, indices by shape and dtype only.
 TIES = {"kthvalue", "median", "nanmedian", "topk"}
@@ -370,7 +428,8 @@ def one_call(rng, target, stats, examples, check_grads):
         if stats["translated"] > translated:
             examples.append(("translated", name, specs, kwspecs, "gradient run: " + stats.pop("last translated")))
     if why is not None:
-        key = "deliberate" if name in DELIBERATE else "mismatch"
+        when = DELIBERATE_WHEN.get(name)
+        key = "deliberate" if name in DELIBERATE or (when and when[0](specs, kwspecs)) else "mismatch"
         stats[key] += 1
         examples.append((key, name, specs, kwspecs, why))
 

@@ -33,7 +33,7 @@ LISTS = {
         "lower": _CONV | _MATMUL | {"addbmm", "prelu", "scaled_dot_product_attention", "rnn_tanh", "rnn_relu",
                                     "lstm", "rnn_tanh_cell", "rnn_relu_cell"},
         "float32": _LOSSES | {"binary_cross_entropy", "prod", "trace", "quantile", "nanquantile", "cdist",
-                              "cholesky", "inverse", "linalg_solve", "linalg_eigvalsh", "linalg_svdvals"},
+                              "cholesky", "inverse", "pinverse", "linalg_solve", "linalg_eigvalsh", "linalg_svdvals"},
         "promote": {"cat", "stack", "index_copy"},
         "opaque": {"gru", "gru_cell", "lstm_cell", "bilinear", "mv", "dot", "vdot", "adaptive_avg_pool1d",
                    "adaptive_avg_pool2d", "matrix_exp"},

@@ -83,8 +83,14 @@ def check_size(op, shape, itemsize, name="size"):
 
 def as_shape(op, size, name="size"):
     """`f(2, 3)`, `f((2, 3))` and `f([2, 3])` all mean shape (2, 3)."""
-    if len(size) == 1 and hasattr(size[0], "__len__") and not isinstance(size[0], (str, bytes, bytearray, dict)):
+    if len(size) == 1 and getattr(size[0], "ndim", 0):  # a tensor or array of sizes: PyTorch refuses it
+        raise ArgumentError(f"{op}: {name} must be ints, got a {type(size[0]).__name__} of shape "
+                            f"{tuple(size[0].shape)}")
+    if len(size) == 1 and hasattr(size[0], "__len__") and getattr(size[0], "ndim", 1) != 0 and \
+            not isinstance(size[0], (str, bytes, bytearray, dict)):  # (a 0-d tensor is one int)
         size = tuple(size[0])
+    if any(isinstance(s, bool) for s in size):  # PyTorch refuses True as a size
+        raise ArgumentError(f"{op}: {name} must be ints, got a bool in {_short(size)}")
     try:
         shape = tuple(int(s.__index__()) for s in size)
     except (AttributeError, TypeError):

@@ -10,13 +10,14 @@ from ember.ops import (activation, arrange, attention, binary, compare, conv, co
                        norm, pool, query, real, reduce, recurrent, registry, scan, shape, softmax, sort, stats, tensor_info, trig,
                        unary, windows)
 from ember.ops import copies, scatter_more  # PyTorch's functional forms and more indexing
+from ember.ops import search  # indexed writes, searching and sets (split from layout)
 from ember.ops import tensor_methods
 from ember.ops.registry import REGISTRY
 
 FAMILIES = (unary, binary, reduce, scan, extreme, shape, join, arrange, index, gather, mask, sort, convert,
             creation, fill, linalg, einsum, diag, activation, softmax, dense, dropout, conv, pool, norm, attention, loss,
             recurrent, compare, trig, mathfn, stats, layout, linalg_more, query, real, windows, tensor_info,
-            copies, scatter_more)
+            copies, scatter_more, search)
 
 from ember.ops import ctc, grid3d, mapped, segment, strided, special_extra  # PyTorch's remaining top-level ops
 FAMILIES += (strided, special_extra, segment, mapped, ctc, grid3d)

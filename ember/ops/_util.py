@@ -35,15 +35,27 @@ def fits(op, arr, scalar):
                                 f"(its range is [{info.min}, {info.max}])")
 
 
+# Where PyTorch rounds a wrapped number to a float16/bfloat16 tensor's dtype first (TensorIterator's common
+# dtype): a scalar first (`torch.mul(7e4, half)` is inf), and add/sub's scalar in either place. Only the
+# second operand of mul/div/floor_divide/remainder/pow and div's first keep their precision (its CPU kernels
+# read them as they are: `half * 7e4` is finite where the product is).
+ROUNDED_FIRST = {"add", "sub", "mul", "floor_divide", "remainder", "pow"}
+ROUNDED_SECOND = {"add", "sub"}
+
+
 def arith(op, a, b, fn):
     """`fn(a, b)` of an arithmetic op, with PyTorch's rule for a Python scalar (a "wrapped number"):
-    it keeps its own precision. A float16/bfloat16 array with a scalar is computed in float32 and
-    rounded once (`half * 1e-8` is not `half * 0`)."""
+    it keeps its own precision where PyTorch's does (ROUNDED_FIRST/ROUNDED_SECOND say where not). A
+    float16/bfloat16 array with a scalar is computed in float32 and rounded once (`half * 1e-8` is not
+    `half * 0`)."""
     sa, sb = _python_scalar(a), _python_scalar(b)
     if (sa is None) != (sb is None):  # one array, one scalar
         arr, scalar = (b, sa) if sa is not None else (a, sb)
         wide = _wide(arr, scalar)
         if wide is not None:
+            if (op in ROUNDED_FIRST) if sa is not None else (op in ROUNDED_SECOND):
+                with np.errstate(over="ignore"):
+                    scalar = float(arr.dtype.type(scalar))
             w = arr.astype(wide)
             out = fn(scalar, w) if sa is not None else fn(w, scalar)
             return out.astype(arr.dtype) if out.dtype.kind == w.dtype.kind else out

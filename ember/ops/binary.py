@@ -16,7 +16,7 @@ from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError
 from ember.ops._args import same_dtype
-from ember.ops._util import (arith, const, data, float_arrays, floating, int_divisor, int_in_range, need_float,
+from ember.ops._util import (arith, common, const, data, float_arrays, floating, int_divisor, int_in_range, need_float,
                               operands, promote)
 from ember.ops.registry import Sample, binary_samples, register
 
@@ -91,6 +91,8 @@ class Pow(Function):
         if getattr(a, "dtype", None) is not None and a.dtype.kind in "biu" and \
                 isinstance(b, (int, np.integer)) and not isinstance(b, bool) and b < 0:
             raise ArgumentError(f"pow: integers to negative integer powers are not allowed (exponent {b})")
+        if getattr(a, "dtype", None) == bool and getattr(b, "dtype", None) == bool:
+            raise DTypeError("pow: not implemented for two bool tensors (as in PyTorch; a bool exponent works)")
         self.y = arith("pow", a, b, _pow)
         if getattr(a, "dtype", None) == bool and (type(b) is bool or getattr(b, "dtype", None) == bool):
             self.y = self.y.astype(bool)  # bool ** bool stays bool, as PyTorch (NumPy gives int8)
@@ -119,6 +121,9 @@ def _pow(a, b):
     """`a ** b`; integers to negative integer powers (an exponent array) as C's integer pow, as PyTorch:
     1 for a base of 1, +-1 for -1, else 0 (NumPy refuses them)."""
     kinds = getattr(a, "dtype", np.dtype(type(a))).kind + getattr(b, "dtype", np.dtype(type(b))).kind
+    if type(b) is float and b == -0.5 and kinds[0] == "f":  # PyTorch's rsqrt for a scalar -0.5: NaN at -inf
+        with np.errstate(all="ignore"):
+            return 1 / np.sqrt(a)
     if not (hasattr(b, "shape") and set(kinds) <= set("biu") and (b < 0).any()):
         return a ** b
     negative = b < 0
@@ -162,6 +167,7 @@ class Where(Function):
     def forward(self, cond, a, b):
         _check("where", cond, a)
         _check("where", cond, b)
+        _check("where", a, b)  # pairwise broadcastable: all three are
         if getattr(cond, "dtype", None) is not None and cond.dtype != bool:
             raise DTypeError(f"where: condition must be a bool tensor, got {dtypes.dtype_of(cond)}")
         a, b = promote(a, b)
@@ -170,7 +176,7 @@ class Where(Function):
 
     def backward(self, g):
         c = const(self.cond, g)
-        zero = g * 0
+        zero = const(self.xp.zeros((), g._data.dtype), g)  # a true 0, as PyTorch's (g * 0 keeps NaN and inf)
         return None, where(c, g, zero), where(c, zero, g)
 
 
@@ -286,9 +292,11 @@ def _scaled(op, input, other, alpha):
     _need_operand(op, "other", other)
     if not _number(alpha):
         raise DTypeError(f"{op}: alpha must be a number, got {type(alpha).__name__}")
+    kinds = [dtypes.dtype_of(x._data).kind if isinstance(x, Tensor) else dtypes.scalar_kind(x) for x in (input, other)]
+    if isinstance(alpha, (bool, np.bool_)) and any(k != "b" for k in kinds):
+        raise DTypeError(f"{op}: a bool alpha is only supported for bool results, got alpha={alpha}")
     if alpha == 1 and type(alpha) is not float:
         return other
-    kinds = [dtypes.dtype_of(x._data).kind if isinstance(x, Tensor) else dtypes.scalar_kind(x) for x in (input, other)]
     if "f" not in kinds and isinstance(alpha, (float, np.floating)):
         raise DTypeError(f"{op}: for integral input tensors, alpha must not be a floating point number, got {alpha}")
     if "f" not in kinds and "i" not in kinds and not isinstance(alpha, (bool, np.bool_)):
@@ -406,7 +414,19 @@ def lerp(input, end, weight):
         raise DTypeError(f"lerp: end must be a tensor, got {type(end).__name__}")
     need_float("lerp", input)
     same_dtype("lerp", input=input, end=end, weight=weight if getattr(weight, "ndim", 0) else None)
-    return input + weight * (end - input)
+    # all three in their result dtype first (a bfloat16 difference with a float32 weight: PyTorch's is float32)
+    if isinstance(weight, Tensor):
+        (input, end, weight), _ = common(input, end, weight)
+    diff = end - input
+    # from the nearer end, as PyTorch: lerp(x, inf, 0.9) is inf - inf * 0.1 (NaN), lerp(-inf, x, 0.9) is -inf
+    if not isinstance(weight, Tensor):
+        if not _number(weight):
+            raise DTypeError(f"lerp: weight must be a number or a tensor, got {type(weight).__name__}")
+        return input + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+    near = weight.abs() < 0.5
+    # each branch sees the weight only where it is taken, so an inf difference in the other branch does not
+    # turn the weight's gradient into 0 * inf
+    return where(near, input + where(near, weight, 0.0) * diff, end - diff * (1 - where(near, 1.0, weight)))
 
 
 def _isx(name):

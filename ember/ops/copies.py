@@ -183,6 +183,12 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
     except TypeError:
         raise DTypeError(f"frombuffer: buffer must support the buffer protocol (bytes, bytearray, array, ...), "
                          f"got {type(buffer).__name__}") from None
+    count, offset = need_int("frombuffer", "count", count, low=-1), need_int("frombuffer", "offset", offset)
+    size = memoryview(buffer).nbytes
+    if not 0 <= offset < size or count < -1 or count == 0 or \
+            (count == -1 and (size - offset) % dt.np.itemsize) or count * dt.np.itemsize > size - offset:
+        raise ArgumentError(f"frombuffer: count={count}, offset={offset} do not fit a buffer of {size} bytes "
+                            f"read as {dt} ({dt.np.itemsize} bytes each)")
     arr = np.frombuffer(buffer, dtype=dt.np, count=count, offset=offset)
     out = _wrap(arr, as_device("cpu"))
     return out.requires_grad_() if requires_grad else out

@@ -18,7 +18,7 @@ from ember.backend import dtypes, memory_format
 from ember.backend.device import CPU, array_device, device as as_device
 from ember.backend.random import default_generator
 from ember.errors import ArgumentError, DTypeError, ShapeError
-from ember.ops._args import need_generator, need_int, need_tensor
+from ember.ops._args import need_generator, need_int, need_number, need_tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like",
            "ones_like", "empty_like", "full_like", "arange", "linspace", "logspace", "eye", "rand",
@@ -134,6 +134,10 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
         raise DTypeError(f"full: fill_value must be a number or bool, got {type(fill_value).__name__}")
     if dtype is None:
         dtype = dtypes.result_type(fill_value)
+    dt = dtypes.as_dtype(dtype, "full")
+    if dt.np.kind in "iu" and not isinstance(fill_value, bool) and \
+            not (math.isfinite(fill_value) and np.iinfo(dt.np).min <= fill_value <= np.iinfo(dt.np).max):
+        raise ArgumentError(f"full: fill_value={fill_value!r} cannot be converted to {dt} without overflow")
     try:
         return _filled("full", lambda xp, s, d: xp.full(s, fill_value, d), (size,), dtype, device, requires_grad,
                        fill_value)
@@ -177,8 +181,8 @@ def _formatted(op, out, input, fmt):
 def _number(op, name, x):
     """A Python number from an argument that may be a 0-d tensor; refuses anything else."""
     if isinstance(x, Tensor):
-        if x.numel() != 1:
-            raise ArgumentError(f"{op}: {name} must be a number or a one-element tensor, got shape {tuple(x.shape)}")
+        if x.ndim:  # PyTorch takes a 0-d tensor where it takes a number, nothing larger
+            raise ArgumentError(f"{op}: {name} must be a number or a 0-d tensor, got shape {tuple(x.shape)}")
         x = float(x) if x.is_floating_point() else x.item()
     if dtypes.scalar_kind(x) is None:
         raise ArgumentError(f"{op}: {name} must be a number, got {type(x).__name__}")
@@ -227,18 +231,38 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     dt = _dt(dtype, op="linspace")
     _grad_ok("linspace", dt, requires_grad)
     check_size("linspace", (steps,), dt.itemsize, name="steps")
-    dev = _dev(device)
-    # one step is `start` alone, as PyTorch (NumPy computes it from the step, NaN for a NaN end)
-    values = dev.xp.linspace(start, end, steps) if steps != 1 else dev.xp.full(1, start, dtype=np.float64)
-    return _finish(values.astype(dt.np, copy=False), dev, requires_grad)
+    return _finish(_spaced("linspace", start, end, steps, dt).astype(dt.np, copy=False), _dev(device), requires_grad)
+
+
+def _spaced(op, start, end, steps, dt):
+    """PyTorch's linspace values in float64: an integer dtype truncates the bounds first; the first half
+    counts up from start and the second down from end (so an inf end gives NaN, as in PyTorch); one step
+    is start alone."""
+    if not dt.is_floating_point:
+        if not (math.isfinite(start) and math.isfinite(end)):
+            raise ArgumentError(f"{op}: start and end must be finite for dtype {dt}, got {start} and {end}")
+        start, end = math.trunc(start), math.trunc(end)
+    start, end = float(start), float(end)
+    i = np.arange(steps, dtype=np.float64)
+    if steps == 1:
+        return np.full(1, start)
+    with np.errstate(all="ignore"):
+        step = (end - start) / (steps - 1) if math.isfinite(end - start) else (end - start)
+        return np.where(i < steps // 2, start + i * step, end - (steps - 1 - i) * step)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """`steps` values from `base ** start` to `base ** end`, evenly spaced in the exponent."""
     dt = _dt(dtype, op="logspace")
+    base = need_number("logspace", "base", base)
     _grad_ok("logspace", dt, requires_grad)
-    t = linspace(start, end, steps, dtype=dtypes.float64, device=device)
-    return _finish((base ** t._data).astype(dt.np), t.device, requires_grad)
+    start, end = _number("logspace", "start", start), _number("logspace", "end", end)
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+        raise ArgumentError(f"logspace: steps must be a non-negative int, got {steps!r}")
+    check_size("logspace", (steps,), dt.itemsize, name="steps")
+    with np.errstate(all="ignore"):
+        values = np.power(float(base), _spaced("logspace", start, end, steps, dt))
+    return _finish(values.astype(dt.np), _dev(device), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
@@ -347,6 +371,8 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ArgumentError(f"randperm: n must be a non-negative int, got {n!r}")
     dt = _dt(dtype, dtypes.int64, "randperm")
+    if dt.name == "bool":
+        raise DTypeError("randperm: not implemented for bool (as in PyTorch)")
     return _random("randperm", lambda rng, s: rng.permutation(n), (n,), dt, device, requires_grad, generator)
 
 

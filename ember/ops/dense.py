@@ -291,9 +291,14 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     shape = broadcast_shapes("cosine_similarity", tuple(x1.shape), tuple(x2.shape))
     if tuple(x1.shape) != shape or tuple(x2.shape) != shape:  # dim counts in the broadcast shape, as in PyTorch
         x1, x2 = x1.expand(shape), x2.expand(shape)
-    n1 = x1.norm(2, dim, keepdim=True).clamp(min=eps)
-    n2 = x2.norm(2, dim, keepdim=True).clamp(min=eps)
-    return ((x1 / n1) * (x2 / n2)).sum(dim)
+    return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
+
+
+def _clamped_norm(x, dim, eps):
+    """The norm along `dim`, clamped below by `eps` as PyTorch does it: in place, outside autograd, so the
+    gradient is that of the norm even where the clamp holds."""
+    n = x.norm(2, dim, keepdim=True)
+    return n + (eps - n).clamp(min=0).detach()  # not clamp(n) - n: inf - inf would be NaN
 
 
 @register("pairwise_distance", lambda make: _pair_samples(make, dim=False) + [

@@ -21,6 +21,7 @@ from ember.ops._indexing import (ReadsIndex, _add_at, _add_rows, _check_bounds, 
                                  _flat_index, _index_arg, _zeros)
 from ember.ops import binary
 from ember.ops._xp import ufunc_at
+from ember.ops._args import need_tensor
 from ember.ops._util import const
 from ember.ops.index import IndexPut
 from ember.ops.registry import Sample, register
@@ -292,6 +293,7 @@ def index_add(input, dim, index, source, *, alpha=1):
         >>> ember.zeros(3).index_add(0, ember.tensor([0, 0]), ember.tensor([1., 2.]))
         tensor([3., 0., 0.])
     """
+    need_tensor("index_add", "source", source)
     return IndexAdd.apply(input, _index_arg("index_add", index, input), source, dim=dim, alpha=alpha)
 
 
@@ -343,6 +345,7 @@ def take_along_dim(input, indices, dim=None):
         >>> ember.take_along_dim(x, x.argsort(dim=1), dim=1)
         tensor([[10., 20., 30.]])
     """
+    need_tensor("take_along_dim", "indices", indices)
     indices = _index_arg("take_along_dim", indices, input)
     if indices.dtype.name != "int64":
         raise DTypeError(f"take_along_dim: expected indices of dtype int64, got {indices.dtype}")

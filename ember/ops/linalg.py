@@ -14,6 +14,7 @@ from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DimError, DTypeError, ShapeError
+from ember.ops import binary
 from ember.ops.registry import Sample, register
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "inner", "tensordot", "addmm", "addmv", "baddbmm"]
@@ -269,8 +270,14 @@ def _add_scaled(op, input, product, beta, alpha):
     if alpha != 1:
         product = product * alpha
     if beta == 0:
-        return product  # PyTorch ignores input then: a NaN in it does not propagate
+        return product + ignored(input)
     return product + (input if beta == 1 else input * beta)
+
+
+def ignored(input):
+    """Zeros in `input`'s shape and dtype with a zero gradient to it: `beta * input` for beta = 0, which
+    PyTorch skips (a NaN in input does not propagate) while still giving input a gradient of zeros."""
+    return binary.where(input.new_ones((), dtype=dtypes.bool_), 0, input)
 
 
 @register("addmm", lambda make: _addmm_samples(make))

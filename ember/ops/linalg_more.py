@@ -1,6 +1,6 @@
 """More linear algebra with PyTorch's names: `inverse`, `slogdet`, `det`, `logdet`, `cholesky`,
 `matrix_power`, `matrix_exp` (all differentiable), `qr`, `svd` (values only: their input may
-not require grad), `pinverse` (differentiable for full-rank input), and composites `cross`, `kron`,
+not require grad), `pinverse` (differentiable), and composites `cross`, `kron`,
 `cdist`, `dist`, `renorm`, `chain_matmul`, `addr`, `addbmm`, `ger`. Batched over leading dims where PyTorch is.
 
     >>> import ember
@@ -20,10 +20,10 @@ from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
 from ember.autograd.checks import broadcast_shapes, normalize_dim
 from ember.ops import binary, unary
 from ember.ops._args import need_number, same_dtype
-from ember.ops._util import const
+from ember.backend import dtypes
+from ember.ops._util import common, const
 from ember.ops.join import cat
-from ember.ops.linalg import matmul, outer
-from ember.ops.linalg_decomp import pinv_full_rank
+from ember.ops.linalg import ignored, matmul, outer
 from ember.ops.registry import Sample, register
 
 __all__ = ["inverse", "slogdet", "det", "logdet", "cholesky", "matrix_power", "matrix_exp", "qr", "svd", "pinverse",
@@ -81,7 +81,11 @@ class Slogdet(Function):
     materialize_grads = False  # the sign carries no gradient: used alone, the input gets none (as PyTorch)
 
     def forward(self, a):
-        sign, logabs = self.xp.linalg.slogdet(a)
+        with np.errstate(all="ignore"):
+            sign, logabs = self.xp.linalg.slogdet(a)
+        # a NaN on the LU diagonal: PyTorch's sign is the product of the diagonal's signs, 0 with a NaN among
+        # them (NumPy's says 1); an inf alone keeps its sign and an inf log in both
+        sign = self.xp.where(self.xp.isnan(logabs), 0, sign)
         return sign.astype(a.dtype), logabs.astype(a.dtype)
 
     def backward(self, g_sign, g_logabs):
@@ -189,6 +193,14 @@ def matrix_power(input, n):
 def matrix_exp(input):
     """The matrix exponential, by scaling and squaring a degree-18 Taylor polynomial (differentiable)."""
     _square("matrix_exp", input, lapack=False)
+    bad = ~np.isfinite(input.detach().numpy()).all(axis=(-2, -1), keepdims=True)
+    if bad.any():  # a matrix holding inf or NaN has a NaN exponential, as PyTorch's; the others their own
+        mask = const(np.broadcast_to(bad, tuple(input.shape)), input)
+        return binary.where(mask, math.nan, _expm(binary.where(mask, 0.0, input)))
+    return _expm(input)
+
+
+def _expm(input):
     norm = float(input.detach().abs().sum(-2).amax()) if input.numel() else 0.0
     squarings = max(0, int(math.ceil(math.log2(norm))) + 1) if norm > 0.5 else 0
     a = input / (2 ** squarings)
@@ -232,14 +244,51 @@ def svd(input, some=True, compute_uv=True):
                        for x in (u, s, np.swapaxes(vh, -1, -2))))
 
 
+class Pinverse(Function):
+    """The pseudo-inverse from the singular values above max(0, rcond * the largest), PyTorch's rule (a NaN
+    or large rcond keeps none: zeros). Backward: the gradient of a pseudo-inverse of constant rank, P = A+:
+    -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A), as PyTorch's."""
+
+    def forward(self, a, rcond=1e-15):
+        xp = self.xp
+        if a.size == 0:
+            self.p = xp.zeros(a.shape[:-2] + (a.shape[-1], a.shape[-2]), a.dtype)
+            return self.p
+        u, s, vh = _lapack("pinverse", xp.linalg.svd, a, full_matrices=False)
+        with np.errstate(invalid="ignore", over="ignore"):
+            keep = s > xp.maximum(rcond * s.max(-1, keepdims=True), 0)
+        s_inv = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(a.dtype)
+        self.p = xp.swapaxes(vh, -1, -2) @ (s_inv[..., None] * xp.swapaxes(u, -1, -2))
+        return self.p
+
+    def backward(self, g):
+        a = self.inputs[0]
+        p = self.output(self.p)
+        pt, gt = p.mT, g.mT
+        x = gt @ p @ pt
+        y = pt @ p @ gt
+        return -(pt @ g @ pt) + (x - a @ (p @ x)) + (y - (y @ p) @ a)
+
+
+def _rank_one(make):
+    return make(4, 1) @ make(1, 3)
+
+
+@register("pinverse", lambda make: [Sample((make(4, 3),), name="tall"), Sample((make(2, 3, 5),), name="wide-batched"),
+                                    Sample((_rank_one(make), 1e-6), name="rank-deficient"),
+                                    Sample((make(3, 3), 2.0), name="none-kept")], Pinverse)
 def pinverse(input, rcond=1e-15):
-    """The Moore-Penrose pseudo-inverse (differentiable for full-rank matrices, as PyTorch)."""
+    """The Moore-Penrose pseudo-inverse, from the singular values above `rcond` times the largest
+    (differentiable where its rank does not change, as PyTorch).
+
+        >>> ember.pinverse(ember.tensor([[2.0, 0.0], [0.0, 0.0]]))
+        tensor([[0.5000, 0.0000],
+                [0.0000, 0.0000]])
+    """
     _matrix("pinverse", input)
     rcond = need_number("pinverse", "rcond", rcond)
-    if grad_mode.is_grad_enabled() and input.requires_grad:
-        return pinv_full_rank(input, "pinverse")
-    a = _finite("pinverse", input.detach().numpy())
-    return const(_lapack("pinverse", np.linalg.pinv, a, rcond=rcond), input)
+    _finite("pinverse", input.detach().numpy())
+    return Pinverse.apply(input, rcond=float(rcond))
 
 
 def _finite(op, a):
@@ -299,7 +348,11 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
     if compute_mode not in (None, "use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
                             "donot_use_mm_for_euclid_dist"):
         raise ArgumentError(f"cdist: unknown compute_mode {compute_mode!r}")
+    same_dtype("cdist", x1=x1, x2=x2)
+    p = need_number("cdist", "p", p)
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    if p == 0:  # a count of non-zeros: PyTorch's gradient is zeros (norm's own p=0 has none)
+        return diff.norm(0, -1) + binary.where(diff.new_ones((), dtype=dtypes.bool_), 0, diff).sum(-1)
     return diff.norm(p, -1)
 
 
@@ -336,8 +389,27 @@ def chain_matmul(*matrices):
 
 @register("addr", lambda make: [Sample((make(3, 4), make(3), make(4)), {"beta": 0.5, "alpha": 2.0}, "scaled")])
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
-    """`beta * input + alpha * outer(vec1, vec2)`."""
-    return input * beta + outer(vec1, vec2) * alpha
+    """`beta * input + alpha * outer(vec1, vec2)`, in the result dtype of all three (as PyTorch); of bools,
+    `(beta and input) or (alpha and outer)`.
+
+        >>> ember.addr(ember.zeros(2, 2), ember.tensor([1.0, 2.0]), ember.tensor([3.0, 4.0]))
+        tensor([[3., 4.],
+                [6., 8.]])
+    """
+    (input, vec1, vec2), dt = common(input, vec1, vec2)
+    for name, v in (("alpha", alpha), ("beta", beta)):  # PyTorch's checks on the coefficients
+        need_number("addr", name, v)
+        if isinstance(v, bool) and dt.name != "bool":
+            raise DTypeError(f"addr: a bool {name} is only supported for a bool result, not {dt}")
+        if isinstance(v, float) and not dt.is_floating_point:
+            raise DTypeError(f"addr: {name} must not be a floating point number for {dt} tensors, got {v}")
+    prod = outer(vec1, vec2)
+    if dt.name == "bool":
+        prod = prod if alpha else prod & False
+        return (input & bool(beta)) | prod if beta else prod | False
+    if beta == 0:  # input ignored, NaN and inf in it too (PyTorch's documented rule); its gradient is 0
+        return ignored(input) + prod * alpha
+    return input * beta + prod * alpha
 
 
 @register("addbmm", lambda make: [Sample((make(3, 4), make(2, 3, 5), make(2, 5, 4)), {"beta": 0.5, "alpha": 2.0},
@@ -347,7 +419,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     for name, b in (("batch1", batch1), ("batch2", batch2)):
         if b.ndim != 3:
             raise ShapeError(f"addbmm: {name} must be 3-d, got shape {tuple(b.shape)}")
-    return input * beta + matmul(batch1, batch2).sum(0) * alpha
+    return (input * beta if beta != 0 else ignored(input)) + matmul(batch1, batch2).sum(0) * alpha
 
 
 ger = outer

@@ -25,7 +25,9 @@ from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import binary, unary
+from ember.ops._args import need_number
 from ember.ops.loss_index import REDUCTIONS, _floating, _reduce, reduction_mode
+from ember.ops.mathfn import xlogy
 from ember.ops.loss_index import cross_entropy, nll_loss  # noqa: F401 - in this family's FUNCTIONAL
 from ember.ops.registry import Sample, register
 
@@ -138,6 +140,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """`0.5 d**2` where `|d| < delta`, else `delta (|d| - 0.5 delta)` (d = input - target)."""
     reduction = reduction_mode("huber_loss", reduction)
     _pair("huber_loss", input, target)
+    need_number("huber_loss", "delta", delta)
     if not delta > 0:
         raise ArgumentError(f"huber_loss: delta must be > 0, got {delta}")
     wide = dtypes.promote_types(input.dtype, target.dtype)  # PyTorch: computed in both dtypes, the input's out
@@ -293,8 +296,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        zero = target == 0
-        loss = binary.where(zero, 0.0, target * binary.where(zero, 1.0, target).log()) - target * input
+        loss = xlogy(target, target) - target * input  # as PyTorch, whose gradients (NaN at target 0) it has
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.ndim else loss.sum()
     return _reduce(loss, reduction)

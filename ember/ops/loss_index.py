@@ -14,6 +14,8 @@ in the backward): forward and backward together are 1.15x to 1.35x faster than
     >>> F.cross_entropy(logits, ember.tensor([0, 2]), weight=ember.tensor([1.0, 1.0, 2.0]))
     tensor(0.1535)
 """
+import math
+
 import numpy as np
 
 from ember.autograd import grad_mode
@@ -233,6 +235,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if isinstance(target, Tensor) and isinstance(input, Tensor) and target.dtype.is_floating_point \
             and tuple(target.shape) == tuple(input.shape):
+        if ignore_index >= 0:  # PyTorch's check: a class index means nothing against class probabilities
+            raise ArgumentError(f"cross_entropy: ignore_index={ignore_index} is not supported for a floating "
+                                f"point (class probabilities) target")
         return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
     return _index_loss("cross_entropy", CrossEntropy, input, target, weight, ignore_index, reduction,
                        label_smoothing=float(label_smoothing))
@@ -244,8 +249,8 @@ def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothi
         raise ShapeError("cross_entropy: input must have shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor")
     dim = 0 if input.ndim == 1 else 1
     c = input.shape[dim]
-    if label_smoothing:
-        target = target * (1 - label_smoothing) + label_smoothing / c
+    if label_smoothing:  # no classes: NaN, as PyTorch's 0/0
+        target = target * (1 - label_smoothing) + (label_smoothing / c if c else math.nan)
     terms = softmax.log_softmax(input, dim) * target
     if weight is not None:
         _floating("cross_entropy", "weight", weight)
@@ -253,7 +258,8 @@ def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothi
             raise ShapeError(f"cross_entropy: weight of shape {tuple(weight.shape)} must have one entry per "
                              f"class, ({c},)")
         terms = terms * weight.reshape((c,) + (1,) * (input.ndim - dim - 1))
-    return _reduce(-terms.sum(dim), reduction)
+    loss = _reduce(-terms.sum(dim), reduction)
+    return loss * math.nan if label_smoothing and not c else loss
 
 
 def _nll_samples(make):

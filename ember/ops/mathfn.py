@@ -14,6 +14,7 @@ import math
 import ml_dtypes
 import numpy as np
 
+from ember.autograd.checks import broadcast_shapes
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
@@ -103,6 +104,8 @@ class Polygamma(Function):
             with np.errstate(all="ignore"):
                 reflected = np.pi ** 2 / np.sin(np.pi * w) ** 2 - _scipy("polygamma")(1, 1 - w).astype(w.dtype)
             out = np.where(x < 0, reflected.astype(x.dtype, copy=False), out)
+        if n >= 2:  # PyTorch's Hurwitz zeta is NaN at +inf (SciPy gives the limit, 0)
+            out = np.where(x == np.inf, np.nan, out).astype(out.dtype, copy=False)
         return out
 
     def backward(self, g):
@@ -190,7 +193,8 @@ class Heaviside(_Integral):
 
     def forward(self, a, b):
         a, b = operands(self.name, a, b)
-        return self.xp.heaviside(a, b).astype(a.dtype, copy=False)  # NumPy gives a float for integers
+        # PyTorch's `a == 0 ? b : a > 0`: NaN gives 0 (NumPy's heaviside gives NaN, and a float for integers)
+        return self.xp.where(a == 0, b, a > 0).astype(a.dtype, copy=False)
 
 
 class Gcd(_Integral):
@@ -271,18 +275,34 @@ def logit(input, eps=None):
     return unary.log(p) - unary.log1p(-p)
 
 
+class Xlogy(Function):
+    """`x * log(y)`, 0 where x is 0 and y is not NaN. PyTorch's gradients: log(y) to x (0 where x is 0 and
+    y <= 0), x / y to y (NaN at x = y = 0)."""
+
+    def forward(self, x, y, low=None):
+        if x.shape != y.shape:
+            broadcast_shapes("xlogy", x.shape, y.shape)
+        with np.errstate(all="ignore"):
+            log = self.xp.log(y)
+            if low is not None:
+                log = log.astype(getattr(dtypes, low).np).astype(log.dtype)
+            return self.xp.where((x == 0) & ~self.xp.isnan(y), x.dtype.type(0), x * log)
+
+    def backward(self, g):
+        x, y = self.inputs
+        return g * binary.where((x == 0) & (y <= 0), 0.0, unary.log(y)), g * x / y
+
+
 @register("xlogy", lambda make: [Sample((make(3, 4), make(3, 4, low=0.3, high=2.0)), name="same"),
                                  Sample((np.zeros((2, 3), make.dtype), make(2, 3, low=0.3, high=2.0)), name="zeros",
-                                        nograd=(0,))])
+                                        nograd=(0,))], Xlogy)
 def xlogy(input, other):
     """`input * log(other)`, and 0 where input is 0 (unless other is NaN)."""
     (x, y), dt = common(input, other, to_float=True)
     like = x if hasattr(x, "_data") else y
     x, y = (v.to(opmath(dt)) if hasattr(v, "_data") else like.new_full((), float(v), dtype=opmath(dt)) for v in (x, y))
-    # where x is 0, 0 * log(y) is already 0 (or NaN for a NaN y) except for y <= 0 or inf: those are
-    # masked, and get no gradient to x (PyTorch's gradients: log(y) to x, x / y to y)
-    mask = (x == 0) & ((y <= 0) | (y == math.inf))
-    return (x * binary.where(mask, 0.0, unary.log(y))).to(dt)
+    # float16/bfloat16: PyTorch's kernel rounds log(y) to that dtype before the product
+    return Xlogy.apply(x, y, low=dt.name if opmath(dt) is not dt else None).to(dt)
 
 
 @register("logaddexp", lambda make: binary_samples(make, scalar=None))

@@ -318,6 +318,8 @@ def _averaging(n, out, dtype):
 
 def _adaptive_avg(op, nd, input, output_size):
     x, batched = _batched(op, input, nd)
+    if isinstance(output_size, (tuple, list)) and len(output_size) != nd:
+        raise ShapeError(f"{op}: output_size must be an int or {nd} of them, got {tuple(output_size)}")
     if nd == 2 and isinstance(output_size, (tuple, list)) and len(output_size) == 2:
         output_size = tuple(x.shape[2 + i] if s is None else s for i, s in enumerate(output_size))
     out = ints(op, "output_size", output_size, nd, 0)

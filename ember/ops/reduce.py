@@ -113,14 +113,24 @@ class Var(Function):
         self.axes = _axes(dim, x.ndim, self.op_name())
         self.shape = x.shape
         self.keepdim = keepdim
-        self.dof = _count(x.shape, self.axes) - correction
-        with _quiet(self.dof <= 0):
+        n = _count(x.shape, self.axes)
+        self.dof = n - correction
+        self.whole = dim is None or x.ndim == 0
+        with _quiet(not self.dof > 0):
             wide = x.astype(self.xp.float64) if x.dtype != self.xp.float64 else x
-            return self.xp.var(wide, axis=self.axes, ddof=correction, keepdims=keepdim)
+            # a NaN correction divides by max(0, n - NaN) = 0, as PyTorch's
+            out = self.xp.var(wide, axis=self.axes, ddof=correction if correction == correction else n,
+                              keepdims=keepdim)
+            # no element: NaN whatever the correction (NumPy divides 0 by n - correction, 0 for a negative one)
+            return out if n else self.xp.full_like(out, self.xp.nan)
 
     def backward(self, g):
         x = self.inputs[0]
-        scale = 2.0 / self.dof if self.dof > 0 else math.inf
+        if self.whole and self.dof <= 0:  # PyTorch's rule over all dims: inf * (x - mean), NaN where x is the mean
+            at_mean = const((x._data == x._data.mean()), g)
+            return _restore(g, self.shape, self.axes, self.keepdim) * binary.where(at_mean, math.nan, math.inf)
+        # PyTorch's 2 / (n - correction), unclamped: negative past n, inf at n, NaN for a NaN correction
+        scale = 2.0 / self.dof if self.dof != 0 else math.inf
         centered = x - x.mean(self.axes, keepdim=True)
         return _restore(g, self.shape, self.axes, self.keepdim) * centered * scale
 

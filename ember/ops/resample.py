@@ -14,6 +14,7 @@ import numbers
 
 import numpy as np
 
+from ember.autograd.checks import check_size
 from ember.autograd.engine import grad as autograd_grad
 from ember.autograd.grad_mode import enable_grad
 from ember.autograd.tensor import Tensor
@@ -54,6 +55,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if not input.is_floating_point():
         raise DTypeError(f"{op}: expected a floating point input, got {input.dtype}")
     out, scales = _output_size(op, tuple(input.shape[2:]), size, scale_factor, recompute_scale_factor)
+    # before building anything: the output, and the dense (out, in) matrix of each resampled dim
+    check_size(op, tuple(input.shape[:2]) + out, input.dtype.np.itemsize, "output size")
+    for n, o in zip(input.shape[2:], out):
+        check_size(op, (o, n), 8, "resampling matrix")
     y = input
     for d in range(nd):
         n, o = input.shape[2 + d], out[d]
@@ -74,7 +79,7 @@ def _output_size(op, spatial, size, scale_factor, recompute):
             raise ArgumentError(f"{op}: size must be a positive int or {nd} of them, got {size!r}")
         return tuple(int(s) for s in out), (None,) * nd
     factors = (scale_factor,) * nd if isinstance(scale_factor, numbers.Real) else tuple(scale_factor)
-    if len(factors) != nd or not all(isinstance(f, numbers.Real) and f > 0 for f in factors):
+    if len(factors) != nd or not all(isinstance(f, numbers.Real) and 0 < f < math.inf for f in factors):
         raise ArgumentError(f"{op}: scale_factor must be a positive number or {nd} of them, got {scale_factor!r}")
     out = tuple(int(math.floor(n * f)) for n, f in zip(spatial, factors))
     if any(o <= 0 for o in out):

@@ -14,9 +14,10 @@ import numpy as np
 
 from ember.autograd import grad_mode
 from ember.autograd.tensor import Tensor
-from ember.errors import ArgumentError, AutogradError, ShapeError
+from ember.backend import dtypes
+from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
 from ember.autograd.checks import normalize_dim
-from ember.ops._args import need_dims, need_int, need_tensor
+from ember.ops._args import need_dims, need_int, need_number, need_tensor
 from ember.ops._util import const
 from ember.ops.convert import clone
 from ember.ops.creation import zeros_like
@@ -152,6 +153,8 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
 def put(input, index, source, accumulate=False):
     """`input` with `source` written at the flat positions `index` (row-major), added with `accumulate`."""
     need_tensor("put", "index", index), need_tensor("put", "source", source)
+    if index.dtype.name != "int64":  # a bool index would be a mask: PyTorch refuses anything but int64
+        raise DTypeError(f"put: index must be an int64 tensor, got {index.dtype}")
     if index.numel() != source.numel():
         raise ShapeError(f"put: index has {index.numel()} elements and source {source.numel()}; they must match")
     flat = clone(input).reshape(-1)
@@ -161,7 +164,7 @@ def put(input, index, source, accumulate=False):
 
 def nonzero_static(input, *, size, fill_value=-1):
     """The indices of nonzero elements, (size, ndim): truncated, or padded with `fill_value` rows."""
-    if not isinstance(size, int) or size < 0:
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise ArgumentError(f"nonzero_static: size must be a non-negative int, got {size!r}")
     nz = np.argwhere(input.detach().numpy())[:size]
     pad = np.full((size - len(nz), input.ndim), fill_value, np.int64)
@@ -173,11 +176,16 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
     given edges (a 1-D tensor). Weighted by `weight`; `density` normalizes to a density."""
     if isinstance(bins, Tensor) and bins.ndim != 1:
         raise ShapeError(f"histogram: bins given as edges must be a 1-d tensor, got shape {tuple(bins.shape)}")
+    if isinstance(bins, Tensor) and bins.dtype != input.dtype:
+        raise DTypeError(f"histogram: bin edges of dtype {bins.dtype} must have the input's dtype {input.dtype}")
     if isinstance(bins, Tensor) and bins.numel() > 1 and not bool((bins[1:] >= bins[:-1]).all()):
         raise ArgumentError("histogram: bin edges must increase monotonically")
     if not isinstance(bins, Tensor) and need_int("histogram", "bins", bins) < 1:
         raise ArgumentError(f"histogram: bins must be positive, got {bins}")
     _check_weight("histogram", weight, input, input.shape)
+    if range is not None and (not isinstance(range, (tuple, list)) or len(range) != 2):
+        raise ArgumentError(f"histogram: range must be a (min, max) pair, got {type(range).__name__}")
+    range = None if range is None else tuple(need_number("histogram", "range", v) for v in range)
     a = input.detach().numpy()
     edges = bins.detach().numpy() if isinstance(bins, Tensor) else \
         np.linspace(*(range if range is not None else (a.min(), a.max()) if a.size else (0.0, 1.0)), int(bins) + 1,
@@ -241,19 +249,29 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
     if edge_order not in (1, 2):
         raise ArgumentError(f"gradient: edge_order must be 1 or 2, got {edge_order!r}")
     need_dims("gradient", input)
+    if input.dtype.name in ("bool", "uint8"):  # PyTorch: no bool subtraction, and uint8 refused
+        raise DTypeError(f"gradient: {input.dtype} input is not supported (as in PyTorch)")
     dims = list(range(input.ndim)) if dim is None else \
         [normalize_dim(d, input.ndim, "gradient") for d in (dim if isinstance(dim, (list, tuple)) else [dim])]
+    if len(set(dims)) != len(dims):
+        raise ArgumentError(f"gradient: dim {dim} names a dim more than once")
     steps = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
     if len(steps) != len(dims) or any(isinstance(s, Tensor) for s in steps):
         raise ArgumentError(f"gradient: spacing must be a number or one number per dim ({len(dims)}), "
                             f"got {spacing!r}")
     x = input if input.is_floating_point() else input.float()
+    steps = [need_number("gradient", "spacing", h) for h in steps]
     return tuple(_diff(x, d % input.ndim, float(h), edge_order) for d, h in zip(dims, steps))
 
 
 def cholesky_inverse(L, upper=False):
     """The inverse of A = L L^T (U^T U with `upper=True`) from its Cholesky factor (only its lower, or
-    upper, triangle is read, as PyTorch's)."""
+    upper, triangle is read, as PyTorch's). float32 is computed in float64 and rounded once: forming
+    L L^T squares the condition number, which LAPACK's potri (PyTorch's) avoids."""
+    if not isinstance(L, Tensor) or L.ndim < 2 or L.shape[-1] != L.shape[-2]:
+        raise ShapeError(f"cholesky_inverse: expected a (batch of) square matrix, got {getattr(L, 'shape', L)}")
+    if L.dtype is dtypes.float32:
+        return inverse(_factor_product(L.double(), upper)).float()
     return inverse(_factor_product(L, upper))
 
 
@@ -271,4 +289,6 @@ def cholesky_solve(B, L, upper=False):
     for name, t in (("B", B), ("L", L)):
         if t.ndim < 2:
             raise ShapeError(f"cholesky_solve: {name} must have at least 2 dims, got shape {tuple(t.shape)}")
+    if L.dtype is dtypes.float32 and B.dtype is dtypes.float32:  # in float64, as cholesky_inverse
+        return linalg_solve(_factor_product(L.double(), upper), B.double()).float()
     return linalg_solve(_factor_product(L, upper), B)

@@ -44,7 +44,9 @@ def _given(op, name, args):
 
 
 def _ints(op, name, values):
-    """`values` as a tuple of Python ints (NumPy and 0-d integer tensors too; not floats or strings)."""
+    """`values` as a tuple of Python ints (NumPy and 0-d integer tensors too; not floats, strings or bools)."""
+    if any(isinstance(v, bool) or getattr(v, "dtype", None) in (bool, dtypes.bool_) for v in values):
+        raise ArgumentError(f"{op}: {name} must be ints, got a bool in {tuple(values)!r}")
     try:
         return tuple(operator.index(v) for v in values)
     except TypeError:
@@ -52,6 +54,8 @@ def _ints(op, name, values):
 
 
 def _int(op, name, value):
+    if isinstance(value, bool) or getattr(value, "dtype", None) in (bool, dtypes.bool_):  # PyTorch refuses bools
+        raise ArgumentError(f"{op}: {name} must be an int, got bool {value!r}")
     try:
         return operator.index(value)
     except TypeError:

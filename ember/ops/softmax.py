@@ -73,6 +73,8 @@ def _softmax_dim(op, input, dim, stacklevel, dtype):
     `dtype` (also accepted in the third position, as `torch.softmax(x, dim, dtype)` passes it)."""
     if isinstance(stacklevel, dtypes.DType):
         dtype = stacklevel
+    elif not isinstance(stacklevel, int) or isinstance(stacklevel, bool):
+        raise DTypeError(f"{op}: _stacklevel must be an int (or the dtype, in that place), got {stacklevel!r}")
     if not isinstance(input, Tensor):
         raise DTypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
     if dtype is not None:

@@ -112,27 +112,32 @@ def _quantile(op, input, q, dim, keepdim, interpolation, ignore_nan):
     n = x.shape[d]
     valid = (n - binary.isnan(x).long().sum(d, keepdim=True).numpy()) if ignore_nan else \
         np.full([1 if i == d else s for i, s in enumerate(x.shape)], n)
+    # PyTorch reads a slice with a NaN (all-NaN for nanquantile) at its last sorted place: the NaN, which
+    # then gets the gradient
+    nan_at = (valid == 0) if ignore_nan else binary.isnan(x).any(d, keepdim=True).numpy()
     outs = []
-    for qv in qs:
-        rank = qv * (np.maximum(valid, 1) - 1)
+    q_grad = isinstance(q, Tensor) and q.requires_grad and interpolation == "linear"
+    for i, qv in enumerate(qs):
+        rank = np.where(nan_at, max(n - 1, 0), qv * (np.maximum(valid, 1) - 1))
         lo, hi = np.floor(rank).astype(np.int64), np.ceil(rank).astype(np.int64)
         frac = rank - lo
         if interpolation == "lower":
-            hi, frac = lo, frac * 0
+            hi = lo
         elif interpolation == "higher":
-            lo, frac = hi, frac * 0
+            lo = hi
         elif interpolation == "nearest":
             lo = hi = np.round(rank).astype(np.int64)  # half to even, as PyTorch
-            frac = frac * 0
         elif interpolation == "midpoint":
             frac = np.where(hi > lo, 0.5, 0.0)
-        a = gather(values, d, const(lo, values).long())
-        b = gather(values, d, const(hi, values).long())
-        out = a + (b - a) * const(frac.astype(values.dtype.np), values)
-        if ignore_nan:
-            out = binary.where(const(valid == 0, out), float("nan"), out)
-        elif bool(binary.isnan(x).any()):
-            out = binary.where(binary.isnan(x).any(d, keepdim=True), float("nan"), out)
+        out = gather(values, d, const(lo, values).long())
+        if interpolation in ("linear", "midpoint"):
+            b = gather(values, d, const(hi, values).long())
+            w = const(frac.astype(values.dtype.np), values)
+            if q_grad:  # the weight's gradient to q: d rank / d q (none where the rank is pinned to a NaN)
+                qi = q.reshape(-1)[i]
+                step = (qi - qi.detach()) * const(np.maximum(valid, 1) - 1, values)  # 0, with d/dq = n - 1
+                w = w + binary.where(const(np.broadcast_to(nan_at, w.shape), values), 0.0, step)
+            out = binary.lerp(out, b, w)  # from the nearer end, as PyTorch: lerp(-inf, x, 0.9) is -inf
         outs.append(out if keepdim and dim is not None else out.squeeze(d) if dim is not None else out.reshape(()))
     if scalar_q:
         return outs[0]
@@ -238,6 +243,8 @@ def cummin(input, dim):
 def logcumsumexp(input, dim):
     """`log(cumsum(exp(input)))` along `dim`, shifted by the maximum for stability."""
     dim = normalize_dim(dim, input.ndim, "logcumsumexp")
+    if input.ndim == 0:  # the value itself, and PyTorch's gradient 1 (whatever it holds: NaN too)
+        return input.clone()
     shift = input.detach().amax(dim, keepdim=True) if input.numel() else input.detach()
     shift = binary.where(binary.isfinite(shift), shift, 0.0)
     return unary.log(unary.exp(input - shift).cumsum(dim)) + shift
@@ -402,6 +409,8 @@ def _trapezoids(op, y, x, dx, dim):
     need_dims(op, y)
     if x is not None and not isinstance(x, Tensor):
         raise DTypeError(f"{op}: x must be a tensor, got {type(x).__name__}")
+    if x is not None and x.dtype.name == "bool":
+        raise DTypeError(f"{op}: a bool x is not supported (as in PyTorch)")
     dx = None if dx is None else need_number(op, "dx", dx)
     dim = normalize_dim(dim, y.ndim, op)
     n = y.shape[dim]

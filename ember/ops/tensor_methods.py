@@ -30,7 +30,7 @@ def _inplace(fn, name):
 OPERATORS = {
     "__add__": binary.add, "__radd__": _swap(binary.add),
     "__sub__": binary.sub, "__rsub__": _swap(binary.sub),
-    "__mul__": binary.mul, "__rmul__": _swap(binary.mul),
+    "__mul__": binary.mul, "__rmul__": binary.mul,  # x * s: PyTorch keeps s precise there
     "__truediv__": binary.div, "__rtruediv__": _swap(binary.div),
     "__floordiv__": binary.floor_divide, "__rfloordiv__": _swap(binary.floor_divide),
     "__mod__": binary.remainder, "__rmod__": _swap(binary.remainder),

@@ -8,6 +8,9 @@
 import math
 
 from ember.autograd.function import Function
+from ember.autograd.checks import broadcast_shapes
+from ember.autograd.tensor import Tensor
+from ember.backend import dtypes
 from ember.ops import binary, unary
 from ember.ops._util import common, float_arrays, floating, operands
 from ember.ops.registry import Sample, binary_samples, register, unary_samples
@@ -128,13 +131,30 @@ def atan2(input, other):
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh, arctan2 = asin, acos, atan, asinh, acosh, atanh, atan2
 
 
-@register("hypot", lambda make: binary_samples(make, 0.3, 2.0, scalar=None))
+class Hypot(Function):
+    """C's hypot (inf with a NaN is inf; no overflow in the squares). PyTorch's gradients: x / out, y / out."""
+
+    def forward(self, a, b):
+        if a.shape != b.shape:
+            broadcast_shapes("hypot", a.shape, b.shape)
+        self.y = self.xp.hypot(a, b)
+        return self.y
+
+    def backward(self, g):
+        a, b = self.inputs
+        y = self.output(self.y)
+        return g * a / y, g * b / y
+
+
+@register("hypot", lambda make: binary_samples(make, 0.3, 2.0, scalar=None), Hypot)
 def hypot(input, other):
-    """`sqrt(input**2 + other**2)`, elementwise with broadcasting, without overflow in the square
-    (computed in float64 and rounded once: `hypot(1e20, 0)` is 1e20 in float32 too)."""
+    """`sqrt(input**2 + other**2)`, elementwise with broadcasting, as C's hypot (computed in float64 and
+    rounded once, as PyTorch computes float16/bfloat16 in float32)."""
     (a, b), dt = common(input, other, to_float=True)
-    a, b = (v.double() if hasattr(v, "_data") else v for v in (a, b))
-    return (a * a + b * b).sqrt().to(dt)
+    like = a if isinstance(a, Tensor) else b
+    a, b = (v.double() if isinstance(v, Tensor) else like.new_full((), float(v), dtype=dtypes.float64)
+            for v in (a, b))
+    return Hypot.apply(a, b).to(dt)
 
 
 @register("sinc", lambda make: unary_samples(make, 0.2, 2.0) + [Sample((make.away(3, 4),), name="signs")])

@@ -265,7 +265,16 @@ class Round(_Piecewise):
             raise DTypeError("round: not implemented for bool tensors")
         if x.dtype.kind in "biu":
             return x
-        return self.xp.round(x, decimals)
+        if not decimals:
+            return self.xp.round(x)
+        # PyTorch's form, whatever the size of decimals: 10**|decimals| in the compute dtype (inf past its range,
+        # 0 below it: NaN then, as PyTorch), x scaled, rounded half to even, scaled back; float16/bfloat16 in float32
+        xp = self.xp
+        w = x.astype(xp.float32) if x.dtype.itemsize == 2 else x
+        with np.errstate(all="ignore"):
+            ten = xp.power(xp.asarray(10.0, w.dtype), xp.asarray(float(decimals if decimals > 0 else -decimals), w.dtype))
+            out = xp.rint(w * ten) / ten if decimals > 0 else xp.rint(w / ten) * ten
+        return out.astype(x.dtype, copy=False)
 
 
 class Clamp(Function):

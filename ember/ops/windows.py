@@ -99,11 +99,15 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=Fals
     """A 0-d tensor of the number `s` (float32 by default, as PyTorch)."""
     if isinstance(s, builtins.bool) or not isinstance(s, (int, float)):
         raise ArgumentError(f"scalar_tensor: expected a number, got {type(s).__name__}")
+    if layout is not None:  # ember has one layout (strided): any other value would be dropped
+        raise ArgumentError(f"scalar_tensor: layout must be None, got {type(layout).__name__}")
     return tensor(float(s), dtype=dtype or dtypes.get_default_dtype(), device=device, requires_grad=requires_grad)
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     """`obj` as a tensor, sharing memory when it can (`copy=True` always copies, `copy=False` refuses to)."""
+    if copy is not None and not isinstance(copy, (bool, np.bool_)):
+        raise DTypeError(f"asarray: copy must be a bool or None, got {type(copy).__name__}")
     if copy:
         out = tensor(obj, dtype=dtype, device=device)
     else:
