@@ -41,6 +41,8 @@ def geqrf(input):
                             "ember.linalg.qr, which is differentiable")
     a = input.numpy()
     m, n = a.shape[-2:]
+    if a.size == 0:  # nothing to factor: empty a and tau of the batch's shape, as PyTorch
+        return const(a.copy(), input), const(np.empty(a.shape[:-2] + (min(m, n),), dtype=a.dtype), input)
     flat = a.reshape(-1, m, n)
     hs = np.empty_like(flat)
     taus = np.empty((flat.shape[0], min(m, n)), dtype=a.dtype)
@@ -48,6 +50,17 @@ def geqrf(input):
         h, t = np.linalg.qr(mat, mode="raw")
         hs[i], taus[i] = h.T, t
     return const(hs.reshape(a.shape), input), const(taus.reshape(a.shape[:-2] + (min(m, n),)), input)
+
+
+def _check_tau(op, A, tau, others=()):
+    """tau (and `others`) must be tensors of input's dtype, as PyTorch checks before any work."""
+    for name, t in (("tau", tau),) + tuple(others):
+        if not isinstance(t, Tensor):
+            raise DTypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+        if t.dtype is not A.dtype:
+            raise DTypeError(f"{op}: {name} of dtype {t.dtype} must have input's dtype {A.dtype}")
+    if tau.ndim < 1:
+        raise ShapeError(f"{op}: tau must have at least 1 dim, got shape {tuple(tau.shape)}")
 
 
 def _reflect(op, A, tau, Q):
@@ -69,6 +82,7 @@ def _reflect(op, A, tau, Q):
 def orgqr(input, tau):
     """The first n columns of Q = H_1 ... H_k from `geqrf`'s (a, tau)."""
     _matrix("orgqr", "input", input)
+    _check_tau("orgqr", input, tau)
     m, n = input.shape[-2:]
     if n > m:
         raise ShapeError(f"orgqr: input must have at least as many rows as columns, got shape {tuple(input.shape)}")
@@ -81,6 +95,7 @@ def ormqr(input, tau, other, left=True, transpose=False):
     Q^T with `transpose`."""
     _matrix("ormqr", "input", input)
     _matrix("ormqr", "other", other)
+    _check_tau("ormqr", input, tau, (("other", other),))
     m = input.shape[-2]
     if other.shape[-2 if left else -1] != m:
         raise ShapeError(f"ormqr: other of shape {tuple(other.shape)} must have {m} "

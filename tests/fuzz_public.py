@@ -114,6 +114,9 @@ DELIBERATE_WHEN = {
     "logdet": (_non_finite, "the gradient at a matrix holding inf or NaN (undefined there): PyTorch's has NaN where "
                             "its LU pivoting spreads them, ember's is A^-T from LAPACK's inverse"),
     "slogdet": (_non_finite, "as logdet"),
+    "resize_as_": (lambda s, kw: len(_arrays(s, kw)) > 1 and _arrays(s, kw)[1][0].size > _arrays(s, kw)[0][0].size,
+                   "growing: PyTorch leaves the new elements uninitialized (whatever the memory held); ember "
+                   "zeros them"),
 }
 
 # Which of several equal values an index points at is not specified (PyTorch's depends on its selection

@@ -10,6 +10,8 @@ has; `jagged` (nested tensors) is named so it can be refused clearly.
     >>> ember.ones(2, 3, 4, 5).to(memory_format=ember.channels_last).stride()
     (60, 1, 15, 3)
 """
+import reprlib
+
 import numpy as np
 
 from ember.errors import ArgumentError, ShapeError
@@ -64,7 +66,7 @@ ORDERS = {channels_last: (4, (0, 2, 3, 1)), channels_last_3d: (5, (0, 2, 3, 4, 1
 def need_format(op, fmt):
     if not isinstance(fmt, memory_format):
         raise ArgumentError(f"{op}: memory_format must be an ember memory format (ember.contiguous_format, "
-                            f"ember.channels_last, ...), got {fmt!r}")
+                            f"ember.channels_last, ...), got {reprlib.repr(fmt)}")
     return fmt
 
 

@@ -397,4 +397,6 @@ def prelu(input, weight):
     if weight.numel() != 1 or weight.ndim > input.ndim:
         weight = weight.reshape([channels if i == 1 else 1 for i in range(input.ndim)] if input.ndim >= 2
                                 else [1] * input.ndim)
-    return binary.where(input > 0, input, weight * input)
+    positive = input > 0
+    # weight scales the negative part only, so its gradient is 0 (not 0 * inf) where input is +inf, as PyTorch
+    return binary.where(positive, input, weight * binary.where(positive, 0, input))

@@ -13,7 +13,7 @@ import numpy as np
 
 from ember.backend import dtypes
 from ember.backend.device import device as as_device
-from ember.errors import ArgumentError, DeviceError
+from ember.errors import ArgumentError, DeviceError, DTypeError
 from ember.ops._util import _wrap
 
 __all__ = ["from_file"]
@@ -32,6 +32,8 @@ def from_file(filename, shared=None, size=0, *, dtype=None, layout=None, device=
         raise DeviceError(f"{op}: a file is mapped into CPU memory; move the tensor with .to({str(device)!r})")
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         raise ArgumentError(f"{op}: size must be a non-negative int, got {size!r}")
+    if not isinstance(filename, (str, bytes, os.PathLike)):
+        raise DTypeError(f"{op}: filename must be a str or a path, got {type(filename).__name__}")
     if not os.path.isfile(filename):
         raise ArgumentError(f"{op}: no such file {filename!r}")
     need, have = size * dt.itemsize, os.path.getsize(filename)

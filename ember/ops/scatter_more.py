@@ -207,6 +207,8 @@ def _check_weight(op, weight, input, shape):
 def histogramdd(input, bins, *, range=None, weight=None, density=False):
     """(hist, bin_edges) of the points in `input` (..., D): `bins` per dim (an int, ints, or edge tensors)."""
     need_dims("histogramdd", input)
+    if isinstance(bins, Tensor):
+        raise DTypeError("histogramdd: bins must be an int, ints or a list of edge tensors, got a Tensor")
     if not isinstance(bins, (list, tuple)) and need_int("histogramdd", "bins", bins) < 1:
         raise ArgumentError(f"histogramdd: bins must be positive, got {bins}")
     _check_weight("histogramdd", weight, input, input.shape[:-1])
@@ -223,6 +225,13 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
     if points.shape[-1] == 0:
         raise ShapeError(f"histogramdd: points of 0 dims (input of shape {tuple(input.shape)})")
     ranges = None if range is None else [tuple(range[i:i + 2]) for i in builtins_range(0, len(range), 2)]
+    if ranges is None and points.size and not isinstance(bins[0] if isinstance(bins, list) and bins else 0, np.ndarray):
+        lo, hi = points.min(0), points.max(0)
+        bad = np.flatnonzero(~(np.isfinite(lo) & np.isfinite(hi)))
+        if bad.size:
+            d = bad[0]
+            raise ArgumentError(f"histogramdd: dimension {d}'s range [{lo[d]}, {hi[d]}] is not finite (input holds "
+                                f"inf or NaN); give range=")
     w = None if weight is None else weight.detach().numpy().reshape(-1)
     hist, edges = np.histogramdd(points, bins, range=ranges, weights=w, density=density)
     return HistogramddResult(const(hist.astype(a.dtype), input), [const(e.astype(a.dtype), input) for e in edges])

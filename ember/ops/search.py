@@ -179,6 +179,9 @@ def _zero_sized_off(input, d, op):
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values (sorted), with the inverse indices and counts on request."""
     a = input.detach().numpy()
+    kept = a.dtype
+    if input.dtype is dtypes.bfloat16:  # NumPy's sort of bfloat16 misplaces values around a NaN; float32 is exact
+        a = a.astype(np.float32)
     if dim is None:
         values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True)
         inverse = inverse.reshape(a.shape)
@@ -189,7 +192,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         _zero_sized_off(input, d, "unique")
         values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d)
         inverse = inverse.reshape(-1)
-    out = [const(values, input)]
+    out = [const(values.astype(kept), input)]
     if return_inverse:
         out.append(const(inverse.astype(np.int64), input))
     if return_counts:

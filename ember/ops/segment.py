@@ -58,7 +58,7 @@ def segment_reduce(data, reduce, *, lengths=None, indices=None, offsets=None, ax
     Differentiable in `data`."""
     op = "segment_reduce"
     need_tensor(op, "data", data)
-    name = _ALIASES.get(reduce, reduce)
+    name = _ALIASES.get(reduce, reduce) if isinstance(reduce, str) else None
     if name not in _REDUCTIONS:
         raise ArgumentError(f"{op}: reduce must be one of {sorted(_REDUCTIONS)}, got {reduce!r}")
     if indices is not None:

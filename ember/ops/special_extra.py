@@ -52,7 +52,7 @@ def _operands(op, input, other):
     for name, t in (("input", input), ("other", other)):
         if not isinstance(t, Tensor):
             raise DTypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
-    dt = dtypes.promote_types(input.dtype, other.dtype)
+    dt = dtypes.result_type(input._data, other._data)  # PyTorch's: a 0-d operand does not widen a dimensioned one
     if not dt.is_floating_point:
         raise DTypeError(f"{op}: expected floating point tensors, got {input.dtype} and {other.dtype}")
     return input.to(dt), other.to(dt)
