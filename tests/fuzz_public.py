@@ -95,6 +95,15 @@ def _bfloat16_nan(specs, kwspecs):
     return any(dt == "bfloat16" and np.isnan(a).any() for a, dt in _arrays(specs, kwspecs))
 
 
+def _near_constant_rows(specs, kwspecs):
+    arrays = _arrays(specs, kwspecs)
+    if not arrays or arrays[0][1] != "float32" or not arrays[0][0].size:
+        return False
+    a = np.atleast_2d(arrays[0][0]).astype(np.float64)
+    with np.errstate(all="ignore"):
+        return bool(np.any(a.std(-1) < 1e-3 * np.abs(a).max(-1)))
+
+
 # Differences kept on purpose for some calls only: name -> (which calls, reason) (also in the README).
 DELIBERATE_WHEN = {
     "var": (lambda s, kw: () in _raws(s, kw),
@@ -114,6 +123,12 @@ DELIBERATE_WHEN = {
     "logdet": (_non_finite, "the gradient at a matrix holding inf or NaN (undefined there): PyTorch's has NaN where "
                             "its LU pivoting spreads them, ember's is A^-T from LAPACK's inverse"),
     "slogdet": (_non_finite, "as logdet"),
+    "prod": (lambda s, kw: any(v[0] == "dtype" and v[1] in ("float16", "bfloat16") for v in kw.values()),
+             "dtype=float16/bfloat16 of a wider input: PyTorch computes the gradient in the low precision (inf where "
+             "it passes 65504); ember computes it in the input's dtype"),
+    "corrcoef": (lambda s, kw: _near_constant_rows(s, kw),
+                 "float32 rows whose spread is under 1e-3 of their size: the gradient is float32 rounding noise "
+                 "(float64 gives about 0) and the two libraries' noise differs"),
     "resize_as_": (lambda s, kw: len(_arrays(s, kw)) > 1 and _arrays(s, kw)[1][0].size > _arrays(s, kw)[0][0].size,
                    "growing: PyTorch leaves the new elements uninitialized (whatever the memory held); ember "
                    "zeros them"),

@@ -25,6 +25,7 @@ import numpy as np
 from ember.autograd import grad_mode
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor, _wrap
+from ember.backend import dtypes
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.ops import _norm_loops, fill
 from ember.ops._util import const
@@ -258,8 +259,23 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
                          f"last dims; got an input of shape {tuple(input.shape)}")
     _per_channel(op, "weight", weight, shape)
     _per_channel(op, "bias", bias, shape)
-    y = Normalize.apply(input, axes=tuple(range(input.ndim - k, input.ndim)), eps=_eps(op, eps))[0]
-    return _affine(op, y, weight, bias, shape)
+    mixed = _layer_norm_dtypes(op, input, weight, bias)
+    x = input.float() if mixed else input
+    y = Normalize.apply(x, axes=tuple(range(input.ndim - k, input.ndim)), eps=_eps(op, eps))[0]
+    y = _affine(op, y, weight, bias, shape)
+    return y.to(input.dtype) if mixed else y
+
+
+def _layer_norm_dtypes(op, input, weight, bias):
+    """PyTorch's rule: the parameters have input's dtype, or are float32 for a float16/bfloat16 input (computed
+    in float32, the result in input's dtype; True is returned for that mixed case)."""
+    params = [t.dtype for t in (weight, bias) if t is not None]
+    if all(d is input.dtype for d in params):
+        return False
+    if input.dtype in (dtypes.float16, dtypes.bfloat16) and all(d is dtypes.float32 for d in params):
+        return True
+    raise DTypeError(f"{op}: weight and bias must have input's dtype {input.dtype} (or float32 for a float16/bfloat16 "
+                     f"input), got {', '.join(str(d) for d in params)}")
 
 
 def _group_norm_samples(make):

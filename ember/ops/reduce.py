@@ -282,7 +282,9 @@ class Norm(Function):
         dt = x.dtype
         if dt.itemsize == 2 and dt.kind != "i":  # float16/bfloat16: accumulate in float32, return the input dtype
             x = x.astype(np.float32)
-        if p == 2 and len(axes) == x.ndim and x.dtype.kind == "f" and x.dtype.itemsize >= 4:
+        if p != 0 and math.prod(x.shape[a] for a in axes) == 1:  # one element: |x|, never squared (as PyTorch)
+            self.y = xp.abs(x).sum(axis=axes, keepdims=keepdim)
+        elif p == 2 and len(axes) == x.ndim and x.dtype.kind == "f" and x.dtype.itemsize >= 4:
             v = x.reshape(-1)  # BLAS dot: one pass, no temporary; 4x faster than sum(x * x)
             self.y = xp.sqrt(xp.dot(v, v)).reshape((1,) * x.ndim if keepdim else ())
         elif p == 2:

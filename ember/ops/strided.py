@@ -15,8 +15,9 @@ import numpy as np
 from ember.autograd import grad_mode
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
+from ember.backend import dtypes
 from ember.errors import ArgumentError, AutogradError, ShapeError
-from ember.ops import creation, gather
+from ember.ops import binary, creation, gather
 from ember.ops._args import need_ints, need_tensor
 from ember.ops._util import const
 from ember.ops.registry import Sample, register
@@ -177,7 +178,11 @@ def slice_inverse(input, src, dim=0, start=None, end=None, step=1):
     (`input` being that slice), as PyTorch's functionalization uses it."""
     need_tensor("slice_inverse", "src", src)
     stride = tuple(s // max(src._data.itemsize, 1) for s in src._data.strides)
-    return as_strided(input, tuple(src.shape), stride, storage_of("slice_inverse", src)[1])
+    out = as_strided(input, tuple(src.shape), stride, storage_of("slice_inverse", src)[1])
+    if src.requires_grad:  # PyTorch connects src with a zero gradient (a true 0: where's untaken branch)
+        out = binary.where(creation.ones(tuple(src.shape), dtype=dtypes.bool_, device=src.device), out,
+                           src.to(out.dtype))
+    return out
 
 
 def resize_as_(input, the_template, *, memory_format=None):
