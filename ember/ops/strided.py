@@ -18,7 +18,7 @@ from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
 from ember.errors import ArgumentError, AutogradError, ShapeError
 from ember.ops import binary, creation, gather
-from ember.ops._args import need_ints, need_tensor
+from ember.ops._args import need_int, need_ints, need_tensor
 from ember.ops._util import const
 from ember.ops.registry import Sample, register
 
@@ -177,6 +177,10 @@ def slice_inverse(input, src, dim=0, start=None, end=None, step=1):
     """The inverse of slicing `src` along `dim`: a tensor with `src`'s geometry over `input`'s storage
     (`input` being that slice), as PyTorch's functionalization uses it."""
     need_tensor("slice_inverse", "src", src)
+    # PyTorch checks the slice's arguments for type only: the geometry comes from src
+    for name, v in (("dim", dim), ("start", start), ("end", end), ("step", step)):
+        if v is not None or name in ("dim", "step"):
+            need_int("slice_inverse", name, v, low=None)
     stride = tuple(s // max(src._data.itemsize, 1) for s in src._data.strides)
     out = as_strided(input, tuple(src.shape), stride, storage_of("slice_inverse", src)[1])
     if src.requires_grad:  # PyTorch connects src with a zero gradient (a true 0: where's untaken branch)

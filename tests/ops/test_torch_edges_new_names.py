@@ -160,3 +160,11 @@ def test_cosine_similarity_of_bfloat16_along_a_dim_of_one():
     e = ember.cosine_similarity(ember.tensor(a).to(ember.bfloat16), ember.tensor(b).to(ember.bfloat16), dim=-2)
     t = torch.cosine_similarity(torch.tensor(a).bfloat16(), torch.tensor(b).bfloat16(), dim=-2)
     np.testing.assert_array_equal(values(e), values(t))
+
+
+@pytest.mark.parametrize("kw", [{"dim": True}, {"start": 1.5}, {"end": True}, {"dim": (0, 1)}, {"step": 2.0}])
+def test_slice_inverse_checks_the_slice_arguments_types(kw):
+    with pytest.raises(ember.DTypeError, match="slice_inverse"):
+        ember.slice_inverse(ember.ones(2, 2), ember.ones(2, 2), **kw)
+    with pytest.raises(TypeError):
+        torch.slice_inverse(torch.ones(2, 2), torch.ones(2, 2), **kw)
