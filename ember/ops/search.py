@@ -126,6 +126,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if sorter is not None:
         seq = np.take_along_axis(seq, sorter.detach().numpy(), -1)
     values = input.detach().numpy() if isinstance(input, Tensor) else np.asarray(input)
+    if isinstance(input, Tensor) and input.dtype is not sorted_sequence.dtype:
+        common = dtypes.promote_types(input.dtype, sorted_sequence.dtype).np  # PyTorch compares in the common dtype
+        seq, values = seq.astype(common), values.astype(common)
     which = "right" if right else "left"
     if seq.ndim == 1:
         out = np.searchsorted(seq, values, which)

@@ -168,3 +168,13 @@ def test_slice_inverse_checks_the_slice_arguments_types(kw):
         ember.slice_inverse(ember.ones(2, 2), ember.ones(2, 2), **kw)
     with pytest.raises(TypeError):
         torch.slice_inverse(torch.ones(2, 2), torch.ones(2, 2), **kw)
+
+
+@pytest.mark.parametrize("vd,bd", [("int32", "float32"), ("float32", "float16"), ("float16", "bfloat16"),
+                                   ("int64", "float32")])
+def test_bucketize_compares_in_the_common_dtype(vd, bd):
+    v, b = [16777217, 1, 3], [1.0001, 16777216.0, 16777218.0]
+    for right in (False, True):
+        e = ember.bucketize(ember.tensor(v).to(getattr(ember, vd)), ember.tensor(b).to(getattr(ember, bd)), right=right)
+        t = torch.bucketize(torch.tensor(v).to(getattr(torch, vd)), torch.tensor(b).to(getattr(torch, bd)), right=right)
+        np.testing.assert_array_equal(values(e), values(t))
