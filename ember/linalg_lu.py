@@ -64,7 +64,7 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False):
         raise ArgumentError("linalg.lu_factor: pivot=False is supported by PyTorch on CUDA only; ember neither")
     _values_only("lu_factor", A)
     a = A.detach().numpy()
-    lu = np.array(a, dtype=a.dtype, copy=True).reshape(-1, *a.shape[-2:])
+    lu = np.array(a, dtype=a.dtype, copy=True).reshape(math.prod(a.shape[:-2]), *a.shape[-2:])  # -1 fails at size 0
     piv = np.stack([_getrf(m) for m in lu]) if lu.shape[0] else np.zeros((0, min(a.shape[-2:])), np.int64)
     batch = a.shape[:-2]
     return LUFactorExResult(const(lu.reshape(a.shape), A),

@@ -241,7 +241,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     pad = _check_embedding(input, weight, padding_idx)
     if max_norm is not None:
         with grad_mode.no_grad():
-            _renorm(input, weight, float(max_norm), float(norm_type))
+            _renorm(input, weight, float(need_number("embedding", "max_norm", max_norm)),
+                    float(need_number("embedding", "norm_type", norm_type)))
     return Embedding.apply(input, weight, padding_idx=pad, scale_grad_by_freq=bool(scale_grad_by_freq))
 
 

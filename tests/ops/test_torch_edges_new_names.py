@@ -178,3 +178,19 @@ def test_bucketize_compares_in_the_common_dtype(vd, bd):
         e = ember.bucketize(ember.tensor(v).to(getattr(ember, vd)), ember.tensor(b).to(getattr(ember, bd)), right=right)
         t = torch.bucketize(torch.tensor(v).to(getattr(torch, vd)), torch.tensor(b).to(getattr(torch, bd)), right=right)
         np.testing.assert_array_equal(values(e), values(t))
+
+
+@pytest.mark.parametrize("shape", [(3, 0, 1), (0, 1), (2, 1, 0), (2, 0, 0)])
+def test_lu_of_empty_matrices(shape):
+    e = ember.lu(ember.zeros(shape), True, True)
+    t = torch.linalg.lu_factor_ex(torch.zeros(shape))
+    for a, b in zip(e, t):
+        assert tuple(a.shape) == tuple(b.shape) and a.dtype.name == str(b.dtype).split(".")[1]
+
+
+@pytest.mark.parametrize("kw", [{"max_norm": (1, 2)}, {"max_norm": 1.0, "norm_type": "a"}])
+def test_embedding_checks_max_norm_and_norm_type(kw):
+    with pytest.raises(ember.DTypeError, match="embedding: (max_norm|norm_type) must be a number"):
+        F.embedding(ember.tensor([0]), ember.ones(2, 2), **kw)
+    with pytest.raises(TypeError):
+        TF.embedding(torch.tensor([0]), torch.ones(2, 2), **kw)
