@@ -123,8 +123,8 @@ DELIBERATE_WHEN = {
     "logdet": (_non_finite, "the gradient at a matrix holding inf or NaN (undefined there): PyTorch's has NaN where "
                             "its LU pivoting spreads them, ember's is A^-T from LAPACK's inverse"),
     "slogdet": (_non_finite, "as logdet"),
-    "inverse": (_non_finite, "the gradient at a matrix holding inf or NaN (undefined there; the values agree, all "
-                             "NaN): PyTorch's is finite in places, ember's is -A^-T G A^-T of the NaN inverse"),
+    "inverse": (_non_finite, "a matrix holding inf or NaN (no inverse there): where the inf/NaN spread follows "
+                             "the LAPACK path, PyTorch's getrf + getri, NumPy's gesv (both NaN in most cells)"),
     "prod": (lambda s, kw: any(v[0] == "dtype" and v[1] in ("float16", "bfloat16") for v in kw.values()),
              "dtype=float16/bfloat16 of a wider input: PyTorch computes the gradient in the low precision (inf where "
              "it passes 65504); ember computes it in the input's dtype"),
