@@ -91,7 +91,9 @@ class Slogdet(Function):
     def backward(self, g_sign, g_logabs):
         if g_logabs is None:
             return None
-        return g_logabs.unsqueeze(-1).unsqueeze(-1) * inverse(self.inputs[0]).mT
+        # (A^T)^-1, as PyTorch factors A^T: with a large entry, inv(A)^T loses the small cofactors that LU of
+        # A^T (pivoting on the other axis) keeps
+        return g_logabs.unsqueeze(-1).unsqueeze(-1) * inverse(self.inputs[0].mT)
 
 
 class Cholesky(Function):

@@ -195,3 +195,13 @@ def test_embedding_checks_max_norm_and_norm_type(kw):
     with pytest.raises(TypeError):
         TF.embedding(torch.tensor([0]), torch.ones(2, 2), **kw)
 
+
+
+def test_det_gradient_with_one_large_entry():
+    a = np.array([[2.3113422, 2.3076458, 0.17648573, 0.05267125], [2.0958242, 1.7454718, 0.49999651, -1.9416039],
+                  [2.3829172, 0.19742791, 1.8821839, 1.1782796], [2.9456058, -0.47649112, 1e20, -0.68519485]],
+                 np.float32)
+    e, t = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    ember.det(e).backward()
+    torch.det(t).backward()
+    np.testing.assert_allclose(values(e.grad), values(t.grad), rtol=1e-3)
