@@ -20,35 +20,32 @@ __all__ = ["memory_format", "contiguous_format", "channels_last", "channels_last
            "legacy_contiguous_format", "layout", "strided", "jagged"]
 
 
-class memory_format:
+class _Named:
+    """A module-level constant known by its name (one object per name)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "ember." + self.name
+
+    def __reduce__(self):  # pickled and copied by name: the module's one object
+        return self.name
+
+
+class memory_format(_Named):
     """A memory format: `ember.contiguous_format`, `ember.channels_last`, `ember.channels_last_3d`,
     `ember.preserve_format`."""
 
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return "ember." + self.name
-
-    def __reduce__(self):  # pickled and copied by name: the module's one object
-        return self.name
+    __slots__ = ()
 
 
-class layout:
+class layout(_Named):
     """A tensor layout: `ember.strided` (every ember tensor's) or `ember.jagged` (refused)."""
 
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return "ember." + self.name
-
-    def __reduce__(self):  # pickled and copied by name: the module's one object
-        return self.name
+    __slots__ = ()
 
 
 contiguous_format = memory_format("contiguous_format")

@@ -16,9 +16,9 @@ from ember.keras.layers import Input, InputLayer, Layer
 from ember.keras.models import Model, Sequential
 from ember.keras import models
 from ember.keras.variables import Variable
-from ember.keras import backend
+from ember.keras import backend, config
 
-__all__ = ["activations", "backend", "callbacks", "datasets", "preprocessing", "random", "initializers", "layers", "losses",
-           "metrics", "models", "ops", "optimizers", "regularizers", "saving", "utils", "wrappers", "Input",
+__all__ = ["activations", "backend", "config", "callbacks", "datasets", "preprocessing", "random", "initializers",
+           "layers", "losses", "metrics", "models", "ops", "optimizers", "regularizers", "saving", "utils", "wrappers", "Input",
            "InputLayer", "Layer", "Model", "Sequential", "Variable"]
 from ember.keras import distribution  # noqa: E402  (keras.distribution.DataParallel; MPI is started only when used)
