@@ -136,6 +136,10 @@ DELIBERATE_WHEN = {
                       "a float16/bfloat16 input with a float32 target of probabilities: the result is float32 but "
                       "log_softmax is in the input's precision, so they agree to that precision only (ember's is "
                       "correctly rounded; PyTorch's half kernel can be 2 units off)"),
+    "bucketize": (lambda s, kw: any(dt.startswith(("float", "bfloat")) and np.isnan(a).any() and a.ndim == 1
+                                    for a, dt in _arrays(s, kw)[1:2]),
+                  "boundaries holding NaN are not sorted, and PyTorch documents the result as unspecified then: its "
+                  "binary search compares with NaN as false, NumPy's sorts NaN last"),
     "resize_as_": (lambda s, kw: len(_arrays(s, kw)) > 1 and _arrays(s, kw)[1][0].size > _arrays(s, kw)[0][0].size,
                    "growing: PyTorch leaves the new elements uninitialized (whatever the memory held); ember "
                    "zeros them"),
