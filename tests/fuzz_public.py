@@ -140,6 +140,8 @@ DELIBERATE_WHEN = {
                                     for a, dt in _arrays(s, kw)[1:2]),
                   "boundaries holding NaN are not sorted, and PyTorch documents the result as unspecified then: its "
                   "binary search compares with NaN as false, NumPy's sorts NaN last"),
+    "searchsorted": (lambda s, kw: any(dt.startswith(("float", "bfloat")) and np.isnan(a).any()
+                                       for a, dt in _arrays(s, kw)[:1]), "as bucketize (sorted_sequence holding NaN)"),
     "resize_as_": (lambda s, kw: len(_arrays(s, kw)) > 1 and _arrays(s, kw)[1][0].size > _arrays(s, kw)[0][0].size,
                    "growing: PyTorch leaves the new elements uninitialized (whatever the memory held); ember "
                    "zeros them"),
