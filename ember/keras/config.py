@@ -2,7 +2,7 @@
 
     >>> keras.config.floatx(), keras.config.epsilon(), keras.config.image_data_format()
     ('float32', 1e-07, 'channels_last')
-    >>> keras.config.set_floatx("float64")      # new layers compute and keep weights in float64
+    >>> keras.config.set_floatx("float64")      # before the first layer: layers compute in float64
     >>> keras.config.set_floatx("float32")
 
 Settings ember does not have a second value for (a fuzz factor other than 1e-7, channels-first as the
@@ -25,17 +25,18 @@ def backend():
 
 
 def floatx():
-    """The default float dtype of new layers' weights, as a string."""
-    policy = policies.global_policy()
-    return policy.variable_dtype if policy.variable_dtype in _FLOATS else "float32"
+    """The default float dtype, as a string."""
+    return policies._floatx[0]
 
 
 def set_floatx(value):
-    """Make `value` ("float32" or "float64") the dtype new layers compute in and keep weights in."""
+    """Make `value` ("float32" or "float64") the default float dtype. As in Keras, new layers take it while
+    no dtype policy has been fixed: the first layer (or `dtype_policy()`) fixes the policy from floatx,
+    and `keras.backend.clear_session()` or `set_dtype_policy(None)` unfixes it."""
     if value not in _FLOATS:
         raise ArgumentError(f"keras.config.set_floatx: {value!r} is not supported by ember; use one of {_FLOATS} "
                             "(for half precision, a 'mixed_float16'/'mixed_bfloat16' dtype policy)")
-    policies.set_global_policy(value)
+    policies._floatx[0] = value
 
 
 def epsilon():

@@ -16,6 +16,7 @@ from ember.data.dataset import Subset, TensorDataset
 from ember.errors import ArgumentError
 from ember.ops.creation import from_numpy
 from ember.keras.layers import base
+from ember.keras.mixed_precision import policy as policies
 from ember.keras.layers.base import KerasTensor
 from ember.keras.saving import (GLOBAL_CUSTOM_OBJECTS, SCOPED_CUSTOM_OBJECTS, deserialize_keras_object,
                                 get_registered_name,
@@ -171,9 +172,11 @@ def standardize_dtype(dtype):
 
 
 def clear_session(free_memory=True):
-    """Forget the automatic layer names (the next `Dense` is "dense" again), as Keras does; with
+    """Forget the automatic layer names (the next `Dense` is "dense" again) and the global dtype policy,
+    as Keras does; with
     `free_memory`, also collect the garbage the dropped models left (Keras's `gc.collect()`)."""
     base._COUNTERS.clear()
+    policies.set_global_policy(None)  # Keras's global state goes: the next layer's policy follows floatx
     if free_memory:
         gc.collect()
 

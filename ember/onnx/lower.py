@@ -153,6 +153,32 @@ def round_(e, node):
     return [e.op("Div", [e.op("Round", [e.op("Mul", [x, scale])]), scale])]
 
 
+def xlogy(e, node):
+    """x * log(y), 0 where x is 0 and y is not NaN; `low`: log(y) rounded to that dtype first (PyTorch's
+    float16/bfloat16 kernel), through a cast there and back."""
+    dt = _dt(node)
+    x, y = (e.cast(e.name(v, dt), e.dtype(v), dt) for v in node.args[:2])
+    log = e.op("Log", [y])
+    low = node.attrs.get("low")
+    if low is not None:
+        log = e.cast(e.cast(log, dt, low), low, dt)
+    zero = e.op("And", [e.op("Equal", [x, _c(e, 0, dt)]), e.op("Not", [e.op("IsNaN", [y])])])
+    return [e.op("Where", [zero, _c(e, 0, dt), e.op("Mul", [x, log])])]
+
+
+def hypot(e, node):
+    """sqrt(a^2 + b^2) without overflow: m * sqrt(1 + (n / m)^2) for m = max(|a|, |b|), n = min; 0 where
+    both are 0, inf where either is inf (even beside a NaN), as C's hypot."""
+    dt = _dt(node)
+    a, b = (e.op("Abs", [e.cast(e.name(v, dt), e.dtype(v), dt)]) for v in node.args[:2])
+    m, n = e.op("Max", [a, b]), e.op("Min", [a, b])
+    ratio = e.op("Div", [n, m])
+    scaled = e.op("Mul", [m, e.op("Sqrt", [e.op("Add", [_c(e, 1, dt), e.op("Mul", [ratio, ratio])])])])
+    value = e.op("Where", [e.op("Equal", [m, _c(e, 0, dt)]), _c(e, 0, dt), scaled])
+    either_inf = e.op("Or", [e.op("IsInf", [a]), e.op("IsInf", [b])])
+    return [e.op("Where", [either_inf, _c(e, np.inf, dt), value])]
+
+
 def cast(e, node):
     return [e.op("Cast", [_x(e, node)], to=ONNX_DTYPE[_dt(node)])]
 
@@ -198,6 +224,8 @@ LOWERINGS = {
     P + "binary.Remainder": remainder,
     P + "binary.FloorDivide": floor_divide,
     P + "mask.MaskedFill": masked_fill,
+    P + "mathfn.Xlogy": xlogy,
+    P + "trig.Hypot": hypot,
     P + "unary.Exp2": _chain(lambda e, x, dt: e.op("Pow", [_c(e, 2, dt), x])),
     P + "unary.Expm1": _chain(lambda e, x, dt: e.op("Sub", [e.op("Exp", [x]), _c(e, 1, dt)])),
     P + "unary.Log2": _chain(lambda e, x, dt: e.op("Div", [e.op("Log", [x]), _c(e, math.log(2), dt)])),

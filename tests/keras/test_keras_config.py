@@ -19,14 +19,19 @@ def test_set_floatx_float64_makes_new_layers_float64_as_in_keras(real_keras):
     x = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float32)
     got = {}
     for k in (ek, real_keras):
+        k.backend.clear_session()  # no dtype policy fixed yet: the next layer's follows floatx
         k.config.set_floatx("float64")
         try:
             layer = k.layers.Dense(2)
             y = layer(x)
             got[k] = (k.config.floatx(), str(layer.kernel.dtype).split(".")[-1], str(y.dtype).split(".")[-1])
+            fixed = k.layers.Dense(2)
+            k.config.set_floatx("float32")  # the policy is fixed now: floatx no longer moves new layers
+            got[k] += (str(k.layers.Dense(2).dtype_policy.name), str(fixed.dtype_policy.name))
         finally:
             k.config.set_floatx("float32")
-    assert got[ek] == got[real_keras] == ("float64", "float64", "float64")
+            k.backend.clear_session()
+    assert got[ek] == got[real_keras] == ("float64", "float64", "float64", "float64", "float64")
     assert ek.config.floatx() == "float32" and ek.layers.Dense(2).dtype_policy.name == "float32"
 
 

@@ -52,6 +52,7 @@ NO_LOWERING = {
     "ember.ops.linalg_more.Cholesky": "not lowered yet (no ONNX op)",
     "ember.ops.linalg_more.Inverse": "not lowered yet (ONNX's Inverse is a contrib op)",
     "ember.ops.linalg_more.Slogdet": "not lowered yet (Det gives no sign/log split)",
+    "ember.ops.linalg_more.Pinverse": "pseudo-inverse (an SVD): no ONNX op",
     "ember.ops.mathfn.Copysign": "not lowered yet",
     "ember.ops.mathfn.Digamma": "special function: no ONNX op",
     "ember.ops.mathfn.Erfc": "not lowered yet (1 - Erf loses precision)",
@@ -113,6 +114,8 @@ FUNCTIONS = {
                          + x[:, ::2].repeat(1, 2) + ember.cat([x[:, 1:], x[:, :1]], 1) + x.tril() * 0.5
                          + ember.nn.functional.pad(x, (1, 1))[:, 1:-1] + x.unsqueeze(1).expand(-1, 3, -1).sum(1)
                          + ember.stack([x, x], 2).mean(2) + x.topk(2, 1)[0].sum(1, keepdim=True)),
+    "xlogy-hypot": lambda x: (ember.xlogy(x, x.abs() + 0.5) + ember.xlogy(x.clamp(min=0), x.abs())
+                              + ember.hypot(x, x * 3) + ember.hypot(x * 1e30, x)),
     "indexing": lambda x: x.gather(1, (x.abs() * 2).long().clamp(0, 5)) + x.index_select(1, ember.tensor([5, 4, 3, 2, 1, 0]))
                 + ember.einsum("bi,bj->bij", x, x).sum(2) + x.masked_fill(x > 1, 0.0),
 }

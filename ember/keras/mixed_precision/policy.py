@@ -65,15 +65,19 @@ class DTypePolicy:
 
 
 Policy = DTypePolicy
-_global = [DTypePolicy("float32")]
+_global = [None]  # unset until first read: then the policy named by floatx, as Keras fixes it
+_floatx = ["float32"]
 
 
 def set_global_policy(policy):
-    """The policy of layers created from now on (a name or a `DTypePolicy`); None resets to float32."""
-    _global[0] = DTypePolicy("float32" if policy is None else policy)
+    """The policy of layers created from now on (a name or a `DTypePolicy`); None unsets it (the next
+    read takes `keras.config.floatx()` again)."""
+    _global[0] = None if policy is None else DTypePolicy(policy)
 
 
 def global_policy():
+    if _global[0] is None:
+        _global[0] = DTypePolicy(_floatx[0])
     return _global[0]
 
 
@@ -84,7 +88,7 @@ def policy_of(dtype):
     """The policy a layer made with `dtype=` gets: the global one for None, else that name/policy.
     A plain dtype name ("float32", "float64") is the policy of that name."""
     if dtype is None:
-        return _global[0]
+        return global_policy()
     if not isinstance(dtype, (str, DTypePolicy)):
         dtype = getattr(dtype, "name", dtype)
     return DTypePolicy(dtype)
