@@ -91,6 +91,10 @@ def _non_finite(specs, kwspecs):
     return any(dt.startswith(("float", "bfloat")) and not np.isfinite(a).all() for a, dt in _arrays(specs, kwspecs))
 
 
+def _nan(specs, kwspecs):
+    return any(dt.startswith(("float", "bfloat")) and np.isnan(a).any() for a, dt in _arrays(specs, kwspecs))
+
+
 def _bfloat16_nan(specs, kwspecs):
     return any(dt == "bfloat16" and np.isnan(a).any() for a, dt in _arrays(specs, kwspecs))
 
@@ -123,6 +127,12 @@ DELIBERATE_WHEN = {
     "logdet": (_non_finite, "the gradient at a matrix holding inf or NaN (undefined there): PyTorch's has NaN where "
                             "its LU pivoting spreads them, ember's is A^-T from LAPACK's inverse"),
     "slogdet": (_non_finite, "as logdet"),
+    "hardtanh": (_nan, "the gradient at a NaN input: PyTorch's scalar loop passes it and its vectorized loop "
+                       "zeroes it, so its answer depends on the element's position; ember always passes it"),
+    "hardtanh_": (_nan, "as hardtanh"),
+    "relu6": (_nan, "as hardtanh"),
+    "geqrf": (_non_finite, "a matrix holding inf or NaN: where the inf/NaN spread follows the LAPACK path "
+                           "(PyTorch's LAPACK applies a reflector with tau = 0, 0 * inf = NaN; NumPy's skips it)"),
     "inverse": (_non_finite, "a matrix holding inf or NaN (no inverse there): where the inf/NaN spread follows "
                              "the LAPACK path, PyTorch's getrf + getri, NumPy's gesv (both NaN in most cells)"),
     "prod": (lambda s, kw: any(v[0] == "dtype" and v[1] in ("float16", "bfloat16") for v in kw.values()),
