@@ -250,7 +250,9 @@ class IndexAdd(ReadsIndex):
         index = _vector_index("index_add", index, x, d)
         _check_source(x, index, source, d)
         self.dim, self.index, self.alpha = d, index, alpha
-        v = source if alpha == 1 else source * alpha
+        if alpha != 1:  # integer inputs take alpha truncated to their dtype first, as PyTorch
+            source = source * (x.dtype.type(alpha) if x.dtype.kind in "biu" else alpha)
+        v = source
         out = x.copy()
         if x.ndim == 0:
             out += v.reshape(())

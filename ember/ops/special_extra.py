@@ -8,6 +8,7 @@
 """
 import numpy as np
 
+from ember.autograd.checks import broadcast_shapes
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes, special
@@ -90,10 +91,13 @@ def binomial(count, prob, generator=None):
         if not isinstance(t, Tensor) or not t.is_floating_point():
             raise DTypeError(f"binomial: {name} must be a floating point tensor, got "
                              f"{getattr(t, 'dtype', type(t).__name__)}")
-    n, p = count.detach().numpy(), prob.detach().numpy()
+    if count.dtype is not prob.dtype:
+        raise DTypeError(f"binomial: count ({count.dtype}) and prob ({prob.dtype}) must have one dtype")
+    shape = broadcast_shapes("binomial", tuple(count.shape), tuple(prob.shape))
+    n, p = (np.broadcast_to(t.detach().numpy(), shape) for t in (count, prob))
     if n.size and (not np.isfinite(n).all() or (n < 0).any()):
         raise ArgumentError("binomial: count must be finite and non-negative")
     if p.size and (not ((p >= 0) & (p <= 1)).all()):
         raise ArgumentError("binomial: prob must be in [0, 1]")
-    out = np.asarray(_rng(generator).binomial(n.astype(np.int64), p)).astype(count.numpy().dtype)
+    out = np.asarray(_rng(generator).binomial(n.astype(np.int64), p)).astype(count.dtype.np)
     return _wrap(out if count.device.type == "cpu" else count._device.xp.asarray(out), count._device)

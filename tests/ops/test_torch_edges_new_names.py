@@ -205,3 +205,28 @@ def test_det_gradient_with_one_large_entry():
     ember.det(e).backward()
     torch.det(t).backward()
     np.testing.assert_allclose(values(e.grad), values(t.grad), rtol=1e-3)
+
+
+def test_binomial_broadcasts_and_refuses_mixed_dtypes_as_torch():
+    count, prob = np.full((3, 2), 4.0), np.ones(2)
+    got = ember.binomial(ember.tensor(count), ember.tensor(prob))
+    want = torch.binomial(torch.tensor(count), torch.tensor(prob))
+    assert tuple(got.shape) == tuple(want.shape) and str(got.dtype).split(".")[1] == str(want.dtype).split(".")[1]
+    np.testing.assert_array_equal(got.numpy(), want.numpy())  # prob 1: every trial succeeds
+    with pytest.raises(RuntimeError):
+        torch.binomial(torch.ones(2), torch.ones(0, 3))
+    with pytest.raises(ember.ShapeError):
+        ember.binomial(ember.ones(2), ember.ones(0, 3))
+    with pytest.raises(RuntimeError):
+        torch.binomial(torch.ones(3, dtype=torch.float64), torch.ones(3, dtype=torch.float16))
+    with pytest.raises(ember.DTypeError):
+        ember.binomial(ember.ones(3, dtype=ember.float64), ember.ones(3, dtype=ember.float16))
+
+
+def test_index_add_of_integers_with_a_float_alpha_truncates_as_torch():
+    idx, src = [0, 2, 0], [1, 3, 2]
+    got = ember.index_add(ember.zeros(3, dtype=ember.uint8), 0, ember.tensor(idx), ember.tensor(src, dtype=ember.uint8),
+                          alpha=2.5)
+    want = torch.index_add(torch.zeros(3, dtype=torch.uint8), 0, torch.tensor(idx), torch.tensor(src, dtype=torch.uint8),
+                           alpha=2.5)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
