@@ -19,8 +19,7 @@ def operands(op, a, b):
     sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
     if sa != sb:
         broadcast_shapes(op, sa, sb)
-    fits(op, a, b)
-    fits(op, b, a)
+    int_in_range(op, a, b)
     return promote(a, b)
 
 

@@ -143,10 +143,7 @@ class Optimizer:
         `[(grad, variable), ...]` (eager custom loops) the gradients are set, the optimizer is built
         over the variables on first use, and `before_step()` is called here."""
         if grads_and_vars is None:
-            if self.optimizer is None:
-                raise ArgumentError(f"{self.name}.apply_gradients: the optimizer is not built; call "
-                                    "build(params) first or pass [(grad, variable), ...]")
-            return self.optimizer.step()
+            return self._step_built()
         pairs = list(grads_and_vars)
         if self.optimizer is None:
             self.build([v for _, v in pairs])
@@ -170,6 +167,13 @@ class Optimizer:
             for p in built:
                 if id(p) in others:
                     p.grad = others[id(p)]
+
+    def _step_built(self):
+        """`apply_gradients()` without arguments, as `fit` calls it: the built optimizer steps."""
+        if self.optimizer is None:
+            raise ArgumentError(f"{self.name}.apply_gradients: the optimizer is not built; call "
+                                "build(params) first or pass [(grad, variable), ...]")
+        return self.optimizer.step()
 
     def apply(self, grads, trainable_variables=None):
         """Keras 3's `optimizer.apply(grads, trainable_variables)`: one step with these gradients

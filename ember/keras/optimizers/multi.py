@@ -208,10 +208,7 @@ class MultiOptimizer(Optimizer):
         """Without arguments (`fit`): every inner optimizer steps its weights. With Keras's
         `[(grad, variable), ...]`: the pairs go to their optimizers' `apply_gradients`."""
         if grads_and_vars is None:
-            if self.optimizer is None:
-                raise ArgumentError(f"{self.name}.apply_gradients: the optimizer is not built; call "
-                                    "build(params) first or pass [(grad, variable), ...]")
-            return self.optimizer.step()
+            return self._step_built()
         pairs = list(grads_and_vars)
         if self.optimizer is None:
             self.build([v for _, v in pairs])
