@@ -64,8 +64,9 @@ class Function:
     def apply(cls, *args, **attrs):
         if _observers:
             return dispatch.observed_call(cls, args, attrs, _apply_or_trace)
-        if _state.tracer is not None:
-            return _state.tracer.call(cls, args, attrs)
+        tracer = _state.tracer  # one thread-local read on the per-op path
+        if tracer is not None:
+            return tracer.call(cls, args, attrs)
         return cls._apply(args, attrs)
 
     @classmethod
@@ -181,8 +182,9 @@ class Function:
 
 
 def _apply_or_trace(cls, args, attrs):
-    if _state.tracer is not None:
-        return _state.tracer.call(cls, args, attrs)
+    tracer = _state.tracer
+    if tracer is not None:
+        return tracer.call(cls, args, attrs)
     return cls._apply(args, attrs)
 
 
