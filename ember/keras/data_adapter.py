@@ -1,6 +1,6 @@
 """What `fit`, `evaluate` and `predict` accept, turned into batches for the one loop.
 
-Three sources, one interface (`steps`, `batches()`, `first_x()`):
+Three sources, one interface (`steps`, `batches(tensors=False)`, `first_x()`):
 - arrays: NumPy arrays, ember tensors or nested lists, and lists/tuples/dicts of them for models
   with several inputs or outputs; batched here, shuffled with ember's default generator;
 - re-iterable loaders: an `ember.data.DataLoader` or any iterable of batches, walked once per epoch;
@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from ember.autograd import Tensor
+from ember.autograd.tensor import _wrap
 from ember.errors import ArgumentError, ShapeError
 from ember.ops.creation import from_numpy, randperm
 from ember.keras.layers.base import flatten, map_structure
@@ -69,7 +70,14 @@ def as_tensor(array):
 
 
 def as_tensors(structure):
-    return map_structure(lambda a: None if a is None else as_tensor(a), structure)
+    """`structure` with every leaf but None an ember tensor (arrays shared, not copied, when contiguous)."""
+    if structure is None:
+        return None
+    if type(structure) is tuple:  # a batch's (x, y, sample_weight): once per step, so no map_structure
+        return tuple([as_tensors(s) for s in structure])
+    if isinstance(structure, (list, tuple, dict)):
+        return map_structure(lambda a: None if a is None else as_tensor(a), structure)
+    return as_tensor(structure)
 
 
 def is_iterator(data):
@@ -114,8 +122,7 @@ class ArrayAdapter:
         self.steps = full if steps is None else min(steps, full)
 
     def take(self, index):
-        pick = lambda a: None if a is None else a[index]  # noqa: E731
-        return map_structure(pick, self.x), map_structure(pick, self.y), map_structure(pick, self.sample_weight)
+        return _take(self.x, index), _take(self.y, index), _take(self.sample_weight, index)
 
     def split(self, fraction):
         """Keras's `validation_split`: (train, validation) adapters, the validation the last `fraction`
@@ -133,15 +140,37 @@ class ArrayAdapter:
     def first_x(self):
         return self.take(slice(0, 1))[0]
 
-    def batches(self):
-        source, order = self, randperm(self.n).numpy() if self.shuffle else None
-        if order is not None and self.nbytes <= PRESHUFFLE_BYTES:
-            # one gather per epoch, then every batch is a view (cheaper than a gather per batch)
-            source, order = ArrayAdapter(*self.take(order), self.batch_size, None, False, self.op), None
-        for step in range(self.steps):
-            lo = step * self.batch_size
-            index = slice(lo, lo + self.batch_size) if order is None else order[lo:lo + self.batch_size]
-            yield source.take(index)
+    def batches(self, tensors=False):
+        """This epoch's batches (x, y, sample_weight), shuffled afresh with `shuffle`; ember tensors with
+        `tensors=True`. In-memory data is gathered once per epoch and cut into batches up front (a
+        step then only takes the next one); larger memory-mapped data is gathered batch by batch."""
+        convert = as_tensors if tensors else _unchanged
+        size, order = self.batch_size, randperm(self.n).numpy() if self.shuffle else None
+        if order is not None and self.nbytes > PRESHUFFLE_BYTES:
+            return (convert(self.take(order[lo:lo + size])) for lo in range(0, self.steps * size, size))
+        source = self if order is None else ArrayAdapter(*self.take(order), size, None, False, self.op)
+        starts = range(0, self.steps * size, size)
+        whole = (source.x, source.y, source.sample_weight)
+        if tensors and all(a is None or type(a) is np.ndarray for a in whole):
+            # one input, one target: a tensor over each whole array (its dtype checked once), then views of it
+            x, y, w = [None if a is None else as_tensor(a) for a in whole]
+            return iter([(_rows(x, lo, size), _rows(y, lo, size), _rows(w, lo, size)) for lo in starts])
+        return iter([convert(source.take(slice(lo, lo + size))) for lo in starts])
+
+
+def _rows(tensor, lo, size):
+    """Rows lo:lo + size of a contiguous tensor that has no autograd history, as a tensor (no op recorded)."""
+    return None if tensor is None else _wrap(tensor._data[lo:lo + size], tensor._device)
+
+
+def _unchanged(batch):
+    return batch
+
+
+def _take(structure, index):
+    if structure is None or isinstance(structure, np.ndarray):  # one array: no map_structure per batch
+        return None if structure is None else structure[index]
+    return map_structure(lambda a: None if a is None else a[index], structure)
 
 
 class LoaderAdapter:
@@ -171,7 +200,12 @@ class LoaderAdapter:
                 return self._convert(next(iter(self.source)))[0]
         return self._first[0]
 
-    def batches(self):
+    def batches(self, tensors=False):
+        """The batches (x, y, sample_weight) of one epoch, as arrays (ember tensors with `tensors=True`)."""
+        convert = as_tensors if tensors else _unchanged
+        return (convert(batch) for batch in self._arrays())
+
+    def _arrays(self):
         it = self.iterator if self.iterator is not None else iter(self.source)
         done = 0
         if self._first is not None:

@@ -63,6 +63,9 @@ class Objective:
         self.loss, self.loss_weights, self.metrics = loss, loss_weights, metrics or []
         self.weighted_metrics = weighted_metrics or []
         self.model_name, self.names, self.outputs = model_name, None, None
+        # what a step's update reads besides the total: the per-output losses (several outputs) and the
+        # predictions (metrics); known once the outputs are resolved, everything until then
+        self.wants_terms, self.wants_preds = True, True
         self.tracker = metrics_module.Mean("loss")
         self.compile_metrics = CompileMetrics(self) if metrics or weighted_metrics else None
 
@@ -93,6 +96,8 @@ class Objective:
         self.names = list(names)
         self.outputs = [Output(n, l, w, m, wm) for n, l, w, m, wm in
                         zip(names, loss_of, weights, per_metrics, per_weighted)]
+        self.wants_terms = several
+        self.wants_preds = bool(self.metric_objects())
         return self.outputs
 
     @staticmethod
@@ -139,12 +144,15 @@ class Objective:
         return total, terms
 
     def update(self, y, preds, sample_weight, total, terms, batch):
-        """Add one batch to the loss averages (weighted by its size) and to every metric."""
+        """Add one batch to the loss averages (weighted by its size) and to every metric. `terms` and
+        `preds` are read only where `wants_terms` and `wants_preds` say so (the compiled step returns
+        them only then)."""
         self.tracker.update_state(total.item(), sample_weight=batch)
-        if len(self.outputs) > 1:
+        if self.wants_terms:
             for out, term in zip([o for o in self.outputs if o.loss is not None], terms):
                 out.tracker.update_state(term.item(), sample_weight=batch)
-        self.update_metrics(y, preds, sample_weight)
+        if self.wants_preds:
+            self.update_metrics(y, preds, sample_weight)
 
     def update_metrics(self, y, preds, sample_weight=None):
         """Add one batch to the metrics: `metrics` unweighted, `weighted_metrics` with `sample_weight`

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from ember import graph as ember_graph, optim
-from ember.autograd import no_grad
+from ember.autograd import Tensor, no_grad
 from ember.errors import ArgumentError
 from ember.keras import data_adapter as data, distribution as distribution_module, optimizers
 from ember.keras.callbacks import CallbackList, History, ProgbarLogger
@@ -30,6 +30,28 @@ __all__ = ["Trainer"]
 
 log = logging.getLogger("ember.keras")
 _AUTO_TRIALS = 6  # steps timed per mode when jit_compile="auto" picks (the fastest of each decide)
+
+
+def _loudly(batches, errors):
+    """`batches` drawn in the NumPy error state `errors` (np.geterr()'s dict): a user's generator or
+    loader runs as it would outside fit's `quiet()`."""
+    it = iter(batches)
+    while True:
+        with np.errstate(**errors):
+            batch = next(it, None)
+        if batch is None:
+            return
+        yield batch
+
+
+def _structure(args):
+    """(a key for the structure of (x, y, sample_weight), the tensors in it): a step is compiled per
+    structure. One input and one target without weights is the common batch, found without flattening."""
+    x, y, sw = args
+    if type(x) is Tensor and type(y) is Tensor and sw is None:
+        return (Tensor, Tensor, False, False, True), [x, y]
+    leaves = flatten(args)
+    return (type(x), type(y)) + tuple([a is None for a in leaves]), [a for a in leaves if a is not None]
 
 
 class Trainer(Steps):
@@ -113,37 +135,49 @@ class Trainer(Steps):
         return total, terms, preds
 
     def _compiled_step(self, args):
-        """The training step compiled for the structure of `args` (x, y, sample_weight)."""
-        leaves = flatten(args)
-        key = tuple(a is None for a in leaves) + (type(args[0]), type(args[1]))
+        """The training step compiled for the structure of `args` (x, y, sample_weight). It returns only
+        what the loop reads: the loss terms with several outputs, the predictions when metrics need them."""
+        key, leaves = _structure(args)
+        objective = self._objective
+        key += (objective.wants_terms, objective.wants_preds)
         step = self._compiled_steps.get(key)
         if step is None:
-            skeleton = args
+            skeleton, terms_wanted, preds_wanted = args, objective.wants_terms, objective.wants_preds
 
             def run(*flat):
                 it = iter(flat)
                 x, y, sw = map_structure(lambda a: None if a is None else next(it), skeleton)
-                return self._train_fn(x, y, sw)
+                total, terms, preds = self._train_fn(x, y, sw)
+                if not (terms_wanted or preds_wanted):
+                    return total
+                return total, terms if terms_wanted else [], preds if preds_wanted else []
             run.__name__ = f"{self.name}_train_step"
             state = dict(self.state_dict(keep_vars=True))
             step = self._compiled_steps[key] = ember_graph.compile(run, state=state)
-        return step(*[a for a in leaves if a is not None])
+        out = step(*leaves)
+        return out if type(out) is tuple else (out, [], [])
 
     def _train_batch(self, x, y, sample_weight, rows=None):
-        args = data.as_tensors((x, y, sample_weight))
+        with quiet():  # backward of log(0) and friends: silent, as in Keras and PyTorch
+            return self._step_batch(data.as_tensors((x, y, sample_weight)), rows)
+
+    def _step_batch(self, args, rows=None):
+        """`_train_batch` on (x, y, sample_weight) as tensors, for callers already under `quiet()` (fit
+        enters it once per epoch)."""
         if hasattr(self.optimizer, "before_step"):
             self.optimizer.before_step()
         # data-parallel, every rank must run the same collectives: compiled only when asked (jit_compile=True),
         # never by "auto"'s timing (each rank would time, and choose, on its own)
         choice = self._jit_choice if self._data_parallel is None else self._jit is True
-        with quiet():  # backward of log(0) and friends: silent, as in Keras and PyTorch
-            if choice is None:
-                total, terms, preds = self._auto_step(args)
-            elif choice:
-                total, terms, preds = self._compiled_or_eager(args)
-            else:
-                total, terms, preds = self._train_fn(*args)
-        self._update_objective(args, preds, total, terms, rows or flatten(x)[0].shape[0])
+        if choice is None:
+            total, terms, preds = self._auto_step(args)
+        elif choice:
+            total, terms, preds = self._compiled_or_eager(args)
+        else:
+            total, terms, preds = self._train_fn(*args)
+        x = args[0]
+        self._update_objective(args, preds, total, terms, rows or (len(x) if isinstance(x, Tensor) else
+                                                                   flatten(x)[0].shape[0]))
         return total
 
     def _update_objective(self, args, preds, total, terms, rows):
@@ -152,11 +186,12 @@ class Trainer(Steps):
             args, preds, total, terms, rows = self._data_parallel.global_batch(args, preds, total, terms, rows)
         self._objective.update(args[1], preds, args[2], total, terms, rows)
 
-    def _batches(self, adapter):
-        """(x, y, sample_weight, rows) per batch: data-parallel, this rank's slice and its (own, global) rows."""
+    def _batches(self, adapter, tensors=False):
+        """(x, y, sample_weight, rows) per batch: data-parallel, this rank's slice and its (own, global) rows.
+        `tensors`: as ember tensors already (made ahead, with the epoch's batches) where the adapter can."""
         if self._data_parallel is not None:
             return self._data_parallel.batches(adapter)
-        return ((x, y, sw, None) for x, y, sw in adapter.batches())
+        return ((x, y, sw, None) for x, y, sw in adapter.batches(tensors))
 
     def _compiled_or_eager(self, args):
         """The compiled step; under "auto", a step that cannot be compiled (code that stops tracing, input
@@ -307,21 +342,37 @@ class Trainer(Steps):
         self.reset_metrics()
         self.train()
         custom, logs = self._overridden("train_step"), {}
-        for step, (x, y, sw, rows) in enumerate(self._batches(train)):
-            calls.on_train_batch_begin(step)
-            sw = class_weights(class_weight, y, sw, "fit")
-            if custom:
-                logs = self._custom_step("train_step", x, y, sw)
-            else:
-                if self._objective.outputs is None:
-                    self._objective_ready(x)
-                    self.train()
-                    self.reset_metrics()
-                self._train_batch(x, y, sw, rows)
-                logs = self._objective.logs()
-            calls.on_train_batch_end(step, logs)
-            if self.stop_training:
-                break
+        # per-batch hooks and logs only where a callback reads them (Keras's logs are the running averages)
+        begin, end = calls.wants("on_train_batch_begin"), calls.wants("on_train_batch_end")
+        # quiet() once per epoch, not per step; the callbacks and a user's data source run in the caller's
+        # NumPy error state, as they would outside fit
+        outer = np.geterr()
+        # tensors made ahead with the epoch's batches; class weights are computed on arrays, and a data-parallel
+        # rank slices arrays, so those batches are converted per step
+        made = not class_weight and self._data_parallel is None
+        batches = self._batches(train, tensors=made)
+        if not isinstance(train, data.ArrayAdapter):
+            batches = _loudly(batches, outer)
+        with quiet():
+            for step, (x, y, sw, rows) in enumerate(batches):
+                if begin:
+                    with np.errstate(**outer):
+                        calls.on_train_batch_begin(step)
+                if class_weight:
+                    sw = class_weights(class_weight, y, sw, "fit")
+                if custom:
+                    logs = self._custom_step("train_step", x, y, sw)
+                else:
+                    if self._objective.outputs is None:
+                        self._objective_ready(x)
+                        self.train()
+                        self.reset_metrics()
+                    self._step_batch((x, y, sw) if made else data.as_tensors((x, y, sw)), rows)
+                if end:
+                    with np.errstate(**outer):
+                        calls.on_train_batch_end(step, logs if custom else self._objective.logs())
+                if self.stop_training:
+                    break
         return logs if custom else self._objective.logs()
 
     def _test_loop(self, adapter, calls):

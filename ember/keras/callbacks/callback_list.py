@@ -1,5 +1,9 @@
 """`CallbackList`: the callbacks of one `fit`/`evaluate`/`predict` call, each hook called on each in order.
 
+A hook runs only on the callbacks that override it (the base class's hooks are no-ops), and
+`wants(hook)` tells the loop whether any does: `fit` builds a batch's logs only when some callback
+reads them, so a step's bookkeeping does not grow with the callbacks that ignore batches.
+
     >>> calls = keras.callbacks.CallbackList([keras.callbacks.Callback()], add_history=True, epochs=2)
     >>> len(calls.callbacks), calls.params
     (2, {'epochs': 2})
@@ -17,6 +21,7 @@ class CallbackList(Callback):
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
         super().__init__()
+        self._hooked = {}  # hook name -> the callbacks that override it, found on first call
         self.callbacks = list(callbacks or [])
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
@@ -42,13 +47,30 @@ class CallbackList(Callback):
 
     def append(self, callback):
         self.callbacks.append(callback)
+        self._hooked = {}
         if self.model is not None:
             callback.set_model(self.model)
         if self.params is not None:
             callback.set_params(self.params)
 
+    def wants(self, hook):
+        """Whether any callback overrides `hook` (e.g. "on_train_batch_end"): else calling it does nothing.
+
+            >>> CallbackList([keras.callbacks.History()]).wants("on_train_batch_end")
+            False
+        """
+        return bool(self._callers(hook))
+
+    def _callers(self, hook):
+        found = self._hooked.get(hook)
+        if found is None:
+            base = getattr(Callback, hook)
+            found = self._hooked[hook] = [cb for cb in self.callbacks
+                                          if hook in vars(cb) or getattr(type(cb), hook) is not base]
+        return found
+
     def _call(self, hook, *args):
-        for cb in self.callbacks:
+        for cb in self._callers(hook):
             getattr(cb, hook)(*args)
 
     def on_train_begin(self, logs=None): self._call("on_train_begin", logs)

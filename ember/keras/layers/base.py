@@ -550,17 +550,23 @@ class Node:
 
 def flatten(structure):
     """The leaves of nested lists, tuples and dicts (dicts in key order)."""
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in flatten(item)]
     if isinstance(structure, dict):
-        return [leaf for key in structure for leaf in flatten(structure[key])]
-    return [structure]
+        structure = list(structure.values())
+    elif not isinstance(structure, (list, tuple)):
+        return [structure]
+    leaves = []
+    for item in structure:  # leaves appended here, not recursed into: fit flattens every batch
+        if isinstance(item, (list, tuple, dict)):
+            leaves += flatten(item)
+        else:
+            leaves.append(item)
+    return leaves
 
 
 def map_structure(fn, structure):
     """`structure` with every leaf replaced by `fn(leaf)`."""
     if isinstance(structure, (list, tuple)):
-        return type(structure)(map_structure(fn, item) for item in structure)
+        return type(structure)([map_structure(fn, item) for item in structure])
     if isinstance(structure, dict):
         return {key: map_structure(fn, value) for key, value in structure.items()}
     return fn(structure)
