@@ -131,11 +131,17 @@ class Expand(Function):
         return sum_to_size(g, self.in_shape)
 
 
+_INT = {int}
+
+
 class Permute(Function):
     save_inputs = False
     is_view = True
 
     def forward(self, x, dims):
+        if type(dims) is tuple and set(map(type, dims)) == _INT and sorted(dims) == list(range(x.ndim)):
+            self.dims = dims  # already a permutation of non-negative ints (every compiled replay of it)
+            return x.transpose(dims)
         dims = tuple(normalize_dim(d, x.ndim, "permute", "dims") for d in dims)
         if sorted(dims) != list(range(x.ndim)):
             raise ArgumentError(f"permute: dims {dims} must be a permutation of 0..{x.ndim - 1} "

@@ -128,18 +128,27 @@ class _Conv(Layer):
                                         regularizer=self.bias_regularizer)
 
     def _pad(self, x):
+        """(x, the padding the convolution applies itself). TensorFlow's 'same' is the convolution's own
+        'same' at stride 1, and equal pads on each side where a stride leaves them equal: the kernel then
+        pads while laying out its columns, with no pad op copying x (and its gradient) on the way."""
         if self.padding == "same":
-            return pad_same(x, self.kernel_size, self.strides, self.dilation_rate)
+            if all(s == 1 for s in self.strides):
+                return x, "same"
+            pads = [same_pads(n, k, s, d)
+                    for n, k, s, d in zip(x.shape[2:], self.kernel_size, self.strides, self.dilation_rate)]
+            if all(before == after for before, after in pads):
+                return x, tuple(before for before, _ in pads)
+            return pad_same(x, self.kernel_size, self.strides, self.dilation_rate), 0
         if self.padding == "causal":
-            return F.pad(x, ((self.kernel_size[0] - 1) * self.dilation_rate[0], 0))
-        return x
+            return F.pad(x, ((self.kernel_size[0] - 1) * self.dilation_rate[0], 0)), 0
+        return x, 0
 
     def call(self, inputs):
         check_channels_last(self, inputs, self.rank, self.in_channels)
-        x = self._pad(to_channels_first(inputs))
+        x, padding = self._pad(to_channels_first(inputs))
         weight = self.kernel.permute(self.rank + 1, self.rank, *range(self.rank))  # (out, in, *kernel)
-        out = CONV[self.rank](x, weight, self.bias if self.use_bias else None, self.strides, 0, self.dilation_rate,
-                              self.groups)
+        out = CONV[self.rank](x, weight, self.bias if self.use_bias else None, self.strides, padding,
+                              self.dilation_rate, self.groups)
         return self.activation(to_channels_last(out))
 
     def get_config(self):
