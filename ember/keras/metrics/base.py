@@ -119,6 +119,10 @@ class Mean(Metric):
             self.count += w
             return
         values = _array(values).astype(np.float64)
+        if sample_weight is None:  # every value weighs 1: the same sums without a weights array (per batch in fit)
+            self.total += float(values.sum())
+            self.count += float(values.size)
+            return
         w = _weights(sample_weight, values)
         self.total += float((values * w).sum())
         self.count += float(w.sum())
