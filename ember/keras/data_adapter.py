@@ -153,14 +153,17 @@ class ArrayAdapter:
         whole = (source.x, source.y, source.sample_weight)
         if tensors and all(a is None or type(a) is np.ndarray for a in whole):
             # one input, one target: a tensor over each whole array (its dtype checked once), then views of it
-            x, y, w = [None if a is None else as_tensor(a) for a in whole]
-            return iter([(_rows(x, lo, size), _rows(y, lo, size), _rows(w, lo, size)) for lo in starts])
+            return iter(list(zip(*[_cuts(None if a is None else as_tensor(a), starts, size) for a in whole])))
         return iter([convert(source.take(slice(lo, lo + size))) for lo in starts])
 
 
-def _rows(tensor, lo, size):
-    """Rows lo:lo + size of a contiguous tensor that has no autograd history, as a tensor (no op recorded)."""
-    return None if tensor is None else _wrap(tensor._data[lo:lo + size], tensor._device)
+def _cuts(tensor, starts, size):
+    """Rows [lo, lo + size) of a contiguous tensor with no autograd history for each lo in `starts`, as
+    tensors over views of its array (no op recorded); Nones for None."""
+    if tensor is None:
+        return [None] * len(starts)
+    data, device = tensor._data, tensor._device
+    return [_wrap(data[lo:lo + size], device) for lo in starts]
 
 
 def _unchanged(batch):
@@ -168,6 +171,9 @@ def _unchanged(batch):
 
 
 def _take(structure, index):
+    """The rows `index` (a slice or an array of indices) of each array in `structure`."""
+    if isinstance(index, np.ndarray):  # a gather: np.take copies rows about twice as fast as indexing
+        return map_structure(lambda a: None if a is None else np.take(a, index, axis=0), structure)
     if structure is None or isinstance(structure, np.ndarray):  # one array: no map_structure per batch
         return None if structure is None else structure[index]
     return map_structure(lambda a: None if a is None else a[index], structure)

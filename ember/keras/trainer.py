@@ -11,12 +11,11 @@ control flow on tensor values in a custom layer) runs eagerly. Pass `jit_compile
 to fix the choice (compiled and eager steps agree to float rounding, not bit for bit).
 """
 import logging
-import time
 
 import numpy as np
 
-from ember import graph as ember_graph, optim
-from ember.autograd import Tensor, no_grad
+from ember import optim
+from ember.autograd import no_grad
 from ember.errors import ArgumentError
 from ember.keras import data_adapter as data, distribution as distribution_module, optimizers
 from ember.keras.callbacks import CallbackList, History, ProgbarLogger
@@ -25,11 +24,11 @@ from ember.keras.numerics import quiet
 from ember.keras.objective import Objective, class_weights
 from ember.keras.optimizers.paths import assign_paths
 from ember.keras.steps import Steps
+from ember.keras.training_step import TrainingStep
 
 __all__ = ["Trainer"]
 
 log = logging.getLogger("ember.keras")
-_AUTO_TRIALS = 6  # steps timed per mode when jit_compile="auto" picks (the fastest of each decide)
 
 
 def _loudly(batches, errors):
@@ -44,17 +43,7 @@ def _loudly(batches, errors):
         yield batch
 
 
-def _structure(args):
-    """(a key for the structure of (x, y, sample_weight), the tensors in it): a step is compiled per
-    structure. One input and one target without weights is the common batch, found without flattening."""
-    x, y, sw = args
-    if type(x) is Tensor and type(y) is Tensor and sw is None:
-        return (Tensor, Tensor, False, False, True), [x, y]
-    leaves = flatten(args)
-    return (type(x), type(y)) + tuple([a is None for a in leaves]), [a for a in leaves if a is not None]
-
-
-class Trainer(Steps):
+class Trainer(TrainingStep, Steps):
     """The training loop of Keras models; a `Trainer` is also a `Layer` (see `Model`). A subclass's own
     `train_step`/`test_step`/`predict_step` replace the loop's per-batch work (`steps.py`)."""
 
@@ -119,108 +108,12 @@ class Trainer(Steps):
         return [loss for m in self._penalty_layers for loss in m._own_losses()]
 
     # -- one step -----------------------------------------------------------------------------
-    def _apply_optimizer(self):
-        if isinstance(self.optimizer, optim.Optimizer):
-            self.optimizer.step()
-        else:
-            self.optimizer.apply_gradients()
-
-    def _train_fn(self, x, y, sample_weight):
-        """The training step: forward, loss, backward, update. Returns (total, loss terms, outputs)."""
-        self._step_optimizer.zero_grad()
-        preds = self._run_outputs(x, training=True)
-        total, terms = self._objective.compute(y, preds, sample_weight, self._penalties())
-        (self.optimizer.scale_loss(total) if hasattr(self.optimizer, "scale_loss") else total).backward()
-        self._apply_optimizer()
-        return total, terms, preds
-
-    def _compiled_step(self, args):
-        """The training step compiled for the structure of `args` (x, y, sample_weight). It returns only
-        what the loop reads: the loss terms with several outputs, the predictions when metrics need them."""
-        key, leaves = _structure(args)
-        objective = self._objective
-        key += (objective.wants_terms, objective.wants_preds)
-        step = self._compiled_steps.get(key)
-        if step is None:
-            skeleton, terms_wanted, preds_wanted = args, objective.wants_terms, objective.wants_preds
-
-            def run(*flat):
-                it = iter(flat)
-                x, y, sw = map_structure(lambda a: None if a is None else next(it), skeleton)
-                total, terms, preds = self._train_fn(x, y, sw)
-                if not (terms_wanted or preds_wanted):
-                    return total
-                return total, terms if terms_wanted else [], preds if preds_wanted else []
-            run.__name__ = f"{self.name}_train_step"
-            state = dict(self.state_dict(keep_vars=True))
-            step = self._compiled_steps[key] = ember_graph.compile(run, state=state)
-        out = step(*leaves)
-        return out if type(out) is tuple else (out, [], [])
-
-    def _train_batch(self, x, y, sample_weight, rows=None):
-        with quiet():  # backward of log(0) and friends: silent, as in Keras and PyTorch
-            return self._step_batch(data.as_tensors((x, y, sample_weight)), rows)
-
-    def _step_batch(self, args, rows=None):
-        """`_train_batch` on (x, y, sample_weight) as tensors, for callers already under `quiet()` (fit
-        enters it once per epoch)."""
-        if hasattr(self.optimizer, "before_step"):
-            self.optimizer.before_step()
-        # data-parallel, every rank must run the same collectives: compiled only when asked (jit_compile=True),
-        # never by "auto"'s timing (each rank would time, and choose, on its own)
-        choice = self._jit_choice if self._data_parallel is None else self._jit is True
-        if choice is None:
-            total, terms, preds = self._auto_step(args)
-        elif choice:
-            total, terms, preds = self._compiled_or_eager(args)
-        else:
-            total, terms, preds = self._train_fn(*args)
-        x = args[0]
-        self._update_objective(args, preds, total, terms, rows or (len(x) if isinstance(x, Tensor) else
-                                                                   flatten(x)[0].shape[0]))
-        return total
-
-    def _update_objective(self, args, preds, total, terms, rows):
-        """Add a batch to the loss and metrics; data-parallel, the whole global batch (every rank's slice)."""
-        if self._data_parallel is not None:
-            args, preds, total, terms, rows = self._data_parallel.global_batch(args, preds, total, terms, rows)
-        self._objective.update(args[1], preds, args[2], total, terms, rows)
-
     def _batches(self, adapter, tensors=False):
         """(x, y, sample_weight, rows) per batch: data-parallel, this rank's slice and its (own, global) rows.
         `tensors`: as ember tensors already (made ahead, with the epoch's batches) where the adapter can."""
         if self._data_parallel is not None:
             return self._data_parallel.batches(adapter)
         return ((x, y, sw, None) for x, y, sw in adapter.batches(tensors))
-
-    def _compiled_or_eager(self, args):
-        """The compiled step; under "auto", a step that cannot be compiled (code that stops tracing, input
-        shapes that keep changing) runs eagerly, now and from then on. `jit_compile=True` raises instead."""
-        try:
-            return self._compiled_step(args)
-        except (ember_graph.TraceError, ember_graph.RecompileError) as e:
-            if self._jit is True:
-                raise
-            log.warning("ember.keras: %s continues eagerly: %s", self.name, e)
-            self._jit_choice = False
-            self._step_optimizer.zero_grad()
-            return self._train_fn(*args)
-
-    def _auto_step(self, args):
-        """jit_compile="auto": trace on the first step, then time compiled and eager steps in turn and keep
-        the faster (by the fastest of `_AUTO_TRIALS` each)."""
-        trial = self.__dict__.setdefault("_auto_trial", {"compiled": [], "eager": []})
-        compiled = len(trial["compiled"]) <= len(trial["eager"])  # trace, then alternate: same conditions
-        start = time.perf_counter()
-        out = self._compiled_or_eager(args) if compiled else self._train_fn(*args)
-        trial["compiled" if compiled else "eager"].append(time.perf_counter() - start)
-        if self._jit_choice is None and len(trial["eager"]) == _AUTO_TRIALS:
-            # the fastest of each: on a loaded machine other processes only ever add time
-            fast, slow = min(trial["compiled"][1:]), min(trial["eager"])  # [0] was the trace
-            self._jit_choice = fast < slow
-            log.info("ember.keras: %s trains %s (compiled step %.2f ms, eager %.2f ms)", self.name,
-                     "compiled" if self._jit_choice else "eagerly", fast * 1e3, slow * 1e3)
-        return out
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on one batch. Returns the loss (and metrics, accumulated since the last
