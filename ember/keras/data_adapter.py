@@ -148,13 +148,12 @@ class ArrayAdapter:
         size, order = self.batch_size, randperm(self.n).numpy() if self.shuffle else None
         if order is not None and self.nbytes > PRESHUFFLE_BYTES:
             return (convert(self.take(order[lo:lo + size])) for lo in range(0, self.steps * size, size))
-        source = self if order is None else ArrayAdapter(*self.take(order), size, None, False, self.op)
+        whole = (self.x, self.y, self.sample_weight) if order is None else self.take(order)
         starts = range(0, self.steps * size, size)
-        whole = (source.x, source.y, source.sample_weight)
         if tensors and all(a is None or type(a) is np.ndarray for a in whole):
             # one input, one target: a tensor over each whole array (its dtype checked once), then views of it
             return iter(list(zip(*[_cuts(None if a is None else as_tensor(a), starts, size) for a in whole])))
-        return iter([convert(source.take(slice(lo, lo + size))) for lo in starts])
+        return iter([convert(tuple(_take(s, slice(lo, lo + size)) for s in whole)) for lo in starts])
 
 
 def _cuts(tensor, starts, size):
