@@ -107,7 +107,7 @@ class Trainer(TrainingStep, Steps):
             self._penalty_layers = [m for m in self.modules() if isinstance(m, Layer)]
         return [loss for m in self._penalty_layers for loss in m._own_losses()]
 
-    # -- one step -----------------------------------------------------------------------------
+    # -- batches and one-batch methods (the step itself: training_step.py) ---------------------
     def _batches(self, adapter, tensors=False):
         """(x, y, sample_weight, rows) per batch: data-parallel, this rank's slice and its (own, global) rows.
         `tensors`: as ember tensors already (made ahead, with the epoch's batches) where the adapter can."""
