@@ -159,7 +159,7 @@ class Objective:
         (which holds the class weights too), as Keras does."""
         for out, target, pred in zip(self.outputs, self.targets(y, len(preds)), preds):
             if (out.metrics or out.weighted) and target is not None:
-                p = pred.detach().numpy()
+                p = pred.numpy(force=True)  # the values, shared (a metric never writes them)
                 for m in out.metrics:
                     m.update_state(target, p)
                 for m in out.weighted:

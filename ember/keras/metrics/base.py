@@ -14,7 +14,7 @@ EPSILON = 1e-7
 
 def _array(x):
     if isinstance(x, Tensor):
-        x = x.detach().numpy()
+        x = x.numpy(force=True)  # the values, shared: no detached tensor made per batch
     return np.asarray(x)
 
 
@@ -118,11 +118,13 @@ class Mean(Metric):
             self.total += values * w
             self.count += w
             return
-        values = _array(values).astype(np.float64)
+        values = _array(values)
         if sample_weight is None:  # every value weighs 1: the same sums without a weights array (per batch in fit)
-            self.total += float(values.sum())
+            # hits (accuracy's booleans) are counted, exactly; other values summed in float64
+            self.total += float(np.count_nonzero(values) if values.dtype == bool else values.astype(np.float64).sum())
             self.count += float(values.size)
             return
+        values = values.astype(np.float64)
         w = _weights(sample_weight, values)
         self.total += float((values * w).sum())
         self.count += float(w.sum())
