@@ -158,14 +158,16 @@ def _from_rows(xp, y, n, geo):
     return out.reshape((n, g * og, ow) if geo.nd == 1 else (n, g * og, oh, ow))
 
 
-def forward(xp, x, w, bias, geo):
-    """y = conv(x, w) + bias."""
+def forward(xp, x, w, bias, geo, relu=False):
+    """y = conv(x, w) + bias, then max(y, 0) with `relu` (NaN kept, as NumPy's maximum)."""
     if CL.applies(geo, x, w):
-        return CL.forward(xp, x, w, bias, geo)
+        return CL.forward(xp, x, w, bias, geo, relu)
     g = geo.groups
     y = _matmul(xp, w.reshape(g, w.shape[0] // g, -1), columns(xp, x, geo))
     if bias is not None:
         y += bias.reshape(g, -1, 1)
+    if relu:
+        xp.maximum(y, 0, out=y)
     return _from_rows(xp, y, x.shape[0], geo)
 
 

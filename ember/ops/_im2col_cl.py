@@ -43,7 +43,19 @@ def _col2im_loop(d, out, sh, sw, dh, dw):
                             out[n, r, q, c] += d[n, i, j, a, b, c]
 
 
-_COL2IM = Kernel(_col2im_loop)
+def _bias_relu_loop(y, bias, add_bias, relu):
+    # the forward's epilogue in one pass over y (M, O): y += bias, then max(y, 0) as NumPy's
+    # maximum computes it (NaN kept, -0.0 -> 0.0); the same float operations as the two NumPy passes
+    m_, o_ = y.shape
+    for i in range(m_):
+        for o in range(o_):
+            v = y[i, o] + bias[o] if add_bias else y[i, o]
+            if relu and not (v > 0 or v != v):
+                v = 0.0
+            y[i, o] = v
+
+
+_COL2IM, _BIAS_RELU = Kernel(_col2im_loop), Kernel(_bias_relu_loop)
 
 
 def applies(geo, *arrays):
@@ -89,11 +101,22 @@ def _weight_matrix(xp, w):
     return xp.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(-1, w.shape[0])
 
 
-def forward(xp, x, w, bias, geo):
-    """y = conv(x, w) + bias, as (N, O, OH, OW) (channels-last inside a compiled replay)."""
-    y = _columns(xp, x, geo) @ _weight_matrix(xp, w)
+def _epilogue(xp, y, bias, relu):
+    """y (M, O) += bias, then max(y, 0) when `relu`, in place: one numba pass (measured 0.3-0.5x the
+    NumPy passes' time on the cnn workload's layers), else NumPy's add and maximum."""
+    loop = _BIAS_RELU.get() if type(y) is np.ndarray and (bias is None or bias.dtype == y.dtype) else None
+    if loop is not None:
+        loop(y, y.reshape(-1)[:0] if bias is None else bias, bias is not None, relu)
+        return y
     if bias is not None:
         y += bias
+    return xp.maximum(y, 0, out=y) if relu else y
+
+
+def forward(xp, x, w, bias, geo, relu=False):
+    """y = conv(x, w) + bias (then max(y, 0) with `relu`), as (N, O, OH, OW) (channels-last inside a
+    compiled replay)."""
+    y = _epilogue(xp, _columns(xp, x, geo) @ _weight_matrix(xp, w), bias, relu)
     return _layout.result(xp, y.reshape((x.shape[0],) + tuple(geo.out) + (w.shape[0],)))
 
 

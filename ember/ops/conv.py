@@ -40,9 +40,8 @@ class Conv(Function):
     result is max(y, 0), clamped in place."""
 
     def forward(self, x, w, b=None, geo=None, relu=False):
-        y = K.forward(self.xp, x, w, b, geo)
-        y = y if y.dtype == x.dtype else y.astype(x.dtype)  # grouped bfloat16 kernels compute in float32
-        return self.xp.maximum(y, 0, out=y) if relu else y
+        y = K.forward(self.xp, x, w, b, geo, relu)
+        return y if y.dtype == x.dtype else y.astype(x.dtype)  # grouped bfloat16 kernels compute in float32
 
     def backward(self, g):
         if self.attrs.get("relu"):
