@@ -6,7 +6,8 @@ values, then
     weight_grad  gw = cols^T @ gy  gy as (N*OH*OW, O)
     input_grad   d  = gy @ W^T, then col2im into a padded (N, H, W, C) buffer: with numba (the
                  `fast` extra) one pass over d, else KH*KW strided adds (same sums, other order)
-With consecutive conv/pool layers channels-last, no layout transposes run between them; against
+each over a chunk of the batch at a time (CHUNK_BYTES of columns), so the columns are still in cache
+when the GEMM reads them. With consecutive conv/pool layers channels-last, no layout transposes run between them; against
 the channels-first kernels of ember/ops/_im2col.py (same GEMM FLOPs) this measured 0.80-0.93x on the
 cnn workload's 32->64 layer and 0.7-0.8x on its 1->32 layer, forward and both gradients
 (`python benchmarks/conv_algorithms.py`).
@@ -28,6 +29,11 @@ from ember.autograd.checks import check_size
 from ember.backend.jit import Kernel
 from ember.ops import _layout
 
+# Columns are built and multiplied a few images at a time, about this many bytes at once: they are
+# still in cache when the GEMM reads them, and a 14 MB column buffer is never allocated (the cnn
+# workload's 32->64 layer: forward 7.1 -> 5.2 ms, weight gradient 8.2 -> 5.5 ms at one thread,
+# `python benchmarks/conv_algorithms.py`).
+CHUNK_BYTES = 2 ** 21
 
 def _col2im_loop(d, out, sh, sw, dh, dw):
     # each row of d (a window's KH*KW*C values) added back where the window read, in memory order:
@@ -73,27 +79,43 @@ def _strided(xp, a, shape, strides):
     return xp.lib.stride_tricks.as_strided(a, shape, strides)
 
 
-def _columns(xp, x, geo):
-    """The windows of x (N, C, H, W) as (N*OH*OW, KH*KW*C) columns, from channels-last memory."""
+def _source(xp, x, geo):
+    """x (N, C, H, W) as a C-contiguous, zero-padded (N, H', W', C) array (a view when x is channels-last
+    and unpadded)."""
     n, c, h, w = x.shape
     (t, b), (l, r) = geo.pads
-    (oh, ow), (kh, kw), (sh, sw), (dh, dw) = geo.out, geo.kernel, geo.stride, geo.dilation
-    check_size("conv", (n * oh * ow, kh * kw * c), x.itemsize, "im2col buffer")
     xl = _layout.nhwc(xp, x)
-    if t or b or l or r:
-        padded = xp.zeros((n, h + t + b, w + l + r, c), x.dtype)
-        padded[:, t:t + h, l:l + w] = xl
-        xl = padded
-    s = xl.strides
-    if c == 1:  # runs of one value copy slowly: (KH*KW, N*OH*OW) along the output width, transposed (a view)
-        win = _strided(xp, xl, (kh, kw, n, oh, ow), (s[1] * dh, s[2] * dw, s[0], s[1] * sh, s[2] * sw))
-        cols = xp.empty((kh, kw, n, oh, ow), x.dtype)
+    if not (t or b or l or r):
+        return xl
+    padded = xp.zeros((n, h + t + b, w + l + r, c), x.dtype)
+    padded[:, t:t + h, l:l + w] = xl
+    return padded
+
+
+def _chunks(xp, n, geo, c, itemsize):
+    """(first, end) image ranges whose columns take about CHUNK_BYTES (at least one image each; the
+    whole batch in one range off the CPU, where the cache argument does not hold)."""
+    (oh, ow), (kh, kw) = geo.out, geo.kernel
+    per_image = max(1, oh * ow * kh * kw * c * itemsize)
+    step = max(1, CHUNK_BYTES // per_image) if xp is np else max(1, n)
+    return [(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+def _columns(xp, xl, geo, n0, n1):
+    """The windows of images n0..n1 of the padded channels-last `xl` as (rows, KH*KW*C) columns."""
+    c = xl.shape[3]
+    (oh, ow), (kh, kw), (sh, sw), (dh, dw) = geo.out, geo.kernel, geo.stride, geo.dilation
+    part, k = xl[n0:n1], n1 - n0
+    s = part.strides
+    if c == 1:  # runs of one value copy slowly: (KH*KW, rows) along the output width, transposed (a view)
+        win = _strided(xp, part, (kh, kw, k, oh, ow), (s[1] * dh, s[2] * dw, s[0], s[1] * sh, s[2] * sw))
+        cols = xp.empty((kh, kw, k, oh, ow), xl.dtype)
         cols[...] = win
-        return cols.reshape(kh * kw, n * oh * ow).T
-    win = _strided(xp, xl, (n, oh, ow, kh, kw, c), (s[0], s[1] * sh, s[2] * sw, s[1] * dh, s[2] * dw, s[3]))
-    cols = xp.empty((n, oh, ow, kh, kw, c), x.dtype)
+        return cols.reshape(kh * kw, k * oh * ow).T
+    win = _strided(xp, part, (k, oh, ow, kh, kw, c), (s[0], s[1] * sh, s[2] * sw, s[1] * dh, s[2] * dw, s[3]))
+    cols = xp.empty((k, oh, ow, kh, kw, c), xl.dtype)
     cols[...] = win
-    return cols.reshape(n * oh * ow, kh * kw * c)
+    return cols.reshape(k * oh * ow, kh * kw * c)
 
 
 def _weight_matrix(xp, w):
@@ -115,35 +137,53 @@ def _epilogue(xp, y, bias, relu):
 
 def forward(xp, x, w, bias, geo, relu=False):
     """y = conv(x, w) + bias (then max(y, 0) with `relu`), as (N, O, OH, OW) (channels-last inside a
-    compiled replay)."""
-    y = _epilogue(xp, _columns(xp, x, geo) @ _weight_matrix(xp, w), bias, relu)
-    return _layout.result(xp, y.reshape((x.shape[0],) + tuple(geo.out) + (w.shape[0],)))
+    compiled replay). Chunk by chunk: the columns of a few images, their GEMM into y's rows, the epilogue."""
+    n, c = x.shape[:2]
+    (oh, ow), (kh, kw), o = geo.out, geo.kernel, w.shape[0]
+    check_size("conv", (n * oh * ow, kh * kw * c), x.itemsize, "im2col buffer")
+    xl, wm, rows = _source(xp, x, geo), _weight_matrix(xp, w), oh * ow
+    y = xp.empty((n * rows, o), x.dtype)
+    for n0, n1 in _chunks(xp, n, geo, c, x.itemsize):
+        part = y[n0 * rows:n1 * rows]
+        xp.matmul(_columns(xp, xl, geo, n0, n1), wm, out=part)
+        _epilogue(xp, part, bias, relu)
+    return _layout.result(xp, y.reshape((n,) + tuple(geo.out) + (o,)))
 
 
 def weight_grad(xp, x, gy, geo, w_shape):
-    """The gradient in w (C-contiguous, w_shape) for output gradient gy."""
+    """The gradient in w (C-contiguous, w_shape) for output gradient gy: the sum over chunks of
+    columns^T @ gy rows."""
     o, c, kh, kw = w_shape
-    gw = _columns(xp, x, geo).T @ _layout.nhwc(xp, gy).reshape(-1, o)
+    n, rows = x.shape[0], geo.out[0] * geo.out[1]
+    check_size("conv", (n * rows, kh * kw * c), x.itemsize, "im2col buffer")
+    xl, g2 = _source(xp, x, geo), _layout.nhwc(xp, gy).reshape(-1, o)
+    gw = xp.zeros((kh * kw * c, o), x.dtype)
+    for n0, n1 in _chunks(xp, n, geo, c, x.itemsize):
+        part = _columns(xp, xl, geo, n0, n1).T @ g2[n0 * rows:n1 * rows]
+        gw = part if n0 == 0 else xp.add(gw, part, out=gw)
     return xp.ascontiguousarray(gw.reshape(kh, kw, c, o).transpose(3, 2, 0, 1))
 
 
 def input_grad(xp, gy, w, geo, x_shape):
-    """The gradient in x (x_shape) for output gradient gy: one GEMM, then col2im by KH*KW strided adds."""
+    """The gradient in x (x_shape) for output gradient gy: chunk by chunk, one GEMM, then col2im."""
     n, c, h, wd = x_shape
     (t, b), (l, r) = geo.pads
     (oh, ow), (kh, kw), (sh, sw), (dh, dw) = geo.out, geo.kernel, geo.stride, geo.dilation
     check_size("conv", (n * oh * ow, kh * kw * c), gy.itemsize, "col2im buffer")
     wt = xp.ascontiguousarray(_weight_matrix(xp, w).T)
-    d = (_layout.nhwc(xp, gy).reshape(-1, w.shape[0]) @ wt).reshape(n, oh, ow, kh, kw, c)
+    g2, rows = _layout.nhwc(xp, gy).reshape(-1, w.shape[0]), oh * ow
     out = xp.zeros((n, h + t + b, wd + l + r, c), gy.dtype)
     # the loop measured 0.3-0.7x the strided adds' time from 4 channels up, 1.5x with one channel
-    loop = _COL2IM.get() if type(d) is np.ndarray and c >= 4 else None
-    if loop is not None:
-        loop(d, out, sh, sw, dh, dw)
-    else:
+    loop = _COL2IM.get() if type(out) is np.ndarray and c >= 4 else None
+    for n0, n1 in _chunks(xp, n, geo, c, gy.itemsize):
+        d = (g2[n0 * rows:n1 * rows] @ wt).reshape(n1 - n0, oh, ow, kh, kw, c)
+        part = out[n0:n1]
+        if loop is not None:
+            loop(d, part, sh, sw, dh, dw)
+            continue
         for i in range(kh):
             for j in range(kw):
-                out[:, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += d[:, :, :, i, j]
+                part[:, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += d[:, :, :, i, j]
     if t or b or l or r:
         out = xp.ascontiguousarray(out[:, t:t + h, l:l + wd])
     return _layout.result(xp, out)
