@@ -103,18 +103,18 @@ def cases(n, c, o, h, torch):
                 return fn()
         return run
     out = {
-        ("forward", "im2col"): (lambda: K.forward(np, x, w, None, geo), same),
+        ("forward", "im2col"): (lambda: K.forward_cf(np, x, w, None, geo), same),
         ("forward", "winograd"): (lambda: W.forward(np, x, w, None, PADS, 1), same),
         ("forward", "nhwc"): (lambda: nchw(cl.forward(nhwc(x), wm)), same),
         ("forward", "nhwc-kept"): (lambda: cl.forward(xl, wm), nchw),
         ("forward", "ember-cl"): (in_cl(lambda: CL.forward(np, xcl, w, None, geo)), same),
         ("forward", "shifted"): (lambda: cl.shifted(xl, wij), rows),
-        ("weight_grad", "im2col"): (lambda: K.weight_grad(np, x, gy, geo, w.shape), same),
+        ("weight_grad", "im2col"): (lambda: K.weight_grad_cf(np, x, gy, geo, w.shape), same),
         ("weight_grad", "winograd"): (lambda: W.weight_grad(np, x, gy, PADS, 1), same),
         ("weight_grad", "nhwc"): (lambda: cl.weight_grad(nhwc(x), nhwc(gy)), oihw),
         ("weight_grad", "nhwc-kept"): (lambda: cl.weight_grad(xl, gyl), oihw),
         ("weight_grad", "ember-cl"): (in_cl(lambda: CL.weight_grad(np, xcl, gycl, geo, w.shape)), same),
-        ("input_grad", "im2col"): (lambda: K.input_grad(np, gy, w, geo, x.shape), same),
+        ("input_grad", "im2col"): (lambda: K.input_grad_cf(np, gy, w, geo, x.shape), same),
         ("input_grad", "winograd"): (lambda: W.input_grad(np, gy, w, PADS, 1, x.shape), same),
         ("input_grad", "nhwc"): (lambda: nchw(cl.input_grad(nhwc(gy), wmt)), same),
         ("input_grad", "nhwc-kept"): (lambda: cl.input_grad(gyl, wmt), nchw),

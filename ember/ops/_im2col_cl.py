@@ -11,7 +11,8 @@ when the GEMM reads them. With consecutive conv/pool layers channels-last, no la
 the channels-first kernels of ember/ops/_im2col.py (same GEMM FLOPs) this measured 0.80-0.93x on the
 cnn workload's 32->64 layer and 0.7-0.8x on its 1->32 layer, forward and both gradients
 (`python benchmarks/conv_algorithms.py`).
-Used for 2-d convolutions with one group, inside a compiled replay or on a channels-last input.
+Used for 2-d convolutions with one group of NumPy arrays (eager ones copy their input to channels-last
+and their result back), and on other devices inside a compiled replay or on a channels-last input.
 
     >>> import numpy as np
     >>> from ember.ops import _im2col as K
@@ -66,9 +67,12 @@ _COL2IM, _BIAS_RELU = Kernel(_col2im_loop), Kernel(_bias_relu_loop)
 
 def applies(geo, *arrays):
     """True when these kernels should run: a 2-d convolution with one group of float32/float64
-    arrays, inside a compiled replay or with a channels-last operand."""
+    arrays, on the CPU (eager too: with the layout copies at both ends, 0.86x the channels-first
+    kernels' eager cnn step at one thread, 0.97x at two, `benchmarks/ab_trees.py`), or on another
+    device inside a compiled replay or with a channels-last operand."""
     return (geo.nd == 2 and geo.groups == 1 and all(a.dtype.char in "fd" for a in arrays)
-            and (_layout.enabled() or any(_layout.is_channels_last(a) for a in arrays)))
+            and (all(type(a) is np.ndarray for a in arrays) or _layout.enabled()
+                 or any(_layout.is_channels_last(a) for a in arrays)))
 
 
 def _strided(xp, a, shape, strides):

@@ -38,8 +38,8 @@ def test_chunks_equal_the_channels_first_kernels(case, chunk, numba, monkeypatch
     if numba:
         pytest.importorskip("numba")
     x, w, b, gy, geo = _problem(case, np.float64)
-    ref = (np.maximum(K.forward(np, x, w, b, geo), 0), K.weight_grad(np, x, gy, geo, w.shape),
-           K.input_grad(np, gy, w, geo, x.shape))
+    ref = (np.maximum(K.forward_cf(np, x, w, b, geo), 0), K.weight_grad_cf(np, x, gy, geo, w.shape),
+           K.input_grad_cf(np, gy, w, geo, x.shape))
     per_image = geo.out[0] * geo.out[1] * geo.kernel[0] * geo.kernel[1] * x.shape[1] * 8
     monkeypatch.setattr(CL, "CHUNK_BYTES", {"one image": 1, "two images": 2 * per_image + 7,
                                             "whole batch": 2 ** 40}[chunk])

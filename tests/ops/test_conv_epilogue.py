@@ -1,7 +1,7 @@
 """The convolution's fused epilogue (ember/ops/_im2col_cl.py): bias and ReLU in one numba pass equal
 NumPy's `y += bias` then `maximum(y, 0)` bit for bit (NaN kept, -0.0 made 0.0, infinities, no bias,
-float32 and float64, an empty batch); and a fused Conv(relu=True) equals conv then ReLU, channels-first
-and channels-last, against PyTorch."""
+float32 and float64, an empty batch); and a fused Conv(relu=True) equals conv then ReLU (eager and
+channels-last results, and the channels-first kernels) and PyTorch."""
 import numpy as np
 import pytest
 import torch
@@ -49,7 +49,7 @@ def test_numba_epilogue_equals_numpy_bit_for_bit(dtype, shape, bias, relu):
         jit.set_enabled(before)
 
 
-@pytest.mark.parametrize("layout", ["channels-first", "channels-last"])
+@pytest.mark.parametrize("layout", ["eager", "channels-last"])
 @pytest.mark.parametrize("stride,padding,dilation", [(1, 1, 1), (2, (0, 1), 2)])
 def test_conv_with_relu_equals_conv_then_relu_and_torch(layout, stride, padding, dilation):
     rng = np.random.default_rng(3)
@@ -64,8 +64,11 @@ def test_conv_with_relu_equals_conv_then_relu_and_torch(layout, stride, padding,
     with _layout.channels_last(layout == "channels-last"):
         fused = K.forward(np, x, w, b, geo, relu=True)
         plain = np.maximum(K.forward(np, x, w, b, geo), 0)
-        assert CL.applies(geo, x, w) == (layout == "channels-last")
+        cf = K.forward_cf(np, x, w, b, geo, relu=True)
+        assert CL.applies(geo, x, w)
     np.testing.assert_array_equal(fused, plain)
+    np.testing.assert_allclose(cf, plain, rtol=1e-5, atol=1e-5)
+    assert np.array_equal(np.isnan(cf), np.isnan(plain))
     np.testing.assert_allclose(fused, want, rtol=1e-5, atol=1e-5)
     assert np.isnan(fused).any() and np.isnan(want).any()
 
