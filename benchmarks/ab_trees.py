@@ -3,18 +3,18 @@ process, rounds interleaved: each tree's modules are swapped into sys.modules wh
 Under changing load the in-round ratio after/before is steadier than alternating processes.
 
     git archive <commit> | tar -x -C /tmp/before
-    python benchmarks/ab_trees.py /tmp/before "$PWD" 25                 # transformer, one thread
-    python benchmarks/ab_trees.py /tmp/before "$PWD" 25 cnn 2           # workload, BLAS threads
+    python benchmarks/ab_trees.py /tmp/before "$PWD" 25
+    WORKLOAD=lstm THREADS=2 python benchmarks/ab_trees.py /tmp/before "$PWD" 9
 """
 import os, sys, time, statistics, importlib
+THREADS = int(os.environ.get("THREADS", "1"))
+WORKLOAD = os.environ.get("WORKLOAD", "transformer")
+for v in ("OMP_NUM_THREADS","OPENBLAS_NUM_THREADS","MKL_NUM_THREADS"): os.environ[v]=str(THREADS)
 before, after = sys.argv[1], sys.argv[2]
 rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 9
-workload = sys.argv[4] if len(sys.argv) > 4 else "transformer"
-threads = sys.argv[5] if len(sys.argv) > 5 else "1"
-for v in ("OMP_NUM_THREADS","OPENBLAS_NUM_THREADS","MKL_NUM_THREADS"): os.environ[v]=threads
 sys.path.insert(0, after + "/benchmarks")
 import nn as bench, torch
-torch.set_num_threads(int(threads))
+torch.set_num_threads(THREADS)
 def clear():
     for m in [m for m in sys.modules if m == "ember" or m.startswith("ember.")]:
         del sys.modules[m]
@@ -28,7 +28,7 @@ for name, tree in (("before", before), ("after", after)):
     made = {}
     for c in (False, True):
         torch.manual_seed(0)
-        made[f"{name}{'-c' if c else ''}"] = bench.setup(mod, "ember", workload, c)
+        made[f"{name}{'-c' if c else ''}"] = bench.setup(mod, "ember", WORKLOAD, c)
     for step, _, _, data in made.values():
         for i in range(3): step(*data[i % 4])
     mods = {m: sys.modules[m] for m in sys.modules if m == "ember" or m.startswith("ember.")}
@@ -36,7 +36,7 @@ for name, tree in (("before", before), ("after", after)):
     for k, v in made.items():
         modes[k] = (v, mods)
 torch.manual_seed(0)
-modes["torch"] = (bench.setup(torch, "torch", workload, False), None)
+modes["torch"] = (bench.setup(torch, "torch", WORKLOAD, False), None)
 for (step, _, _, data), mods in modes.values():
     if mods: use(mods)
     for i in range(2): step(*data[i % 4])

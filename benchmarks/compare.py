@@ -114,16 +114,18 @@ def main():
             print(_row(f"{w} b1 inf", _cells(rounds, w, "latency"), "us", 1e6, TARGETS[f"{w} b1 inf"]))
     print("\nfirst compiled call (s), cold (empty numba cache) / warm (median of later rounds); "
           "peak MB added by training (process maximum RSS: includes tracing), ember eager / compiled / torch; "
-          "peak MB of one warm step (tracemalloc), ember eager / compiled (medians):")
+          "one warm step (tracemalloc), ember eager / compiled: the most it adds to what is held when it starts "
+          "(parameters, optimizer state, gradients; compiled, also the program: graph and code) (medians):")
     for w in args.workloads:
         if any("error" in r[(m, w)] for r in rounds for m in MODES):
             continue
         first = [r[("ember-compiled", w)]["compile"] for r in rounds]
         warm = statistics.median(first[1:]) if len(first) > 1 else float("nan")
         peak = [statistics.median(r[(m, w)]["peak_kb"] for r in rounds) / 1024 for m in MODES]
-        step_peak = [statistics.median(r[(m, w)]["step_peak_kb"] for r in rounds) / 1024 for m in MODES[:2]]
+        held, added = ([statistics.median(r[(m, w)][key] for r in rounds) / 1024 for m in MODES[:2]]
+                       for key in ("step_held_kb", "step_added_kb"))
         print(f"  {w:12s} first call {first[0]:.2f} cold / {warm:.2f} warm;  peak {peak[0]:.0f} / {peak[1]:.0f} / "
-              f"{peak[2]:.0f} MB;  step {step_peak[0]:.1f} / {step_peak[1]:.1f} MB")
+              f"{peak[2]:.0f} MB;  step adds {added[0]:.1f} / {added[1]:.1f} MB to {held[0]:.1f} / {held[1]:.1f} MB held")
     print(f"\nimport time (median of 5 fresh processes): ember {_import_time('ember'):.3f} s, "
           f"torch {_import_time('torch'):.3f} s (target: ember under 0.3 s)")
 

@@ -135,18 +135,21 @@ def setup(lib, lib_name, workload, compiled):
 
 
 def step_peak_kb(lib, workload, compiled):
-    """The most memory ember holds during a warm training step: parameters, optimizer state, gradients
-    and the step's temporaries, all made under tracemalloc (which sees NumPy's allocations), on a fresh
-    copy of the workload. Unlike the process's maximum RSS this leaves out the compile's tracing; there
-    is no torch number (its allocator is not traced)."""
+    """(held, added): the memory ember holds when a warm training step starts (parameters,
+    optimizer state, the last step's gradients and, compiled, the compiled program: its graph and
+    generated code, ~0.1 MB), and the most the step adds above that (its activations, gradients and
+    temporaries), in KB, all made under tracemalloc (which sees NumPy's allocations), on a fresh
+    copy of the workload. Unlike the process's maximum RSS this leaves out the compile's tracing;
+    there is no torch number (its allocator is not traced)."""
     tracemalloc.start()
     try:
         step, _, _, data = setup(lib, "ember", workload, compiled)
         step(*data[0])
         step(*data[1])  # the compile (its tracing is not the step's), optimizer state made
         tracemalloc.reset_peak()
+        held = tracemalloc.get_traced_memory()[0]
         step(*data[2])
-        return tracemalloc.get_traced_memory()[1] / 1024
+        return held / 1024, (tracemalloc.get_traced_memory()[1] - held) / 1024
     finally:
         tracemalloc.stop()
 
@@ -173,7 +176,7 @@ def worker(lib_name, workload, steps, threads):
     result = {"step": float(np.median(times)), "loss0": losses[0], "loss": losses[-1], "peak_kb": peak,
               "compile": compile_time}
     if lib_name == "ember":
-        result["step_peak_kb"] = step_peak_kb(lib, workload, compiled)
+        result["step_held_kb"], result["step_added_kb"] = step_peak_kb(lib, workload, compiled)
     if workload in ("mlp", "cnn"):
         model.eval()
         x1 = batch(1)[0]

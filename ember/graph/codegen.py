@@ -17,7 +17,6 @@ from ember.autograd.tensor import _new
 from ember.graph.interpret import run_backward
 from ember.graph.ir import BACKWARD, Ref, forward_of
 from ember.graph.observe import Kernel, observed
-from ember.graph.passes.memory import last_use
 
 
 class Sym:
@@ -125,11 +124,27 @@ def generate(graph, xp, batch=False, observe=False):
     return "\n".join(lines) + "\n", glob
 
 
+def _name_last_use(graph):
+    """value id -> index of the last node whose generated code reads that value's name. A
+    `backward` node reads its forward's arguments (passed to run_backward) and its gradients, not
+    the forward's outputs: what the forward saved, its instance holds. (The memory plan's
+    `last_use` keeps those outputs alive to the backward too: their buffers cannot be reused.)"""
+    last, forwards = {}, forward_of(graph)
+    for i, n in enumerate(graph.nodes):
+        refs = n.refs()
+        if n.op == "call" and n.name == BACKWARD and n.args[0].id in forwards:
+            refs = forwards[n.args[0].id].refs() + [r for r in refs[1:]]
+        for r in refs:
+            last[r.id] = i
+    return last
+
+
 def _deaths(graph):
     """(node index -> value ids whose last use it is, forward value id -> index of its last
     `backward` node, after which the forward's instance goes): the generated code drops names
-    as soon as nothing reads them, so a step's peak memory is its live values, not all of them."""
-    last, end = last_use(graph), len(graph.nodes) - 1
+    as soon as nothing reads them, so a step's peak memory is its live values, not all of them
+    (an output nothing reads, such as an LSTM's final states, goes right after its call)."""
+    last, end = _name_last_use(graph), len(graph.nodes) - 1
     dies, instance_dies = {}, {}
     for i, n in enumerate(graph.nodes):
         for v in n.outputs:

@@ -87,3 +87,24 @@ def test_loops_decline_what_they_cannot_index():
     d = np.zeros_like(a)
     assert not _rnn_loops.gates_backward(a, c, c, c.astype(np.float64), c.copy(), d, 2)  # mixed dtypes
     assert _rnn_loops.gates(a, c, c.copy(), 2)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_transposed_product_and_hidden_state_loops(fast):
+    """add_transposed and hidden (numba or NumPy) against NumPy float64, also on a strided operand,
+    which only the NumPy code takes."""
+    rng = np.random.default_rng(4)
+    a, pre = rng.standard_normal((3, 8)).astype(np.float32), rng.standard_normal((8, 3)).astype(np.float32)
+    tc = rng.standard_normal((3, 2)).astype(np.float32)
+    before = jit.set_enabled(fast)
+    try:
+        for p in (pre, np.repeat(pre, 2, axis=1)[:, ::2]):
+            got = a.copy()
+            _rnn_loops.add_transposed(np, got, p)
+            np.testing.assert_allclose(got, a.astype(np.float64) + p.T, rtol=1e-6)
+        h, h_t = np.empty((3, 2), np.float32), np.empty((2, 3), np.float32)
+        _rnn_loops.hidden(np, a, tc, h, h_t, 2)
+    finally:
+        jit.set_enabled(before)
+    np.testing.assert_array_equal(h, a[:, 6:] * tc)
+    np.testing.assert_array_equal(h_t, h.T)
