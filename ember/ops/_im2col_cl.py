@@ -6,8 +6,8 @@ values, then
     weight_grad  gw = cols^T @ gy  gy as (N*OH*OW, O)
     input_grad   d  = gy @ W^T, then col2im into a padded (N, H, W, C) buffer: with numba (the
                  `fast` extra) one pass over d, else KH*KW strided adds (same sums, other order)
-each over a chunk of the batch at a time (CHUNK_BYTES of columns), so the columns are still in cache
-when the GEMM reads them. With consecutive conv/pool layers channels-last, no layout transposes run between them; against
+each over a chunk of the batch at a time (CHUNK_BYTES of columns) with a one-thread BLAS, so the
+columns are still in cache when the GEMM reads them. With consecutive conv/pool layers channels-last, no layout transposes run between them; against
 the channels-first kernels of ember/ops/_im2col.py (same GEMM FLOPs) this measured 0.80-0.93x on the
 cnn workload's 32->64 layer and 0.7-0.8x on its 1->32 layer, forward and both gradients
 (`python benchmarks/conv_algorithms.py`).
@@ -27,13 +27,14 @@ and their result back), and on other devices inside a compiled replay or on a ch
 import numpy as np
 
 from ember.autograd.checks import check_size
+from ember.backend import threads
 from ember.backend.jit import Kernel
 from ember.ops import _layout
 
-# Columns are built and multiplied a few images at a time, about this many bytes at once: they are
-# still in cache when the GEMM reads them, and a 14 MB column buffer is never allocated (the cnn
-# workload's 32->64 layer: forward 7.1 -> 5.2 ms, weight gradient 8.2 -> 5.5 ms at one thread,
-# `python benchmarks/conv_algorithms.py`).
+# With a one-thread BLAS, columns are built and multiplied a few images at a time, about this many
+# bytes at once: they are still in cache when the GEMM reads them, and a 14 MB column buffer is never
+# allocated (the cnn workload's 32->64 layer: forward 7.1 -> 5.2 ms, weight gradient 8.2 -> 5.5 ms at
+# one thread, `python benchmarks/conv_algorithms.py`; see `_chunks` for more threads).
 CHUNK_BYTES = 2 ** 21
 
 
@@ -127,11 +128,16 @@ def _source(xp, x, geo):
 
 
 def _chunks(xp, n, geo, c, itemsize):
-    """(first, end) image ranges whose columns take about CHUNK_BYTES (at least one image each; the
-    whole batch in one range off the CPU, where the cache argument does not hold)."""
+    """(first, end) image ranges whose columns take about CHUNK_BYTES (at least one image each), when
+    the BLAS runs one thread; else the whole batch in one range: off the CPU the cache argument does
+    not hold, and with more BLAS threads every GEMM call is a fork and join of its pool, which on a
+    busy machine waits for a descheduled thread (the cnn step measured 1.25-1.37x slower chunked at
+    two threads while another process ran, 0.95x on a quiet machine)."""
     (oh, ow), (kh, kw) = geo.out, geo.kernel
     per_image = max(1, oh * ow * kh * kw * c * itemsize)
     step = max(1, CHUNK_BYTES // per_image) if xp is np else max(1, n)
+    if step < n and threads.get_num_threads() > 1:
+        step = n
     return [(i, min(i + step, n)) for i in range(0, n, step)]
 
 

@@ -1,7 +1,8 @@
-"""The channels-last convolution kernels (ember/ops/_im2col_cl.py) built chunk by chunk of the batch:
-any chunk size (one image, a few, the whole batch) gives the values of the channels-first kernels
-(float64, 1e-12) and of one chunk (float32), over odd shapes, strides, asymmetric padding, dilation,
-one input channel, 1x1 kernels, a batch of one and an empty batch; with and without numba."""
+"""The channels-last convolution kernels (ember/ops/_im2col_cl.py) built chunk by chunk of the batch
+(with a one-thread BLAS; the whole batch at once with more threads): any chunk size (one image, a few,
+the whole batch) gives the values of the channels-first kernels (float64, 1e-12) and of one chunk
+(float32), over odd shapes, strides, asymmetric padding, dilation, one input channel, 1x1 kernels, a
+batch of one and an empty batch; with and without numba."""
 import numpy as np
 import pytest
 
@@ -43,6 +44,7 @@ def test_chunks_equal_the_channels_first_kernels(case, chunk, numba, monkeypatch
     per_image = geo.out[0] * geo.out[1] * geo.kernel[0] * geo.kernel[1] * x.shape[1] * 8
     monkeypatch.setattr(CL, "CHUNK_BYTES", {"one image": 1, "two images": 2 * per_image + 7,
                                             "whole batch": 2 ** 40}[chunk])
+    monkeypatch.setattr(CL.threads, "get_num_threads", lambda: 1)   # chunks with a one-thread BLAS
     expect = {"one image": x.shape[0], "two images": (x.shape[0] + 1) // 2, "whole batch": min(1, x.shape[0])}
     assert len(CL._chunks(np, x.shape[0], geo, x.shape[1], 8)) == expect[chunk]
     before = jit.set_enabled(numba)
@@ -56,8 +58,18 @@ def test_chunks_equal_the_channels_first_kernels(case, chunk, numba, monkeypatch
         np.testing.assert_allclose(g, r, rtol=1e-12, atol=1e-12)
 
 
+def test_more_blas_threads_take_the_batch_in_one_chunk(monkeypatch):
+    x, w, b, gy, geo = _problem(0, np.float32)
+    monkeypatch.setattr(CL, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(CL.threads, "get_num_threads", lambda: 2)
+    assert CL._chunks(np, x.shape[0], geo, x.shape[1], 4) == [(0, x.shape[0])]
+    monkeypatch.setattr(CL.threads, "get_num_threads", lambda: 1)
+    assert len(CL._chunks(np, x.shape[0], geo, x.shape[1], 4)) == x.shape[0]
+
+
 @pytest.mark.parametrize("case", range(len(GEOMETRIES)))
 def test_float32_chunks_equal_one_chunk(case, monkeypatch):
+    monkeypatch.setattr(CL.threads, "get_num_threads", lambda: 1)
     x, w, b, gy, geo = _problem(case, np.float32)
     with _layout.channels_last():
         monkeypatch.setattr(CL, "CHUNK_BYTES", 2 ** 40)
