@@ -6,7 +6,7 @@ benchmark's sizes the calls cost more than the arithmetic. These loops do the pa
 transcendental function in one pass each: `gates` turns the tanh of the (pre-scaled) gate inputs
 into the gate activations and the new cell state; `hidden` writes h = o * tanh(c) and its transpose;
 `gates_backward` turns the gradients reaching h and c into the gradient of every gate and of the
-previous cell state; `add_transposed` adds the recurrent product to the step's (B, G) input
+previous cell state; `gate_inputs` adds the recurrent product to the step's (B, G) input
 projection. That product is computed as W_hh h^T (G, B), the GEMM form BLAS runs faster at these
 sizes than h W_hh^T (B, G) (32 x 256 x 1024: 184 against 263 us on one thread, 119 against 177 us
 on two; the transposed add costs ~20 us). tanh itself stays with
@@ -54,11 +54,12 @@ def _gates_backward_loop(a, tc, c_prev, dh, dc, d, H, one):
             dc[b, j] = c_grad * f
 
 
-def _add_transposed_loop(a, pre):
-    # a (B, G) += pre (G, B).T, row by row of `a` (a column-wise walk of `a` runs ~15x slower)
+def _gate_inputs_loop(a, gx, scale, pre):
+    # a (B, G) = gx (B, G) * scale (G) + pre (G, B).T, row by row of `a` (a column-wise walk of `a`
+    # runs ~15x slower)
     for b in range(a.shape[0]):
         for j in range(a.shape[1]):
-            a[b, j] += pre[j, b]
+            a[b, j] = gx[b, j] * scale[j] + pre[j, b]
 
 
 def _hidden_loop(a, tc, h, h_t, H):
@@ -71,7 +72,7 @@ def _hidden_loop(a, tc, h, h_t, H):
 
 
 _GATES, _GATES_BACKWARD = Kernel(_gates_loop), Kernel(_gates_backward_loop)
-_ADD_TRANSPOSED, _HIDDEN = Kernel(_add_transposed_loop), Kernel(_hidden_loop)
+_GATE_INPUTS, _HIDDEN = Kernel(_gate_inputs_loop), Kernel(_hidden_loop)
 
 
 def _fits(*arrays):
@@ -101,13 +102,14 @@ def gates_backward(a, tc, c_prev, dh, dc, d, H):
     return True
 
 
-def add_transposed(xp, a, pre):
-    """a (B, G) += pre (G, B).T in place: the recurrent product, computed transposed, added to a
-    step's input projection."""
-    kernel = _ADD_TRANSPOSED.get()
-    if kernel is not None and _fits(a, pre):
-        kernel(a, pre)
+def gate_inputs(xp, a, gx, scale, pre):
+    """a (B, G) = gx (B, G) * scale (G) + pre (G, B).T: a step's scaled input projection plus its
+    recurrent product, which BLAS computed transposed."""
+    kernel = _GATE_INPUTS.get()
+    if kernel is not None and _fits(a, gx, scale, pre):
+        kernel(a, gx, scale, pre)
     else:
+        xp.multiply(gx, scale, out=a)
         a += pre.T
 
 

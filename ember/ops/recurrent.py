@@ -110,12 +110,12 @@ class LSTMRecurrence(Function):
     def forward(self, gx, h0, c0, w_hh, w_hr=None, reverse=False):
         xp, (T, B, G), H = self.xp, gx.shape, c0.shape[-1]
         # tanh(s * z) * s + s is sigmoid(z) for s = 1/2 (gates i, f, o) and tanh(z) for g (s = 1, 0).
-        # The inner s is applied to gx (all steps in one pass) and to W_hh^T (once): exact, a power of 2
+        # The inner s is applied to each step's gx and to W_hh (once): exact, a power of 2
         scale = xp.full(G, 0.5, gx.dtype)
         scale[2 * H:3 * H] = 1
         shift = scale.copy()
         shift[2 * H:3 * H] = 0
-        act = xp.multiply(gx, scale, out=xp.empty(gx.shape, gx.dtype))  # the activations, step by step
+        act = xp.empty(gx.shape, gx.dtype)  # the activations, step by step
         c_all, tc_all = xp.empty((T, B, H), gx.dtype), xp.empty((T, B, H), gx.dtype)
         out = xp.empty((T, B, h0.shape[-1]), gx.dtype)
         hpre = xp.empty_like(c_all) if w_hr is not None else out  # h before the projection
@@ -125,7 +125,7 @@ class LSTMRecurrence(Function):
         for t in _order(T, reverse):
             a, c_prev, c = act[t], c, c_all[t]
             xp.dot(w_s, h_t, out=pre)
-            _loops.add_transposed(xp, a, pre)
+            _loops.gate_inputs(xp, a, gx[t], scale, pre)
             xp.tanh(a, out=a)
             if not _loops.gates(a, c_prev, c, H):  # the same float operations in NumPy
                 a *= scale

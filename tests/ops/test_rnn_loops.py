@@ -90,18 +90,18 @@ def test_loops_decline_what_they_cannot_index():
 
 
 @pytest.mark.parametrize("fast", [True, False])
-def test_transposed_product_and_hidden_state_loops(fast):
-    """add_transposed and hidden (numba or NumPy) against NumPy float64, also on a strided operand,
+def test_gate_inputs_and_hidden_state_loops(fast):
+    """gate_inputs and hidden (numba or NumPy) against NumPy float64, also on strided operands,
     which only the NumPy code takes."""
     rng = np.random.default_rng(4)
-    a, pre = rng.standard_normal((3, 8)).astype(np.float32), rng.standard_normal((8, 3)).astype(np.float32)
-    tc = rng.standard_normal((3, 2)).astype(np.float32)
+    gx, pre = rng.standard_normal((3, 8)).astype(np.float32), rng.standard_normal((8, 3)).astype(np.float32)
+    scale, tc = np.full(8, 0.5, np.float32), rng.standard_normal((3, 2)).astype(np.float32)
     before = jit.set_enabled(fast)
     try:
-        for p in (pre, np.repeat(pre, 2, axis=1)[:, ::2]):
-            got = a.copy()
-            _rnn_loops.add_transposed(np, got, p)
-            np.testing.assert_allclose(got, a.astype(np.float64) + p.T, rtol=1e-6)
+        for p, g in ((pre, gx), (np.repeat(pre, 2, axis=1)[:, ::2], np.repeat(gx, 2, axis=0)[::2])):
+            a = np.empty((3, 8), np.float32)
+            _rnn_loops.gate_inputs(np, a, g, scale, p)
+            np.testing.assert_allclose(a, gx.astype(np.float64) * 0.5 + pre.T, rtol=1e-6)
         h, h_t = np.empty((3, 2), np.float32), np.empty((2, 3), np.float32)
         _rnn_loops.hidden(np, a, tc, h, h_t, 2)
     finally:
