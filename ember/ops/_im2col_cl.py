@@ -1,16 +1,18 @@
 """Channels-last convolution kernels: im2col over an (N, H, W, C) array (see ember/ops/_layout.py).
 
 The windows are copied into columns (N*OH*OW, KH*KW*C) whose rows are runs of C contiguous
-values, then
-    forward      y  = cols @ W     W laid out (KH*KW*C, O); y is (N, OH, OW, O), channels-last
+values (with numba and 4+ channels by one loop over the unpadded input, zeros for the padding), then
+    forward      y  = cols @ W     W laid out (KH*KW*C, O); y is (N, OH, OW, O), channels-last,
+                                   bias and a fused ReLU added in one numba pass
     weight_grad  gw = cols^T @ gy  gy as (N*OH*OW, O)
-    input_grad   d  = gy @ W^T, then col2im into a padded (N, H, W, C) buffer: with numba (the
-                 `fast` extra) one pass over d, else KH*KW strided adds (same sums, other order)
-each over a chunk of the batch at a time (CHUNK_BYTES of columns) with a one-thread BLAS, so the
-columns are still in cache when the GEMM reads them. With consecutive conv/pool layers channels-last, no layout transposes run between them; against
-the channels-first kernels of ember/ops/_im2col.py (same GEMM FLOPs) this measured 0.80-0.93x on the
-cnn workload's 32->64 layer and 0.7-0.8x on its 1->32 layer, forward and both gradients
-(`python benchmarks/conv_algorithms.py`).
+    input_grad   d  = gy @ W^T, then col2im: with numba one pass over d into the unpadded gradient,
+                 else KH*KW strided adds into a padded buffer (same sums, other order)
+each over a chunk of the batch at a time (CHUNK_BYTES of columns) when the BLAS runs one thread, so
+the columns are still in cache when the GEMM reads them. With consecutive conv/pool layers
+channels-last, no layout transposes run between them; against the channels-first kernels of
+ember/ops/_im2col.py (same GEMM FLOPs) this measured 0.6-0.75x on the cnn workload's 32->64 layer and
+0.4-0.6x on its 1->32 layer, forward and both gradients (`python benchmarks/conv_algorithms.py`,
+one thread, the ember-cl row).
 Used for 2-d convolutions with one group of NumPy arrays (eager ones copy their input to channels-last
 and their result back), and on other devices inside a compiled replay or on a channels-last input.
 
@@ -33,8 +35,8 @@ from ember.ops import _layout
 
 # With a one-thread BLAS, columns are built and multiplied a few images at a time, about this many
 # bytes at once: they are still in cache when the GEMM reads them, and a 14 MB column buffer is never
-# allocated (the cnn workload's 32->64 layer: forward 7.1 -> 5.2 ms, weight gradient 8.2 -> 5.5 ms at
-# one thread, `python benchmarks/conv_algorithms.py`; see `_chunks` for more threads).
+# allocated (the cnn workload's 32->64 layer at one thread, one chunk -> 2 MB chunks: forward 7.1 ->
+# 5.2 ms, weight gradient 8.2 -> 5.5 ms; 1, 4 and 8 MB measured no better; see `_chunks` for more threads).
 CHUNK_BYTES = 2 ** 21
 
 
