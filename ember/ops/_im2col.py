@@ -161,7 +161,7 @@ def _from_rows(xp, y, n, geo):
 
 def forward(xp, x, w, bias, geo, relu=False):
     """y = conv(x, w) + bias, then max(y, 0) with `relu` (NaN kept, as NumPy's maximum)."""
-    if CL.applies(geo, x, w):
+    if CL.forward_applies(geo, x, w):
         return CL.forward(xp, x, w, bias, geo, relu)
     return forward_cf(xp, x, w, bias, geo, relu)
 

@@ -208,3 +208,20 @@ def test_numba_col2im_equals_the_strided_adds(case):
             jit.set_enabled(before)
     np.testing.assert_allclose(got[True], got[False], rtol=1e-13, atol=1e-13)
     np.testing.assert_allclose(got[True], K.input_grad_cf(np, gy, w, geo, x.shape), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("channels", [1, 4, 8])
+def test_eager_forward_of_few_channels_runs_the_channels_first_kernel(channels, monkeypatch):
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((2, channels, 6, 5)), rng.standard_normal((3, channels, 3, 3))
+    geo = K.geometry("conv2d", x.shape, w.shape, (1, 1), ((1, 1), (1, 1)), (1, 1), 1, 2)
+    calls = []
+    forward = CL.forward
+    monkeypatch.setattr(CL, "forward", lambda *a, **k: calls.append(1) or forward(*a, **k))
+    eager = K.forward(np, x, w, None, geo)
+    assert len(calls) == (channels >= 8) and eager.flags.c_contiguous
+    with _layout.channels_last():       # a compiled replay keeps its layout whatever the channels
+        kept = K.forward(np, x, w, None, geo)
+    assert len(calls) == 1 + (channels >= 8)
+    np.testing.assert_allclose(kept, eager, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(eager, K.forward_cf(np, x, w, None, geo), rtol=1e-12, atol=1e-12)
