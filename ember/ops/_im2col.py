@@ -161,7 +161,7 @@ def _from_rows(xp, y, n, geo):
 
 def forward(xp, x, w, bias, geo, relu=False):
     """y = conv(x, w) + bias, then max(y, 0) with `relu` (NaN kept, as NumPy's maximum)."""
-    if CL.forward_applies(geo, x, w):
+    if CL.eager_applies(geo, x.shape[1], x, w):
         return CL.forward(xp, x, w, bias, geo, relu)
     return forward_cf(xp, x, w, bias, geo, relu)
 
@@ -175,7 +175,7 @@ def weight_grad(xp, x, gy, geo, w_shape):
 
 def input_grad(xp, gy, w, geo, x_shape):
     """The gradient of conv(x, w) in x for output gradient gy."""
-    if CL.applies(geo, gy, w):
+    if CL.eager_applies(geo, x_shape[1], gy, w):
         return CL.input_grad(xp, gy, w, geo, x_shape)
     return input_grad_cf(xp, gy, w, geo, x_shape)
 

@@ -106,12 +106,14 @@ def applies(geo, *arrays):
                  or any(_layout.is_channels_last(a) for a in arrays)))
 
 
-def forward_applies(geo, x, w):
-    """`applies` for the forward, less eager convolutions of fewer than 8 input channels: there the
-    channels-first kernel's (O, N*OH*OW) result reaches NCHW by block copies, cheaper than transposing
-    a channels-last one (one thread, 64 images of 28x28 -> 32 channels: 1.59 vs 1.96 ms with one
-    input channel, 3.58 vs 4.91 with four, even at eight, 7.9 vs 6.3 ms for the cnn's 32 -> 64)."""
-    return applies(geo, x, w) and (x.shape[1] >= 8 or _layout.enabled() or _layout.is_channels_last(x))
+def eager_applies(geo, channels, *arrays):
+    """`applies` for the forward and the input gradient, less eager convolutions of fewer than 8
+    input `channels`: there the channels-first kernels measured faster (one thread, 64 images of 28x28,
+    32 output channels: forward 1.59 vs 1.96 ms with one input channel, 3.58 vs 4.91 with four; input
+    gradient 1.89 vs 2.10 and 3.96 vs 4.59); from 8 channels on the channels-last ones win (7.9 vs
+    6.3 ms and 10.3 vs 6.4 ms at the cnn's 32 -> 64)."""
+    return applies(geo, *arrays) and (channels >= 8 or _layout.enabled()
+                                       or any(_layout.is_channels_last(a) for a in arrays))
 
 
 def _strided(xp, a, shape, strides):

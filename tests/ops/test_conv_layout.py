@@ -211,17 +211,22 @@ def test_numba_col2im_equals_the_strided_adds(case):
 
 
 @pytest.mark.parametrize("channels", [1, 4, 8])
-def test_eager_forward_of_few_channels_runs_the_channels_first_kernel(channels, monkeypatch):
+def test_eager_forward_and_input_grad_of_few_channels_run_the_channels_first_kernels(channels, monkeypatch):
     rng = np.random.default_rng(2)
     x, w = rng.standard_normal((2, channels, 6, 5)), rng.standard_normal((3, channels, 3, 3))
     geo = K.geometry("conv2d", x.shape, w.shape, (1, 1), ((1, 1), (1, 1)), (1, 1), 1, 2)
+    gy = rng.standard_normal((2, 3) + geo.out)
     calls = []
-    forward = CL.forward
-    monkeypatch.setattr(CL, "forward", lambda *a, **k: calls.append(1) or forward(*a, **k))
-    eager = K.forward(np, x, w, None, geo)
-    assert len(calls) == (channels >= 8) and eager.flags.c_contiguous
+    for name in ("forward", "input_grad"):
+        kernel = getattr(CL, name)
+        monkeypatch.setattr(CL, name, lambda *a, _k=kernel, _n=name, **kw: calls.append(_n) or _k(*a, **kw))
+    eager = (K.forward(np, x, w, None, geo), K.input_grad(np, gy, w, geo, x.shape))
+    assert calls == (["forward", "input_grad"] if channels >= 8 else [])
+    assert all(a.flags.c_contiguous for a in eager)
     with _layout.channels_last():       # a compiled replay keeps its layout whatever the channels
-        kept = K.forward(np, x, w, None, geo)
-    assert len(calls) == 1 + (channels >= 8)
-    np.testing.assert_allclose(kept, eager, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(eager, K.forward_cf(np, x, w, None, geo), rtol=1e-12, atol=1e-12)
+        kept = (K.forward(np, x, w, None, geo), K.input_grad(np, gy, w, geo, x.shape))
+    assert calls[-2:] == ["forward", "input_grad"]
+    ref = (K.forward_cf(np, x, w, None, geo), K.input_grad_cf(np, gy, w, geo, x.shape))
+    for e, k, r in zip(eager, kept, ref):
+        np.testing.assert_allclose(e, r, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(k, r, rtol=1e-12, atol=1e-12)
