@@ -21,7 +21,7 @@ the GEMMs are 2-D `dot`s, which always reach BLAS.
 1-d convolutions run as 2-d ones with a height of 1. 2-d convolutions with one group of NumPy arrays
 (and, on other devices, inside a compiled replay or on a channels-last input) run the channels-last
 kernels of ember/ops/_im2col_cl.py instead (measured faster; same GEMMs, other memory order, a chunk
-of the batch at a time).
+of the batch at a time), except eager forwards and input gradients of fewer than 8 input channels.
 """
 from collections import namedtuple
 

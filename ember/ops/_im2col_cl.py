@@ -14,7 +14,9 @@ ember/ops/_im2col.py (same GEMM FLOPs) this measured 0.6-0.75x on the cnn worklo
 0.4-0.6x on its 1->32 layer, forward and both gradients (`python benchmarks/conv_algorithms.py`,
 one thread, the ember-cl row).
 Used for 2-d convolutions with one group of NumPy arrays (eager ones copy their input to channels-last
-and their result back), and on other devices inside a compiled replay or on a channels-last input.
+and their result back; an eager forward or input gradient of fewer than 8 input channels runs the
+channels-first kernel, `eager_applies`), and on other devices inside a compiled replay or on a
+channels-last input.
 
     >>> import numpy as np
     >>> from ember.ops import _im2col as K
