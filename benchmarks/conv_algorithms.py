@@ -4,12 +4,13 @@ ember's conv kernels use is decided by this table (ember/ops/_im2col.py).
 For each layer of benchmarks/nn.py's cnn (batch 64, and batch 1 for inference), float32, 3x3,
 stride 1, padding 1, it times the forward, the weight gradient and the input gradient of
   im2col      ember's channels-first im2col + one GEMM (+ col2im for the input gradient),
-              ember/ops/_im2col.py (what eager ember runs)
+              ember/ops/_im2col.py (what ember runs for groups, 1-d and half precision)
   winograd    Winograd F(2x2, 3x3) (benchmarks/_winograd.py)
   nhwc        channels-last im2col into buffers reused across calls, including the transposes
               from and to (N, C, H, W) that ember's NCHW tensors need
   nhwc-kept   the same without those transposes: what a compiled replay pays, where conv and
-              pool outputs stay channels-last (ember/ops/_im2col_cl.py; its own row: ember-cl)
+              pool outputs stay channels-last (ember/ops/_im2col_cl.py; its own row: ember-cl, which
+              works a chunk of the batch at a time and which eager ember runs too, with the transposes)
   shifted     forward only: KH*KW GEMMs over shifted views of one padded channels-last buffer
 and PyTorch's kernel for reference. Rounds are interleaved (the machine may be shared); each cell
 is the minimum over rounds in ms, and the ratio to im2col.
@@ -103,18 +104,18 @@ def cases(n, c, o, h, torch):
                 return fn()
         return run
     out = {
-        ("forward", "im2col"): (lambda: K.forward(np, x, w, None, geo), same),
+        ("forward", "im2col"): (lambda: K.forward_cf(np, x, w, None, geo), same),
         ("forward", "winograd"): (lambda: W.forward(np, x, w, None, PADS, 1), same),
         ("forward", "nhwc"): (lambda: nchw(cl.forward(nhwc(x), wm)), same),
         ("forward", "nhwc-kept"): (lambda: cl.forward(xl, wm), nchw),
         ("forward", "ember-cl"): (in_cl(lambda: CL.forward(np, xcl, w, None, geo)), same),
         ("forward", "shifted"): (lambda: cl.shifted(xl, wij), rows),
-        ("weight_grad", "im2col"): (lambda: K.weight_grad(np, x, gy, geo, w.shape), same),
+        ("weight_grad", "im2col"): (lambda: K.weight_grad_cf(np, x, gy, geo, w.shape), same),
         ("weight_grad", "winograd"): (lambda: W.weight_grad(np, x, gy, PADS, 1), same),
         ("weight_grad", "nhwc"): (lambda: cl.weight_grad(nhwc(x), nhwc(gy)), oihw),
         ("weight_grad", "nhwc-kept"): (lambda: cl.weight_grad(xl, gyl), oihw),
         ("weight_grad", "ember-cl"): (in_cl(lambda: CL.weight_grad(np, xcl, gycl, geo, w.shape)), same),
-        ("input_grad", "im2col"): (lambda: K.input_grad(np, gy, w, geo, x.shape), same),
+        ("input_grad", "im2col"): (lambda: K.input_grad_cf(np, gy, w, geo, x.shape), same),
         ("input_grad", "winograd"): (lambda: W.input_grad(np, gy, w, PADS, 1, x.shape), same),
         ("input_grad", "nhwc"): (lambda: nchw(cl.input_grad(nhwc(gy), wmt)), same),
         ("input_grad", "nhwc-kept"): (lambda: cl.input_grad(gyl, wmt), nchw),

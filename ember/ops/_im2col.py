@@ -18,9 +18,10 @@ W (Og, Cg*KH*KW) @ cols, the weight gradient one GEMM gy @ cols^T, and the input
 gradient one GEMM W^T @ gy followed by KH*KW strided adds (col2im). With one group
 the GEMMs are 2-D `dot`s, which always reach BLAS.
 
-1-d convolutions run as 2-d ones with a height of 1. Inside a compiled replay, or on a
-channels-last input, 2-d convolutions with one group run the channels-last kernels of
-ember/ops/_im2col_cl.py instead (measured faster there; same GEMMs, other memory order).
+1-d convolutions run as 2-d ones with a height of 1. 2-d convolutions with one group of NumPy arrays
+(and, on other devices, inside a compiled replay or on a channels-last input) run the channels-last
+kernels of ember/ops/_im2col_cl.py instead (measured faster; same GEMMs, other memory order, a chunk
+of the batch at a time), except eager forwards and input gradients of fewer than 8 input channels.
 """
 from collections import namedtuple
 
@@ -158,31 +159,48 @@ def _from_rows(xp, y, n, geo):
     return out.reshape((n, g * og, ow) if geo.nd == 1 else (n, g * og, oh, ow))
 
 
-def forward(xp, x, w, bias, geo):
-    """y = conv(x, w) + bias."""
-    if CL.applies(geo, x, w):
-        return CL.forward(xp, x, w, bias, geo)
+def forward(xp, x, w, bias, geo, relu=False):
+    """y = conv(x, w) + bias, then max(y, 0) with `relu` (NaN kept, as NumPy's maximum)."""
+    if CL.eager_applies(geo, x.shape[1], x, w):
+        return CL.forward(xp, x, w, bias, geo, relu)
+    return forward_cf(xp, x, w, bias, geo, relu)
+
+
+def weight_grad(xp, x, gy, geo, w_shape):
+    """The gradient of conv(x, w) in w for output gradient gy."""
+    if CL.applies(geo, x, gy):
+        return CL.weight_grad(xp, x, gy, geo, w_shape)
+    return weight_grad_cf(xp, x, gy, geo, w_shape)
+
+
+def input_grad(xp, gy, w, geo, x_shape):
+    """The gradient of conv(x, w) in x for output gradient gy."""
+    if CL.eager_applies(geo, x_shape[1], gy, w):
+        return CL.input_grad(xp, gy, w, geo, x_shape)
+    return input_grad_cf(xp, gy, w, geo, x_shape)
+
+
+def forward_cf(xp, x, w, bias, geo, relu=False):
+    """`forward` by the channels-first kernels (any groups, rank and dtype)."""
     g = geo.groups
     y = _matmul(xp, w.reshape(g, w.shape[0] // g, -1), columns(xp, x, geo))
     if bias is not None:
         y += bias.reshape(g, -1, 1)
+    if relu:
+        xp.maximum(y, 0, out=y)
     return _from_rows(xp, y, x.shape[0], geo)
 
 
-def weight_grad(xp, x, gy, geo, w_shape):
-    """The gradient of conv(x, w) in w for output gradient gy: one GEMM per group, computed as
-    (cols @ gy^T)^T, which OpenBLAS runs ~30x faster than gy @ cols^T for these shapes."""
-    if CL.applies(geo, x, gy):
-        return CL.weight_grad(xp, x, gy, geo, w_shape)
+def weight_grad_cf(xp, x, gy, geo, w_shape):
+    """`weight_grad` by the channels-first kernels: one GEMM per group, computed as (cols @ gy^T)^T,
+    which OpenBLAS runs ~30x faster than gy @ cols^T for these shapes."""
     gw = _matmul(xp, columns(xp, x, geo), rows(xp, gy, geo).transpose(0, 2, 1))
     return xp.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(w_shape)
 
 
-def input_grad(xp, gy, w, geo, x_shape):
-    """The gradient of conv(x, w) in x for output gradient gy: one GEMM, then col2im (KH*KW strided
-    adds into a channels-first buffer, transposed to (N, C, H, W) once at the end)."""
-    if CL.applies(geo, gy, w):
-        return CL.input_grad(xp, gy, w, geo, x_shape)
+def input_grad_cf(xp, gy, w, geo, x_shape):
+    """`input_grad` by the channels-first kernels: one GEMM, then col2im (KH*KW strided adds into a
+    channels-first buffer, transposed to (N, C, H, W) once at the end)."""
     g = geo.groups
     n = x_shape[0]
     (oh, ow), (kh, kw), (sh, sw), (dh, dw) = geo.out, geo.kernel, geo.stride, geo.dilation

@@ -139,8 +139,33 @@ def _tile_spread_cl_loop(g, best, out, kh, kw):
                     out[n, r, q, c] = 0.0
 
 
+def _tile_spread_relu_cl_loop(g, best, y, out, kh, kw):
+    # _tile_spread_cl_loop times (y != 0), the gradient of the ReLU whose output y the pool read: the
+    # products of the unfused graph (s * 1 or s * 0, so NaN/inf times 0 stays NaN, -g * 0 is -0.0)
+    n_, oh, ow, c_ = g.shape
+    h, w = out.shape[1], out.shape[2]
+    for n in range(n_):
+        for i in range(oh):
+            for a in range(kh):
+                r = i * kh + a
+                for j in range(ow):
+                    for b in range(kw):
+                        t, q = a * kw + b, j * kw + b
+                        for c in range(c_):
+                            s = g[n, i, j, c] if best[n, i, j, c] == t else 0.0
+                            out[n, r, q, c] = s if y[n, r, q, c] != 0 else s * 0.0
+                for q in range(ow * kw, w):
+                    for c in range(c_):
+                        out[n, r, q, c] = 0.0
+        for r in range(oh * kh, h):
+            for q in range(w):
+                for c in range(c_):
+                    out[n, r, q, c] = 0.0
+
+
 _MAX, _MAX2X2, _SPREAD = Kernel(_max_loop), Kernel(_max2x2_loop), Kernel(_spread_loop)
 _MAX2X2_CL, _SPREAD_CL, _TILE_SPREAD_CL = Kernel(_max2x2_cl_loop), Kernel(_spread_cl_loop), Kernel(_tile_spread_cl_loop)
+_TILE_SPREAD_RELU_CL = Kernel(_tile_spread_relu_cl_loop)
 
 
 def _usable(*arrays):
@@ -172,27 +197,32 @@ def max_pool(x, geo, index_dtype):
     return y, best
 
 
-def spread(g, best, geo):
-    """Each window's gradient added at its winning offset, on a zero (N, C, *extent) array, or None.
-    A channels-last `best` gives a channels-last result."""
+def spread(g, best, geo, mask=None):
+    """(each window's gradient added at its winning offset on a zero (N, C, *extent) array, whether
+    it is multiplied by `mask != 0` already), or None. A channels-last `best` gives a channels-last
+    result; a `mask` is applied here only in the tiling channels-last loop (one pass, no bool array)."""
     if _layout.is_channels_last(best):
         tiles = (geo.stride == geo.kernel and geo.pad == (0, 0) and geo.dilation == (1, 1)
                  and geo.extent == geo.size)
-        kernel = (_TILE_SPREAD_CL if tiles else _SPREAD_CL).get()
+        fused = tiles and mask is not None and _layout.is_channels_last(mask) and mask.dtype == g.dtype
+        kernel = (_TILE_SPREAD_RELU_CL if fused else _TILE_SPREAD_CL if tiles else _SPREAD_CL).get()
         if kernel is None or not _usable(g, best):
             return None
         shape = (g.shape[0],) + tuple(geo.extent) + (g.shape[1],)
         gl, bl = np.ascontiguousarray(g.transpose(0, 2, 3, 1)), best.transpose(0, 2, 3, 1)
-        if tiles:  # measured 0.1x the scatter below (each element written once, channels innermost)
+        if fused:  # the ReLU's gradient too: no bool mask, no float copy of it, no second pass
+            out = np.empty(shape, g.dtype)
+            kernel(gl, bl, mask.transpose(0, 2, 3, 1), out, *geo.kernel)
+        elif tiles:  # measured 0.1x the scatter below (each element written once, channels innermost)
             out = np.empty(shape, g.dtype)
             kernel(gl, bl, out, *geo.kernel)
         else:
             out = np.zeros(shape, g.dtype)
             kernel(gl, bl, out, *geo.stride, *geo.dilation, geo.kernel[1])
-        return out.transpose(0, 3, 1, 2)
+        return out.transpose(0, 3, 1, 2), fused
     kernel = _SPREAD.get()
     if kernel is None or not _usable(g, best):
         return None
     out = np.zeros(g.shape[:2] + tuple(geo.extent), g.dtype)
     kernel(g, best, out, *geo.stride, *geo.dilation, geo.kernel[1])
-    return out
+    return out, False

@@ -11,9 +11,9 @@ along the output width, then one BLAS GEMM per group; the weight gradient is one
 on the same columns; the input gradient one GEMM then col2im with KH*KW strided adds.
 On a shared 2-core CPU: forward 1.7x torch's time at 64->64 32x32 (2.3x at 32->64 14x14),
 forward+backward 1.2x (2.0x); the im2col copy costs about as much as the GEMM. The
-benchmark's docstring has the table. Inside compiled replays, 2-d convolutions with one group run
-channels-last instead (ember/ops/_im2col_cl.py; chosen with `python benchmarks/conv_algorithms.py`,
-which also measured Winograd F(2x2,3x3) and shifted GEMMs slower here).
+benchmark's docstring has the table. 2-d convolutions with one group on the CPU run channels-last
+instead (ember/ops/_im2col_cl.py; chosen with `python benchmarks/conv_algorithms.py`, which also
+measured Winograd F(2x2,3x3) and shifted GEMMs slower here), eager ones with a layout copy at each end.
 
     >>> x, w = ember.randn(8, 3, 28, 28), ember.randn(16, 3, 3, 3)
     >>> ember.conv2d(x, w, padding=1).shape
@@ -40,9 +40,8 @@ class Conv(Function):
     result is max(y, 0), clamped in place."""
 
     def forward(self, x, w, b=None, geo=None, relu=False):
-        y = K.forward(self.xp, x, w, b, geo)
-        y = y if y.dtype == x.dtype else y.astype(x.dtype)  # grouped bfloat16 kernels compute in float32
-        return self.xp.maximum(y, 0, out=y) if relu else y
+        y = K.forward(self.xp, x, w, b, geo, relu)
+        return y if y.dtype == x.dtype else y.astype(x.dtype)  # grouped bfloat16 kernels compute in float32
 
     def backward(self, g):
         if self.attrs.get("relu"):

@@ -22,7 +22,7 @@ import numpy as np
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.autograd.checks import check_size
-from ember.errors import ArgumentError, DTypeError, ShapeError
+from ember.errors import ArgumentError, AutogradError, DTypeError, ShapeError
 from ember.ops import _pool_loops
 from ember.ops._im2col import batched, ints
 from ember.ops import join
@@ -105,21 +105,29 @@ class WindowSum(Function):
 
 
 class WindowSpread(Function):
-    """WindowSum's adjoint: each window's value added back at every offset (or only at `best`)."""
+    """WindowSum's adjoint: each window's value added back at every offset (or only at `best`).
+    With `mask` (set only by the compiler's pool_relu_fusion, in graphs with no backward of it) the
+    result is multiplied by `mask != 0`: the gradient of the ReLU before the pool, in the same pass."""
     save_inputs = False
     internal = True
 
-    def forward(self, g, geo=None, best=None):
+    def forward(self, g, geo=None, best=None, mask=None):
         n, c = g.shape[:2]
-        out = None if best is None else _pool_loops.spread(g, best, geo)
+        fast = None if best is None else _pool_loops.spread(g, best, geo, mask)
+        out, masked = fast if fast is not None else (None, False)
         if out is None:
             out = self.xp.zeros((n, c) + geo.extent, g.dtype)
             for t, at in _offsets(geo):
                 out[at] += g if best is None else self.xp.where(best == t, g, 0)
         (ph, pw), (h, w) = geo.pad, geo.size
-        return out if (h, w) == geo.extent else self.xp.ascontiguousarray(out[:, :, ph:ph + h, pw:pw + w])
+        out = out if (h, w) == geo.extent else self.xp.ascontiguousarray(out[:, :, ph:ph + h, pw:pw + w])
+        # the values of the unfused graph: its Mul promotes the bool mask to the gradient's dtype
+        return out if mask is None or masked else self.xp.multiply(out, (mask != 0).astype(out.dtype), out=out)
 
     def backward(self, g):
+        if self.attrs.get("mask") is not None:
+            raise AutogradError("WindowSpread: a pooling gradient fused with its ReLU's has no backward; the "
+                                "compiler fuses only calls that no backward node replays")
         return WindowSum.apply(g, **self.attrs)
 
 

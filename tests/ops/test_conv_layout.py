@@ -38,12 +38,18 @@ def _three(x, w, b, gy, geo):
             K.input_grad(np, gy, w, geo, x.shape))
 
 
+def _three_cf(x, w, b, gy, geo):
+    """The channels-first kernels (the reference)."""
+    return (K.forward_cf(np, x, w, b, geo), K.weight_grad_cf(np, x, gy, geo, w.shape),
+            K.input_grad_cf(np, gy, w, geo, x.shape))
+
+
 @pytest.mark.parametrize("inputs", ["channels-first", "channels-last"])
 @pytest.mark.parametrize("case", range(len(GEOMETRIES)))
 def test_channels_last_kernels_equal_the_channels_first_ones(case, inputs):
     x, w, b, gy, geo = _problem(case)
-    assert not CL.applies(geo, x, w)        # eager, C-contiguous: the channels-first kernels
-    ref = _three(x, w, b, gy, geo)
+    assert CL.applies(geo, x, w)            # NumPy arrays: the channels-last kernels, eager too
+    ref = _three_cf(x, w, b, gy, geo)
     if inputs == "channels-last":
         x, gy = _channels_last(x), _channels_last(gy)
     with _layout.channels_last():
@@ -61,7 +67,7 @@ def test_channels_last_kernels_equal_the_channels_first_ones(case, inputs):
 
 def test_eager_channels_last_input_runs_those_kernels_and_returns_contiguous_arrays():
     x, w, b, gy, geo = _problem(0)
-    ref = _three(x, w, b, gy, geo)
+    ref = _three_cf(x, w, b, gy, geo)
     xc, gyc = _channels_last(x), _channels_last(gy)
     assert CL.applies(geo, xc, w) and not _layout.enabled()
     got = _three(xc, w, b, gyc, geo)
@@ -143,10 +149,11 @@ def test_compiled_replay_runs_channels_last_and_returns_contiguous_values(monkey
     compiled = ember.compile(net)
     with ember.no_grad():
         eager = net(x)
-        compiled(x)             # traces: eager kernels
-        assert layouts == []
-        got = compiled(x)       # replays: channels-last kernels
-    assert layouts == [True, True]
+        compiled(x)             # eager and tracing: C-contiguous results
+        assert layouts and not any(layouts)
+        traced = len(layouts)
+        got = compiled(x)       # replays: channels-last results
+    assert layouts[traced:] == [True, True]
     assert got.numpy().flags.c_contiguous and tuple(got.view(2, -1).shape) == (2, 6 * 3 * 3)
     np.testing.assert_allclose(got.numpy(), eager.numpy(), rtol=1e-5, atol=1e-6)
 
@@ -200,4 +207,26 @@ def test_numba_col2im_equals_the_strided_adds(case):
         finally:
             jit.set_enabled(before)
     np.testing.assert_allclose(got[True], got[False], rtol=1e-13, atol=1e-13)
-    np.testing.assert_allclose(got[True], K.input_grad(np, gy, w, geo, x.shape), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got[True], K.input_grad_cf(np, gy, w, geo, x.shape), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("channels", [1, 4, 8])
+def test_eager_forward_and_input_grad_of_few_channels_run_the_channels_first_kernels(channels, monkeypatch):
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((2, channels, 6, 5)), rng.standard_normal((3, channels, 3, 3))
+    geo = K.geometry("conv2d", x.shape, w.shape, (1, 1), ((1, 1), (1, 1)), (1, 1), 1, 2)
+    gy = rng.standard_normal((2, 3) + geo.out)
+    calls = []
+    for name in ("forward", "input_grad"):
+        kernel = getattr(CL, name)
+        monkeypatch.setattr(CL, name, lambda *a, _k=kernel, _n=name, **kw: calls.append(_n) or _k(*a, **kw))
+    eager = (K.forward(np, x, w, None, geo), K.input_grad(np, gy, w, geo, x.shape))
+    assert calls == (["forward", "input_grad"] if channels >= 8 else [])
+    assert all(a.flags.c_contiguous for a in eager)
+    with _layout.channels_last():       # a compiled replay keeps its layout whatever the channels
+        kept = (K.forward(np, x, w, None, geo), K.input_grad(np, gy, w, geo, x.shape))
+    assert calls[-2:] == ["forward", "input_grad"]
+    ref = (K.forward_cf(np, x, w, None, geo), K.input_grad_cf(np, gy, w, geo, x.shape))
+    for e, k, r in zip(eager, kept, ref):
+        np.testing.assert_allclose(e, r, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(k, r, rtol=1e-12, atol=1e-12)

@@ -15,11 +15,12 @@ from ember.graph.passes.dce import dead_code_elimination
 from ember.graph.passes.folding import constant_folding
 from ember.graph.passes.fusion import Fused, elementwise_fusion
 from ember.graph.passes.memory import memory_plan
+from ember.graph.passes.pool_relu import pool_relu_fusion
 from ember.graph.passes.simplify import algebraic_simplification
 from ember.graph.passes._util import RANDOM, is_random, meta
 
 __all__ = ["algebraic_simplification", "common_subexpression_elimination", "constant_folding", "conv_relu_fusion",
-           "dead_code_elimination", "default_pipeline", "elementwise_fusion", "memory_plan", "Fused",
+           "dead_code_elimination", "default_pipeline", "elementwise_fusion", "memory_plan", "pool_relu_fusion", "Fused",
            "RANDOM", "is_random", "meta"]
 
 
@@ -33,7 +34,7 @@ def default_pipeline(graph, fuse=True, plan_memory=True):
         graph = common_subexpression_elimination(graph)
         graph = dead_code_elimination(graph)
     if fuse:
-        graph = dead_code_elimination(elementwise_fusion(conv_relu_fusion(graph)))
+        graph = dead_code_elimination(pool_relu_fusion(elementwise_fusion(conv_relu_fusion(graph))))
     if plan_memory:
         graph = memory_plan(graph)
     return graph
