@@ -8,6 +8,7 @@
     >>> Scale()(ember.ones(2, 3)).shape
     ember.Size([2, 3])
 """
+import functools
 import inspect
 import itertools
 import json
@@ -163,12 +164,32 @@ def _refuse_weight_options(where, constraint, aggregation, overwrite_with_gradie
                             "ember (its layers compute with the policy's dtype)")
 
 
+def _marks_built(build):
+    """`build` that marks its layer built when it returns and, called directly (not from the first
+    call), records the input spec from the shape it was given, so a saved layer rebuilds."""
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        build(self, *args, **kwargs)
+        self.built = True
+        if getattr(self, "_build_spec", None) is None and args:
+            try:
+                self._build_spec = spec_of(args[0])
+            except (TypeError, ValueError):
+                pass  # not a shape (a layer built from something else): nothing to record
+    return wrapper
+
+
 class Layer(Module):
     """Base class of Keras layers: override `build(input_shape)` (create weights with `add_weight`)
     and `call(inputs[, training])`. The first call builds the layer from its input's shape.
 
     `input_shape=` (Keras 2 style, shape without the batch) lets a `Sequential` build up front.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:  # as in Keras 3: a layer is built once its build() returns
+            cls.build = _marks_built(cls.__dict__["build"])
 
     def __new__(cls, *args, **kwargs):
         layer = super().__new__(cls)
