@@ -4,11 +4,14 @@ ratios to PyTorch eager, next to the targets (the best other framework's ratio).
 
 The machine may be shared: every (mode, workload) runs `--rounds` times, the rounds interleaved
 (so a burst of load hits all modes alike), and each cell is the median over rounds of the
-per-round ratio to that round's PyTorch time. The first round runs with an empty numba cache:
+per-round ratio to that round's PyTorch time. With more than one thread per process the step
+time of a process (ember's and PyTorch's alike) varies by up to 2x from one process to the next on
+a 2-core virtual machine, even when it is otherwise idle; hence five rounds by default. The first round runs with an empty numba cache:
 its first compiled call is the cold one (trace, passes, code generation and kernel compilation);
 later rounds find the cache warm.
 
-    python benchmarks/compare.py                      # all rows, 3 rounds
+    python benchmarks/compare.py                      # all rows, 5 rounds, BLAS threads = CPU count
+    python benchmarks/compare.py --threads 1          # the same with one thread per process
     python benchmarks/compare.py mlp cnn --rounds 5 --steps 30
 """
 import argparse
@@ -91,7 +94,7 @@ def _row(name, cells, unit, scale, target, floor=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workloads", nargs="*", default=list(bench.WORKLOADS))
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args()
