@@ -48,7 +48,8 @@ class _Entry:
         self.xp, self._observed = xp, None
         # gradients the step writes without reading the old ones (zero_grad set them to None): dropped
         # before the replay, so the old and the new gradients are never held at once
-        read = {n.name for n in graph.nodes if n.op == "parameter"}
+        self.parameters = [n.name for n in graph.nodes if n.op == "parameter"]  # read fresh at each call
+        read = set(self.parameters)
         self.replaced_grads = [n[:-5] for n in updates if n.endswith(".grad") and n not in state and n not in read]
 
     def observed_replay(self):
@@ -133,10 +134,7 @@ class Compiled:
         return entry
 
     def _run(self, entry, args):
-        state = {}
-        for n in entry.graph.nodes:
-            if n.op == "parameter":
-                state[n.name] = _array(entry.state, n.name)
+        state = {name: _array(entry.state, name) for name in entry.parameters}
         replay = entry.observed_replay() if observe._observers else entry.replay
         for name in entry.replaced_grads:
             entry.state[name].grad = None

@@ -230,7 +230,8 @@ class CompileMetrics(metrics_module.Metric):
 
 
 def class_weights(class_weight, y, sample_weight, op):
-    """Per-sample weights from `class_weight` ({class: weight}) and the batch's labels, times any given."""
+    """Per-sample weights from `class_weight` ({class: weight}) and the batch's labels, times any given;
+    a class the dict does not name weighs 1, as in Keras."""
     if not class_weight:
         return sample_weight
     if isinstance(y, (list, dict)):
@@ -238,8 +239,5 @@ def class_weights(class_weight, y, sample_weight, op):
                             "sample_weight")
     labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(y.shape[0], -1)[:, 0]
     labels = np.rint(labels).astype(np.int64) if labels.dtype.kind == "f" else labels.astype(np.int64)
-    missing = sorted(set(np.unique(labels).tolist()) - set(class_weight))
-    if missing:
-        raise ArgumentError(f"{op}: class_weight has no weight for classes {missing} found in y")
-    weights = np.array([class_weight[c] for c in labels.tolist()], dtype=np.float32)
+    weights = np.array([class_weight.get(c, 1.0) for c in labels.tolist()], dtype=np.float32)
     return weights if sample_weight is None else weights * sample_weight

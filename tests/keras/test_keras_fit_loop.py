@@ -140,3 +140,26 @@ def test_callback_list_wants_only_overridden_hooks():
     assert calls.wants("on_train_batch_end") and not calls.wants("on_train_batch_begin")
     lam = ek.callbacks.CallbackList([ek.callbacks.LambdaCallback(on_train_batch_begin=lambda b, logs: None)])
     assert lam.wants("on_train_batch_begin") and not lam.wants("on_train_batch_end")
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_keras_older_batch_hook_names_are_called_as_keras(real_keras, jit):
+    """on_batch_begin/on_batch_end, Keras's older names, run from on_train_batch_begin/end as in Keras."""
+    def old_names(k, seen):
+        class Old(k.callbacks.Callback):
+            def on_batch_begin(self, batch, logs=None):
+                seen.append(("begin", batch, dict(logs or {})))
+
+            def on_batch_end(self, batch, logs=None):
+                seen.append(("end", batch, dict(logs or {})))
+        return Old()
+    x, y = data()
+    real = classifier(real_keras)
+    ours = classifier(ek, real, jit=jit)
+    records = {}
+    for name, k, model in (("real", real_keras, real), ("ours", ek, ours)):
+        seen = records[name] = []
+        model.fit(x, y, batch_size=5, epochs=1, shuffle=False, verbose=0, callbacks=[old_names(k, seen)])
+    assert len(records["real"]) == 10
+    assert_same_records(records["ours"], records["real"])
+    assert ek.callbacks.CallbackList([old_names(ek, [])]).wants("on_train_batch_end")

@@ -242,8 +242,11 @@ def test_sample_weight_and_class_weight():
     b.fit(x, y, sample_weight=np.array([1.0, 2.0, 0.5], np.float32)[y], epochs=2, shuffle=False, verbose=0)
     for wa, wb in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_allclose(wa, wb, rtol=1e-6)
-    with pytest.raises(ArgumentError, match=r"no weight for classes \[2\]"):
-        a.fit(x, y, class_weight={0: 1.0, 1: 2.0}, verbose=0)
+    c, d = _model(), _model()  # a class class_weight does not name weighs 1, as in Keras
+    c.fit(x, y, class_weight={0: 1.0, 1: 2.0}, epochs=2, shuffle=False, verbose=0)
+    d.fit(x, y, sample_weight=np.array([1.0, 2.0, 1.0], np.float32)[y], epochs=2, shuffle=False, verbose=0)
+    for wc, wd in zip(c.get_weights(), d.get_weights()):
+        np.testing.assert_allclose(wc, wd, rtol=1e-6)
 
 
 def test_fit_takes_generators_loaders_and_validation():

@@ -15,6 +15,9 @@ from ember.keras.callbacks.progress import ProgbarLogger
 __all__ = ["CallbackList"]
 
 
+_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}  # Keras's older names
+
+
 class CallbackList(Callback):
     """Calls each hook on every callback in order (Keras's arguments: `add_history` and `add_progbar`
     append a `History` and a progress bar; `model` and `**params` are given to each callback)."""
@@ -64,9 +67,9 @@ class CallbackList(Callback):
     def _callers(self, hook):
         found = self._hooked.get(hook)
         if found is None:
-            base = getattr(Callback, hook)
-            found = self._hooked[hook] = [cb for cb in self.callbacks
-                                          if hook in vars(cb) or getattr(type(cb), hook) is not base]
+            names = (hook,) + ((_ALIASES[hook],) if hook in _ALIASES else ())
+            found = self._hooked[hook] = [cb for cb in self.callbacks if any(
+                name in vars(cb) or getattr(type(cb), name) is not getattr(Callback, name) for name in names)]
         return found
 
     def _call(self, hook, *args):
