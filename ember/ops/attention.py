@@ -120,7 +120,7 @@ class Attention(Function):
                 sb += _part(mask, b, s)
             _softmax_(xp, sb, masked)
             xp.matmul(xp.swapaxes(sb, -1, -2), v[b], out=out[b])
-        split_batch(len(s) if s.ndim > 2 else 1, rows)
+        split_batch(_halves(xp, s), rows)
         self.w = s                                          # the weights, transposed
         return out
 
@@ -149,8 +149,14 @@ class Attention(Function):
                 xp.matmul(xp.swapaxes(ds, -1, -2), k[b], out=dq[b])
             if dk is not None:
                 xp.matmul(ds, q[b], out=dk[b])
-        split_batch(len(w) if w.ndim > 2 else 1, rows)
+        split_batch(_halves(xp, w), rows)
         return _wrap_all((dq, dk, dv) + (None,) * (len(self.inputs) - 3), self.inputs[0])
+
+
+def _halves(xp, s):
+    """The batch entries split_batch may share between two threads: dim 0 of NumPy scores (a GPU's
+    stream runs the products in turn anyway)."""
+    return len(s) if s.ndim > 2 and xp is np else 1
 
 
 def _part(a, b, s):
