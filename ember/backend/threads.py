@@ -107,7 +107,11 @@ def split_batch(n, fn):
         fn(0, n)
         return
     half = n // 2
-    other = _executor().submit(fn, half, n)
+    try:
+        other = _executor().submit(fn, half, n)
+    except RuntimeError:  # the interpreter is shutting down: no new threads
+        fn(0, n)
+        return
     try:
         fn(0, half)
     finally:
