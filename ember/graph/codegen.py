@@ -133,7 +133,7 @@ def _name_last_use(graph):
     for i, n in enumerate(graph.nodes):
         refs = n.refs()
         if n.op == "call" and n.name == BACKWARD and n.args[0].id in forwards:
-            refs = forwards[n.args[0].id].refs() + [r for r in refs[1:]]
+            refs = forwards[n.args[0].id].refs() + refs[1:]  # refs[0] names the forward's call
         for r in refs:
             last[r.id] = i
     return last

@@ -115,33 +115,13 @@ def _spread_cl_loop(g, best, out, sh, sw, dh, dw, kw):
                     out[n, i * sh + (t // kw) * dh, j * sw + (t % kw) * dw, c] += g[n, i, j, c]
 
 
-def _tile_spread_cl_loop(g, best, out, kh, kw):
+def _tile_spread_cl_loop(g, best, y, out, kh, kw, masked):
     # windows that tile the input (stride == kernel, no padding or dilation), channels-last: every
     # element of `out` is written once, the gradient where its offset won and 0 elsewhere, with the
-    # channel loop innermost (no scatter, no zero-filled buffer); rows/columns past the last window get 0
-    n_, oh, ow, c_ = g.shape
-    h, w = out.shape[1], out.shape[2]
-    for n in range(n_):
-        for i in range(oh):
-            for a in range(kh):
-                r = i * kh + a
-                for j in range(ow):
-                    for b in range(kw):
-                        t, q = a * kw + b, j * kw + b
-                        for c in range(c_):
-                            out[n, r, q, c] = g[n, i, j, c] if best[n, i, j, c] == t else 0.0
-                for q in range(ow * kw, w):
-                    for c in range(c_):
-                        out[n, r, q, c] = 0.0
-        for r in range(oh * kh, h):
-            for q in range(w):
-                for c in range(c_):
-                    out[n, r, q, c] = 0.0
-
-
-def _tile_spread_relu_cl_loop(g, best, y, out, kh, kw):
-    # _tile_spread_cl_loop times (y != 0), the gradient of the ReLU whose output y the pool read: the
-    # products of the unfused graph (s * 1 or s * 0, so NaN/inf times 0 stays NaN, -g * 0 is -0.0)
+    # channel loop innermost (no scatter, no zero-filled buffer); rows/columns past the last window get 0.
+    # `masked`: times (y != 0), the gradient of the ReLU whose output y the pool read, as the products
+    # of the unfused graph (s * 1 or s * 0, so NaN/inf times 0 stays NaN, -g * 0 is -0.0); y is not
+    # read otherwise
     n_, oh, ow, c_ = g.shape
     h, w = out.shape[1], out.shape[2]
     for n in range(n_):
@@ -153,7 +133,7 @@ def _tile_spread_relu_cl_loop(g, best, y, out, kh, kw):
                         t, q = a * kw + b, j * kw + b
                         for c in range(c_):
                             s = g[n, i, j, c] if best[n, i, j, c] == t else 0.0
-                            out[n, r, q, c] = s if y[n, r, q, c] != 0 else s * 0.0
+                            out[n, r, q, c] = s if not masked or y[n, r, q, c] != 0 else s * 0.0
                 for q in range(ow * kw, w):
                     for c in range(c_):
                         out[n, r, q, c] = 0.0
@@ -165,7 +145,6 @@ def _tile_spread_relu_cl_loop(g, best, y, out, kh, kw):
 
 _MAX, _MAX2X2, _SPREAD = Kernel(_max_loop), Kernel(_max2x2_loop), Kernel(_spread_loop)
 _MAX2X2_CL, _SPREAD_CL, _TILE_SPREAD_CL = Kernel(_max2x2_cl_loop), Kernel(_spread_cl_loop), Kernel(_tile_spread_cl_loop)
-_TILE_SPREAD_RELU_CL = Kernel(_tile_spread_relu_cl_loop)
 
 
 def _usable(*arrays):
@@ -205,17 +184,15 @@ def spread(g, best, geo, mask=None):
         tiles = (geo.stride == geo.kernel and geo.pad == (0, 0) and geo.dilation == (1, 1)
                  and geo.extent == geo.size)
         fused = tiles and mask is not None and _layout.is_channels_last(mask) and mask.dtype == g.dtype
-        kernel = (_TILE_SPREAD_RELU_CL if fused else _TILE_SPREAD_CL if tiles else _SPREAD_CL).get()
+        kernel = (_TILE_SPREAD_CL if tiles else _SPREAD_CL).get()
         if kernel is None or not _usable(g, best):
             return None
         shape = (g.shape[0],) + tuple(geo.extent) + (g.shape[1],)
         gl, bl = np.ascontiguousarray(g.transpose(0, 2, 3, 1)), best.transpose(0, 2, 3, 1)
-        if fused:  # the ReLU's gradient too: no bool mask, no float copy of it, no second pass
+        if tiles:  # measured 0.1x the scatter below (each element written once, channels innermost)
             out = np.empty(shape, g.dtype)
-            kernel(gl, bl, mask.transpose(0, 2, 3, 1), out, *geo.kernel)
-        elif tiles:  # measured 0.1x the scatter below (each element written once, channels innermost)
-            out = np.empty(shape, g.dtype)
-            kernel(gl, bl, out, *geo.kernel)
+            # fused: the ReLU's gradient too (no bool mask, no float copy of it, no second pass)
+            kernel(gl, bl, mask.transpose(0, 2, 3, 1) if fused else out, out, *geo.kernel, fused)
         else:
             out = np.zeros(shape, g.dtype)
             kernel(gl, bl, out, *geo.stride, *geo.dilation, geo.kernel[1])

@@ -9,12 +9,13 @@ into the gate activations and the new cell state; `hidden` writes h = o * tanh(c
 previous cell state; `gate_inputs` adds the recurrent product to the step's (B, G) input
 projection. That product is computed as W_hh h^T (G, B), the GEMM form BLAS runs faster at these
 sizes than h W_hh^T (B, G) (32 x 256 x 1024: 184 against 263 us on one thread, 119 against 177 us
-on two; the transposed add costs ~20 us). tanh itself stays with
-NumPy, whose SIMD tanh is ~30x faster than a scalar one in a loop.
+on two; the transposed add costs ~20 us). tanh itself stays with NumPy, whose SIMD tanh is ~30x
+faster than a scalar one in a loop.
 
 Both paths compute the same float operations in the same order, so they agree bit for bit
-(tests/ops/test_rnn_loops.py). `False` where a kernel does not apply (no numba, not a
-C-contiguous NumPy float32/float64 array): recurrent.py runs its NumPy code.
+(tests/ops/test_rnn_loops.py). Where a kernel does not apply (no numba, not a C-contiguous NumPy
+float32/float64 array), `gates` and `gates_backward` return False and recurrent.py runs its NumPy
+code; `gate_inputs` and `hidden` run their NumPy code themselves.
 
     >>> import numpy as np
     >>> a, c = np.zeros((1, 4), np.float32), np.ones((1, 1), np.float32)

@@ -27,17 +27,27 @@ def classifier(k, real=None, metrics=("accuracy",), jit=None):
     return model
 
 
-def recorder(k, seen):
-    class Recorder(k.callbacks.Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            seen.append(("begin", batch, dict(logs or {})))
+def recorder(k, seen, batch="on_train_batch", epochs=True):
+    """A callback that records what its `{batch}_begin`/`{batch}_end` hooks (and on_epoch_end) see."""
+    def hook(what):
+        return lambda self, i, logs=None: seen.append((what, i, dict(logs or {})))
+    hooks = {f"{batch}_begin": hook("begin"), f"{batch}_end": hook("end")}
+    if epochs:
+        hooks["on_epoch_end"] = hook("epoch")
+    return type("Recorder", (k.callbacks.Callback,), hooks)()
 
-        def on_train_batch_end(self, batch, logs=None):
-            seen.append(("end", batch, dict(logs or {})))
 
-        def on_epoch_end(self, epoch, logs=None):
-            seen.append(("epoch", epoch, dict(logs or {})))
-    return Recorder()
+def fit_records(real_keras, jit, fit_epochs, **recorder_args):
+    """What a recorder sees in Keras's fit and in ember's, the same model and data."""
+    x, y = data()
+    real = classifier(real_keras)
+    ours = classifier(ek, real, jit=jit)
+    records = {}
+    for name, k, model in (("real", real_keras, real), ("ours", ek, ours)):
+        seen = records[name] = []
+        model.fit(x, y, batch_size=5, epochs=fit_epochs, shuffle=False, verbose=0,
+                  callbacks=[recorder(k, seen, **recorder_args)])
+    return records
 
 
 def assert_same_records(ours, real):
@@ -48,13 +58,7 @@ def assert_same_records(ours, real):
 
 @pytest.mark.parametrize("jit", [False, True])
 def test_batch_hooks_see_keras_running_averages(real_keras, jit):
-    x, y = data()
-    real = classifier(real_keras)
-    ours = classifier(ek, real, jit=jit)
-    records = {}
-    for name, k, model in (("real", real_keras, real), ("ours", ek, ours)):
-        seen = records[name] = []
-        model.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0, callbacks=[recorder(k, seen)])
+    records = fit_records(real_keras, jit, 2)
     assert_same_records(records["ours"], records["real"])
 
 
@@ -145,21 +149,7 @@ def test_callback_list_wants_only_overridden_hooks():
 @pytest.mark.parametrize("jit", [False, True])
 def test_keras_older_batch_hook_names_are_called_as_keras(real_keras, jit):
     """on_batch_begin/on_batch_end, Keras's older names, run from on_train_batch_begin/end as in Keras."""
-    def old_names(k, seen):
-        class Old(k.callbacks.Callback):
-            def on_batch_begin(self, batch, logs=None):
-                seen.append(("begin", batch, dict(logs or {})))
-
-            def on_batch_end(self, batch, logs=None):
-                seen.append(("end", batch, dict(logs or {})))
-        return Old()
-    x, y = data()
-    real = classifier(real_keras)
-    ours = classifier(ek, real, jit=jit)
-    records = {}
-    for name, k, model in (("real", real_keras, real), ("ours", ek, ours)):
-        seen = records[name] = []
-        model.fit(x, y, batch_size=5, epochs=1, shuffle=False, verbose=0, callbacks=[old_names(k, seen)])
+    records = fit_records(real_keras, jit, 1, batch="on_batch", epochs=False)
     assert len(records["real"]) == 10
     assert_same_records(records["ours"], records["real"])
-    assert ek.callbacks.CallbackList([old_names(ek, [])]).wants("on_train_batch_end")
+    assert ek.callbacks.CallbackList([recorder(ek, [], "on_batch", False)]).wants("on_train_batch_end")
