@@ -97,6 +97,12 @@ def normalize(e, node):
     return [e.op("Mul", [xc, invstd]), mean, invstd]
 
 
+def affine(e, node):
+    """layer_norm's x * w + b (w and b span x's trailing dims: ONNX broadcasting aligns them there)."""
+    x, w, b = node.args[:3]
+    return [e.op("Add", [e.op("Mul", [e.name(x), e.name(w)]), e.name(b)])]
+
+
 # ONNX's gate orders (LSTM: i o f c; GRU: z r h) from PyTorch's (LSTM: i f g o; GRU: r z n).
 _GATES = {"LSTM": (0, 3, 1, 2), "GRU": (1, 0, 2), "RNN": (0,)}
 
@@ -189,6 +195,7 @@ NN_LOWERINGS = {
     "ember.ops.pool.MaxPool": max_pool,
     "ember.ops.pool.WindowSum": window_sum,
     "ember.ops.norm.Normalize": normalize,
+    "ember.ops.norm.Affine": affine,
     "ember.ops.recurrent.LSTMRecurrence": lstm,
     "ember.ops.recurrent.GRURecurrence": gru,
     "ember.ops.recurrent.RNNRecurrence": rnn,

@@ -6,6 +6,11 @@ one row at a time, while it is in cache. Row sums are allowed to reassociate (nu
 flag), so they vectorize as NumPy's pairwise sums do: results agree with the NumPy path to
 rounding, not bit for bit (tests/ops/test_norm_loops.py); NaN and inf propagate as there.
 Measured at (2048, 128) float32, one thread: backward 0.41 -> 0.05 ms, forward ~0.3 -> ~0.06 ms.
+
+`affine` and `affine_backward` are layer_norm's elementwise scale and shift, y = x * w + b, and its
+three gradients (g * w, and the column sums of g * x and of g) in one pass each, where NumPy makes
+two passes forward and four backward (0.11 -> 0.03 ms and 0.24 -> 0.06 ms at (2048, 128) float32).
+They add the rows in order, as NumPy's sum over a leading axis does: bit for bit the NumPy path.
 `False` where they do not apply (no numba; not C-contiguous NumPy float32/float64; a
 normalization over leading axes, as batch_norm's): norm.py runs its NumPy code.
 
@@ -54,8 +59,30 @@ def _backward_loop(g, xhat, invstd, out):
             out[r, j] = (g[r, j] - m1 - xhat[r, j] * m2) * iv
 
 
+def _affine_loop(x, w, b, y):
+    # y = x * w + b, w and b along the rows
+    for r in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            y[r, j] = x[r, j] * w[j] + b[j]
+
+
+def _affine_backward_loop(g, x, w, gx, gw, gb):
+    # gx = g * w; gw, gb: the sums over the rows of g * x and of g, row after row
+    n = g.shape[1]
+    for j in range(n):
+        gw[j] = 0
+        gb[j] = 0
+    for r in range(g.shape[0]):
+        for j in range(n):
+            gj = g[r, j]
+            gx[r, j] = gj * w[j]
+            gw[j] += gj * x[r, j]
+            gb[j] += gj
+
+
 _FORWARD = Kernel(_forward_loop, fastmath={"reassoc"})
 _BACKWARD = Kernel(_backward_loop, fastmath={"reassoc"})
+_AFFINE, _AFFINE_BACKWARD = Kernel(_affine_loop), Kernel(_affine_backward_loop)
 
 
 def _fits(*arrays):
@@ -81,4 +108,24 @@ def backward(g, xhat, invstd, out):
     if kernel is None or g.ndim != 2 or g.shape[1] == 0 or not _fits(g, xhat, invstd, out):
         return False
     kernel(g, xhat, invstd, out)
+    return True
+
+
+def affine(x, w, b, y):
+    """y = x * w + b for the 2-d `x` and `y` and the 1-d `w`, `b` (one per column); False where the
+    kernel does not apply."""
+    kernel = _AFFINE.get()
+    if kernel is None or x.ndim != 2 or not _fits(x, w, b, y):
+        return False
+    kernel(x, w, b, y)
+    return True
+
+
+def affine_backward(g, x, w, gx, gw, gb):
+    """The gradients of y = x * w + b (2-d x, 1-d w and b) for the output gradient `g`: gx = g * w,
+    gw and gb the column sums of g * x and of g; False where the kernel does not apply."""
+    kernel = _AFFINE_BACKWARD.get()
+    if kernel is None or g.ndim != 2 or not _fits(g, x, w, gx, gw, gb):
+        return False
+    kernel(g, x, w, gx, gw, gb)
     return True

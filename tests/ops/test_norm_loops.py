@@ -93,3 +93,48 @@ def test_batch_norm_and_strided_layer_norm_stay_exact_with_numpy_path():
         finally:
             jit.set_enabled(before)
         np.testing.assert_array_equal(make().numpy(), slow)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,norm", [((4, 7, 13), (13,)), ((3, 5, 6), (5, 6)), ((2, 1), (1,)), ((0, 4), (4,))])
+def test_affine_loops_equal_the_numpy_path_bit_for_bit(dtype, shape, norm):
+    """layer_norm's weight and bias (the Affine primitive): kernel and NumPy path agree exactly,
+    forward and all three gradients."""
+    from ember.ops.norm import Affine
+    rng = np.random.default_rng(2)
+    x, up = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
+    params = [rng.standard_normal(norm).astype(dtype) for _ in range(2)]
+    results = []
+    for fast in (True, False):
+        before = jit.set_enabled(fast)
+        try:
+            t, w, b = (ember.tensor(a, requires_grad=True) for a in [x] + params)
+            y = Affine.apply(t, w, b)
+            y.backward(ember.tensor(up))
+            results.append([y.detach().numpy(), t.grad.numpy(), w.grad.numpy(), b.grad.numpy()])
+        finally:
+            jit.set_enabled(before)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(results[0][0], x * params[0] + params[1], rtol=1e-6)
+
+
+def test_affine_gradients_twice_and_frozen_parameters_match_torch():
+    """create_graph through layer_norm's affine (a gradient of the gradient), a non-contiguous
+    input, and parameters that need no gradient, against PyTorch."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 5))  # its transpose is the non-contiguous (5, 6) input
+    w, b, up = rng.standard_normal(6), rng.standard_normal(6), rng.standard_normal((5, 6))
+    got, ref = [], []
+    for lib, F_, out in ((ember, F, got), (torch, TF, ref)):
+        t = lib.tensor(x, requires_grad=True)
+        tw, tb = lib.tensor(w, requires_grad=True), lib.tensor(b, requires_grad=True)
+        y = F_.layer_norm(t.T, (6,), tw, tb)
+        gx, gw = (lib.autograd.grad((y * lib.tensor(up)).sum(), [t, tw], create_graph=True))
+        (gx.pow(2).sum() + gw.pow(2).sum()).backward()
+        out += [y.detach().numpy(), gx.detach().numpy(), gw.detach().numpy(), t.grad.numpy(), tw.grad.numpy()]
+        frozen = F_.layer_norm(lib.tensor(x.T, requires_grad=True), (6,), lib.tensor(w), lib.tensor(b))
+        frozen.sum().backward()
+        out.append(frozen.detach().numpy())
+    for a, r in zip(got, ref):
+        np.testing.assert_allclose(a, r, rtol=1e-10, atol=1e-10)
