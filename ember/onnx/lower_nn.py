@@ -15,14 +15,19 @@ def _out_dtype(node, i=0):
     return node.outputs[i].dtype
 
 
+def _relu(e, node, y):
+    """`y`, clamped by a ReLU when the compiler fused one into the layer (`relu=True`)."""
+    return e.op("Relu", [y]) if node.attrs.get("relu") else y
+
+
 def linear(e, node):
     x, w = node.args[0], node.args[1]
     b = node.args[2] if len(node.args) > 2 else None
     if len(node.outputs[0].shape) == 2 and len(e.shapes[x.id]) == 2:
         inputs = [e.name(x), e.name(w)] + ([e.name(b)] if b is not None else [])
-        return [e.op("Gemm", inputs, transB=1)]
+        return [_relu(e, node, e.op("Gemm", inputs, transB=1))]
     y = e.op("MatMul", [e.name(x), e.op("Transpose", [e.name(w)], perm=[1, 0])])
-    return [y if b is None else e.op("Add", [y, e.name(b)])]
+    return [_relu(e, node, y if b is None else e.op("Add", [y, e.name(b)]))]
 
 
 def embedding(e, node):
@@ -41,9 +46,9 @@ def conv(e, node):
     geo = node.attrs["geo"]
     pads = _spatial(geo, geo.pads)
     inputs = [e.name(x), e.name(w)] + ([e.name(b)] if b is not None else [])
-    return [e.op("Conv", inputs, kernel_shape=list(_spatial(geo, geo.kernel)), strides=list(_spatial(geo, geo.stride)),
-                 pads=[p[0] for p in pads] + [p[1] for p in pads], dilations=list(_spatial(geo, geo.dilation)),
-                 group=geo.groups)]
+    return [_relu(e, node, e.op("Conv", inputs, kernel_shape=list(_spatial(geo, geo.kernel)),
+                                strides=list(_spatial(geo, geo.stride)), pads=[p[0] for p in pads] + [p[1] for p in pads],
+                                dilations=list(_spatial(geo, geo.dilation)), group=geo.groups))]
 
 
 def conv_transpose(e, node):

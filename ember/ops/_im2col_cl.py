@@ -34,6 +34,7 @@ from ember.autograd.checks import check_size
 from ember.backend import threads
 from ember.backend.jit import Kernel
 from ember.ops import _layout
+from ember.ops._epilogue import bias_relu
 
 # With a one-thread BLAS, columns are built and multiplied a few images at a time, about this many
 # bytes at once: they are still in cache when the GEMM reads them, and a 14 MB column buffer is never
@@ -83,19 +84,7 @@ def _col2im_loop(d, out, sh, sw, dh, dw, t, l):
                                 out[n, r, q, c] += d[n, i, j, a, b, c]
 
 
-def _bias_relu_loop(y, bias, add_bias, relu):
-    # the forward's epilogue in one pass over y (M, O): y += bias, then max(y, 0) as NumPy's
-    # maximum computes it (NaN kept, -0.0 -> 0.0); the same float operations as the two NumPy passes
-    m_, o_ = y.shape
-    for i in range(m_):
-        for o in range(o_):
-            v = y[i, o] + bias[o] if add_bias else y[i, o]
-            if relu and not (v > 0 or v != v):
-                v = 0.0
-            y[i, o] = v
-
-
-_COL2IM, _BIAS_RELU, _COLUMNS = Kernel(_col2im_loop), Kernel(_bias_relu_loop), Kernel(_columns_loop)
+_COL2IM, _COLUMNS = Kernel(_col2im_loop), Kernel(_columns_loop)
 
 
 def applies(geo, *arrays):
@@ -182,18 +171,6 @@ def _weight_matrix(xp, w):
     return xp.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(-1, w.shape[0])
 
 
-def _epilogue(xp, y, bias, relu):
-    """y (M, O) += bias, then max(y, 0) when `relu`, in place: one numba pass (measured 0.3-0.5x the
-    NumPy passes' time on the cnn workload's layers), else NumPy's add and maximum."""
-    loop = _BIAS_RELU.get() if type(y) is np.ndarray and (bias is None or bias.dtype == y.dtype) else None
-    if loop is not None:
-        loop(y, y.reshape(-1)[:0] if bias is None else bias, bias is not None, relu)
-        return y
-    if bias is not None:
-        y += bias
-    return xp.maximum(y, 0, out=y) if relu else y
-
-
 def forward(xp, x, w, bias, geo, relu=False):
     """y = conv(x, w) + bias (then max(y, 0) with `relu`), as (N, O, OH, OW) (channels-last inside a
     compiled replay). Chunk by chunk: the columns of a few images, their GEMM into y's rows, the epilogue."""
@@ -205,7 +182,7 @@ def forward(xp, x, w, bias, geo, relu=False):
     for n0, n1 in _chunks(xp, n, geo, c, x.itemsize):
         part = y[n0 * rows:n1 * rows]
         xp.matmul(_columns(xp, src, geo, n0, n1), wm, out=part)
-        _epilogue(xp, part, bias, relu)
+        bias_relu(xp, part, bias, relu)
     return _layout.result(xp, y.reshape((n,) + tuple(geo.out) + (o,)))
 
 

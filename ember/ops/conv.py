@@ -36,7 +36,7 @@ FUNCTIONAL = "conv1d conv2d conv_transpose1d conv_transpose2d"
 
 class Conv(Function):
     """y = conv(x, w) + b on batched inputs; `geo` holds stride, padding, dilation, groups. With
-    `relu` (set only by the compiler's conv_relu_fusion, in graphs with no backward of it) the
+    `relu` (set only by the compiler's epilogue_relu_fusion, in graphs with no backward of it) the
     result is max(y, 0), clamped in place."""
 
     def forward(self, x, w, b=None, geo=None, relu=False):

@@ -19,8 +19,9 @@ from ember.autograd.checks import broadcast_shapes
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
-from ember.errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError
+from ember.errors import ArgumentError, AutogradError, DTypeError, IndexOutOfRangeError, ShapeError
 from ember.ops._args import need_number
+from ember.ops._epilogue import bias_relu
 from ember.ops._row_loops import embedding_grad
 from ember.ops._util import const
 from ember.ops.registry import Sample, register
@@ -49,14 +50,21 @@ def _same_dtype(op, **tensors):
 # --- linear ---------------------------------------------------------------------
 
 class Linear(Function):
-    def forward(self, x, w, b=None):
+    """x @ w.T + b as one GEMM whatever the leading dims, the bias added in one pass (_epilogue). With
+    `relu` (set only by the compiler's epilogue_relu_fusion, for calls no backward node replays) the
+    result is max(y, 0) from the same pass."""
+
+    def forward(self, x, w, b=None, relu=False):
         rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        y = self.xp.dot(rows, w.T)  # one GEMM whatever the leading dims
-        if b is not None:
-            y += b
+        y = self.xp.dot(rows, w.T)
+        if b is not None or relu:
+            y = bias_relu(self.xp, y, b, relu)
         return y.reshape(x.shape[:-1] + w.shape[:1])
 
     def backward(self, g):
+        if self.attrs.get("relu"):
+            raise AutogradError("Linear: a linear layer fused with its ReLU has no backward; the compiler "
+                                "fuses only calls that no backward node replays")
         x, w = self.inputs[:2]
         b = self.inputs[2] if len(self.inputs) > 2 else None
         if not g.is_contiguous():  # BLAS needs real strides: an expanded g (from sum()) runs ~10x slower

@@ -1,4 +1,4 @@
-"""The convolution's fused epilogue (ember/ops/_im2col_cl.py): bias and ReLU in one numba pass equal
+"""The fused epilogue of convolution and linear (ember/ops/_epilogue.py): bias and ReLU in one numba pass equal
 NumPy's `y += bias` then `maximum(y, 0)` bit for bit (NaN kept, -0.0 made 0.0, infinities, no bias,
 float32 and float64, an empty batch); and a fused Conv(relu=True) equals conv then ReLU (eager and
 channels-last results, and the channels-first kernels) and PyTorch."""
@@ -8,7 +8,7 @@ import torch
 
 import ember
 from ember.backend import jit
-from ember.ops import _im2col as K, _im2col_cl as CL, _layout
+from ember.ops import _epilogue as E, _im2col as K, _im2col_cl as CL, _layout
 
 
 def _numpy_epilogue(y, bias, relu):
@@ -33,18 +33,18 @@ def _special(shape, dtype, seed):
 @pytest.mark.parametrize("relu", [True, False])
 def test_numba_epilogue_equals_numpy_bit_for_bit(dtype, shape, bias, relu):
     pytest.importorskip("numba")
-    assert CL._BIAS_RELU.get() is not None
+    assert E._BIAS_RELU.get() is not None
     y = _special(shape, dtype, 1)
     b = _special((shape[1],), dtype, 2) if bias else None
     if b is not None:
         b[:2] = (-0.0, np.inf)   # -0.0 + -0.0 stays -0.0 until the ReLU; inf + -inf is NaN
     want = _numpy_epilogue(y, b, relu)
-    got = CL._epilogue(np, y.copy(), b, relu)
+    got = E.bias_relu(np, y.copy(), b, relu)
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8))   # the same bits, -0.0 and NaN too
     before = jit.set_enabled(False)
     try:
-        np.testing.assert_array_equal(CL._epilogue(np, y.copy(), b, relu).view(np.uint8), want.view(np.uint8))
+        np.testing.assert_array_equal(E.bias_relu(np, y.copy(), b, relu).view(np.uint8), want.view(np.uint8))
     finally:
         jit.set_enabled(before)
 

@@ -9,7 +9,7 @@ merged or fused (the backward runs on that call's own instance); random primitiv
 folded, merged or fused; constants captured by the trace hold the caller's arrays by reference
 and are not folded unless asked (`constant_folding(g, fold_captured=True)`).
 """
-from ember.graph.passes.conv_relu import conv_relu_fusion
+from ember.graph.passes.epilogue_relu import epilogue_relu_fusion
 from ember.graph.passes.cse import common_subexpression_elimination
 from ember.graph.passes.dce import dead_code_elimination
 from ember.graph.passes.folding import constant_folding
@@ -19,7 +19,7 @@ from ember.graph.passes.pool_relu import pool_relu_fusion
 from ember.graph.passes.simplify import algebraic_simplification
 from ember.graph.passes._util import RANDOM, is_random, meta
 
-__all__ = ["algebraic_simplification", "common_subexpression_elimination", "constant_folding", "conv_relu_fusion",
+__all__ = ["algebraic_simplification", "common_subexpression_elimination", "constant_folding", "epilogue_relu_fusion",
            "dead_code_elimination", "default_pipeline", "elementwise_fusion", "memory_plan", "pool_relu_fusion", "Fused",
            "RANDOM", "is_random", "meta"]
 
@@ -34,7 +34,7 @@ def default_pipeline(graph, fuse=True, plan_memory=True):
         graph = common_subexpression_elimination(graph)
         graph = dead_code_elimination(graph)
     if fuse:
-        graph = dead_code_elimination(pool_relu_fusion(elementwise_fusion(conv_relu_fusion(graph))))
+        graph = dead_code_elimination(pool_relu_fusion(elementwise_fusion(epilogue_relu_fusion(graph))))
     if plan_memory:
         graph = memory_plan(graph)
     return graph
