@@ -4,13 +4,18 @@ makes one pass for each. The same float operations in the same order, so the two
 for bit (NaN kept, -0.0 made 0.0, as NumPy's maximum does; tests/ops/test_conv_epilogue.py).
 Measured 0.3-0.5x the NumPy passes' time on the cnn workload's convolutions.
 
+`relu` and `relu_grad` are the same clamp as a ReLU's own forward, out of place, and its gradient
+g * (y != 0) from its output: NumPy's `maximum(x, 0)` keeps NaN in a slow loop, and the gradient
+makes a bool mask, then a float product (one thread, (2048, 512) float32: forward 0.42 -> 0.07 ms,
+gradient 0.32 -> 0.08 ms). Bit for bit NumPy's results as well.
+
     >>> import numpy as np
     >>> bias_relu(np, np.array([[-2.0, 1.0]]), np.array([1.0, 1.0]), True)
     array([[0., 2.]])
 """
 import numpy as np
 
-from ember.backend.jit import Kernel
+from ember.backend.jit import Kernel, flat
 
 
 def _bias_relu_loop(y, bias, add_bias, relu):
@@ -24,7 +29,19 @@ def _bias_relu_loop(y, bias, add_bias, relu):
             y[i, o] = v
 
 
-_BIAS_RELU = Kernel(_bias_relu_loop)
+def _relu_loop(x, y, zero):
+    for i in range(x.size):
+        v = x[i]
+        y[i] = v if v > 0 or v != v else zero
+
+
+def _relu_grad_loop(g, y, out, one, zero):
+    # g * (y != 0) with the mask as NumPy promotes it (1 or 0 in g's dtype): -0.0 and NaN products kept
+    for i in range(g.size):
+        out[i] = g[i] * (one if y[i] != 0 else zero)
+
+
+_BIAS_RELU, _RELU, _RELU_GRAD = Kernel(_bias_relu_loop), Kernel(_relu_loop), Kernel(_relu_grad_loop)
 
 
 def bias_relu(xp, y, bias, relu):
@@ -37,3 +54,25 @@ def bias_relu(xp, y, bias, relu):
     if bias is not None:
         y += bias
     return xp.maximum(y, 0, out=y) if relu else y
+
+
+def relu(xp, x):
+    """max(x, 0) as a new array, NaN kept (NumPy's `maximum`)."""
+    kernel = _RELU.get()
+    arrays = flat(x) if kernel is not None and type(x) is np.ndarray else None
+    if arrays is None:
+        return xp.maximum(x, 0)
+    y = np.empty_like(x)
+    kernel(arrays[0], y.reshape(-1), x.dtype.type(0))
+    return y
+
+
+def relu_grad(xp, g, y):
+    """g * (y != 0): a ReLU's gradient from its output `y` (NaN passes its gradient on)."""
+    kernel = _RELU_GRAD.get()
+    arrays = flat(g, y) if kernel is not None and type(g) is np.ndarray and type(y) is np.ndarray else None
+    if arrays is None:
+        return xp.multiply(g, y != 0)
+    out = np.empty_like(g)
+    kernel(arrays[0], arrays[1], out.reshape(-1), g.dtype.type(1), g.dtype.type(0))
+    return out

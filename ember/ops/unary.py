@@ -15,7 +15,7 @@ from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError
 from ember.backend import dtypes, special
-from ember.ops import binary
+from ember.ops import _epilogue, binary
 from ember.ops._util import const, fits, floating
 from ember.ops.registry import Sample, register, unary_samples
 
@@ -168,13 +168,25 @@ class Relu(Function):
     save_inputs = False
 
     def forward(self, x):
-        self.y = self.xp.maximum(x, 0) if x.dtype.kind != "b" else x
+        self.y = _epilogue.relu(self.xp, x) if x.dtype.kind != "b" else x
         return self.y
 
     def backward(self, g):
         # from the output, as PyTorch does: y != 0 where x > 0 and where x is NaN (a NaN passes its
-        # gradient on); one pass forward, and the backward is ember ops a compiled graph fuses
-        return g * (self.output(self.y) != 0)
+        # gradient on)
+        return ReluGrad.apply(g, self.output(self.y))
+
+
+class ReluGrad(Function):
+    """g * (y != 0), ReLU's gradient from its output y (PyTorch's threshold_backward): one pass
+    (ember/ops/_epilogue.py), a primitive a compiled graph records and fuses (pool_relu_fusion)."""
+    internal = True  # reached only through relu's gradient, tested there
+
+    def forward(self, g, y):
+        return _epilogue.relu_grad(self.xp, g, y)
+
+    def backward(self, gg):
+        return ReluGrad.apply(gg, self.inputs[1]), None
 
 
 class Abs(Function):

@@ -25,6 +25,7 @@ NO_LOWERING = {
     "ember.ops.conv.ConvWeightGrad": "a gradient: inference graphs do not reach it",
     "ember.ops.pool.FlatIndices": "max pooling's gradient bookkeeping",
     "ember.ops.pool.WindowSpread": "pooling's gradient",
+    "ember.ops.unary.ReluGrad": "ReLU's gradient: inference graphs do not reach it",
     "ember.ops.dropout.KeepMask": "training-mode dropout: export traces in eval mode",
     "ember.optim.optimizer.Update": "an optimizer step",
     "ember.ops.special_extra.IGamma": "not lowered: ONNX has no incomplete gamma function",

@@ -1,7 +1,7 @@
 """Max-pool gradient + ReLU gradient fusion: in a training step, conv -> ReLU -> max pool leaves a
-backward of `WindowSpread` (the pool's gradient) followed by the ReLU's `g * (y != 0)`, which
-elementwise fusion makes one `Fused` call of two steps (a bool mask, then a multiply that promotes
-it to a float copy). Where that product is the spread's only user, this pass makes it one
+backward of `WindowSpread` (the pool's gradient) followed by the ReLU's `g * (y != 0)`: a
+`ReluGrad` call, or, written out in ops, a `Fused` call of two steps (a bool mask, then a multiply
+that promotes it to a float copy). Where that product is the spread's only user, this pass makes it one
 `WindowSpread` call with `mask=y`: the pool's gradient loop multiplies by the mask as it writes
 (ember/ops/_pool_loops.py), with no bool array, no float copy and no second pass. The values are
 the same (each element is the product s * 1 or s * 0 the unfused graph computes). Calls that a
@@ -17,12 +17,14 @@ the same (each element is the product s * 1 or s * 0 the unfused graph computes)
 from ember.graph.passes._util import backward_targets, copy_graph, user_nodes
 
 SPREAD, FUSED = "ember.ops.pool.WindowSpread", "ember.graph.passes.fusion.Fused"
-NE, MUL = "ember.ops.binary.Ne", "ember.ops.binary.Mul"
+NE, MUL, RELU_GRAD = "ember.ops.binary.Ne", "ember.ops.binary.Mul", "ember.ops.unary.ReluGrad"
 
 
 def _relu_grad(node):
-    """(index of the gradient input, index of the ReLU output input) when the Fused `node` is exactly
-    `input[j] * (input[i] != 0)`, else None."""
+    """(index of the gradient input, index of the ReLU output input) when `node` is a ReluGrad call
+    or a Fused call of exactly `input[j] * (input[i] != 0)`, else None."""
+    if node.name == RELU_GRAD:
+        return 0, 1
     steps = node.attrs.get("steps")
     if node.name != FUSED or not steps or len(steps) != 2 or len(node.args) != 2:
         return None
