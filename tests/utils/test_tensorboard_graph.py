@@ -63,8 +63,8 @@ def test_keras_callback_graph_separates_forward_and_backward(tmp_path):
     backward = [n for n in g.node if n.name.startswith("gradients/Sequential/hidden/")]
     assert {n.op for n in forward} >= {"matmul", "fused", "Parameter"}  # bias add and relu fused
     # dense's and relu's backward are recorded at primitive level (inside the gradients/ scope, as TensorFlow
-    # shows them); relu's gradient mask is computed from relu's output
-    assert {n.op for n in backward} >= {"matmul", "fused"}
+    # shows them); relu's gradient is computed from relu's output
+    assert {n.op for n in backward} >= {"matmul", "relugrad"}
     act = next(n for n in forward if n.op == "fused")
-    act_grad = next(n for n in backward if n.op == "fused")
+    act_grad = next(n for n in backward if n.op == "relugrad")
     assert act.name in act_grad.input   # the backward node reads its forward op's output
