@@ -21,7 +21,6 @@ from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.backend import dtypes
-from ember.backend.threads import split_batch
 from ember.ops import binary, creation, dropout, linalg, softmax
 from ember.ops._softmax_loops import softmax_backward_columns, softmax_columns
 from ember.ops.recurrent import _recompute_grad, _wrap_all
@@ -93,10 +92,8 @@ class Attention(Function):
     The buffer holds the scores transposed, (..., S, L) = k q^T: softmax then reduces over
     axis -2, which NumPy does as vectorized passes over whole rows; its row max over a short
     last axis (S = 64) is ~1.7x slower (float32, (32, 4, 64, 64)). BLAS reads either layout.
-
-    With more than one thread allowed, the two halves of the batch (dim 0) run on two threads
-    (`split_batch`): the per-head products are small BLAS calls, each of which the BLAS pool runs on
-    one thread (forward and backward at (32, 4, 64, 32), causal, two threads: 3.8 -> 2.4 ms)."""
+    (Running the two halves of the batch on two threads measured slower inside a training step:
+    ember/backend/threads.py.)"""
 
     def forward(self, q, k, v, mask=None, scale=1.0, causal=False, masked=False):
         xp = self.xp
@@ -107,20 +104,15 @@ class Attention(Function):
         elif mask is not None:
             mask = _transposed_mask(xp, mask, s.shape)
             hide = ~mask if mask.dtype == bool else None
-
-        def rows(lo, hi):  # the batch entries lo..hi (all of them without a batch dim)
-            b = slice(lo, hi) if s.ndim > 2 else ...
-            sb = s[b]
-            xp.matmul(k[b], xp.swapaxes(q[b], -1, -2), out=sb)
-            sb *= sb.dtype.type(scale)
-            if causal or (mask is not None and hide is not None):
-                # copyto with a broadcast where is ~9x faster than boolean-index assignment
-                xp.copyto(sb, -math.inf, where=hide if causal else _part(hide, b, s))
-            elif mask is not None:
-                sb += _part(mask, b, s)
-            _softmax_(xp, sb, masked)
-            xp.matmul(xp.swapaxes(sb, -1, -2), v[b], out=out[b])
-        split_batch(_halves(xp, s), rows)
+        xp.matmul(k, xp.swapaxes(q, -1, -2), out=s)
+        s *= s.dtype.type(scale)
+        if causal or (mask is not None and hide is not None):
+            # copyto with a broadcast where is ~9x faster than boolean-index assignment
+            xp.copyto(s, -math.inf, where=hide)
+        elif mask is not None:
+            s += mask
+        _softmax_(xp, s, masked)
+        xp.matmul(xp.swapaxes(s, -1, -2), v, out=out)
         self.w = s                                          # the weights, transposed
         return out
 
@@ -133,36 +125,19 @@ class Attention(Function):
         # each gradient in its input's memory order (empty_like keeps it): heads that are views of
         # one (N, L, H, hd) projection get gradients whose reshape back to (N, L, E) is free
         dq, dk, dv = (xp.empty_like(t._data) if t.requires_grad else None for t in self.inputs[:3])
-
-        def rows(lo, hi):
-            b = slice(lo, hi) if w.ndim > 2 else ...
-            wb, gb = w[b], g[b]
-            if dv is not None:
-                xp.matmul(wb, gb, out=dv[b])
-            ds = xp.matmul(v[b], xp.swapaxes(gb, -1, -2))   # the weights' gradient, then the scores' (transposed)
-            if not softmax_backward_columns(ds, wb, scale):
-                part = xp.multiply(ds, wb)
-                ds -= part.sum(-2, keepdims=True)
-                ds *= wb
-                ds *= ds.dtype.type(scale)
-            if dq is not None:
-                xp.matmul(xp.swapaxes(ds, -1, -2), k[b], out=dq[b])
-            if dk is not None:
-                xp.matmul(ds, q[b], out=dk[b])
-        split_batch(_halves(xp, w), rows)
+        if dv is not None:
+            xp.matmul(w, g, out=dv)
+        ds = xp.matmul(v, xp.swapaxes(g, -1, -2))   # the weights' gradient, then the scores' (transposed)
+        if not softmax_backward_columns(ds, w, scale):
+            part = xp.multiply(ds, w)
+            ds -= part.sum(-2, keepdims=True)
+            ds *= w
+            ds *= ds.dtype.type(scale)
+        if dq is not None:
+            xp.matmul(xp.swapaxes(ds, -1, -2), k, out=dq)
+        if dk is not None:
+            xp.matmul(ds, q, out=dk)
         return _wrap_all((dq, dk, dv) + (None,) * (len(self.inputs) - 3), self.inputs[0])
-
-
-def _halves(xp, s):
-    """The batch entries split_batch may share between two threads: dim 0 of NumPy scores (a GPU's
-    stream runs the products in turn anyway)."""
-    return len(s) if s.ndim > 2 and xp is np else 1
-
-
-def _part(a, b, s):
-    """The batch entries `b` of `a`, which broadcasts to the scores `s`: all of `a` where its first
-    dim is broadcast."""
-    return a[b] if a.ndim == s.ndim and a.shape[0] == s.shape[0] else a
 
 
 def _softmax_(xp, s, masked):
