@@ -251,7 +251,19 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         with grad_mode.no_grad():
             _renorm(input, weight, float(need_number("embedding", "max_norm", max_norm)),
                     float(need_number("embedding", "norm_type", norm_type)))
-    return Embedding.apply(input, weight, padding_idx=pad, scale_grad_by_freq=bool(scale_grad_by_freq))
+    out = Embedding.apply(input, weight, padding_idx=pad, scale_grad_by_freq=bool(scale_grad_by_freq))
+    if out.grad_fn is not None and pad is None and not scale_grad_by_freq:
+        out.grad_fn.lookup = (input, weight)  # a plain row lookup: see `looked_up`
+    return out
+
+
+def looked_up(t):
+    """(index, table) when `t` is the result of a plain `embedding` lookup (no padding_idx, no
+    scale_grad_by_freq) recorded by autograd, else None. An op that multiplies every row of `t` by
+    one matrix may multiply the table instead and look its rows up, when the table has fewer rows
+    than `t` (the recurrent layers' input projection: ember/ops/recurrent.py)."""
+    fn = t.grad_fn if isinstance(t, Tensor) else None
+    return getattr(fn, "lookup", None) if type(fn) is Embedding else None
 
 
 # --- vector measures -----------------------------------------------------------------

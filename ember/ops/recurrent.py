@@ -378,14 +378,27 @@ def _check(op, input, hx, params, has_biases, num_layers, dropout, train, bidire
 
 # --- layers and directions ----------------------------------------------------------------
 
-def _direction(op, x, state, w, has_biases, reverse):
-    """One layer in one direction over a time-major `x`: the input projection in one GEMM, then
-    the recurrence."""
+def _projection(x, w_ih, bias, lookup, batch_first):
+    """x W_ih^T + bias for the whole sequence in one GEMM. When x is a plain embedding lookup
+    (`dense.looked_up`) from a table with fewer rows than x, the table is projected and its rows
+    looked up instead: the same sums, over the table's rows rather than every position (the
+    benchmark's character LSTM: 96 rows against 2048 positions; its gradients, a scatter of the
+    gate gradients into 96 rows and two small GEMMs, replace two GEMMs over the 2048 positions)."""
+    if lookup is not None:
+        index, table = lookup
+        if table.shape[0] < index.numel() and index.ndim == x.ndim - 1:
+            return dense.embedding(index.transpose(0, 1) if batch_first else index, dense.linear(table, w_ih, bias))
+    return dense.linear(x, w_ih, bias)
+
+
+def _direction(op, x, state, w, has_biases, reverse, lookup=None, batch_first=False):
+    """One layer in one direction over a time-major `x`: the input projection in one GEMM
+    (`_projection`), then the recurrence."""
     kw = {"reverse": reverse}
     if op == "gru":
-        gx = dense.linear(x, w[0], w[2] if has_biases else None)
+        gx = _projection(x, w[0], w[2] if has_biases else None, lookup, batch_first)
         return GRURecurrence.apply(gx, state[0], w[1], *w[3:4], **kw)
-    gx = dense.linear(x, w[0], w[2] + w[3] if has_biases else None)
+    gx = _projection(x, w[0], w[2] + w[3] if has_biases else None, lookup, batch_first)
     if op == "lstm":
         return LSTMRecurrence.apply(gx, state[0], state[1], w[1], *w[4:], **kw)
     return RNNRecurrence.apply(gx, state[0], w[1], relu=op == "rnn_relu", **kw)
@@ -398,13 +411,13 @@ def _run(op, input, hx, params, has_biases, num_layers, dropout, train, bidirect
     dirs = 2 if bidirectional else 1
     per = len(params) // (num_layers * dirs)
     states = [s.unbind(0) for s in states]
-    x, finals = input.transpose(0, 1) if batch_first else input, []
+    x, finals, lookup = input.transpose(0, 1) if batch_first else input, [], dense.looked_up(input)
     for layer in range(num_layers):
         outs = []
         for d in range(dirs):
             k = layer * dirs + d
             out, *final = _direction(op, x, [s[k] for s in states], params[k * per:(k + 1) * per], has_biases,
-                                     d == 1)
+                                     d == 1, lookup if layer == 0 else None, batch_first)
             outs.append(out)
             finals.append(final)
         x = outs[0] if dirs == 1 else join.cat(outs, 2)

@@ -109,3 +109,68 @@ def test_errors_name_the_argument_and_shapes():
         ember.lstm(x, (h.double(), h), w, False, 1, 0.0, False, False, False)
     with pytest.raises(ShapeError, match=r"w_hh of shape \(20, 4\)"):
         ember.lstm_cell(ember.randn(2, 3), (ember.zeros(2, 5), ember.zeros(2, 5)), w[0], ember.randn(20, 4))
+
+
+def _embedded(kind, rows, batch_first, bidirectional, padding_idx=None, freq=False):
+    """An Embedding -> `kind` network in PyTorch and ember with the same weights; (outputs and every
+    gradient) of each after one backward of a sum of squares."""
+    torch.manual_seed(0)
+    tnets = (torch.nn.Embedding(rows, 6, padding_idx=padding_idx, scale_grad_by_freq=freq),
+             getattr(torch.nn, kind)(6, 5, num_layers=2, batch_first=batch_first, bidirectional=bidirectional))
+    enets = (ember.nn.Embedding(rows, 6, padding_idx=padding_idx, scale_grad_by_freq=freq),
+             getattr(ember.nn, kind)(6, 5, num_layers=2, batch_first=batch_first, bidirectional=bidirectional))
+    for t, e in zip(tnets, enets):
+        e.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
+    idx = np.random.default_rng(0).integers(0, rows, (4, 7))
+    idx[0, :2] = 0
+    results = []
+    for lib, (embed, rnn) in ((torch, tnets), (ember, enets)):
+        out, _ = rnn(embed(lib.tensor(idx)))
+        out.square().sum().backward()
+        results.append([out.detach().numpy()] + [p.grad.numpy() for net in (embed, rnn) for p in net.parameters()])
+    return results
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("batch_first,bidirectional", [(True, False), (False, True)])
+@pytest.mark.parametrize("rows,padding_idx,freq", [(10, None, False), (40, None, False), (10, 0, False),
+                                                   (10, None, True)])
+def test_input_projection_of_an_embedding_lookup_matches_torch(kind, batch_first, bidirectional, rows,
+                                                               padding_idx, freq):
+    """The first layer's input projection computed on the embedding table (10 rows < 28 positions)
+    or on the looked-up rows (40 rows; a padding_idx or scale_grad_by_freq lookup): the outputs and
+    the gradients of every parameter, the table's included, are PyTorch's."""
+    want, got = _embedded(kind, rows, batch_first, bidirectional, padding_idx, freq)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+def test_the_table_is_projected_in_eager_and_compiled_steps_alike():
+    """The fold shows in the traced step (the input projection's GEMM reads the table), and the
+    compiled step's losses and parameters equal eager's."""
+    def run(compiled):
+        ember.manual_seed(0)
+        embed, lstm = ember.nn.Embedding(12, 8), ember.nn.LSTM(8, 16, batch_first=True)
+        params = list(embed.parameters()) + list(lstm.parameters())
+        opt = ember.optim.Adam(params, lr=1e-2)
+
+        def step(x):
+            opt.zero_grad()
+            loss = lstm(embed(x))[0].square().mean()
+            loss.backward()
+            opt.step()
+            return loss
+        fn = ember.compile(step) if compiled else step
+        x = ember.tensor(np.random.default_rng(1).integers(0, 12, (3, 9)))
+        losses = [float(fn(x)) for _ in range(3)]
+        return fn, losses, [p.detach().numpy().copy() for p in params], embed
+    fn, losses, params, embed = run(True)
+    _, eager_losses, eager_params, _ = run(False)
+    np.testing.assert_allclose(losses, eager_losses, rtol=1e-5)
+    for a, b in zip(params, eager_params):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    graph = fn.last.graph
+    table = next(n.outputs[0].id for n in graph.nodes if n.op in ("parameter", "constant")
+                 and n.outputs[0].shape == (12, 8))
+    linears = [n for n in graph.nodes if n.op == "call" and n.name == "ember.ops.dense.Linear"]
+    assert any(n.args[0].id == table for n in linears)
