@@ -174,7 +174,7 @@ def in_place_calls(graph):
         mapping = getattr(PRIMITIVES.get(n.name), "inplace_map", None)
         if mapping is None:
             break
-        targets = [n.args[i] for i in mapping(len(n.args))]
+        targets = [n.args[i] for i in mapping(len(n.args), n.attrs)]
         if len(targets) != len(n.outputs) or not all(
                 isinstance(a, Ref) and a.id in state and a.id not in returned and a.id not in read_later and
                 updates.get(state[a.id]) == v.id for a, v in zip(targets, n.outputs)):

@@ -11,7 +11,15 @@ CPU floats (ember.backend.jit.flat).
     >>> p, g = np.ones(3, np.float32), np.full(3, 0.5, np.float32)
     >>> sgd(p, g, None, lr=0.1, momentum=0.0, dampening=0.0, nesterov=False)
     True
+
+`adam_group` and `adam_keras_group` run the kernel over every parameter of a group in one lean loop
+(PyTorch's `foreach`): each parameter's step count advanced and its bias corrections computed there,
+without the optimizer's per-parameter Python layers (Keras's Adam over the digits CNN's 8
+parameters: 143 -> ~40 us a step). One numba call over a tuple of all the arrays measured only
+0.7x the loop's time and compiles again for every parameter count; the loop is kept.
 """
+import math
+
 import numpy as np
 
 from ember.backend.jit import Kernel, flat
@@ -111,4 +119,53 @@ def rmsprop(p, g, square_avg, buf, *, lr, alpha, eps, momentum):
         return False
     s = p.dtype.type
     kernel(*arrays, s(alpha), s(1 - alpha), s(eps), s(lr), s(momentum), buf is not None)
+    return True
+
+
+def _group_arrays(kernel, ps, gs, *states):
+    """Per parameter, its arrays as flat views (ember.backend.jit.flat), a gradient that is a strided
+    view copied first (it is only read: the transposed gradient of a Keras kernel); None when the
+    kernel is missing or does not apply to every parameter."""
+    if kernel is None:
+        return None
+    out = []
+    for p, g, *rest in zip(ps, gs, *states):
+        views = flat(p, np.ascontiguousarray(g) if type(g) is np.ndarray else g, *rest)
+        if views is None:
+            return None
+        out.append(views)
+    return out
+
+
+def _advance(step):
+    """The optimizers' `advance` on a 0-d step array: one more, as a Python float."""
+    step += 1
+    return float(step)
+
+
+def adam_group(ps, gs, ms, vs, steps, *, lr, beta1, beta2, eps):
+    """`adam` over every parameter of a group, each with its own step count (the 0-d `steps` arrays,
+    advanced here); False (nothing done, no step advanced) unless the kernel applies to all."""
+    arrays = _group_arrays(_ADAM.get() if 1 - beta1 < 0.5 else None, ps, gs, ms, vs)
+    if arrays is None:
+        return False
+    kernel = _ADAM.get()
+    for views, step in zip(arrays, steps):
+        t, s = _advance(step), views[0].dtype.type
+        kernel(*views, s(1 - beta1), s(beta2), s(1 - beta2), s(lr / (1 - beta1 ** t)),
+               s((1 - beta2 ** t) ** 0.5), s(eps))
+    return True
+
+
+def adam_keras_group(ps, gs, ms, vs, steps, *, lr, beta1, beta2, eps):
+    """`adam_keras` over every parameter of a group, each with its own step count (advanced here) and
+    so its own bias-corrected rate; False (nothing done, no step advanced) unless the kernel applies
+    to all."""
+    arrays = _group_arrays(_ADAM_KERAS.get(), ps, gs, ms, vs)
+    if arrays is None:
+        return False
+    kernel = _ADAM_KERAS.get()
+    for views, step in zip(arrays, steps):
+        t, s = _advance(step), views[0].dtype.type
+        kernel(*views, s(1 - beta1), s(1 - beta2), s(lr * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)), s(eps))
     return True

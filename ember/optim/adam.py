@@ -44,6 +44,16 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = state_zeros(p)
         return state
 
+    def _update_group(self, params, grads, states, group):
+        # one lean loop of fused kernels where they apply to every parameter (PyTorch's foreach); a
+        # subclass's own _update runs as it is
+        if type(self)._update is not Adam._update or group["amsgrad"] or group["maximize"] or \
+                group["weight_decay"] or not _fused.adam_group(
+                params, grads, [s["exp_avg"]._data for s in states], [s["exp_avg_sq"]._data for s in states],
+                [s["step"]._data for s in states], lr=float(group["lr"]), beta1=group["betas"][0],
+                beta2=group["betas"][1], eps=group["eps"]):
+            super()._update_group(params, grads, states, group)
+
     def _update(self, p, g, state, group):
         xp = array_module(p)
         lr, (beta1, beta2) = float(group["lr"]), group["betas"]

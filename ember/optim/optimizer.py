@@ -85,6 +85,12 @@ class Optimizer:
         """Update the parameter array `p` in place from its gradient array `g`."""
         raise NotImplementedError(f"{self._name} must define _update(p, g, state, group)")
 
+    def _update_group(self, params, grads, states, group):
+        """Update every parameter array of one group in place (lists, in the group's order). Each in
+        turn through `_update`; an optimizer overrides this where a pass over all of them costs less."""
+        for p, g, state in zip(params, grads, states):
+            self._update(p, g, state, group)
+
     # --- the loop ---------------------------------------------------------
     def step(self, closure=None):
         """Update every parameter that has a gradient; `closure()` re-evaluates the loss first."""
@@ -99,39 +105,53 @@ class Optimizer:
         # The update works on arrays, not through primitives: one profiler range shows it (as torch's does).
         with no_grad(), record_function(f"Optimizer.step#{self._name}.step"):
             for group in self.param_groups:
-                for param in group["params"]:
-                    if param.grad is None:
-                        continue
+                members = self._members(group)
+                for param, _ in members:
                     g = param.grad._data
                     if g.shape != param._data.shape:
                         raise ShapeError(f"{self._name}.step: a parameter of shape {tuple(param.shape)} has a "
                                          f"gradient of shape {tuple(g.shape)}; they must match")
-                    state = self.state[param]
-                    if not state:
-                        state.update(self._init_state(param._data, group))
-                    self._update(param._data, g, state, group)
+                self._update_group([p._data for p, _ in members], [p.grad._data for p, _ in members],
+                                   [self.state[p] for p, _ in members], group)
+                for param, _ in members:
                     param._version_counter()[0] += 1
         self._step_count += 1
         return loss
 
+    def _members(self, group):
+        """(parameter, its position in the group) for each parameter of `group` with a gradient, its
+        state made on its first update."""
+        members = []
+        for position, param in enumerate(group["params"]):
+            if param.grad is None:
+                continue
+            state = self.state[param]
+            if not state:
+                state.update(self._init_state(param._data, group))
+            members.append((param, position))
+        return members
+
     def _recorded_step(self):
-        """The step while a graph is being traced: each parameter's update is one `Update` call
-        (new values out) whose results are written back, so the graph records it functionally."""
+        """The step while a graph is being traced: each group's update is one `Update` call (new
+        values out: the parameters, then each one's state) whose results are written back, so the
+        graph records it functionally. Parameters whose state has other keys than the group's first
+        (state an optimizer made for some only) get a call of their own."""
         _LIVE[id(self)] = self
         with no_grad():
             for index, group in enumerate(self.param_groups):
-                for position, param in enumerate(group["params"]):
-                    if param.grad is None:
-                        continue
-                    state = self.state[param]
-                    if not state:
-                        state.update(self._init_state(param._data, group))
-                    keys = tuple(state)
-                    new = Update.apply(param.detach(), param.grad, *(state[k] for k in keys),
-                                       optimizer=id(self), group=index, keys=keys, param=position)
-                    param.copy_(new[0])
-                    for k, value in zip(keys, new[1:]):
-                        state[k].copy_(value)
+                runs = {}
+                for param, position in self._members(group):
+                    runs.setdefault(tuple(self.state[param]), []).append((param, position))
+                for keys, members in runs.items():
+                    params, n = [p for p, _ in members], len(members)
+                    states = [self.state[p] for p in params]
+                    new = Update.apply(*(p.detach() for p in params), *(p.grad for p in params),
+                                       *(state[k] for state in states for k in keys), optimizer=id(self),
+                                       group=index, keys=keys, params=tuple(pos for _, pos in members))
+                    for i, (param, state) in enumerate(zip(params, states)):
+                        param.copy_(new[i])
+                        for j, k in enumerate(keys):
+                            state[k].copy_(new[n + i * len(keys) + j])
 
     def zero_grad(self, set_to_none=True):
         """Set every parameter's `.grad` to None (default), or to zeros with `set_to_none=False`."""
@@ -305,41 +325,54 @@ _LIVE = weakref.WeakValueDictionary()
 
 
 class Update(Function):
-    """One parameter's optimizer update as a primitive for graphs: the optimizer's own `_update`
-    on copies of the parameter and its state; returns their new values. Eager steps update in place
-    and do not use it."""
+    """One group's optimizer update as a primitive for graphs: the optimizer's own `_update_group`
+    on copies of its parameters (the group's `params` positions) and their state; returns their new
+    values, the parameters first, then each one's state in `keys` order. Its arguments are the
+    parameters, their gradients, then each one's state. Eager steps update in place and do not use it."""
     differentiable = False
     save_inputs = False
 
-    def forward(self, p, g, *state, optimizer, group, keys, param=None):
-        p = p.copy()
-        values = {k: Tensor(a.copy()) for k, a in zip(keys, state)}
-        _run_update(optimizer, group, param, p, g, values)
-        return (p,) + tuple(values[k]._data for k in keys)
+    def forward(self, *args, optimizer, group, keys, params):
+        ps, gs, states = _split(args, len(params), keys)
+        ps = [p.copy() for p in ps]
+        values = [{k: Tensor(a.copy()) for k, a in zip(keys, state)} for state in states]
+        _run_update(optimizer, group, params, ps, gs, values)
+        return tuple(ps) + tuple(v[k]._data for v in values for k in keys)
 
     @staticmethod
-    def inplace_map(n_args):
-        """For `forward_inplace`: the argument each output is written into (the parameter, then its
+    def inplace_map(n_args, attrs):
+        """For `forward_inplace`: the argument each output is written into (the parameters, then their
         state). A compiled step that reads none of them after this update runs it in place."""
-        return [0] + list(range(2, n_args))
+        n = len(attrs["params"])
+        return list(range(n)) + list(range(2 * n, n_args))
 
-    def forward_inplace(self, p, g, *state, optimizer, group, keys, param=None):
-        """`forward` writing into `p` and `state` themselves: no copies, nothing to write back."""
-        _run_update(optimizer, group, param, p, g, {k: _Held(a) for k, a in zip(keys, state)})
-        return (p,) + state
+    def forward_inplace(self, *args, optimizer, group, keys, params):
+        """`forward` writing into the parameters and their state themselves: no copies, nothing to
+        write back."""
+        ps, gs, states = _split(args, len(params), keys)
+        _run_update(optimizer, group, params, ps, gs, [{k: _Held(a) for k, a in zip(keys, s)} for s in states])
+        return args[:len(params)] + args[2 * len(params):]
 
 
-def _run_update(optimizer, group, param, p, g, values):
-    """The live optimizer's `_update` on `values` (the state the graph carries). State that
+def _split(args, n, keys):
+    """(parameters, gradients, each parameter's state arrays) from an `Update` call's arguments."""
+    k = len(keys)
+    return args[:n], args[n:2 * n], [args[2 * n + i * k:2 * n + (i + 1) * k] for i in range(n)]
+
+
+def _run_update(optimizer, group, params, ps, gs, values):
+    """The live optimizer's `_update_group` on `values` (the state the graph carries). State that
     `_update` creates on its first call (SGD's momentum buffer) is not in a graph traced before it
     existed: it lives in the optimizer's own state, read and kept there at every replay."""
     opt = _LIVE[optimizer]
     hp = opt.param_groups[group]
-    live = opt.state[hp["params"][param]] if param is not None else {}
-    carried = set(values)
-    values.update((k, v) for k, v in live.items() if k not in carried)
-    opt._update(p, g, values, hp)
-    live.update((k, v) for k, v in values.items() if k not in carried)
+    lives = [opt.state[hp["params"][i]] for i in params]
+    carried = set(values[0]) if values else set()
+    for live, v in zip(lives, values):
+        v.update((k, s) for k, s in live.items() if k not in carried)
+    opt._update_group(list(ps), list(gs), values, hp)
+    for live, v in zip(lives, values):
+        live.update((k, s) for k, s in v.items() if k not in carried)
 
 
 class _Held:

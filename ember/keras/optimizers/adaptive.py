@@ -21,6 +21,16 @@ class AdamUpdate(KerasUpdate):
             state["v_hat"] = state_zeros(p)
         return state
 
+    def _update_group(self, params, grads, states, group):
+        # one lean loop of fused kernels where they apply to every parameter (no weight decay); a
+        # subclass's own rule runs as it is
+        if type(self)._rule is not AdamUpdate._rule or type(self)._update is not KerasUpdate._update or \
+                group["amsgrad"] or group["weight_decay"] or not _fused.adam_keras_group(
+                params, grads, [s["m"]._data for s in states], [s["v"]._data for s in states],
+                [s["step"]._data for s in states], lr=float(group["lr"]), beta1=group["beta_1"],
+                beta2=group["beta_2"], eps=group["epsilon"]):
+            super()._update_group(params, grads, states, group)
+
     def _rule(self, p, g, state, group, lr):
         xp, b1, b2 = array_module(p), group["beta_1"], group["beta_2"]
         t = advance(state)
