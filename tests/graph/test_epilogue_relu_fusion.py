@@ -165,3 +165,29 @@ def test_fused_layers_lower_to_onnx_with_their_relu(tmp_path):
     got = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     assert (want == 0).any() and (want > 0).any()
+
+
+def test_keras_conv_relu_fuses_through_the_layout_permutes():
+    """Keras's Conv2D(activation="relu") runs conv between channels-last permutes, the ReLU after
+    them: the ReLU still moves into the convolution, in fit's compiled step, with Keras's values."""
+    keras_ref = pytest.importorskip("keras")
+    from ember import keras
+    rng = np.random.default_rng(0)
+    x, y = rng.random((16, 6, 6, 2)).astype("float32"), rng.integers(0, 3, 16)
+    models = []
+    for lib in (keras, keras_ref):
+        lib.utils.set_random_seed(0)
+        m = lib.Sequential([lib.Input(shape=(6, 6, 2)), lib.layers.Conv2D(4, 3, padding="same", activation="relu"),
+                            lib.layers.Flatten(), lib.layers.Dense(3)])
+        models.append(m)
+    models[0].set_weights(models[1].get_weights())
+    for m, lib in zip(models, (keras, keras_ref)):
+        m.compile(optimizer=lib.optimizers.SGD(0.1), loss=lib.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  **({"jit_compile": True} if lib is keras else {}))
+        m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(models[0].get_weights(), models[1].get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-5)
+    conv = ember.nn.Conv2d(2, 4, 3, padding=1)
+    g = passes.epilogue_relu_fusion(ember.graph.trace(lambda v: conv(v.permute(0, 3, 1, 2)).permute(0, 2, 3, 1).relu(),
+                                                      ember.randn(2, 6, 6, 2)))
+    assert ("Conv", True) in _calls(g) and "Relu" not in [name for name, _ in _calls(g)]

@@ -3,8 +3,10 @@
 the bias (ember/ops/_epilogue.py) instead of a separate ReLU pass and array. Calls that a
 `backward` node replays are never fused (their backward runs on their own instance); in training
 steps the pair's backward is recorded as ops (ReLU's reads its output, the layer's its inputs), so
-it fuses there too. The values are the same: PyTorch's ReLU is max(y, 0) with NaN kept, and so is
-the epilogue.
+it fuses there too. Permutes between the two (Keras's channels-last layers around the convolution)
+do not stop it: the ReLU commutes with them, so it moves into the layer and the last permute's
+result becomes the ReLU's. The values are the same: PyTorch's ReLU is max(y, 0) with NaN kept, and
+so is the epilogue.
 
     >>> import ember
     >>> conv = ember.nn.Conv2d(1, 4, 3)
@@ -15,11 +17,17 @@ the epilogue.
 from ember.graph.passes._util import backward_targets, copy_graph, user_nodes
 
 LAYERS, RELU = ("ember.ops.conv.Conv", "ember.ops.dense.Linear"), "ember.ops.unary.Relu"
+PERMUTE = "ember.ops.shape.Permute"
+
+
+def _only_user(users, node):
+    after = users.get(node.outputs[0].id, [])
+    return after[0] if len(after) == 1 and after[0].op == "call" and len(after[0].outputs) == 1 else None
 
 
 def epilogue_relu_fusion(graph):
     """A copy of `graph` with each Conv -> Relu and Linear -> Relu pair (the layer's output used by
-    the Relu only) as one call."""
+    the Relu only, through permutes used once) as one call."""
     out = copy_graph(graph)
     replay = backward_targets(out)
     users = user_nodes(out)
@@ -27,13 +35,15 @@ def epilogue_relu_fusion(graph):
     for n in out.nodes:
         if n.op != "call" or n.name not in LAYERS or n.attrs.get("relu") or len(n.outputs) != 1:
             continue
-        after = users.get(n.outputs[0].id, [])
-        relu = after[0] if len(after) == 1 else None
-        if relu is None or relu.op != "call" or relu.name != RELU or len(relu.args) != 1 \
-                or {n.outputs[0].id, relu.outputs[0].id} & replay:
+        chain, relu = [n], _only_user(users, n)
+        while relu is not None and relu.name == PERMUTE:
+            chain.append(relu)
+            relu = _only_user(users, relu)
+        if relu is None or relu.name != RELU or len(relu.args) != 1 \
+                or {c.outputs[0].id for c in chain + [relu]} & replay:
             continue
         n.attrs = dict(n.attrs, relu=True)
-        n.outputs = list(relu.outputs)
+        chain[-1].outputs = list(relu.outputs)
         gone.add(id(relu))
     out.nodes = [n for n in out.nodes if id(n) not in gone]
     return out
