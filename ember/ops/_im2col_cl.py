@@ -141,6 +141,8 @@ def _chunks(xp, n, geo, c, itemsize):
     step = max(1, CHUNK_BYTES // per_image) if xp is np else max(1, n)
     if step < n and threads.get_num_threads() > 1:
         step = n
+    parts = max(1, -(-n // step))
+    step = max(1, -(-n // parts))  # as many chunks, of equal size (no short last GEMM)
     return [(i, min(i + step, n)) for i in range(0, n, step)]
 
 
