@@ -22,12 +22,14 @@ the GEMMs are 2-D `dot`s, which always reach BLAS.
 (and, on other devices, inside a compiled replay or on a channels-last input) run the channels-last
 kernels of ember/ops/_im2col_cl.py instead (measured faster; same GEMMs, other memory order, a chunk
 of the batch at a time), except eager forwards and input gradients of fewer than 8 input channels.
+Ahead of both, 3x3 stride-1 convolutions with enough channels run Winograd F(2x2, 3x3)
+(ember/ops/_winograd.py; 2.25x fewer GEMM FLOPs), unless a value is inf or NaN.
 """
 from collections import namedtuple
 
 from ember.autograd.checks import check_size
 from ember.errors import ArgumentError, DTypeError, ShapeError
-from ember.ops import _im2col_cl as CL
+from ember.ops import _im2col_cl as CL, _winograd as WG
 
 # Spatial sizes are pairs (height, width); `pads` holds (before, after) per spatial dim.
 # `out` is the output's spatial size: what the windows give, or (for a transposed convolution with
@@ -161,6 +163,10 @@ def _from_rows(xp, y, n, geo):
 
 def forward(xp, x, w, bias, geo, relu=False):
     """y = conv(x, w) + bias, then max(y, 0) with `relu` (NaN kept, as NumPy's maximum)."""
+    if WG.applies(geo, min(x.shape[1], w.shape[0]), x, w, *(() if bias is None else (bias,))):
+        y = WG.forward(xp, x, w, bias, geo, relu)
+        if y is not None:  # None: inf or NaN in x or w
+            return y
     if CL.eager_applies(geo, x.shape[1], x, w):
         return CL.forward(xp, x, w, bias, geo, relu)
     return forward_cf(xp, x, w, bias, geo, relu)
@@ -168,6 +174,10 @@ def forward(xp, x, w, bias, geo, relu=False):
 
 def weight_grad(xp, x, gy, geo, w_shape):
     """The gradient of conv(x, w) in w for output gradient gy."""
+    if WG.applies(geo, min(w_shape[:2]), x, gy):
+        gw = WG.weight_grad(xp, x, gy, geo, w_shape)
+        if gw is not None:  # None: inf or NaN in x or gy
+            return gw
     if CL.applies(geo, x, gy):
         return CL.weight_grad(xp, x, gy, geo, w_shape)
     return weight_grad_cf(xp, x, gy, geo, w_shape)
@@ -175,6 +185,10 @@ def weight_grad(xp, x, gy, geo, w_shape):
 
 def input_grad(xp, gy, w, geo, x_shape):
     """The gradient of conv(x, w) in x for output gradient gy."""
+    if WG.applies(geo, min(x_shape[1], w.shape[0]), gy, w):
+        gx = WG.input_grad(xp, gy, w, geo, x_shape)
+        if gx is not None:  # None: inf or NaN in gy or w
+            return gx
     if CL.eager_applies(geo, x_shape[1], gy, w):
         return CL.input_grad(xp, gy, w, geo, x_shape)
     return input_grad_cf(xp, gy, w, geo, x_shape)

@@ -1,0 +1,179 @@
+"""Winograd F(2x2, 3x3) convolution kernels, channels-last: 16 multiplies per 2x2 output tile where
+im2col does 36, for 3x3 convolutions with stride 1, no dilation and one group.
+
+Each 4x4 tile of the (implicitly padded) input and each 2x2 tile of the output gradient is transformed
+by a numba loop (ember/ops/_winograd_loops.py), the 3x3 filters by one small GEMM, and the products
+become 16 batched GEMMs over (tiles, channels) (the math: benchmarks/_winograd.py):
+
+    forward      M[e] = V[e] @ U[e]        V (16, T, C), U (16, C, O)   y = A^T M A   (+ bias, ReLU)
+    input_grad   Z[e] = Gy[e] @ U[e]^T     Gy (16, T, O)                gx = sum of B Z B^T over tiles
+    weight_grad  Z[e] = V[e]^T @ Gy[e]     (16, C, O)                   gw = G^T Z G
+
+Same contracts as ember/ops/_im2col_cl.py (results through `_layout.result`). A call whose input,
+weight or output gradient holds inf or NaN returns None: the transforms mix a tile's values, so
+inf - inf gives NaN where a direct convolution gives inf; the caller (ember/ops/_im2col.py) then runs
+the im2col kernels, and results with non-finite values are those of im2col.
+
+When it runs (`applies`), from `python benchmarks/conv_algorithms.py` (float32, minimum of interleaved
+rounds, against the channels-last im2col kernels): see MIN_CHANNELS.
+
+    >>> import numpy as np
+    >>> from ember.ops import _im2col as K
+    >>> x, w = np.ones((1, 2, 4, 4)), np.ones((3, 2, 3, 3))
+    >>> geo = K.geometry("conv2d", x.shape, w.shape, (1, 1), ((1, 1), (1, 1)), (1, 1), 1, 2)
+    >>> forward(np, x, w, None, geo)[0, 0]
+    array([[ 8., 12., 12.,  8.],
+           [12., 18., 18., 12.],
+           [12., 18., 18., 12.],
+           [ 8., 12., 12.,  8.]])
+"""
+import numpy as np
+
+from ember.autograd.checks import check_size
+from ember.backend import jit, threads
+from ember.ops import _layout
+from ember.ops import _winograd_loops as L
+
+_G = np.array([[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]])
+_GG = {np.dtype(t): np.kron(_G, _G).astype(t) for t in ("f4", "f8")}   # (16, 9): vec(G g G^T)
+
+# Below this many input (forward, weight gradient) or output (input gradient) channels the
+# transforms cost more than the GEMM FLOPs they save (see the module docstring).
+MIN_CHANNELS = 8
+# With a one-thread BLAS the batch is worked a few images at a time, the larger transform buffer
+# about this size, so the GEMMs' operands and results are in cache for the transform loops.
+CHUNK_BYTES = 2 ** 20
+
+
+def applies(geo, channels, *arrays):
+    """True when these kernels should run: a 2-d 3x3 convolution, stride 1, dilation 1, one group,
+    of float32/float64 NumPy arrays, with numba, and `channels` (the GEMMs' inner size) at least
+    MIN_CHANNELS."""
+    return (geo.nd == 2 and geo.kernel == (3, 3) and geo.stride == (1, 1) and geo.dilation == (1, 1)
+            and geo.groups == 1 and channels >= MIN_CHANNELS and jit.available()
+            and all(type(a) is np.ndarray and a.dtype.char in "fd" for a in arrays)
+            and len({a.dtype for a in arrays}) == 1)
+
+
+def _tiles(geo):
+    return -(-geo.out[0] // 2), -(-geo.out[1] // 2)
+
+
+def _buffer(tiles, c, dtype):
+    """An uninitialized (16, P, c) buffer, P >= tiles rows per position: a loop writes (or reads) the
+    16 positions of a tile at once, and 16 streams a multiple of 4 KiB apart evict each other from
+    the cache (one row more turned the cnn's conv2 gradient transform from 9.5 into 1.0 ms), so rows
+    are added until the 16 streams start in 16 different cache sets (64-byte lines, 64 sets)."""
+    row, p = c * np.dtype(dtype).itemsize, tiles
+    while len({(e * p * row // 64) % 64 for e in range(16)}) < 16 and p < tiles + 64:
+        p += 1
+    check_size("conv", (16, p, c), np.dtype(dtype).itemsize, "winograd buffer")
+    return np.empty((16, p, c), dtype)
+
+
+def _filters(w):
+    """U = G g G^T for every (out, in) pair: (16, O, C), or None when w holds inf or NaN."""
+    o, c = w.shape[:2]
+    with np.errstate(invalid="ignore"):   # inf - inf: reported by returning None
+        u = (_GG[w.dtype] @ np.ascontiguousarray(w.reshape(o * c, 9).T)).reshape(16, o, c)
+    return u if np.isfinite(u).all() else None
+
+
+def _chunks(n, geo, width, itemsize):
+    """(first, end) image ranges whose (16, tiles, width) buffer takes about CHUNK_BYTES, of equal
+    size, with a one-thread BLAS (the GEMMs' results are still in cache for the output loop); else
+    the whole batch (as ember/ops/_im2col_cl.py's `_chunks`, for the same reasons)."""
+    th, tw = _tiles(geo)
+    step = max(1, CHUNK_BYTES // max(1, 16 * th * tw * width * itemsize))
+    if step < n and threads.get_num_threads() > 1:
+        step = n
+    parts = max(1, -(-n // step))
+    step = max(1, -(-n // parts))
+    return [(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+class _Transforms:
+    """The tile transforms of images n0..n1 into buffers sized for the largest chunk, reused."""
+
+    def __init__(self, geo, chunk, dtype):
+        self.geo, self.th, self.tw, self.chunk, self.dtype = geo, *_tiles(geo), chunk, dtype
+        self.zero = np.dtype(dtype).type(0)
+
+    def tiles(self, n0, n1):
+        return (n1 - n0) * self.th * self.tw
+
+    def input(self, xl, n0, n1, v):
+        """V (16, T, C) of images n0..n1 of the channels-last input into v; False on inf or NaN."""
+        c = xl.shape[3]
+        chk = np.zeros(c, self.dtype)
+        L.INPUT.get()(xl[n0:n1], v, np.empty((16, c), self.dtype), chk, self.geo.pads[0][0],
+                      self.geo.pads[1][0], self.th, self.tw, self.zero)
+        return bool(np.isfinite(chk).all())
+
+    def grad(self, gyl, n0, n1, g):
+        """Gy (16, T, O) of images n0..n1 of the channels-last output gradient into g; False on inf or NaN."""
+        chk = np.zeros(gyl.shape[3], self.dtype)
+        L.GRAD.get()(gyl[n0:n1], g, chk, self.th, self.tw, self.zero)
+        return bool(np.isfinite(chk).all())
+
+
+def _setup(x_like, geo, widths):
+    """(chunks, _Transforms, one buffer per width) for a call over x_like's batch."""
+    n, dt = x_like.shape[0], x_like.dtype
+    chunks = _chunks(n, geo, max(widths), dt.itemsize)
+    tr = _Transforms(geo, chunks[0][1] - chunks[0][0] if chunks else 0, dt)
+    return chunks, tr, [_buffer(tr.tiles(0, tr.chunk), wd, dt) for wd in widths]
+
+
+def forward(xp, x, w, bias, geo, relu=False):
+    """y = conv(x, w) + bias (then max(y, 0) with `relu`) as (N, O, OH, OW), or None (non-finite)."""
+    n, c, o = x.shape[0], x.shape[1], w.shape[0]
+    u = _filters(w)
+    if u is None:
+        return None
+    xl, ut = _layout.nhwc(np, x), u.transpose(0, 2, 1)
+    chunks, tr, (v, m) = _setup(x, geo, (c, o))
+    y = np.empty((n,) + tuple(geo.out) + (o,), x.dtype)
+    add_bias, b = bias is not None, y.reshape(-1)[:0] if bias is None else bias
+    for n0, n1 in chunks:
+        if not tr.input(xl, n0, n1, v):
+            return None
+        k = tr.tiles(n0, n1)
+        np.matmul(v[:, :k], ut, out=m[:, :k])
+        L.OUTPUT.get()(m, y[n0:n1], b, add_bias, relu, tr.th, tr.tw, tr.zero)
+    return _layout.result(np, y)
+
+
+def weight_grad(xp, x, gy, geo, w_shape):
+    """The gradient in w (C-contiguous, w_shape) for output gradient gy, or None (non-finite)."""
+    o, c = w_shape[:2]
+    xl, gyl = _layout.nhwc(np, x), _layout.nhwc(np, gy)
+    chunks, tr, (v, g) = _setup(x, geo, (c, o))
+    z = np.zeros((16, c, o), x.dtype)
+    for n0, n1 in chunks:
+        if not (tr.input(xl, n0, n1, v) and tr.grad(gyl, n0, n1, g)):
+            return None
+        k = tr.tiles(n0, n1)
+        z += np.matmul(v[:, :k].transpose(0, 2, 1), g[:, :k])      # (16, C, O)
+    gw = _GG[x.dtype].T @ z.reshape(16, c * o)                        # (9, C*O)
+    return np.ascontiguousarray(gw.reshape(3, 3, c, o).transpose(3, 2, 0, 1))
+
+
+def input_grad(xp, gy, w, geo, x_shape):
+    """The gradient in x (x_shape) for output gradient gy, or None (non-finite)."""
+    n, c, h, wd = x_shape
+    o = w.shape[0]
+    u = _filters(w)
+    if u is None:
+        return None
+    gyl = _layout.nhwc(np, gy)
+    chunks, tr, (g, z) = _setup(gy, geo, (o, c))
+    gx = np.zeros((n, h, wd, c), gy.dtype)
+    scratch = np.empty((16, c), gy.dtype)
+    for n0, n1 in chunks:
+        if not tr.grad(gyl, n0, n1, g):
+            return None
+        k = tr.tiles(n0, n1)
+        np.matmul(g[:, :k], u, out=z[:, :k])                          # (16, T, C)
+        L.ADJOINT.get()(z, gx[n0:n1], scratch, geo.pads[0][0], geo.pads[1][0], tr.th, tr.tw)
+    return _layout.result(np, gx)

@@ -1,0 +1,161 @@
+"""Winograd F(2x2, 3x3) convolution kernels (ember/ops/_winograd.py): the forward (bias, fused ReLU)
+and both gradients against the channels-first im2col kernels in float64 and against PyTorch in
+float32, over odd and even sizes, pads 0, 1 and asymmetric, empty and one-image batches, 1..64
+channels, channels-first and channels-last inputs; the dispatch of ember/ops/_im2col.py (which
+calls run it, and the im2col fallback, bit for bit, when a value is inf or NaN); the public op
+end to end against PyTorch."""
+import numpy as np
+import pytest
+
+import ember
+from ember.backend import jit
+from ember.ops import _im2col as K, _layout, _winograd as WG
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("numba")
+
+# (N, C, O, H, W, ((top, bottom), (left, right)))
+CASES = [(2, 3, 4, 7, 7, ((1, 1), (1, 1))), (1, 5, 2, 8, 8, ((0, 0), (0, 0))),
+         (3, 16, 8, 5, 9, ((1, 1), (1, 1))), (2, 8, 9, 8, 8, ((0, 2), (1, 0))),
+         (0, 4, 3, 7, 7, ((1, 1), (1, 1))), (1, 1, 1, 5, 9, ((2, 1), (0, 1))),
+         (2, 64, 64, 7, 7, ((1, 1), (1, 1))), (1, 33, 1, 8, 8, ((0, 1), (1, 1)))]
+
+
+def _problem(case, dtype, seed=0):
+    n, c, o, h, w, pads = CASES[case]
+    rng = np.random.default_rng(seed + case)
+    geo = K.geometry("conv2d", (n, c, h, w), (o, c, 3, 3), (1, 1), pads, (1, 1), 1, 2)
+    x, wt, b = (rng.standard_normal(s).astype(dtype) for s in ((n, c, h, w), (o, c, 3, 3), (o,)))
+    gy = rng.standard_normal((n, o) + geo.out).astype(dtype)
+    return x, wt, b, gy, geo
+
+
+def _channels_last(a):
+    return np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+
+
+def _winograd(x, w, b, gy, geo, relu):
+    return (WG.forward(np, x, w, b, geo, relu), WG.weight_grad(np, x, gy, geo, w.shape),
+            WG.input_grad(np, gy, w, geo, x.shape))
+
+
+@pytest.mark.parametrize("chunk", ["one image", "whole batch"])
+@pytest.mark.parametrize("layout", ["nchw", "nhwc view"])
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_equals_im2col_in_float64(case, layout, chunk, monkeypatch):
+    monkeypatch.setattr(WG, "CHUNK_BYTES", 1 if chunk == "one image" else 2 ** 40)
+    monkeypatch.setattr(WG.threads, "get_num_threads", lambda: 1)
+    x, w, b, gy, geo = _problem(case, np.float64)
+    ref = {False: K.forward_cf(np, x, w, b, geo), True: K.forward_cf(np, x, w, None, geo, relu=True)}
+    ref_gw, ref_gx = K.weight_grad_cf(np, x, gy, geo, w.shape), K.input_grad_cf(np, gy, w, geo, x.shape)
+    if layout == "nhwc view":
+        x, gy = _channels_last(x), _channels_last(gy)
+    for relu, bias in ((False, b), (True, None)):
+        y, gw, gx = _winograd(x, w, bias, gy, geo, relu)
+        for got, want in ((y, ref[relu]), (gw, ref_gw), (gx, ref_gx)):
+            assert got.shape == want.shape and got.dtype == want.dtype and got.flags.c_contiguous
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+    if layout == "nhwc view":   # inside a compiled replay the results stay channels-last
+        with _layout.channels_last():
+            y, _, gx = _winograd(x, w, b, gy, geo, False)
+        assert y.shape[0] == 0 or (_layout.is_channels_last(y) or y.shape[1] == 1)
+        np.testing.assert_allclose(y, ref[False], rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(gx, ref_gx, rtol=1e-10, atol=1e-10)
+
+
+def _torch_three(x, w, b, gy, geo, relu):
+    (t, bt), (l, r) = geo.pads
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    y = torch.nn.functional.conv2d(torch.nn.functional.pad(tx, (l, r, t, bt)), tw,
+                                   None if b is None else torch.tensor(b))
+    y = torch.relu(y) if relu else y
+    y.backward(torch.tensor(gy))
+    return y.detach().numpy(), tw.grad.numpy(), tx.grad.numpy()
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_equals_pytorch_in_float32(case):
+    x, w, b, gy, geo = _problem(case, np.float32, seed=10)
+    for relu, bias in ((False, b), (True, b), (False, None)):
+        y, gw, gx = _winograd(x, w, bias, gy, geo, relu)
+        ty, tgw, tgx = _torch_three(x, w, bias, gy, geo, False)
+        ty = np.maximum(ty, 0) if relu else ty
+        for got, want in ((y, ty), (gw, tgw), (gx, tgx)):
+            assert got.dtype == np.float32 and got.shape == want.shape
+            scale = max(np.abs(want).max(initial=0), 1.0)
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * scale)
+
+
+def _without_winograd(monkeypatch, fn):
+    with monkeypatch.context() as m:
+        m.setattr(WG, "MIN_CHANNELS", 10 ** 9)
+        return fn()
+
+
+@pytest.mark.parametrize("where", ["x", "gy", "w"])
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_non_finite_values_fall_back_to_im2col_bit_for_bit(where, value, monkeypatch):
+    x, w, b, gy, geo = _problem(6, np.float32)
+    assert WG.applies(geo, 64, x, w, b)
+    {"x": x, "gy": gy, "w": w}[where][0, 3, 2, 4 if where != "w" else 1] = value
+    calls = {"forward": lambda: K.forward(np, x, w, b, geo, True),
+             "weight_grad": lambda: K.weight_grad(np, x, gy, geo, w.shape),
+             "input_grad": lambda: K.input_grad(np, gy, w, geo, x.shape)}
+    reads = {"x": ("forward", "weight_grad"), "gy": ("weight_grad", "input_grad"), "w": ("forward", "input_grad")}
+    for op, call in calls.items():
+        got, want = call(), _without_winograd(monkeypatch, call)
+        if op in reads[where]:   # the Winograd kernel itself declines, and im2col runs
+            assert got.tobytes() == want.tobytes(), op
+            assert not np.isfinite(want).all()
+            assert _winograd(x, w, b, gy, geo, True)[list(calls).index(op)] is None
+        else:                    # it reads only finite values: Winograd's result
+            assert got.tobytes() == _winograd(x, w, b, gy, geo, True)[list(calls).index(op)].tobytes()
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    # a direct convolution keeps the infinity where the transforms would mix it into NaN
+    if where == "x" and value == np.inf:
+        assert np.isinf(K.forward(np, x, np.abs(w), None, geo)).any()
+
+
+def test_dispatch_runs_winograd_where_it_applies(monkeypatch):
+    x, w, b, gy, geo = _problem(6, np.float32)
+    assert (K.forward(np, x, w, b, geo).tobytes() == WG.forward(np, x, w, b, geo).tobytes())
+    assert (K.weight_grad(np, x, gy, geo, w.shape).tobytes() == WG.weight_grad(np, x, gy, geo, w.shape).tobytes())
+    assert (K.input_grad(np, gy, w, geo, x.shape).tobytes() == WG.input_grad(np, gy, w, geo, x.shape).tobytes())
+    few = np.zeros((2, WG.MIN_CHANNELS - 1, 8, 8), np.float32)
+    assert not WG.applies(geo, WG.MIN_CHANNELS - 1, few, w)
+
+
+def _geo(kernel=3, stride=1, dilation=1, groups=1):
+    return K.geometry("conv2d", (2, 16, 9, 9), (16, 16 // groups, kernel, kernel), (stride,) * 2,
+                      ((1, 1), (1, 1)), (dilation,) * 2, groups, 2)
+
+
+def test_applies_only_to_3x3_stride_1_undilated_single_group_float_numpy():
+    a32, a64 = np.zeros(3, np.float32), np.zeros(3)
+    assert WG.applies(_geo(), 16, a32, a32) and WG.applies(_geo(), 16, a64, a64)
+    assert not WG.applies(_geo(kernel=5), 16, a32, a32)
+    assert not WG.applies(_geo(stride=2), 16, a32, a32)
+    assert not WG.applies(_geo(dilation=2), 16, a32, a32)
+    assert not WG.applies(_geo(groups=2), 16, a32, a32)
+    assert not WG.applies(_geo(), 16, a32.astype(np.float16), a32.astype(np.float16))
+    assert not WG.applies(_geo(), 16, a32, a64)
+    assert not WG.applies(K.geometry("conv1d", (2, 16, 9), (16, 16, 3), (1,), ((1, 1),), (1,), 1, 1), 16, a32, a32)
+    before = jit.set_enabled(False)
+    try:
+        assert not WG.applies(_geo(), 16, a32, a32)
+    finally:
+        jit.set_enabled(before)
+
+
+def test_public_conv2d_and_its_gradients_equal_pytorch():
+    rng = np.random.default_rng(3)
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in ((4, 16, 9, 7), (24, 16, 3, 3), (24,)))
+    ex, ew, eb = (ember.tensor(a, requires_grad=True) for a in (x, w, b))
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ey = ember.conv2d(ex, ew, eb, padding=1)
+    ty = torch.nn.functional.conv2d(tx, tw, tb, padding=1)
+    (ey * ey).sum().backward()
+    (ty * ty).sum().backward()
+    np.testing.assert_allclose(ey.detach().numpy(), ty.detach().numpy(), rtol=1e-4, atol=1e-4)
+    for e, t in ((ex, tx), (ew, tw), (eb, tb)):
+        np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-3)
