@@ -1,8 +1,10 @@
 """Convolution algorithms side by side on the cnn workload's layers: which layout and algorithm
 ember's conv kernels use is decided by this table (ember/ops/_im2col.py).
 
-For each layer of benchmarks/nn.py's cnn (batch 64, and batch 1 for inference), float32, 3x3,
-stride 1, padding 1, it times the forward, the weight gradient and the input gradient of
+For each layer of benchmarks/nn.py's cnn (batch 64, and batch 1 for inference), of the digits cnn
+(batch 32, 8x8), and a few more that set where Winograd starts to win (fewer channels, no padding),
+float32, 3x3, stride 1, padding 1 unless the name says pad 0, it times the forward, the weight
+gradient and the input gradient of
   im2col      ember's channels-first im2col + one GEMM (+ col2im for the input gradient),
               ember/ops/_im2col.py (what ember runs for groups, 1-d and half precision)
   winograd    Winograd F(2x2, 3x3) (benchmarks/_winograd.py)
@@ -11,6 +13,8 @@ stride 1, padding 1, it times the forward, the weight gradient and the input gra
   nhwc-kept   the same without those transposes: what a compiled replay pays, where conv and
               pool outputs stay channels-last (ember/ops/_im2col_cl.py; its own row: ember-cl, which
               works a chunk of the batch at a time and which eager ember runs too, with the transposes)
+  ember-wg    Winograd F(2x2, 3x3) as ember runs it (ember/ops/_winograd.py: numba tile transforms,
+              channels-last, a chunk of the batch at a time), on the same channels-last inputs as ember-cl
   shifted     forward only: KH*KW GEMMs over shifted views of one padded channels-last buffer
 and PyTorch's kernel for reference. Rounds are interleaved (the machine may be shared); each cell
 is the minimum over rounds in ms, and the ratio to im2col.
@@ -28,11 +32,13 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _winograd as W  # noqa: E402
 
-from ember.ops import _im2col as K, _im2col_cl as CL, _layout  # noqa: E402
+from ember.ops import _im2col as K, _im2col_cl as CL, _layout, _winograd as WG  # noqa: E402
 
-LAYERS = [("conv1 1->32 28x28 b64", 64, 1, 32, 28), ("conv2 32->64 14x14 b64", 64, 32, 64, 14),
-          ("conv2 32->64 14x14 b1", 1, 32, 64, 14)]
-PADS = ((1, 1), (1, 1))
+LAYERS = [("conv1 1->32 28x28 b64", 64, 1, 32, 28, 1), ("conv2 32->64 14x14 b64", 64, 32, 64, 14, 1),
+          ("conv2 32->64 14x14 b1", 1, 32, 64, 14, 1), ("conv2 32->64 14x14 b64 pad 0", 64, 32, 64, 14, 0),
+          ("digits conv1 1->32 8x8 b32", 32, 1, 32, 8, 1), ("digits conv2 32->32 8x8 b32", 32, 32, 32, 8, 1),
+          ("4->32 14x14 b64", 64, 4, 32, 14, 1), ("8->32 14x14 b64", 64, 8, 32, 14, 1),
+          ("16->16 14x14 b64", 64, 16, 16, 14, 1), ("8->8 8x8 b32", 32, 8, 8, 8, 1)]
 
 
 class ChannelsLast:
@@ -79,14 +85,16 @@ class ChannelsLast:
         return y
 
 
-def cases(n, c, o, h, torch):
+def cases(n, c, o, h, p, torch):
     """{(op, algorithm): (run, convert)}: `convert` puts a result in the layout of ember's im2col
-    result (N, C, H, W) or (O, C, 3, 3), to check it before timing."""
+    result (N, C, H, W) or (O, C, 3, 3), to check it before timing. The nhwc, nhwc-kept and shifted
+    candidates are written for padding 1 only."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, c, h, h)).astype(np.float32)
     w = (rng.standard_normal((o, c, 3, 3)) * 0.1).astype(np.float32)
-    gy = rng.standard_normal((n, o, h, h)).astype(np.float32)
-    geo = K.geometry("conv2d", x.shape, w.shape, (1, 1), PADS, (1, 1), 1, 2)
+    pads = ((p, p), (p, p))
+    geo = K.geometry("conv2d", x.shape, w.shape, (1, 1), pads, (1, 1), 1, 2)
+    gy = rng.standard_normal((n, o) + geo.out).astype(np.float32)
     cl = ChannelsLast(n, c, o, h)
     xl, gyl = np.ascontiguousarray(x.transpose(0, 2, 3, 1)), np.ascontiguousarray(gy.transpose(0, 2, 3, 1))
     xcl, gycl = xl.transpose(0, 3, 1, 2), gyl.transpose(0, 3, 1, 2)   # (N, C, H, W) views, channels-last
@@ -105,28 +113,33 @@ def cases(n, c, o, h, torch):
         return run
     out = {
         ("forward", "im2col"): (lambda: K.forward_cf(np, x, w, None, geo), same),
-        ("forward", "winograd"): (lambda: W.forward(np, x, w, None, PADS, 1), same),
+        ("forward", "winograd"): (lambda: W.forward(np, x, w, None, pads, 1), same),
         ("forward", "nhwc"): (lambda: nchw(cl.forward(nhwc(x), wm)), same),
         ("forward", "nhwc-kept"): (lambda: cl.forward(xl, wm), nchw),
         ("forward", "ember-cl"): (in_cl(lambda: CL.forward(np, xcl, w, None, geo)), same),
         ("forward", "shifted"): (lambda: cl.shifted(xl, wij), rows),
         ("weight_grad", "im2col"): (lambda: K.weight_grad_cf(np, x, gy, geo, w.shape), same),
-        ("weight_grad", "winograd"): (lambda: W.weight_grad(np, x, gy, PADS, 1), same),
+        ("weight_grad", "winograd"): (lambda: W.weight_grad(np, x, gy, pads, 1), same),
         ("weight_grad", "nhwc"): (lambda: cl.weight_grad(nhwc(x), nhwc(gy)), oihw),
         ("weight_grad", "nhwc-kept"): (lambda: cl.weight_grad(xl, gyl), oihw),
         ("weight_grad", "ember-cl"): (in_cl(lambda: CL.weight_grad(np, xcl, gycl, geo, w.shape)), same),
         ("input_grad", "im2col"): (lambda: K.input_grad_cf(np, gy, w, geo, x.shape), same),
-        ("input_grad", "winograd"): (lambda: W.input_grad(np, gy, w, PADS, 1, x.shape), same),
+        ("input_grad", "winograd"): (lambda: W.input_grad(np, gy, w, pads, 1, x.shape), same),
         ("input_grad", "nhwc"): (lambda: nchw(cl.input_grad(nhwc(gy), wmt)), same),
         ("input_grad", "nhwc-kept"): (lambda: cl.input_grad(gyl, wmt), nchw),
         ("input_grad", "ember-cl"): (in_cl(lambda: CL.input_grad(np, gycl, w, geo, x.shape)), same),
+        ("forward", "ember-wg"): (in_cl(lambda: WG.forward(np, xcl, w, None, geo)), same),
+        ("weight_grad", "ember-wg"): (in_cl(lambda: WG.weight_grad(np, xcl, gycl, geo, w.shape)), same),
+        ("input_grad", "ember-wg"): (in_cl(lambda: WG.input_grad(np, gycl, w, geo, x.shape)), same),
     }
+    if p != 1:
+        out = {k: v for k, v in out.items() if k[1] not in ("nhwc", "nhwc-kept", "shifted")}
     if torch is not None:
         tx, tw, tgy = (torch.from_numpy(a) for a in (x, w, gy))
         conv, tnp = torch.nn.functional.conv2d, (lambda a: a.numpy())
-        out[("forward", "torch")] = (lambda: conv(tx, tw, padding=1), tnp)
-        out[("weight_grad", "torch")] = (lambda: torch.nn.grad.conv2d_weight(tx, tw.shape, tgy, padding=1), tnp)
-        out[("input_grad", "torch")] = (lambda: torch.nn.grad.conv2d_input(tx.shape, tw, tgy, padding=1), tnp)
+        out[("forward", "torch")] = (lambda: conv(tx, tw, padding=p), tnp)
+        out[("weight_grad", "torch")] = (lambda: torch.nn.grad.conv2d_weight(tx, tw.shape, tgy, padding=p), tnp)
+        out[("input_grad", "torch")] = (lambda: torch.nn.grad.conv2d_input(tx.shape, tw, tgy, padding=p), tnp)
     return out
 
 
@@ -144,6 +157,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--only", default="", help="the layers whose name holds this text")
     args = parser.parse_args()
     try:
         import torch
@@ -152,8 +166,10 @@ def main():
         torch = None
     print(f"{args.rounds} interleaved rounds, minimum ms (ratio to im2col), float32, "
           f"BLAS threads {os.environ.get('OPENBLAS_NUM_THREADS', 'default')}")
-    for name, n, c, o, h in LAYERS:
-        fns = cases(n, c, o, h, torch)
+    for name, n, c, o, h, p in LAYERS:
+        if args.only not in name:
+            continue
+        fns = cases(n, c, o, h, p, torch)
         check(fns)
         fns = {k: run for k, (run, _) in fns.items()}
         times = {k: [] for k in fns}
@@ -166,7 +182,8 @@ def main():
         for op in ("forward", "weight_grad", "input_grad"):
             base = min(times[(op, "im2col")])
             cells = [f"{alg} {min(t) * 1e3:7.3f} ({min(t) / base:4.2f})" for (o_, alg), t in times.items() if o_ == op]
-            print(f"  {op:12s} " + "  ".join(cells))
+            wg_cl = min(times[(op, "ember-wg")]) / min(times[(op, "ember-cl")])
+            print(f"  {op:12s} " + "  ".join(cells) + f"  | ember-wg / ember-cl {wg_cl:4.2f}")
 
 
 if __name__ == "__main__":

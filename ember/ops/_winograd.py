@@ -106,14 +106,15 @@ class _Transforms:
         """V (16, T, C) of images n0..n1 of the channels-last input into v; False on inf or NaN."""
         c = xl.shape[3]
         chk = np.zeros(c, self.dtype)
-        L.INPUT.get()(xl[n0:n1], v, np.empty((16, c), self.dtype), chk, self.geo.pads[0][0],
-                      self.geo.pads[1][0], self.th, self.tw, self.zero)
+        d = np.empty((2 * self.th + 2, 2 * self.tw + 2, c), self.dtype)
+        L.INPUT.get()(xl[n0:n1], v, d, chk, self.geo.pads[0][0], self.geo.pads[1][0], self.zero)
         return bool(np.isfinite(chk).all())
 
     def grad(self, gyl, n0, n1, g):
         """Gy (16, T, O) of images n0..n1 of the channels-last output gradient into g; False on inf or NaN."""
-        chk = np.zeros(gyl.shape[3], self.dtype)
-        L.GRAD.get()(gyl[n0:n1], g, chk, self.th, self.tw, self.zero)
+        o = gyl.shape[3]
+        chk = np.zeros(o, self.dtype)
+        L.GRAD.get()(gyl[n0:n1], g, np.empty((2 * self.th, 2 * self.tw, o), self.dtype), chk, self.zero)
         return bool(np.isfinite(chk).all())
 
 
@@ -135,12 +136,13 @@ def forward(xp, x, w, bias, geo, relu=False):
     chunks, tr, (v, m) = _setup(x, geo, (c, o))
     y = np.empty((n,) + tuple(geo.out) + (o,), x.dtype)
     add_bias, b = bias is not None, y.reshape(-1)[:0] if bias is None else bias
+    d = np.empty((8, o), x.dtype)
     for n0, n1 in chunks:
         if not tr.input(xl, n0, n1, v):
             return None
         k = tr.tiles(n0, n1)
         np.matmul(v[:, :k], ut, out=m[:, :k])
-        L.OUTPUT.get()(m, y[n0:n1], b, add_bias, relu, tr.th, tr.tw, tr.zero)
+        L.OUTPUT.get()(m, y[n0:n1], d, b, add_bias, relu, tr.th, tr.tw, tr.zero)
     return _layout.result(np, y)
 
 
@@ -168,12 +170,12 @@ def input_grad(xp, gy, w, geo, x_shape):
         return None
     gyl = _layout.nhwc(np, gy)
     chunks, tr, (g, z) = _setup(gy, geo, (o, c))
-    gx = np.zeros((n, h, wd, c), gy.dtype)
-    scratch = np.empty((16, c), gy.dtype)
+    gx = np.empty((n, h, wd, c), gy.dtype)
+    d, buf = np.empty((16, c), gy.dtype), np.empty((2 * tr.th + 2, 2 * tr.tw + 2, c), gy.dtype)
     for n0, n1 in chunks:
         if not tr.grad(gyl, n0, n1, g):
             return None
         k = tr.tiles(n0, n1)
         np.matmul(g[:, :k], u, out=z[:, :k])                          # (16, T, C)
-        L.ADJOINT.get()(z, gx[n0:n1], scratch, geo.pads[0][0], geo.pads[1][0], tr.th, tr.tw)
+        L.ADJOINT.get()(z, gx[n0:n1], d, buf, geo.pads[0][0], geo.pads[1][0], tr.zero)
     return _layout.result(np, gx)
