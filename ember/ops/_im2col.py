@@ -163,7 +163,7 @@ def _from_rows(xp, y, n, geo):
 
 def forward(xp, x, w, bias, geo, relu=False):
     """y = conv(x, w) + bias, then max(y, 0) with `relu` (NaN kept, as NumPy's maximum)."""
-    if WG.applies(geo, min(x.shape[1], w.shape[0]), x, w, *(() if bias is None else (bias,))):
+    if WG.applies(geo, x.shape[0], x.shape[1], w.shape[0], x, w, *(() if bias is None else (bias,))):
         y = WG.forward(xp, x, w, bias, geo, relu)
         if y is not None:  # None: inf or NaN in x or w
             return y
@@ -174,7 +174,7 @@ def forward(xp, x, w, bias, geo, relu=False):
 
 def weight_grad(xp, x, gy, geo, w_shape):
     """The gradient of conv(x, w) in w for output gradient gy."""
-    if WG.applies(geo, min(w_shape[:2]), x, gy):
+    if WG.applies(geo, x.shape[0], w_shape[1], w_shape[0], x, gy):
         gw = WG.weight_grad(xp, x, gy, geo, w_shape)
         if gw is not None:  # None: inf or NaN in x or gy
             return gw
@@ -185,7 +185,7 @@ def weight_grad(xp, x, gy, geo, w_shape):
 
 def input_grad(xp, gy, w, geo, x_shape):
     """The gradient of conv(x, w) in x for output gradient gy."""
-    if WG.applies(geo, min(x_shape[1], w.shape[0]), gy, w):
+    if WG.applies(geo, x_shape[0], x_shape[1], w.shape[0], gy, w):
         gx = WG.input_grad(xp, gy, w, geo, x_shape)
         if gx is not None:  # None: inf or NaN in gy or w
             return gx

@@ -14,8 +14,10 @@ weight or output gradient holds inf or NaN returns None: the transforms mix a ti
 inf - inf gives NaN where a direct convolution gives inf; the caller (ember/ops/_im2col.py) then runs
 the im2col kernels, and results with non-finite values are those of im2col.
 
-When it runs (`applies`), from `python benchmarks/conv_algorithms.py` (float32, minimum of interleaved
-rounds, against the channels-last im2col kernels): see MIN_CHANNELS.
+It runs (`applies`) where `python benchmarks/conv_algorithms.py` measured it faster than the
+channels-last im2col kernels: from 16 input and output channels and enough tiles (the table is at
+MIN_CHANNELS). One thread, the cnn's conv2 (64 images 14x14, 32 -> 64): forward 0.75x their time,
+weight gradient 0.55x, input gradient 0.54x; two threads 0.77x, 0.88x, 0.92x.
 
     >>> import numpy as np
     >>> from ember.ops import _im2col as K
@@ -37,22 +39,36 @@ from ember.ops import _winograd_loops as L
 _G = np.array([[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]])
 _GG = {np.dtype(t): np.kron(_G, _G).astype(t) for t in ("f4", "f8")}   # (16, 9): vec(G g G^T)
 
-# Below this many input (forward, weight gradient) or output (input gradient) channels the
-# transforms cost more than the GEMM FLOPs they save (see the module docstring).
-MIN_CHANNELS = 8
+# Where Winograd measured faster than the channels-last im2col kernels (`python
+# benchmarks/conv_algorithms.py`, float32, ms, one BLAS thread / two; ratio ember-wg / ember-cl):
+#   cnn conv2 32->64 14x14 b64   forward 4.13/5.50 (0.75), 3.05/3.98 (0.77); weight grad 0.55, 0.88;
+#                                input grad 0.54, 0.92 (pad 0: 0.72/0.54/0.52, 0.75/0.78/0.99)
+#   digits conv2 32->32 8x8 b32  0.79/0.59/0.59 at one thread, 1.06/1.21/0.94 at two
+#   32->64 14x14 b4              0.86/0.65/0.62, 1.39/1.02/0.94; b1: 1.14/0.91/0.79, 1.39/1.34/0.98
+#   16->16 14x14 b64             0.97/0.64/0.63, 0.92/0.83/0.98
+#   8->32 14x14 b64 1.26/0.79/0.94, 1.39/1.04/1.39; 8->8 8x8 b32 and 1 or 4 input channels: all slower
+# so it runs with at least MIN_CHANNELS input and output channels and a GEMM of at least MIN_WORK
+# multiply-adds per transformed position (tiles * C * O): the transforms run on one thread, so
+# with more BLAS threads the GEMMs they save are worth less and the bar is higher.
+MIN_CHANNELS = 16
+MIN_WORK = {1: 2 ** 18}   # by BLAS threads; more threads: MIN_WORK_MANY
+MIN_WORK_MANY = 2 ** 20
 # With a one-thread BLAS the batch is worked a few images at a time, the larger transform buffer
 # about this size, so the GEMMs' operands and results are in cache for the transform loops.
 CHUNK_BYTES = 2 ** 20
 
 
-def applies(geo, channels, *arrays):
-    """True when these kernels should run: a 2-d 3x3 convolution, stride 1, dilation 1, one group,
-    of float32/float64 NumPy arrays, with numba, and `channels` (the GEMMs' inner size) at least
-    MIN_CHANNELS."""
-    return (geo.nd == 2 and geo.kernel == (3, 3) and geo.stride == (1, 1) and geo.dilation == (1, 1)
-            and geo.groups == 1 and channels >= MIN_CHANNELS and jit.available()
+def applies(geo, n, c, o, *arrays):
+    """True when these kernels should run (see MIN_CHANNELS): a 2-d 3x3 convolution, stride 1,
+    dilation 1, one group, of `n` images, `c` input and `o` output channels, on float32/float64 NumPy
+    arrays of one dtype, with numba."""
+    if not (geo.nd == 2 and geo.kernel == (3, 3) and geo.stride == (1, 1) and geo.dilation == (1, 1)
+            and geo.groups == 1 and min(c, o) >= MIN_CHANNELS and jit.available()
             and all(type(a) is np.ndarray and a.dtype.char in "fd" for a in arrays)
-            and len({a.dtype for a in arrays}) == 1)
+            and len({a.dtype for a in arrays}) == 1):
+        return False
+    th, tw = _tiles(geo)
+    return n * th * tw * c * o >= MIN_WORK.get(threads.get_num_threads(), MIN_WORK_MANY)
 
 
 def _tiles(geo):

@@ -92,11 +92,18 @@ def _without_winograd(monkeypatch, fn):
         return fn()
 
 
+@pytest.fixture
+def any_size(monkeypatch):
+    """Winograd for every size of problem (the work threshold off), at any BLAS thread count."""
+    monkeypatch.setattr(WG, "MIN_WORK", {})
+    monkeypatch.setattr(WG, "MIN_WORK_MANY", 0)
+
+
 @pytest.mark.parametrize("where", ["x", "gy", "w"])
 @pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
-def test_non_finite_values_fall_back_to_im2col_bit_for_bit(where, value, monkeypatch):
+def test_non_finite_values_fall_back_to_im2col_bit_for_bit(where, value, monkeypatch, any_size):
     x, w, b, gy, geo = _problem(6, np.float32)
-    assert WG.applies(geo, 64, x, w, b)
+    assert WG.applies(geo, 2, 64, 64, x, w, b)
     {"x": x, "gy": gy, "w": w}[where][0, 3, 2, 4 if where != "w" else 1] = value
     calls = {"forward": lambda: K.forward(np, x, w, b, geo, True),
              "weight_grad": lambda: K.weight_grad(np, x, gy, geo, w.shape),
@@ -116,13 +123,13 @@ def test_non_finite_values_fall_back_to_im2col_bit_for_bit(where, value, monkeyp
         assert np.isinf(K.forward(np, x, np.abs(w), None, geo)).any()
 
 
-def test_dispatch_runs_winograd_where_it_applies(monkeypatch):
+def test_dispatch_runs_winograd_where_it_applies(any_size):
     x, w, b, gy, geo = _problem(6, np.float32)
     assert (K.forward(np, x, w, b, geo).tobytes() == WG.forward(np, x, w, b, geo).tobytes())
     assert (K.weight_grad(np, x, gy, geo, w.shape).tobytes() == WG.weight_grad(np, x, gy, geo, w.shape).tobytes())
     assert (K.input_grad(np, gy, w, geo, x.shape).tobytes() == WG.input_grad(np, gy, w, geo, x.shape).tobytes())
-    few = np.zeros((2, WG.MIN_CHANNELS - 1, 8, 8), np.float32)
-    assert not WG.applies(geo, WG.MIN_CHANNELS - 1, few, w)
+    assert not WG.applies(geo, 2, WG.MIN_CHANNELS - 1, 64, x, w)
+    assert not WG.applies(geo, 2, 64, WG.MIN_CHANNELS - 1, x, w)
 
 
 def _geo(kernel=3, stride=1, dilation=1, groups=1):
@@ -130,26 +137,43 @@ def _geo(kernel=3, stride=1, dilation=1, groups=1):
                       ((1, 1), (1, 1)), (dilation,) * 2, groups, 2)
 
 
-def test_applies_only_to_3x3_stride_1_undilated_single_group_float_numpy():
+def test_applies_only_to_3x3_stride_1_undilated_single_group_float_numpy(any_size):
     a32, a64 = np.zeros(3, np.float32), np.zeros(3)
-    assert WG.applies(_geo(), 16, a32, a32) and WG.applies(_geo(), 16, a64, a64)
-    assert not WG.applies(_geo(kernel=5), 16, a32, a32)
-    assert not WG.applies(_geo(stride=2), 16, a32, a32)
-    assert not WG.applies(_geo(dilation=2), 16, a32, a32)
-    assert not WG.applies(_geo(groups=2), 16, a32, a32)
-    assert not WG.applies(_geo(), 16, a32.astype(np.float16), a32.astype(np.float16))
-    assert not WG.applies(_geo(), 16, a32, a64)
-    assert not WG.applies(K.geometry("conv1d", (2, 16, 9), (16, 16, 3), (1,), ((1, 1),), (1,), 1, 1), 16, a32, a32)
+    assert WG.applies(_geo(), 2, 16, 16, a32, a32) and WG.applies(_geo(), 2, 16, 16, a64, a64)
+    assert not WG.applies(_geo(kernel=5), 2, 16, 16, a32, a32)
+    assert not WG.applies(_geo(stride=2), 2, 16, 16, a32, a32)
+    assert not WG.applies(_geo(dilation=2), 2, 16, 16, a32, a32)
+    assert not WG.applies(_geo(groups=2), 2, 16, 16, a32, a32)
+    assert not WG.applies(_geo(), 2, 16, 16, a32.astype(np.float16), a32.astype(np.float16))
+    assert not WG.applies(_geo(), 2, 16, 16, a32, a64)
+    assert not WG.applies(K.geometry("conv1d", (2, 16, 9), (16, 16, 3), (1,), ((1, 1),), (1,), 1, 1), 2, 16, 16, a32, a32)
     before = jit.set_enabled(False)
     try:
-        assert not WG.applies(_geo(), 16, a32, a32)
+        assert not WG.applies(_geo(), 2, 16, 16, a32, a32)
     finally:
         jit.set_enabled(before)
 
 
-def test_public_conv2d_and_its_gradients_equal_pytorch():
+@pytest.mark.parametrize("threads", [1, 2])
+def test_applies_where_measured_faster(threads, monkeypatch):
+    """The rule from benchmarks/conv_algorithms.py: the cnn's conv2 at one and two BLAS threads, the
+    digits cnn's conv2 at one only, batch-1 inference and 8 channels never."""
+    monkeypatch.setattr(WG.threads, "get_num_threads", lambda: threads)
+    a = np.zeros(3, np.float32)
+
+    def runs(n, c, o, h):
+        return WG.applies(K.geometry("conv2d", (n, c, h, h), (o, c, 3, 3), (1, 1), ((1, 1), (1, 1)),
+                                     (1, 1), 1, 2), n, c, o, a, a)
+    assert runs(64, 32, 64, 14)
+    assert runs(32, 32, 32, 8) == (threads == 1)
+    assert not runs(1, 32, 64, 14) and not runs(64, 8, 32, 14) and not runs(64, 1, 32, 28)
+
+
+def test_public_conv2d_and_its_gradients_equal_pytorch(any_size):
     rng = np.random.default_rng(3)
     x, w, b = (rng.standard_normal(s).astype(np.float32) for s in ((4, 16, 9, 7), (24, 16, 3, 3), (24,)))
+    geo = K.geometry("conv2d", x.shape, w.shape, (1, 1), ((1, 1), (1, 1)), (1, 1), 1, 2)
+    assert WG.applies(geo, 4, 16, 24, x, w, b)
     ex, ew, eb = (ember.tensor(a, requires_grad=True) for a in (x, w, b))
     tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
     ey = ember.conv2d(ex, ew, eb, padding=1)
