@@ -253,7 +253,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
                     float(need_number("embedding", "norm_type", norm_type)))
     out = Embedding.apply(input, weight, padding_idx=pad, scale_grad_by_freq=bool(scale_grad_by_freq))
     if out.grad_fn is not None and pad is None and not scale_grad_by_freq:
-        out.grad_fn.lookup = (input, weight)  # a plain row lookup: see `looked_up`
+        out.grad_fn.lookup = (input, weight, input._version, weight._version)  # see `looked_up`
     return out
 
 
@@ -263,7 +263,13 @@ def looked_up(t):
     one matrix may multiply the table instead and look its rows up, when the table has fewer rows
     than `t` (the recurrent layers' input projection: ember/ops/recurrent.py)."""
     fn = t.grad_fn if isinstance(t, Tensor) else None
-    return getattr(fn, "lookup", None) if type(fn) is Embedding else None
+    lookup = getattr(fn, "lookup", None) if type(fn) is Embedding else None
+    if lookup is None:
+        return None
+    index, table, index_version, table_version = lookup
+    if (index._version, table._version) != (index_version, table_version):
+        return None  # written in place since the lookup: its rows are not the table's any more
+    return index, table
 
 
 # --- vector measures -----------------------------------------------------------------

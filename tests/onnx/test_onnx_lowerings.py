@@ -27,7 +27,7 @@ NO_LOWERING = {
     "ember.ops.pool.WindowSpread": "pooling's gradient",
     "ember.ops.unary.ReluGrad": "ReLU's gradient: inference graphs do not reach it",
     "ember.ops.dropout.KeepMask": "training-mode dropout: export traces in eval mode",
-    "ember.optim.optimizer.Update": "an optimizer step",
+    "ember.optim._graph_update.Update": "an optimizer step",
     "ember.ops.special_extra.IGamma": "not lowered: ONNX has no incomplete gamma function",
     "ember.ops.strided.AsStrided": "not lowered: ONNX has no strided view over a tensor's storage",
     "ember.distributed.primitives.AllReduce": "a collective of data-parallel training",

@@ -174,3 +174,16 @@ def test_the_table_is_projected_in_eager_and_compiled_steps_alike():
                  and n.outputs[0].shape == (12, 8))
     linears = [n for n in graph.nodes if n.op == "call" and n.name == "ember.ops.dense.Linear"]
     assert any(n.args[0].id == table for n in linears)
+
+
+def test_a_table_written_after_the_lookup_is_not_projected():
+    """The projection reads the table when the layer runs; a table changed in place after the
+    lookup (as an optimizer step between the two would) leaves the looked-up rows the ones used."""
+    ember.manual_seed(0)
+    embed, lstm = ember.nn.Embedding(5, 3), ember.nn.LSTM(3, 4)
+    idx = ember.tensor(np.random.default_rng(0).integers(0, 5, (6, 2)))
+    x = embed(idx)
+    want = lstm(x.detach())[0].detach().numpy()
+    with ember.no_grad():
+        embed.weight.mul_(2.0)
+    np.testing.assert_allclose(lstm(x)[0].detach().numpy(), want, rtol=1e-6, atol=1e-7)
