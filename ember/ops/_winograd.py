@@ -47,12 +47,11 @@ _GG = {np.dtype(t): np.kron(_G, _G).astype(t) for t in ("f4", "f8")}   # (16, 9)
 #   32->64 14x14 b4              0.86/0.65/0.62, 1.39/1.02/0.94; b1: 1.14/0.91/0.79, 1.39/1.34/0.98
 #   16->16 14x14 b64             0.97/0.64/0.63, 0.92/0.83/0.98
 #   8->32 14x14 b64 1.26/0.79/0.94, 1.39/1.04/1.39; 8->8 8x8 b32 and 1 or 4 input channels: all slower
-# so it runs with at least MIN_CHANNELS input and output channels and a GEMM of at least MIN_WORK
+# so it runs with at least MIN_CHANNELS input and output channels and a GEMM of at least MIN_WORK_*
 # multiply-adds per transformed position (tiles * C * O): the transforms run on one thread, so
 # with more BLAS threads the GEMMs they save are worth less and the bar is higher.
 MIN_CHANNELS = 16
-MIN_WORK = {1: 2 ** 18}   # by BLAS threads; more threads: MIN_WORK_MANY
-MIN_WORK_MANY = 2 ** 20
+MIN_WORK_ONE, MIN_WORK_MANY = 2 ** 18, 2 ** 20   # one BLAS thread, more
 # With a one-thread BLAS the batch is worked a few images at a time, the larger transform buffer
 # about this size, so the GEMMs' operands and results are in cache for the transform loops.
 CHUNK_BYTES = 2 ** 20
@@ -63,12 +62,18 @@ def applies(geo, n, c, o, *arrays):
     dilation 1, one group, of `n` images, `c` input and `o` output channels, on float32/float64 NumPy
     arrays of one dtype, with numba."""
     if not (geo.nd == 2 and geo.kernel == (3, 3) and geo.stride == (1, 1) and geo.dilation == (1, 1)
-            and geo.groups == 1 and min(c, o) >= MIN_CHANNELS and jit.available()
-            and all(type(a) is np.ndarray and a.dtype.char in "fd" for a in arrays)
-            and len({a.dtype for a in arrays}) == 1):
+            and geo.groups == 1 and min(c, o) >= MIN_CHANNELS):
         return False
     th, tw = _tiles(geo)
-    return n * th * tw * c * o >= MIN_WORK.get(threads.get_num_threads(), MIN_WORK_MANY)
+    work = n * th * tw * c * o
+    dtype = arrays[0].dtype
+    if work < min(MIN_WORK_ONE, MIN_WORK_MANY) or not (
+            dtype.char in "fd" and all(type(a) is np.ndarray and a.dtype == dtype for a in arrays)
+            and jit.available()):
+        return False   # (asking threadpoolctl for the thread count costs ~2.5 us: only when it decides)
+    if work >= max(MIN_WORK_ONE, MIN_WORK_MANY):
+        return True
+    return work >= (MIN_WORK_ONE if threads.get_num_threads() == 1 else MIN_WORK_MANY)
 
 
 def _tiles(geo):

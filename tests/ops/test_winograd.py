@@ -95,7 +95,7 @@ def _without_winograd(monkeypatch, fn):
 @pytest.fixture
 def any_size(monkeypatch):
     """Winograd for every size of problem (the work threshold off), at any BLAS thread count."""
-    monkeypatch.setattr(WG, "MIN_WORK", {})
+    monkeypatch.setattr(WG, "MIN_WORK_ONE", 0)
     monkeypatch.setattr(WG, "MIN_WORK_MANY", 0)
 
 
