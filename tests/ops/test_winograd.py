@@ -183,3 +183,55 @@ def test_public_conv2d_and_its_gradients_equal_pytorch(any_size):
     np.testing.assert_allclose(ey.detach().numpy(), ty.detach().numpy(), rtol=1e-4, atol=1e-4)
     for e, t in ((ex, tx), (ew, tw), (eb, tb)):
         np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-3)
+
+
+def _counting(monkeypatch):
+    calls = {"forward": 0, "weight_grad": 0, "input_grad": 0}
+    for name in calls:
+        def wrapped(*args, _name=name, _fn=getattr(WG, name)):
+            calls[_name] += 1
+            return _fn(*args)
+        monkeypatch.setattr(WG, name, wrapped)
+    return calls
+
+
+def test_compiled_inference_and_training_run_winograd_with_torch_values(monkeypatch, any_size):
+    """Inside compiled replays (channels-last arrays, the ReLU fused into the convolution) the
+    kernels run and give eager's and PyTorch's values (float64)."""
+    calls = _counting(monkeypatch)
+    ember.manual_seed(0)
+    net = ember.nn.Sequential(ember.nn.Conv2d(16, 16, 3, padding=1), ember.nn.ReLU(),
+                              ember.nn.Conv2d(16, 24, 3, padding=1), ember.nn.ReLU()).double()
+    ref = torch.nn.Sequential(torch.nn.Conv2d(16, 16, 3, padding=1), torch.nn.ReLU(),
+                              torch.nn.Conv2d(16, 24, 3, padding=1), torch.nn.ReLU()).double()
+    ref.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in net.state_dict().items()})
+    x = np.random.default_rng(1).standard_normal((2, 16, 7, 6))
+    compiled = ember.compile(net)
+    with ember.no_grad():
+        compiled(ember.tensor(x))
+        got = compiled(ember.tensor(x)).numpy()
+    assert compiled.source().count("relu=True") == 2 and calls["forward"] >= 2
+    with torch.no_grad():
+        np.testing.assert_allclose(got, ref(torch.tensor(x)).numpy(), rtol=1e-10, atol=1e-10)
+
+    opt = ember.optim.SGD(net.parameters(), lr=0.01)
+
+    def step(v):
+        opt.zero_grad()
+        loss = (net(v) ** 2).sum()
+        loss.backward()
+        opt.step()
+        return loss
+    run = ember.compile(step)
+    tx = torch.tensor(x)
+    topt = torch.optim.SGD(ref.parameters(), lr=0.01)
+    for _ in range(3):
+        loss = float(run(ember.tensor(x)))
+        topt.zero_grad()
+        tloss = (ref(tx) ** 2).sum()
+        tloss.backward()
+        topt.step()
+        np.testing.assert_allclose(loss, float(tloss.detach()), rtol=1e-10)
+    assert calls["weight_grad"] >= 2 and calls["input_grad"] >= 1
+    for p, (_, tp) in zip(net.parameters(), ref.named_parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-10, atol=1e-12)
