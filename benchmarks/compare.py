@@ -6,9 +6,10 @@ The machine may be shared: every (mode, workload) runs `--rounds` times, the rou
 (so a burst of load hits all modes alike), and each cell is the median over rounds of the
 per-round ratio to that round's PyTorch time. With more than one thread per process the step
 time of a process (ember's and PyTorch's alike) varies by up to 2x from one process to the next on
-a 2-core virtual machine, even when it is otherwise idle; hence five rounds by default. The first round runs with an empty numba cache:
-its first compiled call is the cold one (trace, passes, code generation and kernel compilation);
-later rounds find the cache warm.
+a 2-core virtual machine, even when it is otherwise idle; hence five rounds by default. The first
+round starts each workload with an empty numba cache of its own and runs the compiled mode first:
+its first compiled call is the cold one (trace, passes, code generation and the compilation of every
+kernel it uses); later rounds find that workload's cache warm.
 
     python benchmarks/compare.py                      # all rows, 5 rounds, BLAS threads = CPU count
     python benchmarks/compare.py --threads 1          # the same with one thread per process
@@ -30,10 +31,14 @@ EAGER_TARGETS = {"mlp": 1.0, "transformer": 1.0, "cnn": 1.5, "lstm": 1.5}
 MODES = ("ember", "ember-compiled", "torch")
 
 
-def _round(workloads, steps, threads):
+def _round(workloads, steps, threads, caches, first):
+    """One child per (mode, workload). Each workload has its own numba cache folder (`caches`), empty
+    in the `first` round, where the compiled mode runs first: its first call compiles every kernel the
+    step uses (cold), none of them left in the cache by another mode or workload."""
     out = {}
     for w in workloads:
-        for m in MODES:
+        os.environ["NUMBA_CACHE_DIR"] = caches[w]
+        for m in (("ember-compiled", "ember", "torch") if first else MODES):
             out[(m, w)] = bench.run_child(m, w, steps, threads)
     return out
 
@@ -98,9 +103,8 @@ def main():
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args()
-    cache = tempfile.mkdtemp(prefix="ember-numba-cache-")
-    os.environ["NUMBA_CACHE_DIR"] = cache  # empty: round 1 compiles every kernel (cold)
-    rounds = [_round(args.workloads, args.steps, args.threads) for _ in range(args.rounds)]
+    caches = {w: tempfile.mkdtemp(prefix=f"ember-numba-cache-{w}-") for w in args.workloads}
+    rounds = [_round(args.workloads, args.steps, args.threads, caches, i == 0) for i in range(args.rounds)]
     rate = _gemm_rate(args.threads)
     print(f"{args.rounds} rounds x {args.steps} steps, {args.threads} threads, float32, Adam; medians of per-round "
           f"ratios to PyTorch eager (below 1: faster). NumPy GEMM {rate / 1e9:.0f} GFLOP/s; floor = the "
