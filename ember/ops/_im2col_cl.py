@@ -130,20 +130,25 @@ def _source(xp, x, geo):
     return padded, None
 
 
-def _chunks(xp, n, geo, c, itemsize):
-    """(first, end) image ranges whose columns take about CHUNK_BYTES (at least one image each), when
-    the BLAS runs one thread; else the whole batch in one range: off the CPU the cache argument does
-    not hold, and with more BLAS threads every GEMM call is a fork and join of its pool, which on a
-    busy machine waits for a descheduled thread (the cnn step measured 1.25-1.37x slower chunked at
-    two threads while another process ran, 0.95x on a quiet machine)."""
-    (oh, ow), (kh, kw) = geo.out, geo.kernel
-    per_image = max(1, oh * ow * kh * kw * c * itemsize)
-    step = max(1, CHUNK_BYTES // per_image) if xp is np else max(1, n)
+def batch_chunks(xp, n, per_image, chunk_bytes):
+    """(first, end) ranges of equal size over a batch of `n` images whose buffers take about
+    `chunk_bytes` (at least one image each, `per_image` bytes an image), when the BLAS runs one
+    thread; else the whole batch in one range: off the CPU the cache argument does not hold, and with
+    more BLAS threads every GEMM call is a fork and join of its pool, which on a busy machine waits for
+    a descheduled thread (the cnn step measured 1.25-1.37x slower chunked at two threads while another
+    process ran, 0.95x on a quiet machine). Equal sizes leave no short last GEMM."""
+    step = max(1, chunk_bytes // max(1, per_image)) if xp is np else max(1, n)
     if step < n and threads.get_num_threads() > 1:
         step = n
     parts = max(1, -(-n // step))
-    step = max(1, -(-n // parts))  # as many chunks, of equal size (no short last GEMM)
+    step = max(1, -(-n // parts))
     return [(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+def _chunks(xp, n, geo, c, itemsize):
+    """`batch_chunks` for the columns of this convolution, about CHUNK_BYTES at a time."""
+    (oh, ow), (kh, kw) = geo.out, geo.kernel
+    return batch_chunks(xp, n, oh * ow * kh * kw * c * itemsize, CHUNK_BYTES)
 
 
 def _columns(xp, source, geo, n0, n1):

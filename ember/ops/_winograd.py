@@ -34,6 +34,7 @@ import numpy as np
 from ember.autograd.checks import check_size
 from ember.backend import jit, threads
 from ember.ops import _layout
+from ember.ops._im2col_cl import batch_chunks
 from ember.ops import _winograd_loops as L
 
 _G = np.array([[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]])
@@ -101,16 +102,10 @@ def _filters(w):
 
 
 def _chunks(n, geo, width, itemsize):
-    """(first, end) image ranges whose (16, tiles, width) buffer takes about CHUNK_BYTES, of equal
-    size, with a one-thread BLAS (the GEMMs' results are still in cache for the output loop); else
-    the whole batch (as ember/ops/_im2col_cl.py's `_chunks`, for the same reasons)."""
+    """`_im2col_cl.batch_chunks` for (16, tiles, width) transform buffers of about CHUNK_BYTES (with a
+    one-thread BLAS the GEMMs' results are still in cache for the output loop)."""
     th, tw = _tiles(geo)
-    step = max(1, CHUNK_BYTES // max(1, 16 * th * tw * width * itemsize))
-    if step < n and threads.get_num_threads() > 1:
-        step = n
-    parts = max(1, -(-n // step))
-    step = max(1, -(-n // parts))
-    return [(i, min(i + step, n)) for i in range(0, n, step)]
+    return batch_chunks(np, n, 16 * th * tw * width * itemsize, CHUNK_BYTES)
 
 
 class _Transforms:

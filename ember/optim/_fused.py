@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from ember.backend.jit import Kernel, flat
+from ember.optim.optimizer import advance
 
 
 def _adam_loop(p, g, m, v, w1, b2, w2, step_size, c2, eps):
@@ -137,35 +138,29 @@ def _group_arrays(kernel, ps, gs, *states):
     return out
 
 
-def _advance(step):
-    """The optimizers' `advance` on a 0-d step array: one more, as a Python float."""
-    step += 1
-    return float(step)
-
-
-def adam_group(ps, gs, ms, vs, steps, *, lr, beta1, beta2, eps):
-    """`adam` over every parameter of a group, each with its own step count (the 0-d `steps` arrays,
+def adam_group(ps, gs, ms, vs, states, *, lr, beta1, beta2, eps):
+    """`adam` over every parameter of a group, each with its own step count (`states`' "step",
     advanced here); False (nothing done, no step advanced) unless the kernel applies to all."""
-    arrays = _group_arrays(_ADAM.get() if 1 - beta1 < 0.5 else None, ps, gs, ms, vs)
+    kernel = _ADAM.get() if 1 - beta1 < 0.5 else None
+    arrays = _group_arrays(kernel, ps, gs, ms, vs)
     if arrays is None:
         return False
-    kernel = _ADAM.get()
-    for views, step in zip(arrays, steps):
-        t, s = _advance(step), views[0].dtype.type
+    for views, state in zip(arrays, states):
+        t, s = advance(state), views[0].dtype.type
         kernel(*views, s(1 - beta1), s(beta2), s(1 - beta2), s(lr / (1 - beta1 ** t)),
                s((1 - beta2 ** t) ** 0.5), s(eps))
     return True
 
 
-def adam_keras_group(ps, gs, ms, vs, steps, *, lr, beta1, beta2, eps):
-    """`adam_keras` over every parameter of a group, each with its own step count (advanced here) and
-    so its own bias-corrected rate; False (nothing done, no step advanced) unless the kernel applies
-    to all."""
-    arrays = _group_arrays(_ADAM_KERAS.get(), ps, gs, ms, vs)
+def adam_keras_group(ps, gs, ms, vs, states, *, lr, beta1, beta2, eps):
+    """`adam_keras` over every parameter of a group, each with its own step count (`states`' "step",
+    advanced here) and so its own bias-corrected rate; False (nothing done, no step advanced) unless
+    the kernel applies to all."""
+    kernel = _ADAM_KERAS.get()
+    arrays = _group_arrays(kernel, ps, gs, ms, vs)
     if arrays is None:
         return False
-    kernel = _ADAM_KERAS.get()
-    for views, step in zip(arrays, steps):
-        t, s = _advance(step), views[0].dtype.type
+    for views, state in zip(arrays, states):
+        t, s = advance(state), views[0].dtype.type
         kernel(*views, s(1 - beta1), s(1 - beta2), s(lr * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)), s(eps))
     return True

@@ -50,7 +50,7 @@ class Adam(Optimizer):
         if type(self)._update is not Adam._update or group["amsgrad"] or group["maximize"] or \
                 group["weight_decay"] or not _fused.adam_group(
                 params, grads, [s["exp_avg"]._data for s in states], [s["exp_avg_sq"]._data for s in states],
-                [s["step"]._data for s in states], lr=float(group["lr"]), beta1=group["betas"][0],
+                states, lr=float(group["lr"]), beta1=group["betas"][0],
                 beta2=group["betas"][1], eps=group["eps"]):
             super()._update_group(params, grads, states, group)
 

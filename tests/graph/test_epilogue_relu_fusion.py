@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import ember
-import ember.nn.functional as F
 from ember.graph import passes
 
 

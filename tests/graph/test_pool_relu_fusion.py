@@ -9,7 +9,6 @@ import pytest
 
 import ember
 from ember.backend import jit
-from ember.graph import passes
 from ember.ops import pool as P
 from ember.ops._layout import channels_last
 

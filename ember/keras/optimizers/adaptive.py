@@ -27,7 +27,7 @@ class AdamUpdate(KerasUpdate):
         if type(self)._rule is not AdamUpdate._rule or type(self)._update is not KerasUpdate._update or \
                 group["amsgrad"] or group["weight_decay"] or not _fused.adam_keras_group(
                 params, grads, [s["m"]._data for s in states], [s["v"]._data for s in states],
-                [s["step"]._data for s in states], lr=float(group["lr"]), beta1=group["beta_1"],
+                states, lr=float(group["lr"]), beta1=group["beta_1"],
                 beta2=group["beta_2"], eps=group["epsilon"]):
             super()._update_group(params, grads, states, group)
 
