@@ -46,8 +46,9 @@ _BIAS_RELU, _RELU, _RELU_GRAD = Kernel(_bias_relu_loop), Kernel(_relu_loop), Ker
 
 def bias_relu(xp, y, bias, relu):
     """`y` (M, O) += `bias` (O,) when given, then max(y, 0) when `relu`, in place; returns `y`."""
-    loop = _BIAS_RELU.get() if type(y) is np.ndarray and y.dtype.char in "fd" and y.ndim == 2 and y.flags.c_contiguous and \
-        (bias is None or (type(bias) is np.ndarray and bias.dtype == y.dtype and bias.shape == y.shape[1:])) else None
+    fits = type(y) is np.ndarray and y.dtype.char in "fd" and y.ndim == 2 and y.flags.c_contiguous and (
+        bias is None or (type(bias) is np.ndarray and bias.dtype == y.dtype and bias.shape == y.shape[1:]))
+    loop = _BIAS_RELU.get() if fits else None
     if loop is not None:
         loop(y, y.reshape(-1)[:0] if bias is None else bias, bias is not None, relu)
         return y

@@ -1,11 +1,15 @@
 """epilogue_relu_fusion (ember/graph/passes/epilogue_relu.py): a Conv or Linear whose only user is a
 ReLU runs as one call, in inference and training graphs, with the values of eager ember and PyTorch
 (NaN kept); never where a backward replays the pair or where the layer's output is used elsewhere."""
+import os
+
 import numpy as np
 import pytest
 
 import ember
 from ember.graph import passes
+
+os.environ.setdefault("KERAS_BACKEND", "torch")  # the Keras reference runs on PyTorch
 
 
 def _net():
