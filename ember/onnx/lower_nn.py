@@ -116,9 +116,14 @@ def _gate_rows(kind, hidden):
     return np.concatenate([np.arange(g * hidden, (g + 1) * hidden) for g in _GATES[kind]])
 
 
-def _recurrence(e, node, kind, gx, h0, w_hh, c0=None, b_hh=None, **attrs):
-    """One ONNX RNN/LSTM/GRU node on the precomputed input projection gx (T, B, G): its W is the
-    permutation that reorders PyTorch's gates into ONNX's, its R is w_hh with rows reordered."""
+def _arg(node, i):
+    return node.args[i] if len(node.args) > i else None
+
+
+def _recurrence(e, node, kind, gx, h0, w_hh, index, c0=None, b_hh=None, **attrs):
+    """One ONNX RNN/LSTM/GRU node on the precomputed input projection gx (T, B, G), or, with
+    `index` (T, B), on the rows of the projected table gx (V, G) it looks up (a Gather): its W is
+    the permutation that reorders PyTorch's gates into ONNX's, its R is w_hh with rows reordered."""
     hidden = e.shapes[h0.id][-1]
     gates = e.shapes[w_hh.id][0]
     rows = _gate_rows(kind, hidden)
@@ -130,7 +135,8 @@ def _recurrence(e, node, kind, gx, h0, w_hh, c0=None, b_hh=None, **attrs):
     else:
         rb = e.op("Gather", [e.name(b_hh), e.ints(rows)], axis=0)
         bias = e.op("Unsqueeze", [e.op("Concat", [e.const(np.zeros(gates, dt)), rb], axis=0), e.ints([0])])
-    inputs = [e.name(gx), e.const(perm, "gate_order"), r, bias, "", e.op("Unsqueeze", [e.name(h0), e.ints([0])])]
+    x = e.name(gx) if index is None else e.op("Gather", [e.name(gx), e.name(index)], axis=0)
+    inputs = [x, e.const(perm, "gate_order"), r, bias, "", e.op("Unsqueeze", [e.name(h0), e.ints([0])])]
     if c0 is not None:
         inputs.append(e.op("Unsqueeze", [e.name(c0), e.ints([0])]))
     direction = "reverse" if node.attrs.get("reverse") else "forward"
@@ -141,21 +147,20 @@ def _recurrence(e, node, kind, gx, h0, w_hh, c0=None, b_hh=None, **attrs):
 
 def lstm(e, node):
     gx, h0, c0, w_hh = node.args[:4]
-    if len(node.args) > 4 and node.args[4] is not None or node.attrs.get("w_hr") is not None:
+    if _arg(node, 4) is not None:
         raise OnnxError("onnx export: LSTM with proj_size has no ONNX lowering (ONNX's LSTM has no projection)")
-    return _recurrence(e, node, "LSTM", gx, h0, w_hh, c0=c0)
+    return _recurrence(e, node, "LSTM", gx, h0, w_hh, _arg(node, 5), c0=c0)
 
 
 def gru(e, node):
     gx, h0, w_hh = node.args[:3]
-    b_hh = node.args[3] if len(node.args) > 3 else node.attrs.get("b_hh")
-    return _recurrence(e, node, "GRU", gx, h0, w_hh, b_hh=b_hh, linear_before_reset=1)
+    return _recurrence(e, node, "GRU", gx, h0, w_hh, _arg(node, 4), b_hh=_arg(node, 3), linear_before_reset=1)
 
 
 def rnn(e, node):
     gx, h0, w_hh = node.args[:3]
     act = "Relu" if node.attrs.get("relu") else "Tanh"
-    return _recurrence(e, node, "RNN", gx, h0, w_hh, activations=[act])
+    return _recurrence(e, node, "RNN", gx, h0, w_hh, _arg(node, 3), activations=[act])
 
 
 def _allowed(e, node, mask):

@@ -63,6 +63,14 @@ def _gate_inputs_loop(a, gx, scale, pre):
             a[b, j] = gx[b, j] * scale[j] + pre[j, b]
 
 
+def _gate_rows_loop(a, table, rows, scale, pre):
+    # _gate_inputs_loop with the step's input projection looked up: gx row b is table[rows[b]]
+    for b in range(a.shape[0]):
+        r = rows[b]
+        for j in range(a.shape[1]):
+            a[b, j] = table[r, j] * scale[j] + pre[j, b]
+
+
 def _hidden_loop(a, tc, h, h_t, H):
     # h (B, H) = o * tanh(c), and its transpose into h_t (H, B)
     for b in range(a.shape[0]):
@@ -73,7 +81,7 @@ def _hidden_loop(a, tc, h, h_t, H):
 
 
 _GATES, _GATES_BACKWARD = Kernel(_gates_loop), Kernel(_gates_backward_loop)
-_GATE_INPUTS, _HIDDEN = Kernel(_gate_inputs_loop), Kernel(_hidden_loop)
+_GATE_INPUTS, _GATE_ROWS, _HIDDEN = Kernel(_gate_inputs_loop), Kernel(_gate_rows_loop), Kernel(_hidden_loop)
 
 
 def _fits(*arrays):
@@ -103,15 +111,23 @@ def gates_backward(a, tc, c_prev, dh, dc, d, H):
     return True
 
 
-def gate_inputs(xp, a, gx, scale, pre):
+def gate_inputs(xp, a, gx, scale, pre, rows=None):
     """a (B, G) = gx (B, G) * scale (G) + pre (G, B).T: a step's scaled input projection plus its
-    recurrent product, which BLAS computed transposed."""
-    kernel = _GATE_INPUTS.get()
-    if kernel is not None and _fits(a, gx, scale, pre):
-        kernel(a, gx, scale, pre)
+    recurrent product, which BLAS computed transposed. With `rows` (B,), gx is a table (V, G) and
+    the step's projection its rows `rows` (in range: the caller checked)."""
+    if rows is None:
+        kernel = _GATE_INPUTS.get()
+        if kernel is not None and _fits(a, gx, scale, pre):
+            kernel(a, gx, scale, pre)
+            return
     else:
-        xp.multiply(gx, scale, out=a)
-        a += pre.T
+        kernel = _GATE_ROWS.get()
+        if kernel is not None and _fits(a, gx, scale, pre) and type(rows) is np.ndarray and rows.flags.c_contiguous:
+            kernel(a, gx, rows, scale, pre)
+            return
+        gx = xp.take(gx, rows, axis=0)
+    xp.multiply(gx, scale, out=a)
+    a += pre.T
 
 
 def hidden(xp, a, tc, h, h_t, H):

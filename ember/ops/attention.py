@@ -133,7 +133,7 @@ class Attention(Function):
             xp.matmul(xp.swapaxes(ds, -1, -2), k, out=dq)
         if dk is not None:
             xp.matmul(ds, q, out=dk)
-        return _wrap_all((dq, dk, dv) + (None,) * (len(self.inputs) - 3), self.inputs[0])
+        return _wrap_all((dq, dk, dv, None, None), self)
 
 
 def _softmax_(xp, s, masked):

@@ -22,8 +22,10 @@ from ember.autograd import grad_mode
 from ember.autograd.engine import grad as _autograd_grad
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor, _wrap
-from ember.errors import ArgumentError, DTypeError, ShapeError
+from ember.errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError
 from ember.ops import _rnn_loops as _loops, dense, dropout as _dropout, join, linalg, unary
+from ember.ops._indexing import _add_rows
+from ember.ops._row_loops import embedding_grad
 from ember.ops.registry import Sample, register
 
 __all__ = ["lstm", "gru", "rnn_tanh", "rnn_relu", "lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell"]
@@ -36,6 +38,8 @@ FUNCTIONAL = ""
 # --- the recurrences on arrays ----------------------------------------------------------
 # Time-major throughout: `gx` (seq, batch, gates) is every step's input projection with the biases
 # that add to it; outputs and gradients are (seq, batch, .) too, so every step's slice is contiguous.
+# With `index` (seq, batch), `gx` is instead a projected embedding table (rows, gates) and each step
+# looks its rows up (`_projection`): the sequence's projection is never written out.
 
 def _order(n, reverse):
     return range(n - 1, -1, -1) if reverse else range(n)
@@ -50,6 +54,34 @@ def _steps_and_previous(out, reverse):
 
 def _rows(a):
     return a.reshape(-1, a.shape[-1])
+
+
+def _lookup_rows(op, xp, index, table):
+    """A looked-up projection's time-major index (seq, batch) as a C-contiguous array, checked
+    against the table's rows (a compiled replay may have dropped the lookup that checked them)."""
+    rows = xp.ascontiguousarray(index)
+    lo, hi = int(rows.min()), int(rows.max())
+    if lo < 0 or hi >= table.shape[0]:
+        raise IndexOutOfRangeError(f"{op}: embedding index {lo if lo < 0 else hi} is out of range for the "
+                                   f"{table.shape[0]} rows of the looked-up table")
+    return rows
+
+
+def _step_input(xp, gx, rows, t):
+    """Step t's (batch, gates) input projection: gx[t], or the table rows step t looks up."""
+    return gx[t] if rows is None else xp.take(gx, rows[t], axis=0)
+
+
+def _input_grad(xp, gx, rows, d):
+    """The gradient of gx from the gradient `d` (seq, batch, gates) of every step's projection: `d`
+    itself, or for a looked-up table each step's rows added into the rows they read, in
+    `embedding`'s backward order (the same sums as a separate lookup's gradient)."""
+    if rows is None:
+        return d
+    out, idx, flat = xp.zeros(gx.shape, d.dtype), rows.reshape(-1), _rows(d)
+    if not embedding_grad(out, idx, flat, None, -1):
+        _add_rows(out, idx, flat, xp)
+    return out
 
 
 def _weight_grad(d, out, h0, reverse):
@@ -77,8 +109,15 @@ def _recompute_grad(node, grads, composite):
     return tuple(next(found) if isinstance(a, Tensor) and a.requires_grad else None for a in node.inputs)
 
 
-def _wrap_all(grads, like):
-    return tuple(None if g is None else _wrap(g, like._device) for g in grads)
+def _inputs(node, n):
+    """The node's first n inputs, None for optional ones it was not given."""
+    return (tuple(node.inputs) + (None,) * n)[:n]
+
+
+def _wrap_all(grads, node):
+    """The gradients of the node's inputs (those it was given) as tensors on its device."""
+    dev = node.inputs[0]._device
+    return tuple(None if g is None else _wrap(g, dev) for g in grads[:len(node.inputs)])
 
 
 def _gates_backward(xp, a, tc, c_prev, dh, dc, d, tmp, H):
@@ -107,15 +146,17 @@ def _gates_backward(xp, a, tc, c_prev, dh, dc, d, tmp, H):
 class LSTMRecurrence(Function):
     """(out, h_n, c_n) of one LSTM layer and direction, from gx = x W_ih^T + b_ih + b_hh."""
 
-    def forward(self, gx, h0, c0, w_hh, w_hr=None, reverse=False):
-        xp, (T, B, G), H = self.xp, gx.shape, c0.shape[-1]
+    def forward(self, gx, h0, c0, w_hh, w_hr=None, index=None, reverse=False):
+        xp, H = self.xp, c0.shape[-1]
+        rows = None if index is None else _lookup_rows("lstm", xp, index, gx)
+        T, B, G = gx.shape if rows is None else rows.shape + gx.shape[-1:]
         # tanh(s * z) * s + s is sigmoid(z) for s = 1/2 (gates i, f, o) and tanh(z) for g (s = 1, 0).
         # The inner s is applied to each step's gx and to W_hh (once): exact, a power of 2
         scale = xp.full(G, 0.5, gx.dtype)
         scale[2 * H:3 * H] = 1
         shift = scale.copy()
         shift[2 * H:3 * H] = 0
-        act = xp.empty(gx.shape, gx.dtype)  # the activations, step by step
+        act = xp.empty((T, B, G), gx.dtype)  # the activations, step by step
         c_all, tc_all = xp.empty((T, B, H), gx.dtype), xp.empty((T, B, H), gx.dtype)
         out = xp.empty((T, B, h0.shape[-1]), gx.dtype)
         hpre = xp.empty_like(c_all) if w_hr is not None else out  # h before the projection
@@ -125,7 +166,7 @@ class LSTMRecurrence(Function):
         for t in _order(T, reverse):
             a, c_prev, c = act[t], c, c_all[t]
             xp.dot(w_s, h_t, out=pre)
-            _loops.gate_inputs(xp, a, gx[t], scale, pre)
+            _loops.gate_inputs(xp, a, gx if rows is not None else gx[t], scale, pre, None if rows is None else rows[t])
             xp.tanh(a, out=a)
             if not _loops.gates(a, c_prev, c, H):  # the same float operations in NumPy
                 a *= scale
@@ -141,14 +182,13 @@ class LSTMRecurrence(Function):
                 xp.dot(hpre[t], w_hr.T, out=out[t])
                 h_t[...] = out[t].T
             h = out[t]
-        self.act, self.c_all, self.tc_all, self.out, self.hpre = act, c_all, tc_all, out, hpre
+        self.act, self.c_all, self.tc_all, self.out, self.hpre, self.rows = act, c_all, tc_all, out, hpre, rows
         return out, h.copy(), c.copy()
 
     def backward(self, g_out, g_h, g_c):
         if grad_mode._state.enabled:
             return _recompute_grad(self, (g_out, g_h, g_c), _lstm_composite)
-        gx, h0, c0, w_hh = self.inputs[:4]
-        w_hr = self.inputs[4] if len(self.inputs) > 4 else None
+        gx, h0, c0, w_hh, w_hr = _inputs(self, 5)
         rev, xp, act, tc = self.attrs.get("reverse", False), self.xp, self.act, self.tc_all
         T, B, G = act.shape
         H = G // 4
@@ -165,42 +205,43 @@ class LSTMRecurrence(Function):
             if not _loops.gates_backward(a, tc[t], c_prev, dh, dc, d, H):
                 _gates_backward(xp, a, tc[t], c_prev, dh, dc, d, tmp, H)
             dh = xp.dot(d, w_hh._data)
-        grads = [d_gates, dh, dc, _weight_grad(d_gates, self.out, h0._data, rev) if w_hh.requires_grad else None]
-        if w_hr is not None:
-            grads.append(_rows(d_out).T @ _rows(self.hpre) if w_hr.requires_grad else None)
-        return _wrap_all(grads, gx)
+        grads = [_input_grad(xp, gx._data, self.rows, d_gates), dh, dc,
+                 _weight_grad(d_gates, self.out, h0._data, rev) if w_hh.requires_grad else None,
+                 _rows(d_out).T @ _rows(self.hpre) if w_hr is not None and w_hr.requires_grad else None, None]
+        return _wrap_all(grads, self)
 
 
 class GRURecurrence(Function):
     """(out, h_n) of one GRU layer and direction, from gx = x W_ih^T + b_ih (gates r, z, n)."""
 
-    def forward(self, gx, h0, w_hh, b_hh=None, reverse=False):
-        xp, (T, B, G), H = self.xp, gx.shape, h0.shape[-1]
+    def forward(self, gx, h0, w_hh, b_hh=None, index=None, reverse=False):
+        xp, H = self.xp, h0.shape[-1]
+        rows = None if index is None else _lookup_rows("gru", xp, index, gx)
+        T, B, G = gx.shape if rows is None else rows.shape + gx.shape[-1:]
         rz, n_all, ghn = xp.empty((T, B, 2 * H), gx.dtype), xp.empty((T, B, H), gx.dtype), xp.empty((T, B, H), gx.dtype)
         out, gh, w_t, h = xp.empty((T, B, H), gx.dtype), xp.empty((B, G), gx.dtype), xp.ascontiguousarray(w_hh.T), h0
         for t in _order(T, reverse):
             xp.dot(h, w_t, out=gh)
             if b_hh is not None:
                 gh += b_hh
-            r, n, o = rz[t], n_all[t], out[t]
-            xp.add(gx[t, :, :2 * H], gh[:, :2 * H], out=r)
+            r, n, o, x = rz[t], n_all[t], out[t], _step_input(xp, gx, rows, t)
+            xp.add(x[:, :2 * H], gh[:, :2 * H], out=r)
             _sigmoid_(xp, r)
             ghn[t] = gh[:, 2 * H:]
             xp.multiply(r[:, :H], gh[:, 2 * H:], out=n)
-            n += gx[t, :, 2 * H:]
+            n += x[:, 2 * H:]
             xp.tanh(n, out=n)
             xp.subtract(h, n, out=o)  # h' = n + z (h - n)
             o *= r[:, H:]
             o += n
             h = o
-        self.rz, self.n_all, self.ghn, self.out = rz, n_all, ghn, out
+        self.rz, self.n_all, self.ghn, self.out, self.rows = rz, n_all, ghn, out, rows
         return out, h.copy()
 
     def backward(self, g_out, g_h):
         if grad_mode._state.enabled:
             return _recompute_grad(self, (g_out, g_h), _gru_composite)
-        gx, h0, w_hh = self.inputs[:3]
-        b_hh = self.inputs[3] if len(self.inputs) > 3 else None
+        gx, h0, w_hh, b_hh = _inputs(self, 4)
         rev, xp, n, H = self.attrs.get("reverse", False), self.xp, self.n_all, h0.shape[-1]
         r, z = self.rz[..., :H], self.rz[..., H:]
         dn_f = (1 - z) * (1 - n * n)                 # d(pre-activation of n) / dh'
@@ -210,7 +251,7 @@ class GRURecurrence(Function):
         dz_f[first] += h0._data
         dz_f *= z * (1 - z)
         dr_f = self.ghn * r * (1 - r)                # d(pre-activation of r) / d(pre-activation of n)
-        d_gx, d_gh = xp.empty(gx._data.shape, n.dtype), xp.empty(gx._data.shape, n.dtype)
+        d_gx, d_gh = xp.empty(self.rz.shape[:2] + w_hh.shape[:1], n.dtype), xp.empty(self.rz.shape[:2] + w_hh.shape[:1], n.dtype)
         dh, tmp, gout = g_h._data.copy(), xp.empty(h0._data.shape, n.dtype), g_out._data
         for t in _order(len(n), not rev):
             dh += gout[t]
@@ -225,27 +266,28 @@ class GRURecurrence(Function):
         d_gx[..., :2 * H] = d_gh[..., :2 * H]
         g_w = _weight_grad(d_gh, self.out, h0._data, rev) if w_hh.requires_grad else None
         g_b = _rows(d_gh).sum(0) if isinstance(b_hh, Tensor) and b_hh.requires_grad else None
-        return _wrap_all((d_gx, dh, g_w, g_b), gx)
+        return _wrap_all((_input_grad(xp, gx._data, self.rows, d_gx), dh, g_w, g_b, None), self)
 
 
 class RNNRecurrence(Function):
     """(out, h_n) of one Elman RNN layer and direction, from gx = x W_ih^T + b_ih + b_hh."""
 
-    def forward(self, gx, h0, w_hh, reverse=False, relu=False):
+    def forward(self, gx, h0, w_hh, index=None, reverse=False, relu=False):
         xp = self.xp
-        out = xp.empty(gx.shape[:2] + h0.shape[-1:], gx.dtype)
+        rows = None if index is None else _lookup_rows("rnn", xp, index, gx)
+        out = xp.empty((gx.shape if rows is None else rows.shape)[:2] + h0.shape[-1:], gx.dtype)
         pre, w_t, h = xp.empty_like(h0), xp.ascontiguousarray(w_hh.T), h0
-        for t in _order(len(gx), reverse):
+        for t in _order(len(out), reverse):
             xp.dot(h, w_t, out=pre)
-            pre += gx[t]
+            pre += _step_input(xp, gx, rows, t)
             h = xp.maximum(pre, 0, out=out[t]) if relu else xp.tanh(pre, out=out[t])
-        self.out = out
+        self.out, self.rows = out, rows
         return out, h.copy()
 
     def backward(self, g_out, g_h):
         if grad_mode._state.enabled:
             return _recompute_grad(self, (g_out, g_h), _rnn_composite)
-        gx, h0, w_hh = self.inputs
+        gx, h0, w_hh = self.inputs[:3]
         rev, xp, out = self.attrs.get("reverse", False), self.xp, self.out
         deriv = (out > 0).astype(out.dtype) if self.attrs.get("relu") else 1 - out * out
         d_gx, gout, dh = xp.empty_like(deriv), g_out._data, g_h._data.copy()
@@ -254,13 +296,17 @@ class RNNRecurrence(Function):
             xp.multiply(dh, deriv[t], out=d_gx[t])
             dh = xp.dot(d_gx[t], w_hh._data)
         g_w = _weight_grad(d_gx, out, h0._data, rev) if w_hh.requires_grad else None
-        return _wrap_all((d_gx, dh, g_w), gx)
+        return _wrap_all((_input_grad(xp, gx._data, self.rows, d_gx), dh, g_w, None), self)
 
 
 # --- the same recurrences as ember ops (differentiable twice; used under create_graph) ----
 
-def _lstm_composite(gx, h0, c0, w_hh, w_hr=None, reverse=False):
-    steps, h, c = gx.unbind(0), h0, c0
+def _looked_up(gx, index):
+    return gx if index is None else dense.embedding(index, gx)
+
+
+def _lstm_composite(gx, h0, c0, w_hh, w_hr=None, index=None, reverse=False):
+    steps, h, c = _looked_up(gx, index).unbind(0), h0, c0
     outs = [None] * len(steps)
     for t in _order(len(steps), reverse):
         i, f, g, o = linalg.addmm(steps[t], h, w_hh.mT).chunk(4, 1)
@@ -271,8 +317,8 @@ def _lstm_composite(gx, h0, c0, w_hh, w_hr=None, reverse=False):
     return join.stack(outs, 0), h, c
 
 
-def _gru_composite(gx, h0, w_hh, b_hh=None, reverse=False):
-    steps, h, H = gx.unbind(0), h0, h0.shape[-1]
+def _gru_composite(gx, h0, w_hh, b_hh=None, index=None, reverse=False):
+    steps, h, H = _looked_up(gx, index).unbind(0), h0, h0.shape[-1]
     outs = [None] * len(steps)
     for t in _order(len(steps), reverse):
         gh = linalg.matmul(h, w_hh.mT) if b_hh is None else linalg.addmm(b_hh, h, w_hh.mT)
@@ -284,8 +330,8 @@ def _gru_composite(gx, h0, w_hh, b_hh=None, reverse=False):
     return join.stack(outs, 0), h
 
 
-def _rnn_composite(gx, h0, w_hh, reverse=False, relu=False):
-    steps, h = gx.unbind(0), h0
+def _rnn_composite(gx, h0, w_hh, index=None, reverse=False, relu=False):
+    steps, h = _looked_up(gx, index).unbind(0), h0
     outs = [None] * len(steps)
     for t in _order(len(steps), reverse):
         pre = linalg.addmm(steps[t], h, w_hh.mT)
@@ -379,16 +425,18 @@ def _check(op, input, hx, params, has_biases, num_layers, dropout, train, bidire
 # --- layers and directions ----------------------------------------------------------------
 
 def _projection(x, w_ih, bias, lookup, batch_first):
-    """x W_ih^T + bias for the whole sequence in one GEMM. When x is a plain embedding lookup
-    (`dense.looked_up`) from a table with fewer rows than x, the table is projected and its rows
-    looked up instead: the same sums, over the table's rows rather than every position (the
-    benchmark's character LSTM: 96 rows against 2048 positions; its gradients, a scatter of the
-    gate gradients into 96 rows and two small GEMMs, replace two GEMMs over the 2048 positions)."""
+    """(gx, index): x W_ih^T + bias for the whole sequence in one GEMM, index None. When x is a
+    plain embedding lookup (`dense.looked_up`) from a table with fewer rows than x, the table is
+    projected instead and `index` is the lookup's time-major index: the recurrence looks each
+    step's rows up itself. The same sums, over the table's rows rather than every position (the
+    benchmark's character LSTM: 96 rows against 2048 positions), and the sequence's projection
+    (seq x batch x gates) is never written out; its gradients, a scatter of the gate gradients
+    into 96 rows and two small GEMMs, replace two GEMMs over the 2048 positions."""
     if lookup is not None:
         index, table = lookup
         if table.shape[0] < index.numel() and index.ndim == x.ndim - 1:
-            return dense.embedding(index.transpose(0, 1) if batch_first else index, dense.linear(table, w_ih, bias))
-    return dense.linear(x, w_ih, bias)
+            return dense.linear(table, w_ih, bias), index.transpose(0, 1) if batch_first else index
+    return dense.linear(x, w_ih, bias), None
 
 
 def _direction(op, x, state, w, has_biases, reverse, lookup=None, batch_first=False):
@@ -396,12 +444,12 @@ def _direction(op, x, state, w, has_biases, reverse, lookup=None, batch_first=Fa
     (`_projection`), then the recurrence."""
     kw = {"reverse": reverse}
     if op == "gru":
-        gx = _projection(x, w[0], w[2] if has_biases else None, lookup, batch_first)
-        return GRURecurrence.apply(gx, state[0], w[1], *w[3:4], **kw)
-    gx = _projection(x, w[0], w[2] + w[3] if has_biases else None, lookup, batch_first)
+        gx, index = _projection(x, w[0], w[2] if has_biases else None, lookup, batch_first)
+        return GRURecurrence.apply(gx, state[0], w[1], w[3] if has_biases else None, index, **kw)
+    gx, index = _projection(x, w[0], w[2] + w[3] if has_biases else None, lookup, batch_first)
     if op == "lstm":
-        return LSTMRecurrence.apply(gx, state[0], state[1], w[1], *w[4:], **kw)
-    return RNNRecurrence.apply(gx, state[0], w[1], relu=op == "rnn_relu", **kw)
+        return LSTMRecurrence.apply(gx, state[0], state[1], w[1], w[-1] if len(w) % 2 else None, index, **kw)
+    return RNNRecurrence.apply(gx, state[0], w[1], index, relu=op == "rnn_relu", **kw)
 
 
 def _run(op, input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
@@ -530,7 +578,7 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
         raise ArgumentError(f"lstm_cell: hx must be a pair (h, c), got {type(hx).__name__}")
     _check_cell("lstm", input, tuple(hx), w_ih, w_hh, b_ih, b_hh)
     gx = dense.linear(input, w_ih, _cell_bias(b_ih, b_hh)).unsqueeze(0)
-    out, _, c = LSTMRecurrence.apply(gx, hx[0], hx[1], w_hh)
+    out, _, c = LSTMRecurrence.apply(gx, hx[0], hx[1], w_hh, None, None)
     return out[0], c  # h' from `out`: a second view node, so that h' and c' are not both outputs of one node
 
 
@@ -539,13 +587,13 @@ def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One GRU step, as `torch.gru_cell` (gates r, z, n); returns h'."""
     _check_cell("gru", input, (hx,), w_ih, w_hh, b_ih, b_hh)
     gx = dense.linear(input, w_ih, b_ih).unsqueeze(0)
-    return GRURecurrence.apply(gx, hx, w_hh, b_hh)[1]
+    return GRURecurrence.apply(gx, hx, w_hh, b_hh, None)[1]
 
 
 def _rnn_cell(op, input, hx, w_ih, w_hh, b_ih, b_hh):
     _check_cell("rnn_tanh", input, (hx,), w_ih, w_hh, b_ih, b_hh)
     gx = dense.linear(input, w_ih, _cell_bias(b_ih, b_hh)).unsqueeze(0)
-    return RNNRecurrence.apply(gx, hx, w_hh, relu=op == "rnn_relu_cell")[1]
+    return RNNRecurrence.apply(gx, hx, w_hh, None, relu=op == "rnn_relu_cell")[1]
 
 
 @register("rnn_tanh_cell", _cell_samples("rnn_tanh_cell"))

@@ -251,3 +251,33 @@ def test_keras_export_refuses_other_formats(tmp_path):
     model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2)])
     with pytest.raises(ember.errors.ArgumentError, match="format='tf_saved_model'"):
         model.export(str(tmp_path / "m"), format="tf_saved_model")
+
+
+class _Tagger(nn.Module):
+    def __init__(self, kind):
+        super().__init__()
+        self.embed, self.rnn = nn.Embedding(7, 4), getattr(nn, kind)(4, 5, bidirectional=True)
+
+    def forward(self, idx):
+        return self.rnn(self.embed(idx))[0]
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_a_recurrence_reading_a_looked_up_table_lowers_to_gather(kind):
+    """A graph traced with autograd on, as a training step is, folds an embedding lookup into the
+    recurrence (the projected table and the index): its lowering gathers the table's rows, and
+    onnxruntime gives ember's outputs."""
+    from ember.graph import passes
+    from ember.onnx.exporter import DEFAULT_OPSET, to_model
+    ember.manual_seed(0)
+    model = _Tagger(kind)
+    compiled = ember.compile(model, optimize=False, dynamic_batch=False)
+    idx = ember.randint(0, 7, (9, 2))
+    want = compiled(idx).detach().numpy()
+    graph = passes.default_pipeline(compiled.graph, fuse=False, plan_memory=False)
+    calls = [n for n in graph.nodes if n.op == "call" and n.name.endswith("Recurrence")]
+    assert len(calls) == 2 and all(n.args[-1] is not None for n in calls)  # the index reaches both directions
+    proto = to_model(graph, model.state_dict(keep_vars=True), False, DEFAULT_OPSET)
+    onnx.checker.check_model(proto, full_check=True)
+    got = run_ort(proto, [idx.numpy()])
+    np.testing.assert_allclose(got[0], want, rtol=1e-5, atol=1e-6)
