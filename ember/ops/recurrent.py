@@ -166,7 +166,10 @@ class LSTMRecurrence(Function):
         for t in _order(T, reverse):
             a, c_prev, c = act[t], c, c_all[t]
             xp.dot(w_s, h_t, out=pre)
-            _loops.gate_inputs(xp, a, gx if rows is not None else gx[t], scale, pre, None if rows is None else rows[t])
+            if rows is None:
+                _loops.gate_inputs(xp, a, gx[t], scale, pre)
+            else:  # the rows of the projected table this step looks up
+                _loops.gate_inputs(xp, a, gx, scale, pre, rows[t])
             xp.tanh(a, out=a)
             if not _loops.gates(a, c_prev, c, H):  # the same float operations in NumPy
                 a *= scale
@@ -251,7 +254,8 @@ class GRURecurrence(Function):
         dz_f[first] += h0._data
         dz_f *= z * (1 - z)
         dr_f = self.ghn * r * (1 - r)                # d(pre-activation of r) / d(pre-activation of n)
-        d_gx, d_gh = xp.empty(self.rz.shape[:2] + w_hh.shape[:1], n.dtype), xp.empty(self.rz.shape[:2] + w_hh.shape[:1], n.dtype)
+        shape = self.out.shape[:2] + w_hh.shape[:1]  # (seq, batch, gates)
+        d_gx, d_gh = xp.empty(shape, n.dtype), xp.empty(shape, n.dtype)
         dh, tmp, gout = g_h._data.copy(), xp.empty(h0._data.shape, n.dtype), g_out._data
         for t in _order(len(n), not rev):
             dh += gout[t]
