@@ -40,13 +40,14 @@ def _gates_loop(a, c_prev, c, H, half):
             c[b, j] = f * c_prev[b, j] + i * a[b, 2 * H + j]
 
 
-def _gates_backward_loop(a, tc, c_prev, dh, dc, d, H, one):
-    # dh, dc: gradients reaching h_t and c_t; d gets the gradient of the gate inputs; dc becomes
-    # the gradient of c_{t-1}. The products are grouped as in recurrent.py's NumPy code.
+def _gates_backward_loop(a, tc, c_prev, dh, up, add, dc, d, H, one):
+    # dh, dc: gradients reaching h_t and c_t from the next step, with `add` the step's output
+    # gradient `up` added to dh's; d gets the gradient of the gate inputs; dc becomes the gradient
+    # of c_{t-1}. The products are grouped as in recurrent.py's NumPy code.
     for b in range(a.shape[0]):
         for j in range(H):
             i, f, g, o = a[b, j], a[b, H + j], a[b, 2 * H + j], a[b, 3 * H + j]
-            t, h_grad = tc[b, j], dh[b, j]
+            t, h_grad = tc[b, j], dh[b, j] + up[b, j] if add else dh[b, j]
             c_grad = dc[b, j] + (one - t * t) * o * h_grad
             d[b, j] = (one - i) * i * g * c_grad
             d[b, H + j] = (one - f) * f * c_prev[b, j] * c_grad
@@ -100,14 +101,16 @@ def gates(a, c_prev, c, H):
     return True
 
 
-def gates_backward(a, tc, c_prev, dh, dc, d, H):
+def gates_backward(a, tc, c_prev, dh, dc, d, H, up=None):
     """Gradient of the gate inputs into `d` (B, 4H) and of the previous cell state into `dc`
-    (in place), from the activations `a`, tanh(c_t) `tc` and the gradients `dh`, `dc` reaching
-    h_t and c_t; False (nothing done) where the kernel does not apply."""
+    (in place), from the activations `a`, tanh(c_t) `tc` and the gradients `dh` (plus the step's
+    output gradient `up`, when given: dh + up, dh itself unchanged) and `dc` reaching h_t and c_t;
+    False (nothing done) where the kernel does not apply."""
     kernel = _GATES_BACKWARD.get()
-    if kernel is None or not _fits(a, tc, c_prev, dh, dc, d):
+    add = up is not None
+    if kernel is None or not _fits(a, tc, c_prev, dh, dc, d, up if add else dh):
         return False
-    kernel(a, tc, c_prev, dh, dc, d, H, a.dtype.type(1))
+    kernel(a, tc, c_prev, dh, up if add else dh, add, dc, d, H, a.dtype.type(1))
     return True
 
 

@@ -198,14 +198,17 @@ class LSTMRecurrence(Function):
         start, back = (T - 1, 1) if rev else (0, -1)  # the first step, and where a step's state came from
         d_gates, tmp = xp.empty_like(act), xp.empty((B, H), act.dtype)
         d_out = xp.empty_like(self.out) if w_hr is not None else None  # gradient of each projected h
-        dh, dc, gout = g_h._data.copy(), g_c._data.copy(), g_out._data
+        # gout contiguous (a broadcast gradient, as a sum's, is not), so each step's slice is the kernel's
+        dh, dc, gout = g_h._data.copy(), g_c._data.copy(), xp.ascontiguousarray(g_out._data)
         for t in _order(T, not rev):  # per step, on arrays that are still in cache
-            a, d, c_prev = act[t], d_gates[t], c0._data if t == start else self.c_all[t + back]
-            dh += gout[t]
+            a, d, c_prev, up = act[t], d_gates[t], c0._data if t == start else self.c_all[t + back], gout[t]
             if w_hr is not None:
-                d_out[t] = dh
+                dh += up
+                d_out[t], up = dh, None
                 dh = xp.dot(dh, w_hr._data)
-            if not _loops.gates_backward(a, tc[t], c_prev, dh, dc, d, H):
+            if not _loops.gates_backward(a, tc[t], c_prev, dh, dc, d, H, up):  # adds up to dh's
+                if up is not None:
+                    dh += up
                 _gates_backward(xp, a, tc[t], c_prev, dh, dc, d, tmp, H)
             dh = xp.dot(d, w_hh._data)
         grads = [_input_grad(xp, gx._data, self.rows, d_gates), dh, dc,

@@ -163,3 +163,20 @@ def test_a_compiled_replay_checks_the_looked_up_index():
         idx[3, 1] = bad
         with pytest.raises(ember.errors.IndexOutOfRangeError, match=f"index {bad} is out of range"):
             fn(ember.tensor(idx))
+
+
+def test_a_broadcast_output_gradient_takes_the_loops_and_equals_numpy():
+    """`out.sum().backward()` hands the recurrence a broadcast (zero-stride) output gradient; the step
+    loop adds each step's slice to dh's inside the gate-gradient kernel, bit for bit NumPy's sums."""
+    arrays, _ = _inputs("float32", False, T=6)
+    results = []
+    for fast in (True, False):
+        before = jit.set_enabled(fast)
+        try:
+            args = [ember.tensor(a, requires_grad=True) for a in arrays]
+            R.LSTMRecurrence.apply(*args)[0].sum().backward()
+            results.append([a.grad.numpy() for a in args])
+        finally:
+            jit.set_enabled(before)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
