@@ -91,6 +91,11 @@ def _fits(*arrays):
         dt in (np.float32, np.float64)
 
 
+def rows_fit(x, dt):
+    """A NumPy array of dtype `dt` whose rows are contiguous (a step of a permuted gradient is)."""
+    return type(x) is np.ndarray and x.dtype == dt and x.ndim == 2 and x.strides[1] == x.itemsize
+
+
 def gates(a, c_prev, c, H):
     """Gate activations in place in `a` (B, 4H) and the new cell state into `c` (B, H); False
     (nothing done) where the kernel does not apply."""
@@ -104,11 +109,11 @@ def gates(a, c_prev, c, H):
 def gates_backward(a, tc, c_prev, dh, dc, d, H, up=None):
     """Gradient of the gate inputs into `d` (B, 4H) and of the previous cell state into `dc`
     (in place), from the activations `a`, tanh(c_t) `tc` and the gradients `dh` (plus the step's
-    output gradient `up`, when given: dh + up, dh itself unchanged) and `dc` reaching h_t and c_t;
-    False (nothing done) where the kernel does not apply."""
+    output gradient `up`, when given: dh + up, dh itself unchanged; its rows need only be
+    contiguous) and `dc` reaching h_t and c_t; False (nothing done) where the kernel does not apply."""
     kernel = _GATES_BACKWARD.get()
     add = up is not None
-    if kernel is None or not _fits(a, tc, c_prev, dh, dc, d, up if add else dh):
+    if kernel is None or not _fits(a, tc, c_prev, dh, dc, d) or add and not rows_fit(up, a.dtype):
         return False
     kernel(a, tc, c_prev, dh, up if add else dh, add, dc, d, H, a.dtype.type(1))
     return True

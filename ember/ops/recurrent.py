@@ -198,15 +198,16 @@ class LSTMRecurrence(Function):
         start, back = (T - 1, 1) if rev else (0, -1)  # the first step, and where a step's state came from
         d_gates, tmp = xp.empty_like(act), xp.empty((B, H), act.dtype)
         d_out = xp.empty_like(self.out) if w_hr is not None else None  # gradient of each projected h
-        # gout contiguous (a broadcast gradient, as a sum's, is not), so each step's slice is the kernel's
-        dh, dc, gout = g_h._data.copy(), g_c._data.copy(), xp.ascontiguousarray(g_out._data)
+        dh, dc, gout = g_h._data.copy(), g_c._data.copy(), g_out._data
         for t in _order(T, not rev):  # per step, on arrays that are still in cache
             a, d, c_prev, up = act[t], d_gates[t], c0._data if t == start else self.c_all[t + back], gout[t]
-            if w_hr is not None:
+            if w_hr is not None or not _loops.rows_fit(up, dh.dtype):  # else the kernel adds it
                 dh += up
-                d_out[t], up = dh, None
+                up = None
+            if w_hr is not None:
+                d_out[t] = dh
                 dh = xp.dot(dh, w_hr._data)
-            if not _loops.gates_backward(a, tc[t], c_prev, dh, dc, d, H, up):  # adds up to dh's
+            if not _loops.gates_backward(a, tc[t], c_prev, dh, dc, d, H, up):
                 if up is not None:
                     dh += up
                 _gates_backward(xp, a, tc[t], c_prev, dh, dc, d, tmp, H)

@@ -165,16 +165,25 @@ def test_a_compiled_replay_checks_the_looked_up_index():
             fn(ember.tensor(idx))
 
 
-def test_a_broadcast_output_gradient_takes_the_loops_and_equals_numpy():
-    """`out.sum().backward()` hands the recurrence a broadcast (zero-stride) output gradient; the step
-    loop adds each step's slice to dh's inside the gate-gradient kernel, bit for bit NumPy's sums."""
+@pytest.mark.parametrize("reach", ["sum", "permuted", "contiguous"])
+def test_output_gradients_of_any_layout_equal_numpy(reach):
+    """The gate-gradient kernel adds each step's output gradient to dh's when the step's rows are
+    contiguous (a contiguous gradient, or a batch-first layer's permuted one); a broadcast one (a
+    sum's, zero strides) is added in NumPy first. Bit for bit the NumPy path either way."""
     arrays, _ = _inputs("float32", False, T=6)
+    up = np.random.default_rng(4).standard_normal((3, 6, 4)).astype("float32")  # (batch, seq, hidden)
     results = []
     for fast in (True, False):
         before = jit.set_enabled(fast)
         try:
             args = [ember.tensor(a, requires_grad=True) for a in arrays]
-            R.LSTMRecurrence.apply(*args)[0].sum().backward()
+            out = R.LSTMRecurrence.apply(*args)[0]
+            if reach == "sum":
+                out.sum().backward()
+            elif reach == "permuted":
+                out.transpose(0, 1).backward(ember.tensor(up))
+            else:
+                out.backward(ember.tensor(up.transpose(1, 0, 2).copy()))
             results.append([a.grad.numpy() for a in args])
         finally:
             jit.set_enabled(before)
