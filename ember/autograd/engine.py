@@ -103,6 +103,23 @@ def _run(roots, retain, create_graph, capture, accumulate):
         dispatch._backward_depth[0] -= 1
 
 
+_capturing = []  # the capture keys of the backward runs in progress, innermost last (None: all)
+
+
+def observes(t):
+    """True when the backward run in progress hands non-leaf `t`'s gradient, or that of a tensor `t`
+    is a view of (a transpose of it), to someone: a hook (`retain_grad` is one) or `grad` /
+    `backward(inputs=)` asking for it. For a primitive that may route its gradient around an input
+    nobody watches (the recurrent layers' folded embedding lookup, ember/ops/recurrent.py)."""
+    keys = _capturing[-1] if _capturing else None
+    while t is not None and t.grad_fn is not None:
+        fn = t.grad_fn
+        if fn._hooks and fn._hooks.get(t._oi) or keys is not None and (id(fn), t._oi) in keys:
+            return True
+        t = fn.inputs[0] if fn.is_view and fn.inputs and isinstance(fn.inputs[0], _tensor.Tensor) else None
+    return False
+
+
 def _run_nodes(roots, retain, create_graph, capture, accumulate):
     keys = _capture_keys(capture)
     found = {}
@@ -125,6 +142,7 @@ def _run_nodes(roots, retain, create_graph, capture, accumulate):
     needed = None if keys is None else _needed([t.grad_fn for t, _ in roots if t.grad_fn is not None], keys)
     prev = grad_mode._state.enabled
     grad_mode._state.enabled = create_graph
+    _capturing.append(keys)
     try:
         for t, g in ready_leaves:
             if keys is None or id(t) in keys:
@@ -140,6 +158,7 @@ def _run_nodes(roots, retain, create_graph, capture, accumulate):
                 _free(node)
     finally:
         grad_mode._state.enabled = prev
+        _capturing.pop()
     return found
 
 

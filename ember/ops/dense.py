@@ -253,7 +253,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
                     float(need_number("embedding", "norm_type", norm_type)))
     out = Embedding.apply(input, weight, padding_idx=pad, scale_grad_by_freq=bool(scale_grad_by_freq))
     if out.grad_fn is not None and pad is None and not scale_grad_by_freq:
-        out.grad_fn.lookup = (input, weight, input._version, weight._version)  # see `looked_up`
+        # see `looked_up`; out's version counter, not out (which holds this node: a cycle)
+        out.grad_fn.lookup = (input, weight, out._version_counter(), (input._version, weight._version, out._version))
     return out
 
 
@@ -261,14 +262,16 @@ def looked_up(t):
     """(index, table) when `t` is the result of a plain `embedding` lookup (no padding_idx, no
     scale_grad_by_freq) recorded by autograd, else None. An op that multiplies every row of `t` by
     one matrix may multiply the table instead and look its rows up, when the table has fewer rows
-    than `t` (the recurrent layers' input projection: ember/ops/recurrent.py)."""
+    than `t` (the recurrent layers' input projection: ember/ops/recurrent.py). Such an op keeps `t`
+    among its inputs and gives it the gradient of the unfolded product when someone watches it
+    (`ember.autograd.engine.observes`: a hook, retain_grad, `grad(..., inputs=t)`)."""
     fn = t.grad_fn if isinstance(t, Tensor) else None
     lookup = getattr(fn, "lookup", None) if type(fn) is Embedding else None
     if lookup is None:
         return None
-    index, table, index_version, table_version = lookup
-    if (index._version, table._version) != (index_version, table_version):
-        return None  # written in place since the lookup: its rows are not the table's any more
+    index, table, counter, versions = lookup
+    if t._vc is not counter or (index._version, table._version, counter[0]) != versions:
+        return None  # the index, the table or the rows written in place since: the rows are not table[index]
     return index, table
 
 

@@ -19,7 +19,7 @@ differentiates that, so gradients of gradients stay exact (they cost a second fo
 import numbers
 
 from ember.autograd import grad_mode
-from ember.autograd.engine import grad as _autograd_grad
+from ember.autograd.engine import grad as _autograd_grad, observes
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor, _wrap
 from ember.errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError
@@ -39,7 +39,9 @@ FUNCTIONAL = ""
 # Time-major throughout: `gx` (seq, batch, gates) is every step's input projection with the biases
 # that add to it; outputs and gradients are (seq, batch, .) too, so every step's slice is contiguous.
 # With `index` (seq, batch), `gx` is instead a projected embedding table (rows, gates) and each step
-# looks its rows up (`_projection`): the sequence's projection is never written out.
+# looks its rows up (`_projection`): the sequence's projection is never written out. The lookup's
+# result x and the projection's weight and bias come along (`x, w_ih, b_ih`), unread unless someone
+# watches x's gradient (`_input_grads`).
 
 def _order(n, reverse):
     return range(n - 1, -1, -1) if reverse else range(n)
@@ -58,9 +60,9 @@ def _rows(a):
 
 def _lookup_rows(op, xp, index, table):
     """A looked-up projection's time-major index (seq, batch) as a C-contiguous array, checked
-    against the table's rows (a compiled replay may have dropped the lookup that checked them)."""
+    against the table's rows (as the lookup checked them: an index written in place since raises)."""
     rows = xp.ascontiguousarray(index)
-    lo, hi = int(rows.min()), int(rows.max())
+    lo, hi = (int(rows.min()), int(rows.max())) if rows.size else (0, 0)
     if lo < 0 or hi >= table.shape[0]:
         raise IndexOutOfRangeError(f"{op}: embedding index {lo if lo < 0 else hi} is out of range for the "
                                    f"{table.shape[0]} rows of the looked-up table")
@@ -72,16 +74,25 @@ def _step_input(xp, gx, rows, t):
     return gx[t] if rows is None else xp.take(gx, rows[t], axis=0)
 
 
-def _input_grad(xp, gx, rows, d):
-    """The gradient of gx from the gradient `d` (seq, batch, gates) of every step's projection: `d`
-    itself, or for a looked-up table each step's rows added into the rows they read, in
-    `embedding`'s backward order (the same sums as a separate lookup's gradient)."""
+def _input_grads(xp, gx, rows, d, x, w_ih, b_ih):
+    """The gradients of (gx, x, w_ih, b_ih) from the gradient `d` (seq, batch, gates) of every step's
+    projection. Without a lookup: d for gx. With one, each step's rows of d added into the table rows
+    they read, in `embedding`'s backward order (the same sums as a separate lookup's gradient), for
+    gx, the projected table, whose own backward gives w_ih, b_ih and the embedding table theirs; x,
+    the lookup's result, gets none. Unless x's gradient is watched (a hook, retain_grad, `grad`'s
+    inputs): then the gradients of the unfolded projection x w_ih^T + b_ih go to x, w_ih and b_ih
+    (x's reaches the embedding table through the lookup) and none to gx, so nothing counts twice."""
     if rows is None:
-        return d
-    out, idx, flat = xp.zeros(gx.shape, d.dtype), rows.reshape(-1), _rows(d)
+        return d, None, None, None
+    flat = _rows(d)
+    if x is not None and observes(x):
+        xs = x._data.reshape(flat.shape[0], -1)
+        return (None, (flat @ w_ih._data).reshape(x.shape), flat.T @ xs if w_ih.requires_grad else None,
+                flat.sum(0) if isinstance(b_ih, Tensor) and b_ih.requires_grad else None)
+    out, idx = xp.zeros(gx.shape, d.dtype), rows.reshape(-1)
     if not embedding_grad(out, idx, flat, None, -1):
         _add_rows(out, idx, flat, xp)
-    return out
+    return out, None, None, None
 
 
 def _weight_grad(d, out, h0, reverse):
@@ -146,7 +157,7 @@ def _gates_backward(xp, a, tc, c_prev, dh, dc, d, tmp, H):
 class LSTMRecurrence(Function):
     """(out, h_n, c_n) of one LSTM layer and direction, from gx = x W_ih^T + b_ih + b_hh."""
 
-    def forward(self, gx, h0, c0, w_hh, w_hr=None, index=None, reverse=False):
+    def forward(self, gx, h0, c0, w_hh, w_hr=None, index=None, x=None, w_ih=None, b_ih=None, reverse=False):
         xp, H = self.xp, c0.shape[-1]
         rows = None if index is None else _lookup_rows("lstm", xp, index, gx)
         T, B, G = gx.shape if rows is None else rows.shape + gx.shape[-1:]
@@ -191,7 +202,7 @@ class LSTMRecurrence(Function):
     def backward(self, g_out, g_h, g_c):
         if grad_mode._state.enabled:
             return _recompute_grad(self, (g_out, g_h, g_c), _lstm_composite)
-        gx, h0, c0, w_hh, w_hr = _inputs(self, 5)
+        gx, h0, c0, w_hh, w_hr, _, x, w_ih, b_ih = _inputs(self, 9)
         rev, xp, act, tc = self.attrs.get("reverse", False), self.xp, self.act, self.tc_all
         T, B, G = act.shape
         H = G // 4
@@ -212,16 +223,17 @@ class LSTMRecurrence(Function):
                     dh += up
                 _gates_backward(xp, a, tc[t], c_prev, dh, dc, d, tmp, H)
             dh = xp.dot(d, w_hh._data)
-        grads = [_input_grad(xp, gx._data, self.rows, d_gates), dh, dc,
-                 _weight_grad(d_gates, self.out, h0._data, rev) if w_hh.requires_grad else None,
-                 _rows(d_out).T @ _rows(self.hpre) if w_hr is not None and w_hr.requires_grad else None, None]
+        g_gx, g_x, g_ih, g_b = _input_grads(xp, gx._data, self.rows, d_gates, x, w_ih, b_ih)
+        grads = [g_gx, dh, dc, _weight_grad(d_gates, self.out, h0._data, rev) if w_hh.requires_grad else None,
+                 _rows(d_out).T @ _rows(self.hpre) if w_hr is not None and w_hr.requires_grad else None, None,
+                 g_x, g_ih, g_b]
         return _wrap_all(grads, self)
 
 
 class GRURecurrence(Function):
     """(out, h_n) of one GRU layer and direction, from gx = x W_ih^T + b_ih (gates r, z, n)."""
 
-    def forward(self, gx, h0, w_hh, b_hh=None, index=None, reverse=False):
+    def forward(self, gx, h0, w_hh, b_hh=None, index=None, x=None, w_ih=None, b_ih=None, reverse=False):
         xp, H = self.xp, h0.shape[-1]
         rows = None if index is None else _lookup_rows("gru", xp, index, gx)
         T, B, G = gx.shape if rows is None else rows.shape + gx.shape[-1:]
@@ -248,7 +260,7 @@ class GRURecurrence(Function):
     def backward(self, g_out, g_h):
         if grad_mode._state.enabled:
             return _recompute_grad(self, (g_out, g_h), _gru_composite)
-        gx, h0, w_hh, b_hh = _inputs(self, 4)
+        gx, h0, w_hh, b_hh, _, x, w_ih, b_ih = _inputs(self, 8)
         rev, xp, n, H = self.attrs.get("reverse", False), self.xp, self.n_all, h0.shape[-1]
         r, z = self.rz[..., :H], self.rz[..., H:]
         dn_f = (1 - z) * (1 - n * n)                 # d(pre-activation of n) / dh'
@@ -274,13 +286,14 @@ class GRURecurrence(Function):
         d_gx[..., :2 * H] = d_gh[..., :2 * H]
         g_w = _weight_grad(d_gh, self.out, h0._data, rev) if w_hh.requires_grad else None
         g_b = _rows(d_gh).sum(0) if isinstance(b_hh, Tensor) and b_hh.requires_grad else None
-        return _wrap_all((_input_grad(xp, gx._data, self.rows, d_gx), dh, g_w, g_b, None), self)
+        g_gx, g_x, g_ih, g_bi = _input_grads(xp, gx._data, self.rows, d_gx, x, w_ih, b_ih)
+        return _wrap_all((g_gx, dh, g_w, g_b, None, g_x, g_ih, g_bi), self)
 
 
 class RNNRecurrence(Function):
     """(out, h_n) of one Elman RNN layer and direction, from gx = x W_ih^T + b_ih + b_hh."""
 
-    def forward(self, gx, h0, w_hh, index=None, reverse=False, relu=False):
+    def forward(self, gx, h0, w_hh, index=None, x=None, w_ih=None, b_ih=None, reverse=False, relu=False):
         xp = self.xp
         rows = None if index is None else _lookup_rows("rnn", xp, index, gx)
         out = xp.empty((gx.shape if rows is None else rows.shape)[:2] + h0.shape[-1:], gx.dtype)
@@ -295,7 +308,7 @@ class RNNRecurrence(Function):
     def backward(self, g_out, g_h):
         if grad_mode._state.enabled:
             return _recompute_grad(self, (g_out, g_h), _rnn_composite)
-        gx, h0, w_hh = self.inputs[:3]
+        gx, h0, w_hh, _, x, w_ih, b_ih = _inputs(self, 7)
         rev, xp, out = self.attrs.get("reverse", False), self.xp, self.out
         deriv = (out > 0).astype(out.dtype) if self.attrs.get("relu") else 1 - out * out
         d_gx, gout, dh = xp.empty_like(deriv), g_out._data, g_h._data.copy()
@@ -304,17 +317,22 @@ class RNNRecurrence(Function):
             xp.multiply(dh, deriv[t], out=d_gx[t])
             dh = xp.dot(d_gx[t], w_hh._data)
         g_w = _weight_grad(d_gx, out, h0._data, rev) if w_hh.requires_grad else None
-        return _wrap_all((_input_grad(xp, gx._data, self.rows, d_gx), dh, g_w, None), self)
+        g_gx, g_x, g_ih, g_b = _input_grads(xp, gx._data, self.rows, d_gx, x, w_ih, b_ih)
+        return _wrap_all((g_gx, dh, g_w, None, g_x, g_ih, g_b), self)
 
 
 # --- the same recurrences as ember ops (differentiable twice; used under create_graph) ----
 
-def _looked_up(gx, index):
-    return gx if index is None else dense.embedding(index, gx)
+def _looked_up(gx, index, x, w_ih, b_ih):
+    """Every step's input projection as ember ops: gx, or with a lookup the projected table's rows
+    (the unfolded projection of x when x's gradient is watched, as `_input_grads`)."""
+    if index is None:
+        return gx
+    return dense.linear(x, w_ih, b_ih) if x is not None and observes(x) else dense.embedding(index, gx)
 
 
-def _lstm_composite(gx, h0, c0, w_hh, w_hr=None, index=None, reverse=False):
-    steps, h, c = _looked_up(gx, index).unbind(0), h0, c0
+def _lstm_composite(gx, h0, c0, w_hh, w_hr=None, index=None, x=None, w_ih=None, b_ih=None, reverse=False):
+    steps, h, c = _looked_up(gx, index, x, w_ih, b_ih).unbind(0), h0, c0
     outs = [None] * len(steps)
     for t in _order(len(steps), reverse):
         i, f, g, o = linalg.addmm(steps[t], h, w_hh.mT).chunk(4, 1)
@@ -325,8 +343,8 @@ def _lstm_composite(gx, h0, c0, w_hh, w_hr=None, index=None, reverse=False):
     return join.stack(outs, 0), h, c
 
 
-def _gru_composite(gx, h0, w_hh, b_hh=None, index=None, reverse=False):
-    steps, h, H = _looked_up(gx, index).unbind(0), h0, h0.shape[-1]
+def _gru_composite(gx, h0, w_hh, b_hh=None, index=None, x=None, w_ih=None, b_ih=None, reverse=False):
+    steps, h, H = _looked_up(gx, index, x, w_ih, b_ih).unbind(0), h0, h0.shape[-1]
     outs = [None] * len(steps)
     for t in _order(len(steps), reverse):
         gh = linalg.matmul(h, w_hh.mT) if b_hh is None else linalg.addmm(b_hh, h, w_hh.mT)
@@ -338,8 +356,8 @@ def _gru_composite(gx, h0, w_hh, b_hh=None, index=None, reverse=False):
     return join.stack(outs, 0), h
 
 
-def _rnn_composite(gx, h0, w_hh, index=None, reverse=False, relu=False):
-    steps, h = _looked_up(gx, index).unbind(0), h0
+def _rnn_composite(gx, h0, w_hh, index=None, x=None, w_ih=None, b_ih=None, reverse=False, relu=False):
+    steps, h = _looked_up(gx, index, x, w_ih, b_ih).unbind(0), h0
     outs = [None] * len(steps)
     for t in _order(len(steps), reverse):
         pre = linalg.addmm(steps[t], h, w_hh.mT)
@@ -433,18 +451,19 @@ def _check(op, input, hx, params, has_biases, num_layers, dropout, train, bidire
 # --- layers and directions ----------------------------------------------------------------
 
 def _projection(x, w_ih, bias, lookup, batch_first):
-    """(gx, index): x W_ih^T + bias for the whole sequence in one GEMM, index None. When x is a
-    plain embedding lookup (`dense.looked_up`) from a table with fewer rows than x, the table is
-    projected instead and `index` is the lookup's time-major index: the recurrence looks each
-    step's rows up itself. The same sums, over the table's rows rather than every position (the
-    benchmark's character LSTM: 96 rows against 2048 positions), and the sequence's projection
-    (seq x batch x gates) is never written out; its gradients, a scatter of the gate gradients
-    into 96 rows and two small GEMMs, replace two GEMMs over the 2048 positions."""
+    """(gx, the recurrence's lookup inputs): x W_ih^T + bias for the whole sequence in one GEMM, and
+    (). When x is a plain embedding lookup (`dense.looked_up`) from a table with fewer rows than x,
+    the table is projected instead, and the lookup inputs are (its time-major index, x, W_ih, bias):
+    the recurrence looks each step's rows up itself. The same sums, over the table's rows rather than
+    every position (the benchmark's character LSTM: 96 rows against 2048 positions), and the
+    sequence's projection (seq x batch x gates) is never written out; its gradients, a scatter of
+    the gate gradients into 96 rows and two small GEMMs, replace two GEMMs over the 2048 positions
+    (unless x's gradient is watched: `_input_grads`)."""
     if lookup is not None:
         index, table = lookup
         if table.shape[0] < index.numel() and index.ndim == x.ndim - 1:
-            return dense.linear(table, w_ih, bias), index.transpose(0, 1) if batch_first else index
-    return dense.linear(x, w_ih, bias), None
+            return dense.linear(table, w_ih, bias), (index.transpose(0, 1) if batch_first else index, x, w_ih, bias)
+    return dense.linear(x, w_ih, bias), ()
 
 
 def _direction(op, x, state, w, has_biases, reverse, lookup=None, batch_first=False):
@@ -452,12 +471,12 @@ def _direction(op, x, state, w, has_biases, reverse, lookup=None, batch_first=Fa
     (`_projection`), then the recurrence."""
     kw = {"reverse": reverse}
     if op == "gru":
-        gx, index = _projection(x, w[0], w[2] if has_biases else None, lookup, batch_first)
-        return GRURecurrence.apply(gx, state[0], w[1], w[3] if has_biases else None, index, **kw)
-    gx, index = _projection(x, w[0], w[2] + w[3] if has_biases else None, lookup, batch_first)
+        gx, looked = _projection(x, w[0], w[2] if has_biases else None, lookup, batch_first)
+        return GRURecurrence.apply(gx, state[0], w[1], w[3] if has_biases else None, *looked, **kw)
+    gx, looked = _projection(x, w[0], w[2] + w[3] if has_biases else None, lookup, batch_first)
     if op == "lstm":
-        return LSTMRecurrence.apply(gx, state[0], state[1], w[1], w[-1] if len(w) % 2 else None, index, **kw)
-    return RNNRecurrence.apply(gx, state[0], w[1], index, relu=op == "rnn_relu", **kw)
+        return LSTMRecurrence.apply(gx, state[0], state[1], w[1], w[-1] if len(w) % 2 else None, *looked, **kw)
+    return RNNRecurrence.apply(gx, state[0], w[1], *looked, relu=op == "rnn_relu", **kw)
 
 
 def _run(op, input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):

@@ -187,3 +187,71 @@ def test_a_table_written_after_the_lookup_is_not_projected():
     with ember.no_grad():
         embed.weight.mul_(2.0)
     np.testing.assert_allclose(lstm(x)[0].detach().numpy(), want, rtol=1e-6, atol=1e-7)
+
+
+def _pair(kind, rows=10, batch_first=True):
+    """An Embedding -> `kind` pair in PyTorch and ember with the same weights, and an index batch."""
+    torch.manual_seed(0)
+    tnets = (torch.nn.Embedding(rows, 6), getattr(torch.nn, kind)(6, 5, batch_first=batch_first))
+    enets = (ember.nn.Embedding(rows, 6), getattr(ember.nn, kind)(6, 5, batch_first=batch_first))
+    for t, e in zip(tnets, enets):
+        e.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
+    return tnets, enets, np.random.default_rng(0).integers(0, rows, (4, 7))
+
+
+def _param_grads(nets):
+    return [p.grad.numpy() for net in nets for p in net.parameters()]
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("watch", ["hook", "retain_grad", "grad", "grad-create_graph"])
+def test_a_watched_lookup_gets_its_gradient_and_nothing_counts_twice(kind, watch):
+    """The layer folds the lookup into its input projection, yet the lookup's result keeps its place
+    in the graph: a hook registered after the layer ran, retain_grad, or `grad(..., x)` (also with
+    create_graph, a gradient penalty) see PyTorch's gradient of x, and the parameters' gradients
+    (the embedding table's included) are PyTorch's, counted once."""
+    tnets, enets, idx = _pair(kind)
+    results = []
+    for lib, (embed, rnn) in ((torch, tnets), (ember, enets)):
+        x = embed(lib.tensor(idx))
+        loss = rnn(x)[0].square().sum()
+        seen = []
+        if watch == "hook":
+            x.register_hook(lambda g: seen.append(g.detach().numpy().copy()))
+            loss.backward()
+        elif watch == "retain_grad":
+            x.retain_grad()
+            loss.backward()
+            seen.append(x.grad.numpy())
+        elif watch == "grad":
+            seen.append(lib.autograd.grad(loss, [x])[0].detach().numpy())
+        else:
+            gx = lib.autograd.grad(loss, [x], create_graph=True)[0]
+            seen.append(gx.detach().numpy())
+            gx.square().sum().backward()
+        results.append(seen + (_param_grads((embed, rnn)) if watch != "grad" else []))
+    got, want = results[1], results[0]
+    assert len(got) == len(want) > 0
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+def test_rows_written_in_place_after_the_lookup_are_the_rows_used():
+    """An in-place write to the looked-up rows (under no_grad, so the lookup stays their grad_fn)
+    means they are no longer the table's rows: the layer reads them, as PyTorch does."""
+    tnets, enets, idx = _pair("LSTM")
+    outs = []
+    for lib, (embed, rnn) in ((torch, tnets), (ember, enets)):
+        x = embed(lib.tensor(idx))
+        with lib.no_grad():
+            x.mul_(0.5)
+        outs.append(rnn(x)[0].detach().numpy())
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-5, atol=1e-6)
+
+
+def test_a_compiled_step_takes_an_empty_batch():
+    """A dynamic-batch compiled step over a folded lookup runs a batch of none (no index to check)."""
+    embed, lstm = ember.nn.Embedding(4, 3), ember.nn.LSTM(3, 5, batch_first=True)
+    fn = ember.compile(lambda x: lstm(embed(x))[0].sum(), dynamic_batch=True)
+    assert np.isfinite(float(fn(ember.tensor(np.random.default_rng(0).integers(0, 4, (2, 6))))))
+    assert float(fn(ember.tensor(np.zeros((0, 6), np.int64)))) == 0.0

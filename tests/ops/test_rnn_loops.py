@@ -148,9 +148,8 @@ def test_a_looked_up_projection_equals_the_lookup_then_the_recurrence(kind, fast
 
 
 def test_a_compiled_replay_checks_the_looked_up_index():
-    """The compiled step may drop the embedding lookup whose rows the recurrence reads from the table
-    itself: the recurrence checks the index, so a replay with an index past the table raises the
-    embedding's error instead of reading outside it."""
+    """A compiled replay with an index past the table (or negative) raises the embedding's error
+    instead of reading outside the table, whose rows the recurrence reads itself."""
     embed, lstm = ember.nn.Embedding(4, 3), ember.nn.LSTM(3, 5)
 
     def step(x):
@@ -163,6 +162,18 @@ def test_a_compiled_replay_checks_the_looked_up_index():
         idx[3, 1] = bad
         with pytest.raises(ember.errors.IndexOutOfRangeError, match=f"index {bad} is out of range"):
             fn(ember.tensor(idx))
+
+
+@pytest.mark.parametrize("bad", [5, -1])
+def test_the_recurrence_checks_the_index_it_is_given(bad):
+    """Called directly with a table and an index, the recurrence checks the index against the table's
+    rows itself (its kernel reads them) and raises, naming the layer, the index and the table size."""
+    table, idx = ember.randn(5, 8), np.zeros((3, 2), np.int64)
+    idx[1, 1] = bad
+    with pytest.raises(ember.errors.IndexOutOfRangeError, match=f"lstm: embedding index {bad} is out of range "
+                                                               "for the 5 rows of the looked-up table"):
+        R.LSTMRecurrence.apply(table, ember.zeros(2, 2), ember.zeros(2, 2), ember.randn(8, 2), None,
+                               ember.tensor(idx))
 
 
 @pytest.mark.parametrize("reach", ["sum", "permuted", "contiguous"])
