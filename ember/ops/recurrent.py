@@ -58,6 +58,14 @@ def _rows(a):
     return a.reshape(-1, a.shape[-1])
 
 
+def _positional(op, *inputs):
+    """Tensor inputs come positionally (they are the node's inputs, which backward reads); given as
+    keywords they would arrive here as attributes, outside autograd: refused."""
+    if any(isinstance(a, Tensor) for a in inputs):
+        raise ArgumentError(f"{op}: w_hr, b_hh, index, x, w_ih and b_ih are tensor inputs: pass them "
+                            f"positionally, not as keywords")
+
+
 def _lookup_rows(op, xp, index, table):
     """A looked-up projection's time-major index (seq, batch) as a C-contiguous array, checked
     against the table's rows (as the lookup checked them: an index written in place since raises)."""
@@ -158,6 +166,7 @@ class LSTMRecurrence(Function):
     """(out, h_n, c_n) of one LSTM layer and direction, from gx = x W_ih^T + b_ih + b_hh."""
 
     def forward(self, gx, h0, c0, w_hh, w_hr=None, index=None, x=None, w_ih=None, b_ih=None, reverse=False):
+        _positional("LSTMRecurrence", w_hr, index, x, w_ih, b_ih)
         xp, H = self.xp, c0.shape[-1]
         rows = None if index is None else _lookup_rows("lstm", xp, index, gx)
         T, B, G = gx.shape if rows is None else rows.shape + gx.shape[-1:]
@@ -234,6 +243,7 @@ class GRURecurrence(Function):
     """(out, h_n) of one GRU layer and direction, from gx = x W_ih^T + b_ih (gates r, z, n)."""
 
     def forward(self, gx, h0, w_hh, b_hh=None, index=None, x=None, w_ih=None, b_ih=None, reverse=False):
+        _positional("GRURecurrence", b_hh, index, x, w_ih, b_ih)
         xp, H = self.xp, h0.shape[-1]
         rows = None if index is None else _lookup_rows("gru", xp, index, gx)
         T, B, G = gx.shape if rows is None else rows.shape + gx.shape[-1:]
@@ -294,6 +304,7 @@ class RNNRecurrence(Function):
     """(out, h_n) of one Elman RNN layer and direction, from gx = x W_ih^T + b_ih + b_hh."""
 
     def forward(self, gx, h0, w_hh, index=None, x=None, w_ih=None, b_ih=None, reverse=False, relu=False):
+        _positional("RNNRecurrence", index, x, w_ih, b_ih)
         xp = self.xp
         rows = None if index is None else _lookup_rows("rnn", xp, index, gx)
         out = xp.empty((gx.shape if rows is None else rows.shape)[:2] + h0.shape[-1:], gx.dtype)

@@ -200,3 +200,13 @@ def test_output_gradients_of_any_layout_equal_numpy(reach):
             jit.set_enabled(before)
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+
+
+def test_tensor_inputs_given_as_keywords_are_refused():
+    """A tensor input passed as a keyword would be an attribute, outside autograd (its gradient never
+    computed, backward reading shapes it was not given): the recurrences refuse it."""
+    gx, h, c, w = ember.randn(3, 2, 16), ember.zeros(2, 2), ember.zeros(2, 4), ember.randn(16, 2)
+    with pytest.raises(ember.errors.ArgumentError, match="LSTMRecurrence: .* pass them positionally"):
+        R.LSTMRecurrence.apply(gx, h, c, w, w_hr=ember.randn(2, 4))
+    with pytest.raises(ember.errors.ArgumentError, match="GRURecurrence: .* pass them positionally"):
+        R.GRURecurrence.apply(ember.randn(3, 2, 12), ember.zeros(2, 4), ember.randn(12, 4), b_hh=ember.randn(12))
