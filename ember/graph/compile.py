@@ -274,7 +274,7 @@ def _write(state, constants, name, value):
 
 def _explain(old, new):
     if old[-1] != new[-1]:
-        return f"the observers' state changed from {', '.join(old[-1][1])} to {', '.join(new[-1][1])}"
+        return f"the state traced graphs depend on changed from {', '.join(old[-1][1])} to {', '.join(new[-1][1])}"
     old, new = old[:-1], new[:-1]
     if len(old) != len(new):
         return f"the number of arguments changed from {len(old)} to {len(new)}"

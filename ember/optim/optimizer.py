@@ -16,7 +16,7 @@ under `no_grad`, in place, and move each parameter's version counter.
 """
 from collections import defaultdict
 
-from ember.autograd import grad_mode
+from ember.autograd import dispatch, grad_mode
 from ember.autograd.grad_mode import enable_grad, no_grad
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
@@ -24,6 +24,22 @@ from ember.backend.device import CPU, array_device
 from ember.errors import ArgumentError, DTypeError, ShapeError
 from ember.optim._graph_update import _LIVE, Update
 from ember.profiler.profile import record_function
+
+# A compiled training step records each group's update on the parameter and state tensors the optimizer
+# held when it was traced; `load_state_dict` (new state tensors) and `add_param_group` (a group the graph
+# has no update for) on an optimizer a graph recorded change that, so they count here and compiled
+# steps retrace (a guard, as autocast's).
+_changes = [0]
+
+
+@dispatch.add_guard
+def _guard():
+    return f"traced optimizers' groups and state (changed {_changes[0]} times)"
+
+
+def _changed(opt):
+    if _LIVE.get(id(opt)) is opt:
+        _changes[0] += 1
 
 
 class _RequiredParameter:
@@ -196,6 +212,7 @@ class Optimizer:
         self._check(param_group, f" in param group {index}")
         self._check_unique(param_group, index)
         self.param_groups.append(param_group)
+        _changed(self)
 
     def _check_param(self, p, group, i):
         where = f"{self._name}: parameter {i} of group {group}"
@@ -270,6 +287,7 @@ class Optimizer:
                 old["param_names"] = group["param_names"]
         self.state = state
         self.param_groups = saved
+        _changed(self)
 
     def __repr__(self):
         lines = [f"{self._name} ("]

@@ -211,3 +211,44 @@ def test_a_gradient_of_the_wrong_shape_is_rejected():
     ember.optim.Adam([w])
     with pytest.raises(ShapeError, match=r"grad: can't assign a gradient of shape \(2,\) to a tensor of shape \(3,\)"):
         w.grad = ember.ones(2)  # refused where it is assigned, as in PyTorch
+
+
+def _compiled_run(compiled, change):
+    """Adam on w (and, from `change`'s point on, b) through three steps, `change`, three more; the
+    parameters and w's step count."""
+    ember.manual_seed(0)
+    w, b = ember.randn(4, 3, requires_grad=True), ember.randn(3, requires_grad=True)
+    opt, x = ember.optim.Adam([w], lr=0.1), ember.randn(8, 4)
+
+    def step(x):
+        opt.zero_grad()
+        b.grad = None  # b's gradient is not kept from step to step, also before b is in the optimizer
+        ((x @ w + b) ** 2).sum().backward()
+        opt.step()
+    f = ember.compile(step) if compiled else step
+    for _ in range(3):
+        f(x)
+    if change == "load_state_dict":
+        saved = opt.state_dict()
+        saved = {"state": {k: {n: v.clone() for n, v in s.items()} for k, s in saved["state"].items()},
+                 "param_groups": saved["param_groups"]}
+        f(x)
+        f(x)
+        opt.load_state_dict(saved)
+    else:
+        opt.add_param_group({"params": [b], "lr": 0.5})
+    for _ in range(3):
+        f(x)
+    return [w.detach().numpy().copy(), b.detach().numpy().copy(), float(opt.state[w]["step"])]
+
+
+@pytest.mark.parametrize("change", ["load_state_dict", "add_param_group"])
+def test_a_compiled_step_follows_the_optimizer_it_recorded(change, caplog):
+    """A compiled step records each group's update on the state tensors the optimizer held when traced:
+    loading a state dict (new state tensors) or adding a group makes it retrace, so it goes on as the
+    eager step does (the loaded state used and advanced, the new group updated)."""
+    eager, compiled = _compiled_run(False, change), _compiled_run(True, change)
+    assert eager[2] == compiled[2] == 6.0  # 3 + 2 steps, the state of step 3 loaded, 3 more; or 6 steps
+    for a, b in zip(eager[:2], compiled[:2]):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
+    assert "retracing" in caplog.text and "optimizers' groups and state" in caplog.text
