@@ -10,9 +10,11 @@ become 16 batched GEMMs over (tiles, channels) (the math: benchmarks/_winograd.p
     weight_grad  Z[e] = V[e]^T @ Gy[e]     (16, C, O)                   gw = G^T Z G
 
 Same contracts as ember/ops/_im2col_cl.py (results through `_layout.result`). A call whose input,
-weight or output gradient holds inf or NaN returns None: the transforms mix a tile's values, so
-inf - inf gives NaN where a direct convolution gives inf; the caller (ember/ops/_im2col.py) then runs
-the im2col kernels, and results with non-finite values are those of im2col.
+weight or output gradient holds inf or NaN, or whose result does (finite values near the dtype's
+maximum overflow in the transforms where a direct convolution stays finite), returns None: the
+transforms mix a tile's values, so inf - inf gives NaN where a direct convolution gives inf; the caller
+(ember/ops/_im2col.py) then runs the im2col kernels, and results with non-finite values are those of
+im2col.
 
 It runs (`applies`) where `python benchmarks/conv_algorithms.py` measured it faster than the
 channels-last im2col kernels: from 16 input and output channels and enough tiles (the table is at
@@ -152,14 +154,14 @@ def forward(xp, x, w, bias, geo, relu=False):
     chunks, tr, (v, m) = _setup(x, geo, (c, o))
     y = np.empty((n,) + tuple(geo.out) + (o,), x.dtype)
     add_bias, b = bias is not None, y.reshape(-1)[:0] if bias is None else bias
-    d = np.empty((8, o), x.dtype)
+    d, chk = np.empty((8, o), x.dtype), np.zeros(o, x.dtype)
     for n0, n1 in chunks:
         if not tr.input(xl, n0, n1, v):
             return None
         k = tr.tiles(n0, n1)
         np.matmul(v[:, :k], ut, out=m[:, :k])
-        L.OUTPUT.get()(m, y[n0:n1], d, b, add_bias, relu, tr.th, tr.tw, tr.zero)
-    return _layout.result(np, y)
+        L.OUTPUT.get()(m, y[n0:n1], d, b, add_bias, relu, tr.th, tr.tw, chk, tr.zero)
+    return _layout.result(np, y) if np.isfinite(chk).all() else None
 
 
 def weight_grad(xp, x, gy, geo, w_shape):
@@ -174,6 +176,8 @@ def weight_grad(xp, x, gy, geo, w_shape):
         k = tr.tiles(n0, n1)
         z += np.matmul(v[:, :k].transpose(0, 2, 1), g[:, :k])      # (16, C, O)
     gw = _GG[x.dtype].T @ z.reshape(16, c * o)                        # (9, C*O)
+    if not np.isfinite(gw).all():
+        return None
     return np.ascontiguousarray(gw.reshape(3, 3, c, o).transpose(3, 2, 0, 1))
 
 
@@ -188,10 +192,11 @@ def input_grad(xp, gy, w, geo, x_shape):
     chunks, tr, (g, z) = _setup(gy, geo, (o, c))
     gx = np.empty((n, h, wd, c), gy.dtype)
     d, buf = np.empty((16, c), gy.dtype), np.empty((2 * tr.th + 2, 2 * tr.tw + 2, c), gy.dtype)
+    chk = np.zeros(c, gy.dtype)
     for n0, n1 in chunks:
         if not tr.grad(gyl, n0, n1, g):
             return None
         k = tr.tiles(n0, n1)
         np.matmul(g[:, :k], u, out=z[:, :k])                          # (16, T, C)
-        L.ADJOINT.get()(z, gx[n0:n1], d, buf, geo.pads[0][0], geo.pads[1][0], tr.zero)
-    return _layout.result(np, gx)
+        L.ADJOINT.get()(z, gx[n0:n1], d, buf, geo.pads[0][0], geo.pads[1][0], chk, tr.zero)
+    return _layout.result(np, gx) if np.isfinite(chk).all() else None

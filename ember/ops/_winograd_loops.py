@@ -15,9 +15,10 @@ Each transform is split into a few loops over channels with few loads and stores
 small scratch where needed: LLVM vectorizes those, not one loop with 16 of each, and loops reading
 many rows of the GEMM results ran 3x slower than a row stage into scratch plus a column stage (the
 cnn's conv2, one thread: input transform 0.83 -> 0.42 ms, gradient 1.07 -> 0.47, output 1.05 -> 0.33).
-The copies of user data add `zero * value` into `chk` (C,): it stays 0 when every value read was
-finite and turns NaN otherwise (inf * 0), so the caller can run a direct convolution instead (the
-transforms mix a tile's values: inf - inf gives NaN where a direct convolution gives inf).
+The copies of user data, and the loops writing results, add `zero * value` into `chk` (C,): it stays
+0 when every value was finite and turns NaN otherwise (inf * 0), so the caller can run a direct
+convolution instead (the transforms mix a tile's values: inf - inf gives NaN where a direct
+convolution gives inf, and values near the dtype's maximum overflow where it stays finite).
 """
 from ember.backend.jit import Kernel
 
@@ -89,10 +90,10 @@ def _grad_loop(gy, g, d, chk, zero):
                     g[8, p, o], g[9, p, o], g[10, p, o], g[11, p, o] = a3, a3 + b3, a3 - b3, -b3
 
 
-def _output_loop(m, y, d, bias, add_bias, relu, th, tw, zero):
+def _output_loop(m, y, d, bias, add_bias, relu, th, tw, chk, zero):
     # m (16, N*TH*TW, O) -> y (N, OH, OW, O) through the scratch d (8, O): rows t = m0 + m1 + m2 and
     # u = m1 - m2 - m3, then (t0 + t1 + t2, t1 - t2 - t3) and the same of u, + bias, ReLU as bias_relu
-    # (NaN kept, -0.0 -> 0.0); what falls past an odd output is dropped
+    # (NaN kept, -0.0 -> 0.0); what falls past an odd output is dropped; chk sees every value written
     oh, ow, o_ = y.shape[1], y.shape[2], y.shape[3]
     for n in range(y.shape[0]):
         for i in range(th):
@@ -114,14 +115,16 @@ def _output_loop(m, y, d, bias, add_bias, relu, th, tw, zero):
                             y0 = y0 if y0 > 0 or y0 != y0 else zero
                             y1 = y1 if y1 > 0 or y1 != y1 else zero
                         y[n, r + k, q, o] = y0
+                        chk[o] += zero * y0
                         if right:
                             y[n, r + k, q + 1, o] = y1
+                            chk[o] += zero * y1
 
 
-def _adjoint_loop(z, gx, d, buf, t, l, zero):
+def _adjoint_loop(z, gx, d, buf, t, l, chk, zero):
     # z (16, N*TH*TW, C) -> gx (N, H, W, C): each tile's X = B z B^T, z's rows first into the scratch
     # d (16, C) as (z0, z1 - z2 + z3, z1 + z2 - z0, -z3), then the same down each column added into the
-    # zeroed buf (2TH + 2, 2TW + 2, C) where the tile read; gx is buf less the padding
+    # zeroed buf (2TH + 2, 2TW + 2, C) where the tile read; gx is buf less the padding (chk sees it)
     th, tw, c_ = (buf.shape[0] - 2) // 2, (buf.shape[1] - 2) // 2, buf.shape[2]
     h, w = gx.shape[1], gx.shape[2]
     for n in range(gx.shape[0]):
@@ -145,7 +148,9 @@ def _adjoint_loop(z, gx, d, buf, t, l, zero):
             for qq in range(w):
                 inside = rr + t < buf.shape[0] and qq + l < buf.shape[1]
                 for c in range(c_):
-                    gx[n, rr, qq, c] = buf[rr + t, qq + l, c] if inside else zero
+                    val = buf[rr + t, qq + l, c] if inside else zero
+                    gx[n, rr, qq, c] = val
+                    chk[c] += zero * val
 
 
 INPUT, GRAD, OUTPUT, ADJOINT = Kernel(_input_loop), Kernel(_grad_loop), Kernel(_output_loop), Kernel(_adjoint_loop)

@@ -123,6 +123,32 @@ def test_non_finite_values_fall_back_to_im2col_bit_for_bit(where, value, monkeyp
         assert np.isinf(K.forward(np, x, np.abs(w), None, geo)).any()
 
 
+@pytest.mark.parametrize("where", ["x", "gy"])
+def test_finite_values_that_overflow_in_the_transforms_fall_back_to_im2col(where, monkeypatch, any_size):
+    """Finite values near float32's maximum that one tile's transform combines (+-3e38 two input rows
+    apart: d1 - d3; 3e38 twice in a row of the output gradient: a + b) overflow where a direct
+    convolution stays finite: the Winograd kernel sees its non-finite result and declines, and
+    im2col's finite values are returned, bit for bit. At 2e37 nothing overflows: Winograd's results."""
+    op = {"x": "forward", "gy": "input_grad"}[where]
+    for big, falls_back in ((3e38, True), (2e37, False)):
+        x, w, b, gy, geo = _problem(6, np.float32)
+        x, w = x * np.float32(0.1), w * np.float32(0.1)   # so that a direct convolution stays finite
+        if where == "x":
+            x[0, 3, 2, 4], x[0, 3, 4, 4] = big, -big
+        else:
+            gy[0, 3, 2, 4], gy[0, 3, 2, 5] = big, big
+        call = {"forward": lambda: K.forward(np, x, w, b, geo),
+                "input_grad": lambda: K.input_grad(np, gy, w, geo, x.shape)}[op]
+        got, want = call(), _without_winograd(monkeypatch, call)
+        own = _winograd(x, w, b, gy, geo, False)[0 if op == "forward" else 2]
+        assert np.isfinite(want).all()
+        if falls_back:
+            assert own is None and got.tobytes() == want.tobytes()
+        else:
+            assert got.tobytes() == own.tobytes()
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6 * big)
+
+
 def test_dispatch_runs_winograd_where_it_applies(any_size):
     x, w, b, gy, geo = _problem(6, np.float32)
     assert (K.forward(np, x, w, b, geo).tobytes() == WG.forward(np, x, w, b, geo).tobytes())
