@@ -278,11 +278,14 @@ def setitem(input, key, value):
     idx = _index("setitem", key, input._data.shape, input._device.xp)
     writable("setitem", input)
     v_rg = isinstance(value, Tensor) and value._rg
-    if not (grad_mode._state.enabled and (input._rg or v_rg)):
+    recorded = grad_mode._state.enabled and (input._rg or v_rg)
+    if not recorded and grad_mode._state.tracer is None:
         _put(input._data, idx, value._data if isinstance(value, Tensor) else value, False, input._device.xp)
         input._version_counter()[0] += 1
         return
-    if input.grad_fn is None and input._rg:
+    # autograd records it, or a trace does (a compiled graph replays the write as a call, even of a
+    # tensor nothing differentiates: a mask built in the step)
+    if recorded and input.grad_fn is None and input._rg:
         raise ArgumentError("setitem: a leaf tensor that requires grad can't be assigned to in place; "
                             "wrap the assignment in ember.no_grad() or assign to a clone()")
     old = input._snapshot(keep_values=False)

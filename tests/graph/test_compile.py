@@ -234,3 +234,27 @@ def test_a_compiled_replay_checks_index_values_as_eager_does(bad):
         for run in (loss, fast):
             with pytest.raises(ember.errors.IndexOutOfRangeError, match=message):
                 run(tokens, target)
+
+
+def test_item_assignment_to_a_tensor_nothing_differentiates_is_replayed():
+    """`t[key] = value` on a tensor that needs no gradient (a mask built in the step, a clone of the
+    input, a parameter under no_grad) is a call of the compiled graph like any other, so every replay
+    makes the write again: the same values as eager, call after call."""
+    def make():
+        w = ember.nn.Parameter(ember.ones(3))
+
+        def f(x):
+            t = ember.zeros(2, 3)
+            t[:, 0] = 5.0
+            y = x.clone()
+            y[x > 1.5] = -1.0
+            with ember.no_grad():
+                w[1] = w[1] * 2
+            return x + t + y * w
+        return f, w
+    (f, w), (compiled, cw) = make(), make()
+    compiled = ember.compile(compiled, dynamic_batch=False)
+    for i in range(3):
+        x = ember.tensor(np.random.default_rng(i).uniform(1, 2, (2, 3)).astype(np.float32))
+        np.testing.assert_array_equal(compiled(x).detach().numpy(), f(x).detach().numpy())
+    assert cw.tolist() == w.tolist() == [1.0, 8.0, 1.0]   # three calls, each doubling w[1]
