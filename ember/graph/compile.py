@@ -41,8 +41,12 @@ class RecompileError(EmberError, RuntimeError):
 
 
 class _Entry:
-    def __init__(self, graph, source, glob, state, updates, batch_dynamic, xp=None):
+    def __init__(self, graph, source, glob, state, updates, batch_dynamic, xp=None, assumed=()):
         self.graph, self.source, self.state = graph, source, state
+        self.assumed = assumed  # (kind, object, value): modules' training flags, tensors' requires_grad
+        # arrays the compile made (folded constants): returned, they are copied, as eager makes new ones
+        meta = getattr(graph, "meta", None) or {}
+        self.made = {id(graph.constants[n]) for n in meta.get("folded_constants", ()) if n in graph.constants}
         self.updates, self.batch_dynamic = updates, batch_dynamic
         self.replay = _load(source, glob)
         self.xp, self._observed = xp, None
@@ -51,6 +55,15 @@ class _Entry:
         self.parameters = [n.name for n in graph.nodes if n.op == "parameter"]  # read fresh at each call
         read = set(self.parameters)
         self.replaced_grads = [n[:-5] for n in updates if n.endswith(".grad") and n not in state and n not in read]
+
+    def changed(self):
+        """The first thing the graph assumed (`trace._assumed`) that no longer holds, described, or None."""
+        for kind, obj, value in self.assumed:
+            if getattr(obj, kind) != value:
+                what = f"{type(obj).__name__}.training" if kind == "training" else \
+                    f"requires_grad of a {tuple(obj.shape)} tensor it reads"
+                return f"{what} changed from {value} to {not value}"
+        return None
 
     def observed_replay(self):
         """The replay with every kernel call passed to `ember.graph.observe` (made on first use)."""
@@ -92,16 +105,25 @@ class Compiled:
         key = self._signature(args, with_batch=False)
         if not self.cache:
             self.seen = self._signature(args, with_batch=True)
-        entry = self.cache.get(key)
+        entry = self._find(key)
         if entry is None or not entry.batch_dynamic:
             full = self._signature(args, with_batch=True)
-            entry = self.cache.get(full, entry if entry is not None and entry.batch_dynamic else None)
+            entry = self._find(full) or (entry if entry is not None and entry.batch_dynamic else None)
             if entry is None:
-                entry = self._trace(args, key)
-                self.cache[key if entry.batch_dynamic else full] = entry
+                entry = self._trace(args, key, self._changed(key, full))
+                self.cache.setdefault(key if entry.batch_dynamic else full, []).append(entry)
                 return self._outputs(entry, self._last_out)
         self.last = entry
         return self._run(entry, args)
+
+    def _find(self, key):
+        """The graph traced for this signature whose assumptions (modules' training flags, tensors'
+        requires_grad) hold now: a model switched between train() and eval() keeps one of each."""
+        return next((e for e in self.cache.get(key, ()) if e.changed() is None), None)
+
+    def _changed(self, *keys):
+        """Why the graphs traced for these signatures do not apply (their first failed assumption), or None."""
+        return next((e.changed() for k in keys for e in self.cache.get(k, ())), None)
 
     def _state(self):
         named = dict(self.extra_state)
@@ -109,10 +131,10 @@ class Compiled:
             named.update(self.fn.state_dict(keep_vars=True))
         return named
 
-    def _trace(self, args, key):
+    def _trace(self, args, key, changed=None):
         if self.cache:
             self.retraces += 1
-            why = _explain(self.seen, self._signature(args, with_batch=True))
+            why = changed or _explain(self.seen, self._signature(args, with_batch=True))
             if self.retraces > self.max_retraces:
                 raise RecompileError(f"compile: {self.retraces} retraces (max_retraces={self.max_retraces}); "
                                      f"the last because {why}")
@@ -129,7 +151,8 @@ class Compiled:
         xp = args[0].device.xp if args else CPU.xp
         source, glob = generate(graph, xp, batch_dynamic)
         state.update(tracer.captured)  # after the probe: it must see the first trace's constants as such
-        entry = _Entry(graph, source, glob, state, graph.output.attrs.get("updates", []), batch_dynamic, xp)
+        entry = _Entry(graph, source, glob, state, graph.output.attrs.get("updates", []), batch_dynamic, xp,
+                       tracer.assumed)
         self.last = entry
         return entry
 
@@ -140,7 +163,7 @@ class Compiled:
             entry.state[name].grad = None
         with no_grad(), _layout.channels_last():  # conv/pool keep channels-last between layers
             outputs, updates = replay([a._data for a in args], state, entry.graph.constants)
-        outputs = [_plain(o) for o in outputs]
+        outputs = [o.copy() if id(o) in entry.made else _plain(o) for o in outputs]
         for name, value in zip(entry.updates, updates):
             _write(entry.state, entry.graph.constants, name, value)
         dev = args[0].device if args else CPU

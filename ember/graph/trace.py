@@ -53,6 +53,7 @@ class Tracer:
         self.next_id = 0
         self.values_read = False  # a value was looked at (while trying a backward at primitive level)
         self.grad_leaves = {}     # id -> tensor whose .grad backward wrote
+        self.modules = {}         # id -> module called during the trace (its training flag is assumed)
 
     def grad_written(self, tensor):
         self.grad_leaves[id(tensor)] = tensor
@@ -241,6 +242,7 @@ def record(fn, example_inputs, state=None, dynamic_batch=True):
         grad_mode._state.tracer = None
     tracer.captured = _captured_leaves(tracer, named)
     named.update(tracer.captured)
+    tracer.assumed = _assumed(tracer, named)
     for name, t in named.items():  # gradients that backward left on state tensors
         if t.grad is not None and id(t.grad._data) in tracer.env and tracer.env[id(t.grad._data)] != \
                 tracer.env.get(id(named.get(f"{name}.grad", t)._data)):
@@ -251,6 +253,18 @@ def record(fn, example_inputs, state=None, dynamic_batch=True):
     tracer.graph.nodes.append(Node("output", "output", refs + [Ref(tracer.updates[n]) for n in names],
                                    {"n_outputs": len(refs), "updates": names, "structure": structure}))
     return tracer.graph.validate(), out, tracer
+
+
+def _assumed(tracer, named):
+    """What the recorded graph takes as given beyond its inputs' signature: (kind, object, value) for
+    the training flag of every module called (dropout, batch norm) and whether each tensor of the
+    step's state and each parameter of those modules requires grad (which gradients and updates the
+    graph holds). A compiled function checks them before each replay."""
+    params = {id(t): t for n, t in named.items() if isinstance(t, Tensor) and not n.endswith(".grad")}
+    for m in tracer.modules.values():
+        params.update((id(p), p) for p in m.parameters(recurse=False))
+    return [("training", m, m.training) for m in tracer.modules.values()] + \
+           [("requires_grad", t, t.requires_grad) for t in params.values()]
 
 
 def _captured_leaves(tracer, named):

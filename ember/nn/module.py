@@ -15,7 +15,7 @@ registers them; `forward` computes; `module(x)` runs the forward hooks around `f
 """
 from collections import OrderedDict, namedtuple
 
-from ember.autograd import dispatch
+from ember.autograd import dispatch, grad_mode
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.tensor import Tensor
 from ember.backend import dtypes
@@ -44,6 +44,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} is missing the required forward() method")
 
     def __call__(self, *args, **kwargs):
+        if grad_mode._state.tracer is not None:  # a compiled graph assumes this module's training flag
+            grad_mode._state.tracer.modules[id(self)] = self
         if dispatch._want_modules[0]:  # an observer reports module paths (profiler, numerics checks)
             stack = dispatch._module_stack
             if not stack or stack[-1] is not self:

@@ -258,3 +258,51 @@ def test_item_assignment_to_a_tensor_nothing_differentiates_is_replayed():
         x = ember.tensor(np.random.default_rng(i).uniform(1, 2, (2, 3)).astype(np.float32))
         np.testing.assert_array_equal(compiled(x).detach().numpy(), f(x).detach().numpy())
     assert cw.tolist() == w.tolist() == [1.0, 8.0, 1.0]   # three calls, each doubling w[1]
+
+
+def test_train_and_eval_each_get_their_graph_and_freezing_retraces(caplog):
+    """A compiled model remembers the training flags and requires_grad it was traced with: switched to
+    eval() it retraces once (dropout off, as eager), and back in train() it finds its first graph
+    again; freezing or unfreezing a parameter retraces a compiled training step, which then
+    updates exactly the parameters eager updates."""
+    ember.manual_seed(0)
+    model = ember.nn.Sequential(ember.nn.Linear(4, 4), ember.nn.Dropout(0.5))
+    compiled = ember.compile(model)
+    x = ember.randn(3, 4)
+    compiled(x)
+    model.eval()
+    np.testing.assert_array_equal(compiled(x).detach().numpy(), model(x).detach().numpy())
+    model.train()
+    compiled(x)
+    model.eval()
+    compiled(x)
+    assert compiled.retraces == 1 and "Sequential.training changed from True to False" in caplog.text
+
+    def run(compile_it):
+        ember.manual_seed(0)
+        lin = ember.nn.Linear(2, 1)
+        opt = ember.optim.SGD(lin.parameters(), lr=0.1)
+
+        def step(x):
+            opt.zero_grad()
+            lin(x).sum().backward()
+            opt.step()
+        fn = ember.compile(step) if compile_it else step
+        x = ember.ones(5, 2)
+        for i in range(6):
+            lin.weight.requires_grad_(i % 2 == 0)
+            fn(x)
+        return lin.weight.detach().numpy().copy(), lin.bias.detach().numpy().copy()
+    for got, want in zip(run(True), run(False)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_folded_constant_returned_is_a_new_array_each_call():
+    """Eager makes a new tensor each call; a compiled function returning a constant its compile folded
+    returns a copy, so changing one call's result in place leaves later calls' alone."""
+    compiled = ember.compile(lambda x: (x + 1, ember.ones(3)))
+    x = ember.zeros(2, 3)
+    compiled(x)
+    first = compiled(x)[1]
+    first.mul_(5)
+    assert compiled(x)[1].tolist() == [1.0, 1.0, 1.0]
