@@ -44,6 +44,10 @@ class _Entry:
     def __init__(self, graph, source, glob, state, updates, batch_dynamic, xp=None, assumed=()):
         self.graph, self.source, self.state = graph, source, state
         self.assumed = assumed  # (kind, object, value): modules' training flags, tensors' requires_grad
+        self._modules = [obj for kind, obj, _ in assumed if kind == "training"]
+        self._tensors = [obj for kind, obj, _ in assumed if kind == "requires_grad"]
+        self._flags = [v for kind, _, v in assumed if kind == "training"], [v for kind, _, v in assumed
+                                                                            if kind == "requires_grad"]
         # arrays the compile made (folded constants): returned, they are copied, as eager makes new ones
         meta = getattr(graph, "meta", None) or {}
         self.made = {id(graph.constants[n]) for n in meta.get("folded_constants", ()) if n in graph.constants}
@@ -58,6 +62,8 @@ class _Entry:
 
     def changed(self):
         """The first thing the graph assumed (`trace._assumed`) that no longer holds, described, or None."""
+        if ([m.training for m in self._modules], [t._rg for t in self._tensors]) == self._flags:
+            return None  # (checked before every replay: the quick test first)
         for kind, obj, value in self.assumed:
             if getattr(obj, kind) != value:
                 what = f"{type(obj).__name__}.training" if kind == "training" else \
