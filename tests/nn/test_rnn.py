@@ -246,3 +246,13 @@ def test_bad_constructor_arguments():
         nn.LSTM(4, 0)
     with pytest.warns(UserWarning, match="num_layers=1"):
         nn.LSTM(4, 6, dropout=0.2)
+
+
+def test_lstm_returns_its_states_as_a_tuple_as_pytorch():
+    """(output, (h_n, c_n)): the states come as a tuple, batched, unbatched and packed, as PyTorch's."""
+    lstm = ember.nn.LSTM(3, 4)
+    ref = torch.nn.LSTM(3, 4)
+    for x in (ember.randn(2, 1, 3), ember.randn(2, 3)):
+        assert type(lstm(x)[1]) is type(ref(torch.tensor(x.numpy()))[1]) is tuple
+    packed = ember.nn.utils.rnn.pack_padded_sequence(ember.randn(3, 2, 3), ember.tensor([3, 2]))
+    assert type(lstm(packed)[1]) is tuple

@@ -162,7 +162,7 @@ class RNNBase(Module):
     def _finish(self, out, states, unbatched):
         if unbatched:
             return out.squeeze(0 if self.batch_first else 1), tuple(s.squeeze(1) for s in states)
-        return out, states
+        return out, tuple(states)
 
 
 class RNN(RNNBase):
