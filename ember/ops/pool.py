@@ -141,19 +141,35 @@ class MaxPool(Function):
         index_dtype = xp.int8 if geo.kernel[0] * geo.kernel[1] < 128 else xp.int64
         fast = _pool_loops.max_pool(x, geo, index_dtype)
         if fast is not None:
-            self.best = fast[1]
-            return fast
-        y = None
-        for t, at in _offsets(geo):
-            y = x[at].copy() if y is None else xp.maximum(y, x[at], out=y)
-        best = xp.zeros(y.shape, index_dtype)
-        for t, at in reversed(list(_offsets(geo))):  # the first offset that holds the maximum wins
-            xp.copyto(best, t, where=(x[at] == y) | (x[at] != x[at]))
-        self.best = best
+            y, best = fast
+        else:
+            y = None
+            for t, at in _offsets(geo):
+                y = x[at].copy() if y is None else xp.maximum(y, x[at], out=y)
+            best = xp.zeros(y.shape, index_dtype)
+            for t, at in reversed(list(_offsets(geo))):  # the first offset that holds the maximum wins
+                xp.copyto(best, t, where=(x[at] == y) | (x[at] != x[at]))
+        self.best = best = _real_winners(xp, y, best, geo)
         return y, best
 
     def backward(self, g, g_indices=None):
         return WindowSpread.apply(g, geo=self.attrs["geo"], best=self.best)
+
+
+def _real_winners(xp, y, best, geo):
+    """`best` with each winner that is a padding cell moved to its window's first real cell, as
+    PyTorch, which never reads the padding. The padding is -inf and the first maximum wins, so only
+    a window whose real values are all -inf can pick one (every window holds a real cell)."""
+    (sh, sw), (dh, dw), (ph, pw), kw = geo.stride, geo.dilation, geo.pad, geo.kernel[1]
+    (h, w), (eh, ew) = geo.size, geo.extent
+    if (ph, pw, eh, ew) == (0, 0, h, w) or not (y == -xp.inf).any():
+        return best
+    oh, ow = geo.out
+    i, j = xp.arange(oh)[:, None], xp.arange(ow)
+    rows, cols = i * sh + (best // kw) * dh - ph, j * sw + (best % kw) * dw - pw
+    pad = (rows < 0) | (rows >= h) | (cols < 0) | (cols >= w)
+    first = -(-xp.maximum(ph - i * sh, 0) // dh) * kw + -(-xp.maximum(pw - j * sw, 0) // dw)  # (OH, OW)
+    return xp.where(pad, xp.broadcast_to(first, best.shape), best).astype(best.dtype)
 
 
 class FlatIndices(Function):

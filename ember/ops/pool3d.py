@@ -9,6 +9,7 @@ import numpy as np
 
 from ember.ops._util import const
 from ember.ops.arrange import pad as pad_op
+from ember.ops.binary import where
 from ember.ops.join import stack
 from ember.ops.pool import _batched, _geometry, avg_pool2d, max_pool2d
 from ember.ops.pool_variants import _adaptive_max, _lp, _unpool
@@ -51,12 +52,18 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
               for pl in planes]
     values = stack([v for v, _ in pooled])                               # (KD, N*OD, C, OH, OW)
     n, od = x.shape[0], geo.out[0]
-    y = _unfold_depth(values.amax(0), n, od)
+    depth_of = np.stack([np.tile(dep, n) for dep in depths])            # (KD, N*OD): input depth per plane
+    # the first plane holding the maximum (NaN first), as PyTorch: the whole gradient goes to it. A
+    # padding plane (-inf) can win only where every real value is -inf: then the first real plane does
+    real = (depth_of >= 0) & (depth_of < x.shape[2])
+    column = (1, n * od, 1, 1, 1)
+    best = values.argmax(0, keepdim=True)
+    padded = const(~real, values).reshape(real.shape + (1, 1, 1)).expand(values.shape).gather(0, best)
+    best = where(padded, const(real.argmax(0).reshape(column), best).expand(best.shape), best)
+    y = _unfold_depth(values.gather(0, best).squeeze(0), n, od)
     if not return_indices:
         return y if batched else y.squeeze(0)
-    best = values.argmax(0, keepdim=True)
     hw = stack([i for _, i in pooled]).gather(0, best).squeeze(0)
-    depth_of = np.stack([np.tile(dep, n) for dep in depths])            # (KD, N*OD): input depth per plane
     depth = const(depth_of, hw).reshape(depth_of.shape + (1, 1, 1)).expand(values.shape).gather(0, best).squeeze(0)
     idx = _unfold_depth(depth * (x.shape[3] * x.shape[4]) + hw, n, od)
     return (y, idx) if batched else (y.squeeze(0), idx.squeeze(0))

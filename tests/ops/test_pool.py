@@ -111,3 +111,39 @@ def test_max_pool_double_backward_matches_torch():
 def test_errors_name_the_op_and_shapes(call, match):
     with pytest.raises((ember.ShapeError, ember.ArgumentError), match=match):
         call()
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("nd,shape,kernel,stride,padding,dilation", [
+    (1, (1, 2, 5), 2, 2, 1, 1), (2, (1, 1, 3, 3), 2, 2, 1, 1), (2, (2, 3, 5, 6), 3, 2, 1, 1),
+    (2, (1, 2, 7, 7), 3, 1, 1, 2), (3, (1, 1, 3, 3, 3), 2, 2, 1, 1), (3, (1, 2, 4, 5, 5), 3, 2, 1, 1)])
+def test_max_pool_never_picks_the_padding(fast, nd, shape, kernel, stride, padding, dilation):
+    """A window whose real values are all -inf (a masked feature) ties with the -inf padding: its
+    index is its first real cell and its gradient goes there, as PyTorch, which never reads the
+    padding (ember picked the padding: negative indices, gradients lost)."""
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    x[0, 0] = -np.inf
+    name = f"max_pool{nd}d"
+    tx = torch.tensor(x, requires_grad=True)
+    ty, ti = getattr(torch.nn.functional, name)(tx, kernel, stride, padding, dilation, return_indices=True)
+    ty.backward(torch.ones_like(ty))
+    before = ember.backend.jit.set_enabled(fast)
+    try:
+        ex = ember.tensor(x, requires_grad=True)
+        ey, ei = getattr(ember.nn.functional, name)(ex, kernel, stride, padding, dilation, return_indices=True)
+        ey.backward(ember.ones_like(ey))
+    finally:
+        ember.backend.jit.set_enabled(before)
+    np.testing.assert_array_equal(ey.detach().numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(ei.numpy(), ti.numpy())
+    np.testing.assert_array_equal(ex.grad.numpy(), tx.grad.numpy())
+
+
+def test_max_pool3d_gives_a_tie_across_depth_planes_to_the_first():
+    """Equal maxima in two depth planes of a window: the whole gradient goes to the first, as PyTorch
+    (not half to each)."""
+    x = np.zeros((1, 1, 4, 2, 2), np.float32)
+    tx, ex = torch.tensor(x, requires_grad=True), ember.tensor(x, requires_grad=True)
+    torch.nn.functional.max_pool3d(tx, 2, 2).sum().backward()
+    ember.nn.functional.max_pool3d(ex, 2, 2).sum().backward()
+    np.testing.assert_array_equal(ex.grad.numpy(), tx.grad.numpy())
