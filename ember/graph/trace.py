@@ -54,6 +54,7 @@ class Tracer:
         self.values_read = False  # a value was looked at (while trying a backward at primitive level)
         self.grad_leaves = {}     # id -> tensor whose .grad backward wrote
         self.modules = {}         # id -> module called during the trace (its training flag is assumed)
+        self.view_writes = []     # arrays written in place that are views of another array (`assign`)
 
     def grad_written(self, tensor):
         self.grad_leaves[id(tensor)] = tensor
@@ -67,6 +68,8 @@ class Tracer:
         return v
 
     def ref(self, array):
+        if self.view_writes:
+            self._check_view_writes(array)
         vid = self.env.get(id(array))
         if vid is not None:
             return Ref(vid)
@@ -173,6 +176,12 @@ class Tracer:
     def assign(self, target, src):
         """`target`'s contents are about to be overwritten with `src` (an in-place op). The old
         contents go to the undo log (a probe trace is undone with it)."""
+        # the graph gives `target` its new value, not the array it is a view of: reading that array (or
+        # another view of the written memory) afterwards is refused (`_check_view_writes`); writing
+        # the whole array anew makes it current again
+        self.view_writes = [t for t in self.view_writes if not _overlap(t, target) or t is target]
+        if getattr(target, "base", None) is not None:
+            self.view_writes.append(target)
         if id(target) not in self.undo:
             self.undo[id(target)] = (target, target.copy())
         before = self.env.get(id(target))
@@ -183,6 +192,16 @@ class Tracer:
         name = self.names.get(before) or self._updated_name(before)
         if name is not None:
             self.updates[name] = vid
+
+    def _check_view_writes(self, array):
+        for written in self.view_writes:
+            if array is not written and _overlap(array, written):
+                raise TraceError(
+                    f"compile: the function wrote in place into a view of a tensor (a slice, a transpose, "
+                    f"view(); {list(written.shape)} of it) and then read that tensor, or another view of the "
+                    f"memory written ({list(array.shape)}); a compiled graph does not carry a write through a "
+                    f"view back to its base. Write through the tensor itself (t[key] = value) or use the "
+                    f"out-of-place op")
 
     def _updated_name(self, vid):
         for name, v in self.updates.items():
@@ -265,6 +284,14 @@ def _assumed(tracer, named):
         params.update((id(p), p) for p in m.parameters(recurse=False))
     return [("training", m, m.training) for m in tracer.modules.values()] + \
            [("requires_grad", t, t.requires_grad) for t in params.values()]
+
+
+def _overlap(a, b):
+    """Whether arrays a and b share memory (exactly, or when that is too costly to decide, their bounds)."""
+    try:
+        return np.shares_memory(a, b, max_work=10000)
+    except np.exceptions.TooHardError:
+        return np.may_share_memory(a, b)
 
 
 def _captured_leaves(tracer, named):
