@@ -59,6 +59,8 @@ class _Entry:
         self.parameters = [n.name for n in graph.nodes if n.op == "parameter"]  # read fresh at each call
         read = set(self.parameters)
         self.replaced_grads = [n[:-5] for n in updates if n.endswith(".grad") and n not in state and n not in read]
+        inputs = [n.name for n in graph.nodes if n.op == "input"]
+        self.written_inputs = {n: inputs.index(n) for n in updates if n in inputs}
 
     def changed(self):
         """The first thing the graph assumed (`trace._assumed`) that no longer holds, described, or None."""
@@ -171,7 +173,13 @@ class Compiled:
             outputs, updates = replay([a._data for a in args], state, entry.graph.constants)
         outputs = [o.copy() if id(o) in entry.made else _plain(o) for o in outputs]
         for name, value in zip(entry.updates, updates):
-            _write(entry.state, entry.graph.constants, name, value)
+            if name in entry.written_inputs:  # an argument the function wrote in place, as eager did
+                a = args[entry.written_inputs[name]]
+                if a._data is not value:
+                    a._data[...] = value
+                a._version_counter()[0] += 1
+            else:
+                _write(entry.state, entry.graph.constants, name, value)
         dev = args[0].device if args else CPU
         return self._outputs(entry, [_wrap(o if type(o) is dev.xp.ndarray else dev.xp.asarray(o), dev)
                                      for o in outputs])

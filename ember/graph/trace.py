@@ -55,6 +55,7 @@ class Tracer:
         self.grad_leaves = {}     # id -> tensor whose .grad backward wrote
         self.modules = {}         # id -> module called during the trace (its training flag is assumed)
         self.view_writes = []     # arrays written in place that are views of another array (`assign`)
+        self.inputs = []          # the arrays of the traced function's arguments (written in place: refused)
 
     def grad_written(self, tensor):
         self.grad_leaves[id(tensor)] = tensor
@@ -179,6 +180,12 @@ class Tracer:
         # the graph gives `target` its new value, not the array it is a view of: reading that array (or
         # another view of the written memory) afterwards is refused (`_check_view_writes`); writing
         # the whole array anew makes it current again
+        for i, x in enumerate(self.inputs):  # an argument written whole is written back (`input{i}`)
+            if x is not target and _overlap(x, target):
+                raise TraceError(f"compile: the function writes in place into a view of its argument {i} (shape "
+                                 f"{list(x.shape)}), which a compiled graph does not carry back to the argument: "
+                                 f"write through the argument itself (x[key] = value), return the new value, or "
+                                 f"write into a clone()")
         self.view_writes = [t for t in self.view_writes if not _overlap(t, target) or t is target]
         if getattr(target, "base", None) is not None:
             self.view_writes.append(target)
@@ -212,6 +219,8 @@ class Tracer:
     def read(self, tensor, what):
         self.values_read = True
         caller = sys._getframe(2)  # the code that called the Tensor method (item, bool, ...)
+        while caller is not None and os.path.abspath(caller.f_code.co_filename) in _TENSOR_METHODS:
+            caller = caller.f_back  # float(t), int(t), index(t): Tensor's own methods (wrapped) call item()
         if _inside_ember(caller.f_code.co_filename):
             return  # ember's own checks (argument validation) are not the user's control flow
         line = linecache.getline(caller.f_code.co_filename, caller.f_lineno).strip()
@@ -222,6 +231,7 @@ class Tracer:
 
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_TENSOR_METHODS = {os.path.join(_ROOT, "autograd", "tensor.py"), os.path.join(_ROOT, "ops", "registry.py")}
 
 
 def _inside_ember(filename):
@@ -251,7 +261,10 @@ def record(fn, example_inputs, state=None, dynamic_batch=True):
             raise TraceError(f"trace: example input {i} is a {type(x).__name__}; pass tensors (other values "
                              f"belong in the function's closure)")
         shape = ("B",) + tuple(x.shape[1:]) if dynamic_batch and x.ndim else tuple(x.shape)
-        tracer.graph.nodes.append(Node("input", f"input{i}", outputs=[tracer.value(x._data, shape=shape)]))
+        v = tracer.value(x._data, shape=shape)
+        tracer.graph.nodes.append(Node("input", f"input{i}", outputs=[v]))
+        tracer.inputs.append(x._data)
+        tracer.names[v.id] = f"input{i}"  # written in place, its new value is written back to the argument
     if grad_mode._state.tracer is not None:
         raise TraceError("trace: already tracing; nested traces are not supported")
     grad_mode._state.tracer = tracer

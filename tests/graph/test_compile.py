@@ -341,3 +341,36 @@ def test_a_write_through_a_view_then_a_read_of_its_base_is_refused():
             want, got = fn(x), compiled(x)
             for g, w in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
                 np.testing.assert_array_equal(g.numpy(), w.numpy())
+
+
+def test_float_and_int_of_a_traced_tensor_are_refused_and_written_arguments_written_back():
+    """`float(t)` and `int(t)` read a value as `.item()` does, and are refused the same way (they were
+    baked into the graph: later calls reused the first call's value). An argument the function
+    writes in place (a batch norm's running statistics passed in, `x[:, 0] = y`, `x.mul_(2)`) gets its
+    new value after every call, as in eager (replays left it unchanged); a write into a view of an
+    argument, which the graph cannot carry back, is refused."""
+    for fn in (lambda x: x * float(x.sum()), lambda x: x[: int(x[0, 0] > 0) + 1]):
+        with pytest.raises(TraceError, match=r"item\(\) of a traced tensor .*test_compile.py"):
+            ember.compile(fn)(ember.randn(4, 3))
+
+    def step(x, y, mean, var):
+        x.mul_(2)
+        x[:, 0] = y
+        return F.batch_norm(x, mean, var, training=True, momentum=0.1).sum()
+    compiled = ember.compile(step, dynamic_batch=False)
+    rng = np.random.default_rng(0)
+    ours, theirs = [ember.zeros(3), ember.ones(3)], [ember.zeros(3), ember.ones(3)]
+    for _ in range(3):
+        x, y = rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal(4).astype(np.float32)
+        a, b = ember.tensor(x), ember.tensor(x)
+        np.testing.assert_allclose(float(compiled(a, ember.tensor(y), *ours)),
+                                   float(step(b, ember.tensor(y), *theirs)), rtol=1e-6, atol=1e-6)
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        for o, t in zip(ours, theirs):
+            np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-6)
+
+    def through_a_view(x):
+        x[0].mul_(2)
+        return x.sum()
+    with pytest.raises(TraceError, match="writes in place into a view of its argument 0"):
+        ember.compile(through_a_view)(ember.ones(4, 3))
