@@ -19,6 +19,7 @@ log says so.
 """
 import builtins
 import logging
+from operator import attrgetter
 
 from ember.autograd import dispatch
 from ember.autograd.grad_mode import no_grad
@@ -38,6 +39,9 @@ log = logging.getLogger("ember.compile")
 
 class RecompileError(EmberError, RuntimeError):
     """More retraces than `max_retraces`: the inputs keep changing in ways the graph can't cover."""
+
+
+_TRAINING, _RG = attrgetter("training"), attrgetter("_rg")
 
 
 class _Entry:
@@ -64,7 +68,7 @@ class _Entry:
 
     def changed(self):
         """The first thing the graph assumed (`trace._assumed`) that no longer holds, described, or None."""
-        if ([m.training for m in self._modules], [t._rg for t in self._tensors]) == self._flags:
+        if (list(map(_TRAINING, self._modules)), list(map(_RG, self._tensors))) == self._flags:
             return None  # (checked before every replay: the quick test first)
         for kind, obj, value in self.assumed:
             if getattr(obj, kind) != value:

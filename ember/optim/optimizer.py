@@ -29,17 +29,18 @@ from ember.profiler.profile import record_function
 # held when it was traced; `load_state_dict` (new state tensors) and `add_param_group` (a group the graph
 # has no update for) on an optimizer a graph recorded change that, so they count here and compiled
 # steps retrace (a guard, as autocast's).
-_changes = [0]
+_changes = ["traced optimizers' groups and state (changed 0 times)", 0]
 
 
 @dispatch.add_guard
 def _guard():
-    return f"traced optimizers' groups and state (changed {_changes[0]} times)"
+    return _changes[0]  # (read before every compiled call: made once per change)
 
 
 def _changed(opt):
     if _LIVE.get(id(opt)) is opt:
-        _changes[0] += 1
+        _changes[1] += 1
+        _changes[0] = f"traced optimizers' groups and state (changed {_changes[1]} times)"
 
 
 class _RequiredParameter:
