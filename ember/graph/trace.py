@@ -55,7 +55,7 @@ class Tracer:
         self.grad_leaves = {}     # id -> tensor whose .grad backward wrote
         self.modules = {}         # id -> module called during the trace (its training flag is assumed)
         self.view_writes = []     # arrays written in place that are views of another array (`assign`)
-        self.inputs = []          # the arrays of the traced function's arguments (written in place: refused)
+        self.inputs = []          # the arrays of the traced function's arguments (written back when written)
 
     def grad_written(self, tensor):
         self.grad_leaves[id(tensor)] = tensor
@@ -177,15 +177,15 @@ class Tracer:
     def assign(self, target, src):
         """`target`'s contents are about to be overwritten with `src` (an in-place op). The old
         contents go to the undo log (a probe trace is undone with it)."""
-        # the graph gives `target` its new value, not the array it is a view of: reading that array (or
-        # another view of the written memory) afterwards is refused (`_check_view_writes`); writing
-        # the whole array anew makes it current again
         for i, x in enumerate(self.inputs):  # an argument written whole is written back (`input{i}`)
             if x is not target and _overlap(x, target):
                 raise TraceError(f"compile: the function writes in place into a view of its argument {i} (shape "
                                  f"{list(x.shape)}), which a compiled graph does not carry back to the argument: "
                                  f"write through the argument itself (x[key] = value), return the new value, or "
                                  f"write into a clone()")
+        # the graph gives `target` its new value, not the array it is a view of: reading that array (or
+        # another view of the written memory) afterwards is refused (`_check_view_writes`); writing
+        # the whole array anew makes it current again
         self.view_writes = [t for t in self.view_writes if not _overlap(t, target) or t is target]
         if getattr(target, "base", None) is not None:
             self.view_writes.append(target)
