@@ -78,8 +78,9 @@ def _roots(tensors, grads, op):
     for i, (t, g) in enumerate(zip(tensors, grads)):
         if not t._rg:
             raise AutogradError(f"{op}: element {i} of tensors does not require grad and does not have "
-                                f"a grad_fn (was it computed under no_grad, or from tensors without "
-                                f"requires_grad=True?)")
+                                f"a grad_fn (was it computed under no_grad, from tensors without "
+                                f"requires_grad=True, or by an ember.compile'd function? a compiled function "
+                                f"runs its own backward: compile the whole training step, backward included)")
         if g is None:
             if t._data.size != 1:
                 raise AutogradError(f"{op}: grad can be implicitly created only for scalar outputs; "
