@@ -44,14 +44,16 @@ class RecompileError(EmberError, RuntimeError):
 _TRAINING, _RG = attrgetter("training"), attrgetter("_rg")
 
 
+def _flags(modules, tensors):
+    """The modules' training flags and the tensors' requires_grad, now."""
+    return list(map(_TRAINING, modules)), list(map(_RG, tensors))
+
+
 class _Entry:
-    def __init__(self, graph, source, glob, state, updates, batch_dynamic, xp=None, assumed=()):
+    def __init__(self, graph, source, glob, state, updates, batch_dynamic, xp=None, assumed=((), ())):
         self.graph, self.source, self.state = graph, source, state
-        self.assumed = assumed  # (kind, object, value): modules' training flags, tensors' requires_grad
-        self._modules = [obj for kind, obj, _ in assumed if kind == "training"]
-        self._tensors = [obj for kind, obj, _ in assumed if kind == "requires_grad"]
-        self._flags = [v for kind, _, v in assumed if kind == "training"], [v for kind, _, v in assumed
-                                                                            if kind == "requires_grad"]
+        # the modules and tensors whose training flags and requires_grad the graph assumes (`trace._assumed`)
+        self.assumed, self.traced = assumed, _flags(*assumed)
         # arrays the compile made (folded constants): returned, they are copied, as eager makes new ones
         meta = getattr(graph, "meta", None) or {}
         self.made = {id(graph.constants[n]) for n in meta.get("folded_constants", ()) if n in graph.constants}
@@ -67,15 +69,15 @@ class _Entry:
         self.written_inputs = {n: inputs.index(n) for n in updates if n in inputs}
 
     def changed(self):
-        """The first thing the graph assumed (`trace._assumed`) that no longer holds, described, or None."""
-        if (list(map(_TRAINING, self._modules)), list(map(_RG, self._tensors))) == self._flags:
-            return None  # (checked before every replay: the quick test first)
-        for kind, obj, value in self.assumed:
-            if getattr(obj, kind) != value:
-                what = f"{type(obj).__name__}.training" if kind == "training" else \
-                    f"requires_grad of a {tuple(obj.shape)} tensor it reads"
-                return f"{what} changed from {value} to {not value}"
-        return None
+        """The first thing the graph assumed that no longer holds, described, or None (before every replay)."""
+        now = _flags(*self.assumed)
+        if now == self.traced:
+            return None
+        modules, tensors = self.assumed
+        whats = [f"{type(m).__name__}.training" for m in modules] + \
+                [f"requires_grad of a {tuple(t.shape)} tensor it reads" for t in tensors]
+        was, ist = self.traced[0] + self.traced[1], now[0] + now[1]
+        return next(f"{w} changed from {a} to {b}" for w, a, b in zip(whats, was, ist) if a != b)
 
     def observed_replay(self):
         """The replay with every kernel call passed to `ember.graph.observe` (made on first use)."""

@@ -288,15 +288,14 @@ def record(fn, example_inputs, state=None, dynamic_batch=True):
 
 
 def _assumed(tracer, named):
-    """What the recorded graph takes as given beyond its inputs' signature: (kind, object, value) for
-    the training flag of every module called (dropout, batch norm) and whether each tensor of the
-    step's state and each parameter of those modules requires grad (which gradients and updates the
-    graph holds). A compiled function checks them before each replay."""
+    """What the recorded graph takes as given beyond its inputs' signature: (modules, tensors), every
+    module called, whose training flag it assumes (dropout, batch norm), and each tensor of the step's
+    state and each parameter of those modules, whose requires_grad it assumes (which gradients and
+    updates the graph holds). A compiled function checks their flags before each replay."""
     params = {id(t): t for n, t in named.items() if isinstance(t, Tensor) and not n.endswith(".grad")}
     for m in tracer.modules.values():
         params.update((id(p), p) for p in m.parameters(recurse=False))
-    return [("training", m, m.training) for m in tracer.modules.values()] + \
-           [("requires_grad", t, t.requires_grad) for t in params.values()]
+    return list(tracer.modules.values()), list(params.values())
 
 
 def _overlap(a, b):
