@@ -355,6 +355,8 @@ def _deliver_leaf(t, g, keys, found, accumulate, create_graph, owned):
         if not accumulate:
             found[k] = g if k not in found else found[k] + g
             return
+    if grad_mode._state.tracer is not None:
+        grad_mode._state.tracer.grad_delivered(t)
     if t.grad is None:
         if not create_graph:
             data = g._data

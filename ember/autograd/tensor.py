@@ -102,6 +102,8 @@ class Tensor:
     def grad(self, value):
         if value is not None:
             _check_like("grad", self, value, "gradient")
+        elif grad_mode._state.tracer is not None:
+            grad_mode._state.tracer.grad_cleared(self)
         self._grad = value
 
     @property

@@ -30,7 +30,7 @@ from ember.graph import observe, passes
 from ember.graph.codegen import Sym, generate
 from ember.backend.device import CPU
 from ember.graph.ir import Graph, Node, Ref, short_name
-from ember.graph.trace import TraceError, flatten_output, record, unflatten
+from ember.graph.trace import TraceError, flatten_output, grads_at_start, record, unflatten
 from ember.ops import _layout
 from ember.ops.join import cat
 
@@ -44,16 +44,24 @@ class RecompileError(EmberError, RuntimeError):
 _TRAINING, _RG = attrgetter("training"), attrgetter("_rg")
 
 
-def _flags(modules, tensors):
-    """The modules' training flags and the tensors' requires_grad, now."""
-    return list(map(_TRAINING, modules)), list(map(_RG, tensors))
+def _has_grad(t):
+    return t._grad is not None
+
+
+def _flags(modules, tensors, graded):
+    """The modules' training flags, the tensors' requires_grad and whether the graded tensors have a
+    `.grad`, now."""
+    return list(map(_TRAINING, modules)), list(map(_RG, tensors)), list(map(_has_grad, graded))
 
 
 class _Entry:
-    def __init__(self, graph, source, glob, state, updates, batch_dynamic, xp=None, assumed=((), ())):
+    def __init__(self, graph, source, glob, state, updates, batch_dynamic, xp=None, assumed=((), (), ()),
+                 grads=()):
         self.graph, self.source, self.state = graph, source, state
-        # the modules and tensors whose training flags and requires_grad the graph assumes (`trace._assumed`)
-        self.assumed, self.traced = assumed, _flags(*assumed)
+        # the modules and tensors whose training flags, requires_grad and .grad the graph assumes
+        # (`trace._assumed`), and those flags as traced (`grads`: whether each .grad was there)
+        self.assumed = modules, tensors, _ = assumed
+        self.traced = list(map(_TRAINING, modules)), list(map(_RG, tensors)), list(grads)
         # arrays the compile made (folded constants): returned, they are copied, as eager makes new ones
         meta = getattr(graph, "meta", None) or {}
         self.made = {id(graph.constants[n]) for n in meta.get("folded_constants", ()) if n in graph.constants}
@@ -73,11 +81,16 @@ class _Entry:
         now = _flags(*self.assumed)
         if now == self.traced:
             return None
-        modules, tensors = self.assumed
-        whats = [f"{type(m).__name__}.training" for m in modules] + \
-                [f"requires_grad of a {tuple(t.shape)} tensor it reads" for t in tensors]
-        was, ist = self.traced[0] + self.traced[1], now[0] + now[1]
-        return next(f"{w} changed from {a} to {b}" for w, a, b in zip(whats, was, ist) if a != b)
+        modules, tensors, graded = self.assumed
+        whats = [f"{type(m).__name__}.training changed from {{}} to {{}}" for m in modules] + \
+                [f"requires_grad of a {tuple(t.shape)} tensor it reads changed from {{}} to {{}}" for t in tensors] + \
+                [f"the .grad of a {tuple(t.shape)} tensor it differentiates was {{}} when traced and is {{}} now "
+                 f"(the graph writes a new gradient or adds to the old one)" for t in graded]
+        was, ist = sum(self.traced, []), sum(now, [])
+        if graded:  # said as present/absent
+            n = len(was) - len(graded)
+            was[n:], ist[n:] = ([("absent", "present")[f] for f in x[n:]] for x in (was, ist))
+        return next(w.format(a, b) for w, a, b in zip(whats, was, ist) if a != b)
 
     def observed_replay(self):
         """The replay with every kernel call passed to `ember.graph.observe` (made on first use)."""
@@ -157,7 +170,7 @@ class Compiled:
         graph, out, tracer = record(self.fn, args, state, self.dynamic_batch)
         self._last_out = out
         batch = bool(self.dynamic_batch and args and args[0].ndim and args[0].shape[0])
-        graph, batch_dynamic, why = _probe(self.fn, graph, args, state, batch, tracer.captured)
+        graph, batch_dynamic, why = _probe(self.fn, graph, args, state, batch, tracer)
         if batch and not batch_dynamic:
             log.warning("ember.compile: %s keys on the batch size: %s", _name(self.fn), why)
         if self.optimize:
@@ -166,7 +179,7 @@ class Compiled:
         source, glob = generate(graph, xp, batch_dynamic)
         state.update(tracer.captured)  # after the probe: it must see the first trace's constants as such
         entry = _Entry(graph, source, glob, state, graph.output.attrs.get("updates", []), batch_dynamic, xp,
-                       tracer.assumed)
+                       tracer.assumed, grads_at_start(tracer))
         self.last = entry
         return entry
 
@@ -213,30 +226,29 @@ def compile(fn, state=None, max_retraces=8, dynamic_batch=True, optimize=True):
     return Compiled(fn, state, max_retraces, dynamic_batch, optimize)
 
 
-def _probe(fn, graph, args, state, batch, captured=None):
-    """Trace again on other inputs (undoing the run's effects on state and the random generator)
-    and compare: at batch size + 1 (`batch`) or on perturbed values. A captured array that differs
-    between the two traces was computed from the inputs outside any recorded primitive: replaying
-    it would be wrong, so that is an error. With `batch`, every literal that changed becomes an
-    expression of B. `captured`: tensors outside `state` whose `.grad` the first trace wrote (restored
-    too). Returns (graph, batch_dynamic, reason it is not)."""
+def _probe(fn, graph, args, state, batch, first):
+    """Trace again on other inputs, from the state the first trace (`first`, its Tracer) began with as
+    far as the graph can see it (the gradients), undoing the run's effects on state, gradients and
+    the random generator, and compare: at batch size + 1 (`batch`) or on perturbed values. A captured
+    array that differs between the two traces was computed from the inputs outside any recorded
+    primitive: replaying it would be wrong, so that is an error. With `batch`, every literal that
+    changed becomes an expression of B. Returns (graph, batch_dynamic, reason it is not)."""
     b = args[0].shape[0] if batch else None
     probe = [_probe_input(a, b) for a in args]
     saved_rng = ember_random.get_rng_state()
-    keep = dict(state, **(captured or {}))
-    grads = {n: t.grad for n, t in keep.items()}
-    tracer = None
+    started = list(first.grad_start.values())
+    after = [t._grad for t, _, _ in started]
+    for t, before, _ in started:
+        t._grad = before
     try:
-        other, _, tracer = record(fn, probe, state, batch)
+        other = record(fn, probe, state, batch, undo=True)[0]
     except EmberError as e:
         if not batch:
             raise
         return graph, False, f"the trace at batch size {b + 1} failed ({e})"
     finally:
-        for array, before in (tracer.undo.values() if tracer is not None else ()):
-            array[...] = before
-        for n, t in keep.items():
-            t.grad = grads[n]
+        for (t, _, _), grad in zip(started, after):
+            t._grad = grad
         ember_random.set_rng_state(saved_rng)
     if [(n.op, n.name) for n in graph.nodes] != [(n.op, n.name) for n in other.nodes]:
         return graph, False, "the graph's structure depends on it"

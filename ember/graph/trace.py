@@ -53,12 +53,33 @@ class Tracer:
         self.next_id = 0
         self.values_read = False  # a value was looked at (while trying a backward at primitive level)
         self.grad_leaves = {}     # id -> tensor whose .grad backward wrote
+        self.grad_start = {}      # id -> (tensor, its .grad before the trace first set it, set to None first)
         self.modules = {}         # id -> module called during the trace (its training flag is assumed)
         self.view_writes = []     # arrays written in place that are views of another array (`assign`)
         self.inputs = []          # the arrays of the traced function's arguments (written back when written)
 
     def grad_written(self, tensor):
         self.grad_leaves[id(tensor)] = tensor
+
+    def grad_cleared(self, tensor):
+        """`tensor.grad = None` (zero_grad): a step that clears a gradient before its backward
+        writes it does not depend on the gradient it was called with."""
+        if id(tensor) not in self.grad_start:
+            self.grad_start[id(tensor)] = (tensor, tensor._grad, True)
+            self.keep.append(tensor)
+
+    def grad_delivered(self, tensor):
+        """Backward is about to set or add to `tensor.grad`. Whether the gradient was there when the
+        step began is something the graph assumes (it either writes it or adds to it); an existing
+        gradient the step adds to is state, read fresh at every replay, named after its tensor."""
+        if id(tensor) not in self.grad_start:
+            self.grad_start[id(tensor)] = (tensor, tensor._grad, False)
+            self.keep.append(tensor)
+        g = tensor._grad
+        if g is not None and id(g._data) not in self.env and id(g._data) not in self.state:
+            base = self.state.get(id(tensor._data)) or self.names.get(self.env.get(id(tensor._data)))
+            if base is not None:
+                self.state[id(g._data)] = f"{base}.grad"
 
     # --- values -------------------------------------------------------------
     def value(self, array, shape=None):
@@ -249,8 +270,10 @@ def trace(fn, *example_inputs, state=None, dynamic_batch=True):
     return record(fn, example_inputs, state, dynamic_batch)[0]
 
 
-def record(fn, example_inputs, state=None, dynamic_batch=True):
-    """`trace`, returning (graph, fn's return value, the Tracer: its undo log has what the run wrote)."""
+def record(fn, example_inputs, state=None, dynamic_batch=True, undo=False):
+    """`trace`, returning (graph, fn's return value, the Tracer: its undo log has what the run wrote).
+    With `undo` (a probe), what the run wrote to arrays in place and to tensors' `.grad` is undone
+    when it ends, also when it raises."""
     named = dict(state or {})
     if hasattr(fn, "state_dict") and hasattr(fn, "named_parameters"):
         named.update(fn.state_dict(keep_vars=True))
@@ -269,9 +292,22 @@ def record(fn, example_inputs, state=None, dynamic_batch=True):
         raise TraceError("trace: already tracing; nested traces are not supported")
     grad_mode._state.tracer = tracer
     try:
-        out = fn(*example_inputs)
+        try:
+            out = fn(*example_inputs)
+        finally:
+            grad_mode._state.tracer = None
+        return _finish(tracer, named, out)
     finally:
-        grad_mode._state.tracer = None
+        if undo:
+            for array, before in tracer.undo.values():
+                array[...] = before
+            for t, before, _ in tracer.grad_start.values():
+                t._grad = before
+
+
+def _finish(tracer, named, out):
+    """The output node: the return values, then the state the run updated (read off the tensors and
+    gradients it left)."""
     tracer.captured = _captured_leaves(tracer, named)
     named.update(tracer.captured)
     tracer.assumed = _assumed(tracer, named)
@@ -288,14 +324,22 @@ def record(fn, example_inputs, state=None, dynamic_batch=True):
 
 
 def _assumed(tracer, named):
-    """What the recorded graph takes as given beyond its inputs' signature: (modules, tensors), every
-    module called, whose training flag it assumes (dropout, batch norm), and each tensor of the step's
-    state and each parameter of those modules, whose requires_grad it assumes (which gradients and
-    updates the graph holds). A compiled function checks their flags before each replay."""
+    """What the recorded graph takes as given beyond its inputs' signature: (modules, tensors, graded),
+    every module called, whose training flag it assumes (dropout, batch norm); each tensor of the
+    step's state and each parameter of those modules, whose requires_grad it assumes (which gradients
+    and updates the graph holds); and each tensor whose `.grad` backward wrote without the step
+    clearing it first, whose gradient's presence it assumes (it writes a new one or adds to the old
+    one). A compiled function checks them before each replay."""
     params = {id(t): t for n, t in named.items() if isinstance(t, Tensor) and not n.endswith(".grad")}
     for m in tracer.modules.values():
         params.update((id(p), p) for p in m.parameters(recurse=False))
-    return list(tracer.modules.values()), list(params.values())
+    graded = [t for t, _, cleared in tracer.grad_start.values() if not cleared]
+    return list(tracer.modules.values()), list(params.values()), graded
+
+
+def grads_at_start(tracer):
+    """Whether each tensor `_assumed` lists as graded had a `.grad` when the traced step began."""
+    return [before is not None for _, before, cleared in tracer.grad_start.values() if not cleared]
 
 
 def _overlap(a, b):

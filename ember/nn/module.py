@@ -266,11 +266,10 @@ class Module:
     def zero_grad(self, set_to_none=True):
         """Clear the gradients of every parameter (set them to None, or to zeros)."""
         for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad = p.grad.detach().zero_()
+            if p.grad is None or set_to_none:
+                p.grad = None  # also when it is None: a traced step then does not depend on it
+            else:
+                p.grad = p.grad.detach().zero_()
 
     def apply(self, fn):
         """Call `fn(module)` on every descendant, then on this module (as for initialisation)."""

@@ -173,10 +173,8 @@ class Optimizer:
         """Set every parameter's `.grad` to None (default), or to zeros with `set_to_none=False`."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
+                if p.grad is None or set_to_none:
+                    p.grad = None  # also when it is None: a traced step then does not depend on it
                 else:
                     if p.grad.grad_fn is not None:
                         p.grad.detach_()

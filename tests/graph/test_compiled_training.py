@@ -254,3 +254,60 @@ def test_an_output_nothing_reads_is_dropped_right_after_its_call():
     ref = ember.nn.LSTM(4, 6)
     ref.load_state_dict(lstm.state_dict())
     np.testing.assert_allclose(run(x).item(), ref(x)[0].square().mean().item(), rtol=1e-6)
+
+
+def _accumulating(compiled, zero_every, captured_grad_first):
+    """A step that adds to its gradients (no zero_grad inside): the optimizer steps and clears them
+    outside, every `zero_every` calls (gradient accumulation); a captured leaf `w` differentiated too,
+    with a gradient from an eager backward before the first call when `captured_grad_first`."""
+    ember.manual_seed(0)
+    model = ember.nn.Linear(3, 2)
+    w = ember.randn(3, requires_grad=True)
+    opt = ember.optim.SGD(list(model.parameters()) + [w], lr=0.1)
+    if captured_grad_first:
+        (model(w[None]) ** 2).sum().backward()
+
+    def step(x):
+        loss = (model(x * w) ** 2).sum()
+        loss.backward()
+        return loss
+    run = ember.compile(step) if compiled else step
+    seen = []
+    for i in range(7):
+        ember.manual_seed(i)
+        seen.append(float(run(ember.randn(4, 3))))
+        seen += [model.weight.grad.numpy().copy(), w.grad.numpy().copy()]
+        if i % zero_every == zero_every - 1:
+            opt.step()
+            opt.zero_grad()
+    return seen + [model.weight.detach().numpy(), w.detach().numpy()]
+
+
+@pytest.mark.parametrize("zero_every,captured_grad_first", [(1, False), (3, False), (7, False), (3, True)])
+def test_a_step_that_adds_to_its_gradients_adds_as_eager_does(zero_every, captured_grad_first):
+    # the graph writes a gradient that was absent when traced and adds to one that was there: which one
+    # it is is checked at each call (a gradient that appears or goes retraces), and a captured leaf's
+    # existing gradient is read at each replay, not the array it held when traced
+    eager = _accumulating(False, zero_every, captured_grad_first)
+    compiled = _accumulating(True, zero_every, captured_grad_first)
+    for e, c in zip(eager, compiled):
+        np.testing.assert_allclose(c, e, rtol=1e-5, atol=1e-6)
+
+
+def test_a_step_that_clears_its_gradients_traces_once(caplog):
+    # zero_grad inside the step: the gradients it is called with do not matter, so no retrace for them
+    ember.manual_seed(0)
+    model = ember.nn.Linear(3, 2)
+    opt = ember.optim.Adam(model.parameters())
+    for set_to_none in (True, False):
+        def step(x):
+            opt.zero_grad(set_to_none=set_to_none)
+            loss = model(x).pow(2).sum()
+            loss.backward()
+            opt.step()
+            return loss
+        run = ember.compile(step)
+        with caplog.at_level("WARNING", logger="ember.compile"):
+            for _ in range(3):
+                run(ember.randn(4, 3))
+        assert run.retraces == 0, caplog.text
