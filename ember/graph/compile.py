@@ -1,15 +1,18 @@
 """`ember.compile(fn_or_module)`: trace on the first call, then replay generated source.
 
 The compiled callable keeps a cache keyed by the input signature (dtype, device, rank and every
-dim but the batch dim of each tensor argument). A call whose signature is not in the cache
-retraces and logs which guard failed; after `max_retraces` retraces it raises with the reason.
-There is no silent fallback to eager.
+dim of each tensor argument, dim 0 said as a multiple of the batch size where it is one). A call
+whose signature is not in the cache, or where something the graph assumed no longer holds (a
+module's training flag, a tensor's requires_grad, whether a gradient it adds to is there),
+retraces and logs why; after `max_retraces` retraces it raises with the reason. There is no
+silent fallback to eager.
 
 The batch dim is dynamic: the first trace of a signature is repeated at batch size + 1 on a
-probe copy of the inputs (its effects on state and the random generator undone), and every
-literal that differs between the two traces becomes an expression of the batch size B in the
-generated code. A graph whose structure depends on the batch size keys on it instead, and the
-log says so.
+probe copy of the inputs (its effects on state, gradients and the random generator undone), and
+every literal that differs between the two traces becomes an expression k * B + c of the batch
+size B in the generated code. The first call at each further batch size is recorded (run
+eagerly) and checked against those expressions: a literal they do not give (B * B, B // 2) makes
+the graph key on the batch size, as does a graph whose structure depends on it, and the log says so.
 
     >>> model = ember.nn.Linear(4, 2).eval()
     >>> fast = ember.compile(model)
@@ -117,14 +120,21 @@ class Compiled:
         self.cache = {}
         self.retraces = 0
         self.last = None
+        self.static = set()  # signatures whose graphs key on the batch size (`_verify` found them not linear)
 
     def _signature(self, args, with_batch):
+        """dtype, device and shape of each argument, and the dispatch state. Without `with_batch`, an
+        argument's dim 0 that is a multiple k of the batch size (the first argument's) is said as
+        "kB": that is how the batch probe grows it, so one key covers every batch size alike."""
+        b = 0 if with_batch or not args or not isinstance(args[0], Tensor) or not args[0].ndim else args[0].shape[0]
         sig = []
         for a in args:
             if not isinstance(a, Tensor):
                 raise TraceError(f"compile: arguments must be tensors, got {type(a).__name__}; "
                                  f"put other values in the function's closure")
-            shape = tuple(a.shape) if with_batch or not a.ndim else ("B",) + tuple(a.shape[1:])
+            shape = tuple(a.shape)
+            if b and shape:
+                shape = (f"{shape[0] // b}B" if shape[0] % b == 0 else shape[0],) + shape[1:]
             sig.append((a.dtype.name, str(a.device), shape))
         return tuple(sig) + (("state", dispatch.guard_state()),)
 
@@ -138,8 +148,9 @@ class Compiled:
             entry = self._find(full) or (entry if entry is not None and entry.batch_dynamic else None)
             if entry is None:
                 entry = self._trace(args, key, self._changed(key, full))
-                self.cache.setdefault(key if entry.batch_dynamic else full, []).append(entry)
                 return self._outputs(entry, self._last_out)
+        if entry.batch_dynamic and args[0].shape[0] not in entry.sizes:
+            return self._verify(entry, key, args)
         self.last = entry
         return self._run(entry, args)
 
@@ -160,28 +171,59 @@ class Compiled:
 
     def _trace(self, args, key, changed=None):
         if self.cache:
-            self.retraces += 1
-            why = changed or _explain(self.seen, self._signature(args, with_batch=True))
-            if self.retraces > self.max_retraces:
-                raise RecompileError(f"compile: {self.retraces} retraces (max_retraces={self.max_retraces}); "
-                                     f"the last because {why}")
-            log.warning("ember.compile: retracing %s because %s", _name(self.fn), why)
+            self._retraced(changed or _explain(self.seen, self._signature(args, with_batch=True)))
         state = self._state()
         graph, out, tracer = record(self.fn, args, state, self.dynamic_batch)
         self._last_out = out
-        batch = bool(self.dynamic_batch and args and args[0].ndim and args[0].shape[0])
-        graph, batch_dynamic, why = _probe(self.fn, graph, args, state, batch, tracer)
+        batch = bool(self.dynamic_batch and key not in self.static and args and args[0].ndim and args[0].shape[0])
+        return self._build(args, key, state, graph, tracer, batch)
+
+    def _retraced(self, why):
+        self.retraces += 1
+        if self.retraces > self.max_retraces:
+            raise RecompileError(f"compile: {self.retraces} retraces (max_retraces={self.max_retraces}); "
+                                 f"the last because {why}")
+        log.warning("ember.compile: retracing %s because %s", _name(self.fn), why)
+
+    def _build(self, args, key, state, graph, tracer, batch):
+        """The entry for a recorded run: probed, optimized, generated, and put in the cache."""
+        symbolic, batch_dynamic, why = _probe(self.fn, graph, args, state, batch, tracer)
         if batch and not batch_dynamic:
             log.warning("ember.compile: %s keys on the batch size: %s", _name(self.fn), why)
-        if self.optimize:
-            graph = passes.default_pipeline(graph)
+        graph = passes.default_pipeline(symbolic) if self.optimize else symbolic
         xp = args[0].device.xp if args else CPU.xp
         source, glob = generate(graph, xp, batch_dynamic)
         state.update(tracer.captured)  # after the probe: it must see the first trace's constants as such
         entry = _Entry(graph, source, glob, state, graph.output.attrs.get("updates", []), batch_dynamic, xp,
                        tracer.assumed, grads_at_start(tracer))
+        entry.full = self._signature(args, with_batch=True)
+        if batch_dynamic:  # the batch sizes its literals are known right at: traced, probed, then verified
+            entry.symbolic, entry.sizes = symbolic, {args[0].shape[0], args[0].shape[0] + 1}
+        self.cache.setdefault(key if batch_dynamic else entry.full, []).append(entry)
         self.last = entry
         return entry
+
+    def _verify(self, entry, key, args):
+        """The first call of a batch-dynamic entry at a batch size it has not run at: the call is
+        recorded (run eagerly) and its graph compared with the entry's literals at this B. Two probe
+        sizes cannot tell k * B + c from B // 2 or B * B (or `chunk`), which agree with it there and
+        not elsewhere; where the recorded graph disagrees, the entry keys on its own batch size from
+        now on and so does every graph of this signature, and the recorded run becomes an entry."""
+        state = self._state()
+        graph, out, tracer = record(self.fn, args, state, True)
+        b = args[0].shape[0]
+        why = _disagreement(entry.symbolic, graph, b)
+        if why is None:
+            entry.sizes.add(b)
+            self.last = entry
+            return self._outputs(entry, out)
+        log.warning("ember.compile: %s keys on the batch size: at batch size %d %s", _name(self.fn), b, why)
+        self.cache[key].remove(entry)
+        entry.batch_dynamic = False
+        self.cache.setdefault(entry.full, []).append(entry)
+        self.static.add(key)
+        self._retraced(f"at batch size {b} {why}")
+        return self._outputs(self._build(args, key, state, graph, tracer, False), out)
 
     def _run(self, entry, args):
         state = {name: _array(entry.state, name) for name in entry.parameters}
@@ -307,6 +349,34 @@ def _symbolize(x, y, b):
     if hasattr(x, "_fields"):
         return type(x)(*items)
     return tuple(items) if isinstance(x, tuple) else items
+
+
+def _disagreement(symbolic, graph, b):
+    """Where `graph` (recorded at batch size b) differs from `symbolic` (the probed graph, literals
+    holding Sym) evaluated at b, described; None where it agrees."""
+    if [(n.op, n.name) for n in symbolic.nodes] != [(n.op, n.name) for n in graph.nodes]:
+        return "the graph's structure differs"
+    for n1, n2 in zip(symbolic.nodes, graph.nodes):
+        if not (_agrees(n1.args, n2.args, b) and _agrees(n1.attrs, n2.attrs, b)):
+            return f"an argument of {short_name(n1.name)} is not the linear function of B the probe found"
+        if n1.op == "constant":
+            c1, c2 = symbolic.constants[n1.name], graph.constants[n2.name]
+            if c1 is not c2 and not (c1.shape == c2.shape and c1.dtype == c2.dtype and bool((c1 == c2).all())):
+                return f"an array it reads ({c1.dtype}{list(c1.shape)}) changes with it"
+    return None
+
+
+def _agrees(x, y, b):
+    """Whether the literal `x` (ints may be Sym) is `y` at batch size b."""
+    if isinstance(x, Sym):
+        return type(y) is int and x.k * b + x.c == y
+    if isinstance(x, dict):
+        return isinstance(y, dict) and x.keys() == y.keys() and all(_agrees(x[k], y[k], b) for k in x)
+    if isinstance(x, (tuple, list)):
+        return isinstance(y, (tuple, list)) and len(x) == len(y) and all(_agrees(p, q, b) for p, q in zip(x, y))
+    if isinstance(x, Ref) or hasattr(x, "shape"):
+        return True
+    return type(x) is type(y) and (x == y or x != x and y != y)
 
 
 def _array(state, name):

@@ -168,6 +168,45 @@ def test_batch_size_change_does_not_retrace_but_dtype_and_features_do(caplog):
     assert "argument 0 dtype changed from float32 to float64" in caplog.text
 
 
+@pytest.mark.parametrize("fn", [
+    lambda x: (x @ x.T).sum() / (x.shape[0] * x.shape[0]),  # B * B: linear between B and B + 1 only
+    lambda x: x.chunk(2)[0] * 2,                             # ceil(B / 2)
+    lambda x: x[: x.shape[0] // 4] + 1,                      # constant between 64 and 67
+    lambda x: x.reshape(2, -1).sum(0),                       # the batch joins another dim
+], ids=["square", "chunk", "floor", "reshape"])
+def test_literals_that_are_not_linear_in_the_batch_size_key_on_it(fn, caplog):
+    # two probe sizes cannot tell these from k * B + c; each new batch size's first call is recorded and
+    # compared, and where it disagrees the graph keys on the batch size (eager's results at every size)
+    fast = ember.compile(fn)
+    with caplog.at_level(logging.WARNING, logger="ember.compile"):
+        for n in (64, 66, 128, 32, 64, 128, 66):
+            x = ember.randn(n, 3)
+            np.testing.assert_allclose(fast(x).numpy(), fn(x).numpy(), rtol=1e-5, err_msg=f"batch {n}")
+    assert "keys on the batch size" in caplog.text
+
+
+def test_a_linear_graph_is_verified_once_per_batch_size_and_then_replayed():
+    model = ember.nn.Linear(3, 2).eval()
+    fast = ember.compile(model)
+    for n in (8, 5, 8, 5, 12):
+        x = ember.randn(n, 3)
+        np.testing.assert_allclose(fast(x).numpy(), model(x).detach().numpy(), rtol=1e-6)
+    assert fast.retraces == 0 and fast.last.batch_dynamic and fast.last.sizes == {5, 8, 9, 12}
+
+
+@pytest.mark.parametrize("rows", [1, 3, 6])
+def test_an_argument_without_a_batch_dim_keeps_its_size(rows):
+    # a weight passed as an argument, whose rows are a multiple of the batch size at the first call: the
+    # key says each argument's dim 0 as a multiple of the batch size, so another batch size is another graph
+    def f(x, w):
+        return x[:, :1] * w.reshape(w.shape[0] * 5)[-5:] + x.sum()
+    w = ember.randn(rows, 5)
+    fast = ember.compile(f)
+    for n in (1, 2, 3, 4, 6, 1, 3):
+        x = ember.randn(n, 4)
+        np.testing.assert_allclose(fast(x, w).numpy(), f(x, w).numpy(), rtol=1e-5)
+
+
 def test_retrace_limit_raises_with_the_reason():
     fast = ember.compile(lambda x: x.sum(1), max_retraces=2)
     for k in (2, 3, 4):
