@@ -119,9 +119,8 @@ def _tile_spread_cl_loop(g, best, y, out, kh, kw, masked):
     # windows that tile the input (stride == kernel, no padding or dilation), channels-last: every
     # element of `out` is written once, the gradient where its offset won and 0 elsewhere, with the
     # channel loop innermost (no scatter, no zero-filled buffer); rows/columns past the last window get 0.
-    # `masked`: times (y != 0), the gradient of the ReLU whose output y the pool read, as the products
-    # of the unfused graph (s * 1 or s * 0, so NaN/inf times 0 stays NaN, -g * 0 is -0.0); y is not
-    # read otherwise
+    # `masked`: 0 where y <= 0, the gradient of the ReLU whose output y the pool read, as its ReluGrad
+    # computes it; y is not read otherwise
     n_, oh, ow, c_ = g.shape
     h, w = out.shape[1], out.shape[2]
     for n in range(n_):
@@ -133,7 +132,7 @@ def _tile_spread_cl_loop(g, best, y, out, kh, kw, masked):
                         t, q = a * kw + b, j * kw + b
                         for c in range(c_):
                             s = g[n, i, j, c] if best[n, i, j, c] == t else 0.0
-                            out[n, r, q, c] = s if not masked or y[n, r, q, c] != 0 else s * 0.0
+                            out[n, r, q, c] = 0.0 if masked and y[n, r, q, c] <= 0 else s
                 for q in range(ow * kw, w):
                     for c in range(c_):
                         out[n, r, q, c] = 0.0
@@ -178,7 +177,7 @@ def max_pool(x, geo, index_dtype):
 
 def spread(g, best, geo, mask=None):
     """(each window's gradient added at its winning offset on a zero (N, C, *extent) array, whether
-    it is multiplied by `mask != 0` already), or None. A channels-last `best` gives a channels-last
+    it is 0 where `mask <= 0` already), or None. A channels-last `best` gives a channels-last
     result; a `mask` is applied here only in the tiling channels-last loop (one pass, no bool array)."""
     if _layout.is_channels_last(best):
         tiles = (geo.stride == geo.kernel and geo.pad == (0, 0) and geo.dilation == (1, 1)

@@ -107,7 +107,7 @@ class WindowSum(Function):
 class WindowSpread(Function):
     """WindowSum's adjoint: each window's value added back at every offset (or only at `best`).
     With `mask` (set only by the compiler's pool_relu_fusion, in graphs with no backward of it) the
-    result is multiplied by `mask != 0`: the gradient of the ReLU before the pool, in the same pass."""
+    result is 0 where `mask <= 0`: the gradient of the ReLU before the pool (ReluGrad), in the same pass."""
     save_inputs = False
     internal = True
 
@@ -121,8 +121,9 @@ class WindowSpread(Function):
                 out[at] += g if best is None else self.xp.where(best == t, g, 0)
         (ph, pw), (h, w) = geo.pad, geo.size
         out = out if (h, w) == geo.extent else self.xp.ascontiguousarray(out[:, :, ph:ph + h, pw:pw + w])
-        # the values of the unfused graph: its Mul promotes the bool mask to the gradient's dtype
-        return out if mask is None or masked else self.xp.multiply(out, (mask != 0).astype(out.dtype), out=out)
+        if mask is not None and not masked:  # the values of the unfused graph's ReluGrad
+            out[mask <= 0] = 0
+        return out
 
     def backward(self, g):
         if self.attrs.get("mask") is not None:

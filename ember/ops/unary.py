@@ -172,13 +172,12 @@ class Relu(Function):
         return self.y
 
     def backward(self, g):
-        # from the output, as PyTorch does: y != 0 where x > 0 and where x is NaN (a NaN passes its
-        # gradient on)
+        # from the output, as PyTorch does: y > 0 where x > 0, and a NaN x passes its gradient on
         return ReluGrad.apply(g, self.output(self.y))
 
 
 class ReluGrad(Function):
-    """g * (y != 0), ReLU's gradient from its output y (PyTorch's threshold_backward): one pass
+    """0 where y <= 0, else g: ReLU's gradient from its output y (PyTorch's threshold_backward): one pass
     (ember/ops/_epilogue.py), a primitive a compiled graph records and fuses (pool_relu_fusion)."""
     internal = True  # reached only through relu's gradient, tested there
 

@@ -95,22 +95,23 @@ def test_compiled_inference_with_fused_conv_relu_equals_eager():
 @pytest.mark.parametrize("shape", [(37, 5), (3, 1, 64), (0, 3)])
 def test_relu_and_its_gradient_kernels_equal_numpy_bit_for_bit(dtype, shape):
     """ReLU's forward and its gradient from the output (the ReluGrad primitive): numba against
-    NumPy's maximum(x, 0) and g * (y != 0), NaN, -0.0 and infinities included, and on a
+    NumPy's maximum(x, 0) and where(y <= 0, 0, g), NaN, -0.0 and infinities included, and on a
     non-contiguous input (NumPy's path)."""
     pytest.importorskip("numba")
     assert E._RELU.get() is not None and E._RELU_GRAD.get() is not None
     x, g = _special(shape, dtype, 3), _special(shape, dtype, 4)
     y = np.maximum(x, 0)
-    for got, want in ((E.relu(np, x), y), (E.relu_grad(np, g, y), g * (y != 0)),
-                      (E.relu(np, x.T), np.maximum(x.T, 0)), (E.relu_grad(np, g.T, y.T), g.T * (y.T != 0))):
+    for got, want in ((E.relu(np, x), y), (E.relu_grad(np, g, y), np.where(y <= 0, dtype(0), g)),
+                      (E.relu(np, x.T), np.maximum(x.T, 0)), (E.relu_grad(np, g.T, y.T), np.where(y.T <= 0, dtype(0), g.T))):
         assert got.dtype == want.dtype and got.shape == want.shape
         np.testing.assert_array_equal(np.ascontiguousarray(got).view(np.uint8), np.ascontiguousarray(want).view(np.uint8))
 
 
 def test_relu_gradients_once_and_twice_match_torch():
-    """relu's gradient (ReluGrad) and the gradient of that gradient, NaN passing its gradient on."""
-    x = np.array([[-1.5, 0.0, 2.0], [np.nan, 3.0, -0.0]])
-    up = np.array([[1.0, 2.0, 3.0], [4.0, -5.0, 6.0]])
+    """relu's gradient (ReluGrad) and the gradient of that gradient, NaN passing its gradient on, and
+    an infinite or NaN gradient where the ReLU is off giving 0 (PyTorch's threshold_backward)."""
+    x = np.array([[-1.5, 0.0, 2.0, -2.0, -0.0], [np.nan, 3.0, -0.0, 1.0, -3.0]])
+    up = np.array([[1.0, 2.0, 3.0, np.inf, np.nan], [4.0, -5.0, 6.0, -np.inf, -np.inf]])
     got, want = [], []
     for lib, out in ((ember, got), (torch, want)):
         t = lib.tensor(x, requires_grad=True)
