@@ -343,7 +343,9 @@ def _check_constants(graph, other):
         raise TraceError(f"compile: {short_name(user.name)} reads an array ({c1.dtype}{list(c1.shape)}) that was "
                          f"computed from the inputs (or drawn at random) outside any recorded primitive, so a "
                          f"replay would reuse stale values; the op must compute it with ember ops or inside "
-                         f"its primitive's forward")
+                         f"its primitive's forward (ember's creation functions other than zeros, ones, empty, "
+                         f"full and arange make arrays a trace captures as they are: pass such an array in "
+                         f"as an argument)")
 
 
 def _symbolize(x, y, b):

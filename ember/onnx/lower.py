@@ -190,6 +190,19 @@ def full(e, node):
     return [e.op("ConstantOfShape", [from_shape], value=e.onnx.numpy_helper.from_array(fill, "value"))]
 
 
+def arange(e, node):
+    """Range(0, n) in int64 (n may follow the batch), then start + i * step in the accumulation dtype
+    and a cast, as ember computes it (a float Range would count its own length)."""
+    a = node.attrs
+    acc = np.dtype(a.get("acc") or np.int64)
+    n = e.op("Squeeze", [e.int_of(a.get("n", 0)), e.ints([0])])
+    i = e.op("Range", [e.const(np.array(0, np.int64)), n, e.const(np.array(1, np.int64))])
+    vals = e.cast(i, "int64", acc.name)
+    vals = e.op("Add", [e.op("Mul", [vals, e.const(np.array(a.get("step", 1), acc))]),
+                        e.const(np.array(a.get("start", 0), acc))])
+    return [e.cast(vals, acc.name, _dt(node))]
+
+
 UNARY = {
     "unary.Exp": "Exp", "unary.Log": "Log", "unary.Sqrt": "Sqrt", "unary.Sin": "Sin", "unary.Cos": "Cos",
     "unary.Tan": "Tan", "unary.Tanh": "Tanh", "unary.Sigmoid": "Sigmoid", "unary.Relu": "Relu",
@@ -251,6 +264,7 @@ LOWERINGS = {
     P + "softmax.LogSoftmax": lambda e, n: [e.op("LogSoftmax", [_x(e, n)], axis=n.attrs["dim"])],
     P + "convert.Cast": cast,
     P + "creation.Full": full,
+    P + "creation.Arange": arange,
     **NN_LOWERINGS,
     **SHAPE_LOWERINGS,
 }

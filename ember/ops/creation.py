@@ -100,6 +100,17 @@ class Full(Function):
         return self.xp.full(shape, value, dtype)
 
 
+class Arange(Function):
+    """`arange` as a primitive, so that a graph records positions or a batch index whose length
+    follows the batch size (`arange(x.shape[0])`) instead of capturing one array."""
+    internal = True  # tested through arange
+    differentiable = False
+    save_inputs = False
+
+    def forward(self, n=0, start=0, step=1, acc=None, dtype=None):
+        return (self.xp.arange(n, dtype=acc) * step + start).astype(dtype, copy=False)
+
+
 def _filled(op, fill, size, dtype, device, requires_grad, value=0):
     shape = as_shape(op, size)
     dt = _dt(dtype, op=op)
@@ -215,8 +226,9 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     check_size("arange", (n,), dt.itemsize)
     dev = _dev(device)
     acc = np.float64 if dt.is_floating_point else np.int64  # values computed as start + i * step
-    arr = (dev.xp.arange(n, dtype=acc) * step + start).astype(dt.np, copy=False)
-    return _finish(arr, dev, requires_grad)
+    if dev is CPU and grad_mode._state.tracer is not None:
+        return _finish(Arange.apply(n=n, start=start, step=step, acc=acc, dtype=dt.np)._data, dev, requires_grad)
+    return _finish((dev.xp.arange(n, dtype=acc) * step + start).astype(dt.np, copy=False), dev, requires_grad)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):

@@ -194,6 +194,17 @@ def test_a_linear_graph_is_verified_once_per_batch_size_and_then_replayed():
     assert fast.retraces == 0 and fast.last.batch_dynamic and fast.last.sizes == {5, 8, 9, 12}
 
 
+def test_arange_of_the_batch_size_is_recorded_not_captured():
+    # arange is a primitive in a trace: its length follows the batch (positions, a batch index)
+    def f(x):
+        return x * ember.arange(x.shape[0]).float()[:, None] + ember.arange(0, 1, 0.25)
+    fast = ember.compile(f)
+    for n in (4, 6, 4, 9):
+        x = ember.randn(n, 4)
+        np.testing.assert_allclose(fast(x).numpy(), f(x).numpy(), rtol=1e-6)
+    assert fast.retraces == 0 and "Arange" in fast.source() and "n=B" in fast.source()
+
+
 @pytest.mark.parametrize("rows", [1, 3, 6])
 def test_an_argument_without_a_batch_dim_keeps_its_size(rows):
     # a weight passed as an argument, whose rows are a multiple of the batch size at the first call: the

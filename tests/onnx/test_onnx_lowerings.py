@@ -117,6 +117,8 @@ FUNCTIONS = {
                          + ember.stack([x, x], 2).mean(2) + x.topk(2, 1)[0].sum(1, keepdim=True)),
     "xlogy-hypot": lambda x: (ember.xlogy(x, x.abs() + 0.5) + ember.xlogy(x.clamp(min=0), x.abs())
                               + ember.hypot(x, x * 3) + ember.hypot(x * 1e30, x)),
+    "arange": lambda x: (x * ember.arange(x.shape[0]).float()[:, None] + ember.arange(0.5, 3.5, 0.5, dtype=ember.float64)
+                         .float() + ember.arange(7, 1, -1)),  # the batch index, a float and a descending range
     "indexing": lambda x: x.gather(1, (x.abs() * 2).long().clamp(0, 5)) + x.index_select(1, ember.tensor([5, 4, 3, 2, 1, 0]))
                 + ember.einsum("bi,bj->bij", x, x).sum(2) + x.masked_fill(x > 1, 0.0),
 }
