@@ -22,6 +22,7 @@ the graph key on the batch size, as does a graph whose structure depends on it, 
 """
 import builtins
 import contextlib
+import dataclasses
 import gc
 import logging
 from operator import attrgetter
@@ -153,8 +154,11 @@ class Compiled:
                     entry = self._trace(args, key, self._changed(key, full))
                 return self._outputs(entry, self._last_out)
         if entry.batch_dynamic and args[0].shape[0] not in entry.sizes:
-            with _no_gc():
-                return self._verify(entry, key, args)
+            own = self._find(self._signature(args, with_batch=True))  # a batch size with a graph of its own
+            if own is None:
+                with _no_gc():
+                    return self._verify(entry, key, args)
+            entry = own
         self.last = entry
         return self._run(entry, args)
 
@@ -203,6 +207,7 @@ class Compiled:
         entry.full = self._signature(args, with_batch=True)
         if batch_dynamic:  # the batch sizes its literals are known right at: traced, probed, then verified
             entry.symbolic, entry.sizes = symbolic, {args[0].shape[0], args[0].shape[0] + 1}
+        entry.elsewhere = set()  # batch sizes that disagreed with it (`_verify`)
         self.cache.setdefault(key if batch_dynamic else entry.full, []).append(entry)
         self.last = entry
         return entry
@@ -211,8 +216,10 @@ class Compiled:
         """The first call of a batch-dynamic entry at a batch size it has not run at: the call is
         recorded (run eagerly) and its graph compared with the entry's literals at this B. Two probe
         sizes cannot tell k * B + c from B // 2 or B * B (or `chunk`), which agree with it there and
-        not elsewhere; where the recorded graph disagrees, the entry keys on its own batch size from
-        now on and so does every graph of this signature, and the recorded run becomes an entry."""
+        not elsewhere; where a literal disagrees, the entry keys on its own batch size from now on and
+        so does every graph of this signature. A graph whose structure differs at this size (at batch
+        size 1 a gradient broadcast over the batch needs no sum) is this size's own. Either way the
+        recorded run becomes an entry."""
         state = self._state()
         graph, out, tracer = record(self.fn, args, state, True)
         b = args[0].shape[0]
@@ -221,12 +228,14 @@ class Compiled:
             entry.sizes.add(b)
             self.last = entry
             return self._outputs(entry, out)
-        log.warning("ember.compile: %s keys on the batch size: at batch size %d %s", _name(self.fn), b, why)
-        self.cache[key].remove(entry)
-        entry.batch_dynamic = False
-        self.cache.setdefault(entry.full, []).append(entry)
-        self.static.add(key)
         self._retraced(f"at batch size {b} {why}")
+        if why != _RESTRUCTURED:
+            log.warning("ember.compile: %s keys on the batch size: at batch size %d %s", _name(self.fn), b, why)
+            self.cache[key].remove(entry)
+            entry.batch_dynamic = False
+            self.cache.setdefault(entry.full, []).append(entry)
+            self.static.add(key)
+        entry.elsewhere.add(b)
         return self._outputs(self._build(args, key, state, graph, tracer, False), out)
 
     def _run(self, entry, args):
@@ -371,11 +380,14 @@ def _symbolize(x, y, b):
     return tuple(items) if isinstance(x, tuple) else items
 
 
+_RESTRUCTURED = "the graph's structure differs"
+
+
 def _disagreement(symbolic, graph, b):
     """Where `graph` (recorded at batch size b) differs from `symbolic` (the probed graph, literals
     holding Sym) evaluated at b, described; None where it agrees."""
     if [(n.op, n.name) for n in symbolic.nodes] != [(n.op, n.name) for n in graph.nodes]:
-        return "the graph's structure differs"
+        return _RESTRUCTURED
     for n1, n2 in zip(symbolic.nodes, graph.nodes):
         if not (_agrees(n1.args, n2.args, b) and _agrees(n1.attrs, n2.attrs, b)):
             return f"an argument of {short_name(n1.name)} is not the linear function of B the probe found"
@@ -384,6 +396,26 @@ def _disagreement(symbolic, graph, b):
             if c1 is not c2 and not (c1.shape == c2.shape and c1.dtype == c2.dtype and bool((c1 == c2).all())):
                 return f"an array it reads ({c1.dtype}{list(c1.shape)}) changes with it"
     return None
+
+
+def at_batch(graph, b):
+    """`graph` with every Sym literal, and the symbolic batch dim "B" of its values' shapes, at batch
+    size b (a graph that keys on the batch size after `_verify` found it not linear still holds the
+    probe's expressions)."""
+    def dims(v):
+        return dataclasses.replace(v, shape=tuple(b if d == "B" else d for d in v.shape)) if "B" in v.shape else v
+
+    def fix(x):
+        if isinstance(x, Sym):
+            return x.k * b + x.c
+        if isinstance(x, dict):
+            return {k: fix(v) for k, v in x.items()}
+        if isinstance(x, (tuple, list)):
+            items = [fix(v) for v in x]
+            return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
+        return x
+    return Graph([Node(n.op, n.name, fix(n.args), fix(n.attrs), [dims(v) for v in n.outputs], n.tuple_out)
+                  for n in graph.nodes], graph.constants)
 
 
 def _agrees(x, y, b):

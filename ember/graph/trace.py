@@ -327,19 +327,26 @@ def _assumed(tracer, named):
     """What the recorded graph takes as given beyond its inputs' signature: (modules, tensors, graded),
     every module called, whose training flag it assumes (dropout, batch norm); each tensor of the
     step's state and each parameter of those modules, whose requires_grad it assumes (which gradients
-    and updates the graph holds); and each tensor whose `.grad` backward wrote without the step
-    clearing it first, whose gradient's presence it assumes (it writes a new one or adds to the old
-    one). A compiled function checks them before each replay."""
+    and updates the graph holds); and each of those, and each captured leaf, whose `.grad` backward
+    wrote without the step clearing it first, whose gradient's presence it assumes (it writes a new
+    one or adds to the old one). Tensors the step makes for itself, and its arguments, are new at
+    every call. A compiled function checks them before each replay."""
     params = {id(t): t for n, t in named.items() if isinstance(t, Tensor) and not n.endswith(".grad")}
     for m in tracer.modules.values():
         params.update((id(p), p) for p in m.parameters(recurse=False))
-    graded = [t for t, _, cleared in tracer.grad_start.values() if not cleared]
+    graded = [t for t, _, cleared in _graded(tracer, params)]
     return list(tracer.modules.values()), list(params.values()), graded
+
+
+def _graded(tracer, lasting):
+    return [(t, before, cleared) for t, before, cleared in tracer.grad_start.values()
+            if not cleared and id(t) in lasting]
 
 
 def grads_at_start(tracer):
     """Whether each tensor `_assumed` lists as graded had a `.grad` when the traced step began."""
-    return [before is not None for _, before, cleared in tracer.grad_start.values() if not cleared]
+    lasting = {id(t) for t in tracer.assumed[1]}
+    return [before is not None for _, before, _ in _graded(tracer, lasting)]
 
 
 def _overlap(a, b):

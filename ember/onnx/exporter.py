@@ -17,10 +17,11 @@ from ember.autograd.grad_mode import no_grad
 from ember.autograd.function import primitive_name
 from ember.autograd.tensor import Tensor
 from ember.graph import passes
-from ember.graph.compile import compile as ember_compile
+from ember.graph.compile import at_batch, compile as ember_compile
 from ember.graph.ir import short_name
 from ember.nn.module import Module
 from ember.nn.parameter import Parameter
+from ember.ops.creation import arange
 from ember.onnx._proto import ONNX_DTYPE, PARAMETER_DOC, OnnxError, UnsupportedError, onnx_lib
 from ember.onnx.emitter import Emitter
 from ember.onnx.lower import LOWERINGS
@@ -99,19 +100,35 @@ def _trace(model, args, dynamic_batch):
     training = getattr(model, "training", None)
     if training:
         model.eval()
+    why = "the traced graph depends on the batch size"
     try:
         compiled = ember_compile(model, dynamic_batch=dynamic_batch, optimize=False)
         with no_grad():
             compiled(*args)
+            entry = compiled.last
+            if entry.batch_dynamic:  # checked at a third size, far from the two traced (ember.compile's _verify)
+                b = args[0].shape[0]
+                try:
+                    compiled(*[_at_batch(a, b, 2 * b + 3) for a in args])
+                except Exception as e:  # the model's own code refused that size
+                    entry.elsewhere.add(2 * b + 3)
+                    why = f"the model failed at batch size {2 * b + 3} ({type(e).__name__}: {e})"
     finally:
         if training:
             model.train()
-    graph = passes.default_pipeline(compiled.graph, fuse=False, plan_memory=False)
-    batch_dynamic = bool(compiled.last.batch_dynamic)
+    batch_dynamic = bool(entry.batch_dynamic and not entry.elsewhere)
+    graph = entry.graph if batch_dynamic or not args else at_batch(entry.graph, args[0].shape[0])
+    graph = passes.default_pipeline(graph, fuse=False, plan_memory=False)
     if dynamic_batch and not batch_dynamic and args and args[0].ndim:
-        warnings.warn("onnx.export: the traced graph depends on the batch size, so the file has a fixed batch "
-                      f"dim of {args[0].shape[0]}", stacklevel=3)
+        warnings.warn(f"onnx.export: {why}, so the file has a fixed batch dim of {args[0].shape[0]}", stacklevel=3)
     return graph, batch_dynamic
+
+
+def _at_batch(a, b, n):
+    """`a` with its rows repeated to batch size n where its dim 0 is a multiple of batch size b."""
+    if not a.ndim or not a.shape[0] or a.shape[0] % b:
+        return a
+    return a[arange(a.shape[0] // b * n) % a.shape[0]]
 
 
 def _state(model):

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ember.graph.codegen import Sym
 from ember.onnx._proto import ONNX_DTYPE, OnnxError
 from ember.onnx.lower_nn import NN_LOWERINGS
 from ember.onnx.lower_shape import SHAPE_LOWERINGS
@@ -195,11 +196,15 @@ def arange(e, node):
     and a cast, as ember computes it (a float Range would count its own length)."""
     a = node.attrs
     acc = np.dtype(a.get("acc") or np.int64)
-    n = e.op("Squeeze", [e.int_of(a.get("n", 0)), e.ints([0])])
-    i = e.op("Range", [e.const(np.array(0, np.int64)), n, e.const(np.array(1, np.int64))])
-    vals = e.cast(i, "int64", acc.name)
-    vals = e.op("Add", [e.op("Mul", [vals, e.const(np.array(a.get("step", 1), acc))]),
-                        e.const(np.array(a.get("start", 0), acc))])
+
+    def scalar(v, dtype):  # an int that may follow the batch, or a number
+        if isinstance(v, Sym):
+            return e.cast(e.op("Squeeze", [e.int_of(v), e.ints([0])]), "int64", dtype.name)
+        return e.const(np.array(v, dtype))
+    i = e.op("Range", [e.const(np.array(0, np.int64)), scalar(a.get("n", 0), np.dtype(np.int64)),
+                       e.const(np.array(1, np.int64))])
+    vals = e.op("Add", [e.op("Mul", [e.cast(i, "int64", acc.name), scalar(a.get("step", 1), acc)]),
+                        scalar(a.get("start", 0), acc)])
     return [e.cast(vals, acc.name, _dt(node))]
 
 

@@ -205,6 +205,22 @@ def test_arange_of_the_batch_size_is_recorded_not_captured():
     assert fast.retraces == 0 and "Arange" in fast.source() and "n=B" in fast.source()
 
 
+def test_a_batch_size_whose_graph_differs_gets_its_own_and_the_rest_stay_dynamic():
+    # at batch size 1 the gradient of a parameter broadcast over the batch needs no sum: that size gets
+    # its own graph, and every other size still replays the batch-dynamic one
+    p = ember.zeros(3, requires_grad=True)
+
+    def step(x):
+        p.grad = None
+        (x + p[None]).pow(2).sum().backward()
+        return p.grad * 1
+    fast = ember.compile(step)
+    for n in (4, 5, 6, 1, 2, 3, 7, 8, 9, 10, 11, 12, 1):
+        x = ember.randn(n, 3)
+        np.testing.assert_allclose(fast(x).numpy(), step(x).numpy(), rtol=1e-5)
+    assert fast.retraces == 1
+
+
 @pytest.mark.parametrize("rows", [1, 3, 6])
 def test_an_argument_without_a_batch_dim_keeps_its_size(rows):
     # a weight passed as an argument, whose rows are a multiple of the batch size at the first call: the

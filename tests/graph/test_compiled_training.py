@@ -294,6 +294,22 @@ def test_a_step_that_adds_to_its_gradients_adds_as_eager_does(zero_every, captur
         np.testing.assert_allclose(c, e, rtol=1e-5, atol=1e-6)
 
 
+def test_gradients_of_the_arguments_and_of_tensors_the_step_makes_are_not_assumed():
+    # a saliency step: the argument's gradient is new at every call, as is a leaf the step makes itself
+    model = ember.nn.Linear(4, 2)
+
+    def saliency(x):
+        model.zero_grad()
+        z = x.detach().requires_grad_(True)
+        (model(x) + model(z)).sum().backward()
+        return x.grad + z.grad
+    fast = ember.compile(saliency)
+    for _ in range(10):
+        x = ember.randn(3, 4, requires_grad=True)
+        np.testing.assert_allclose(fast(x).numpy(), saliency(x.detach().requires_grad_(True)).numpy(), rtol=1e-6)
+    assert fast.retraces == 0
+
+
 def test_a_step_that_clears_its_gradients_traces_once(caplog):
     # zero_grad inside the step: the gradients it is called with do not matter, so no retrace for them
     ember.manual_seed(0)
