@@ -225,7 +225,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     n = math.ceil((end - start) / step)
     check_size("arange", (n,), dt.itemsize)
     dev = _dev(device)
-    acc = np.float64 if dt.is_floating_point else np.int64  # values computed as start + i * step
+    acc = np.dtype(np.float64 if dt.is_floating_point else np.int64)  # values computed as start + i * step
     if dev is CPU and grad_mode._state.tracer is not None:
         return _finish(Arange.apply(n=n, start=start, step=step, acc=acc, dtype=dt.np)._data, dev, requires_grad)
     return _finish((dev.xp.arange(n, dtype=acc) * step + start).astype(dt.np, copy=False), dev, requires_grad)
