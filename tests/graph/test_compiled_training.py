@@ -327,3 +327,28 @@ def test_a_step_that_clears_its_gradients_traces_once(caplog):
             for _ in range(3):
                 run(ember.randn(4, 3))
         assert run.retraces == 0, caplog.text
+
+
+@pytest.mark.parametrize("norm_type", [2.0, float("inf"), 1.0])
+def test_gradient_clipping_inside_a_compiled_step_clips_every_step(norm_type):
+    # clip_grad_norm_ and clip_grad_value_ are recorded ops: each replay clips its own gradients (the
+    # norm was computed on raw arrays and captured, so replays scaled by the first step's factor)
+    def run(compiled):
+        ember.manual_seed(0)
+        model = ember.nn.Sequential(ember.nn.Linear(4, 8), ember.nn.Tanh(), ember.nn.Linear(8, 2))
+        opt = ember.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.mse_loss(model(x), y) * 50
+            loss.backward()
+            ember.nn.utils.clip_grad_norm_(model.parameters(), 0.5, norm_type=norm_type)
+            ember.nn.utils.clip_grad_value_(model.parameters(), 0.05)
+            opt.step()
+            return loss
+        fn = ember.compile(step) if compiled else step
+        ember.manual_seed(1)
+        losses = [float(fn(ember.randn(8, 4), ember.randn(8, 2))) for _ in range(5)]
+        return losses + [p.detach().numpy() for p in model.parameters()]
+    for e, c in zip(run(False), run(True)):
+        np.testing.assert_allclose(c, e, rtol=1e-6, atol=1e-7)

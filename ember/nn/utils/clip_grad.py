@@ -10,15 +10,16 @@ by norm or by value, and flatten parameters into one vector and back.
     >>> round(float(w.grad.norm()), 4)
     1.0
 """
-import math
+import functools
 import types
 import warnings
 
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.tensor import Tensor
-from ember.backend.device import array_device
+from ember.backend import dtypes
 from ember.errors import ArgumentError, DeviceError, DTypeError
-from ember.ops.join import cat
+from ember.ops.creation import zeros
+from ember.ops.join import cat, stack
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
            "parameters_to_vector", "vector_to_parameters"]
@@ -37,21 +38,10 @@ def _tensors(values, fn):
     return values
 
 
-def _vector_norm(xp, a, p):
-    """The p-norm of all elements of array `a`, in its dtype (torch.linalg.vector_norm)."""
-    if a.size == 0:
-        return xp.zeros((), dtype=a.dtype)
-    if p == math.inf:
-        return xp.abs(a).max()
-    if p == -math.inf:
-        return xp.abs(a).min()
-    if p == 0:
-        return xp.asarray(xp.count_nonzero(a), dtype=a.dtype)
-    if p == 1:
-        return xp.abs(a).sum()
-    if p == 2:
-        return xp.sqrt((a * a).sum())
-    return (xp.abs(a) ** p).sum() ** (1.0 / p)
+def _norm(t, p):
+    """The p-norm of all of t's elements, in its dtype (torch.linalg.vector_norm), as a recorded op:
+    a compiled step that clips replays it on each step's gradients."""
+    return zeros((), dtype=t.dtype, device=t.device) if t.numel() == 0 else t.detach().norm(p)
 
 
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
@@ -69,15 +59,15 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     for t in tensors:
         if t.device != dev:
             raise DeviceError(f"get_total_norm: tensors on {dev} and {t.device}; move them to one device")
-    xp = dev.xp
-    norms = [_vector_norm(xp, t._data, norm_type) for t in tensors]
-    dtype = xp.result_type(*norms)
-    total = _vector_norm(xp, xp.stack([n.astype(dtype) for n in norms]), norm_type)
-    if error_if_nonfinite and not bool(xp.isfinite(total)):
+    with no_grad():
+        norms = [_norm(t, norm_type) for t in tensors]
+        dtype = functools.reduce(dtypes.promote_types, [n.dtype for n in norms])
+        total = _norm(stack([n.to(dtype) for n in norms]), norm_type)
+    if error_if_nonfinite and not bool(total.isfinite()):
         raise ArgumentError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
                             f"non-finite ({float(total)}), so it cannot be clipped; find the NaN/Inf with "
                             f"ember.autograd.detect_anomaly(), or pass error_if_nonfinite=False to scale anyway")
-    return Tensor(xp.asarray(total), device=dev)
+    return total
 
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
@@ -85,14 +75,10 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     grads = [p.grad for p in _tensors(parameters, "clip_grads_with_norm_") if p.grad is not None]
     if not grads:
         return
-    total = total_norm._data if isinstance(total_norm, Tensor) else float(total_norm)
-    coef = float(max_norm) / (total + 1e-6)
     with no_grad():
+        coef = float(max_norm) / (total_norm + 1e-6)  # a 0-d tensor, or a number
         for g in grads:
-            xp = array_device(g._data).xp
-            c = xp.minimum(xp.asarray(coef, dtype=g._data.dtype), 1.0)
-            g._data *= c
-            g._version_counter()[0] += 1
+            g.mul_(coef.to(g.dtype).clamp(max=1.0) if isinstance(coef, Tensor) else min(coef, 1.0))
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
@@ -123,11 +109,10 @@ def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient of `parameters` to `[-clip_value, clip_value]` in place."""
     clip_value = float(clip_value)
-    for p in _tensors(parameters, "clip_grad_value_"):
-        if p.grad is not None:
-            g = p.grad._data
-            array_device(g).xp.clip(g, -clip_value, clip_value, out=g)
-            p.grad._version_counter()[0] += 1
+    with no_grad():
+        for p in _tensors(parameters, "clip_grad_value_"):
+            if p.grad is not None:
+                p.grad.clamp_(-clip_value, clip_value)
 
 
 def _check_same_device(tensors, fn):
