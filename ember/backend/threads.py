@@ -5,16 +5,22 @@ names. ember's CPU work runs in NumPy's BLAS (OpenBLAS, MKL) and OpenMP pools, s
 `set_num_threads` raises rather than ignore the request.
 
 ember runs one op at a time, so there is no inter-op pool: `get_num_interop_threads()` is 1 and
-`set_num_interop_threads` accepts 1 only. ember runs no threads of its own within an op either:
-after a GEMM the BLAS pool's idle threads spin for a while, and a thread of ember's run then (two
-halves of attention's per-head products on two threads) measured slower than one thread in a
-training step (transformer, two threads: 45.5 -> 44.6 ms compiled, 49.5 -> 48.3 ms eager without it).
+`set_num_interop_threads` accepts 1 only. Within an op, a kernel whose work splits into independent
+parts (images of a batch) may run them on ember's own threads with `parallel`: each part on its
+own thread, BLAS single-threaded meanwhile, so the threads share the cores where BLAS would use
+them all for its GEMMs and leave the rest of the op on one. That needs OpenBLAS's idle threads to
+sleep when a call ends: they spin for 2^28 cycles (~0.1 s) by default, on the core the second part
+needs (a numba loop split in two after a GEMM: 51.5 ms either way; with the timeout at its least,
+2^4 cycles, 26.2 ms, and a 512^3 GEMM 1.33 -> 1.35 ms). `parallel` sets that timeout in each
+OpenBLAS the process loaded, on first use, unless OPENBLAS_THREAD_TIMEOUT says otherwise.
 
     >>> ember.set_num_threads(1)          # doctest: +SKIP  (needs the fast extra)
     >>> ember.get_num_threads()           # doctest: +SKIP
     1
 """
 import os
+import queue
+import threading
 
 from ember.errors import ArgumentError
 
@@ -49,6 +55,7 @@ def set_num_threads(n):
                             "pip install 'ember[fast]' (or set OMP_NUM_THREADS before starting Python)")
     controller.limit(limits=n)
     _limits["n"] = n
+    _pool.pop("blas", None)  # the BLAS libraries' counts, read again by `parallel`
 
 
 def get_num_threads():
@@ -77,3 +84,91 @@ def set_num_interop_threads(n):
     if _count("set_num_interop_threads", n) != 1:
         raise ArgumentError(f"set_num_interop_threads: ember runs one op at a time (no inter-op thread pool); "
                             f"got {n}, only 1 is possible")
+
+
+# --- ember's own threads -------------------------------------------------------------------------
+_pool = {"workers": []}
+
+
+def _blas():
+    """threadpoolctl's controllers of the OpenBLAS libraries loaded, each quieted once (its idle
+    threads sleep as a call ends: see the module docstring); None where a BLAS cannot be made
+    single-threaded for a region (no threadpoolctl, or another BLAS such as MKL)."""
+    if "blas" not in _pool:
+        controller = _controller()
+        libs = [] if controller is None else [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
+        if libs and all(lib.internal_api == "openblas" for lib in libs):
+            for lib in libs:
+                _quiet(lib.dynlib)
+            _pool["blas"] = libs
+        else:
+            _pool["blas"] = None
+    return _pool["blas"]
+
+
+def _quiet(dynlib):
+    if "OPENBLAS_THREAD_TIMEOUT" in os.environ or not (hasattr(dynlib, "openblas_read_env")
+                                                      and hasattr(dynlib, "blas_thread_shutdown_")):
+        return
+    os.environ["OPENBLAS_THREAD_TIMEOUT"] = "4"
+    try:
+        dynlib.openblas_read_env()      # the library reads its settings again ...
+        dynlib.blas_thread_shutdown_()  # ... and its pool starts anew, with them, at the next call
+    finally:
+        del os.environ["OPENBLAS_THREAD_TIMEOUT"]
+
+
+class _Worker(threading.Thread):
+    def __init__(self):
+        super().__init__(name="ember-worker", daemon=True)
+        self.inbox, self.outbox = queue.SimpleQueue(), queue.SimpleQueue()
+        self.start()
+
+    def run(self):
+        while True:
+            body, lo, hi = self.inbox.get()
+            try:
+                self.outbox.put((True, body(lo, hi)))
+            except BaseException as e:  # handed to the caller, which raises it
+                self.outbox.put((False, e))
+
+
+MIN_PART = 2 ** 16  # elements a part should touch at least: handing one to a thread costs ~40 us here
+
+
+def part_size(per_item):
+    """The fewest items of `per_item` elements that make a part worth a thread (`parallel`)."""
+    return -(-MIN_PART // max(per_item, 1))
+
+
+def parallel(body, n, min_part=1):
+    """[body(lo, hi) for each part] over [0, n) split into up to `get_num_threads()` contiguous parts
+    of at least `min_part` items, each run on its own thread (the caller runs the first), with every
+    BLAS single-threaded until all are done. The parts run at once: `body` must write disjoint
+    memory. With one thread, or no OpenBLAS to size, it is [body(0, n)] on the caller's thread."""
+    k = min(get_num_threads(), n // max(min_part, 1))
+    libs = _blas() if k > 1 else None
+    if not libs:
+        return [body(0, n)]
+    bounds = [n * i // k for i in range(k + 1)]
+    while len(_pool["workers"]) < k - 1:
+        _pool["workers"].append(_Worker())
+    workers = _pool["workers"][:k - 1]
+    before = [lib.num_threads for lib in libs]
+    for lib in libs:
+        lib.set_num_threads(1)
+    try:
+        for w, lo, hi in zip(workers, bounds[1:], bounds[2:]):
+            w.inbox.put((body, lo, hi))
+        try:
+            results = [body(bounds[0], bounds[1])]
+        finally:
+            done = [w.outbox.get() for w in workers]  # every part has ended before this returns or raises
+    finally:
+        for lib, count in zip(libs, before):
+            lib.set_num_threads(count)
+    for ok, value in done:
+        if not ok:
+            raise value
+        results.append(value)
+    return results

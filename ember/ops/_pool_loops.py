@@ -12,6 +12,7 @@ the gradient writes each element once instead of adding into zeros (tests/ops/te
 import numpy as np
 
 from ember.backend.jit import Kernel
+from ember.backend import threads
 from ember.ops import _layout
 
 
@@ -161,7 +162,7 @@ def max_pool(x, geo, index_dtype):
         xl = x.transpose(0, 2, 3, 1)
         shape = (x.shape[0],) + tuple(geo.out) + (x.shape[1],)
         y, best = np.empty(shape, x.dtype), np.empty(shape, index_dtype)
-        kernel(xl, y, best, *geo.stride)
+        _images(lambda a, b: kernel(xl[a:b], y[a:b], best[a:b], *geo.stride), x)
         return y.transpose(0, 3, 1, 2), best.transpose(0, 3, 1, 2)
     kernel = (_MAX2X2 if small else _MAX).get()
     if kernel is None or not _usable(x):
@@ -169,9 +170,9 @@ def max_pool(x, geo, index_dtype):
     shape = x.shape[:2] + tuple(geo.out)
     y, best = np.empty(shape, x.dtype), np.empty(shape, index_dtype)
     if small:
-        kernel(x, y, best, *geo.stride)
+        _images(lambda a, b: kernel(x[a:b], y[a:b], best[a:b], *geo.stride), x)
     else:
-        kernel(x, y, best, *geo.stride, *geo.dilation, *geo.kernel)
+        _images(lambda a, b: kernel(x[a:b], y[a:b], best[a:b], *geo.stride, *geo.dilation, *geo.kernel), x)
     return y, best
 
 
@@ -191,14 +192,21 @@ def spread(g, best, geo, mask=None):
         if tiles:  # measured 0.1x the scatter below (each element written once, channels innermost)
             out = np.empty(shape, g.dtype)
             # fused: the ReLU's gradient too (no bool mask, no float copy of it, no second pass)
-            kernel(gl, bl, mask.transpose(0, 2, 3, 1) if fused else out, out, *geo.kernel, fused)
+            ml = mask.transpose(0, 2, 3, 1) if fused else out
+            _images(lambda a, b: kernel(gl[a:b], bl[a:b], ml[a:b], out[a:b], *geo.kernel, fused), out)
         else:
             out = np.zeros(shape, g.dtype)
-            kernel(gl, bl, out, *geo.stride, *geo.dilation, geo.kernel[1])
+            _images(lambda a, b: kernel(gl[a:b], bl[a:b], out[a:b], *geo.stride, *geo.dilation, geo.kernel[1]), out)
         return out.transpose(0, 3, 1, 2), fused
     kernel = _SPREAD.get()
     if kernel is None or not _usable(g, best):
         return None
     out = np.zeros(g.shape[:2] + tuple(geo.extent), g.dtype)
-    kernel(g, best, out, *geo.stride, *geo.dilation, geo.kernel[1])
+    _images(lambda a, b: kernel(g[a:b], best[a:b], out[a:b], *geo.stride, *geo.dilation, geo.kernel[1]), out)
     return out, False
+
+
+def _images(run, big):
+    """run(a, b) over images a..b of the batch, split between ember's threads where each part has
+    enough work (`big`: the largest array the loop touches)."""
+    threads.parallel(run, big.shape[0], threads.part_size(big[0].size if big.shape[0] else 1))

@@ -136,45 +136,58 @@ class _Transforms:
         return bool(np.isfinite(chk).all())
 
 
-def _setup(x_like, geo, widths):
-    """(chunks, _Transforms, one buffer per width) for a call over x_like's batch."""
-    n, dt = x_like.shape[0], x_like.dtype
-    chunks = _chunks(n, geo, max(widths), dt.itemsize)
-    tr = _Transforms(geo, chunks[0][1] - chunks[0][0] if chunks else 0, dt)
-    return chunks, tr, [_buffer(tr.tiles(0, tr.chunk), wd, dt) for wd in widths]
+def _setup(lo, hi, dtype, geo, widths):
+    """(chunks of images lo..hi, _Transforms, one buffer per width) for one part of a call."""
+    chunks = [(lo + n0, lo + n1) for n0, n1 in _chunks(hi - lo, geo, max(widths), dtype.itemsize)]
+    tr = _Transforms(geo, chunks[0][1] - chunks[0][0] if chunks else 0, dtype)
+    return chunks, tr, [_buffer(tr.tiles(0, tr.chunk), wd, dtype) for wd in widths]
 
 
 def forward(xp, x, w, bias, geo, relu=False):
-    """y = conv(x, w) + bias (then max(y, 0) with `relu`) as (N, O, OH, OW), or None (non-finite)."""
+    """y = conv(x, w) + bias (then max(y, 0) with `relu`) as (N, O, OH, OW), or None (non-finite).
+    The images are split between ember's threads (`threads.parallel`), each with its own buffers."""
     n, c, o = x.shape[0], x.shape[1], w.shape[0]
     u = _filters(w)
     if u is None:
         return None
     xl, ut = _layout.nhwc(np, x), u.transpose(0, 2, 1)
-    chunks, tr, (v, m) = _setup(x, geo, (c, o))
     y = np.empty((n,) + tuple(geo.out) + (o,), x.dtype)
     add_bias, b = bias is not None, y.reshape(-1)[:0] if bias is None else bias
-    d, chk = np.empty((8, o), x.dtype), np.zeros(o, x.dtype)
-    for n0, n1 in chunks:
-        if not tr.input(xl, n0, n1, v):
-            return None
-        k = tr.tiles(n0, n1)
-        np.matmul(v[:, :k], ut, out=m[:, :k])
-        L.OUTPUT.get()(m, y[n0:n1], d, b, add_bias, relu, tr.th, tr.tw, chk, tr.zero)
-    return _layout.result(np, y) if np.isfinite(chk).all() else None
+
+    def part(lo, hi):
+        chunks, tr, (v, m) = _setup(lo, hi, x.dtype, geo, (c, o))
+        d, chk = np.empty((8, o), x.dtype), np.zeros(o, x.dtype)
+        for n0, n1 in chunks:
+            if not tr.input(xl, n0, n1, v):
+                return False
+            k = tr.tiles(n0, n1)
+            np.matmul(v[:, :k], ut, out=m[:, :k])
+            L.OUTPUT.get()(m, y[n0:n1], d, b, add_bias, relu, tr.th, tr.tw, chk, tr.zero)
+        return bool(np.isfinite(chk).all())
+    return _layout.result(np, y) if all(threads.parallel(part, n)) else None
 
 
 def weight_grad(xp, x, gy, geo, w_shape):
-    """The gradient in w (C-contiguous, w_shape) for output gradient gy, or None (non-finite)."""
+    """The gradient in w (C-contiguous, w_shape) for output gradient gy, or None (non-finite); each
+    of ember's threads sums its own images' products, and the parts are added in order."""
     o, c = w_shape[:2]
     xl, gyl = _layout.nhwc(np, x), _layout.nhwc(np, gy)
-    chunks, tr, (v, g) = _setup(x, geo, (c, o))
-    z = np.zeros((16, c, o), x.dtype)
-    for n0, n1 in chunks:
-        if not (tr.input(xl, n0, n1, v) and tr.grad(gyl, n0, n1, g)):
-            return None
-        k = tr.tiles(n0, n1)
-        z += np.matmul(v[:, :k].transpose(0, 2, 1), g[:, :k])      # (16, C, O)
+
+    def part(lo, hi):
+        chunks, tr, (v, g) = _setup(lo, hi, x.dtype, geo, (c, o))
+        z = np.zeros((16, c, o), x.dtype)
+        for n0, n1 in chunks:
+            if not (tr.input(xl, n0, n1, v) and tr.grad(gyl, n0, n1, g)):
+                return None
+            k = tr.tiles(n0, n1)
+            z += np.matmul(v[:, :k].transpose(0, 2, 1), g[:, :k])  # (16, C, O)
+        return z
+    parts = threads.parallel(part, x.shape[0])
+    if any(z is None for z in parts):
+        return None
+    z = parts[0]
+    for more in parts[1:]:
+        z += more
     gw = _GG[x.dtype].T @ z.reshape(16, c * o)                        # (9, C*O)
     if not np.isfinite(gw).all():
         return None
@@ -182,21 +195,25 @@ def weight_grad(xp, x, gy, geo, w_shape):
 
 
 def input_grad(xp, gy, w, geo, x_shape):
-    """The gradient in x (x_shape) for output gradient gy, or None (non-finite)."""
+    """The gradient in x (x_shape) for output gradient gy, or None (non-finite); images split
+    between ember's threads."""
     n, c, h, wd = x_shape
     o = w.shape[0]
     u = _filters(w)
     if u is None:
         return None
     gyl = _layout.nhwc(np, gy)
-    chunks, tr, (g, z) = _setup(gy, geo, (o, c))
     gx = np.empty((n, h, wd, c), gy.dtype)
-    d, buf = np.empty((16, c), gy.dtype), np.empty((2 * tr.th + 2, 2 * tr.tw + 2, c), gy.dtype)
-    chk = np.zeros(c, gy.dtype)
-    for n0, n1 in chunks:
-        if not tr.grad(gyl, n0, n1, g):
-            return None
-        k = tr.tiles(n0, n1)
-        np.matmul(g[:, :k], u, out=z[:, :k])                          # (16, T, C)
-        L.ADJOINT.get()(z, gx[n0:n1], d, buf, geo.pads[0][0], geo.pads[1][0], chk, tr.zero)
-    return _layout.result(np, gx) if np.isfinite(chk).all() else None
+
+    def part(lo, hi):
+        chunks, tr, (g, z) = _setup(lo, hi, gy.dtype, geo, (o, c))
+        d, buf = np.empty((16, c), gy.dtype), np.empty((2 * tr.th + 2, 2 * tr.tw + 2, c), gy.dtype)
+        chk = np.zeros(c, gy.dtype)
+        for n0, n1 in chunks:
+            if not tr.grad(gyl, n0, n1, g):
+                return False
+            k = tr.tiles(n0, n1)
+            np.matmul(g[:, :k], u, out=z[:, :k])                          # (16, T, C)
+            L.ADJOINT.get()(z, gx[n0:n1], d, buf, geo.pads[0][0], geo.pads[1][0], chk, tr.zero)
+        return bool(np.isfinite(chk).all())
+    return _layout.result(np, gx) if all(threads.parallel(part, n)) else None

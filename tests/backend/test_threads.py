@@ -33,3 +33,45 @@ def test_there_is_no_inter_op_pool():
     ember.set_num_interop_threads(1)
     with pytest.raises(ember.ArgumentError, match="one op at a time"):
         ember.set_num_interop_threads(4)
+
+
+PARALLEL = """
+import threading, numpy as np, threadpoolctl, ember
+from ember.backend import threads
+blas = lambda: sorted({lib.num_threads for lib in threads._controller().lib_controllers if lib.user_api == "blas"})
+seen = []
+def body(lo, hi):
+    seen.append((lo, hi, threading.current_thread().name, blas()))
+    return hi - lo
+print(threads.parallel(body, 10), sorted(seen), blas())
+timeouts = [lib.dynlib.openblas_thread_timeout() for lib in threads._controller().lib_controllers
+            if hasattr(lib.dynlib, "openblas_thread_timeout")]
+print(timeouts)
+def fails(lo, hi):
+    if lo:
+        raise ValueError(f"part at {lo}")
+    return 0
+try:
+    threads.parallel(fails, 10)
+except ValueError as e:
+    print("raised", e, blas())
+print(threads.parallel(body, 1), threads.parallel(body, 10, 6))
+ember.set_num_threads(1)
+print(threads.parallel(body, 10))
+"""
+
+
+def test_parallel_runs_parts_on_threads_of_its_own_with_blas_single_threaded():
+    # two threads (the CI machine's cores): two contiguous parts, the second on ember's worker, BLAS at one
+    # thread meanwhile and at two again after; OpenBLAS's idle threads told to sleep (timeout 2^4 cycles);
+    # a part's exception raised by the caller after every part ended; one part where there is one item,
+    # where the parts would be too small, and with one thread
+    env = dict(__import__("os").environ, OPENBLAS_NUM_THREADS="2")
+    env.pop("OPENBLAS_THREAD_TIMEOUT", None)
+    out = subprocess.run([sys.executable, "-c", PARALLEL], capture_output=True, text=True, check=True, env=env)
+    lines = out.stdout.splitlines()
+    assert lines[0] == "[5, 5] [(0, 5, 'MainThread', [1]), (5, 10, 'ember-worker', [1])] [2]", out.stdout
+    assert set(eval(lines[1])) == {4}, out.stdout
+    assert lines[2] == "raised part at 5 [2]", out.stdout
+    assert lines[3] == "[1] [10]", out.stdout
+    assert lines[4] == "[10]", out.stdout
