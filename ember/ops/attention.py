@@ -20,7 +20,7 @@ from ember.autograd.checks import broadcast_shapes
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor
 from ember.errors import ArgumentError, DTypeError, ShapeError
-from ember.backend import dtypes
+from ember.backend import dtypes, threads
 from ember.ops import binary, creation, dropout, linalg, softmax
 from ember.ops._softmax_loops import softmax_backward_columns, softmax_columns
 from ember.ops.recurrent import _recompute_grad, _wrap_all
@@ -92,25 +92,33 @@ class Attention(Function):
     The buffer holds the scores transposed, (..., S, L) = k q^T: softmax then reduces over
     axis -2, which NumPy does as vectorized passes over whole rows; its row max over a short
     last axis (S = 64) is ~1.7x slower (float32, (32, 4, 64, 64)). BLAS reads either layout.
-    (Running the two halves of the batch on two threads measured slower inside a training step:
-    ember/backend/threads.py.)"""
+    On NumPy arrays the batch (axis 0) is split between ember's threads (`threads.parallel`: the
+    benchmark transformer's attention, two threads, 8.7 -> ms per step); every part computes
+    its own rows as the whole would, bit for bit."""
 
     def forward(self, q, k, v, mask=None, scale=1.0, causal=False, masked=False):
         xp = self.xp
-        s = xp.matmul(k, xp.swapaxes(q, -1, -2))          # s[..., j, i]: key j, query i
-        s *= s.dtype.type(scale)
-        # copyto with a broadcast where is ~9x faster than boolean-index assignment
+        s = xp.empty(k.shape[:-1] + q.shape[-2:-1], q.dtype)  # s[..., j, i]: key j, query i
+        out = xp.empty(q.shape[:-1] + v.shape[-1:], q.dtype)
         if causal:  # keys after the query: below the diagonal here
-            xp.copyto(s, -math.inf, where=xp.tril(xp.ones(s.shape[-2:], bool), -1))
+            mask = ~xp.tril(xp.ones(s.shape[-2:], bool), -1)
         elif mask is not None:
             mask = _transposed_mask(xp, mask, s.shape)
-            if mask.dtype == bool:
-                xp.copyto(s, -math.inf, where=~mask)
-            else:
-                s += mask
-        _softmax_(xp, s, masked)
+
+        def part(a, b):
+            sp, m = s[a:b], _rows(mask, s, a, b)
+            xp.matmul(k[a:b], xp.swapaxes(q[a:b], -1, -2), out=sp)
+            sp *= sp.dtype.type(scale)
+            # copyto with a broadcast where is ~9x faster than boolean-index assignment
+            if m is not None and m.dtype == bool:
+                xp.copyto(sp, -math.inf, where=~m)
+            elif m is not None:
+                sp += m
+            _softmax_(xp, sp, masked)
+            xp.matmul(xp.swapaxes(sp, -1, -2), v[a:b], out=out[a:b])
+        _batch_parts(part, s)
         self.w = s                                          # the weights, transposed
-        return xp.matmul(xp.swapaxes(s, -1, -2), v)
+        return out
 
     def backward(self, g):
         if grad_mode._state.enabled:
@@ -121,19 +129,39 @@ class Attention(Function):
         # each gradient in its input's memory order (empty_like keeps it): heads that are views of
         # one (N, L, H, hd) projection get gradients whose reshape back to (N, L, E) is free
         dq, dk, dv = (xp.empty_like(t._data) if t.requires_grad else None for t in self.inputs[:3])
-        if dv is not None:
-            xp.matmul(w, g, out=dv)
-        ds = xp.matmul(v, xp.swapaxes(g, -1, -2))   # the weights' gradient, then the scores' (transposed)
-        if not softmax_backward_columns(ds, w, scale):
-            part = xp.multiply(ds, w)
-            ds -= part.sum(-2, keepdims=True)
-            ds *= w
-            ds *= ds.dtype.type(scale)
-        if dq is not None:
-            xp.matmul(xp.swapaxes(ds, -1, -2), k, out=dq)
-        if dk is not None:
-            xp.matmul(ds, q, out=dk)
+        ds = xp.empty_like(w)
+
+        def part(a, b):
+            if dv is not None:
+                xp.matmul(w[a:b], g[a:b], out=dv[a:b])
+            dsp, wp = ds[a:b], w[a:b]
+            xp.matmul(v[a:b], xp.swapaxes(g[a:b], -1, -2), out=dsp)  # the weights' gradient, then the scores'
+            if not softmax_backward_columns(dsp, wp, scale):
+                dsp -= xp.multiply(dsp, wp).sum(-2, keepdims=True)
+                dsp *= wp
+                dsp *= dsp.dtype.type(scale)
+            if dq is not None:
+                xp.matmul(xp.swapaxes(dsp, -1, -2), k[a:b], out=dq[a:b])
+            if dk is not None:
+                xp.matmul(dsp, q[a:b], out=dk[a:b])
+        _batch_parts(part, w)
         return _wrap_all((dq, dk, dv, None, None), self)
+
+
+def _batch_parts(part, s):
+    """part(a, b) over the batch (axis 0) of the (..., S, L) scores `s`, split between ember's threads
+    on NumPy arrays (one part otherwise, or without a batch axis)."""
+    if type(s) is not np.ndarray or s.ndim <= 2:
+        part(None, None)  # the whole
+        return
+    threads.parallel(part, s.shape[0], threads.part_size(s[0].size))
+
+
+def _rows(mask, s, a, b):
+    """The part of a mask (broadcasting to the scores `s`) for batch rows a..b."""
+    if mask is None or mask.ndim < s.ndim or mask.shape[0] == 1:
+        return mask
+    return mask[a:b]
 
 
 def _softmax_(xp, s, masked):
