@@ -9,10 +9,13 @@ ember runs one op at a time, so there is no inter-op pool: `get_num_interop_thre
 parts (images of a batch) may run them on ember's own threads with `parallel`: each part on its
 own thread, BLAS single-threaded meanwhile, so the threads share the cores where BLAS would use
 them all for its GEMMs and leave the rest of the op on one. That needs OpenBLAS's idle threads to
-sleep when a call ends: they spin for 2^28 cycles (~0.1 s) by default, on the core the second part
-needs (a numba loop split in two after a GEMM: 51.5 ms either way; with the timeout at its least,
-2^4 cycles, 26.2 ms, and a 512^3 GEMM 1.33 -> 1.35 ms). `parallel` sets that timeout in each
-OpenBLAS the process loaded, on first use, unless OPENBLAS_THREAD_TIMEOUT says otherwise.
+sleep soon after a call ends: they spin for 2^28 cycles (~0.1 s) by default, on the core the second
+part needs (a numba loop split in two after a GEMM: 51.5 ms either way; with the timeout at its
+least, 2^4 cycles, 26.2 ms). `parallel` sets that timeout to 2^20 cycles (~0.4 ms) in each OpenBLAS
+the process loaded, on first use, unless OPENBLAS_THREAD_TIMEOUT says otherwise: short enough for
+ember's parts (the benchmark cnn's step, two threads: 16-18 ms at 2^28, 11.2-11.8 at 2^20, 11.2-11.4
+at 2^16), long enough that back-to-back small GEMMs find the threads awake (the cnn at batch 1:
+212-216 us at 2^20 and at 2^28, 247-253 us at 2^16 and below, where every GEMM wakes them).
 
     >>> ember.set_num_threads(1)          # doctest: +SKIP  (needs the fast extra)
     >>> ember.get_num_threads()           # doctest: +SKIP
@@ -110,7 +113,7 @@ def _quiet(dynlib):
     if "OPENBLAS_THREAD_TIMEOUT" in os.environ or not (hasattr(dynlib, "openblas_read_env")
                                                       and hasattr(dynlib, "blas_thread_shutdown_")):
         return
-    os.environ["OPENBLAS_THREAD_TIMEOUT"] = "4"
+    os.environ["OPENBLAS_THREAD_TIMEOUT"] = "20"
     try:
         dynlib.openblas_read_env()      # the library reads its settings again ...
         dynlib.blas_thread_shutdown_()  # ... and its pool starts anew, with them, at the next call
@@ -126,11 +129,14 @@ class _Worker(threading.Thread):
 
     def run(self):
         while True:
-            body, lo, hi = self.inbox.get()
+            work = self.inbox.get()
             try:
-                self.outbox.put((True, body(lo, hi)))
+                done = (True, work[0](*work[1:]))
             except BaseException as e:  # handed to the caller, which raises it
-                self.outbox.put((False, e))
+                done = (False, e)
+            work = None  # nothing of the part (its closure holds the op's arrays) outlives it here
+            self.outbox.put(done)
+            done = None
 
 
 MIN_PART = 2 ** 16  # elements a part should touch at least: handing one to a thread costs ~40 us here

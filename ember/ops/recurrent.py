@@ -18,10 +18,13 @@ differentiates that, so gradients of gradients stay exact (they cost a second fo
 """
 import numbers
 
+import numpy as np
+
 from ember.autograd import grad_mode
 from ember.autograd.engine import grad as _autograd_grad, observes
 from ember.autograd.function import Function
 from ember.autograd.tensor import Tensor, _wrap
+from ember.backend import threads
 from ember.errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError
 from ember.ops import _rnn_loops as _loops, dense, dropout as _dropout, join, linalg, unary
 from ember.ops._indexing import _add_rows
@@ -42,6 +45,15 @@ FUNCTIONAL = ""
 # looks its rows up (`_projection`): the sequence's projection is never written out. The lookup's
 # result x and the projection's weight and bias come along (`x, w_ih, b_ih`), unread unless someone
 # watches x's gradient (`_input_grads`).
+
+def _batch_parts(xp, part, n, per_row):
+    """[part(lo, hi)] over batch rows lo..hi, split between ember's threads on NumPy arrays (a
+    recurrence's rows never mix: each part runs the whole sequence; at least 4 rows, so each part's
+    GEMMs stay GEMMs)."""
+    if xp is not np:
+        return [part(0, n)]
+    return threads.parallel(part, n, max(threads.part_size(per_row), 4))
+
 
 def _order(n, reverse):
     return range(n - 1, -1, -1) if reverse else range(n)
@@ -181,32 +193,36 @@ class LSTMRecurrence(Function):
         out = xp.empty((T, B, h0.shape[-1]), gx.dtype)
         hpre = xp.empty_like(c_all) if w_hr is not None else out  # h before the projection
         # the recurrent product as W_hh h^T (G, B), the GEMM form BLAS runs faster here (_rnn_loops)
-        w_s, h_t = w_hh * scale[:, None], h0.T.copy()  # a copy: h_t is written step by step
-        pre, ig, h, c = xp.empty((G, B), gx.dtype), xp.empty((B, H), gx.dtype), h0, c0
-        for t in _order(T, reverse):
-            a, c_prev, c = act[t], c, c_all[t]
-            xp.dot(w_s, h_t, out=pre)
-            if rows is None:
-                _loops.gate_inputs(xp, a, gx[t], scale, pre)
-            else:  # the rows of the projected table this step looks up
-                _loops.gate_inputs(xp, a, gx, scale, pre, rows[t])
-            xp.tanh(a, out=a)
-            if not _loops.gates(a, c_prev, c, H):  # the same float operations in NumPy
-                a *= scale
-                a += shift
-                xp.multiply(a[:, H:2 * H], c_prev, out=c)
-                xp.multiply(a[:, :H], a[:, 2 * H:3 * H], out=ig)
-                c += ig
-            xp.tanh(c, out=tc_all[t])
-            if w_hr is None:
-                _loops.hidden(xp, a, tc_all[t], out[t], h_t, H)
-            else:
-                xp.multiply(a[:, 3 * H:], tc_all[t], out=hpre[t])
-                xp.dot(hpre[t], w_hr.T, out=out[t])
-                h_t[...] = out[t].T
-            h = out[t]
+        w_s = w_hh * scale[:, None]
+
+        def part(lo, hi):  # batch rows lo..hi, through the whole sequence (rows never mix)
+            h_t = h0[lo:hi].T.copy()  # a copy: h_t is written step by step
+            pre, ig, c = xp.empty((G, hi - lo), gx.dtype), xp.empty((hi - lo, H), gx.dtype), c0[lo:hi]
+            for t in _order(T, reverse):
+                a, c_prev, c = act[t, lo:hi], c, c_all[t, lo:hi]
+                xp.dot(w_s, h_t, out=pre)
+                if rows is None:
+                    _loops.gate_inputs(xp, a, gx[t, lo:hi], scale, pre)
+                else:  # the rows of the projected table this step looks up
+                    _loops.gate_inputs(xp, a, gx, scale, pre, rows[t, lo:hi])
+                xp.tanh(a, out=a)
+                if not _loops.gates(a, c_prev, c, H):  # the same float operations in NumPy
+                    a *= scale
+                    a += shift
+                    xp.multiply(a[:, H:2 * H], c_prev, out=c)
+                    xp.multiply(a[:, :H], a[:, 2 * H:3 * H], out=ig)
+                    c += ig
+                xp.tanh(c, out=tc_all[t, lo:hi])
+                if w_hr is None:
+                    _loops.hidden(xp, a, tc_all[t, lo:hi], out[t, lo:hi], h_t, H)
+                else:
+                    xp.multiply(a[:, 3 * H:], tc_all[t, lo:hi], out=hpre[t, lo:hi])
+                    xp.dot(hpre[t, lo:hi], w_hr.T, out=out[t, lo:hi])
+                    h_t[...] = out[t, lo:hi].T
+        _batch_parts(xp, part, B, T * G)
+        last = _order(T, reverse)[-1] if T else None
         self.act, self.c_all, self.tc_all, self.out, self.hpre, self.rows = act, c_all, tc_all, out, hpre, rows
-        return out, h.copy(), c.copy()
+        return out, (h0 if last is None else out[last]).copy(), (c0 if last is None else c_all[last]).copy()
 
     def backward(self, g_out, g_h, g_c):
         if grad_mode._state.enabled:
@@ -216,22 +232,29 @@ class LSTMRecurrence(Function):
         T, B, G = act.shape
         H = G // 4
         start, back = (T - 1, 1) if rev else (0, -1)  # the first step, and where a step's state came from
-        d_gates, tmp = xp.empty_like(act), xp.empty((B, H), act.dtype)
+        d_gates = xp.empty_like(act)
         d_out = xp.empty_like(self.out) if w_hr is not None else None  # gradient of each projected h
         dh, dc, gout = g_h._data.copy(), g_c._data.copy(), g_out._data
-        for t in _order(T, not rev):  # per step, on arrays that are still in cache
-            a, d, c_prev, up = act[t], d_gates[t], c0._data if t == start else self.c_all[t + back], gout[t]
-            if w_hr is not None or not _loops.rows_fit(up, dh.dtype):  # else the kernel adds it
-                dh += up
-                up = None
-            if w_hr is not None:
-                d_out[t] = dh
-                dh = xp.dot(dh, w_hr._data)
-            if not _loops.gates_backward(a, tc[t], c_prev, dh, dc, d, H, up):
-                if up is not None:
-                    dh += up
-                _gates_backward(xp, a, tc[t], c_prev, dh, dc, d, tmp, H)
-            dh = xp.dot(d, w_hh._data)
+
+        def part(lo, hi):  # batch rows lo..hi, back through the whole sequence
+            dh_p, dc_p, tmp = dh[lo:hi], dc[lo:hi], xp.empty((hi - lo, H), act.dtype)
+            for t in _order(T, not rev):  # per step, on arrays that are still in cache
+                a, d = act[t, lo:hi], d_gates[t, lo:hi]
+                c_prev, up = c0._data[lo:hi] if t == start else self.c_all[t + back, lo:hi], gout[t, lo:hi]
+                if w_hr is not None or not _loops.rows_fit(up, dh_p.dtype):  # else the kernel adds it
+                    dh_p += up
+                    up = None
+                if w_hr is not None:
+                    d_out[t, lo:hi] = dh_p
+                    dh_p = xp.dot(dh_p, w_hr._data)
+                if not _loops.gates_backward(a, tc[t, lo:hi], c_prev, dh_p, dc_p, d, H, up):
+                    if up is not None:
+                        dh_p += up
+                    _gates_backward(xp, a, tc[t, lo:hi], c_prev, dh_p, dc_p, d, tmp, H)
+                dh_p = xp.dot(d, w_hh._data)
+            return dh_p
+        parts = _batch_parts(xp, part, B, T * G)
+        dh = parts[0] if len(parts) == 1 else xp.concatenate(parts)
         g_gx, g_x, g_ih, g_b = _input_grads(xp, gx._data, self.rows, d_gates, x, w_ih, b_ih)
         grads = [g_gx, dh, dc, _weight_grad(d_gates, self.out, h0._data, rev) if w_hh.requires_grad else None,
                  _rows(d_out).T @ _rows(self.hpre) if w_hr is not None and w_hr.requires_grad else None, None,
