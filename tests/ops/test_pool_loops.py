@@ -64,3 +64,25 @@ def test_numba_max_pool_matches_torch_with_ties():
     np.testing.assert_array_equal(y, ty.detach().numpy())
     np.testing.assert_array_equal(idx, tidx.numpy())
     np.testing.assert_allclose(grad, t.grad.numpy())
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("kernel,stride", [(2, 2), (3, 1)])
+def test_images_split_between_threads_give_one_threads_results(kernel, stride, channels_last, monkeypatch):
+    # the loops run the batch's images in parts on ember's threads (threads.parallel): values, offsets and
+    # gradients are one thread's, bit for bit
+    from ember.backend import threads
+    monkeypatch.setattr(threads, "MIN_PART", 1)
+    x = _inputs("ties", (5, 3, 9, 8))
+    results = {}
+    for count in (1, 2, 3):
+        monkeypatch.setattr(threads, "get_num_threads", lambda: count)
+        t = ember.tensor(x, requires_grad=True)
+        if channels_last:
+            t = t.detach().contiguous(memory_format=ember.channels_last).requires_grad_(True)
+        y, idx = F.max_pool2d(t, kernel, stride, return_indices=True)
+        (y * ember.arange(y.numel(), dtype=y.dtype).reshape(y.shape)).sum().backward()
+        results[count] = [y.detach().numpy(), idx.numpy(), t.grad.numpy()]
+    for count in (2, 3):
+        for got, want in zip(results[count], results[1]):
+            np.testing.assert_array_equal(got, want)

@@ -210,3 +210,26 @@ def test_tensor_inputs_given_as_keywords_are_refused():
         R.LSTMRecurrence.apply(gx, h, c, w, w_hr=ember.randn(2, 4))
     with pytest.raises(ember.errors.ArgumentError, match="GRURecurrence: .* pass them positionally"):
         R.GRURecurrence.apply(ember.randn(3, 2, 12), ember.zeros(2, 4), ember.randn(12, 4), b_hh=ember.randn(12))
+
+
+@pytest.mark.parametrize("proj_size", [0, 16])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_batch_rows_split_between_threads_give_one_threads_results(bidirectional, proj_size, monkeypatch):
+    # each of ember's threads runs its rows through the whole sequence (threads.parallel): rows never mix,
+    # so the outputs and every gradient are one thread's (up to how BLAS rounds a GEMM of fewer columns)
+    from ember.backend import threads
+    monkeypatch.setattr(threads, "MIN_PART", 1)
+    ember.manual_seed(0)
+    lstm = ember.nn.LSTM(12, 24, batch_first=True, bidirectional=bidirectional, proj_size=proj_size)
+    x = ember.randn(11, 7, 12)
+    results = {}
+    for count in (1, 2, 3):
+        monkeypatch.setattr(threads, "get_num_threads", lambda: count)
+        lstm.zero_grad()
+        out, (h, c) = lstm(x)
+        (out.pow(2).sum() + h.sum() + c.sum()).backward()
+        results[count] = [out.detach().numpy(), h.detach().numpy(), c.detach().numpy()] + \
+            [p.grad.numpy().copy() for p in lstm.parameters()]
+    for count in (2, 3):
+        for got, want in zip(results[count], results[1]):
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
