@@ -91,6 +91,19 @@ def set_num_interop_threads(n):
 
 # --- ember's own threads -------------------------------------------------------------------------
 _pool = {"workers": []}
+_region = threading.Lock()  # one region at a time: a caller that finds it taken runs its parts itself
+
+
+def _forget_workers():
+    """In a forked child the workers are gone (only the forking thread is copied), and the lock may
+    have been held by a thread that is not there: start afresh."""
+    global _region
+    _pool["workers"] = []
+    _region = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_forget_workers)
 
 
 def _blas():
@@ -151,11 +164,19 @@ def parallel(body, n, min_part=1):
     """[body(lo, hi) for each part] over [0, n) split into up to `get_num_threads()` contiguous parts
     of at least `min_part` items, each run on its own thread (the caller runs the first), with every
     BLAS single-threaded until all are done. The parts run at once: `body` must write disjoint
-    memory. With one thread, or no OpenBLAS to size, it is [body(0, n)] on the caller's thread."""
+    memory. With one thread, or no OpenBLAS to size, it is [body(0, n)] on the caller's thread, as it
+    is while another region runs (another thread of the user's, or a part calling `parallel`)."""
     k = min(get_num_threads(), n // max(min_part, 1))
     libs = _blas() if k > 1 else None
-    if not libs:
+    if not libs or not _region.acquire(blocking=False):
         return [body(0, n)]
+    try:
+        return _run(body, n, k, libs)
+    finally:
+        _region.release()
+
+
+def _run(body, n, k, libs):
     bounds = [n * i // k for i in range(k + 1)]
     while len(_pool["workers"]) < k - 1:
         _pool["workers"].append(_Worker())

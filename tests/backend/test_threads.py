@@ -75,3 +75,34 @@ def test_parallel_runs_parts_on_threads_of_its_own_with_blas_single_threaded():
     assert lines[2] == "raised part at 5 [2]", out.stdout
     assert lines[3] == "[1] [10]", out.stdout
     assert lines[4] == "[10]", out.stdout
+
+
+CONCURRENT = """
+import os, threading, numpy as np, ember
+from ember.backend import threads
+def total(lo, hi):
+    return sum(range(lo, hi))
+errors = []
+def user(seed):
+    for n in range(200 + 1000 * seed, 400 + 1000 * seed):
+        got = sum(threads.parallel(total, n))
+        if got != n * (n - 1) // 2:
+            errors.append((seed, n, got))
+users = [threading.Thread(target=user, args=(i,)) for i in range(3)]
+for u in users: u.start()
+for u in users: u.join()
+print("concurrent", errors)
+pid = os.fork()
+if pid == 0:  # the workers did not come along: the child makes its own
+    os._exit(0 if sum(threads.parallel(total, 10)) == 45 else 1)
+_, status = os.waitpid(pid, 0)
+print("forked child", os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_parallel_from_several_user_threads_and_after_fork():
+    # one region at a time (a caller that finds one running runs its parts itself: no mixed-up results);
+    # a forked child (a DataLoader worker) starts its own workers instead of waiting on its parent's
+    env = dict(__import__("os").environ, OPENBLAS_NUM_THREADS="2")
+    out = subprocess.run([sys.executable, "-c", CONCURRENT], capture_output=True, text=True, env=env, timeout=120)
+    assert out.stdout.splitlines() == ["concurrent []", "forked child 0"], out.stdout + out.stderr
