@@ -58,7 +58,6 @@ def set_num_threads(n):
                             "pip install 'ember[fast]' (or set OMP_NUM_THREADS before starting Python)")
     controller.limit(limits=n)
     _limits["n"] = n
-    _pool.pop("blas", None)  # the BLAS libraries' counts, read again by `parallel`
 
 
 def get_num_threads():
@@ -90,16 +89,19 @@ def set_num_interop_threads(n):
 
 
 # --- ember's own threads -------------------------------------------------------------------------
-_pool = {"workers": []}
+_pool = {"workers": [], "counts": None}  # counts: the BLAS thread counts a running region restores
 _region = threading.Lock()  # one region at a time: a caller that finds it taken runs its parts itself
 
 
 def _forget_workers():
-    """In a forked child the workers are gone (only the forking thread is copied), and the lock may
-    have been held by a thread that is not there: start afresh."""
+    """In a forked child the workers are gone (only the forking thread is copied), the lock may have
+    been held by a thread that is not there, and a region running then had BLAS at one thread."""
     global _region
     _pool["workers"] = []
     _region = threading.Lock()
+    counts, _pool["counts"] = _pool["counts"], None
+    for (set_count, _), count in zip(_pool.get("blas") or (), counts or ()):
+        set_count(count)
 
 
 if hasattr(os, "register_at_fork"):  # POSIX
@@ -107,31 +109,48 @@ if hasattr(os, "register_at_fork"):  # POSIX
 
 
 def _blas():
-    """threadpoolctl's controllers of the OpenBLAS libraries loaded, each quieted once (its idle
-    threads sleep as a call ends: see the module docstring); None where a BLAS cannot be made
-    single-threaded for a region (no threadpoolctl, or another BLAS such as MKL)."""
+    """(set, get) thread-count functions of every OpenBLAS library loaded, their idle threads quieted
+    (see the module docstring), or None where regions cannot run: another BLAS (MKL: no count to
+    set), no threadpoolctl to find them, or the timeout could not be set safely. OpenBLAS's own
+    functions are called, not threadpoolctl's limits: those take effect only from the first thread
+    that set one, and a region may run on any thread."""
     if "blas" not in _pool:
         controller = _controller()
         libs = [] if controller is None else [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
-        if libs and all(lib.internal_api == "openblas" for lib in libs):
-            for lib in libs:
-                _quiet(lib.dynlib)
-            _pool["blas"] = libs
-        else:
-            _pool["blas"] = None
+        fns = [_count_functions(lib.dynlib) for lib in libs if lib.internal_api == "openblas"]
+        ok = libs and len(fns) == len(libs) and all(fns) and _quiet([lib.dynlib for lib in libs])
+        _pool["blas"] = fns if ok else None
     return _pool["blas"]
 
 
-def _quiet(dynlib):
-    if "OPENBLAS_THREAD_TIMEOUT" in os.environ or not (hasattr(dynlib, "openblas_read_env")
-                                                      and hasattr(dynlib, "blas_thread_shutdown_")):
-        return
+def _count_functions(dynlib):
+    for prefix in ("", "scipy_"):  # the symbol's affixes in OpenBLAS's builds (NumPy's and SciPy's wheels)
+        for suffix in ("", "64_", "_64"):
+            set_count = getattr(dynlib, f"{prefix}openblas_set_num_threads{suffix}", None)
+            get_count = getattr(dynlib, f"{prefix}openblas_get_num_threads{suffix}", None)
+            if set_count is not None and get_count is not None:
+                return set_count, get_count
+    return None
+
+
+def _quiet(dynlibs):
+    """Set OpenBLAS's thread timeout (module docstring) unless the environment set it when the
+    library loaded. It takes restarting the library's pool, which a thread inside a BLAS call at that
+    moment would hang on: done only while the calling thread is the process's only Python thread,
+    else not at all (and ember runs no regions: spinning threads would make them slower)."""
+    if "OPENBLAS_THREAD_TIMEOUT" in os.environ:
+        return True
+    if threading.active_count() != 1 or not all(hasattr(d, "openblas_read_env") and hasattr(d, "blas_thread_shutdown_")
+                                                 for d in dynlibs):
+        return False
     os.environ["OPENBLAS_THREAD_TIMEOUT"] = "20"
     try:
-        dynlib.openblas_read_env()      # the library reads its settings again ...
-        dynlib.blas_thread_shutdown_()  # ... and its pool starts anew, with them, at the next call
+        for d in dynlibs:
+            d.openblas_read_env()      # the library reads its settings again ...
+            d.blas_thread_shutdown_()  # ... and its pool starts anew, with them, at the next call
     finally:
         del os.environ["OPENBLAS_THREAD_TIMEOUT"]
+    return True
 
 
 class _Worker(threading.Thread):
@@ -144,9 +163,9 @@ class _Worker(threading.Thread):
         while True:
             work = self.inbox.get()
             try:
-                done = (True, work[0](*work[1:]))
+                done = (work[0], True, work[1](*work[2:]))
             except BaseException as e:  # handed to the caller, which raises it
-                done = (False, e)
+                done = (work[0], False, e)
             work = None  # nothing of the part (its closure holds the op's arrays) outlives it here
             self.outbox.put(done)
             done = None
@@ -163,9 +182,10 @@ def part_size(per_item):
 def parallel(body, n, min_part=1):
     """[body(lo, hi) for each part] over [0, n) split into up to `get_num_threads()` contiguous parts
     of at least `min_part` items, each run on its own thread (the caller runs the first), with every
-    BLAS single-threaded until all are done. The parts run at once: `body` must write disjoint
-    memory. With one thread, or no OpenBLAS to size, it is [body(0, n)] on the caller's thread, as it
-    is while another region runs (another thread of the user's, or a part calling `parallel`)."""
+    OpenBLAS single-threaded, process-wide, until all are done. The parts run at once: `body` must
+    write disjoint memory. With one thread or one part, where regions cannot run (`_blas`), and while
+    another region runs (another thread of the user's, or a part calling `parallel`), it is
+    [body(0, n)] on the caller's thread."""
     k = min(get_num_threads(), n // max(min_part, 1))
     libs = _blas() if k > 1 else None
     if not libs or not _region.acquire(blocking=False):
@@ -180,22 +200,42 @@ def _run(body, n, k, libs):
     bounds = [n * i // k for i in range(k + 1)]
     while len(_pool["workers"]) < k - 1:
         _pool["workers"].append(_Worker())
-    workers = _pool["workers"][:k - 1]
-    before = [lib.num_threads for lib in libs]
-    for lib in libs:
-        lib.set_num_threads(1)
+    token, given = object(), []
+    _pool["counts"] = [get_count() for _, get_count in libs]
+    for set_count, _ in libs:
+        set_count(1)
     try:
-        for w, lo, hi in zip(workers, bounds[1:], bounds[2:]):
-            w.inbox.put((body, lo, hi))
-        try:
-            results = [body(bounds[0], bounds[1])]
-        finally:
-            done = [w.outbox.get() for w in workers]  # every part has ended before this returns or raises
+        for w, lo, hi in zip(_pool["workers"], bounds[1:], bounds[2:]):
+            w.inbox.put((token, body, lo, hi))
+            given.append(w)
+        results = [body(bounds[0], bounds[1])]
     finally:
-        for lib, count in zip(libs, before):
-            lib.set_num_threads(count)
+        done, interrupted = _collect(given, token)  # every part given out has ended before anything else
+        for (set_count, _), count in zip(libs, _pool["counts"]):
+            set_count(count)
+        _pool["counts"] = None
+    if interrupted is not None:
+        raise interrupted
     for ok, value in done:
         if not ok:
             raise value
         results.append(value)
     return results
+
+
+def _collect(workers, token):
+    """Each worker's (ok, result) for this region's token, waited for through any exception (an
+    interrupt, returned to be raised once all are in: a result left behind would be taken for the
+    next region's); results of an earlier, interrupted region are dropped."""
+    done, interrupted = [], None
+    for w in workers:
+        while True:
+            try:
+                got = w.outbox.get()
+            except BaseException as e:
+                interrupted = interrupted or e
+                continue
+            if got[0] is token:
+                done.append(got[1:])
+                break
+    return done, interrupted

@@ -106,3 +106,45 @@ def test_parallel_from_several_user_threads_and_after_fork():
     env = dict(__import__("os").environ, OPENBLAS_NUM_THREADS="2")
     out = subprocess.run([sys.executable, "-c", CONCURRENT], capture_output=True, text=True, env=env, timeout=120)
     assert out.stdout.splitlines() == ["concurrent []", "forked child 0"], out.stdout + out.stderr
+
+
+SAFETY = """
+import os, signal, threading, time, numpy as np, threadpoolctl, ember
+from ember.backend import threads
+threads.MIN_PART = 1
+a, stop = np.ones((300, 300), np.float32), False
+def gemms():
+    while not stop:
+        a @ a
+other = threading.Thread(target=gemms)
+other.start()
+time.sleep(0.05)
+# the first region finds another thread (here in BLAS): OpenBLAS's pool is not restarted under it, and no region runs
+print("with another thread", threads.parallel(lambda lo, hi: (lo, hi), 4), threads._blas())
+stop = True
+other.join()
+threads._pool.pop("blas")
+os.environ["OPENBLAS_THREAD_TIMEOUT"] = "20"  # as if set at start: regions run though the timer's thread is alive
+# an interrupt while the caller waits for a part: the part's result is not taken for the next region's
+threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+try:
+    threads.parallel(lambda lo, hi: time.sleep(0.5) if lo else None, 2)
+except KeyboardInterrupt:
+    print("interrupted", {lib["num_threads"] for lib in threadpoolctl.threadpool_info()})
+print("next region", threads.parallel(lambda lo, hi: (lo, hi), 4))
+# a region run first from another thread: the main thread's limits still take effect
+t = threading.Thread(target=lambda: threads.parallel(lambda lo, hi: None, 4))
+t.start()
+t.join()
+ember.set_num_threads(1)
+print("limit after a thread's region", {lib["num_threads"] for lib in threadpoolctl.threadpool_info()})
+"""
+
+
+def test_parallel_never_hangs_another_threads_blas_nor_mixes_regions_after_an_interrupt():
+    env = dict(__import__("os").environ, OPENBLAS_NUM_THREADS="2")
+    env.pop("OPENBLAS_THREAD_TIMEOUT", None)
+    out = subprocess.run([sys.executable, "-c", SAFETY], capture_output=True, text=True, env=env, timeout=120)
+    assert out.stdout.splitlines() == [
+        "with another thread [(0, 4)] None", "interrupted {2}", "next region [(0, 2), (2, 4)]",
+        "limit after a thread's region {1}"], out.stdout + out.stderr

@@ -186,11 +186,10 @@ def test_primitive_queries_and_keys_of_different_lengths_and_mask_ranks(L, S, ma
 
 @pytest.mark.parametrize("mask_shape,kind", [(None, "none"), (None, "causal"), ((7,), "bool"), ((4, 1, 5, 7), "float"),
                                              ((4, 2, 5, 7), "bool"), ((1, 2, 5, 7), "float"), ((5, 7), "bool")])
-def test_batch_split_between_threads_gives_one_threads_results(mask_shape, kind, monkeypatch):
+def test_batch_split_between_threads_gives_one_threads_results(mask_shape, kind, monkeypatch, split_threads):
     # the primitive runs its batch (axis 0) in parts on ember's threads (threads.parallel), each part's
     # mask rows its own where the mask has a batch axis: forward and gradients are one thread's, bit for bit
     from ember.backend import threads
-    monkeypatch.setattr(threads, "MIN_PART", 1)
     q = rng.standard_normal((4, 2, 5, 3)).astype("float32")
     k, v = (rng.standard_normal((4, 2, 7, 3)).astype("float32") for _ in range(2))
     mask = None if kind in ("none", "causal") else (rng.random(mask_shape) < 0.6 if kind == "bool" else
@@ -209,3 +208,4 @@ def test_batch_split_between_threads_gives_one_threads_results(mask_shape, kind,
     for count in (2, 3):
         for got, want in zip(results[count], results[1]):
             np.testing.assert_array_equal(got, want)
+    assert 2 in split_threads and 3 in split_threads

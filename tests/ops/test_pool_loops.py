@@ -68,11 +68,11 @@ def test_numba_max_pool_matches_torch_with_ties():
 
 @pytest.mark.parametrize("channels_last", [False, True])
 @pytest.mark.parametrize("kernel,stride", [(2, 2), (3, 1)])
-def test_images_split_between_threads_give_one_threads_results(kernel, stride, channels_last, monkeypatch):
+def test_images_split_between_threads_give_one_threads_results(kernel, stride, channels_last, monkeypatch,
+                                                                split_threads):
     # the loops run the batch's images in parts on ember's threads (threads.parallel): values, offsets and
     # gradients are one thread's, bit for bit
     from ember.backend import threads
-    monkeypatch.setattr(threads, "MIN_PART", 1)
     x = _inputs("ties", (5, 3, 9, 8))
     results = {}
     for count in (1, 2, 3):
@@ -86,3 +86,4 @@ def test_images_split_between_threads_give_one_threads_results(kernel, stride, c
     for count in (2, 3):
         for got, want in zip(results[count], results[1]):
             np.testing.assert_array_equal(got, want)
+    assert 2 in split_threads and 3 in split_threads

@@ -214,11 +214,11 @@ def test_tensor_inputs_given_as_keywords_are_refused():
 
 @pytest.mark.parametrize("proj_size", [0, 16])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_lstm_batch_rows_split_between_threads_give_one_threads_results(bidirectional, proj_size, monkeypatch):
+def test_lstm_batch_rows_split_between_threads_give_one_threads_results(bidirectional, proj_size, monkeypatch,
+                                                                          split_threads):
     # each of ember's threads runs its rows through the whole sequence (threads.parallel): rows never mix,
     # so the outputs and every gradient are one thread's (up to how BLAS rounds a GEMM of fewer columns)
     from ember.backend import threads
-    monkeypatch.setattr(threads, "MIN_PART", 1)
     ember.manual_seed(0)
     lstm = ember.nn.LSTM(12, 24, batch_first=True, bidirectional=bidirectional, proj_size=proj_size)
     x = ember.randn(11, 7, 12)
@@ -233,3 +233,4 @@ def test_lstm_batch_rows_split_between_threads_give_one_threads_results(bidirect
     for count in (2, 3):
         for got, want in zip(results[count], results[1]):
             np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert 2 in split_threads  # 11 rows: two parts of at least 4

@@ -264,13 +264,12 @@ def test_compiled_inference_and_training_run_winograd_with_torch_values(monkeypa
 
 
 @pytest.mark.parametrize("case", [0, 2, 3, 6])
-def test_images_split_between_threads_give_one_threads_results(case, monkeypatch):
+def test_images_split_between_threads_give_one_threads_results(case, monkeypatch, split_threads):
     # ember's threads take parts of the batch (threads.parallel): the forward and the input gradient are
     # per image, bit for bit one thread's; the weight gradient adds the parts' sums in order
     from ember.backend import threads
     x, w, b, gy, geo = _problem(case, np.float32)
     x, gy = np.concatenate([x] * 8), np.concatenate([gy] * 8)  # enough images for every thread
-    monkeypatch.setattr(threads, "MIN_PART", 1)
     results = {}
     for count in (1, 2, 3):
         monkeypatch.setattr(threads, "get_num_threads", lambda: count)
@@ -280,3 +279,4 @@ def test_images_split_between_threads_give_one_threads_results(case, monkeypatch
             np.testing.assert_array_equal(results[count][i], results[1][i])
         scale = np.abs(results[1][1]).max()  # float32 sums over 8x the images, added in another order
         np.testing.assert_allclose(results[count][1], results[1][1], rtol=1e-5, atol=2e-6 * scale)
+    assert 2 in split_threads and 3 in split_threads
