@@ -61,9 +61,14 @@ def set_num_threads(n):
 
 
 def get_num_threads():
-    """The threads an op may use: the BLAS pool's size."""
+    """The threads an op may use: the BLAS pool's size (read from OpenBLAS directly once `parallel`
+    has found it: ~1 us, where threadpoolctl's report takes ~10; during a region, the size it
+    restores after)."""
     if "n" in _limits:
         return _limits["n"]
+    fns = _pool.get("blas")
+    if fns:
+        return max(_pool["counts"] or [get_count() for _, get_count in fns])
     controller = _controller()
     if controller is not None:
         sizes = [lib["num_threads"] for lib in controller.info() if lib.get("user_api") == "blas"]
@@ -186,7 +191,8 @@ def parallel(body, n, min_part=1):
     write disjoint memory. With one thread or one part, where regions cannot run (`_blas`), and while
     another region runs (another thread of the user's, or a part calling `parallel`), it is
     [body(0, n)] on the caller's thread."""
-    k = min(get_num_threads(), n // max(min_part, 1))
+    most = n // max(min_part, 1)
+    k = min(get_num_threads(), most) if most > 1 else 1  # (one part: not even the thread count is asked)
     libs = _blas() if k > 1 else None
     if not libs or not _region.acquire(blocking=False):
         return [body(0, n)]
