@@ -128,7 +128,7 @@ os.environ["OPENBLAS_THREAD_TIMEOUT"] = "20"  # as if set at start: regions run 
 # an interrupt while the caller waits for a part: the part's result is not taken for the next region's
 threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
 try:
-    threads.parallel(lambda lo, hi: time.sleep(0.5) if lo else None, 2)
+    threads.parallel(lambda lo, hi: time.sleep(1.5) if lo else None, 2)  # the interrupt comes at 0.2 s
 except KeyboardInterrupt:
     print("interrupted", {lib["num_threads"] for lib in threadpoolctl.threadpool_info()})
 print("next region", threads.parallel(lambda lo, hi: (lo, hi), 4))
