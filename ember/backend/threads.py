@@ -12,7 +12,9 @@ them all for its GEMMs and leave the rest of the op on one. That needs OpenBLAS'
 sleep soon after a call ends: they spin for 2^28 cycles (~0.1 s) by default, on the core the second
 part needs (a numba loop split in two after a GEMM: 51.5 ms either way; with the timeout at its
 least, 2^4 cycles, 26.2 ms). `parallel` sets that timeout to 2^20 cycles (~0.4 ms) in each OpenBLAS
-the process loaded, on first use, unless OPENBLAS_THREAD_TIMEOUT says otherwise: short enough for
+the process loaded, on first use, unless OPENBLAS_THREAD_TIMEOUT says otherwise, by restarting the
+library's pool, which a thread inside a BLAS call at that moment would hang on: so only while the
+caller is the process's only Python thread, and otherwise regions do not run. The timeout is short enough for
 ember's parts (the benchmark cnn's step, two threads: 16-18 ms at 2^28, 11.2-11.8 at 2^20, 11.2-11.4
 at 2^16), long enough that back-to-back small GEMMs find the threads awake (the cnn at batch 1:
 212-216 us at 2^20 and at 2^28, 247-253 us at 2^16 and below, where every GEMM wakes them).
