@@ -36,9 +36,9 @@ from ember.graph import observe, passes
 from ember.graph.codegen import Sym, generate
 from ember.backend.device import CPU
 from ember.graph.ir import Graph, Node, Ref, short_name
-from ember.graph.trace import TraceError, flatten_output, grads_at_start, record, unflatten
+from ember.graph.trace import TraceError, flatten_output, record, unflatten
 from ember.ops import _layout
-from ember.ops.join import cat
+from ember.ops.creation import arange
 
 log = logging.getLogger("ember.compile")
 
@@ -74,6 +74,10 @@ class _Entry:
         self.updates, self.batch_dynamic = updates, batch_dynamic
         self.replay = _load(source, glob)
         self.xp, self._observed = xp, None
+        self.full = None      # the signature it was traced at, batch size included (`Compiled._build`)
+        # batch-dynamic: the probed graph (literals holding Sym), the batch sizes it is known right at,
+        # and those found to disagree with it (`Compiled._verify`)
+        self.symbolic, self.sizes, self.elsewhere = None, set(), set()
         # gradients the step writes without reading the old ones (zero_grad set them to None): dropped
         # before the replay, so the old and the new gradients are never held at once
         self.parameters = [n.name for n in graph.nodes if n.op == "parameter"]  # read fresh at each call
@@ -203,11 +207,10 @@ class Compiled:
         source, glob = generate(graph, xp, batch_dynamic)
         state.update(tracer.captured)  # after the probe: it must see the first trace's constants as such
         entry = _Entry(graph, source, glob, state, graph.output.attrs.get("updates", []), batch_dynamic, xp,
-                       tracer.assumed, grads_at_start(tracer))
+                       tracer.assumed, tracer.grads_were)
         entry.full = self._signature(args, with_batch=True)
-        if batch_dynamic:  # the batch sizes its literals are known right at: traced, probed, then verified
+        if batch_dynamic:  # traced and probed at these sizes; `_verify` adds the others it is called at
             entry.symbolic, entry.sizes = symbolic, {args[0].shape[0], args[0].shape[0] + 1}
-        entry.elsewhere = set()  # batch sizes that disagreed with it (`_verify`)
         self.cache.setdefault(key if batch_dynamic else entry.full, []).append(entry)
         self.last = entry
         return entry
@@ -319,7 +322,7 @@ def _probe(fn, graph, args, state, batch, first):
         for (t, _, _), grad in zip(started, after):
             t._grad = grad
         ember_random.set_rng_state(saved_rng)
-    if [(n.op, n.name) for n in graph.nodes] != [(n.op, n.name) for n in other.nodes]:
+    if _structure(graph) != _structure(other):
         return graph, False, "the graph's structure depends on it"
     _check_constants(graph, other)
     if not batch:
@@ -335,9 +338,25 @@ def _probe(fn, graph, args, state, batch, first):
 
 
 def _probe_input(a, b):
-    if b is not None:  # one more sample; a tensor whose dim 0 is k * b (a flattened batch) grows by k rows
-        return cat([a, a[:a.shape[0] // b]]) if a.ndim and a.shape[0] and a.shape[0] % b == 0 else a
+    if b is not None:  # one more sample
+        return grown(a, b, b + 1)
     return a * 0.75 + 0.125 if a.is_floating_point() else a
+
+
+def grown(a, b, n):
+    """`a` at batch size n: where its dim 0 is k * b (the batch of size b, or a flattened batch), its
+    rows repeated to k * n; any other tensor as it is."""
+    if not a.ndim or not a.shape[0] or a.shape[0] % b:
+        return a
+    return a[arange(a.shape[0] // b * n) % a.shape[0]]
+
+
+def _structure(graph):
+    return [(n.op, n.name) for n in graph.nodes]
+
+
+def _same_array(c1, c2):
+    return c1 is c2 or (c1.shape == c2.shape and c1.dtype == c2.dtype and bool((c1 == c2).all()))
 
 
 def _check_constants(graph, other):
@@ -346,7 +365,7 @@ def _check_constants(graph, other):
         if n1.op != "constant":
             continue
         c1, c2 = graph.constants[n1.name], other.constants[n2.name]
-        if c1 is c2 or (c1.shape == c2.shape and c1.dtype == c2.dtype and bool((c1 == c2).all())):
+        if _same_array(c1, c2):
             continue
         user = users.get(n1.outputs[0].id, [n1])[0]
         raise TraceError(f"compile: {short_name(user.name)} reads an array ({c1.dtype}{list(c1.shape)}) that was "
@@ -386,14 +405,14 @@ _RESTRUCTURED = "the graph's structure differs"
 def _disagreement(symbolic, graph, b):
     """Where `graph` (recorded at batch size b) differs from `symbolic` (the probed graph, literals
     holding Sym) evaluated at b, described; None where it agrees."""
-    if [(n.op, n.name) for n in symbolic.nodes] != [(n.op, n.name) for n in graph.nodes]:
+    if _structure(symbolic) != _structure(graph):
         return _RESTRUCTURED
     for n1, n2 in zip(symbolic.nodes, graph.nodes):
         if not (_agrees(n1.args, n2.args, b) and _agrees(n1.attrs, n2.attrs, b)):
             return f"an argument of {short_name(n1.name)} is not the linear function of B the probe found"
         if n1.op == "constant":
-            c1, c2 = symbolic.constants[n1.name], graph.constants[n2.name]
-            if c1 is not c2 and not (c1.shape == c2.shape and c1.dtype == c2.dtype and bool((c1 == c2).all())):
+            c1 = symbolic.constants[n1.name]
+            if not _same_array(c1, graph.constants[n2.name]):
                 return f"an array it reads ({c1.dtype}{list(c1.shape)}) changes with it"
     return None
 

@@ -61,20 +61,21 @@ class Tracer:
     def grad_written(self, tensor):
         self.grad_leaves[id(tensor)] = tensor
 
+    def _grad_touched(self, tensor, cleared):
+        if id(tensor) not in self.grad_start:
+            self.grad_start[id(tensor)] = (tensor, tensor._grad, cleared)
+            self.keep.append(tensor)
+
     def grad_cleared(self, tensor):
         """`tensor.grad = None` (zero_grad): a step that clears a gradient before its backward
         writes it does not depend on the gradient it was called with."""
-        if id(tensor) not in self.grad_start:
-            self.grad_start[id(tensor)] = (tensor, tensor._grad, True)
-            self.keep.append(tensor)
+        self._grad_touched(tensor, True)
 
     def grad_delivered(self, tensor):
         """Backward is about to set or add to `tensor.grad`. Whether the gradient was there when the
         step began is something the graph assumes (it either writes it or adds to it); an existing
         gradient the step adds to is state, read fresh at every replay, named after its tensor."""
-        if id(tensor) not in self.grad_start:
-            self.grad_start[id(tensor)] = (tensor, tensor._grad, False)
-            self.keep.append(tensor)
+        self._grad_touched(tensor, False)
         g = tensor._grad
         if g is not None and id(g._data) not in self.env and id(g._data) not in self.state:
             base = self.state.get(id(tensor._data)) or self.names.get(self.env.get(id(tensor._data)))
@@ -310,7 +311,7 @@ def _finish(tracer, named, out):
     gradients it left)."""
     tracer.captured = _captured_leaves(tracer, named)
     named.update(tracer.captured)
-    tracer.assumed = _assumed(tracer, named)
+    tracer.assumed, tracer.grads_were = _assumed(tracer, named)
     for name, t in named.items():  # gradients that backward left on state tensors
         if t.grad is not None and id(t.grad._data) in tracer.env and tracer.env[id(t.grad._data)] != \
                 tracer.env.get(id(named.get(f"{name}.grad", t)._data)):
@@ -330,23 +331,14 @@ def _assumed(tracer, named):
     and updates the graph holds); and each of those, and each captured leaf, whose `.grad` backward
     wrote without the step clearing it first, whose gradient's presence it assumes (it writes a new
     one or adds to the old one). Tensors the step makes for itself, and its arguments, are new at
-    every call. A compiled function checks them before each replay."""
+    every call. A compiled function checks them before each replay. Returned with whether each
+    graded tensor had a `.grad` when the traced step began."""
     params = {id(t): t for n, t in named.items() if isinstance(t, Tensor) and not n.endswith(".grad")}
     for m in tracer.modules.values():
         params.update((id(p), p) for p in m.parameters(recurse=False))
-    graded = [t for t, _, cleared in _graded(tracer, params)]
-    return list(tracer.modules.values()), list(params.values()), graded
-
-
-def _graded(tracer, lasting):
-    return [(t, before, cleared) for t, before, cleared in tracer.grad_start.values()
-            if not cleared and id(t) in lasting]
-
-
-def grads_at_start(tracer):
-    """Whether each tensor `_assumed` lists as graded had a `.grad` when the traced step began."""
-    lasting = {id(t) for t in tracer.assumed[1]}
-    return [before is not None for _, before, _ in _graded(tracer, lasting)]
+    graded = [(t, before) for t, before, cleared in tracer.grad_start.values() if not cleared and id(t) in params]
+    return (list(tracer.modules.values()), list(params.values()), [t for t, _ in graded]), \
+        [before is not None for _, before in graded]
 
 
 def _overlap(a, b):

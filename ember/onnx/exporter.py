@@ -17,11 +17,10 @@ from ember.autograd.grad_mode import no_grad
 from ember.autograd.function import primitive_name
 from ember.autograd.tensor import Tensor
 from ember.graph import passes
-from ember.graph.compile import at_batch, compile as ember_compile
+from ember.graph.compile import at_batch, compile as ember_compile, grown
 from ember.graph.ir import short_name
 from ember.nn.module import Module
 from ember.nn.parameter import Parameter
-from ember.ops.creation import arange
 from ember.onnx._proto import ONNX_DTYPE, PARAMETER_DOC, OnnxError, UnsupportedError, onnx_lib
 from ember.onnx.emitter import Emitter
 from ember.onnx.lower import LOWERINGS
@@ -109,7 +108,7 @@ def _trace(model, args, dynamic_batch):
             if entry.batch_dynamic:  # checked at a third size, far from the two traced (ember.compile's _verify)
                 b = args[0].shape[0]
                 try:
-                    compiled(*[_at_batch(a, b, 2 * b + 3) for a in args])
+                    compiled(*[grown(a, b, 2 * b + 3) for a in args])
                 except Exception as e:  # the model's own code refused that size
                     entry.elsewhere.add(2 * b + 3)
                     why = f"the model failed at batch size {2 * b + 3} ({type(e).__name__}: {e})"
@@ -122,13 +121,6 @@ def _trace(model, args, dynamic_batch):
     if dynamic_batch and not batch_dynamic and args and args[0].ndim:
         warnings.warn(f"onnx.export: {why}, so the file has a fixed batch dim of {args[0].shape[0]}", stacklevel=3)
     return graph, batch_dynamic
-
-
-def _at_batch(a, b, n):
-    """`a` with its rows repeated to batch size n where its dim 0 is a multiple of batch size b."""
-    if not a.ndim or not a.shape[0] or a.shape[0] % b:
-        return a
-    return a[arange(a.shape[0] // b * n) % a.shape[0]]
 
 
 def _state(model):
